@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs from Debian's packages whatever the local stack needs and the machine lacks:
+# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server.
+set -euo pipefail
+need=()
+command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || need+=(maven)
+command -v go >/dev/null || need+=(golang-go)
+command -v setpriv >/dev/null || need+=(util-linux)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages: installing ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Debian's postgresql package starts a system cluster on 5432; the stack runs its own there.
+if [[ " ${need[*]} " == *" postgresql "* ]]; then
+  $SUDO systemctl stop postgresql 2>/dev/null || $SUDO service postgresql stop 2>/dev/null || true
+fi

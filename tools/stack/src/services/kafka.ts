@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { cached } from '../cache.ts'
+import { HOST, PACKAGE_DIR, PORTS, VERSIONS, type StackPaths } from '../config.ts'
+import { DaemonService, type Launch } from '../daemon-service.ts'
+import { run } from '../process.ts'
+
+/** Apache Kafka in KRaft mode, one node acting as broker and controller, from Maven Central jars. */
+export class KafkaService extends DaemonService {
+  readonly name = 'kafka'
+  readonly host = HOST
+  readonly port = PORTS.kafka
+
+  libs(paths: StackPaths): string {
+    return join(paths.cache, `kafka-${VERSIONS.kafka}`, 'libs')
+  }
+
+  async install(paths: StackPaths): Promise<void> {
+    await cached(join(paths.cache, `kafka-${VERSIONS.kafka}`), (dir) => {
+      run(this.name, 'mvn', [
+        '-q',
+        '-B',
+        '-f',
+        join(PACKAGE_DIR, 'kafka', 'pom.xml'),
+        `-Dkafka.version=${VERSIONS.kafka}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${join(dir, 'libs')}`,
+        '-DincludeScope=runtime',
+      ])
+    })
+  }
+
+  protected async prepare(paths: StackPaths, dir: string): Promise<Launch> {
+    const dataDir = join(dir, 'data')
+    const config = join(dir, 'server.properties')
+    const log4j = join(dir, 'log4j2.properties')
+    writeFileSync(config, serverProperties(dataDir))
+    writeFileSync(log4j, log4jProperties(join(dir, 'server.log')))
+    const classpath = `${this.libs(paths)}/*`
+    if (!existsSync(join(dataDir, 'meta.properties'))) {
+      mkdirSync(dataDir, { recursive: true })
+      run(this.name, 'java', [
+        `-Dlog4j2.configurationFile=${log4j}`,
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '--cluster-id',
+        clusterId(),
+        '--config',
+        config,
+        '--ignore-formatted',
+      ])
+    }
+    return {
+      command: 'java',
+      args: [
+        '-Xms256m',
+        '-Xmx1g',
+        '-XX:+UseG1GC',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${log4j}`,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        config,
+      ],
+    }
+  }
+
+  protected async healthy(): Promise<boolean> {
+    const admin = new Kafka({
+      clientId: 'stack-health',
+      brokers: [this.address()],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 1000,
+    }).admin()
+    try {
+      await admin.connect()
+      const cluster = await admin.describeCluster()
+      return cluster.brokers.length > 0
+    } finally {
+      await admin.disconnect()
+    }
+  }
+}
+
+/** A KRaft cluster id: 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` prints. */
+function clusterId(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+function serverProperties(dataDir: string): string {
+  return `# Written by tools/stack on every start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${HOST}:${PORTS.kafkaController}
+listeners=PLAINTEXT://${HOST}:${PORTS.kafka},CONTROLLER://${HOST}:${PORTS.kafkaController}
+advertised.listeners=PLAINTEXT://${HOST}:${PORTS.kafka}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${dataDir}
+num.partitions=1
+default.replication.factor=1
+# One node: internal topics must not ask for replicas it cannot have, or transactions never work.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Tests join and leave groups constantly; no point waiting for more members.
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.retention.hours=24
+`
+}
+
+function log4jProperties(file: string): string {
+  return `status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = ${file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.state.name = state.change.logger
+logger.state.level = WARN
+`
+}
