@@ -1,1 +1,22 @@
+export * from './errors.ts'
 export * from './serde.ts'
+export * from './record.ts'
+export * from './windowed-serdes.ts'
+export * from './processor/api.ts'
+export * from './state/store.ts'
+export * from './state/stores.ts'
+export * from './topology/nodes.ts'
+export * from './topology/topology.ts'
+export * from './dsl/options.ts'
+export * from './dsl/windows.ts'
+export * from './dsl/streams-builder.ts'
+export { KStream, BranchedKStream, type Predicate, type ValueJoiner } from './dsl/kstream.ts'
+export { KTable, GlobalKTable, Suppressed } from './dsl/ktable.ts'
+export {
+  KGroupedStream,
+  KGroupedTable,
+  TimeWindowedKStream,
+  SessionWindowedKStream,
+  type Reducer,
+} from './dsl/grouped.ts'
+export type { Aggregator, Initializer, Merger } from './dsl/processors.ts'

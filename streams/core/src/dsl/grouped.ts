@@ -1,0 +1,344 @@
+import type { Change, Windowed } from '../record.ts'
+import { Serdes, type Serde } from '../serde.ts'
+import type { StoreSpec } from '../state/store.ts'
+import type { TopicRef } from '../topology/nodes.ts'
+import { changeSerde } from '../windowed-serdes.ts'
+import type { BuilderContext } from './builder-context.ts'
+import { timestampedValuesSerde } from './internal-serdes.ts'
+import type { StreamState } from './kstream.ts'
+import { KTable, windowedKeySerde, type WindowInfo } from './ktable.ts'
+import type { Materialized } from './options.ts'
+import {
+  sessionAggregate,
+  slidingAggregate,
+  streamAggregate,
+  tableAggregate,
+  windowAggregate,
+  type Aggregator,
+  type Initializer,
+  type Merger,
+} from './processors.ts'
+import type { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
+
+export type Reducer<V> = (aggregate: V, value: V) => V
+
+interface AggregateInput {
+  readonly node: string
+  readonly sourceTopics: readonly TopicRef[]
+}
+
+/** Repartitions a grouped stream whose key changed, naming the topic after the aggregation. */
+function groupedInput<K, V>(ctx: BuilderContext, state: StreamState<K, V>, baseName: string): AggregateInput {
+  if (!state.repartitionRequired) return { node: state.node, sourceTopics: state.sourceTopics }
+  const { source, topic } = ctx.repartition(state.node, baseName, {
+    keySerde: state.keySerde as Serde<unknown> | undefined,
+    valueSerde: state.valueSerde as Serde<unknown> | undefined,
+  })
+  return { node: source, sourceTopics: [topic] }
+}
+
+function tableFrom<K, A>(
+  ctx: BuilderContext,
+  node: string,
+  store: StoreSpec,
+  sourceTopics: readonly TopicRef[],
+  windowed?: WindowInfo,
+): KTable<K, A> {
+  return KTable.create<K, A>(ctx, {
+    node,
+    storeName: store.name,
+    sourceTopics,
+    ...(store.keySerde === undefined ? {} : { keySerde: store.keySerde as Serde<K> }),
+    ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<A> }),
+    ...(windowed === undefined ? {} : { windowed }),
+  })
+}
+
+/** A stream grouped by key, ready to aggregate, as Kafka Streams' KGroupedStream. */
+export class KGroupedStream<K, V> {
+  constructor(
+    private readonly ctx: BuilderContext,
+    private readonly state: StreamState<K, V>,
+    private readonly repartitionName?: string,
+  ) {}
+
+  aggregate<A>(
+    initializer: Initializer<A>,
+    aggregator: Aggregator<K, V, A>,
+    materialized?: Materialized<K, A>,
+  ): KTable<K, A> {
+    const name = this.ctx.newName('KSTREAM-AGGREGATE-')
+    const store = this.ctx.storeSpec(
+      'keyValue',
+      materialized,
+      this.ctx.newName('KSTREAM-AGGREGATE-STATE-STORE-'),
+      {
+        keySerde: this.state.keySerde as Serde<unknown> | undefined,
+        valueSerde: materialized?.valueSerde as Serde<unknown> | undefined,
+      },
+    )
+    const input = groupedInput(this.ctx, this.state, this.repartitionName ?? store.name)
+    this.ctx.topology.addProcessor(name, streamAggregate(store.name, initializer, aggregator), input.node)
+    this.ctx.topology.addStateStore(store, name)
+    return tableFrom(this.ctx, name, store, input.sourceTopics)
+  }
+
+  count(materialized?: Materialized<K, number>): KTable<K, number> {
+    return this.aggregate(
+      () => 0,
+      (_k, _v, n) => n + 1,
+      { valueSerde: Serdes.Long(), ...materialized },
+    )
+  }
+
+  /** Combines values with the reducer; the first value of a key is its first aggregate. */
+  reduce(reducer: Reducer<V>, materialized?: Materialized<K, V>): KTable<K, V> {
+    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
+    return this.aggregate<V | null>(
+      () => null,
+      (_k, v, agg) => (agg === null ? v : reducer(agg, v)),
+      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+    ) as KTable<K, V>
+  }
+
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SlidingWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
+  windowedBy(
+    windows: TimeWindows | SlidingWindows | SessionWindows,
+  ): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    return windows.kind === 'session'
+      ? new SessionWindowedKStream(this.ctx, this.state, windows, this.repartitionName)
+      : new TimeWindowedKStream(this.ctx, this.state, windows, this.repartitionName)
+  }
+}
+
+/** A grouped stream in tumbling, hopping or sliding windows. */
+export class TimeWindowedKStream<K, V> {
+  constructor(
+    private readonly ctx: BuilderContext,
+    private readonly state: StreamState<K, V>,
+    private readonly windows: TimeWindows | SlidingWindows,
+    private readonly repartitionName?: string,
+  ) {}
+
+  aggregate<A>(
+    initializer: Initializer<A>,
+    aggregator: Aggregator<K, V, A>,
+    materialized?: Materialized<K, A>,
+  ): KTable<Windowed<K>, A> {
+    const w = this.windows
+    const size = w.kind === 'time' ? w.sizeMs : w.timeDifferenceMs
+    const name = this.ctx.newName('KSTREAM-AGGREGATE-')
+    const store = this.ctx.storeSpec(
+      'window',
+      materialized,
+      this.ctx.newName('KSTREAM-AGGREGATE-STATE-STORE-'),
+      {
+        keySerde: this.state.keySerde as Serde<unknown> | undefined,
+        valueSerde: materialized?.valueSerde as Serde<unknown> | undefined,
+      },
+      size + w.graceMs + (w.kind === 'sliding' ? size : 0),
+    )
+    const input = groupedInput(this.ctx, this.state, this.repartitionName ?? store.name)
+    if (w.kind === 'time') {
+      this.ctx.topology.addProcessor(
+        name,
+        windowAggregate(store.name, w, initializer, aggregator),
+        input.node,
+      )
+      this.ctx.topology.addStateStore(store, name)
+    } else {
+      const records = this.ctx.storeSpec('keyValue', { storeType: 'in-memory' }, `${store.name}-records`, {
+        keySerde: this.state.keySerde as Serde<unknown> | undefined,
+        valueSerde: timestampedValuesSerde(
+          this.ctx.requireSerde(
+            this.state.valueSerde,
+            'value',
+            name,
+            'set Grouped.valueSerde or read the topic with a value serde',
+          ),
+        ) as Serde<unknown>,
+      })
+      this.ctx.topology.addProcessor(
+        name,
+        slidingAggregate(store.name, records.name, w, initializer, aggregator),
+        input.node,
+      )
+      this.ctx.topology.addStateStore(store, name)
+      this.ctx.topology.addStateStore(records, name)
+    }
+    const info: WindowInfo = { kind: 'time', sizeMs: size, graceMs: w.graceMs }
+    const table = tableFrom<K, A>(this.ctx, name, store, input.sourceTopics)
+    const keySerde = windowedKeySerde(
+      this.state.keySerde ?? (this.ctx.defaultKeySerde as Serde<K> | undefined),
+      info,
+    )
+    return KTable.create<Windowed<K>, A>(this.ctx, {
+      node: name,
+      storeName: store.name,
+      sourceTopics: input.sourceTopics,
+      windowed: info,
+      ...(keySerde === undefined ? {} : { keySerde }),
+      ...(table.state.valueSerde === undefined ? {} : { valueSerde: table.state.valueSerde }),
+    })
+  }
+
+  count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number> {
+    return this.aggregate(
+      () => 0,
+      (_k, _v, n) => n + 1,
+      { valueSerde: Serdes.Long(), ...materialized },
+    )
+  }
+
+  reduce(reducer: Reducer<V>, materialized?: Materialized<K, V>): KTable<Windowed<K>, V> {
+    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
+    return this.aggregate<V | null>(
+      () => null,
+      (_k, v, agg) => (agg === null ? v : reducer(agg, v)),
+      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+    ) as KTable<Windowed<K>, V>
+  }
+}
+
+/** A grouped stream in session windows. */
+export class SessionWindowedKStream<K, V> {
+  constructor(
+    private readonly ctx: BuilderContext,
+    private readonly state: StreamState<K, V>,
+    private readonly windows: SessionWindows,
+    private readonly repartitionName?: string,
+  ) {}
+
+  aggregate<A>(
+    initializer: Initializer<A>,
+    aggregator: Aggregator<K, V, A>,
+    merger: Merger<K, A>,
+    materialized?: Materialized<K, A>,
+  ): KTable<Windowed<K>, A> {
+    const name = this.ctx.newName('KSTREAM-AGGREGATE-')
+    const store = this.ctx.storeSpec(
+      'session',
+      materialized,
+      this.ctx.newName('KSTREAM-AGGREGATE-STATE-STORE-'),
+      {
+        keySerde: this.state.keySerde as Serde<unknown> | undefined,
+        valueSerde: materialized?.valueSerde as Serde<unknown> | undefined,
+      },
+      this.windows.inactivityGapMs + this.windows.graceMs,
+    )
+    const input = groupedInput(this.ctx, this.state, this.repartitionName ?? store.name)
+    this.ctx.topology.addProcessor(
+      name,
+      sessionAggregate(store.name, this.windows, initializer, aggregator, merger),
+      input.node,
+    )
+    this.ctx.topology.addStateStore(store, name)
+    const info: WindowInfo = { kind: 'session', graceMs: this.windows.graceMs }
+    const keySerde = windowedKeySerde(
+      this.state.keySerde ?? (this.ctx.defaultKeySerde as Serde<K> | undefined),
+      info,
+    )
+    return KTable.create<Windowed<K>, A>(this.ctx, {
+      node: name,
+      storeName: store.name,
+      sourceTopics: input.sourceTopics,
+      windowed: info,
+      ...(keySerde === undefined ? {} : { keySerde }),
+      ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<A> }),
+    })
+  }
+
+  count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number> {
+    return this.aggregate(
+      () => 0,
+      (_k, _v, n) => n + 1,
+      (_k, a, b) => a + b,
+      { valueSerde: Serdes.Long(), ...materialized },
+    )
+  }
+
+  reduce(reducer: Reducer<V>, materialized?: Materialized<K, V>): KTable<Windowed<K>, V> {
+    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
+    return this.aggregate<V | null>(
+      () => null,
+      (_k, v, agg) => (agg === null ? v : reducer(agg, v)),
+      (_k, a, b) => (a === null ? b : b === null ? a : reducer(a, b)),
+      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+    ) as KTable<Windowed<K>, V>
+  }
+}
+
+export interface GroupedTableState<K, V> {
+  readonly node: string
+  readonly sourceTopics: readonly TopicRef[]
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly name?: string
+}
+
+/** A re-keyed table, ready to aggregate with an adder and a subtractor. */
+export class KGroupedTable<K, V> {
+  constructor(
+    private readonly ctx: BuilderContext,
+    private readonly state: GroupedTableState<K, V>,
+  ) {}
+
+  aggregate<A>(
+    initializer: Initializer<A>,
+    adder: Aggregator<K, V, A>,
+    subtractor: Aggregator<K, V, A>,
+    materialized?: Materialized<K, A>,
+  ): KTable<K, A> {
+    const name = this.ctx.newName('KTABLE-AGGREGATE-')
+    const store = this.ctx.storeSpec(
+      'keyValue',
+      materialized,
+      this.ctx.newName('KTABLE-AGGREGATE-STATE-STORE-'),
+      {
+        keySerde: this.state.keySerde as Serde<unknown> | undefined,
+        valueSerde: materialized?.valueSerde as Serde<unknown> | undefined,
+      },
+    )
+    const { source, topic } = this.ctx.repartition(this.state.node, this.state.name ?? store.name, {
+      keySerde: this.state.keySerde as Serde<unknown> | undefined,
+      valueSerde: changeSerde(
+        this.ctx.requireSerde(
+          this.state.valueSerde,
+          'value',
+          this.state.node,
+          'set Grouped.valueSerde on groupBy',
+        ),
+      ) as Serde<unknown>,
+    })
+    this.ctx.topology.addProcessor(
+      name,
+      tableAggregate<K, V, A>(store.name, initializer, adder, subtractor),
+      source,
+    )
+    this.ctx.topology.addStateStore(store, name)
+    return tableFrom(this.ctx, name, store, [topic])
+  }
+
+  count(materialized?: Materialized<K, number>): KTable<K, number> {
+    return this.aggregate(
+      () => 0,
+      (_k, _v, n) => n + 1,
+      (_k, _v, n) => n - 1,
+      { valueSerde: Serdes.Long(), ...materialized },
+    )
+  }
+
+  reduce(adder: Reducer<V>, subtractor: Reducer<V>, materialized?: Materialized<K, V>): KTable<K, V> {
+    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
+    return this.aggregate<V | null>(
+      () => null,
+      (_k, v, agg) => (agg === null ? v : adder(agg, v)),
+      (_k, v, agg) => (agg === null ? null : subtractor(agg, v)),
+      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+    ) as KTable<K, V>
+  }
+}
+
+export type { Change }

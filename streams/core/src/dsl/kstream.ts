@@ -1,0 +1,468 @@
+import { TopologyError } from '../errors.ts'
+import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
+import type { KeyValue, StreamRecord } from '../record.ts'
+import type { Serde } from '../serde.ts'
+import type { KeyValueStore } from '../state/store.ts'
+import type { TopicNameExtractor, TopicRef } from '../topology/nodes.ts'
+import type { BuilderContext } from './builder-context.ts'
+import { KGroupedStream } from './grouped.ts'
+import type { GlobalKTable, KTable } from './ktable.ts'
+import { KTable as KTableImpl } from './ktable.ts'
+import type { Grouped, Joined, Materialized, Named, Produced, Repartitioned } from './options.ts'
+import { tableSource } from './processors.ts'
+
+export type Predicate<K, V> = (key: K, value: V) => boolean
+export type ValueJoiner<V, VT, R> = (value: V, tableValue: VT) => R
+
+/** Where a stream stands in the topology, and what it knows of its serdes and partitioning. */
+export interface StreamState<K, V> {
+  readonly node: string
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  /** The key changed since the last read from a topic: grouping or joining must repartition first. */
+  readonly repartitionRequired: boolean
+  /** The topics this stream's partitioning comes from, for co-partitioning checks. */
+  readonly sourceTopics: readonly TopicRef[]
+}
+
+function simple<KIn, VIn, KOut, VOut>(
+  process: (record: StreamRecord<KIn, VIn>, context: ProcessorContext<KOut, VOut>) => void,
+): ProcessorSupplier<KIn, VIn, KOut, VOut> {
+  return () => {
+    let context: ProcessorContext<KOut, VOut>
+    return {
+      init(c) {
+        context = c
+      },
+      process(record) {
+        process(record, context)
+      },
+    }
+  }
+}
+
+/** An unbounded stream of records, as Kafka Streams' KStream. */
+export class KStream<K, V> {
+  constructor(
+    protected readonly ctx: BuilderContext,
+    readonly state: StreamState<K, V>,
+  ) {}
+
+  private next<K2, V2>(
+    prefix: string,
+    supplier: ProcessorSupplier<K, V, K2, V2>,
+    changes: { keyChanged?: boolean; valueChanged?: boolean },
+    named?: Named,
+  ): KStream<K2, V2> {
+    const node = this.ctx.addProcessor(prefix, supplier, [this.state.node], named?.name)
+    const keyChanged = changes.keyChanged === true
+    return new KStream<K2, V2>(this.ctx, {
+      node,
+      sourceTopics: this.state.sourceTopics,
+      repartitionRequired: this.state.repartitionRequired || keyChanged,
+      ...(keyChanged || this.state.keySerde === undefined
+        ? {}
+        : { keySerde: this.state.keySerde as unknown as Serde<K2> }),
+      ...(changes.valueChanged === true || this.state.valueSerde === undefined
+        ? {}
+        : { valueSerde: this.state.valueSerde as unknown as Serde<V2> }),
+    })
+  }
+
+  filter(predicate: Predicate<K, V>, named?: Named): KStream<K, V> {
+    return this.next<K, V>(
+      'KSTREAM-FILTER-',
+      simple((r, c) => {
+        if (predicate(r.key, r.value)) c.forward(r)
+      }),
+      {},
+      named,
+    )
+  }
+
+  filterNot(predicate: Predicate<K, V>, named?: Named): KStream<K, V> {
+    return this.next<K, V>(
+      'KSTREAM-FILTER-',
+      simple((r, c) => {
+        if (!predicate(r.key, r.value)) c.forward(r)
+      }),
+      {},
+      named,
+    )
+  }
+
+  map<K2, V2>(mapper: (key: K, value: V) => KeyValue<K2, V2>, named?: Named): KStream<K2, V2> {
+    return this.next<K2, V2>(
+      'KSTREAM-MAP-',
+      simple((r, c) => {
+        const kv = mapper(r.key, r.value)
+        c.forward({ ...r, key: kv.key, value: kv.value })
+      }),
+      { keyChanged: true, valueChanged: true },
+      named,
+    )
+  }
+
+  mapValues<V2>(mapper: (value: V, key: K) => V2, named?: Named): KStream<K, V2> {
+    return this.next<K, V2>(
+      'KSTREAM-MAPVALUES-',
+      simple((r, c) => c.forward({ ...r, value: mapper(r.value, r.key) })),
+      { valueChanged: true },
+      named,
+    )
+  }
+
+  flatMap<K2, V2>(mapper: (key: K, value: V) => Iterable<KeyValue<K2, V2>>, named?: Named): KStream<K2, V2> {
+    return this.next<K2, V2>(
+      'KSTREAM-FLATMAP-',
+      simple((r, c) => {
+        for (const kv of mapper(r.key, r.value)) c.forward({ ...r, key: kv.key, value: kv.value })
+      }),
+      { keyChanged: true, valueChanged: true },
+      named,
+    )
+  }
+
+  flatMapValues<V2>(mapper: (value: V, key: K) => Iterable<V2>, named?: Named): KStream<K, V2> {
+    return this.next<K, V2>(
+      'KSTREAM-FLATMAPVALUES-',
+      simple((r, c) => {
+        for (const value of mapper(r.value, r.key)) c.forward({ ...r, value })
+      }),
+      { valueChanged: true },
+      named,
+    )
+  }
+
+  selectKey<K2>(selector: (key: K, value: V) => K2, named?: Named): KStream<K2, V> {
+    return this.next<K2, V>(
+      'KSTREAM-KEY-SELECT-',
+      simple((r, c) => c.forward({ ...r, key: selector(r.key, r.value) })),
+      { keyChanged: true },
+      named,
+    )
+  }
+
+  peek(action: (key: K, value: V) => void, named?: Named): KStream<K, V> {
+    return this.next<K, V>(
+      'KSTREAM-PEEK-',
+      simple((r, c) => {
+        action(r.key, r.value)
+        c.forward(r)
+      }),
+      {},
+      named,
+    )
+  }
+
+  /** A terminal operation: runs the action for every record. */
+  foreach(action: (key: K, value: V) => void, named?: Named): void {
+    this.ctx.addProcessor(
+      'KSTREAM-FOREACH-',
+      simple<K, V, never, never>((r) => action(r.key, r.value)),
+      [this.state.node],
+      named?.name,
+    )
+  }
+
+  /** Splits the stream by predicates: each record goes to the first branch it matches. */
+  split(named?: Named): BranchedKStream<K, V> {
+    return new BranchedKStream(this.ctx, this.state, named?.name ?? this.ctx.newName('KSTREAM-BRANCH-'))
+  }
+
+  merge(other: KStream<K, V>, named?: Named): KStream<K, V> {
+    const node = this.ctx.addProcessor(
+      'KSTREAM-MERGE-',
+      simple<K, V, K, V>((r, c) => c.forward(r)),
+      [this.state.node, other.state.node],
+      named?.name,
+    )
+    const sameKeySerde = this.state.keySerde === other.state.keySerde ? this.state.keySerde : undefined
+    const sameValueSerde =
+      this.state.valueSerde === other.state.valueSerde ? this.state.valueSerde : undefined
+    return new KStream(this.ctx, {
+      node,
+      repartitionRequired: this.state.repartitionRequired || other.state.repartitionRequired,
+      sourceTopics: [...this.state.sourceTopics, ...other.state.sourceTopics],
+      ...(sameKeySerde === undefined ? {} : { keySerde: sameKeySerde }),
+      ...(sameValueSerde === undefined ? {} : { valueSerde: sameValueSerde }),
+    })
+  }
+
+  /** Writes the stream to a topic, or to the topic an extractor picks per record. */
+  to(topic: string | TopicNameExtractor<K, V>, produced: Produced<K, V> = {}): void {
+    const keySerde = (produced.keySerde ?? this.state.keySerde) as Serde<unknown> | undefined
+    const valueSerde = (produced.valueSerde ?? this.state.valueSerde) as Serde<unknown> | undefined
+    this.ctx.topology.addSink(
+      produced.name ?? this.ctx.newName('KSTREAM-SINK-'),
+      topic as string | TopicNameExtractor,
+      {
+        ...(keySerde === undefined ? {} : { keySerde }),
+        ...(valueSerde === undefined ? {} : { valueSerde }),
+        ...(produced.partitioner === undefined
+          ? {}
+          : {
+              partitioner: produced.partitioner as (
+                t: string,
+                k: unknown,
+                v: unknown,
+                n: number,
+              ) => number | undefined,
+            }),
+      },
+      this.state.node,
+    )
+  }
+
+  /** Sends the stream through an internal topic, partitioned by its current key. */
+  repartition(repartitioned: Repartitioned<K, V> = {}): KStream<K, V> {
+    const keySerde = repartitioned.keySerde ?? this.state.keySerde
+    const valueSerde = repartitioned.valueSerde ?? this.state.valueSerde
+    const base = repartitioned.name ?? this.ctx.newName('KSTREAM-REPARTITION-')
+    const { source, topic } = this.ctx.repartition(
+      this.state.node,
+      base,
+      {
+        keySerde: keySerde as Serde<unknown> | undefined,
+        valueSerde: valueSerde as Serde<unknown> | undefined,
+      },
+      repartitioned.numberOfPartitions,
+    )
+    return new KStream(this.ctx, {
+      node: source,
+      repartitionRequired: false,
+      sourceTopics: [topic],
+      ...(keySerde === undefined ? {} : { keySerde }),
+      ...(valueSerde === undefined ? {} : { valueSerde }),
+    })
+  }
+
+  /** The stream as a changelog: each record is the latest value of its key; a null value deletes it. */
+  toTable(materialized?: Materialized<K, V>, named?: Named): KTable<K, V> {
+    const input = this.state.repartitionRequired ? this.repartition() : this
+    const name = named?.name ?? this.ctx.newName('KSTREAM-TOTABLE-')
+    const store = this.ctx.storeSpec('keyValue', materialized, `${name}-STATE-STORE`, {
+      keySerde: input.state.keySerde as Serde<unknown> | undefined,
+      valueSerde: input.state.valueSerde as Serde<unknown> | undefined,
+    })
+    this.ctx.topology.addProcessor(name, tableSource<K, V>(store.name), input.state.node)
+    this.ctx.topology.addStateStore(store, name)
+    return KTableImpl.create<K, V>(this.ctx, {
+      node: name,
+      storeName: store.name,
+      sourceTopics: input.state.sourceTopics,
+      ...(store.keySerde === undefined ? {} : { keySerde: store.keySerde as Serde<K> }),
+      ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<V> }),
+    })
+  }
+
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    return new KGroupedStream(this.ctx, this.withSerdes(grouped), grouped.name)
+  }
+
+  /** Groups by a new key; the records go through a repartition topic keyed by it. */
+  groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
+    const rekeyed = this.selectKey(selector)
+    return new KGroupedStream(rekeyed.ctx, rekeyed.withSerdes(grouped), grouped.name)
+  }
+
+  private withSerdes<K2, V2>(grouped: Grouped<K2, V2>): StreamState<K2, V2> {
+    const keySerde = grouped.keySerde ?? (this.state.keySerde as unknown as Serde<K2> | undefined)
+    const valueSerde = grouped.valueSerde ?? (this.state.valueSerde as unknown as Serde<V2> | undefined)
+    return {
+      node: this.state.node,
+      repartitionRequired: this.state.repartitionRequired,
+      sourceTopics: this.state.sourceTopics,
+      ...(keySerde === undefined ? {} : { keySerde }),
+      ...(valueSerde === undefined ? {} : { valueSerde }),
+    }
+  }
+
+  /** Runs a custom processor (the processor API) connected to the named stores. */
+  process<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, ...storeNames: string[]): KStream<K2, V2> {
+    const node = this.ctx.addProcessor('KSTREAM-PROCESSOR-', supplier, [this.state.node])
+    this.ctx.topology.connectProcessorAndStateStores(...storeNames.map((s) => [node, s] as const))
+    return new KStream<K2, V2>(this.ctx, {
+      node,
+      repartitionRequired: this.state.repartitionRequired,
+      sourceTopics: this.state.sourceTopics,
+    })
+  }
+
+  /** Joins each record with the table's current value for its key; no value, no output. */
+  join<VT, R>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT, R>, joined: Joined<K, V> = {}): KStream<K, R> {
+    return this.tableJoin(table, joiner, joined, false)
+  }
+
+  /** Joins each record with the table's current value for its key, or null when it has none. */
+  leftJoin<VT, R>(
+    table: KTable<K, VT>,
+    joiner: ValueJoiner<V, VT | null, R>,
+    joined: Joined<K, V> = {},
+  ): KStream<K, R> {
+    return this.tableJoin(table, joiner as ValueJoiner<V, VT, R>, joined, true)
+  }
+
+  private tableJoin<VT, R>(
+    table: KTable<K, VT>,
+    joiner: ValueJoiner<V, VT, R>,
+    joined: Joined<K, V>,
+    left: boolean,
+  ): KStream<K, R> {
+    const input = this.state.repartitionRequired
+      ? this.repartition({
+          ...(joined.keySerde === undefined ? {} : { keySerde: joined.keySerde }),
+          ...(joined.valueSerde === undefined ? {} : { valueSerde: joined.valueSerde }),
+        })
+      : this
+    const name = joined.name ?? this.ctx.newName(left ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-')
+    const getter = table.valueGetter()
+    const supplier: ProcessorSupplier<K, V, K, R> = () => {
+      let context: ProcessorContext<K, R>
+      let store: KeyValueStore<K, unknown>
+      return {
+        init(c) {
+          context = c
+          store = c.getStateStore(getter.storeName)
+        },
+        process(record) {
+          if (record.key === null || record.key === undefined) {
+            context.recordDropped('null key in a stream-table join')
+            return
+          }
+          const stored = store.get(record.key)
+          const tableValue = stored === undefined ? null : getter.read(record.key, stored)
+          if (tableValue === null && !left) return
+          context.forward({ ...record, value: joiner(record.value, tableValue as VT) })
+        },
+      } satisfies Processor<K, V, K, R>
+    }
+    this.ctx.topology.addProcessor(name, supplier, input.state.node)
+    this.ctx.topology.connectProcessorAndStateStores([name, getter.storeName])
+    this.ctx.topology.requireCopartitioned(name, [...input.state.sourceTopics, ...table.sourceTopics])
+    return new KStream<K, R>(this.ctx, {
+      node: name,
+      repartitionRequired: false,
+      sourceTopics: input.state.sourceTopics,
+      ...(input.state.keySerde === undefined ? {} : { keySerde: input.state.keySerde }),
+    })
+  }
+
+  /** Joins with a global table through a key the selector derives from each record; no co-partitioning needed. */
+  joinGlobal<GK, GV, R>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV, key: K) => R,
+    named?: Named,
+  ): KStream<K, R> {
+    return this.globalJoin(table, keySelector, joiner, false, named)
+  }
+
+  leftJoinGlobal<GK, GV, R>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV | null, key: K) => R,
+    named?: Named,
+  ): KStream<K, R> {
+    return this.globalJoin(table, keySelector, joiner as (value: V, tableValue: GV, key: K) => R, true, named)
+  }
+
+  private globalJoin<GK, GV, R>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV, key: K) => R,
+    left: boolean,
+    named?: Named,
+  ): KStream<K, R> {
+    const storeName = table.storeName
+    const supplier: ProcessorSupplier<K, V, K, R> = () => {
+      let context: ProcessorContext<K, R>
+      let store: KeyValueStore<GK, GV>
+      return {
+        init(c) {
+          context = c
+          store = c.getStateStore(storeName)
+        },
+        process(record) {
+          const tableKey = keySelector(record.key, record.value)
+          const tableValue = tableKey === null || tableKey === undefined ? undefined : store.get(tableKey)
+          if (tableValue === undefined && !left) return
+          context.forward({ ...record, value: joiner(record.value, (tableValue ?? null) as GV, record.key) })
+        },
+      }
+    }
+    const node = this.ctx.addProcessor(
+      left ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-',
+      supplier,
+      [this.state.node],
+      named?.name,
+    )
+    return new KStream<K, R>(this.ctx, {
+      node,
+      repartitionRequired: this.state.repartitionRequired,
+      sourceTopics: this.state.sourceTopics,
+      ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
+    })
+  }
+}
+
+/** The branches of `KStream.split()`: named streams, each record in the first branch that matches. */
+export class BranchedKStream<K, V> {
+  private readonly branches: { name: string; predicate: Predicate<K, V> }[] = []
+  private readonly node: string
+
+  constructor(
+    private readonly ctx: BuilderContext,
+    private readonly parent: StreamState<K, V>,
+    private readonly prefix: string,
+  ) {
+    const branches = this.branches
+    this.node = prefix
+    ctx.addProcessor(
+      '',
+      () => {
+        let context: ProcessorContext<K, V>
+        return {
+          init(c: ProcessorContext<K, V>) {
+            context = c
+          },
+          process(record: StreamRecord<K, V>) {
+            const match = branches.find((b) => b.predicate(record.key, record.value))
+            if (match !== undefined) context.forward(record, match.name)
+          },
+        }
+      },
+      [parent.node],
+      prefix,
+    )
+  }
+
+  branch(predicate: Predicate<K, V>, name?: string): this {
+    const branchName = `${this.prefix}-${name ?? String(this.branches.length + 1)}`
+    if (this.branches.some((b) => b.name === branchName))
+      throw new TopologyError(`branch ${branchName} exists already`)
+    this.branches.push({ name: branchName, predicate })
+    return this
+  }
+
+  /** Adds the branch for records no predicate matched, and returns every branch by name. */
+  defaultBranch(name = '0'): Map<string, KStream<K, V>> {
+    this.branch(() => true, name)
+    return this.noDefaultBranch()
+  }
+
+  /** Returns every branch by name; records no predicate matched are dropped by design. */
+  noDefaultBranch(): Map<string, KStream<K, V>> {
+    const out = new Map<string, KStream<K, V>>()
+    for (const { name } of this.branches) {
+      const node = this.ctx.addProcessor(
+        '',
+        simple<K, V, K, V>((r, c) => c.forward(r)),
+        [this.node],
+        name,
+      )
+      out.set(name, new KStream(this.ctx, { ...this.parent, node }))
+    }
+    return out
+  }
+}

@@ -1,0 +1,257 @@
+import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
+import type { Change, KeyValue, Windowed } from '../record.ts'
+import type { Serde } from '../serde.ts'
+import type { TopicRef } from '../topology/nodes.ts'
+import { WindowedSerdes } from '../windowed-serdes.ts'
+import type { BuilderContext } from './builder-context.ts'
+import { KGroupedTable } from './grouped.ts'
+import { bufferedValueSerde } from './internal-serdes.ts'
+import { KStream } from './kstream.ts'
+import type { Grouped, Materialized, Named } from './options.ts'
+import { suppressUntilWindowCloses, tableRepartitionMap, tableTransform } from './processors.ts'
+
+/** Reads a table's current value for a key: from its store, through any unmaterialized steps. */
+export interface ValueGetter<K, V> {
+  readonly storeName: string
+  read(key: K, stored: unknown): V | null
+}
+
+/** What a windowed table knows of its windows, for suppression and serdes. */
+export type WindowInfo =
+  | { readonly kind: 'time'; readonly sizeMs: number; readonly graceMs: number }
+  | { readonly kind: 'session'; readonly graceMs: number }
+
+export interface TableState<K, V> {
+  readonly node: string
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly sourceTopics: readonly TopicRef[]
+  /** The store holding exactly this table, when it is materialized. */
+  readonly storeName?: string
+  readonly getter?: ValueGetter<K, V>
+  readonly windowed?: WindowInfo
+}
+
+/** Emits each window's result only when the window closes. */
+export const Suppressed = {
+  untilWindowCloses: (name?: string): { readonly kind: 'untilWindowCloses'; readonly name?: string } =>
+    name === undefined ? { kind: 'untilWindowCloses' } : { kind: 'untilWindowCloses', name },
+} as const
+export type Suppressed = ReturnType<typeof Suppressed.untilWindowCloses>
+
+/** A changelog stream seen as a table: the latest value per key, as Kafka Streams' KTable. */
+export class KTable<K, V> {
+  protected constructor(
+    protected readonly ctx: BuilderContext,
+    readonly state: TableState<K, V>,
+  ) {}
+
+  static create<K, V>(ctx: BuilderContext, state: TableState<K, V>): KTable<K, V> {
+    return new KTable(ctx, state)
+  }
+
+  get sourceTopics(): readonly TopicRef[] {
+    return this.state.sourceTopics
+  }
+
+  /** The name of the store to query this table by, when it is materialized. */
+  get queryableStoreName(): string | undefined {
+    return this.state.storeName
+  }
+
+  valueGetter(): ValueGetter<K, V> {
+    if (this.state.getter !== undefined) return this.state.getter
+    if (this.state.storeName === undefined) throw new Error(`table ${this.state.node} has no store to read`)
+    return { storeName: this.state.storeName, read: (_k, stored) => stored as V }
+  }
+
+  private derive<V2>(
+    prefix: string,
+    transform: (key: K, value: V) => V2 | null,
+    materialized: Materialized<K, V2> | undefined,
+    named: Named | undefined,
+    valueSerde: Serde<V2> | undefined,
+  ): KTable<K, V2> {
+    const name = named?.name ?? this.ctx.newName(prefix)
+    const store =
+      materialized === undefined
+        ? undefined
+        : this.ctx.storeSpec('keyValue', materialized, `${name}-STATE-STORE`, {
+            keySerde: this.state.keySerde as Serde<unknown> | undefined,
+            valueSerde: valueSerde as Serde<unknown> | undefined,
+          })
+    this.ctx.topology.addProcessor(name, tableTransform<K, V, V2>(transform, store?.name), this.state.node)
+    if (store !== undefined) this.ctx.topology.addStateStore(store, name)
+    const parent = this.valueGetter()
+    const getter: ValueGetter<K, V2> =
+      store !== undefined
+        ? { storeName: store.name, read: (_k, stored) => stored as V2 }
+        : {
+            storeName: parent.storeName,
+            read: (key, stored) => {
+              const value = parent.read(key, stored)
+              return value === null ? null : transform(key, value)
+            },
+          }
+    const serde = (store?.valueSerde as Serde<V2> | undefined) ?? valueSerde
+    return new KTable<K, V2>(this.ctx, {
+      node: name,
+      sourceTopics: this.state.sourceTopics,
+      getter,
+      ...(store === undefined ? {} : { storeName: store.name }),
+      ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
+      ...(serde === undefined ? {} : { valueSerde: serde }),
+      ...(this.state.windowed === undefined ? {} : { windowed: this.state.windowed }),
+    })
+  }
+
+  filter(
+    predicate: (key: K, value: V) => boolean,
+    materialized?: Materialized<K, V>,
+    named?: Named,
+  ): KTable<K, V> {
+    return this.derive(
+      'KTABLE-FILTER-',
+      (k, v) => (predicate(k, v) ? v : null),
+      materialized,
+      named,
+      this.state.valueSerde,
+    )
+  }
+
+  filterNot(
+    predicate: (key: K, value: V) => boolean,
+    materialized?: Materialized<K, V>,
+    named?: Named,
+  ): KTable<K, V> {
+    return this.derive(
+      'KTABLE-FILTER-',
+      (k, v) => (predicate(k, v) ? null : v),
+      materialized,
+      named,
+      this.state.valueSerde,
+    )
+  }
+
+  mapValues<V2>(
+    mapper: (value: V, key: K) => V2,
+    materialized?: Materialized<K, V2>,
+    named?: Named,
+  ): KTable<K, V2> {
+    return this.derive(
+      'KTABLE-MAPVALUES-',
+      (k, v) => mapper(v, k),
+      materialized,
+      named,
+      materialized?.valueSerde,
+    )
+  }
+
+  /** The table's updates as a stream; a deletion is a record with a null value (a tombstone). */
+  toStream(named?: Named): KStream<K, V | null> {
+    const supplier: ProcessorSupplier<K, Change<V>, K, V | null> = () => {
+      let context: ProcessorContext<K, V | null>
+      return {
+        init(c) {
+          context = c
+        },
+        process(record) {
+          context.forward({ ...record, value: record.value.newValue })
+        },
+      }
+    }
+    const node = this.ctx.addProcessor('KTABLE-TOSTREAM-', supplier, [this.state.node], named?.name)
+    return new KStream<K, V | null>(this.ctx, {
+      node,
+      repartitionRequired: false,
+      sourceTopics: this.state.sourceTopics,
+      ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
+      ...(this.state.valueSerde === undefined
+        ? {}
+        : { valueSerde: this.state.valueSerde as Serde<V | null> }),
+    })
+  }
+
+  /** Re-keys the table for an aggregation: an update subtracts the old value and adds the new. */
+  groupBy<K2, V2>(
+    selector: (key: K, value: V) => KeyValue<K2, V2>,
+    grouped: Grouped<K2, V2> = {},
+  ): KGroupedTable<K2, V2> {
+    const node = this.ctx.addProcessor('KTABLE-SELECT-', tableRepartitionMap(selector), [this.state.node])
+    return new KGroupedTable<K2, V2>(this.ctx, {
+      node,
+      sourceTopics: this.state.sourceTopics,
+      ...(grouped.keySerde === undefined ? {} : { keySerde: grouped.keySerde }),
+      ...(grouped.valueSerde === undefined ? {} : { valueSerde: grouped.valueSerde }),
+      ...(grouped.name === undefined ? {} : { name: grouped.name }),
+    })
+  }
+
+  /**
+   * Holds back a windowed table's updates and emits each window's final result once, when stream time
+   * passes its end plus grace. The buffer is a logged store, so a restart loses none of it.
+   */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    const windowed = this.state.windowed
+    if (windowed === undefined) {
+      throw new Error(`suppress(untilWindowCloses) needs a windowed table; ${this.state.node} is not one`)
+    }
+    const name = suppressed.name ?? this.ctx.newName('KTABLE-SUPPRESS-')
+    const innerKey = (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner
+    const keySerde =
+      innerKey === undefined
+        ? undefined
+        : windowed.kind === 'time'
+          ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
+          : WindowedSerdes.sessionWindowed(innerKey)
+    const valueSerde = bufferedValueSerde(
+      this.ctx.requireSerde(
+        this.state.valueSerde,
+        'value',
+        name,
+        'set Materialized.valueSerde on the aggregation',
+      ),
+    )
+    const store = this.ctx.storeSpec('keyValue', { storeType: 'in-memory' }, `${name}-STATE-STORE`, {
+      keySerde: keySerde as Serde<unknown> | undefined,
+      valueSerde: valueSerde as Serde<unknown> | undefined,
+    })
+    this.ctx.topology.addProcessor(
+      name,
+      suppressUntilWindowCloses<unknown, V>(store.name, windowed.graceMs) as unknown as ProcessorSupplier<
+        K,
+        Change<V>,
+        K,
+        Change<V>
+      >,
+      this.state.node,
+    )
+    this.ctx.topology.addStateStore(store, name)
+    const { storeName: _materialized, getter: _getter, ...rest } = this.state
+    return new KTable<K, V>(this.ctx, { ...rest, node: name })
+  }
+}
+
+/** A table replicated in full to every instance, read from all partitions of its topic. */
+export class GlobalKTable<K, V> {
+  /** Carries the key and value types for joins; never set. */
+  declare readonly types?: { key: K; value: V }
+
+  constructor(
+    readonly storeName: string,
+    readonly topic: string,
+  ) {}
+}
+
+/** Serdes a windowed aggregation hands to its table: the inner key serde stays reachable for suppress. */
+export function windowedKeySerde<K>(
+  inner: Serde<K> | undefined,
+  info: WindowInfo,
+): Serde<Windowed<K>> | undefined {
+  if (inner === undefined) return undefined
+  const serde =
+    info.kind === 'time'
+      ? WindowedSerdes.timeWindowed(inner, info.sizeMs)
+      : WindowedSerdes.sessionWindowed(inner)
+  return Object.assign(serde, { inner })
+}

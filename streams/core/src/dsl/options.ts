@@ -1,0 +1,67 @@
+import type { Serde } from '../serde.ts'
+import type { StreamPartitioner, TimestampExtractor } from '../topology/nodes.ts'
+
+/** How a topic is read: serdes and event time. */
+export interface Consumed<K, V> {
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly timestampExtractor?: TimestampExtractor
+  readonly name?: string
+}
+
+/** How a stream is written to a topic. */
+export interface Produced<K, V> {
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly partitioner?: StreamPartitioner<K, V>
+  readonly name?: string
+}
+
+/** Serdes of a grouping and the name of its repartition topic. */
+export interface Grouped<K, V> {
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly name?: string
+}
+
+/** An explicit repartition: serdes, topic name, partition count. */
+export interface Repartitioned<K, V> {
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly name?: string
+  readonly numberOfPartitions?: number
+  readonly partitioner?: StreamPartitioner<K, V>
+}
+
+export const StoreType = {
+  IN_MEMORY: 'in-memory',
+  PERSISTENT: 'persistent',
+} as const
+export type StoreType = (typeof StoreType)[keyof typeof StoreType]
+
+/** How a table or aggregate is kept: a store name to query it by, serdes, engine, changelog. */
+export interface Materialized<K, V> {
+  /** Names the store (and so its changelog topic); generated when absent. */
+  readonly storeName?: string
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  /** The engine; the config's `defaultStoreType` when absent. */
+  readonly storeType?: StoreType
+  /** Backed by a changelog topic; true unless turned off. */
+  readonly logging?: boolean
+  readonly changelogConfig?: Readonly<Record<string, string>>
+  /** Window and session stores: how long windows are kept (at least size + grace). */
+  readonly retentionMs?: number
+}
+
+/** Serdes for a stream-table join's stream side. */
+export interface Joined<K, V> {
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly name?: string
+}
+
+/** Names a DSL node instead of the generated name. */
+export interface Named {
+  readonly name?: string
+}

@@ -1,0 +1,70 @@
+import { join } from 'node:path'
+import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
+import type { Serde } from '../serde.ts'
+import type { DefaultSerdes } from '../topology/topology.ts'
+import type { ChangeBuffer } from './changelog.ts'
+import { LmdbKeyValueStore } from './lmdb-stores.ts'
+import { InMemoryKeyValueStore, InMemorySessionStore, InMemoryWindowStore } from './memory-stores.ts'
+import type { AnyStore, StoreSpec } from './store.ts'
+
+/** A store instance the runtime manages: typed access for processors, changelog access for the task. */
+export type ManagedStore = AnyStore & {
+  readonly changes: ChangeBuffer | undefined
+  restore(...args: unknown[]): void
+  wipe?(): void
+}
+
+export interface StoreFactoryOptions extends DefaultSerdes {
+  /** Where persistent stores live: `<stateDir>/<taskId>/<store>`. Required when a store is persistent. */
+  readonly stateDir?: string
+}
+
+export function storeSerdes(
+  spec: StoreSpec,
+  defaults: DefaultSerdes,
+): { key: Serde<unknown>; value: Serde<unknown> } {
+  const key = spec.keySerde ?? defaults.defaultKeySerde
+  const value = spec.valueSerde ?? defaults.defaultValueSerde
+  if (key === undefined || value === undefined) {
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.MISSING_SERDE,
+      `store ${spec.name} has no ${key === undefined ? 'key' : 'value'} serde`,
+    )
+  }
+  return { key, value }
+}
+
+/** Builds one task's instance of a declared store. */
+export function createStore(spec: StoreSpec, taskId: string, options: StoreFactoryOptions): ManagedStore {
+  const retention = spec.retentionMs ?? 24 * 60 * 60 * 1000
+  if (!spec.persistent) {
+    switch (spec.kind) {
+      case 'keyValue':
+        return new InMemoryKeyValueStore(spec.name, spec.logging) as unknown as ManagedStore
+      case 'window':
+        return new InMemoryWindowStore(spec.name, retention, spec.logging) as unknown as ManagedStore
+      case 'session':
+        return new InMemorySessionStore(spec.name, retention, spec.logging) as unknown as ManagedStore
+    }
+  }
+  if (options.stateDir === undefined) {
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.INVALID_CONFIG,
+      `store ${spec.name} is persistent but no stateDir is configured`,
+    )
+  }
+  if (spec.kind !== 'keyValue') {
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.INVALID_CONFIG,
+      `store ${spec.name}: persistent ${spec.kind} stores are not available yet; use an in-memory one (its changelog keeps it durable)`,
+    )
+  }
+  const serdes = storeSerdes(spec, options)
+  return new LmdbKeyValueStore(
+    spec.name,
+    join(options.stateDir, taskId, spec.name),
+    serdes.key,
+    serdes.value,
+    spec.logging,
+  ) as unknown as ManagedStore
+}

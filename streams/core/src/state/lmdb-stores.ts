@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs'
+import { open, type Database, type RootDatabase } from 'lmdb'
+import type { KeyValue } from '../record.ts'
+import type { Serde } from '../serde.ts'
+import { ChangeBuffer } from './changelog.ts'
+import type { Logged } from './memory-stores.ts'
+import { keyId, type KeyValueStore } from './store.ts'
+import { deserializeSync, serializeSync } from './sync-serde.ts'
+
+interface Pending<K, V> {
+  readonly key: K
+  readonly value: V | null
+}
+
+/**
+ * A key-value store in LMDB (memory-mapped B+tree, prebuilt binaries, synchronous reads), behind a
+ * write-back buffer: writes land in memory and reach LMDB in one transaction per flush, which the
+ * task runs at commit after the changelog is safe.
+ */
+export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
+  readonly kind = 'keyValue'
+  readonly persistent = true
+  readonly changes: ChangeBuffer | undefined
+  private readonly root: RootDatabase<Buffer, Buffer>
+  private readonly db: Database<Buffer, Buffer>
+  private pending = new Map<string, Pending<K, V>>()
+  private readonly topic: string
+
+  constructor(
+    readonly name: string,
+    path: string,
+    private readonly keySerde: Serde<K>,
+    private readonly valueSerde: Serde<V>,
+    logging: boolean,
+  ) {
+    mkdirSync(path, { recursive: true })
+    this.changes = logging ? new ChangeBuffer() : undefined
+    this.root = open<Buffer, Buffer>({ path, keyEncoding: 'binary', encoding: 'binary', compression: false })
+    this.db = this.root
+    this.topic = name
+  }
+
+  private keyBytes(key: K): Buffer {
+    return serializeSync(this.keySerde, this.topic, key, `store ${this.name} key`)
+  }
+
+  get(key: K): V | undefined {
+    const pending = this.pending.get(keyId(key))
+    if (pending !== undefined) return pending.value ?? undefined
+    const bytes = this.db.get(this.keyBytes(key))
+    return bytes === undefined
+      ? undefined
+      : deserializeSync(this.valueSerde, this.topic, bytes, `store ${this.name} value`)
+  }
+
+  put(key: K, value: V | null): void {
+    const id = keyId(key)
+    this.pending.set(id, { key, value })
+    this.changes?.record(id, { kind: 'keyValue', key, value })
+  }
+
+  putIfAbsent(key: K, value: V): V | undefined {
+    const existing = this.get(key)
+    if (existing === undefined) this.put(key, value)
+    return existing
+  }
+
+  delete(key: K): V | undefined {
+    const existing = this.get(key)
+    this.put(key, null)
+    return existing
+  }
+
+  restore(key: K, value: V | null): void {
+    this.pending.set(keyId(key), { key, value })
+  }
+
+  *all(): IterableIterator<KeyValue<K, V>> {
+    this.flush()
+    for (const { key, value } of this.db.getRange()) {
+      yield {
+        key: deserializeSync(this.keySerde, this.topic, key, `store ${this.name} key`),
+        value: deserializeSync(this.valueSerde, this.topic, value, `store ${this.name} value`),
+      }
+    }
+  }
+
+  approximateNumEntries(): number {
+    return (this.db.getStats() as { entryCount: number }).entryCount + this.pending.size
+  }
+
+  flush(): void {
+    if (this.pending.size === 0) return
+    const pending = this.pending
+    this.pending = new Map()
+    this.db.transactionSync(() => {
+      for (const { key, value } of pending.values()) {
+        const keyBytes = this.keyBytes(key)
+        if (value === null) this.db.removeSync(keyBytes)
+        else
+          this.db.putSync(
+            keyBytes,
+            serializeSync(this.valueSerde, this.topic, value, `store ${this.name} value`),
+          )
+      }
+    })
+  }
+
+  /** Drops everything: a store whose local copy cannot be trusted is rebuilt from its changelog. */
+  wipe(): void {
+    this.pending.clear()
+    this.db.clearSync()
+  }
+
+  close(): void {
+    this.flush()
+    this.root.close()
+  }
+}

@@ -1,0 +1,2 @@
+export * from './topology-test-driver.ts'
+export * from './test-topics.ts'
