@@ -1,0 +1,535 @@
+// Generated from the .avsc files by `npm run -w @oxagry/avro codegen`. Do not edit.
+import type {
+  CurrencyCode,
+  CustomerId,
+  GeofenceId,
+  MachineId,
+  OrderId,
+  PaymentId,
+  ProductId,
+  ReservationId,
+  WarehouseId,
+  TimestampMillis,
+} from '../ids.ts'
+
+/** OFF, IDLE (running, not moving under load) or RUNNING; UNKNOWN when the unit cannot read the bus, and for states added later. Readers map unknown symbols to UNKNOWN. */
+export const EngineState = {
+  OFF: 'OFF',
+  IDLE: 'IDLE',
+  RUNNING: 'RUNNING',
+  UNKNOWN: 'UNKNOWN',
+} as const
+export type EngineState = (typeof EngineState)[keyof typeof EngineState]
+
+/** A field, yard or depot drawn on the map. Compacted and keyed by geofenceId; a tombstone removes it. Read as a global table by the location processors. */
+export interface Geofence {
+  /** The geofence; also the record key. */
+  readonly geofenceId: GeofenceId
+  /** What people call it, e.g. 'North field'. */
+  readonly name: string
+  /** What the area is. */
+  readonly kind: GeofenceKind
+  /** The polygon's vertices in order, at least three; the ring closes implicitly (the last vertex is not repeated). */
+  readonly boundary: ReadonlyArray<GeoPoint>
+  /** Inactive geofences are kept for history but raise no transitions. Default: true. */
+  readonly active: boolean
+  /** When it was last edited. */
+  readonly updatedAt: TimestampMillis
+}
+
+/** FIELD: cultivated land; YARD: farm yard; DEPOT: machine depot; OTHER, also for kinds added later. Readers map unknown symbols to OTHER. */
+export const GeofenceKind = {
+  FIELD: 'FIELD',
+  YARD: 'YARD',
+  DEPOT: 'DEPOT',
+  OTHER: 'OTHER',
+} as const
+export type GeofenceKind = (typeof GeofenceKind)[keyof typeof GeofenceKind]
+
+/** A machine crossed a geofence boundary. Keyed by machineId so the transitions of a machine stay in order. */
+export interface GeofenceTransition {
+  /** Derived from pingId and geofenceId (name-based UUID), so reprocessing the same ping yields the same id. */
+  readonly transitionId: string
+  /** The machine; also the record key. */
+  readonly machineId: MachineId
+  /** The geofence crossed. */
+  readonly geofenceId: GeofenceId
+  /** Into or out of the geofence. */
+  readonly direction: TransitionDirection
+  /** GPS time of the first ping on the new side of the boundary. */
+  readonly eventTime: TimestampMillis
+  /** Latitude of that ping. */
+  readonly latitude: number
+  /** Longitude of that ping. */
+  readonly longitude: number
+  /** The ping that revealed the crossing. */
+  readonly pingId: string
+}
+
+/** A point on the earth. */
+export interface GeoPoint {
+  /** WGS 84 latitude in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude in degrees. */
+  readonly longitude: number
+}
+
+/** One GPS fix from a machine's telematics unit. Keyed by machineId; pings of one machine arrive in order on one partition, but units resend after a lost connection, so pingId and sequence exist to deduplicate and reorder. */
+export interface MachinePing {
+  /** Stable identity of the fix, set by the unit: a resend carries the same pingId, so downstream deduplicates on it. */
+  readonly pingId: string
+  /** The tractor, harvester or sprayer; also the record key. */
+  readonly machineId: MachineId
+  /** The unit's counter, increasing by one per fix; a gap means lost pings, a repeat means a resend. */
+  readonly sequence: number
+  /** When the fix was taken (GPS time), in epoch milliseconds. */
+  readonly eventTime: TimestampMillis
+  /** WGS 84 latitude in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude in degrees. */
+  readonly longitude: number
+  /** Ground speed in km/h; 0 when standing. */
+  readonly speedKmh: number
+  /** Course over ground, degrees clockwise from north; null when standing (GPS heading is noise then). Default: null. */
+  readonly headingDegrees: null | number
+  /** Estimated horizontal error radius of the fix in metres. */
+  readonly accuracyMeters: number
+  /** The engine as the CAN bus reports it. */
+  readonly engineState: EngineState
+  /** Tank level from 0 to 100; null when the machine has no fuel sensor. Default: null. */
+  readonly fuelLevelPercent: null | number
+}
+
+/** Where a machine is now: its latest accepted ping with the geofences it is inside. Compacted and keyed by machineId; what the live map shows. */
+export interface MachinePosition {
+  /** The machine; also the record key. */
+  readonly machineId: MachineId
+  /** GPS time of the fix this position comes from. */
+  readonly eventTime: TimestampMillis
+  /** WGS 84 latitude in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude in degrees. */
+  readonly longitude: number
+  /** Ground speed in km/h. */
+  readonly speedKmh: number
+  /** Course over ground, degrees clockwise from north; null when standing. Default: null. */
+  readonly headingDegrees: null | number
+  /** Estimated error radius in metres. */
+  readonly accuracyMeters: number
+  /** The engine at the time of the fix. */
+  readonly engineState: EngineState
+  /** Tank level from 0 to 100, when known. Default: null. */
+  readonly fuelLevelPercent: null | number
+  /** The ping this position was taken from. */
+  readonly lastPingId: string
+  /** Its sequence number; pings with a lower one arrive late and do not move the machine back. */
+  readonly lastSequence: number
+  /** The active geofences containing the position, sorted. Default: []. */
+  readonly geofenceIds: ReadonlyArray<GeofenceId>
+}
+
+/** A trip (moving) or an idle period (engine on, standing) of one machine, built from its pings. Emitted while open and once when closed; keyed by machineId. */
+export interface MachineSession {
+  /** Stable across the updates of one session. */
+  readonly sessionId: string
+  /** The machine; also the record key. */
+  readonly machineId: MachineId
+  /** Trip or idle period. */
+  readonly kind: SessionKind
+  /** Whether more pings may still extend it. */
+  readonly state: SessionState
+  /** GPS time of the first ping. */
+  readonly startedAt: TimestampMillis
+  /** GPS time of the last ping so far. */
+  readonly endedAt: TimestampMillis
+  /** Where it started. */
+  readonly startLatitude: number
+  /** Where it started. */
+  readonly startLongitude: number
+  /** Where it is or ended. */
+  readonly endLatitude: number
+  /** Where it is or ended. */
+  readonly endLongitude: number
+  /** Great-circle distance summed over consecutive pings; 0 for idle periods. */
+  readonly distanceMeters: number
+  /** Highest ground speed seen. */
+  readonly maxSpeedKmh: number
+  /** Pings folded in (after deduplication). */
+  readonly pingCount: number
+  /** Drop of the tank level over the session, when the machine reports fuel. Default: null. */
+  readonly fuelUsedPercent: null | number
+}
+
+/** TRIP: the machine moves; IDLE: the engine runs while it stands. */
+export const SessionKind = {
+  TRIP: 'TRIP',
+  IDLE: 'IDLE',
+} as const
+export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
+
+/** OPEN while pings extend it; CLOSED after the inactivity gap: final. */
+export const SessionState = {
+  OPEN: 'OPEN',
+  CLOSED: 'CLOSED',
+} as const
+export type SessionState = (typeof SessionState)[keyof typeof SessionState]
+
+/** ENTERED or EXITED. */
+export const TransitionDirection = {
+  ENTERED: 'ENTERED',
+  EXITED: 'EXITED',
+} as const
+export type TransitionDirection = (typeof TransitionDirection)[keyof typeof TransitionDirection]
+
+/** RECEIPT: goods arrived; SALE: goods left for an order; CORRECTION: a stock count fixed the books. Readers map unknown symbols to CORRECTION. */
+export const AdjustmentReason = {
+  RECEIPT: 'RECEIPT',
+  SALE: 'SALE',
+  CORRECTION: 'CORRECTION',
+} as const
+export type AdjustmentReason = (typeof AdjustmentReason)[keyof typeof AdjustmentReason]
+
+/** Available units fell below the product's threshold in this warehouse. */
+export interface LowStock {
+  /** Units available (on hand minus reserved). */
+  readonly available: number
+  /** The threshold crossed. */
+  readonly threshold: number
+}
+
+/** ORDER_CANCELLED and EXPIRED return units; FULFILLED means a SALE adjustment follows. */
+export const ReleaseReason = {
+  ORDER_CANCELLED: 'ORDER_CANCELLED',
+  EXPIRED: 'EXPIRED',
+  FULFILLED: 'FULFILLED',
+} as const
+export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason]
+
+/** A reservation ended and its units are available again (or were shipped, see reason). */
+export interface ReservationReleased {
+  /** The reservation released. */
+  readonly reservationId: ReservationId
+  /** The order it was for. */
+  readonly orderId: OrderId
+  /** Units released. */
+  readonly quantity: number
+  /** Why it ended. */
+  readonly reason: ReleaseReason
+}
+
+/** The quantity on hand changed physically or on paper. */
+export interface StockAdjusted {
+  /** Why the quantity on hand changed. */
+  readonly reason: AdjustmentReason
+  /** Signed change of the quantity on hand, in stock-keeping units. */
+  readonly delta: number
+  /** Delivery note, order id or count sheet the change comes from. Default: null. */
+  readonly reference: null | string
+}
+
+/** A change to the stock of one product in one warehouse. Keyed by productId|warehouseId so a stock level folds its events in order. */
+export interface StockEvent {
+  /** Unique id of this event; consumers deduplicate on it. */
+  readonly eventId: string
+  /** The product whose stock changed. */
+  readonly productId: ProductId
+  /** The warehouse holding it. */
+  readonly warehouseId: WarehouseId
+  /** When it happened (event time). */
+  readonly occurredAt: TimestampMillis
+  /** What happened to the stock. */
+  readonly payload:
+    | { readonly 'dev.oxagry.inventory.StockAdjusted': StockAdjusted }
+    | { readonly 'dev.oxagry.inventory.StockReserved': StockReserved }
+    | { readonly 'dev.oxagry.inventory.ReservationReleased': ReservationReleased }
+    | { readonly 'dev.oxagry.inventory.LowStock': LowStock }
+}
+
+/** The current stock of one product in one warehouse, folded from its stock events. Compacted and keyed by productId|warehouseId. */
+export interface StockLevel {
+  /** The product. */
+  readonly productId: ProductId
+  /** The warehouse. */
+  readonly warehouseId: WarehouseId
+  /** Units physically in the warehouse. */
+  readonly onHand: number
+  /** Units on hand set aside for orders. */
+  readonly reserved: number
+  /** onHand minus reserved: what can still be sold. */
+  readonly available: number
+  /** Below this many available units a LowStock event is raised; null when not watched. Default: null. */
+  readonly lowStockThreshold: null | number
+  /** Event time of the latest stock event folded in. */
+  readonly updatedAt: TimestampMillis
+  /** How many stock events were folded in; a sink keeps the higher version. */
+  readonly version: number
+}
+
+/** Units were set aside for an order; they stay on hand but are no longer available. */
+export interface StockReserved {
+  /** The reservation; its release names it. */
+  readonly reservationId: ReservationId
+  /** The order the units are for. */
+  readonly orderId: OrderId
+  /** Units reserved. */
+  readonly quantity: number
+  /** When an unconfirmed reservation lapses, if it does. Default: null. */
+  readonly expiresAt: null | TimestampMillis
+}
+
+/** Why an order was cancelled; OTHER is what old readers see for a reason added later. Readers map unknown symbols to OTHER. */
+export const CancellationReason = {
+  CUSTOMER_REQUEST: 'CUSTOMER_REQUEST',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  PAYMENT_FAILED: 'PAYMENT_FAILED',
+  FRAUD_SUSPECTED: 'FRAUD_SUSPECTED',
+  OTHER: 'OTHER',
+} as const
+export type CancellationReason = (typeof CancellationReason)[keyof typeof CancellationReason]
+
+/** A delivery point. */
+export interface DeliveryLocation {
+  /** WGS 84 latitude in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude in degrees. */
+  readonly longitude: number
+  /** Postal address when there is one; fields often have none. Default: null. */
+  readonly address: null | string
+}
+
+/** The order will not be delivered; its reservations are released and payments refunded. */
+export interface OrderCancelled {
+  /** Why it was cancelled. */
+  readonly reason: CancellationReason
+  /** Free text from the customer or the operator. Default: null. */
+  readonly note: null | string
+}
+
+/** The goods were delivered and the payment captured. */
+export interface OrderCompleted {
+  /** When the customer received the goods. */
+  readonly deliveredAt: TimestampMillis
+}
+
+/** Stock is reserved and payment authorised: the order will be delivered. */
+export interface OrderConfirmed {
+  /** Promised delivery time, when one was given. Default: null. */
+  readonly estimatedDeliveryAt: null | TimestampMillis
+}
+
+/** One step in an order's life, in the order it happened. Keyed by orderId so every event of an order lands on one partition and is read in sequence. */
+export interface OrderEvent {
+  /** Unique id of this event; consumers deduplicate on it after a producer retry. */
+  readonly eventId: string
+  /** The order this event belongs to; also the record key. */
+  readonly orderId: OrderId
+  /** When it happened at the source (event time), in epoch milliseconds. */
+  readonly occurredAt: TimestampMillis
+  /** What happened: one branch per lifecycle step. A new branch is a BACKWARD-compatible change only; old readers cannot read it. */
+  readonly payload:
+    | { readonly 'dev.oxagry.orders.OrderPlaced': OrderPlaced }
+    | { readonly 'dev.oxagry.orders.OrderConfirmed': OrderConfirmed }
+    | { readonly 'dev.oxagry.orders.OrderCancelled': OrderCancelled }
+    | { readonly 'dev.oxagry.orders.OrderCompleted': OrderCompleted }
+}
+
+/** One product bought from one warehouse. */
+export interface OrderItem {
+  /** The catalogue product (SKU). */
+  readonly productId: ProductId
+  /** The warehouse the goods ship from; stock is reserved there. */
+  readonly warehouseId: WarehouseId
+  /** How many stock-keeping units (a 25 kg bag, a 1000 l IBC); integral so stock arithmetic stays exact. */
+  readonly quantity: number
+  /** Price of one unit in minor units of the order's currency (cents for EUR). */
+  readonly unitPriceMinor: number
+}
+
+/** A customer checked out. Prices are fixed at this moment; later price changes do not touch the order. */
+export interface OrderPlaced {
+  /** The buying customer (farm or contractor account). */
+  readonly customerId: CustomerId
+  /** The order lines, at least one. */
+  readonly items: ReadonlyArray<OrderItem>
+  /** ISO 4217 alphabetic code of every amount in the order, e.g. EUR. */
+  readonly currency: CurrencyCode
+  /** Where the goods go: a farm yard or a field edge, hence coordinates first. */
+  readonly deliveryLocation: DeliveryLocation
+  /** The client's key for this checkout: a retried checkout carries the same key, so a duplicate order is detected. */
+  readonly idempotencyKey: string
+}
+
+/** Lifecycle states of an order; UNKNOWN is what old readers see for a state added later. Readers map unknown symbols to UNKNOWN. */
+export const OrderState = {
+  PLACED: 'PLACED',
+  CONFIRMED: 'CONFIRMED',
+  CANCELLED: 'CANCELLED',
+  COMPLETED: 'COMPLETED',
+  UNKNOWN: 'UNKNOWN',
+} as const
+export type OrderState = (typeof OrderState)[keyof typeof OrderState]
+
+/** The current state of an order, folded from its order and payment events. Compacted and keyed by orderId: the latest record is the truth. */
+export interface OrderStatus {
+  /** The order; also the record key. */
+  readonly orderId: OrderId
+  /** The buying customer. */
+  readonly customerId: CustomerId
+  /** Where the order is in its lifecycle. */
+  readonly state: OrderState
+  /** The latest payment step, null before a payment was requested. Default: null. */
+  readonly paymentState: null | PaymentState
+  /** Sum of quantity times unit price over the items, in minor units of currency. */
+  readonly totalMinor: number
+  /** ISO 4217 code of totalMinor. */
+  readonly currency: CurrencyCode
+  /** Number of order lines. */
+  readonly itemCount: number
+  /** When the order was placed. */
+  readonly placedAt: TimestampMillis
+  /** Event time of the latest event folded in. */
+  readonly updatedAt: TimestampMillis
+  /** Set when state is CANCELLED. Default: null. */
+  readonly cancellationReason: null | CancellationReason
+  /** How many events were folded in; a sink keeps the higher version when updates race. */
+  readonly version: number
+}
+
+/** Payment steps as an order sees them. Readers map unknown symbols to UNKNOWN. */
+export const PaymentState = {
+  REQUESTED: 'REQUESTED',
+  AUTHORISED: 'AUTHORISED',
+  CAPTURED: 'CAPTURED',
+  FAILED: 'FAILED',
+  REFUNDED: 'REFUNDED',
+  UNKNOWN: 'UNKNOWN',
+} as const
+export type PaymentState = (typeof PaymentState)[keyof typeof PaymentState]
+
+/** The provider holds the amount; it can be captured until expiresAt. */
+export interface PaymentAuthorised {
+  /** Amount held, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** The provider's reference for the hold. */
+  readonly authorisationCode: string
+  /** When the hold lapses, if the provider says. Default: null. */
+  readonly expiresAt: null | TimestampMillis
+}
+
+/** The money moved to the marketplace. */
+export interface PaymentCaptured {
+  /** Amount captured, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+}
+
+/** A step of a payment for an order. Keyed by orderId, not paymentId, so payments are co-partitioned with the order events they join. */
+export interface PaymentEvent {
+  /** Unique id of this event; consumers deduplicate on it. */
+  readonly eventId: string
+  /** The payment; an order may have several (a failed one, then a retry). */
+  readonly paymentId: PaymentId
+  /** The order paid for; also the record key. */
+  readonly orderId: OrderId
+  /** When the payment provider reported the step (event time). */
+  readonly occurredAt: TimestampMillis
+  /** The step. */
+  readonly payload:
+    | { readonly 'dev.oxagry.payments.PaymentRequested': PaymentRequested }
+    | { readonly 'dev.oxagry.payments.PaymentAuthorised': PaymentAuthorised }
+    | { readonly 'dev.oxagry.payments.PaymentCaptured': PaymentCaptured }
+    | { readonly 'dev.oxagry.payments.PaymentFailed': PaymentFailed }
+    | { readonly 'dev.oxagry.payments.PaymentRefunded': PaymentRefunded }
+}
+
+/** The provider refused or could not complete the payment. */
+export interface PaymentFailed {
+  /** Why it failed. */
+  readonly reason: PaymentFailureReason
+  /** The provider's message, for support staff. Default: null. */
+  readonly message: null | string
+}
+
+/** Failure reasons; OTHER is what old readers see for a reason added later. Readers map unknown symbols to OTHER. */
+export const PaymentFailureReason = {
+  DECLINED: 'DECLINED',
+  INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
+  EXPIRED: 'EXPIRED',
+  FRAUD_SUSPECTED: 'FRAUD_SUSPECTED',
+  PROVIDER_ERROR: 'PROVIDER_ERROR',
+  OTHER: 'OTHER',
+} as const
+export type PaymentFailureReason = (typeof PaymentFailureReason)[keyof typeof PaymentFailureReason]
+
+/** Payment methods; OTHER is what old readers see for a method added later. Readers map unknown symbols to OTHER. */
+export const PaymentMethod = {
+  CARD: 'CARD',
+  BANK_TRANSFER: 'BANK_TRANSFER',
+  ON_ACCOUNT: 'ON_ACCOUNT',
+  OTHER: 'OTHER',
+} as const
+export type PaymentMethod = (typeof PaymentMethod)[keyof typeof PaymentMethod]
+
+/** Money went back to the customer, in full or in part. */
+export interface PaymentRefunded {
+  /** Amount refunded, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** Why, as the operator wrote it. */
+  readonly reason: string
+}
+
+/** The marketplace asked the provider to take a payment. */
+export interface PaymentRequested {
+  /** Amount in minor units of currency. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** How the customer pays. */
+  readonly method: PaymentMethod
+}
+
+/** A record a stream application could not process, with its original bytes and why. Keyed by sourceTopic:partition:offset. Replaying means producing key and value back to sourceTopic. */
+export interface DeadLetter {
+  /** Unique id of this dead letter. */
+  readonly deadLetterId: string
+  /** The stream application (its application id) that gave up. */
+  readonly application: string
+  /** Where it failed. */
+  readonly stage: FailureStage
+  /** Topic the record was read from. */
+  readonly sourceTopic: string
+  /** Its partition. */
+  readonly sourcePartition: number
+  /** Its offset. */
+  readonly sourceOffset: number
+  /** Its Kafka timestamp. */
+  readonly sourceTimestamp: TimestampMillis
+  /** The original key bytes, untouched. Default: null. */
+  readonly key: null | Buffer
+  /** The original value bytes, untouched (Confluent framing included). Default: null. */
+  readonly value: null | Buffer
+  /** The original headers. Default: {}. */
+  readonly headers: Readonly<Record<string, Buffer>>
+  /** The typed error's code, e.g. OXA_AVRO_UNKNOWN_SCHEMA_ID. */
+  readonly errorCode: string
+  /** The error's message. */
+  readonly errorMessage: string
+  /** Whether replaying later may succeed (the registry was down) or not (the bytes are corrupt). */
+  readonly retriable: boolean
+  /** Wall-clock time of the failure. */
+  readonly failedAt: TimestampMillis
+}
+
+/** DESERIALIZATION: the bytes could not be read; PROCESSING: a processor threw; SERIALIZATION: a result could not be written; OTHER, also for stages added later. Readers map unknown symbols to OTHER. */
+export const FailureStage = {
+  DESERIALIZATION: 'DESERIALIZATION',
+  PROCESSING: 'PROCESSING',
+  SERIALIZATION: 'SERIALIZATION',
+  OTHER: 'OTHER',
+} as const
+export type FailureStage = (typeof FailureStage)[keyof typeof FailureStage]

@@ -1,0 +1,3 @@
+export * from './samples.ts'
+export * from './fixtures.ts'
+export * from './plain.ts'

@@ -1,0 +1,387 @@
+import type { ValueOf } from '../contract.ts'
+import type { Contracts, ContractName } from '../generated/contracts.ts'
+import {
+  currencyCode,
+  customerId,
+  geofenceId,
+  machineId,
+  orderId,
+  paymentId,
+  productId,
+  reservationId,
+  warehouseId,
+} from '../ids.ts'
+
+/** A named example record of a contract; its encoding is checked in under fixtures/. */
+export interface Sample<T> {
+  readonly name: string
+  readonly value: T
+}
+
+export type Samples = { readonly [K in ContractName]: readonly Sample<ValueOf<(typeof Contracts)[K]>>[] }
+
+const ORDER = orderId('6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f')
+const CUSTOMER = customerId('farm-0042')
+const SEED = productId('SEED-WHEAT-25KG')
+const FERT = productId('FERT-NPK-600KG')
+const WAREHOUSE = warehouseId('wh-north')
+const EUR = currencyCode('EUR')
+const TRACTOR = machineId('MF-8S-00042')
+const NORTH_FIELD = geofenceId('gf-north-field')
+const YARD = geofenceId('gf-home-yard')
+const PAYMENT = paymentId('0b6e3a59-2c1d-4f8e-a7b6-c5d4e3f2a1b0')
+const RESERVATION = reservationId('a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d')
+const T0 = Date.UTC(2025, 3, 14, 6, 30, 0)
+
+/**
+ * Sample records: at least one per contract, one per branch of an event union, exercising nulls,
+ * defaults, arrays, maps and bytes. Typed by the generated types, so they also prove those compile
+ * against real values.
+ */
+export const SAMPLES: Samples = {
+  OrderEvent: [
+    {
+      name: 'placed',
+      value: {
+        eventId: '3d0a8f4e-0c55-4f7e-9a41-7b2b0c9e6d11',
+        orderId: ORDER,
+        occurredAt: T0,
+        payload: {
+          'dev.oxagry.orders.OrderPlaced': {
+            customerId: CUSTOMER,
+            items: [
+              { productId: SEED, warehouseId: WAREHOUSE, quantity: 40, unitPriceMinor: 3450 },
+              { productId: FERT, warehouseId: WAREHOUSE, quantity: 2, unitPriceMinor: 41900 },
+            ],
+            currency: EUR,
+            deliveryLocation: {
+              latitude: 52.37403,
+              longitude: 9.73856,
+              address: 'Hof Lindenberg 3, 30159 Hannover',
+            },
+            idempotencyKey: 'checkout-7f3e2a',
+          },
+        },
+      },
+    },
+    {
+      name: 'confirmed',
+      value: {
+        eventId: '5b7f2c91-4e0a-4b3c-8d2e-6f1a9c3b7e20',
+        orderId: ORDER,
+        occurredAt: T0 + 60_000,
+        payload: { 'dev.oxagry.orders.OrderConfirmed': { estimatedDeliveryAt: T0 + 2 * 86_400_000 } },
+      },
+    },
+    {
+      name: 'cancelled',
+      value: {
+        eventId: '8c3e1d72-9b4f-4a6e-b1c0-2d5f8e7a9b31',
+        orderId: ORDER,
+        occurredAt: T0 + 120_000,
+        payload: { 'dev.oxagry.orders.OrderCancelled': { reason: 'OUT_OF_STOCK', note: null } },
+      },
+    },
+    {
+      name: 'completed',
+      value: {
+        eventId: '9d4f2e83-ac50-4b7f-82d1-3e6a9f8b0c42',
+        orderId: ORDER,
+        occurredAt: T0 + 3 * 86_400_000,
+        payload: { 'dev.oxagry.orders.OrderCompleted': { deliveredAt: T0 + 3 * 86_400_000 - 5_000 } },
+      },
+    },
+  ],
+  OrderStatus: [
+    {
+      name: 'confirmed',
+      value: {
+        orderId: ORDER,
+        customerId: CUSTOMER,
+        state: 'CONFIRMED',
+        paymentState: 'AUTHORISED',
+        totalMinor: 40 * 3450 + 2 * 41900,
+        currency: EUR,
+        itemCount: 2,
+        placedAt: T0,
+        updatedAt: T0 + 60_000,
+        cancellationReason: null,
+        version: 3,
+      },
+    },
+  ],
+  StockEvent: [
+    {
+      name: 'adjusted',
+      value: {
+        eventId: '1e2d3c4b-5a69-4788-97a6-b5c4d3e2f101',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 - 86_400_000,
+        payload: {
+          'dev.oxagry.inventory.StockAdjusted': {
+            reason: 'RECEIPT',
+            delta: 500,
+            reference: 'DN-2025-0414-07',
+          },
+        },
+      },
+    },
+    {
+      name: 'reserved',
+      value: {
+        eventId: '2f3e4d5c-6b7a-4899-a8b7-c6d5e4f30212',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 + 1_000,
+        payload: {
+          'dev.oxagry.inventory.StockReserved': {
+            reservationId: RESERVATION,
+            orderId: ORDER,
+            quantity: 40,
+            expiresAt: T0 + 3_600_000,
+          },
+        },
+      },
+    },
+    {
+      name: 'released',
+      value: {
+        eventId: '3a4f5e6d-7c8b-49aa-b9c8-d7e6f5a40323',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 + 120_500,
+        payload: {
+          'dev.oxagry.inventory.ReservationReleased': {
+            reservationId: RESERVATION,
+            orderId: ORDER,
+            quantity: 40,
+            reason: 'ORDER_CANCELLED',
+          },
+        },
+      },
+    },
+    {
+      name: 'low-stock',
+      value: {
+        eventId: '4b5a6f7e-8d9c-4abb-8ad9-e8f7a6b50434',
+        productId: FERT,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 + 2_000,
+        payload: { 'dev.oxagry.inventory.LowStock': { available: 3, threshold: 5 } },
+      },
+    },
+  ],
+  StockLevel: [
+    {
+      name: 'watched',
+      value: {
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        onHand: 500,
+        reserved: 40,
+        available: 460,
+        lowStockThreshold: 50,
+        updatedAt: T0 + 1_000,
+        version: 2,
+      },
+    },
+  ],
+  PaymentEvent: [
+    {
+      name: 'requested',
+      value: {
+        eventId: '6d7c8b9a-0f1e-4cdd-8cfb-0a1b2c3d0656',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 5_000,
+        payload: {
+          'dev.oxagry.payments.PaymentRequested': { amountMinor: 221800, currency: EUR, method: 'CARD' },
+        },
+      },
+    },
+    {
+      name: 'authorised',
+      value: {
+        eventId: '7e8d9cab-1a2f-4dee-9dac-1b2c3d4e0767',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 7_000,
+        payload: {
+          'dev.oxagry.payments.PaymentAuthorised': {
+            amountMinor: 221800,
+            currency: EUR,
+            authorisationCode: 'AUTH-93K2Q',
+            expiresAt: null,
+          },
+        },
+      },
+    },
+    {
+      name: 'captured',
+      value: {
+        eventId: '8f9eadbc-2b3a-4eff-aebd-2c3d4e5f0878',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 3 * 86_400_000,
+        payload: { 'dev.oxagry.payments.PaymentCaptured': { amountMinor: 221800, currency: EUR } },
+      },
+    },
+    {
+      name: 'failed',
+      value: {
+        eventId: '90afbecd-3c4b-4f00-bfce-3d4e5f6a0989',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 6_000,
+        payload: {
+          'dev.oxagry.payments.PaymentFailed': { reason: 'INSUFFICIENT_FUNDS', message: 'card declined: 51' },
+        },
+      },
+    },
+    {
+      name: 'refunded',
+      value: {
+        eventId: 'a1b0cfde-4d5c-4011-80df-4e5f6a7b0a9a',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 5 * 86_400_000,
+        payload: {
+          'dev.oxagry.payments.PaymentRefunded': {
+            amountMinor: 83800,
+            currency: EUR,
+            reason: 'one bag damaged',
+          },
+        },
+      },
+    },
+  ],
+  MachinePing: [
+    {
+      name: 'moving',
+      value: {
+        pingId: 'c3d2e1f0-6f7e-4233-a2b1-6a7b8c9d0cbc',
+        machineId: TRACTOR,
+        sequence: 184_467,
+        eventTime: T0 + 30_000,
+        latitude: 52.38112,
+        longitude: 9.72231,
+        speedKmh: 11.5,
+        headingDegrees: 87.25,
+        accuracyMeters: 2.5,
+        engineState: 'RUNNING',
+        fuelLevelPercent: 64.5,
+      },
+    },
+    {
+      name: 'standing',
+      value: {
+        pingId: 'd4e3f2a1-7a8f-4344-b3c2-7b8c9d0e0dcd',
+        machineId: TRACTOR,
+        sequence: 184_468,
+        eventTime: T0 + 40_000,
+        latitude: 52.38113,
+        longitude: 9.72232,
+        speedKmh: 0,
+        headingDegrees: null,
+        accuracyMeters: 3,
+        engineState: 'IDLE',
+        fuelLevelPercent: null,
+      },
+    },
+  ],
+  Geofence: [
+    {
+      name: 'field',
+      value: {
+        geofenceId: NORTH_FIELD,
+        name: 'North field',
+        kind: 'FIELD',
+        boundary: [
+          { latitude: 52.3801, longitude: 9.7201 },
+          { latitude: 52.3829, longitude: 9.7203 },
+          { latitude: 52.3827, longitude: 9.7252 },
+          { latitude: 52.3799, longitude: 9.725 },
+        ],
+        active: true,
+        updatedAt: T0 - 30 * 86_400_000,
+      },
+    },
+  ],
+  MachinePosition: [
+    {
+      name: 'in-field',
+      value: {
+        machineId: TRACTOR,
+        eventTime: T0 + 30_000,
+        latitude: 52.38112,
+        longitude: 9.72231,
+        speedKmh: 11.5,
+        headingDegrees: 87.25,
+        accuracyMeters: 2.5,
+        engineState: 'RUNNING',
+        fuelLevelPercent: 64.5,
+        lastPingId: 'c3d2e1f0-6f7e-4233-a2b1-6a7b8c9d0cbc',
+        lastSequence: 184_467,
+        geofenceIds: [NORTH_FIELD],
+      },
+    },
+  ],
+  GeofenceTransition: [
+    {
+      name: 'entered',
+      value: {
+        transitionId: 'e5f4a3b2-8b9a-5455-84d3-8c9d0e1f0ede',
+        machineId: TRACTOR,
+        geofenceId: YARD,
+        direction: 'ENTERED',
+        eventTime: T0 + 3_600_000,
+        latitude: 52.37551,
+        longitude: 9.73302,
+        pingId: 'f6a5b4c3-9cab-4566-95e4-9d0e1f2a0fef',
+      },
+    },
+  ],
+  MachineSession: [
+    {
+      name: 'closed-trip',
+      value: {
+        sessionId: '07b6c5d4-adbc-4677-a6f5-0e1f2a3b1000',
+        machineId: TRACTOR,
+        kind: 'TRIP',
+        state: 'CLOSED',
+        startedAt: T0,
+        endedAt: T0 + 3_540_000,
+        startLatitude: 52.37551,
+        startLongitude: 9.73302,
+        endLatitude: 52.38112,
+        endLongitude: 9.72231,
+        distanceMeters: 1843.7,
+        maxSpeedKmh: 24.75,
+        pingCount: 354,
+        fuelUsedPercent: 2.5,
+      },
+    },
+  ],
+  DeadLetter: [
+    {
+      name: 'bad-magic-byte',
+      value: {
+        deadLetterId: '18c7d6e5-becd-4788-b7a6-1f2a3b4c2111',
+        application: 'oxagry-live-tracking',
+        stage: 'DESERIALIZATION',
+        sourceTopic: 'fleet.machine-pings.v1',
+        sourcePartition: 7,
+        sourceOffset: 1_048_576,
+        sourceTimestamp: T0,
+        key: Buffer.from('MF-8S-00042'),
+        value: Buffer.from('{"lat":52.1}'),
+        headers: { 'content-type': Buffer.from('application/json') },
+        errorCode: 'OXA_AVRO_BAD_MAGIC_BYTE',
+        errorMessage: 'fleet.machine-pings.v1: magic byte 123, expected 0',
+        retriable: false,
+        failedAt: T0 + 250,
+      },
+    },
+  ],
+}
