@@ -20,3 +20,10 @@ export {
   type Reducer,
 } from './dsl/grouped.ts'
 export type { Aggregator, Initializer, Merger } from './dsl/processors.ts'
+export * from './backend/types.ts'
+export { MemoryBroker } from './backend/memory/broker.ts'
+export { MemoryBackend } from './backend/memory/backend.ts'
+export { partitionForKey, murmur2 } from './backend/murmur2.ts'
+export * from './runtime/config.ts'
+export * from './runtime/kafka-streams.ts'
+export { STREAMS_METRICS, StreamsMetrics } from './runtime/metrics.ts'

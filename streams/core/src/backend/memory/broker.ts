@@ -1,0 +1,274 @@
+import { STREAMS_ERROR_CODES, StreamsError } from '../../errors.ts'
+import type { RecordHeaders } from '../../serde.ts'
+import { partitionForKey } from '../murmur2.ts'
+import {
+  tpKey,
+  type BrokerRecord,
+  type PartitionOffset,
+  type ProducedRecord,
+  type TopicPartition,
+  type TopicSpec,
+} from '../types.ts'
+
+type TxnState = 'open' | 'committed' | 'aborted'
+
+interface Transaction {
+  state: TxnState
+}
+
+interface LogEntry {
+  readonly offset: number
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly timestamp: number
+  readonly headers: RecordHeaders
+  readonly txn?: Transaction
+}
+
+class PartitionLog {
+  readonly entries: LogEntry[] = []
+
+  /** The first offset not yet decided (an open transaction's first record), or the end. */
+  lastStable(): number {
+    for (const entry of this.entries) if (entry.txn?.state === 'open') return entry.offset
+    return this.entries.length
+  }
+}
+
+export interface GroupMember {
+  readonly id: string
+  readonly topics: readonly string[]
+  assignment: TopicPartition[]
+  revoke(partitions: readonly TopicPartition[]): Promise<void>
+  assign(partitions: readonly TopicPartition[]): Promise<void>
+}
+
+class Group {
+  readonly members = new Map<string, GroupMember>()
+  readonly offsets = new Map<string, string>()
+  generation = 0
+  rebalancing: Promise<void> = Promise.resolve()
+}
+
+/**
+ * An in-process Kafka for the embedded mode and fast tests: topics with partitions and offsets,
+ * consumer groups with eager rebalances whose revoke and assign callbacks are awaited, committed
+ * offsets, and transactions (read_committed hides open and aborted ones; a new producer with the same
+ * transactional id fences the old one and aborts its open transaction).
+ */
+export class MemoryBroker {
+  private readonly topics = new Map<
+    string,
+    { partitions: PartitionLog[]; config: Readonly<Record<string, string>> }
+  >()
+  private readonly groups = new Map<string, Group>()
+  private readonly epochs = new Map<string, number>()
+  private readonly openTxns = new Map<string, Transaction>()
+  private waiters: (() => void)[] = []
+  private roundRobin = 0
+
+  createTopic(spec: TopicSpec): void {
+    if (this.topics.has(spec.name)) return
+    if (!(spec.partitions >= 1))
+      throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `topic ${spec.name} needs at least one partition`)
+    this.topics.set(spec.name, {
+      partitions: Array.from({ length: spec.partitions }, () => new PartitionLog()),
+      config: spec.config,
+    })
+  }
+
+  partitionCount(topic: string): number | undefined {
+    return this.topics.get(topic)?.partitions.length
+  }
+
+  topicNames(): string[] {
+    return [...this.topics.keys()]
+  }
+
+  private log(topic: string, partition: number): PartitionLog {
+    const log = this.topics.get(topic)?.partitions[partition]
+    if (log === undefined) {
+      throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `unknown topic or partition ${topic}[${partition}]`)
+    }
+    return log
+  }
+
+  endOffset(topic: string, partition: number): number {
+    return this.log(topic, partition).entries.length
+  }
+
+  /** Appends records; inside a transaction they stay invisible to read_committed readers until it commits. */
+  append(records: readonly ProducedRecord[], txn?: Transaction): void {
+    for (const record of records) {
+      const count = this.partitionCount(record.topic)
+      if (count === undefined)
+        throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `unknown topic ${record.topic}`)
+      const partition =
+        record.partition ??
+        (record.key === null ? this.roundRobin++ % count : partitionForKey(record.key, count))
+      const log = this.log(record.topic, partition)
+      log.entries.push({
+        offset: log.entries.length,
+        key: record.key,
+        value: record.value,
+        timestamp: record.timestamp,
+        headers: record.headers,
+        ...(txn === undefined ? {} : { txn }),
+      })
+    }
+    this.wake()
+  }
+
+  /** Records from the offset on, at most `max`, as a reader of the isolation level sees them. */
+  fetch(
+    topic: string,
+    partition: number,
+    from: number,
+    max: number,
+    readCommitted: boolean,
+  ): { records: BrokerRecord[]; next: number } {
+    const log = this.log(topic, partition)
+    const end = readCommitted ? log.lastStable() : log.entries.length
+    const records: BrokerRecord[] = []
+    let at = from
+    for (; at < end && records.length < max; at++) {
+      const entry = log.entries[at]
+      if (entry === undefined) break
+      if (readCommitted && entry.txn?.state === 'aborted') continue
+      records.push({
+        topic,
+        partition,
+        offset: String(entry.offset),
+        key: entry.key,
+        value: entry.value,
+        timestamp: entry.timestamp,
+        headers: entry.headers,
+      })
+    }
+    return { records, next: at }
+  }
+
+  /** Resolves when something is appended or a transaction ends, or after the timeout. */
+  waitForData(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      const waiters = this.waiters
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      waiters.push(done)
+    })
+  }
+
+  private wake(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w()
+  }
+
+  /** Registers a transactional producer: bumps the epoch, fencing and aborting any older one. */
+  initTransactions(transactionalId: string): number {
+    const epoch = (this.epochs.get(transactionalId) ?? 0) + 1
+    this.epochs.set(transactionalId, epoch)
+    const open = this.openTxns.get(transactionalId)
+    if (open !== undefined) {
+      open.state = 'aborted'
+      this.openTxns.delete(transactionalId)
+      this.wake()
+    }
+    return epoch
+  }
+
+  checkEpoch(transactionalId: string, epoch: number): void {
+    if (this.epochs.get(transactionalId) !== epoch) {
+      throw new StreamsError(
+        STREAMS_ERROR_CODES.FENCED,
+        `producer ${transactionalId} (epoch ${epoch}) was fenced by a newer instance with the same transactional id`,
+      )
+    }
+  }
+
+  beginTransaction(transactionalId: string, epoch: number): Transaction {
+    this.checkEpoch(transactionalId, epoch)
+    const txn: Transaction = { state: 'open' }
+    this.openTxns.set(transactionalId, txn)
+    return txn
+  }
+
+  endTransaction(
+    transactionalId: string,
+    epoch: number,
+    txn: Transaction,
+    commit: boolean,
+    offsets: Map<string, PartitionOffset[]>,
+  ): void {
+    this.checkEpoch(transactionalId, epoch)
+    txn.state = commit ? 'committed' : 'aborted'
+    this.openTxns.delete(transactionalId)
+    if (commit) for (const [groupId, list] of offsets) this.commitOffsets(groupId, list)
+    this.wake()
+  }
+
+  private group(groupId: string): Group {
+    let group = this.groups.get(groupId)
+    if (group === undefined) {
+      group = new Group()
+      this.groups.set(groupId, group)
+    }
+    return group
+  }
+
+  commitOffsets(groupId: string, offsets: readonly PartitionOffset[]): void {
+    const group = this.group(groupId)
+    for (const o of offsets) group.offsets.set(tpKey(o.topic, o.partition), o.offset)
+  }
+
+  committed(groupId: string, partition: TopicPartition): string | undefined {
+    return this.groups.get(groupId)?.offsets.get(tpKey(partition.topic, partition.partition))
+  }
+
+  async join(groupId: string, member: GroupMember): Promise<void> {
+    const group = this.group(groupId)
+    group.members.set(member.id, member)
+    await this.rebalance(group)
+  }
+
+  async leave(groupId: string, memberId: string): Promise<void> {
+    const group = this.groups.get(groupId)
+    const member = group?.members.get(memberId)
+    if (group === undefined || member === undefined) return
+    await group.rebalancing
+    await member.revoke(member.assignment)
+    member.assignment = []
+    group.members.delete(memberId)
+    await this.rebalance(group)
+  }
+
+  /** Eager rebalance: every member gives up its partitions, then partitions are dealt round-robin. */
+  private async rebalance(group: Group): Promise<void> {
+    const run = group.rebalancing.then(async () => {
+      group.generation++
+      const members = [...group.members.values()].sort((a, b) => a.id.localeCompare(b.id))
+      await Promise.all(members.map((m) => m.revoke(m.assignment)))
+      const next = new Map<string, TopicPartition[]>(members.map((m) => [m.id, []]))
+      const topics = [...new Set(members.flatMap((m) => m.topics))].sort()
+      // Partition p of every topic goes to the same member, so co-partitioned inputs meet in one task.
+      const maxPartitions = Math.max(0, ...topics.map((t) => this.partitionCount(t) ?? 0))
+      for (let p = 0; p < maxPartitions; p++) {
+        const eligible = members
+        if (eligible.length === 0) break
+        const owner = eligible[p % eligible.length]
+        if (owner === undefined) continue
+        for (const topic of topics) {
+          if (p < (this.partitionCount(topic) ?? 0) && owner.topics.includes(topic))
+            next.get(owner.id)?.push({ topic, partition: p })
+        }
+      }
+      for (const m of members) m.assignment = next.get(m.id) ?? []
+      await Promise.all(members.map((m) => m.assign(m.assignment)))
+    })
+    group.rebalancing = run.catch(() => {})
+    await run
+  }
+}

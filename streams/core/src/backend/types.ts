@@ -1,0 +1,120 @@
+import type { RecordHeaders } from '../serde.ts'
+
+export interface TopicPartition {
+  readonly topic: string
+  readonly partition: number
+}
+
+/** A record as a backend delivers it: raw bytes and where it sits. */
+export interface BrokerRecord {
+  readonly topic: string
+  readonly partition: number
+  /** Decimal string: offsets outgrow 2^53 in theory, and kafkajs speaks strings. */
+  readonly offset: string
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly timestamp: number
+  readonly headers: RecordHeaders
+}
+
+export interface ProducedRecord {
+  readonly topic: string
+  /** Undefined: the backend's default partitioner (murmur2 of the key, as Java's). */
+  readonly partition?: number
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly timestamp: number
+  readonly headers: RecordHeaders
+}
+
+/** The next offset to read on a partition: what a commit stores. */
+export interface PartitionOffset extends TopicPartition {
+  readonly offset: string
+}
+
+export interface TopicSpec {
+  readonly name: string
+  readonly partitions: number
+  readonly config: Readonly<Record<string, string>>
+}
+
+export interface BackendAdmin {
+  /** Partition counts of the topics that exist; missing topics are absent from the map. */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>
+  /** Creates the topics that do not exist yet. */
+  createTopics(topics: readonly TopicSpec[]): Promise<void>
+  /** The end offset (next offset to be written) of each partition. */
+  endOffsets(topic: string): Promise<Map<number, string>>
+  close(): Promise<void>
+}
+
+export interface Batch {
+  readonly topic: string
+  readonly partition: number
+  readonly records: readonly BrokerRecord[]
+  /** Keeps group membership alive during long work. */
+  heartbeat(): Promise<void>
+}
+
+export interface ConsumerHandlers {
+  /** Partitions about to be taken away: flush and commit them. Awaited where the backend can. */
+  onRevoked(partitions: readonly TopicPartition[]): Promise<void>
+  /** Partitions newly owned: restore their state before their records are processed. */
+  onAssigned(partitions: readonly TopicPartition[]): Promise<void>
+  eachBatch(batch: Batch): Promise<void>
+}
+
+/** A group member: receives batches of its partitions and commits their offsets. */
+export interface BackendConsumer {
+  run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void>
+  commit(offsets: readonly PartitionOffset[]): Promise<void>
+  /** Where the group committed on these partitions; undefined when it never did. */
+  committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>>
+  /** Moves the read position of an assigned partition. */
+  seek(partition: PartitionOffset): void
+  stop(): Promise<void>
+}
+
+export interface BackendProducer {
+  send(records: readonly ProducedRecord[]): Promise<void>
+  /** Transactions: only on a producer made with a transactional id. */
+  beginTransaction(): Promise<void>
+  sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>
+  commitTransaction(): Promise<void>
+  abortTransaction(): Promise<void>
+  readonly inTransaction: boolean
+  close(): Promise<void>
+}
+
+/** Reads assigned partitions from given offsets, outside any group: restores and global stores. */
+export interface BackendReader {
+  /** Reads each partition from its offset up to the end offset in `until` (keyed by tpKey), then returns. */
+  read(
+    partitions: readonly PartitionOffset[],
+    until: ReadonlyMap<string, string>,
+    onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
+  ): Promise<void>
+  /** Keeps reading the partitions from their offsets until stopped: global stores. */
+  follow(
+    partitions: readonly PartitionOffset[],
+    onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
+  ): Promise<Following>
+  close(): Promise<void>
+}
+
+export interface Following {
+  stop(): Promise<void>
+}
+
+/** What the runtime needs of Kafka, so kafkajs, the memory broker and later node-rdkafka fit behind it. */
+export interface StreamsBackend {
+  readonly name: string
+  admin(): Promise<BackendAdmin>
+  consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer
+  producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer>
+  reader(options: { clientId: string; readCommitted: boolean }): BackendReader
+}
+
+export function tpKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`
+}

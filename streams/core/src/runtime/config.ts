@@ -1,0 +1,117 @@
+import { Ajv } from 'ajv'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { StreamsBackend } from '../backend/types.ts'
+import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
+import type { Serde } from '../serde.ts'
+
+export const ProcessingGuarantee = {
+  AT_LEAST_ONCE: 'at_least_once',
+  EXACTLY_ONCE: 'exactly_once',
+} as const
+export type ProcessingGuarantee = (typeof ProcessingGuarantee)[keyof typeof ProcessingGuarantee]
+
+/** What to do with a record that failed: stop, log it and go on, or send it to a dead-letter topic. */
+export type ErrorHandling = 'fail' | 'log-and-continue' | { readonly deadLetterTopic: string }
+
+export interface StreamsConfig {
+  /** Names the consumer group, internal topics and state directory. */
+  readonly applicationId: string
+  /** kafkajs, the memory broker, or another backend. */
+  readonly backend: StreamsBackend
+  readonly processingGuarantee?: ProcessingGuarantee
+  /** How often offsets and state are committed; 30 s at least-once, 100 ms exactly-once (Kafka Streams' defaults). */
+  readonly commitIntervalMs?: number
+  /** Where persistent stores and checkpoints live. */
+  readonly stateDir?: string
+  readonly defaultKeySerde?: Serde<unknown>
+  readonly defaultValueSerde?: Serde<unknown>
+  /** Records whose bytes do not deserialize. Default: fail. */
+  readonly deserializationErrorHandler?: ErrorHandling
+  /** Records a processor throws on. Default: fail. */
+  readonly processingErrorHandler?: ErrorHandling
+  /** Output a sink cannot serialize. Default: fail. */
+  readonly productionErrorHandler?: ErrorHandling
+  /** Replication factor of the internal topics the application creates. */
+  readonly replicationFactor?: number
+  /** How long close() may take before it gives up waiting. */
+  readonly shutdownTimeoutMs?: number
+  /** How often wall-clock punctuation and commit deadlines are checked. */
+  readonly pollIntervalMs?: number
+  readonly logger?: Logger
+  /** Where metrics are registered; a registry of its own when absent. */
+  readonly metricsRegistry?: Registry
+}
+
+export interface ResolvedConfig extends StreamsConfig {
+  readonly processingGuarantee: ProcessingGuarantee
+  readonly commitIntervalMs: number
+  readonly stateDir: string
+  readonly deserializationErrorHandler: ErrorHandling
+  readonly processingErrorHandler: ErrorHandling
+  readonly productionErrorHandler: ErrorHandling
+  readonly replicationFactor: number
+  readonly shutdownTimeoutMs: number
+  readonly pollIntervalMs: number
+}
+
+const handlerSchema = {
+  oneOf: [
+    { enum: ['fail', 'log-and-continue'] },
+    {
+      type: 'object',
+      required: ['deadLetterTopic'],
+      additionalProperties: false,
+      properties: { deadLetterTopic: { type: 'string', minLength: 1 } },
+    },
+  ],
+}
+
+const schema = {
+  type: 'object',
+  required: ['applicationId', 'backend'],
+  properties: {
+    applicationId: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+    backend: { type: 'object' },
+    processingGuarantee: { enum: ['at_least_once', 'exactly_once'] },
+    commitIntervalMs: { type: 'integer', minimum: 1 },
+    stateDir: { type: 'string', minLength: 1 },
+    deserializationErrorHandler: handlerSchema,
+    processingErrorHandler: handlerSchema,
+    productionErrorHandler: handlerSchema,
+    replicationFactor: { type: 'integer', minimum: 1 },
+    shutdownTimeoutMs: { type: 'integer', minimum: 0 },
+    pollIntervalMs: { type: 'integer', minimum: 1 },
+  },
+}
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema)
+
+/** Validates the config once, at construction, and fills in the defaults. */
+export function resolveConfig(config: StreamsConfig, defaultStateDir: string): ResolvedConfig {
+  if (!validate(config)) {
+    const problems = (validate.errors ?? [])
+      .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
+      .map(
+        (e) =>
+          `/config${e.instancePath} ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`,
+      )
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.INVALID_CONFIG,
+      `invalid streams config:\n  ${[...new Set(problems)].join('\n  ')}`,
+    )
+  }
+  const guarantee = config.processingGuarantee ?? 'at_least_once'
+  return {
+    ...config,
+    processingGuarantee: guarantee,
+    commitIntervalMs: config.commitIntervalMs ?? (guarantee === 'exactly_once' ? 100 : 30_000),
+    stateDir: config.stateDir ?? defaultStateDir,
+    deserializationErrorHandler: config.deserializationErrorHandler ?? 'fail',
+    processingErrorHandler: config.processingErrorHandler ?? 'fail',
+    productionErrorHandler: config.productionErrorHandler ?? 'fail',
+    replicationFactor: config.replicationFactor ?? 1,
+    shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
+    pollIntervalMs: config.pollIntervalMs ?? 100,
+  }
+}

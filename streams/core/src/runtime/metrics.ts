@@ -1,0 +1,119 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/** Metric names, defined once. */
+export const STREAMS_METRICS = {
+  recordsProcessed: 'oxagry_streams_records_processed_total',
+  processLatency: 'oxagry_streams_process_latency_seconds',
+  commitLatency: 'oxagry_streams_commit_latency_seconds',
+  consumerLag: 'oxagry_streams_consumer_lag_records',
+  restoreRemaining: 'oxagry_streams_restore_remaining_records',
+  restored: 'oxagry_streams_restored_records_total',
+  storeEntries: 'oxagry_streams_store_entries',
+  rebalances: 'oxagry_streams_rebalances_total',
+  droppedRecords: 'oxagry_streams_dropped_records_total',
+  deadLettered: 'oxagry_streams_dead_lettered_records_total',
+  errors: 'oxagry_streams_errors_total',
+  state: 'oxagry_streams_state',
+} as const
+
+/** Every metric of one KafkaStreams instance, labelled with its application id. */
+export class StreamsMetrics {
+  readonly registry: Registry
+  readonly recordsProcessed: Counter<'application' | 'subtopology'>
+  readonly processLatency: Histogram<'application'>
+  readonly commitLatency: Histogram<'application'>
+  readonly consumerLag: Gauge<'application' | 'topic' | 'partition'>
+  readonly restoreRemaining: Gauge<'application' | 'store' | 'task'>
+  readonly restored: Counter<'application' | 'store'>
+  readonly rebalances: Counter<'application'>
+  readonly droppedRecords: Counter<'application' | 'node'>
+  readonly deadLettered: Counter<'application' | 'stage'>
+  readonly errors: Counter<'application' | 'stage' | 'code'>
+  readonly state: Gauge<'application' | 'state'>
+
+  constructor(
+    registry: Registry | undefined,
+    storeSizes: () => { store: string; task: string; entries: number }[],
+  ) {
+    this.registry = registry ?? new Registry()
+    const registers = [this.registry]
+    this.recordsProcessed = new Counter({
+      name: STREAMS_METRICS.recordsProcessed,
+      help: 'Records processed by the application, per sub-topology',
+      labelNames: ['application', 'subtopology'],
+      registers,
+    })
+    this.processLatency = new Histogram({
+      name: STREAMS_METRICS.processLatency,
+      help: 'Time to process one batch of input records, per record',
+      labelNames: ['application'],
+      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
+      registers,
+    })
+    this.commitLatency = new Histogram({
+      name: STREAMS_METRICS.commitLatency,
+      help: 'Time to commit offsets, changelogs and (exactly-once) transactions',
+      labelNames: ['application'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    })
+    this.consumerLag = new Gauge({
+      name: STREAMS_METRICS.consumerLag,
+      help: 'Records between the committed position and the end of each input partition',
+      labelNames: ['application', 'topic', 'partition'],
+      registers,
+    })
+    this.restoreRemaining = new Gauge({
+      name: STREAMS_METRICS.restoreRemaining,
+      help: 'Changelog records still to restore, per store and task',
+      labelNames: ['application', 'store', 'task'],
+      registers,
+    })
+    this.restored = new Counter({
+      name: STREAMS_METRICS.restored,
+      help: 'Changelog records restored into stores',
+      labelNames: ['application', 'store'],
+      registers,
+    })
+    new Gauge({
+      name: STREAMS_METRICS.storeEntries,
+      help: 'Approximate entries per store and task',
+      labelNames: ['store', 'task'],
+      registers,
+      collect() {
+        this.reset()
+        for (const s of storeSizes()) this.set({ store: s.store, task: s.task }, s.entries)
+      },
+    })
+    this.rebalances = new Counter({
+      name: STREAMS_METRICS.rebalances,
+      help: 'Partition assignments this instance went through',
+      labelNames: ['application'],
+      registers,
+    })
+    this.droppedRecords = new Counter({
+      name: STREAMS_METRICS.droppedRecords,
+      help: 'Records processors chose not to process (late for their window, null key)',
+      labelNames: ['application', 'node'],
+      registers,
+    })
+    this.deadLettered = new Counter({
+      name: STREAMS_METRICS.deadLettered,
+      help: 'Records sent to the dead-letter topic, per stage',
+      labelNames: ['application', 'stage'],
+      registers,
+    })
+    this.errors = new Counter({
+      name: STREAMS_METRICS.errors,
+      help: 'Record errors by stage and code, whatever the handler decided',
+      labelNames: ['application', 'stage', 'code'],
+      registers,
+    })
+    this.state = new Gauge({
+      name: STREAMS_METRICS.state,
+      help: '1 for the state the instance is in',
+      labelNames: ['application', 'state'],
+      registers,
+    })
+  }
+}
