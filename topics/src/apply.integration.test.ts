@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto'
+import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
+import { Kafka, logLevel, type ConfigResourceTypes } from 'kafkajs'
+import { applyTopics } from './apply.ts'
+import { TOPIC_LIST, TOPICS } from './catalogue.ts'
+import { readTopics } from './cluster.ts'
+import { EXIT, main } from './cli.ts'
+
+const test = await integrationTest('kafka')
+const kafka = new Kafka({ clientId: 'topics-it', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING })
+// One prefix per run: reruns and parallel runs each get their own copy of the catalogue.
+const prefix = `it-${randomUUID().slice(0, 8)}.`
+const brokers = kafkaBrokers()
+
+async function withAdmin<T>(run: (admin: ReturnType<typeof kafka.admin>) => Promise<T>): Promise<T> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await run(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+test.after(async () => {
+  await withAdmin(async (admin) => {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix))
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine })
+  })
+})
+
+test.serial('topics apply creates the catalogue, and a second run changes nothing', async (t) => {
+  const first = await applyTopics({ brokers, profile: 'local', prefix })
+  t.is(first.changes.length, TOPIC_LIST.length)
+  t.true(first.changes.every((c) => c.kind === 'create'))
+  t.true(first.applied)
+  t.true(first.inSync)
+
+  const second = await applyTopics({ brokers, profile: 'local', prefix })
+  t.deepEqual(second.changes, [])
+  t.false(second.applied)
+  t.true(second.inSync)
+
+  const actual = await withAdmin((admin) => readTopics(admin, prefix))
+  const positions = actual.find((a) => a.name === `${prefix}${TOPICS.machinePositions.name}`)
+  t.is(positions?.partitions, TOPICS.machinePositions.partitions)
+  t.is(positions?.overrides['cleanup.policy'], 'compact')
+  t.is(positions?.overrides['min.insync.replicas'], '1')
+})
+
+test.serial(
+  'drift is reported and corrected; destructive drift waits for its flag; the CLI exit code says which',
+  async (t) => {
+    const pings = `${prefix}${TOPICS.machinePings.name}`
+    const geofences = `${prefix}${TOPICS.geofences.name}`
+    const stray = `${prefix}fleet.tractors.v1`
+    await withAdmin(async (admin) => {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: 2 as ConfigResourceTypes,
+            name: pings,
+            configEntries: [
+              { name: 'retention.ms', value: String(30 * 86_400_000) },
+              { name: 'min.insync.replicas', value: '1' },
+              { name: 'cleanup.policy', value: 'delete' },
+              { name: 'max.message.bytes', value: '2000000' },
+            ],
+          },
+        ],
+      })
+      await admin.createPartitions({ topicPartitions: [{ topic: geofences, count: 4 }] })
+      await admin.createTopics({ topics: [{ topic: stray, numPartitions: 1 }], waitForLeaders: true })
+    })
+
+    const lines: string[] = []
+    const cli = (...argv: string[]) =>
+      main(
+        [
+          'topics',
+          'apply',
+          '--profile',
+          'local',
+          '--prefix',
+          prefix,
+          '--brokers',
+          brokers.join(','),
+          ...argv,
+        ],
+        {
+          out: (l) => lines.push(l),
+          err: (l) => lines.push(l),
+          env: {},
+        },
+      )
+
+    t.is(await cli('--dry-run'), EXIT.DRIFT)
+    const report = lines.join('\n')
+    t.regex(
+      report,
+      new RegExp(`config +${pings.replaceAll('.', '\\.')} max\\.message\\.bytes: 2000000 -> \\(default\\)`),
+    )
+    t.regex(
+      report,
+      /retention\.ms 2592000000 -> 604800000 deletes older records \(pass --allow-destructive\)/,
+    )
+    t.regex(report, /4 partitions, declared 3/)
+    t.regex(report, /undeclared .*fleet\.tractors\.v1/)
+
+    lines.length = 0
+    t.is(await cli(), EXIT.DRIFT, 'safe changes applied, blocked ones remain')
+    const afterSafe = await withAdmin((admin) => readTopics(admin, prefix))
+    const pingsNow = afterSafe.find((a) => a.name === pings)
+    t.is(pingsNow?.overrides['max.message.bytes'], undefined)
+    t.is(pingsNow?.overrides['retention.ms'], String(30 * 86_400_000), 'kept until --allow-destructive')
+    t.is(afterSafe.find((a) => a.name === geofences)?.partitions, 4)
+
+    lines.length = 0
+    t.is(await cli('--allow-destructive', '--delete-undeclared'), EXIT.OK)
+    t.regex(lines.join('\n'), /RECREATE/)
+    const fixed = await applyTopics({ brokers, profile: 'local', prefix })
+    t.deepEqual(fixed.changes, [])
+    const names = (await withAdmin((admin) => readTopics(admin, prefix))).map((a) => a.name)
+    t.false(names.includes(stray))
+    t.true(names.includes(geofences))
+  },
+)
+
+test.serial('the production profile refuses a cluster with fewer brokers than replicas', async (t) => {
+  await t.throwsAsync(applyTopics({ brokers, profile: 'production', prefix: `${prefix}prod.` }), {
+    message: /--profile local/,
+  })
+})

@@ -1,0 +1,275 @@
+import { Contracts, type AvroContract, type CompatibilityLevel } from '@oxagry/avro'
+import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
+import type { KeyFormat } from './keys.ts'
+
+/** Kafka's cleanup policies, as topic configs spell them. */
+export const CLEANUP_POLICIES = {
+  /** Segments older than retention.ms are deleted: an event log. */
+  DELETE: 'delete',
+  /** The latest record per key is kept for ever: a table. */
+  COMPACT: 'compact',
+} as const
+
+export type CleanupPolicy = (typeof CLEANUP_POLICIES)[keyof typeof CLEANUP_POLICIES]
+
+/** Domains, the first part of a topic name; each owns its topics and its dead-letter topic. */
+export const DOMAINS = ['orders', 'inventory', 'payments', 'fleet'] as const
+export type Domain = (typeof DOMAINS)[number]
+
+/**
+ * Topic names are `<domain>.<entity>.v<N>`: the domain that owns it, the entity in kebab case, and a
+ * version bumped only for a change no compatibility level allows (then it is a new topic, migrated to).
+ */
+export const TOPIC_NAME =
+  /^(?<domain>[a-z][a-z0-9]*)\.(?<entity>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.v(?<version>[1-9][0-9]*)$/
+
+const DAY = 86_400_000
+
+/** One declared topic. Internal topics of stream applications (changelogs, repartitions) are not declared. */
+export interface TopicSpec<V = unknown> {
+  readonly name: string
+  /** What the topic holds and who writes it; becomes documentation and a Strimzi annotation. */
+  readonly description: string
+  readonly partitions: number
+  /** Replicas in production; the local profile uses 1. */
+  readonly replicationFactor: number
+  /** In production; below it a producer with acks=all is refused. The local profile uses 1. */
+  readonly minInsyncReplicas: number
+  readonly cleanupPolicy: CleanupPolicy
+  /** How long records are kept, in ms; -1 for ever. A compacted topic keeps the latest per key regardless. */
+  readonly retentionMs: number
+  readonly key: KeyFormat
+  readonly value: AvroContract<V>
+  /** Compatibility level of the value subject. */
+  readonly compatibility: CompatibilityLevel
+  /** Further topic configs by their Kafka names, declared here like the rest. */
+  readonly config: Readonly<Record<string, string>>
+}
+
+type TopicInput<V> = Omit<
+  TopicSpec<V>,
+  'replicationFactor' | 'minInsyncReplicas' | 'compatibility' | 'config'
+> &
+  Partial<Pick<TopicSpec<V>, 'replicationFactor' | 'minInsyncReplicas' | 'compatibility' | 'config'>>
+
+/**
+ * Defaults: 3 replicas with min.insync.replicas 2, so one broker may be down without stopping acks=all
+ * producers; BACKWARD compatibility, the registry's own default.
+ */
+function defineTopic<V>(input: TopicInput<V>): TopicSpec<V> {
+  const compacted = input.cleanupPolicy === CLEANUP_POLICIES.COMPACT
+  return Object.freeze({
+    replicationFactor: 3,
+    minInsyncReplicas: 2,
+    compatibility: 'BACKWARD',
+    ...input,
+    config: Object.freeze({
+      // Tombstones must outlive a restoring consumer's read of the topic, or deleted keys come back.
+      ...(compacted ? { 'delete.retention.ms': String(DAY), 'segment.ms': String(DAY) } : {}),
+      ...input.config,
+    }),
+  })
+}
+
+/**
+ * Event topics are FULL: their producers (checkout, warehouse and payment services, telematics
+ * gateways) deploy independently of our processors, so old consumers must read new data and new
+ * consumers old data. Derived topics and dead letters are produced by our own processors, whose
+ * consumers (sinks, APIs) are deployed first: BACKWARD.
+ */
+export const TOPICS = {
+  orderEvents: defineTopic({
+    name: 'orders.order-events.v1',
+    description:
+      'Order lifecycle events (placed, confirmed, cancelled, completed) from the checkout service.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 90 * DAY,
+    key: 'orderId',
+    value: Contracts.OrderEvent,
+    compatibility: 'FULL',
+  }),
+  orderStatus: defineTopic({
+    name: 'orders.order-status.v1',
+    description: 'Current status of each order, folded from order and payment events.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'orderId',
+    value: Contracts.OrderStatus,
+  }),
+  paymentEvents: defineTopic({
+    name: 'payments.payment-events.v1',
+    description: 'Payment steps from the payment provider adapter, keyed by order to join with order events.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 90 * DAY,
+    key: 'orderId',
+    value: Contracts.PaymentEvent,
+    compatibility: 'FULL',
+  }),
+  stockEvents: defineTopic({
+    name: 'inventory.stock-events.v1',
+    description: 'Stock adjustments, reservations, releases and low-stock alerts per product and warehouse.',
+    partitions: 6,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 90 * DAY,
+    key: 'productWarehouse',
+    value: Contracts.StockEvent,
+    compatibility: 'FULL',
+  }),
+  stockLevels: defineTopic({
+    name: 'inventory.stock-levels.v1',
+    description: 'Current stock per product and warehouse, folded from stock events.',
+    partitions: 6,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'productWarehouse',
+    value: Contracts.StockLevel,
+  }),
+  machinePings: defineTopic({
+    name: 'fleet.machine-pings.v1',
+    description: 'Raw GPS pings from the telematics gateway, one per machine every few seconds.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 7 * DAY,
+    key: 'machineId',
+    value: Contracts.MachinePing,
+    compatibility: 'FULL',
+  }),
+  geofences: defineTopic({
+    name: 'fleet.geofences.v1',
+    description: 'Fields, yards and depots drawn on the map; read whole as a global table.',
+    partitions: 3,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'geofenceId',
+    value: Contracts.Geofence,
+    compatibility: 'FULL',
+  }),
+  machinePositions: defineTopic({
+    name: 'fleet.machine-positions.v1',
+    description: 'Latest position of each machine with the geofences it is in; what the live map shows.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'machineId',
+    value: Contracts.MachinePosition,
+  }),
+  geofenceTransitions: defineTopic({
+    name: 'fleet.geofence-transitions.v1',
+    description: 'Machines entering and leaving geofences.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'machineId',
+    value: Contracts.GeofenceTransition,
+  }),
+  machineSessions: defineTopic({
+    name: 'fleet.machine-sessions.v1',
+    description: 'Trips and idle periods of each machine, updated while open and final when closed.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'machineId',
+    value: Contracts.MachineSession,
+  }),
+  ordersDeadLetters: deadLetters('orders'),
+  inventoryDeadLetters: deadLetters('inventory'),
+  paymentsDeadLetters: deadLetters('payments'),
+  fleetDeadLetters: deadLetters('fleet'),
+} as const
+
+/** One dead-letter topic per domain: the domain's team owns what its processors could not handle. */
+function deadLetters(domain: Domain): TopicSpec<unknown> {
+  return defineTopic({
+    name: `${domain}.dead-letters.v1`,
+    description: `Records the ${domain} processors could not read or process, with their original bytes.`,
+    partitions: 3,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 14 * DAY,
+    key: 'deadLetter',
+    value: Contracts.DeadLetter as AvroContract<unknown>,
+  })
+}
+
+export type TopicId = keyof typeof TOPICS
+
+/** Every declared topic, in declaration order. */
+export const TOPIC_LIST: readonly TopicSpec[] = Object.values(TOPICS)
+
+/**
+ * Topics joined or folded together must be co-partitioned: same key format and partition count, or the
+ * records of one key land on different instances.
+ */
+export const CO_PARTITIONED: readonly (readonly TopicId[])[] = [
+  ['orderEvents', 'orderStatus', 'paymentEvents'],
+  ['stockEvents', 'stockLevels'],
+  ['machinePings', 'machinePositions', 'geofenceTransitions', 'machineSessions'],
+]
+
+/** Rule violations of a catalogue, one message each; empty when it is sound. */
+export function catalogueProblems(
+  topics: Readonly<Record<string, TopicSpec>> = TOPICS,
+  coPartitioned: readonly (readonly string[])[] = CO_PARTITIONED,
+): string[] {
+  const problems: string[] = []
+  const names = new Set<string>()
+  for (const [id, t] of Object.entries(topics)) {
+    const match = TOPIC_NAME.exec(t.name)
+    if (match === null) problems.push(`${id}: name ${t.name} is not <domain>.<entity>.v<N>`)
+    else if (!(DOMAINS as readonly string[]).includes(match.groups?.domain ?? '')) {
+      problems.push(`${id}: ${t.name} names no known domain (${DOMAINS.join(', ')})`)
+    }
+    if (names.has(t.name)) problems.push(`${id}: ${t.name} is declared twice`)
+    names.add(t.name)
+    if (!Number.isInteger(t.partitions) || t.partitions < 1)
+      problems.push(`${t.name}: partitions must be >= 1`)
+    if (!Number.isInteger(t.replicationFactor) || t.replicationFactor < 1) {
+      problems.push(`${t.name}: replicationFactor must be >= 1`)
+    }
+    if (t.minInsyncReplicas < 1 || t.minInsyncReplicas > t.replicationFactor) {
+      problems.push(`${t.name}: minInsyncReplicas must be between 1 and replicationFactor`)
+    }
+    if (t.minInsyncReplicas === t.replicationFactor && t.replicationFactor > 1) {
+      problems.push(
+        `${t.name}: minInsyncReplicas equal to replicationFactor stops writes when one broker is down`,
+      )
+    }
+    if (t.retentionMs !== -1 && (!Number.isInteger(t.retentionMs) || t.retentionMs < 60_000)) {
+      problems.push(`${t.name}: retentionMs must be -1 or at least a minute`)
+    }
+    const reserved = ['cleanup.policy', 'retention.ms', 'min.insync.replicas']
+    for (const key of Object.keys(t.config)) {
+      if (reserved.includes(key)) problems.push(`${t.name}: ${key} is a field of its own, not config`)
+    }
+  }
+  for (const group of coPartitioned) {
+    const specs = group.map((id) => topics[id]).filter((t): t is TopicSpec => t !== undefined)
+    if (specs.length !== group.length)
+      problems.push(`co-partitioned group ${group.join(', ')} names unknown topics`)
+    const first = specs[0]
+    for (const t of specs.slice(1)) {
+      if (first === undefined) break
+      if (t.partitions !== first.partitions) {
+        problems.push(
+          `${t.name} has ${t.partitions} partitions, ${first.name} ${first.partitions}: they are co-partitioned`,
+        )
+      }
+      if (t.key !== first.key)
+        problems.push(`${t.name} and ${first.name} are co-partitioned but keyed differently`)
+    }
+  }
+  return problems
+}
+
+/** Throws when the catalogue breaks a rule; the tools call it before touching a cluster or registry. */
+export function assertCatalogue(topics: Readonly<Record<string, TopicSpec>> = TOPICS): void {
+  const problems = catalogueProblems(topics)
+  if (problems.length > 0) {
+    throw new TopicsError(
+      TOPICS_ERROR_CODES.INVALID_CATALOGUE,
+      `the topic catalogue is invalid:\n${problems.join('\n')}`,
+    )
+  }
+}

@@ -1,0 +1,54 @@
+import type { MachineId, OrderId, ProductId, WarehouseId, GeofenceId } from '@oxagry/avro'
+import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
+
+/**
+ * Record keys are plain UTF-8 strings, not Avro. The default partitioner hashes the key bytes, so the
+ * bytes of one logical key must never change: a Confluent-framed key embeds the schema id, and the same
+ * order id registered again (another registry, a new key schema version) would hash to another
+ * partition and leave two entries in a compacted topic. Strings are also what kcat, Connect's
+ * StringConverter and every language's default serializer produce, and cost no registry lookup.
+ */
+export const KEY_FORMATS = {
+  orderId: { description: 'orderId (UUID)', example: '6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f' },
+  productWarehouse: { description: 'productId|warehouseId', example: 'SEED-WHEAT-25KG|wh-north' },
+  machineId: { description: 'machineId', example: 'MF-8S-00042' },
+  geofenceId: { description: 'geofenceId', example: 'gf-north-field' },
+  deadLetter: { description: 'sourceTopic:partition:offset', example: 'fleet.machine-pings.v1:7:1048576' },
+} as const
+
+export type KeyFormat = keyof typeof KEY_FORMATS
+
+/** `|` cannot occur in a product or warehouse id (their brands refuse it), so the key splits back. */
+const SEPARATOR = '|'
+
+export function orderKey(id: OrderId): string {
+  return id
+}
+
+export function machineKey(id: MachineId): string {
+  return id
+}
+
+export function geofenceKey(id: GeofenceId): string {
+  return id
+}
+
+export function stockKey(productId: ProductId, warehouseId: WarehouseId): string {
+  return `${productId}${SEPARATOR}${warehouseId}`
+}
+
+export function parseStockKey(key: string): { productId: ProductId; warehouseId: WarehouseId } {
+  const parts = key.split(SEPARATOR)
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
+    throw new TopicsError(
+      TOPICS_ERROR_CODES.INVALID_KEY,
+      `stock key must be productId|warehouseId, got ${JSON.stringify(key)}`,
+    )
+  }
+  return { productId: parts[0] as ProductId, warehouseId: parts[1] as WarehouseId }
+}
+
+/** Dead letters are keyed by where the record came from: unique, and spread over partitions. */
+export function deadLetterKey(sourceTopic: string, partition: number, offset: number | string): string {
+  return `${sourceTopic}:${partition}:${offset}`
+}
