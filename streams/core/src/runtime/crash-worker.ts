@@ -1,0 +1,33 @@
+/**
+ * A worker process for the crash test: runs the counting topology until killed. Reports RUNNING on
+ * stdout so the test knows when to produce and when to kill it.
+ */
+import { pino } from 'pino'
+import { KafkaJsBackend } from '../backend/kafkajs/backend.ts'
+import { KafkaStreams } from './kafka-streams.ts'
+import { countTopology } from './integration-fixtures.ts'
+
+const [applicationId, input, output, guarantee, brokers, stateDir] = process.argv.slice(2)
+if (
+  applicationId === undefined ||
+  input === undefined ||
+  output === undefined ||
+  brokers === undefined ||
+  stateDir === undefined
+) {
+  console.error('usage: crash-worker <applicationId> <input> <output> <guarantee> <brokers> <stateDir>')
+  process.exit(2)
+}
+const streams = new KafkaStreams(countTopology(input, output), {
+  applicationId,
+  backend: new KafkaJsBackend({ brokers: brokers.split(','), sessionTimeoutMs: 6000 }),
+  processingGuarantee: guarantee === 'exactly_once' ? 'exactly_once' : 'at_least_once',
+  commitIntervalMs: 200,
+  stateDir,
+  logger: pino({ level: 'warn' }),
+})
+streams.onStateChange((state) => console.log(`STATE ${state}`))
+process.on('SIGTERM', () => {
+  void streams.close().then(() => process.exit(0))
+})
+await streams.start()
