@@ -1,0 +1,3 @@
+export * from './errors.ts'
+export * from './crd.ts'
+export * from './manifests.ts'
