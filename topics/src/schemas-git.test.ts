@@ -88,7 +88,7 @@ test('schemas check against git: a new file is new, an optional field is fine, a
   const optional = evolve((f) => [...f, { name: 'altitudeMeters', type: ['null', 'double'], default: null }])
   t.deepEqual(
     (await check(optional)).map((c) => [c.status, c.file, c.against]),
-    [['compatible', 'schemas/avro/fleet/machine-ping.avsc', 'git HEAD']],
+    [['compatible', 'fleet/machine-ping.avsc', 'git HEAD']],
   )
 
   const changed = evolve((f) => f.map((x) => (x.name === 'speedKmh' ? { ...x, type: 'string' } : x)))

@@ -91,8 +91,9 @@ export async function registerSchemas(options: RegisterOptions): Promise<Registr
 /** The outcome of checking one schema against one earlier version. */
 export interface SchemaCheck {
   readonly subject: string
+  /** The .avsc file, relative to the schemas package. */
   readonly file: string
-  /** `registry` or `git <ref>`. */
+  /** `registry version <n>` or `git <ref>`. */
   readonly against: string
   readonly level: CompatibilityLevel
   readonly status: 'compatible' | 'incompatible' | 'new'
@@ -130,8 +131,9 @@ export async function checkSchemas(options: CheckOptions): Promise<SchemaCheck[]
       const path = repoPath(root, schemasRoot, topic.value.file)
       const against = `git ${base?.description ?? '(no earlier commit)'}`
       const previous = base === undefined ? undefined : showAt(root, base.commit, path)
+      const file = topic.value.file
       if (previous === undefined) {
-        checks.push({ subject, file: path, against, level: topic.compatibility, status: 'new', issues: [] })
+        checks.push({ subject, file, against, level: topic.compatibility, status: 'new', issues: [] })
         continue
       }
       const issues = evolutionIssues(
@@ -141,7 +143,7 @@ export async function checkSchemas(options: CheckOptions): Promise<SchemaCheck[]
       )
       checks.push({
         subject,
-        file: path,
+        file,
         against,
         level: topic.compatibility,
         status: issues.length === 0 ? 'compatible' : 'incompatible',
