@@ -331,3 +331,32 @@ test('a session record later than the grace period is dropped, loudly', (t) => {
   ])
   driver.close()
 })
+
+test('windowed and session aggregations run the same on persistent (LMDB) stores', (t) => {
+  const b = new StreamsBuilder({
+    defaultKeySerde: S as never,
+    defaultValueSerde: S as never,
+    defaultStoreType: 'persistent',
+  })
+  const grouped = b.stream<string, string>('in').groupByKey()
+  grouped.windowedBy(TimeWindows.ofSizeAndGrace(10, 0)).count({ storeName: 'tumbling' })
+  grouped.windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 100)).count({ storeName: 'sessions' })
+  grouped.count({ storeName: 'totals' })
+  const driver = new TopologyTestDriver(b.build())
+  const input = driver.createInputTopic('in', S, S)
+  for (const ts of [1, 3, 12, 14, 30]) input.pipeInput('m', 'x', ts)
+  const tumbling = driver.getWindowStore<string, number>('tumbling')
+  t.true(tumbling.persistent)
+  t.deepEqual(
+    tumbling.fetchRange('m', 0, 100).map((e) => `${e.windowStart}=${e.value}`),
+    ['30=1'],
+    'windows before stream time minus retention (size + grace) are gone',
+  )
+  const sessions = driver.getSessionStore<string, number>('sessions')
+  t.deepEqual(
+    sessions.findSessions('m', 0, 100).map((s) => `${s.key.window.start}-${s.key.window.end}=${s.value}`),
+    ['1-3=2', '12-14=2', '30-30=1'],
+  )
+  t.is(driver.getKeyValueStore<string, number>('totals').get('m'), 5)
+  driver.close()
+})

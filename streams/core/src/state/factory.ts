@@ -4,6 +4,7 @@ import type { Serde } from '../serde.ts'
 import type { DefaultSerdes } from '../topology/topology.ts'
 import type { ChangeBuffer } from './changelog.ts'
 import { LmdbKeyValueStore } from './lmdb-stores.ts'
+import { LmdbSessionStore, LmdbWindowStore } from './lmdb-windowed-stores.ts'
 import { InMemoryKeyValueStore, InMemorySessionStore, InMemoryWindowStore } from './memory-stores.ts'
 import type { AnyStore, StoreSpec } from './store.ts'
 
@@ -53,18 +54,34 @@ export function createStore(spec: StoreSpec, taskId: string, options: StoreFacto
       `store ${spec.name} is persistent but no stateDir is configured`,
     )
   }
-  if (spec.kind !== 'keyValue') {
-    throw new StreamsError(
-      STREAMS_ERROR_CODES.INVALID_CONFIG,
-      `store ${spec.name}: persistent ${spec.kind} stores are not available yet; use an in-memory one (its changelog keeps it durable)`,
-    )
-  }
   const serdes = storeSerdes(spec, options)
-  return new LmdbKeyValueStore(
-    spec.name,
-    join(options.stateDir, taskId, spec.name),
-    serdes.key,
-    serdes.value,
-    spec.logging,
-  ) as unknown as ManagedStore
+  const path = join(options.stateDir, taskId, spec.name)
+  switch (spec.kind) {
+    case 'keyValue':
+      return new LmdbKeyValueStore(
+        spec.name,
+        path,
+        serdes.key,
+        serdes.value,
+        spec.logging,
+      ) as unknown as ManagedStore
+    case 'window':
+      return new LmdbWindowStore(
+        spec.name,
+        path,
+        serdes.key,
+        serdes.value,
+        retention,
+        spec.logging,
+      ) as unknown as ManagedStore
+    case 'session':
+      return new LmdbSessionStore(
+        spec.name,
+        path,
+        serdes.key,
+        serdes.value,
+        retention,
+        spec.logging,
+      ) as unknown as ManagedStore
+  }
 }

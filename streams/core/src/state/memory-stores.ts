@@ -77,6 +77,8 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, Logged {
   readonly changes: ChangeBuffer | undefined
   private readonly byKey = new Map<string, { key: K; windows: Map<number, V> }>()
   private count = 0
+  /** The earliest window start held: expiry scans nothing until time passes it. */
+  private earliest = Number.POSITIVE_INFINITY
 
   constructor(
     readonly name: string,
@@ -111,6 +113,7 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, Logged {
     }
     if (!entry.windows.has(windowStart)) this.count++
     entry.windows.set(windowStart, value)
+    if (windowStart < this.earliest) this.earliest = windowStart
   }
 
   fetch(key: K, windowStart: number): V | undefined {
@@ -134,15 +137,18 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, Logged {
   }
 
   expire(beforeWindowStart: number): void {
+    if (beforeWindowStart <= this.earliest) return
+    let earliest = Number.POSITIVE_INFINITY
     for (const [id, entry] of this.byKey) {
       for (const start of entry.windows.keys()) {
         if (start < beforeWindowStart) {
           entry.windows.delete(start)
           this.count--
-        }
+        } else if (start < earliest) earliest = start
       }
       if (entry.windows.size === 0) this.byKey.delete(id)
     }
+    this.earliest = earliest
   }
 
   approximateNumEntries(): number {
@@ -168,6 +174,8 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
   readonly changes: ChangeBuffer | undefined
   private readonly byKey = new Map<string, { key: K; sessions: Session<V>[] }>()
   private count = 0
+  /** The earliest session end held: expiry scans nothing until time passes it. */
+  private earliestEnd = Number.POSITIVE_INFINITY
 
   constructor(
     readonly name: string,
@@ -232,6 +240,7 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
     entry.sessions.push({ start, end, value })
     entry.sessions.sort((a, b) => a.start - b.start)
     this.count++
+    if (end < this.earliestEnd) this.earliestEnd = end
   }
 
   *all(): IterableIterator<KeyValue<Windowed<K>, V>> {
@@ -241,12 +250,16 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
   }
 
   expire(beforeSessionEnd: number): void {
+    if (beforeSessionEnd <= this.earliestEnd) return
+    let earliest = Number.POSITIVE_INFINITY
     for (const [id, entry] of this.byKey) {
       const kept = entry.sessions.filter((s) => s.end >= beforeSessionEnd)
       this.count -= entry.sessions.length - kept.length
+      for (const s of kept) if (s.end < earliest) earliest = s.end
       if (kept.length === 0) this.byKey.delete(id)
       else entry.sessions = kept
     }
+    this.earliestEnd = earliest
   }
 
   approximateNumEntries(): number {

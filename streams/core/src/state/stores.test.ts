@@ -1,0 +1,110 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test from 'ava'
+import { Serdes } from '../serde.ts'
+import { LmdbKeyValueStore } from './lmdb-stores.ts'
+import { LmdbSessionStore, LmdbWindowStore } from './lmdb-windowed-stores.ts'
+import { InMemoryKeyValueStore, InMemorySessionStore, InMemoryWindowStore } from './memory-stores.ts'
+import type { KeyValueStore, SessionStore, WindowStore } from './store.ts'
+
+const S = Serdes.String()
+const L = Serdes.Long()
+const dir = (): string => mkdtempSync(join(tmpdir(), 'store-test-'))
+
+const keyValueStores: [
+  string,
+  () => KeyValueStore<string, number> & { changes?: { drain(): unknown[] } | undefined },
+][] = [
+  ['in-memory', () => new InMemoryKeyValueStore<string, number>('kv', true)],
+  ['lmdb', () => new LmdbKeyValueStore<string, number>('kv', dir(), S, L, true)],
+]
+
+for (const [kind, make] of keyValueStores) {
+  test(`${kind} key-value store: put, get, overwrite, delete, all, and one changelog entry per key`, (t) => {
+    const store = make()
+    store.put('a', 1)
+    store.put('b', 2)
+    store.put('a', 3)
+    t.is(store.get('a'), 3)
+    t.is(store.putIfAbsent('b', 9), 2)
+    t.is(store.delete('b'), 2)
+    t.is(store.get('b'), undefined)
+    store.flush()
+    t.is(store.get('a'), 3)
+    t.deepEqual([...store.all()], [{ key: 'a', value: 3 }])
+    const changes = store.changes?.drain() ?? []
+    t.deepEqual(changes, [
+      { kind: 'keyValue', key: 'a', value: 3 },
+      { kind: 'keyValue', key: 'b', value: null },
+    ])
+    store.close()
+  })
+}
+
+const windowStores: [string, () => WindowStore<string, number>][] = [
+  ['in-memory', () => new InMemoryWindowStore<string, number>('w', 100, true)],
+  ['lmdb', () => new LmdbWindowStore<string, number>('w', dir(), S, L, 100, true)],
+]
+
+for (const [kind, make] of windowStores) {
+  test(`${kind} window store: fetch, fetchRange in start order, and expiry by window start`, (t) => {
+    const store = make()
+    store.put('m', 3, 20)
+    store.put('m', 1, 0)
+    store.put('m', 2, 10)
+    store.put('x', 9, 10)
+    t.is(store.fetch('m', 10), 2)
+    t.deepEqual(
+      store.fetchRange('m', 5, 20).map((e) => [e.windowStart, e.value]),
+      [
+        [10, 2],
+        [20, 3],
+      ],
+    )
+    store.flush()
+    store.put('m', 4, 30)
+    t.deepEqual(
+      store.fetchRange('m', 0, 100).map((e) => e.value),
+      [1, 2, 3, 4],
+    )
+    store.expire(15)
+    t.deepEqual(
+      store.fetchRange('m', 0, 100).map((e) => e.windowStart),
+      [20, 30],
+    )
+    t.is(store.fetch('x', 10), undefined)
+    t.is(store.approximateNumEntries(), 2)
+    store.close()
+  })
+}
+
+const sessionStores: [string, () => SessionStore<string, number>][] = [
+  ['in-memory', () => new InMemorySessionStore<string, number>('s', 100, true)],
+  ['lmdb', () => new LmdbSessionStore<string, number>('s', dir(), S, L, 100, true)],
+]
+
+for (const [kind, make] of sessionStores) {
+  test(`${kind} session store: findSessions by end and start bounds, remove, expiry by end`, (t) => {
+    const store = make()
+    store.put({ key: 'm', window: { start: 0, end: 5 } }, 2)
+    store.put({ key: 'm', window: { start: 20, end: 30 } }, 3)
+    store.put({ key: 'n', window: { start: 0, end: 50 } }, 1)
+    store.flush()
+    store.put({ key: 'm', window: { start: 40, end: 40 } }, 1)
+    const found = (from: number, to: number): string[] =>
+      store.findSessions('m', from, to).map((s) => `${s.key.window.start}-${s.key.window.end}=${s.value}`)
+    t.deepEqual(found(0, 100), ['0-5=2', '20-30=3', '40-40=1'])
+    t.deepEqual(found(6, 35), ['20-30=3'])
+    t.is(store.fetchSession('m', 20, 30), 3)
+    store.remove({ key: 'm', window: { start: 20, end: 30 } })
+    t.deepEqual(found(0, 100), ['0-5=2', '40-40=1'])
+    store.expire(10)
+    t.deepEqual(found(0, 100), ['40-40=1'])
+    t.deepEqual(
+      store.findSessions('n', 0, 100).map((s) => s.value),
+      [1],
+    )
+    store.close()
+  })
+}
