@@ -5,6 +5,7 @@
 import { pino } from 'pino'
 import { KafkaJsBackend } from '../backend/kafkajs/backend.ts'
 import { KafkaStreams } from './kafka-streams.ts'
+import { shutdownOnSignals } from './signals.ts'
 import { countTopology } from './integration-fixtures.ts'
 
 const [applicationId, input, output, guarantee, brokers, stateDir] = process.argv.slice(2)
@@ -27,7 +28,5 @@ const streams = new KafkaStreams(countTopology(input, output), {
   logger: pino({ level: 'warn' }),
 })
 streams.onStateChange((state) => console.log(`STATE ${state}`))
-process.on('SIGTERM', () => {
-  void streams.close().then(() => process.exit(0))
-})
+shutdownOnSignals([streams], { timeoutMs: 10_000 })
 await streams.start()

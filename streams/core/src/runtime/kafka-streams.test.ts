@@ -304,3 +304,20 @@ test('an invalid config is rejected naming each bad field', (t) => {
   t.regex(error.message, /\/config\/commitIntervalMs must be >= 1/)
   t.regex(error.message, /\/config\/processingGuarantee must be equal to one of the allowed values/)
 })
+
+test('metrics count processed records, store entries, dead letters and the state', async (t) => {
+  const backend = setup(1)
+  const streams = new KafkaStreams(countTopology(), config(backend))
+  await streams.start()
+  produce(backend, 'in', [
+    ['a', 'x', 1],
+    ['b', 'x', 2],
+    ['a', 'x', 3],
+  ])
+  await until(() => readAll(backend, 'out', L).length === 3)
+  const text = await streams.metrics.registry.metrics()
+  t.regex(text, /oxagry_streams_records_processed_total\{application="counter",subtopology="0"\} 3/)
+  t.regex(text, /oxagry_streams_store_entries\{store="counts",task="0_0"\} 2/)
+  t.regex(text, /oxagry_streams_state\{application="counter",state="RUNNING"\} 1/)
+  await streams.close()
+})

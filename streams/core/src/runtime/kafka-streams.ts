@@ -785,8 +785,31 @@ export class KafkaStreams {
     return n
   }
 
+  private lastLag = 0
+
+  /** Records between each input partition's position and its end, at most every five seconds. */
+  private async updateLag(): Promise<void> {
+    if (this.admin === undefined || Date.now() - this.lastLag < 5000) return
+    this.lastLag = Date.now()
+    const topics = new Set([...this.tasksByPartition.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))
+    for (const topic of topics) {
+      const ends = await this.admin.endOffsets(topic)
+      for (const [partition, end] of ends) {
+        const rt = this.tasksByPartition.get(tpKey(topic, partition))
+        if (rt === undefined) continue
+        const position = rt.offsets.get(tpKey(topic, partition))
+        if (position === undefined) continue
+        this.metrics.consumerLag.set(
+          { application: this.config.applicationId, topic, partition: String(partition) },
+          Math.max(0, Number(end) - Number(position)),
+        )
+      }
+    }
+  }
+
   private async tick(): Promise<void> {
     if (this.fatal !== undefined) return
+    await this.updateLag()
     const now = Date.now()
     for (const rt of this.tasks.values()) {
       if (rt.task.punctuate('WALL_CLOCK_TIME', now)) {
