@@ -21,11 +21,17 @@ export function shutdownOnSignals(
     }
     closing = true
     options.logger?.info({ signal, timeoutMs }, 'shutting down')
-    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())
+    const deadline = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), timeoutMs).unref(),
+    )
     const all = Promise.allSettled(closeables.map((c) => c.close({ timeoutMs })))
     void Promise.race([all, deadline]).then((outcome) => {
       const failed = outcome === 'timeout' || outcome.some((r) => r.status === 'rejected')
-      if (failed) options.logger?.error({ outcome: outcome === 'timeout' ? 'timeout' : 'error' }, 'shutdown was not clean')
+      if (failed)
+        options.logger?.error(
+          { outcome: outcome === 'timeout' ? 'timeout' : 'error' },
+          'shutdown was not clean',
+        )
       process.exit(failed ? 1 : 0)
     })
   }
