@@ -1,2 +1,2 @@
 export * from './topology-test-driver.ts'
-export * from './test-topics.ts'
+export * from './io-topics.ts'

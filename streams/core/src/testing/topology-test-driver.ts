@@ -14,7 +14,7 @@ import type { OutgoingRecord, RecordCollector } from '../runtime/collector.ts'
 import { GlobalStoreTask } from '../runtime/global-task.ts'
 import { effectiveDefaults } from '../runtime/serdes-resolution.ts'
 import { resolveTopic, StreamTask } from '../runtime/task.ts'
-import { TestInputTopic, TestOutputTopic, type TestRecord } from './test-topics.ts'
+import { TestInputTopic, TestOutputTopic, type TestRecord } from './io-topics.ts'
 
 export interface TestDriverConfig extends DefaultSerdes {
   readonly applicationId?: string
