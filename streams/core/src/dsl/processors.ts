@@ -17,57 +17,57 @@ function change<V>(newValue: V | null, oldValue: V | null): Change<V> {
   return { newValue, oldValue }
 }
 
+/** A processor around one store: the context and store are set in init, then every record is processed. */
+function withStore<KIn, VIn, KOut, VOut, S>(
+  storeName: string,
+  process: (record: StreamRecord<KIn, VIn>, ctx: Ctx, store: S) => void,
+): () => Processor<KIn, VIn, KOut, VOut> {
+  return () => {
+    let ctx: Ctx
+    let store: S
+    return {
+      init(context) {
+        ctx = context as Ctx
+        store = context.getStateStore(storeName) as unknown as S
+      },
+      process(record) {
+        process(record, ctx, store)
+      },
+    }
+  }
+}
+
 /** Stream aggregation into a key-value store; emits the table update. */
 export function streamAggregate<K, V, A>(
   storeName: string,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
 ): () => Processor<K, V, K, Change<A>> {
-  return () => {
-    let ctx: Ctx
-    let store: KeyValueStore<K, A>
-    return {
-      init(context) {
-        ctx = context as Ctx
-        store = context.getStateStore(storeName)
-      },
-      process(record) {
-        if (isMissing(record.key) || isMissing(record.value)) {
-          ctx.recordDropped('null key or value in an aggregation')
-          return
-        }
-        const old = store.get(record.key) ?? null
-        const aggregate = aggregator(record.key, record.value, old ?? initializer())
-        store.put(record.key, aggregate)
-        ctx.forward({ ...record, value: change(aggregate, old) })
-      },
+  return withStore<K, V, K, Change<A>, KeyValueStore<K, A>>(storeName, (record, ctx, store) => {
+    if (isMissing(record.key) || isMissing(record.value)) {
+      ctx.recordDropped('null key or value in an aggregation')
+      return
     }
-  }
+    const old = store.get(record.key) ?? null
+    const aggregate = aggregator(record.key, record.value, old ?? initializer())
+    store.put(record.key, aggregate)
+    ctx.forward({ ...record, value: change(aggregate, old) })
+  })
 }
 
 /** A table materialized from a stream or topic: tombstones delete, updates carry the old value. */
 export function tableSource<K, V>(storeName: string): () => Processor<K, V | null, K, Change<V>> {
-  return () => {
-    let ctx: Ctx
-    let store: KeyValueStore<K, V>
-    return {
-      init(context) {
-        ctx = context as Ctx
-        store = context.getStateStore(storeName)
-      },
-      process(record) {
-        if (isMissing(record.key)) {
-          ctx.recordDropped('null key for a table')
-          return
-        }
-        const old = store.get(record.key) ?? null
-        const value = record.value ?? null
-        if (value === null && old === null) return
-        store.put(record.key, value)
-        ctx.forward({ ...record, value: change(value, old) })
-      },
+  return withStore<K, V | null, K, Change<V>, KeyValueStore<K, V>>(storeName, (record, ctx, store) => {
+    if (isMissing(record.key)) {
+      ctx.recordDropped('null key for a table')
+      return
     }
-  }
+    const old = store.get(record.key) ?? null
+    const value = record.value ?? null
+    if (value === null && old === null) return
+    store.put(record.key, value)
+    ctx.forward({ ...record, value: change(value, old) })
+  })
 }
 
 /** A derived table's update, optionally kept in its own store (when materialized). */
@@ -129,29 +129,18 @@ export function tableAggregate<K, V, A>(
   adder: Aggregator<K, V, A>,
   subtractor: Aggregator<K, V, A>,
 ): () => Processor<K, Change<V>, K, Change<A>> {
-  return () => {
-    let ctx: Ctx
-    let store: KeyValueStore<K, A>
-    return {
-      init(context) {
-        ctx = context as Ctx
-        store = context.getStateStore(storeName)
-      },
-      process(record) {
-        if (isMissing(record.key)) {
-          ctx.recordDropped('null key in a table aggregation')
-          return
-        }
-        const old = store.get(record.key) ?? null
-        let aggregate = old ?? initializer()
-        if (record.value.oldValue !== null)
-          aggregate = subtractor(record.key, record.value.oldValue, aggregate)
-        if (record.value.newValue !== null) aggregate = adder(record.key, record.value.newValue, aggregate)
-        store.put(record.key, aggregate)
-        ctx.forward({ ...record, value: change(aggregate, old) })
-      },
+  return withStore<K, Change<V>, K, Change<A>, KeyValueStore<K, A>>(storeName, (record, ctx, store) => {
+    if (isMissing(record.key)) {
+      ctx.recordDropped('null key in a table aggregation')
+      return
     }
-  }
+    const old = store.get(record.key) ?? null
+    let aggregate = old ?? initializer()
+    if (record.value.oldValue !== null) aggregate = subtractor(record.key, record.value.oldValue, aggregate)
+    if (record.value.newValue !== null) aggregate = adder(record.key, record.value.newValue, aggregate)
+    store.put(record.key, aggregate)
+    ctx.forward({ ...record, value: change(aggregate, old) })
+  })
 }
 
 /** Tumbling and hopping window aggregation; records too late for every window are dropped, loudly. */
@@ -161,35 +150,24 @@ export function windowAggregate<K, V, A>(
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
-  return () => {
-    let ctx: Ctx
-    let store: WindowStore<K, A>
-    return {
-      init(context) {
-        ctx = context as Ctx
-        store = context.getStateStore(storeName)
-      },
-      process(record) {
-        if (isMissing(record.key) || isMissing(record.value)) {
-          ctx.recordDropped('null key or value in a windowed aggregation')
-          return
-        }
-        const closeTime = ctx.currentStreamTimeMs() - windows.graceMs
-        let accepted = false
-        for (const window of windows.windowsFor(record.timestamp)) {
-          if (window.end <= closeTime) continue
-          accepted = true
-          const old = store.fetch(record.key, window.start) ?? null
-          const aggregate = aggregator(record.key, record.value, old ?? initializer())
-          store.put(record.key, aggregate, window.start)
-          ctx.forward({ ...record, key: { key: record.key, window }, value: change(aggregate, old) })
-        }
-        if (!accepted)
-          ctx.recordDropped(`record at ${record.timestamp} is later than its windows' grace period`)
-        store.expire(ctx.currentStreamTimeMs() - store.retentionMs)
-      },
+  return withStore<K, V, Windowed<K>, Change<A>, WindowStore<K, A>>(storeName, (record, ctx, store) => {
+    if (isMissing(record.key) || isMissing(record.value)) {
+      ctx.recordDropped('null key or value in a windowed aggregation')
+      return
     }
-  }
+    const closeTime = ctx.currentStreamTimeMs() - windows.graceMs
+    let accepted = false
+    for (const window of windows.windowsFor(record.timestamp)) {
+      if (window.end <= closeTime) continue
+      accepted = true
+      const old = store.fetch(record.key, window.start) ?? null
+      const aggregate = aggregator(record.key, record.value, old ?? initializer())
+      store.put(record.key, aggregate, window.start)
+      ctx.forward({ ...record, key: { key: record.key, window }, value: change(aggregate, old) })
+    }
+    if (!accepted) ctx.recordDropped(`record at ${record.timestamp} is later than its windows' grace period`)
+    store.expire(ctx.currentStreamTimeMs() - store.retentionMs)
+  })
 }
 
 /** Session aggregation: merges every session within the gap of the record into one. */
@@ -200,54 +178,43 @@ export function sessionAggregate<K, V, A>(
   aggregator: Aggregator<K, V, A>,
   merger: Merger<K, A>,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
-  return () => {
-    let ctx: Ctx
-    let store: SessionStore<K, A>
-    return {
-      init(context) {
-        ctx = context as Ctx
-        store = context.getStateStore(storeName)
-      },
-      process(record) {
-        if (isMissing(record.key) || isMissing(record.value)) {
-          ctx.recordDropped('null key or value in a session aggregation')
-          return
-        }
-        const ts = record.timestamp
-        const closeTime = ctx.currentStreamTimeMs() - windows.graceMs
-        const overlapping = store.findSessions(
-          record.key,
-          ts - windows.inactivityGapMs,
-          ts + windows.inactivityGapMs,
-        )
-        let start = ts
-        let end = ts
-        let aggregate = initializer()
-        for (const session of overlapping) {
-          start = Math.min(start, session.key.window.start)
-          end = Math.max(end, session.key.window.end)
-          aggregate = merger(record.key, aggregate, session.value)
-        }
-        if (end < closeTime) {
-          ctx.recordDropped(`record at ${ts} is later than its session's grace period`)
-          return
-        }
-        aggregate = aggregator(record.key, record.value, aggregate)
-        for (const session of overlapping) {
-          const same = session.key.window.start === start && session.key.window.end === end
-          if (same) continue
-          store.remove(session.key)
-          ctx.forward({ ...record, key: session.key, value: change<A>(null, session.value) })
-        }
-        const window: Window = { start, end }
-        const previous =
-          overlapping.find((s) => s.key.window.start === start && s.key.window.end === end)?.value ?? null
-        store.put({ key: record.key, window }, aggregate)
-        ctx.forward({ ...record, key: { key: record.key, window }, value: change(aggregate, previous) })
-        store.expire(ctx.currentStreamTimeMs() - store.retentionMs)
-      },
+  return withStore<K, V, Windowed<K>, Change<A>, SessionStore<K, A>>(storeName, (record, ctx, store) => {
+    if (isMissing(record.key) || isMissing(record.value)) {
+      ctx.recordDropped('null key or value in a session aggregation')
+      return
     }
-  }
+    const ts = record.timestamp
+    const closeTime = ctx.currentStreamTimeMs() - windows.graceMs
+    const overlapping = store.findSessions(
+      record.key,
+      ts - windows.inactivityGapMs,
+      ts + windows.inactivityGapMs,
+    )
+    let start = ts
+    let end = ts
+    let aggregate = initializer()
+    for (const session of overlapping) {
+      start = Math.min(start, session.key.window.start)
+      end = Math.max(end, session.key.window.end)
+      aggregate = merger(record.key, aggregate, session.value)
+    }
+    if (end < closeTime) {
+      ctx.recordDropped(`record at ${ts} is later than its session's grace period`)
+      return
+    }
+    aggregate = aggregator(record.key, record.value, aggregate)
+    for (const session of overlapping) {
+      if (session.key.window.start === start && session.key.window.end === end) continue
+      store.remove(session.key)
+      ctx.forward({ ...record, key: session.key, value: change<A>(null, session.value) })
+    }
+    const window: Window = { start, end }
+    const previous =
+      overlapping.find((s) => s.key.window.start === start && s.key.window.end === end)?.value ?? null
+    store.put({ key: record.key, window }, aggregate)
+    ctx.forward({ ...record, key: { key: record.key, window }, value: change(aggregate, previous) })
+    store.expire(ctx.currentStreamTimeMs() - store.retentionMs)
+  })
 }
 
 /**

@@ -23,7 +23,7 @@ import type { StateStore } from '../state/store.ts'
 import type { SourceNode } from '../topology/nodes.ts'
 import type { DefaultSerdes, Subtopology, Topology } from '../topology/topology.ts'
 import { Checkpoint } from './checkpoint.ts'
-import type { OutgoingRecord } from './collector.ts'
+import type { OutgoingRecord, RecordCollector } from './collector.ts'
 import { resolveConfig, type ErrorHandling, type ResolvedConfig, type StreamsConfig } from './config.ts'
 import { GlobalStoreTask } from './global-task.ts'
 import { StreamsMetrics } from './metrics.ts'
@@ -73,13 +73,29 @@ interface Source {
   readonly valueSerde: Serde<unknown>
 }
 
+/** What a task's sinks produced since the last send, before serialization. */
+class OutputBuffer implements RecordCollector {
+  records: OutgoingRecord[] = []
+
+  send(record: OutgoingRecord): void {
+    this.records.push(record)
+  }
+
+  drain(): OutgoingRecord[] {
+    const drained = this.records
+    this.records = []
+    return drained
+  }
+}
+
 interface RunningTask {
   readonly task: StreamTask
   readonly partitions: TopicPartition[]
   /** Next offset to commit, per input partition. */
   readonly offsets: Map<string, string>
   readonly stores: Map<string, ManagedStore>
-  outputs: OutgoingRecord[]
+  readonly outputs: OutputBuffer
+  /** Already-serialized records: dead letters. */
   raw: ProducedRecord[]
   /** Exactly-once: the task's own transactional producer. */
   producer?: BackendProducer
@@ -445,16 +461,8 @@ export class KafkaStreams {
       if (spec !== undefined)
         stores.set(name, createStore(spec, id, { ...this.defaults, stateDir: this.stateDir() }))
     }
-    const rt: RunningTask = {
-      task: undefined as unknown as StreamTask,
-      partitions: [...tps],
-      offsets: new Map(),
-      stores,
-      outputs: [],
-      raw: [],
-      dirty: false,
-    }
     await this.restore(id, partition, stores)
+    const outputs = new OutputBuffer()
     const task = new StreamTask({
       applicationId: this.config.applicationId,
       topology: this.topology,
@@ -462,7 +470,7 @@ export class KafkaStreams {
       partition,
       stores,
       globalStores: this.globalStores,
-      collector: { send: (record) => rt.outputs.push(record) },
+      collector: outputs,
       clock: { now: () => Date.now() },
       onDropped: (event) => {
         this.metrics.droppedRecords.inc({ application: this.config.applicationId, node: event.node })
@@ -473,7 +481,15 @@ export class KafkaStreams {
       },
       ...this.defaults,
     })
-    ;(rt as { task: StreamTask }).task = task
+    const rt: RunningTask = {
+      task,
+      partitions: [...tps],
+      offsets: new Map(),
+      stores,
+      outputs,
+      raw: [],
+      dirty: false,
+    }
     if (this.exactlyOnce) {
       // One transactional id per task: a new owner of the task fences the old one (zombie fencing).
       rt.producer = await this.config.backend.producer({
@@ -704,10 +720,9 @@ export class KafkaStreams {
 
   /** Serializes and sends what the task produced since the last send. */
   private async sendOutputs(rt: RunningTask): Promise<void> {
-    if (rt.outputs.length === 0 && rt.raw.length === 0) return
-    const outputs = rt.outputs
+    if (rt.outputs.records.length === 0 && rt.raw.length === 0) return
+    const outputs = rt.outputs.drain()
     const records: ProducedRecord[] = rt.raw
-    rt.outputs = []
     rt.raw = []
     for (const out of outputs) {
       try {
