@@ -850,7 +850,9 @@ export class KafkaStreams {
     const started = process.hrtime.bigint()
     const dirty = tasks.filter(
       (rt) =>
-        rt.dirty || rt.outputs.records.length > 0 || [...rt.stores.values()].some((s) => (s.changes?.size ?? 0) > 0),
+        rt.dirty ||
+        rt.outputs.records.length > 0 ||
+        [...rt.stores.values()].some((s) => (s.changes?.size ?? 0) > 0),
     )
     if (dirty.length === 0) return
     for (const rt of dirty) {
