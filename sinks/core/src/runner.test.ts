@@ -1,0 +1,319 @@
+import anyTest, { type TestFn } from 'ava'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import {
+  Contracts,
+  InMemorySchemaRegistry,
+  createAvroSerde,
+  type AvroSerde,
+  type DeadLetter,
+} from '@oxagry/avro'
+import { MemoryBackend, type BrokerRecord } from '@oxagry/streams'
+import { backoffDelay } from './backoff.ts'
+import { SINK_DEAD_LETTER_HEADERS } from './dead-letter.ts'
+import { SINK_ERROR_CODES, SinkError } from './errors.ts'
+import { SINK_METRICS } from './metrics.ts'
+import { batchIdOf, runSink, type SinkHandle } from './runner.ts'
+import type { SinkOptions } from './options.ts'
+import { FakeTarget } from './testing/index.ts'
+
+interface Item {
+  readonly n: number
+}
+
+interface Context {
+  backend: MemoryBackend
+  deadLetters: AvroSerde<DeadLetter>
+  sinks: SinkHandle[]
+}
+
+const test = anyTest as TestFn<Context>
+const TOPIC = 'fleet.machine-pings.v1'
+const DLQ = 'fleet.dead-letters.v1'
+const GROUP = 'sink-test'
+const silent = pino({ level: 'silent' })
+
+test.beforeEach(async (t) => {
+  const backend = new MemoryBackend()
+  backend.broker.createTopic({ name: TOPIC, partitions: 2, config: {} })
+  backend.broker.createTopic({ name: DLQ, partitions: 1, config: {} })
+  const deadLetters = await createAvroSerde({
+    registry: new InMemorySchemaRegistry(),
+    contract: Contracts.DeadLetter,
+    autoRegister: true,
+    topics: [DLQ],
+  })
+  t.context = { backend, deadLetters, sinks: [] }
+})
+
+test.afterEach.always(async (t) => {
+  await Promise.all(t.context.sinks.map((s) => s.stop()))
+})
+
+function produce(backend: MemoryBackend, values: readonly string[], partition = 0): void {
+  backend.broker.append(
+    values.map((v) => ({
+      topic: TOPIC,
+      partition,
+      key: Buffer.from('MF-1'),
+      value: Buffer.from(v),
+      timestamp: 1000,
+      headers: { trace: Buffer.from('t-1') },
+    })),
+  )
+}
+
+const json = (n: number): string => JSON.stringify({ n })
+
+function decode(record: BrokerRecord): Item {
+  const parsed = JSON.parse(record.value?.toString() ?? 'null') as Item | null
+  if (parsed === null || typeof parsed.n !== 'number') throw new TypeError('not an item')
+  return parsed
+}
+
+async function start(
+  t: { context: Context },
+  target: FakeTarget<Item>,
+  overrides: Partial<SinkOptions<Item>> = {},
+): Promise<SinkHandle> {
+  const sink = await runSink<Item>({
+    backend: t.context.backend,
+    groupId: GROUP,
+    topics: [TOPIC],
+    decode,
+    target,
+    batch: { maxRecords: 4, maxWaitMs: 40 },
+    retry: { attempts: 4, baseMs: 2, maxMs: 10 },
+    deadLetter: { topic: DLQ, serializer: t.context.deadLetters },
+    logger: silent,
+    lagIntervalMs: 0,
+    ...overrides,
+  })
+  t.context.sinks.push(sink)
+  return sink
+}
+
+function committed(backend: MemoryBackend, partition = 0): string | undefined {
+  return backend.broker.committed(GROUP, { topic: TOPIC, partition })
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+function deadLettersOf(t: { context: Context }) {
+  return Promise.all(
+    t.context.backend.broker.fetch(DLQ, 0, 0, 100, false).records.map(async (r) => ({
+      record: r,
+      value: (await t.context.deadLetters.deserialize(DLQ, r.value!, r.headers)) as DeadLetter,
+    })),
+  )
+}
+
+test('batches by size, then by time, and commits after each durable write', async (t) => {
+  const target = new FakeTarget<Item>()
+  await start(t, target)
+  produce(
+    t.context.backend,
+    Array.from({ length: 10 }, (_, i) => json(i)),
+  )
+  await until(() => committed(t.context.backend) === '10')
+  t.deepEqual(
+    target.writes.map((w) => w.items.length),
+    [4, 4, 2],
+  )
+  t.deepEqual(
+    target.writes.map((w) => w.context.batchId),
+    [`${TOPIC}:0:0-3`, `${TOPIC}:0:4-7`, `${TOPIC}:0:8-9`],
+  )
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  )
+})
+
+test('offsets are committed only once the write returned', async (t) => {
+  const target = new FakeTarget<Item>({ delayMs: 150 })
+  await start(t, target)
+  produce(t.context.backend, [json(1), json(2), json(3), json(4)])
+  await until(() => target.calls === 1)
+  t.is(committed(t.context.backend), undefined)
+  await until(() => committed(t.context.backend) === '4')
+  t.is(target.writes.length, 1)
+})
+
+test('transient failures are retried with backoff and the same batch id', async (t) => {
+  const registry = new Registry()
+  const target = new FakeTarget<Item>({ transientFailures: 2 })
+  await start(t, target, { metricsRegistry: registry })
+  produce(t.context.backend, [json(1), json(2)])
+  await until(() => committed(t.context.backend) === '2')
+  t.is(target.calls, 3)
+  t.is(target.writes.length, 1)
+  t.is(target.writes[0]?.context.attempt, 3)
+  t.is(target.writes[0]?.context.batchId, `${TOPIC}:0:0-1`)
+  const retries = await registry.getSingleMetric(SINK_METRICS.retries)?.get()
+  t.is(retries?.values[0]?.value, 2)
+  const rows = await registry.getSingleMetric(SINK_METRICS.rowsWritten)?.get()
+  t.is(rows?.values[0]?.value, 2)
+})
+
+test('a record the target refuses is dead-lettered with its bytes, the error and the target; the rest is written', async (t) => {
+  const target = new FakeTarget<Item>({ refuse: (item) => item.n === 2 })
+  await start(t, target)
+  produce(t.context.backend, [json(1), json(2), json(3)])
+  await until(() => committed(t.context.backend) === '3')
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [1, 3],
+  )
+  const [dead, ...more] = await deadLettersOf(t)
+  t.is(more.length, 0)
+  t.is(dead?.record.key?.toString(), `${TOPIC}:0:1`)
+  t.is(dead?.record.headers[SINK_DEAD_LETTER_HEADERS.target]?.toString(), 'fake')
+  t.is(dead?.value.stage, 'OTHER')
+  t.is(dead?.value.application, GROUP)
+  t.is(dead?.value.sourceTopic, TOPIC)
+  t.is(dead?.value.sourceOffset, 1)
+  t.is(dead?.value.value?.toString(), json(2))
+  t.is(dead?.value.headers.trace?.toString(), 't-1')
+  t.is(dead?.value.errorCode, SINK_ERROR_CODES.PERMANENT)
+  t.false(dead?.value.retriable)
+})
+
+test('bytes that do not decode are dead-lettered, never dropped', async (t) => {
+  const target = new FakeTarget<Item>()
+  await start(t, target)
+  produce(t.context.backend, [json(1), 'garbage', json(3)])
+  await until(() => committed(t.context.backend) === '3')
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [1, 3],
+  )
+  const [dead] = await deadLettersOf(t)
+  t.is(dead?.value.stage, 'DESERIALIZATION')
+  t.is(dead?.value.value?.toString(), 'garbage')
+  t.is(dead?.value.sourceOffset, 1)
+})
+
+test('when retries run out the sink fails without committing, and a restart loses nothing', async (t) => {
+  const failing = new FakeTarget<Item>({ transientFailures: 1000 })
+  const sink = await start(t, failing)
+  produce(t.context.backend, [json(1), json(2)])
+  const closed = await sink.closed
+  t.is(closed.state, 'FAILED')
+  t.is((closed.error as SinkError).code, SINK_ERROR_CODES.RETRIES_EXHAUSTED)
+  t.is(failing.calls, 4)
+  t.false(sink.health().live)
+  t.is(committed(t.context.backend), undefined)
+
+  const healthy = new FakeTarget<Item>()
+  await start(t, healthy)
+  await until(() => committed(t.context.backend) === '2')
+  t.deepEqual(
+    healthy.items.map((i) => i.n),
+    [1, 2],
+  )
+})
+
+test('stop flushes what is buffered, commits and leaves', async (t) => {
+  const target = new FakeTarget<Item>()
+  const sink = await start(t, target, { batch: { maxRecords: 100, maxWaitMs: 60_000 } })
+  t.true(sink.health().ready)
+  produce(t.context.backend, [json(1), json(2)], 0)
+  produce(t.context.backend, [json(3)], 1)
+  await until(() => sink.health().buffered === 3)
+  await sink.stop()
+  t.is(committed(t.context.backend, 0), '2')
+  t.is(committed(t.context.backend, 1), '1')
+  t.is(target.writes.length, 1)
+  t.is(target.writes[0]?.context.batchId, `${TOPIC}:0:0-1,${TOPIC}:1:0-0`)
+  t.deepEqual(sink.health().state, 'STOPPED')
+  t.is((await sink.closed).state, 'STOPPED')
+})
+
+test('consumer lag is measured per partition', async (t) => {
+  const registry = new Registry()
+  const target = new FakeTarget<Item>({ delayMs: 300 })
+  await start(t, target, {
+    metricsRegistry: registry,
+    lagIntervalMs: 20,
+    batch: { maxRecords: 2, maxWaitMs: 10 },
+  })
+  produce(t.context.backend, [json(1), json(2), json(3), json(4)])
+  const lagOf = async () =>
+    (await registry.getSingleMetric(SINK_METRICS.consumerLag)?.get())?.values.find(
+      (v) => v.labels.partition === 0,
+    )?.value
+  await until(() => target.calls >= 1)
+  await new Promise((r) => setTimeout(r, 60))
+  t.is(await lagOf(), 4)
+  await until(() => committed(t.context.backend) === '4')
+  await new Promise((r) => setTimeout(r, 60))
+  t.is(await lagOf(), 0)
+})
+
+test('options are validated once, with the path named', async (t) => {
+  const target = new FakeTarget<Item>()
+  const base = {
+    backend: t.context.backend,
+    groupId: GROUP,
+    topics: [TOPIC],
+    decode,
+    target,
+    deadLetter: { topic: DLQ, serializer: t.context.deadLetters },
+  }
+  await t.throwsAsync(() => runSink({ ...base, batch: { maxRecords: 0, maxWaitMs: 10 } }), {
+    message: /\/options\/batch\/maxRecords must be >= 1/,
+  })
+  await t.throwsAsync(() => runSink({ ...base, deadLetter: { ...base.deadLetter, topic: TOPIC } }), {
+    message: /\/options\/deadLetter\/topic must not be one of \/options\/topics/,
+  })
+  await t.throwsAsync(() => runSink({ ...base, retry: { attempts: 3, baseMs: 50, maxMs: 10 } }), {
+    message: /baseMs must be <= \/options\/retry\/maxMs/,
+  })
+  const error = await t.throwsAsync(() => runSink({ ...base, groupId: '' }), { instanceOf: SinkError })
+  t.is(error?.code, SINK_ERROR_CODES.INVALID_OPTIONS)
+})
+
+test('backoff doubles up to the bound, with jitter in the upper half', (t) => {
+  const options = { attempts: 10, baseMs: 100, maxMs: 1000 }
+  t.is(
+    backoffDelay(1, options, () => 1),
+    100,
+  )
+  t.is(
+    backoffDelay(1, options, () => 0),
+    50,
+  )
+  t.is(
+    backoffDelay(3, options, () => 1),
+    400,
+  )
+  t.is(
+    backoffDelay(8, options, () => 1),
+    1000,
+  )
+  t.is(
+    backoffDelay(8, options, () => 0),
+    500,
+  )
+})
+
+test('batch ids are deterministic and independent of record order', (t) => {
+  const r = (partition: number, offset: string): BrokerRecord => ({
+    topic: 't',
+    partition,
+    offset,
+    key: null,
+    value: null,
+    timestamp: 0,
+    headers: {},
+  })
+  t.is(batchIdOf([r(1, '7'), r(0, '3'), r(0, '2'), r(1, '5')]), 't:0:2-3,t:1:5-7')
+  t.is(batchIdOf([r(0, '2'), r(1, '5'), r(1, '7'), r(0, '3')]), 't:0:2-3,t:1:5-7')
+})

@@ -1,0 +1,422 @@
+import { pino, type Logger } from 'pino'
+import { Registry } from 'prom-client'
+import {
+  tpKey,
+  type BackendAdmin,
+  type BackendConsumer,
+  type BackendProducer,
+  type BrokerRecord,
+  type PartitionOffset,
+  type ProducedRecord,
+  type TopicPartition,
+} from '@oxagry/streams'
+import { backoffDelay, sleep } from './backoff.ts'
+import { deadLetterRecord } from './dead-letter.ts'
+import { SINK_ERROR_CODES, SinkError, errorCode, errorMessage, isRetriable } from './errors.ts'
+import { SinkMetrics } from './metrics.ts'
+import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './options.ts'
+import type { WriteContext } from './target.ts'
+
+export const SinkState = {
+  STARTING: 'STARTING',
+  RUNNING: 'RUNNING',
+  STOPPING: 'STOPPING',
+  STOPPED: 'STOPPED',
+  /** Retries or dead letters failed: nothing past the last commit was acknowledged; restart the process. */
+  FAILED: 'FAILED',
+} as const
+export type SinkState = (typeof SinkState)[keyof typeof SinkState]
+
+export interface SinkHealth {
+  /** Consuming or about to; false once stopped or failed. */
+  readonly live: boolean
+  /** Consuming. */
+  readonly ready: boolean
+  readonly state: SinkState
+  /** Records buffered, not yet written. */
+  readonly buffered: number
+  /** Wall-clock time of the last offset commit, if any. */
+  readonly lastCommitAt?: number
+  readonly lastError?: { readonly code: string; readonly message: string }
+}
+
+export interface SinkHandle {
+  /** Flushes what is buffered, commits, leaves the group and closes the target, within the bound. */
+  stop(): Promise<void>
+  health(): SinkHealth
+  /** Resolves once the sink stopped or failed, with the state it ended in; never rejects. */
+  readonly closed: Promise<{ readonly state: SinkState; readonly error?: unknown }>
+  readonly metrics: SinkMetrics
+}
+
+/** One buffered record: the items it decoded to, or why it did not decode. */
+type Entry<T> =
+  | { readonly kind: 'decoded'; readonly record: BrokerRecord; readonly items: readonly T[] }
+  | { readonly kind: 'undecodable'; readonly record: BrokerRecord; readonly error: unknown }
+  | { readonly kind: 'skipped'; readonly record: BrokerRecord }
+
+/** `topic:partition:first-last` per partition, sorted: the same records give the same id. */
+export function batchIdOf(records: readonly BrokerRecord[]): string {
+  const ranges = new Map<string, { first: bigint; last: bigint }>()
+  for (const r of records) {
+    const key = tpKey(r.topic, r.partition)
+    const offset = BigInt(r.offset)
+    const range = ranges.get(key)
+    if (range === undefined) ranges.set(key, { first: offset, last: offset })
+    else {
+      if (offset < range.first) range.first = offset
+      if (offset > range.last) range.last = offset
+    }
+  }
+  return [...ranges]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, { first, last }]) => `${key}:${first}-${last}`)
+    .join(',')
+}
+
+/** The offsets to commit after these records: the next offset per partition. */
+export function nextOffsets(records: readonly BrokerRecord[]): PartitionOffset[] {
+  const next = new Map<string, PartitionOffset>()
+  for (const r of records) {
+    const key = tpKey(r.topic, r.partition)
+    const offset = BigInt(r.offset) + 1n
+    const current = next.get(key)
+    if (current === undefined || BigInt(current.offset) < offset)
+      next.set(key, { topic: r.topic, partition: r.partition, offset: String(offset) })
+  }
+  return [...next.values()]
+}
+
+class Sink<T> implements SinkHandle {
+  readonly metrics: SinkMetrics
+  readonly closed: Promise<{ state: SinkState; error?: unknown }>
+  private state: SinkState = SinkState.STARTING
+  private buffer: Entry<T>[] = []
+  private timer: NodeJS.Timeout | undefined
+  private chain: Promise<void> = Promise.resolve()
+  private lagTimer: NodeJS.Timeout | undefined
+  private readonly assigned = new Map<string, TopicPartition>()
+  private readonly logger: Logger
+  private readonly labels: { sink: string; target: string }
+  private consumer: BackendConsumer | undefined
+  private producer: BackendProducer | undefined
+  private admin: BackendAdmin | undefined
+  private lastCommitAt: number | undefined
+  private lastError: unknown
+  private stopping: Promise<void> | undefined
+  private settle: (result: { state: SinkState; error?: unknown }) => void = () => {}
+
+  constructor(private readonly options: ResolvedSinkOptions<T>) {
+    this.metrics = new SinkMetrics(options.metricsRegistry ?? new Registry())
+    this.logger = (options.logger ?? pino({ name: 'oxagry-sink' })).child({
+      sink: options.groupId,
+      target: options.target.name,
+    })
+    this.labels = { sink: options.groupId, target: options.target.name }
+    this.closed = new Promise((resolve) => (this.settle = resolve))
+  }
+
+  async start(): Promise<void> {
+    const { backend, target } = this.options
+    await target.start?.()
+    this.producer = await backend.producer({ clientId: `${this.options.clientId}-dead-letters` })
+    this.admin = await backend.admin()
+    const consumer = backend.consumer({
+      groupId: this.options.groupId,
+      clientId: this.options.clientId,
+      readCommitted: this.options.readCommitted,
+    })
+    this.consumer = consumer
+    this.state = SinkState.RUNNING
+    this.metrics.up.set(this.labels, 1)
+    await consumer.run(this.options.topics, {
+      onAssigned: async (partitions) => {
+        for (const p of partitions) this.assigned.set(tpKey(p.topic, p.partition), p)
+        this.logger.info({ partitions }, 'partitions assigned')
+      },
+      onRevoked: async (partitions) => {
+        // Whatever is buffered is written and committed while this member still owns it.
+        await this.flush().catch(() => {})
+        for (const p of partitions) {
+          this.assigned.delete(tpKey(p.topic, p.partition))
+          this.metrics.consumerLag.remove({ sink: this.labels.sink, topic: p.topic, partition: p.partition })
+        }
+      },
+      eachBatch: (batch) => this.accept(batch.records),
+    })
+    if (this.options.lagIntervalMs > 0) {
+      this.lagTimer = setInterval(() => void this.measureLag(), this.options.lagIntervalMs)
+      this.lagTimer.unref()
+    }
+    this.logger.info({ topics: this.options.topics }, 'sink started')
+  }
+
+  health(): SinkHealth {
+    const error = this.lastError
+    return {
+      live: this.state !== SinkState.STOPPED && this.state !== SinkState.FAILED,
+      ready: this.state === SinkState.RUNNING,
+      state: this.state,
+      buffered: this.buffer.length,
+      ...(this.lastCommitAt === undefined ? {} : { lastCommitAt: this.lastCommitAt }),
+      ...(error === undefined ? {} : { lastError: { code: errorCode(error), message: errorMessage(error) } }),
+    }
+  }
+
+  /** Decodes and buffers a delivered batch; flushes (and waits) each time the buffer is full. */
+  private async accept(records: readonly BrokerRecord[]): Promise<void> {
+    for (const record of records) {
+      if (this.state !== SinkState.RUNNING && this.state !== SinkState.STOPPING) return
+      this.metrics.recordsConsumed.inc({ sink: this.labels.sink, topic: record.topic })
+      this.buffer.push(await this.decode(record))
+      if (this.buffer.length === 1 && this.timer === undefined) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined
+          void this.flush().catch(() => {})
+        }, this.options.batch.maxWaitMs)
+      }
+      if (this.buffer.length >= this.options.batch.maxRecords) {
+        // A failure is recorded in the state; the consumer must not see it, or kafkajs would retry.
+        await this.flush().catch(() => {})
+      }
+    }
+  }
+
+  private async decode(record: BrokerRecord): Promise<Entry<T>> {
+    try {
+      const decoded = await this.options.decode(record)
+      if (decoded === null) {
+        this.metrics.recordsSkipped.inc({ sink: this.labels.sink, topic: record.topic })
+        return { kind: 'skipped', record }
+      }
+      const items = Array.isArray(decoded) ? (decoded as readonly T[]) : [decoded as T]
+      return { kind: 'decoded', record, items }
+    } catch (error) {
+      return { kind: 'undecodable', record, error }
+    }
+  }
+
+  /** Writes, dead-letters and commits what is buffered now; flushes run one after another. */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.flushNow())
+    this.chain = run.catch(() => {})
+    return run
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    if (this.state === SinkState.FAILED || this.buffer.length === 0) return
+    const entries = this.buffer
+    this.buffer = []
+    const records = entries.map((e) => e.record)
+    const started = performance.now()
+    const batchId = batchIdOf(records)
+    try {
+      const deadLetters: ProducedRecord[] = []
+      for (const e of entries) {
+        if (e.kind === 'undecodable')
+          deadLetters.push(await this.deadLetter(e.record, 'DESERIALIZATION', e.error))
+      }
+      const decoded = entries.filter((e): e is Extract<Entry<T>, { kind: 'decoded' }> => e.kind === 'decoded')
+      deadLetters.push(...(await this.write(decoded, batchId)))
+      if (deadLetters.length > 0) {
+        await this.retrying(
+          'dead letters',
+          () => this.producer!.send(deadLetters),
+          SINK_ERROR_CODES.DEAD_LETTER,
+        )
+      }
+      const offsets = nextOffsets(records)
+      await this.retrying('commit', () => this.consumer!.commit(offsets), SINK_ERROR_CODES.COMMIT)
+      this.lastCommitAt = Date.now()
+      this.metrics.commits.inc({ sink: this.labels.sink })
+      this.metrics.batchSize.observe(this.labels, records.length)
+      this.metrics.batchLatency.observe(
+        { ...this.labels, result: 'ok' },
+        (performance.now() - started) / 1000,
+      )
+      this.logger.debug(
+        { batchId, records: records.length, deadLetters: deadLetters.length },
+        'batch committed',
+      )
+    } catch (error) {
+      this.metrics.batchLatency.observe(
+        { ...this.labels, result: 'failed' },
+        (performance.now() - started) / 1000,
+      )
+      this.fail(error, batchId)
+      throw error
+    }
+  }
+
+  /** Writes the decoded entries; returns the dead letters of the records the target refused. */
+  private async write(entries: readonly Extract<Entry<T>, { kind: 'decoded' }>[], batchId: string) {
+    const items = entries.flatMap((e) => e.items)
+    if (items.length === 0) return []
+    const records = entries.map((e) => e.record)
+    try {
+      await this.writeWithRetry(items, batchId, records)
+      return []
+    } catch (error) {
+      if (isRetriable(error)) throw error
+      this.logger.warn(
+        { batchId, code: errorCode(error), err: error },
+        'target refused the batch: writing its records one by one to find the culprits',
+      )
+    }
+    const deadLetters: ProducedRecord[] = []
+    for (const entry of entries) {
+      if (entry.items.length === 0) continue
+      try {
+        await this.writeWithRetry(entry.items, batchIdOf([entry.record]), [entry.record])
+      } catch (error) {
+        if (isRetriable(error)) throw error
+        deadLetters.push(await this.deadLetter(entry.record, 'OTHER', error))
+      }
+    }
+    return deadLetters
+  }
+
+  private async writeWithRetry(items: readonly T[], batchId: string, records: readonly BrokerRecord[]) {
+    await this.retrying(
+      `write ${batchId}`,
+      (attempt) => {
+        const context: WriteContext = { batchId, attempt, records }
+        return this.options.target.write(items, context)
+      },
+      SINK_ERROR_CODES.RETRIES_EXHAUSTED,
+    )
+    this.metrics.rowsWritten.inc(this.labels, items.length)
+  }
+
+  /** Retries transient failures with backoff; a permanent one is rethrown at once. */
+  private async retrying<R>(
+    what: string,
+    fn: (attempt: number) => Promise<R>,
+    exhaustedCode:
+      | typeof SINK_ERROR_CODES.RETRIES_EXHAUSTED
+      | typeof SINK_ERROR_CODES.DEAD_LETTER
+      | typeof SINK_ERROR_CODES.COMMIT,
+  ): Promise<R> {
+    const { retry } = this.options
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(attempt)
+      } catch (error) {
+        if (!isRetriable(error)) throw error
+        const code = errorCode(error)
+        if (attempt >= retry.attempts) {
+          throw new SinkError(
+            exhaustedCode,
+            `${what}: gave up after ${attempt} attempts: ${errorMessage(error)}`,
+            {
+              cause: error,
+              retriable: true,
+              context: { target: this.labels.target },
+            },
+          )
+        }
+        this.metrics.retries.inc({ ...this.labels, code })
+        const delay = backoffDelay(attempt, retry)
+        this.logger.warn({ what, attempt, delayMs: delay, code, err: error }, 'transient failure: retrying')
+        await sleep(delay)
+      }
+    }
+  }
+
+  private async deadLetter(record: BrokerRecord, stage: 'DESERIALIZATION' | 'OTHER', error: unknown) {
+    const code = errorCode(error)
+    this.metrics.deadLetters.inc({ ...this.labels, stage, code })
+    this.logger.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, stage, code, err: error },
+      'record dead-lettered',
+    )
+    return deadLetterRecord(this.options.deadLetter, record, stage, error, {
+      sink: this.labels.sink,
+      target: this.labels.target,
+      now: Date.now(),
+    })
+  }
+
+  private fail(error: unknown, batchId: string): void {
+    if (this.state === SinkState.FAILED) return
+    this.state = SinkState.FAILED
+    this.lastError = error
+    this.metrics.up.set(this.labels, 0)
+    this.logger.error({ err: error, batchId }, 'sink failed: stopping without committing the batch')
+    this.buffer = []
+    // Not awaited: the consumer may be inside eachBatch, which waits for this flush.
+    setImmediate(() => {
+      this.stopping ??= this.shutDown(error)
+    })
+  }
+
+  private async measureLag(): Promise<void> {
+    const consumer = this.consumer
+    const admin = this.admin
+    if (consumer === undefined || admin === undefined || this.assigned.size === 0) return
+    try {
+      const partitions = [...this.assigned.values()]
+      const committed = await consumer.committed(partitions)
+      for (const topic of new Set(partitions.map((p) => p.topic))) {
+        const ends = await admin.endOffsets(topic)
+        for (const p of partitions.filter((x) => x.topic === topic)) {
+          const end = Number(ends.get(p.partition) ?? '0')
+          const at = Number(committed.get(tpKey(p.topic, p.partition)) ?? '0')
+          this.metrics.consumerLag.set(
+            { sink: this.labels.sink, topic, partition: p.partition },
+            Math.max(0, end - at),
+          )
+        }
+      }
+    } catch (error) {
+      this.logger.debug({ err: error }, 'measuring lag failed')
+    }
+  }
+
+  stop(): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping
+    if (this.state === SinkState.RUNNING || this.state === SinkState.STARTING) this.state = SinkState.STOPPING
+    this.stopping = this.shutDown(undefined)
+    return this.stopping
+  }
+
+  private async shutDown(error: unknown): Promise<void> {
+    if (this.lagTimer !== undefined) clearInterval(this.lagTimer)
+    let timeout: NodeJS.Timeout | undefined
+    const bounded = new Promise<'timeout'>((resolve) => {
+      timeout = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs)
+    })
+    const work = (async () => {
+      // Leaving the group revokes the partitions, which flushes and commits them.
+      await this.consumer?.stop().catch((e) => this.logger.warn({ err: e }, 'leaving the group failed'))
+      await this.flush().catch(() => {})
+      await this.producer?.close().catch(() => {})
+      await this.admin?.close().catch(() => {})
+      await this.options.target
+        .close?.()
+        .catch((e) => this.logger.warn({ err: e }, 'closing the target failed'))
+    })()
+    const outcome = await Promise.race([work.then(() => 'done' as const), bounded])
+    clearTimeout(timeout)
+    if (this.state !== SinkState.FAILED) this.state = SinkState.STOPPED
+    this.metrics.up.set(this.labels, 0)
+    if (outcome === 'timeout') this.logger.warn({ boundMs: this.options.shutdownTimeoutMs }, 'stop timed out')
+    else this.logger.info({ state: this.state }, 'sink stopped')
+    this.settle({ state: this.state, ...(error === undefined ? {} : { error }) })
+  }
+}
+
+/**
+ * Starts a sink: consumes the topics as `groupId`, batches by size and time, writes each batch to the
+ * target, dead-letters what cannot be decoded or written, and commits the offsets only after the
+ * write and the dead letters are durable.
+ */
+export async function runSink<T>(options: SinkOptions<T>): Promise<SinkHandle> {
+  const sink = new Sink(resolveSinkOptions(options))
+  await sink.start()
+  return sink
+}
