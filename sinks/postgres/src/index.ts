@@ -1,0 +1,3 @@
+export * from './errors.ts'
+export * from './executor.ts'
+export * from './read-model.ts'
