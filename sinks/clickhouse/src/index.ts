@@ -1,1 +1,5 @@
 export * from './client.ts'
+export * from './errors.ts'
+export * from './migrations.ts'
+export * from './fleet.ts'
+export * from './target.ts'
