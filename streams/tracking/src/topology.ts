@@ -1,0 +1,248 @@
+import type { DeadLetter, FailureStage, Geofence, MachinePing, MachinePosition } from '@oxagry/avro'
+import {
+  Serdes,
+  SessionWindows,
+  Stores,
+  StreamsBuilder,
+  Suppressed,
+  type KeyValueStore,
+  type Processor,
+  type ProcessorContext,
+  type StreamRecord,
+  type Topology,
+} from '@oxagry/streams'
+import { deadLetterKey } from '@oxagry/topics'
+import { TRACKING_ERROR_CODES } from './errors.ts'
+import { nameUuid } from './ids.ts'
+import { resolveTrackingOptions, type ResolvedTrackingOptions, type TrackingOptions } from './options.ts'
+import { geofencesAt, nextPosition, transitionsOf, type PositionUpdate } from './positions.ts'
+import { pingTimestampExtractor, receivedPingSerde, type ReceivedPing } from './received.ts'
+import { activityOf, addPing, mergeSessions, toMachineSession, type SessionAggregate } from './sessions.ts'
+import { accept, checkPing, type GuardState } from './validation.ts'
+
+/** Store names; each is also its changelog topic `<applicationId>-<store>-changelog`. */
+export const TRACKING_STORES = {
+  /** Per machine: recent accepted pingIds and the newest accepted fix. */
+  guard: 'ping-guard',
+  /** Per machine: the latest position, the table behind the positions topic. */
+  positions: 'machine-positions',
+  /** Session windows per machine and activity. */
+  sessions: 'machine-sessions',
+  sessionsSuppress: 'machine-sessions-suppress',
+  /** The global geofence table. */
+  geofences: 'geofences',
+} as const
+
+/** A validated ping, or the dead letter of a refused one. */
+export type Checked =
+  | { readonly kind: 'accepted'; readonly ping: MachinePing }
+  | { readonly kind: 'rejected'; readonly deadLetter: DeadLetter }
+
+const S = Serdes.String()
+
+function guardProcessor(
+  options: ResolvedTrackingOptions,
+): () => Processor<string, ReceivedPing | null, string, Checked> {
+  return () => {
+    let ctx: ProcessorContext<string, Checked>
+    let store: KeyValueStore<string, GuardState>
+    const reject = (
+      record: StreamRecord<string, ReceivedPing | null>,
+      stage: FailureStage,
+      errorCode: string,
+      errorMessage: string,
+    ): void => {
+      const meta = ctx.recordMetadata()
+      const topic = meta?.topic ?? options.topics.pings
+      const partition = meta?.partition ?? -1
+      const offset = meta?.offset ?? '-1'
+      // The Kafka timestamp: wall-clock time would make a replay produce different dead letters.
+      const sentAt = record.value?.receivedAt || record.timestamp
+      const deadLetter: DeadLetter = {
+        deadLetterId: nameUuid(`dead-letter:${ctx.applicationId}:${topic}:${partition}:${offset}`),
+        application: ctx.applicationId,
+        stage,
+        sourceTopic: topic,
+        sourcePartition: partition,
+        sourceOffset: Number(offset),
+        sourceTimestamp: sentAt,
+        key: record.key === null ? null : Buffer.from(record.key),
+        value: record.value?.bytes ?? null,
+        headers: record.headers,
+        errorCode,
+        errorMessage,
+        retriable: false,
+        failedAt: sentAt,
+      }
+      ctx.forward({
+        ...record,
+        key: deadLetterKey(topic, partition, offset),
+        value: { kind: 'rejected', deadLetter },
+      })
+    }
+    return {
+      init(c) {
+        ctx = c
+        store = c.getStateStore(TRACKING_STORES.guard)
+      },
+      process(record) {
+        const received = record.value
+        if (received === null) {
+          reject(
+            record,
+            'PROCESSING',
+            TRACKING_ERROR_CODES.PING_EMPTY,
+            'a null value (tombstone) on the pings topic',
+          )
+          return
+        }
+        if (received.ping === undefined) {
+          const failure = received.failure ?? { code: 'OXA_TRACKING_UNREADABLE', message: 'unreadable' }
+          reject(record, 'DESERIALIZATION', failure.code, failure.message)
+          return
+        }
+        const ping = received.ping
+        const state = record.key === null ? undefined : store.get(record.key)
+        const refusal = checkPing(record.key, ping, received.receivedAt, state, options.validation)
+        if (refusal !== undefined) {
+          reject(record, 'PROCESSING', refusal.code, refusal.message)
+          return
+        }
+        store.put(record.key, accept(state, ping, options.validation))
+        ctx.forward({ ...record, value: { kind: 'accepted', ping } })
+      },
+    }
+  }
+}
+
+function positionProcessor(
+  geofenceStore: string,
+): () => Processor<string, MachinePing, string, PositionUpdate> {
+  return () => {
+    let ctx: ProcessorContext<string, PositionUpdate>
+    let positions: KeyValueStore<string, MachinePosition>
+    let geofences: KeyValueStore<string, Geofence>
+    return {
+      init(c) {
+        ctx = c
+        positions = c.getStateStore(TRACKING_STORES.positions)
+        geofences = c.getStateStore(geofenceStore)
+      },
+      process(record) {
+        const ping = record.value
+        const previous = positions.get(record.key)
+        const update = nextPosition(previous, ping, geofencesAt(geofences, ping))
+        if (update === undefined) return
+        positions.put(record.key, update.position)
+        ctx.forward({ ...record, value: update })
+      },
+    }
+  }
+}
+
+/**
+ * Keys each fix by machine and activity for the session windows. Done in a processor, not `selectKey`,
+ * on purpose: the new key holds the machine id, so the records already sit on the right partition and
+ * a repartition topic would only cost a round trip. Fixes later than the grace are dropped here (and
+ * counted), because one that bridged into a session already emitted would make it emit twice.
+ */
+function sessionKeyProcessor(
+  options: ResolvedTrackingOptions,
+): () => Processor<string, MachinePing, string, MachinePing> {
+  return () => {
+    let ctx: ProcessorContext<string, MachinePing>
+    return {
+      init(c) {
+        ctx = c
+      },
+      process(record) {
+        const kind = activityOf(record.value, options.sessions.movingSpeedKmh)
+        if (kind === undefined) return
+        if (ctx.currentStreamTimeMs() - record.timestamp >= options.sessions.graceMs) {
+          ctx.recordDropped('fix later than the session grace period')
+          return
+        }
+        ctx.forward({ ...record, key: `${record.key}|${kind}` })
+      },
+    }
+  }
+}
+
+/**
+ * The tracking topology: validation with dead letters, latest positions, geofence transitions, and
+ * trips and idle periods emitted once when their session closes. Serdes are injected, so the test
+ * driver runs it with an in-memory registry and production with the Confluent one.
+ */
+export function buildTrackingTopology(input: TrackingOptions): Topology {
+  const options = resolveTrackingOptions(input)
+  const { topics, serdes } = options
+  const json = <T>() => Serdes.Json<T>()
+  const builder = new StreamsBuilder({ defaultKeySerde: S })
+
+  const geofences = builder.globalTable<string, Geofence>(
+    topics.geofences,
+    { keySerde: S, valueSerde: serdes.geofence },
+    { storeName: TRACKING_STORES.geofences },
+  )
+  builder.addStateStore(
+    Stores.inMemoryKeyValueStore<string, GuardState>(TRACKING_STORES.guard, {
+      keySerde: S,
+      valueSerde: json(),
+    }),
+  )
+  builder.addStateStore(
+    Stores.inMemoryKeyValueStore<string, MachinePosition>(TRACKING_STORES.positions, {
+      keySerde: S,
+      valueSerde: json(),
+    }),
+  )
+
+  const checked = builder
+    .stream<string, ReceivedPing | null>(topics.pings, {
+      keySerde: S,
+      valueSerde: receivedPingSerde(serdes.ping),
+      timestampExtractor: pingTimestampExtractor(options.validation.maxFutureMs),
+    })
+    .process(guardProcessor(options), TRACKING_STORES.guard)
+
+  const branches = checked
+    .split({ name: 'tracking' })
+    .branch((_k, v) => v.kind === 'accepted', 'accepted')
+    .defaultBranch('rejected')
+  const accepted = (branches.get('tracking-accepted') ?? never('accepted')).mapValues(
+    (v) => (v as Extract<Checked, { kind: 'accepted' }>).ping,
+  )
+  ;(branches.get('tracking-rejected') ?? never('rejected'))
+    .mapValues((v) => (v as Extract<Checked, { kind: 'rejected' }>).deadLetter)
+    .to(topics.deadLetters, { keySerde: S, valueSerde: serdes.deadLetter })
+
+  const updates = accepted.process(positionProcessor(geofences.storeName), TRACKING_STORES.positions)
+  updates.mapValues((u) => u.position).to(topics.positions, { keySerde: S, valueSerde: serdes.position })
+  updates.flatMapValues(transitionsOf).to(topics.transitions, { keySerde: S, valueSerde: serdes.transition })
+
+  const { inactivityGapMs, graceMs } = options.sessions
+  accepted
+    .process(sessionKeyProcessor(options))
+    .groupByKey({ keySerde: S })
+    // The library closes a session window at its end plus grace; Kafka Streams waits for end + gap +
+    // grace, since a fix within the gap may still extend it. Passing gap + grace gets that behaviour.
+    .windowedBy(SessionWindows.ofInactivityGapAndGrace(inactivityGapMs, inactivityGapMs + graceMs))
+    .aggregate<SessionAggregate | null>(
+      () => null,
+      (key, ping, agg) => addPing(agg, ping, key.endsWith('|TRIP') ? 'TRIP' : 'IDLE'),
+      (_key, a, b) => mergeSessions(a, b),
+      { storeName: TRACKING_STORES.sessions, valueSerde: json() },
+    )
+    .suppress(Suppressed.untilWindowCloses(TRACKING_STORES.sessionsSuppress))
+    .toStream()
+    .flatMap((_windowed, agg) =>
+      agg === null ? [] : [{ key: agg.machineId as string, value: toMachineSession(agg) }],
+    )
+    .to(topics.sessions, { keySerde: S, valueSerde: serdes.session })
+
+  return builder.build()
+}
+
+function never(branch: string): never {
+  throw new Error(`split() lost its ${branch} branch`)
+}
