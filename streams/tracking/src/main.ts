@@ -1,0 +1,36 @@
+import { ConfluentSchemaRegistry } from '@oxagry/avro'
+import { KafkaJsBackend, shutdownOnSignals } from '@oxagry/streams'
+import { readTrackingEnv } from './config.ts'
+import { DEFAULT_TRACKING_TOPICS } from './options.ts'
+import { createTrackingSerdes } from './serdes.ts'
+import { buildHttp, startTracking } from './service.ts'
+
+/** The tracking service: the topology on Kafka, with health and metrics over HTTP. */
+async function main(): Promise<void> {
+  let env
+  try {
+    env = readTrackingEnv()
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  const serdes = await createTrackingSerdes(
+    new ConfluentSchemaRegistry({ url: env.schemaRegistryUrl }),
+    DEFAULT_TRACKING_TOPICS,
+  )
+  const tracking = await startTracking({
+    backend: new KafkaJsBackend({ brokers: env.brokers, clientId: env.applicationId }),
+    serdes,
+    applicationId: env.applicationId,
+    processingGuarantee: env.processingGuarantee,
+  })
+  const http = buildHttp(tracking.streams)
+  await http.listen({ port: env.httpPort, host: env.httpHost })
+  tracking.streams.logger.info({ port: env.httpPort }, 'tracking: health and metrics listening')
+  shutdownOnSignals([tracking, { close: () => http.close() }], { logger: tracking.streams.logger })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})
