@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages whatever the local stack needs and the machine lacks:
-# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server.
+# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server, and
+# Chromium for the live map's browser test.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -8,6 +9,7 @@ command -v mvn >/dev/null || need+=(maven)
 command -v go >/dev/null || need+=(golang-go)
 command -v setpriv >/dev/null || need+=(util-linux)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

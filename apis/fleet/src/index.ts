@@ -1,0 +1,7 @@
+export * from './app.ts'
+export * from './errors.ts'
+export * from './ports.ts'
+export * from './views.ts'
+export * from './live/hub.ts'
+export * from './live/messages.ts'
+export * from './live/latest-positions.ts'

@@ -1,0 +1,140 @@
+import type { AddressInfo } from 'node:net'
+import test from 'ava'
+import WebSocket from 'ws'
+import { buildApp } from '../app.ts'
+import { InMemoryMachines, noGeofences, noHistory, position } from '../testing.ts'
+import { LatestPositions } from './latest-positions.ts'
+import type { ServerMessage } from './messages.ts'
+
+async function server(t: { teardown(fn: () => Promise<void>): void }) {
+  const feed = new LatestPositions()
+  const { app, hub } = await buildApp({
+    machines: new InMemoryMachines(() => feed.latest()),
+    history: noHistory,
+    geofences: noGeofences,
+    feed,
+    live: { flushIntervalMs: 20, highWaterMarkBytes: 16 * 1024, heartbeatIntervalMs: 60_000 },
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  return { feed, hub, url: `ws://127.0.0.1:${port}/ws/machines` }
+}
+
+function machinesOf(message: ServerMessage): { machineId: string; latitude: number }[] {
+  return message.type === 'snapshot' || message.type === 'update' ? [...message.machines] : []
+}
+
+/** A client that records every frame it gets. */
+async function client(
+  url: string,
+): Promise<{
+  ws: WebSocket
+  messages: ServerMessage[]
+  next(type: ServerMessage['type']): Promise<ServerMessage>
+}> {
+  const ws = new WebSocket(url)
+  const messages: ServerMessage[] = []
+  const waiters: { type: string; resolve: (m: ServerMessage) => void }[] = []
+  ws.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as ServerMessage
+    messages.push(message)
+    const at = waiters.findIndex((w) => w.type === message.type)
+    if (at >= 0) waiters.splice(at, 1)[0]?.resolve(message)
+  })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  return {
+    ws,
+    messages,
+    next: (type) => new Promise((resolve) => waiters.push({ type, resolve })),
+  }
+}
+
+test('a subscriber gets a snapshot, then updates for the machines it asked for only', async (t) => {
+  const { feed, url } = await server(t)
+  feed.publish(position('MF-1'))
+  feed.publish(position('MF-2'))
+  const c = await client(url)
+  const snapshot = c.next('snapshot')
+  c.ws.send(JSON.stringify({ type: 'subscribe', machineIds: ['MF-1'] }))
+  t.deepEqual(
+    machinesOf(await snapshot).map((m) => m.machineId),
+    ['MF-1'],
+  )
+  const update = c.next('update')
+  feed.publish(position('MF-2', { eventTime: 1_700_000_001_000 }))
+  feed.publish(position('MF-1', { eventTime: 1_700_000_001_000, latitude: 42 }))
+  t.deepEqual(
+    machinesOf(await update).map((m) => [m.machineId, m.latitude]),
+    [['MF-1', 42]],
+  )
+  c.ws.close()
+})
+
+test('a bounding-box subscription sees only machines inside it', async (t) => {
+  const { feed, url } = await server(t)
+  feed.publish(position('IN', { latitude: 41.9, longitude: -93.6 }))
+  feed.publish(position('OUT', { latitude: 45, longitude: -93.6 }))
+  const c = await client(url)
+  const snapshot = c.next('snapshot')
+  c.ws.send(JSON.stringify({ type: 'subscribe', bbox: { minLat: 41, maxLat: 42, minLon: -94, maxLon: -93 } }))
+  t.deepEqual(
+    machinesOf(await snapshot).map((m) => m.machineId),
+    ['IN'],
+  )
+  c.ws.close()
+})
+
+test('a malformed message gets an error frame naming the problem; the socket stays open', async (t) => {
+  const { url } = await server(t)
+  const c = await client(url)
+  const first = c.next('error')
+  c.ws.send('not json')
+  t.is(((await first) as { code: string }).code, 'BAD_JSON')
+  const second = c.next('error')
+  c.ws.send(JSON.stringify({ type: 'subscribe', bbox: { minLat: 'north' } }))
+  t.regex(((await second) as { message: string }).message, /\/bbox\/minLat must be number/)
+  const pong = c.next('pong')
+  c.ws.send(JSON.stringify({ type: 'ping' }))
+  t.is((await pong).type, 'pong')
+  t.is(c.ws.readyState, WebSocket.OPEN)
+  c.ws.close()
+})
+
+test('a client that stops reading gets conflated updates: the server holds at most one position per machine', async (t) => {
+  const { feed, hub, url } = await server(t)
+  const machines = 50
+  for (let m = 0; m < machines; m++) feed.publish(position(`M${m}`))
+  const slow = await client(url)
+  const snapshot = slow.next('snapshot')
+  slow.ws.send(JSON.stringify({ type: 'subscribe' }))
+  await snapshot
+  // Stop reading: the kernel buffers fill, then the server's socket buffer passes the high-water mark.
+  ;(slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
+  const padding = 'x'.repeat(2000)
+  for (let round = 1; round <= 400; round++) {
+    for (let m = 0; m < machines; m++)
+      feed.publish(position(`M${m}`, { eventTime: 1_700_000_000_000 + round, engineState: padding }))
+    if (round % 50 === 0) await new Promise((r) => setTimeout(r, 30))
+  }
+  await new Promise((r) => setTimeout(r, 100))
+  const stats = hub.stats()
+  t.true(stats.pendingPositions <= machines, `pending ${stats.pendingPositions}`)
+  t.true(stats.conflated > 0, 'updates were conflated rather than queued')
+  // Reading again, the client catches up with the latest position of every machine.
+  ;(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume()
+  const deadline = Date.now() + 10_000
+  const latest = new Map<string, number>()
+  while (Date.now() < deadline) {
+    for (const m of slow.messages)
+      if (m.type === 'update') for (const p of m.machines) latest.set(p.machineId, p.eventTime)
+    if (latest.size === machines && [...latest.values()].every((ts) => ts === 1_700_000_000_400)) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.is(latest.size, machines)
+  t.true([...latest.values()].every((ts) => ts === 1_700_000_000_400))
+  slow.ws.close()
+})

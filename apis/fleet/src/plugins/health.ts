@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify'
+import type { Registry } from 'prom-client'
+import type { Readiness } from '../ports.ts'
+
+/** Liveness, readiness (with the reason when not ready) and Prometheus metrics. */
+export async function healthPlugin(
+  app: FastifyInstance,
+  options: { readiness: Readiness; registry: Registry },
+): Promise<void> {
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'live' }))
+  app.get('/health/ready', { schema: { hide: true } }, async (_req, reply) => {
+    const reason = await options.readiness.notReady()
+    if (reason !== undefined) return reply.status(503).send({ status: 'not-ready', reason })
+    return { status: 'ready' }
+  })
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', options.registry.contentType)
+    return options.registry.metrics()
+  })
+}

@@ -1,0 +1,115 @@
+/**
+ * What the API reads, as interfaces: the read model (MongoDB or PostgreSQL), ClickHouse for tracks and
+ * trips, the geofences, and the live positions feed. The main job and the service wire real ones.
+ */
+
+/** A machine's latest known position and state, as the positions topic carries it. */
+export interface MachinePosition {
+  readonly machineId: string
+  readonly eventTime: number
+  readonly latitude: number
+  readonly longitude: number
+  readonly speedKmh: number
+  readonly headingDegrees: number | null
+  readonly accuracyMeters: number
+  readonly engineState: string
+  readonly fuelLevelPercent: number | null
+  readonly geofenceIds: readonly string[]
+}
+
+export const MACHINE_STATUSES = ['moving', 'idle', 'off', 'unknown'] as const
+export type MachineStatus = (typeof MACHINE_STATUSES)[number]
+
+export interface BoundingBox {
+  readonly minLat: number
+  readonly minLon: number
+  readonly maxLat: number
+  readonly maxLon: number
+}
+
+export interface MachinePage {
+  readonly machines: readonly MachinePosition[]
+  /** Pass back to get the next page; absent on the last page. */
+  readonly nextCursor?: string
+}
+
+export interface MachineQueries {
+  get(machineId: string): Promise<MachinePosition | undefined>
+  list(query: {
+    status?: MachineStatus
+    bbox?: BoundingBox
+    limit: number
+    cursor?: string
+  }): Promise<MachinePage>
+}
+
+export interface TrackPoint {
+  readonly eventTime: number
+  readonly latitude: number
+  readonly longitude: number
+  readonly speedKmh: number
+}
+
+export interface Trip {
+  readonly sessionId: string
+  readonly kind: string
+  readonly startedAt: number
+  readonly endedAt: number
+  readonly distanceMeters: number
+  readonly maxSpeedKmh: number
+  readonly startLatitude: number
+  readonly startLongitude: number
+  readonly endLatitude: number
+  readonly endLongitude: number
+}
+
+export interface HistoryQueries {
+  track(machineId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
+  trips(machineId: string, from: number, to: number, limit: number): Promise<Trip[]>
+}
+
+export interface Geofence {
+  readonly geofenceId: string
+  readonly name: string
+  readonly kind: string
+  readonly boundary: readonly { readonly latitude: number; readonly longitude: number }[]
+}
+
+export interface GeofenceQueries {
+  list(): Promise<Geofence[]>
+}
+
+/** The live positions, fed from the positions topic whatever store the read model uses. */
+export interface PositionFeed {
+  /** The latest position of every machine seen so far: the snapshot for new subscribers. */
+  latest(): Iterable<MachinePosition>
+  subscribe(listener: (position: MachinePosition) => void): () => void
+}
+
+export interface Readiness {
+  /** Why the service is not ready yet (e.g. a store still restoring), or undefined when ready. */
+  notReady(): Promise<string | undefined>
+}
+
+/** Derived status: moving (engine running, speed over 1 km/h), idle (running, standing), off, unknown. */
+export function statusOf(position: Pick<MachinePosition, 'engineState' | 'speedKmh'>): MachineStatus {
+  switch (position.engineState) {
+    case 'OFF':
+      return 'off'
+    case 'IDLE':
+      return 'idle'
+    case 'RUNNING':
+      return position.speedKmh > 1 ? 'moving' : 'idle'
+    default:
+      return 'unknown'
+  }
+}
+
+export function inBox(position: Pick<MachinePosition, 'latitude' | 'longitude'>, box: BoundingBox): boolean {
+  return (
+    position.latitude >= box.minLat &&
+    position.latitude <= box.maxLat &&
+    position.longitude >= box.minLon &&
+    position.longitude <= box.maxLon
+  )
+}
