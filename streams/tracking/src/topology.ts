@@ -224,9 +224,8 @@ export function buildTrackingTopology(input: TrackingOptions): Topology {
   accepted
     .process(sessionKeyProcessor(options))
     .groupByKey({ keySerde: S })
-    // The library closes a session window at its end plus grace; Kafka Streams waits for end + gap +
-    // grace, since a fix within the gap may still extend it. Passing gap + grace gets that behaviour.
-    .windowedBy(SessionWindows.ofInactivityGapAndGrace(inactivityGapMs, inactivityGapMs + graceMs))
+    // A session closes (and is emitted) at its end + gap + grace, as in Kafka Streams.
+    .windowedBy(SessionWindows.ofInactivityGapAndGrace(inactivityGapMs, graceMs))
     .aggregate<SessionAggregate | null>(
       () => null,
       (key, ping, agg) => addPing(agg, ping, key.endsWith('|TRIP') ? 'TRIP' : 'IDLE'),

@@ -235,7 +235,8 @@ export class SessionWindowedKStream<K, V> {
       input.node,
     )
     this.ctx.topology.addStateStore(store, name)
-    const info: WindowInfo = { kind: 'session', graceMs: this.windows.graceMs }
+    // Suppression waits as long as the aggregation may still change a session: end + gap + grace.
+    const info: WindowInfo = { kind: 'session', graceMs: this.windows.inactivityGapMs + this.windows.graceMs }
     const keySerde = windowedKeySerde(
       this.state.keySerde ?? (this.ctx.defaultKeySerde as Serde<K> | undefined),
       info,

@@ -184,7 +184,8 @@ export function sessionAggregate<K, V, A>(
       return
     }
     const ts = record.timestamp
-    const closeTime = ctx.currentStreamTimeMs() - windows.graceMs
+    // A session may still grow by a record within the gap after its end: it closes at end + gap + grace.
+    const closeTime = ctx.currentStreamTimeMs() - windows.graceMs - windows.inactivityGapMs
     const overlapping = store.findSessions(
       record.key,
       ts - windows.inactivityGapMs,
@@ -297,9 +298,17 @@ export function suppressUntilWindowCloses<K, V>(
   return () => {
     let ctx: Ctx
     let buffer: KeyValueStore<Windowed<K>, BufferedValue<V>>
+    // The earliest window end buffered: until stream time passes it plus grace, nothing is due.
+    let earliestEnd = Number.NEGATIVE_INFINITY
     const evict = (streamTime: number): void => {
+      if (streamTime < earliestEnd + graceMs) return
       const due: { key: Windowed<K>; value: BufferedValue<V> }[] = []
-      for (const entry of buffer.all()) if (entry.key.window.end + graceMs <= streamTime) due.push(entry)
+      let nextEarliest = Number.POSITIVE_INFINITY
+      for (const entry of buffer.all()) {
+        if (entry.key.window.end + graceMs <= streamTime) due.push(entry)
+        else nextEarliest = Math.min(nextEarliest, entry.key.window.end)
+      }
+      earliestEnd = nextEarliest
       due.sort((a, b) => a.key.window.end - b.key.window.end || a.value.timestamp - b.value.timestamp)
       for (const { key, value } of due) {
         buffer.delete(key)
@@ -320,7 +329,10 @@ export function suppressUntilWindowCloses<K, V>(
           return
         }
         if (record.value.newValue === null) buffer.delete(record.key)
-        else buffer.put(record.key, { value: record.value.newValue, timestamp: record.timestamp })
+        else {
+          buffer.put(record.key, { value: record.value.newValue, timestamp: record.timestamp })
+          earliestEnd = Math.min(earliestEnd, record.key.window.end)
+        }
         evict(streamTime)
       },
     }

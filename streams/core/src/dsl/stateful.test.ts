@@ -360,3 +360,33 @@ test('windowed and session aggregations run the same on persistent (LMDB) stores
   t.is(driver.getKeyValueStore<string, number>('totals').get('m'), 5)
   driver.close()
 })
+
+test('a suppressed session is emitted once, after its end + gap + grace, even if a record within the gap extends it', (t) => {
+  const b = builder()
+  b.stream<string, string>('in')
+    .groupByKey()
+    .windowedBy(SessionWindows.ofInactivityGapAndGrace(10, 5))
+    .count()
+    .suppress(Suppressed.untilWindowCloses())
+    .toStream()
+    .to('out', { keySerde: WindowedSerdes.sessionWindowed(S) as never, valueSerde: L as never })
+  const driver = new TopologyTestDriver(b.build())
+  const input = driver.createInputTopic('in', S, S)
+  const output = driver.createOutputTopic('out', WindowedSerdes.sessionWindowed(S), L)
+  input.pipeInput('m', 'x', 0)
+  input.pipeInput('m', 'x', 8)
+  input.pipeInput('other', 'x', 17) // stream time 17 < 8 + 10 + 5: the session may still grow
+  t.true(output.isEmpty())
+  input.pipeInput('m', 'x', 16) // within the gap of 8: extends the session to [0, 16]
+  input.pipeInput('other', 'x', 30) // 30 < 16 + 15: still open
+  t.true(output.isEmpty())
+  input.pipeInput('other', 'x', 31) // 31 >= 16 + 10 + 5: closes, emitted once with all three
+  t.deepEqual(
+    output
+      .readKeyValuesToList()
+      .filter((r) => r.key.key === 'm')
+      .map((r) => `${fmt(r.key)}=${r.value}`),
+    ['m@0-16=3'],
+  )
+  driver.close()
+})
