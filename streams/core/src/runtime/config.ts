@@ -1,9 +1,9 @@
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { StreamsBackend } from '../backend/types.ts'
+import type { BrokerRecord, StreamsBackend } from '../backend/types.ts'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type { Serde } from '../serde.ts'
+import type { MaybePromise, RecordHeaders, Serde } from '../serde.ts'
 
 export const ProcessingGuarantee = {
   AT_LEAST_ONCE: 'at_least_once',
@@ -11,8 +11,31 @@ export const ProcessingGuarantee = {
 } as const
 export type ProcessingGuarantee = (typeof ProcessingGuarantee)[keyof typeof ProcessingGuarantee]
 
+/** A record that failed, as a dead-letter formatter sees it. */
+export interface DeadLetterFailure {
+  readonly stage: 'deserialization' | 'processing'
+  readonly code: string
+  readonly message: string
+  readonly applicationId: string
+  readonly record: BrokerRecord
+}
+
+/**
+ * Builds the dead-letter record, e.g. an Avro envelope the catalogue declares for the topic. Without
+ * one, the original key, value and headers are sent as they were. Either way the runtime adds its
+ * `x-error-*` and `x-source-*` headers, so the topic can be routed without decoding.
+ */
+export type DeadLetterFormatter = (
+  failure: DeadLetterFailure,
+) => MaybePromise<{
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly headers?: RecordHeaders
+}>
+
 /** What to do with a record that failed: stop, log it and go on, or send it to a dead-letter topic. */
-export type ErrorHandling = 'fail' | 'log-and-continue' | { readonly deadLetterTopic: string }
+export type ErrorHandling =
+  'fail' | 'log-and-continue' | { readonly deadLetterTopic: string; readonly format?: DeadLetterFormatter }
 
 export interface StreamsConfig {
   /** Names the consumer group, internal topics and state directory. */
@@ -62,7 +85,7 @@ const handlerSchema = {
       type: 'object',
       required: ['deadLetterTopic'],
       additionalProperties: false,
-      properties: { deadLetterTopic: { type: 'string', minLength: 1 } },
+      properties: { deadLetterTopic: { type: 'string', minLength: 1 }, format: {} },
     },
   ],
 }

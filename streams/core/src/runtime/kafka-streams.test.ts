@@ -321,3 +321,46 @@ test('metrics count processed records, store entries, dead letters and the state
   t.regex(text, /oxagry_streams_state\{application="counter",state="RUNNING"\} 1/)
   await streams.close()
 })
+
+test('a dead-letter formatter builds the record (an envelope), and the error headers are still added', async (t) => {
+  const backend = setup(1)
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .mapValues((v) => {
+      if (v === 'bad') throw Object.assign(new Error('refused'), { code: 'REFUSED' })
+      return v
+    })
+    .to('out')
+  const streams = new KafkaStreams(
+    b.build(),
+    config(backend, {
+      processingErrorHandler: {
+        deadLetterTopic: 'dlq',
+        format: (failure) => ({
+          key: Buffer.from(`${failure.record.topic}:${failure.record.partition}:${failure.record.offset}`),
+          value: Buffer.from(
+            JSON.stringify({
+              stage: failure.stage,
+              code: failure.code,
+              original: failure.record.value?.toString(),
+            }),
+          ),
+        }),
+      },
+    }),
+  )
+  await streams.start()
+  produce(backend, 'in', [['k', 'bad', 1]])
+  await until(
+    () => (backend.broker.partitionCount('dlq') ?? 0) > 0 && backend.broker.endOffset('dlq', 0) === 1,
+  )
+  await streams.close()
+  const [dead] = backend.broker.fetch('dlq', 0, 0, 10, false).records
+  t.is(dead?.key?.toString(), 'in:0:0')
+  t.deepEqual(JSON.parse(dead?.value?.toString() ?? '{}'), {
+    stage: 'processing',
+    code: 'REFUSED',
+    original: 'bad',
+  })
+  t.is(dead?.headers[DEAD_LETTER_HEADERS.code]?.toString(), 'REFUSED')
+})

@@ -704,13 +704,21 @@ export class KafkaStreams {
       [DEAD_LETTER_HEADERS.timestamp]: Buffer.from(String(record.timestamp)),
       [DEAD_LETTER_HEADERS.application]: Buffer.from(this.config.applicationId),
     }
-    rt.raw.push({
-      topic: handling.deadLetterTopic,
-      key: record.key,
-      value: record.value,
-      timestamp: record.timestamp,
-      headers,
-    })
+    let key = record.key
+    let value = record.value
+    if (handling.format !== undefined && stage !== 'production') {
+      const built = await handling.format({
+        stage,
+        code,
+        message: errorMessage(error),
+        applicationId: this.config.applicationId,
+        record,
+      })
+      key = built.key
+      value = built.value
+      Object.assign(headers, built.headers)
+    }
+    rt.raw.push({ topic: handling.deadLetterTopic, key, value, timestamp: record.timestamp, headers })
     this.metrics.deadLettered.inc({ application: this.config.applicationId, stage })
     this.logger.warn(
       { stage, code, ...context, deadLetterTopic: handling.deadLetterTopic },
