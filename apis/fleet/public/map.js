@@ -40,10 +40,11 @@ function project(lat, lon) {
 
 const COLORS = { moving: '#1565c0', idle: '#f9a825', off: '#757575', unknown: '#9e9e9e' }
 
+// The read model's rule: moving at 1 km/h or more, else by engine state.
 function statusOf(m) {
+  if (m.speedKmh >= 1) return 'moving'
   if (m.engineState === 'OFF') return 'off'
-  if (m.engineState === 'IDLE') return 'idle'
-  if (m.engineState === 'RUNNING') return m.speedKmh > 1 ? 'moving' : 'idle'
+  if (m.engineState === 'IDLE' || m.engineState === 'RUNNING') return 'idle'
   return 'unknown'
 }
 

@@ -77,13 +77,11 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     }
     request.log.error({ err: error }, 'request failed')
     const status = fastifyError.statusCode ?? 500
-    return reply
-      .status(status)
-      .send({
-        statusCode: status,
-        code: fastifyError.code ?? 'OXA_API_INTERNAL',
-        message: status >= 500 ? 'internal error' : fastifyError.message,
-      })
+    return reply.status(status).send({
+      statusCode: status,
+      code: fastifyError.code ?? 'OXA_API_INTERNAL',
+      message: status >= 500 ? 'internal error' : fastifyError.message,
+    })
   })
 
   await app.register(fastifySwagger, {

@@ -91,15 +91,18 @@ export interface Readiness {
   notReady(): Promise<string | undefined>
 }
 
-/** Derived status: moving (engine running, speed over 1 km/h), idle (running, standing), off, unknown. */
+/**
+ * Derived status, the read model's rule: moving at 1 km/h or more whatever the engine reports (a
+ * stale engine reading must not park a moving machine), else by engine state.
+ */
 export function statusOf(position: Pick<MachinePosition, 'engineState' | 'speedKmh'>): MachineStatus {
+  if (position.speedKmh >= 1) return 'moving'
   switch (position.engineState) {
     case 'OFF':
       return 'off'
     case 'IDLE':
-      return 'idle'
     case 'RUNNING':
-      return position.speedKmh > 1 ? 'moving' : 'idle'
+      return 'idle'
     default:
       return 'unknown'
   }

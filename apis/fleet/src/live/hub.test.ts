@@ -26,9 +26,7 @@ function machinesOf(message: ServerMessage): { machineId: string; latitude: numb
 }
 
 /** A client that records every frame it gets. */
-async function client(
-  url: string,
-): Promise<{
+async function client(url: string): Promise<{
   ws: WebSocket
   messages: ServerMessage[]
   next(type: ServerMessage['type']): Promise<ServerMessage>

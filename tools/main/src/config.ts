@@ -1,0 +1,91 @@
+import { join } from 'node:path'
+import { Ajv } from 'ajv'
+
+/** The main job's configuration, from the environment. Unset service URLs mean embedded defaults. */
+export interface MainConfig {
+  readonly port: number
+  readonly host: string
+  /** Kafka; the in-process memory broker when unset. */
+  readonly kafkaBrokers?: readonly string[]
+  /** A Confluent-API registry; an in-process one when unset. */
+  readonly schemaRegistryUrl?: string
+  /** The machine read model in MongoDB; PGlite (embedded PostgreSQL) when unset. */
+  readonly mongodbUrl?: string
+  /** ClickHouse over HTTP, or `chdb:<dir>`; chdb under the state directory when unset. */
+  readonly clickhouseUrl: string
+  readonly stateDir: string
+  readonly simulator: {
+    readonly enabled: boolean
+    readonly machines: number
+    readonly rate: number
+    readonly seed: number
+  }
+  readonly processingGuarantee: 'at_least_once' | 'exactly_once'
+  /** Prefixes topic names, consumer groups and application ids: several platforms on one cluster. */
+  readonly topicPrefix?: string
+}
+
+const ENV_SCHEMA = {
+  type: 'object',
+  properties: {
+    PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    HOST: { type: 'string', minLength: 1 },
+    KAFKA_BROKERS: { type: 'string', pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$' },
+    SCHEMA_REGISTRY_URL: { type: 'string', pattern: '^https?://' },
+    MONGODB_URL: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    CLICKHOUSE_URL: { type: 'string', pattern: '^(https?://|chdb:)' },
+    STATE_DIR: { type: 'string', minLength: 1 },
+    SIMULATOR: { enum: ['on', 'off'] },
+    SIM_MACHINES: { type: 'integer', minimum: 1, maximum: 100_000 },
+    SIM_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+    SIM_SEED: { type: 'integer' },
+    PROCESSING_GUARANTEE: { enum: ['at_least_once', 'exactly_once'] },
+    TOPIC_PREFIX: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+  },
+} as const
+
+const validate = new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(ENV_SCHEMA)
+
+export class ConfigError extends Error {
+  readonly code = 'OXA_MAIN_INVALID_CONFIG'
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Reads and validates the environment once; every bad value is named with what was expected. */
+export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): MainConfig {
+  const picked: Record<string, unknown> = {}
+  for (const key of Object.keys(ENV_SCHEMA.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') picked[key] = value
+  }
+  if (!validate(picked)) {
+    throw new ConfigError(
+      (validate.errors ?? []).map((e) => {
+        const name = e.instancePath.slice(1)
+        return `${name}=${JSON.stringify(env[name])}: ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${(e.params.allowedValues as string[]).join(', ')})` : ''}`
+      }),
+    )
+  }
+  const v = picked as Record<string, string | number | undefined>
+  const stateDir = String(v.STATE_DIR ?? join(cwd, '.oxagry'))
+  return {
+    port: Number(v.PORT ?? 8080),
+    host: String(v.HOST ?? '127.0.0.1'),
+    ...(v.KAFKA_BROKERS === undefined ? {} : { kafkaBrokers: String(v.KAFKA_BROKERS).split(',') }),
+    ...(v.SCHEMA_REGISTRY_URL === undefined ? {} : { schemaRegistryUrl: String(v.SCHEMA_REGISTRY_URL) }),
+    ...(v.MONGODB_URL === undefined ? {} : { mongodbUrl: String(v.MONGODB_URL) }),
+    clickhouseUrl: String(v.CLICKHOUSE_URL ?? `chdb:${join(stateDir, 'clickhouse')}`),
+    stateDir,
+    simulator: {
+      enabled: v.SIMULATOR !== 'off',
+      machines: Number(v.SIM_MACHINES ?? 200),
+      rate: Number(v.SIM_RATE ?? 100),
+      seed: Number(v.SIM_SEED ?? 42),
+    },
+    processingGuarantee: v.PROCESSING_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',
+    ...(v.TOPIC_PREFIX === undefined ? {} : { topicPrefix: String(v.TOPIC_PREFIX) }),
+  }
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { pino } from 'pino'
+import WebSocket from 'ws'
+import { readConfig } from './config.ts'
+import { startPlatform } from './platform.ts'
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`nothing within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+// The same job on the stack's real services, isolated by a topic prefix.
+const stack = await integrationTest('kafka', 'schemaRegistry', 'mongodb')
+
+stack(
+  'on the stack (Kafka, the registry, MongoDB, ClickHouse): positions show over REST and WebSocket within a bound',
+  async (t) => {
+    const prefix = `it-${randomUUID().slice(0, 8)}`
+    const config = readConfig({
+      PORT: '0',
+      STATE_DIR: mkdtempSync(join(tmpdir(), 'oxagry-main-')),
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      SCHEMA_REGISTRY_URL: serviceUrl('schemaRegistry'),
+      MONGODB_URL: serviceUrl('mongodb'),
+      CLICKHOUSE_URL: serviceUrl('clickhouse'),
+      TOPIC_PREFIX: prefix,
+      SIM_MACHINES: '10',
+      SIM_RATE: '20',
+    })
+    const started = Date.now()
+    const platform = await startPlatform(config, pino({ level: 'silent' }))
+    t.teardown(() => platform.close({ timeoutMs: 30_000 }))
+    t.regex(platform.services.readModel ?? '', /MongoDB/)
+    const page = await eventually(async () => {
+      const body = (await (await fetch(`${platform.urls.api}?limit=50`)).json()) as {
+        machines: { machineId: string }[]
+      }
+      return body.machines.length >= 10 ? body : undefined
+    }, 45_000)
+    t.is(page.machines.length, 10)
+    t.log(
+      `all machines over REST (MongoDB read model) ${((Date.now() - started) / 1000).toFixed(1)} s after start`,
+    )
+    const ws = new WebSocket(platform.urls.live)
+    const updates: unknown[] = []
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as { type: string }
+      if (frame.type === 'update') updates.push(frame)
+    })
+    await new Promise((resolve) => ws.once('open', resolve))
+    ws.send(JSON.stringify({ type: 'subscribe', machineIds: page.machines.map((m) => m.machineId) }))
+    await eventually(async () => (updates.length > 0 ? true : undefined), 15_000)
+    ws.close()
+    t.true(updates.length > 0)
+  },
+)
