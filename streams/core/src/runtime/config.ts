@@ -25,9 +25,7 @@ export interface DeadLetterFailure {
  * one, the original key, value and headers are sent as they were. Either way the runtime adds its
  * `x-error-*` and `x-source-*` headers, so the topic can be routed without decoding.
  */
-export type DeadLetterFormatter = (
-  failure: DeadLetterFailure,
-) => MaybePromise<{
+export type DeadLetterFormatter = (failure: DeadLetterFailure) => MaybePromise<{
   readonly key: Buffer | null
   readonly value: Buffer | null
   readonly headers?: RecordHeaders

@@ -381,10 +381,10 @@ class KafkaJsReader implements BackendReader {
     until: ReadonlyMap<string, string>,
     onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
   ): Promise<void> {
-    const remaining = new Map<string, number>()
+    const remaining = new Map<string, { from: number; end: number }>()
     for (const p of partitions) {
       const end = Number(until.get(tpKey(p.topic, p.partition)) ?? '0')
-      if (Number(p.offset) < end) remaining.set(tpKey(p.topic, p.partition), end)
+      if (Number(p.offset) < end) remaining.set(tpKey(p.topic, p.partition), { from: Number(p.offset), end })
     }
     if (remaining.size === 0) return
     const consumer = this.consumer()
@@ -394,12 +394,14 @@ class KafkaJsReader implements BackendReader {
       finish = resolve
       fail = reject
     })
-    // A partition whose tail is only transaction markers never delivers its last offsets: it is done
-    // once fetches come back empty for it twice in a row.
-    let emptyFetches = 0
-    consumer.on(consumer.events.FETCH, ({ payload }) => {
-      emptyFetches = payload.numberOfBatches === 0 ? emptyFetches + 1 : 0
-      if (emptyFetches >= 3) finish()
+    // Progress comes from kafkajs' end-of-batch events, which it also emits for batches of transaction
+    // markers or aborted records only: a partition whose tail is a commit marker still reaches its end.
+    // Under read_committed an open transaction holds the reader back until it ends, as it should.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const key = tpKey(payload.topic, payload.partition)
+      const range = remaining.get(key)
+      if (range !== undefined && Number(payload.lastOffset) + 1 >= range.end) remaining.delete(key)
+      if (remaining.size === 0) finish()
     })
     try {
       await consumer.connect()
@@ -407,18 +409,17 @@ class KafkaJsReader implements BackendReader {
       await consumer.run({
         autoCommit: false,
         eachBatch: async (payload) => {
-          const key = tpKey(payload.batch.topic, payload.batch.partition)
-          const end = remaining.get(key)
-          if (end === undefined) return
-          const records = toBrokerRecords(payload).filter((r) => Number(r.offset) < end)
+          const range = remaining.get(tpKey(payload.batch.topic, payload.batch.partition))
+          if (range === undefined) return
+          // Batches fetched before the seek took effect start below the requested offset.
+          const records = toBrokerRecords(payload).filter(
+            (r) => Number(r.offset) >= range.from && Number(r.offset) < range.end,
+          )
           try {
             if (records.length > 0) await onRecords(records)
           } catch (error) {
             fail(error)
-            return
           }
-          if (Number(payload.batch.lastOffset()) + 1 >= end) remaining.delete(key)
-          if (remaining.size === 0) finish()
         },
       })
       for (const p of partitions) consumer.seek({ topic: p.topic, partition: p.partition, offset: p.offset })
