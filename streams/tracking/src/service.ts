@@ -1,10 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { DeadLetter } from '@oxagry/avro'
+import { deadLetterKey } from '@oxagry/topics'
 import {
   KafkaStreams,
+  type DeadLetterFormatter,
+  type Serde,
   type ProcessingGuarantee,
   type StreamsBackend,
   type StreamsConfig,
 } from '@oxagry/streams'
+import { nameUuid } from './ids.ts'
 import { resolveTrackingOptions, type TrackingOptions } from './options.ts'
 import { buildTrackingTopology } from './topology.ts'
 
@@ -24,17 +29,48 @@ export interface Tracking {
 }
 
 /**
+ * The runtime's dead letters as the catalogue's DeadLetter envelope, like the topology's own: one
+ * format on the topic, and the same id for the same source record however often it is replayed.
+ */
+export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
+  return async (failure) => {
+    const r = failure.record
+    const deadLetter: DeadLetter = {
+      deadLetterId: nameUuid(`dead-letter:${failure.applicationId}:${r.topic}:${r.partition}:${r.offset}`),
+      application: failure.applicationId,
+      stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
+      sourceTopic: r.topic,
+      sourcePartition: r.partition,
+      sourceOffset: Number(r.offset),
+      sourceTimestamp: r.timestamp,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      errorCode: failure.code,
+      errorMessage: failure.message,
+      retriable: false,
+      failedAt: r.timestamp,
+    }
+    return {
+      key: Buffer.from(deadLetterKey(r.topic, r.partition, r.offset)),
+      value: await serde.serialize(topic, deadLetter, {}),
+    }
+  }
+}
+
+/**
  * Builds the topology and starts it. Undecodable pings become dead-letter envelopes in the topology;
- * the runtime's own dead-letter handler stays as the backstop for what the topology never sees (a
- * registry outage that outlasts the serde's retries, an output that does not serialize).
+ * the runtime's dead-letter handler, writing the same envelope, is the backstop for what the topology
+ * never sees. A registry outage is retriable: the runtime stops rather than dead-letter good pings.
  */
 export async function startTracking(options: StartTrackingOptions): Promise<Tracking> {
   const { backend, applicationId, processingGuarantee, streams: extra, ...tracking } = options
   const resolved = resolveTrackingOptions(tracking)
-  const deadLetters = { deadLetterTopic: resolved.topics.deadLetters }
   const streams = new KafkaStreams(buildTrackingTopology(tracking), {
-    deserializationErrorHandler: deadLetters,
-    productionErrorHandler: deadLetters,
+    deserializationErrorHandler: {
+      deadLetterTopic: resolved.topics.deadLetters,
+      format: deadLetterEnvelope(tracking.serdes.deadLetter, resolved.topics.deadLetters),
+    },
     ...extra,
     applicationId: applicationId ?? 'oxagry-tracking',
     backend,

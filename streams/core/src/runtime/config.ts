@@ -51,8 +51,11 @@ export interface StreamsConfig {
   readonly deserializationErrorHandler?: ErrorHandling
   /** Records a processor throws on. Default: fail. */
   readonly processingErrorHandler?: ErrorHandling
-  /** Output a sink cannot serialize. Default: fail. */
-  readonly productionErrorHandler?: ErrorHandling
+  /**
+   * Output a sink cannot serialize. Default: fail. There are no bytes to dead-letter at this stage, so
+   * the choice is stopping (a restart reprocesses) or logging and skipping the output.
+   */
+  readonly productionErrorHandler?: 'fail' | 'log-and-continue'
   /** Replication factor of the internal topics the application creates. */
   readonly replicationFactor?: number
   /** How long close() may take before it gives up waiting. */
@@ -70,7 +73,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly stateDir: string
   readonly deserializationErrorHandler: ErrorHandling
   readonly processingErrorHandler: ErrorHandling
-  readonly productionErrorHandler: ErrorHandling
+  readonly productionErrorHandler: 'fail' | 'log-and-continue'
   readonly replicationFactor: number
   readonly shutdownTimeoutMs: number
   readonly pollIntervalMs: number
@@ -99,7 +102,7 @@ const schema = {
     stateDir: { type: 'string', minLength: 1 },
     deserializationErrorHandler: handlerSchema,
     processingErrorHandler: handlerSchema,
-    productionErrorHandler: handlerSchema,
+    productionErrorHandler: { enum: ['fail', 'log-and-continue'] },
     replicationFactor: { type: 'integer', minimum: 1 },
     shutdownTimeoutMs: { type: 'integer', minimum: 0 },
     pollIntervalMs: { type: 'integer', minimum: 1 },

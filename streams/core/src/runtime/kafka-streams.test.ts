@@ -364,3 +364,28 @@ test('a dead-letter formatter builds the record (an envelope), and the error hea
   })
   t.is(dead?.headers[DEAD_LETTER_HEADERS.code]?.toString(), 'REFUSED')
 })
+
+test('a retriable deserialization error stops the instance instead of dead-lettering a good record', async (t) => {
+  const backend = setup(1)
+  const registryDown: Serde<string> = {
+    serialize: (_t, v) => Buffer.from(v),
+    deserialize: () => {
+      throw Object.assign(new Error('schema registry unavailable'), {
+        code: 'REGISTRY_UNAVAILABLE',
+        retriable: true,
+      })
+    },
+  }
+  const b = new StreamsBuilder({ defaultKeySerde: S as never })
+  b.stream<string, string>('in', { valueSerde: registryDown }).to('out', { valueSerde: S })
+  const streams = new KafkaStreams(
+    b.build(),
+    config(backend, { deserializationErrorHandler: { deadLetterTopic: 'dlq' } }),
+  )
+  await streams.start()
+  produce(backend, 'in', [['k', 'fine bytes', 1]])
+  await until(() => streams.state === StreamsState.ERROR)
+  t.regex(streams.error?.message ?? '', /schema registry unavailable/)
+  t.is(backend.broker.endOffset('dlq', 0), 0, 'nothing dead-lettered')
+  t.is(backend.broker.committed('counter', { topic: 'in', partition: 0 }), undefined, 'nothing committed')
+})

@@ -102,7 +102,7 @@ interface RunningTask {
   dirty: boolean
 }
 
-type Stage = 'deserialization' | 'processing' | 'production'
+type Stage = 'deserialization' | 'processing'
 
 function awaitable<T>(value: MaybePromise<T>): value is Promise<T> {
   return value instanceof Promise
@@ -682,7 +682,11 @@ export class KafkaStreams {
     const code = codeOf(error)
     this.metrics.errors.inc({ application: this.config.applicationId, stage, code })
     const context = { topic: record.topic, partition: record.partition, offset: record.offset }
-    if (handling === 'fail') {
+    // A retriable error (a registry or store that is down) is not the record's fault: skipping or
+    // dead-lettering it would lose a good record. The instance stops without committing it instead,
+    // and a restart tries again.
+    const retriable = (error as { retriable?: unknown } | null)?.retriable === true
+    if (handling === 'fail' || retriable) {
       throw new StreamsError(
         stage === 'deserialization' ? STREAMS_ERROR_CODES.DESERIALIZATION : STREAMS_ERROR_CODES.PROCESSING,
         `${stage} failed on ${record.topic}[${record.partition}]@${record.offset}: ${errorMessage(error)}`,
@@ -706,7 +710,7 @@ export class KafkaStreams {
     }
     let key = record.key
     let value = record.value
-    if (handling.format !== undefined && stage !== 'production') {
+    if (handling.format !== undefined) {
       const built = await handling.format({
         stage,
         code,
