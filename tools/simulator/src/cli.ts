@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { KafkaJsBackend } from '@oxagry/streams'
 import { parseArgs } from 'node:util'
@@ -169,7 +170,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ ...result, machines: flags.machines, seed: flags.seed })}\n`)
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// pathToFileURL escapes what a file:// prefix would not (spaces, %), so the CLI runs from any path.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     process.exit(1)

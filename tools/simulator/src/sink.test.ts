@@ -1,6 +1,6 @@
 import test from 'ava'
 import { Contracts, createAvroSerde, InMemorySchemaRegistry } from '@oxagry/avro'
-import { MemoryBackend, MemoryBroker } from '@oxagry/streams'
+import { MemoryBackend, MemoryBroker, partitionForKey } from '@oxagry/streams'
 import { createFleet } from './fleet.ts'
 import { runSimulator } from './run.ts'
 import { createBackendPingSink, createSimulatorSerdes, DEFAULT_SIMULATOR_TOPICS } from './sink.ts'
@@ -33,8 +33,19 @@ test('the backend sink writes geofences and Avro pings keyed by machine to the m
   }
   t.is(count(pings), result.total)
   t.is(count(geofences), fleet.geofences(0).length)
+  // Every ping decodes as a MachinePing, keyed by its machine, on the partition murmur2 of that key picks.
   const reader = await createAvroSerde({ registry, contract: Contracts.MachinePing })
-  t.truthy(reader)
+  const partitions = broker.partitionCount(pings) ?? 0
+  let checked = 0
+  for (let p = 0; p < partitions; p++) {
+    for (const record of broker.fetch(pings, p, 0, 1_000_000, false).records) {
+      const ping = await reader.deserialize(pings, record.value as Buffer, record.headers)
+      t.is(record.key?.toString(), ping.machineId)
+      t.is(partitionForKey(record.key as Buffer, partitions), p)
+      checked++
+    }
+  }
+  t.is(checked, result.total)
 })
 
 test('flags are validated with a message naming the flag', (t) => {
