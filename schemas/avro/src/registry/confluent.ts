@@ -28,6 +28,18 @@ export interface SubjectVersion {
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
 
+/** Confluent API codes for a subject, version or schema that does not exist. */
+const NOT_FOUND_CODES = new Set([40401, 40402, 40403])
+
+function errorCodeOf(text: string): number | undefined {
+  try {
+    const code = (JSON.parse(text) as { error_code?: unknown }).error_code
+    return typeof code === 'number' ? code : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function validate(options: ConfluentSchemaRegistryOptions): Required<ConfluentSchemaRegistryOptions> {
   const invalid = (path: string, what: string): never => {
     throw new AvroError(AVRO_ERROR_CODES.INVALID_OPTIONS, `/options/${path} must be ${what}`)
@@ -194,8 +206,10 @@ export class ConfluentSchemaRegistry implements SchemaRegistryClient {
     } catch (error) {
       throw registryError(error, `${method} ${path}`, context)
     }
-    if (response.status === 404) return undefined
     const text = await response.text()
+    // Only the registry's own "not found" codes mean "no such subject/version/schema": a 404 from a
+    // wrong base URL (a missing /apis/ccompat/v7) must fail loudly, not pass as "new subject".
+    if (response.status === 404 && NOT_FOUND_CODES.has(errorCodeOf(text) ?? 0)) return undefined
     if (!response.ok) {
       let message = text
       try {
