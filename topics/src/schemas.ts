@@ -44,7 +44,8 @@ export async function registerSchemas(options: RegisterOptions): Promise<Registr
     const schema = topic.value.schema
     const level = topic.compatibility
     const from = await registry.subjectCompatibility(subject)
-    const latest = from === undefined ? undefined : await registry.latestVersion(subject)
+    // A subject may have versions without a level of its own (it follows the global one): look anyway.
+    const latest = await registry.latestVersion(subject)
     let existing: number | undefined
     if (latest !== undefined) {
       existing = await registry.lookup(subject, schema).catch((error: unknown) => {
@@ -168,8 +169,11 @@ export async function checkSchemas(options: CheckOptions): Promise<SchemaCheck[]
         continue
       }
       const level = (await options.registry.subjectCompatibility(subject)) ?? topic.compatibility
-      const strictest = level === 'NONE' ? topic.compatibility : level
-      const issues = [...evolutionIssues(topic.value.schema, latest.schema, strictest)]
+      // Both the catalogue's level and the registry's hold: a weaker one set on the registry does not
+      // excuse a change the catalogue forbids.
+      const levels = [...new Set([topic.compatibility, level])].filter((l) => l !== 'NONE')
+      const found = levels.flatMap((l) => evolutionIssues(topic.value.schema, latest.schema, l))
+      const issues = [...new Map(found.map((i) => [`${i.path}: ${i.message}`, i])).values()]
       // The registry has the last word; should it refuse what the walk accepted, say so.
       if (issues.length === 0 && !(await options.registry.isCompatible(subject, topic.value.schema))) {
         issues.push({ path: subject, message: `the registry refuses the schema at ${level}` })
@@ -178,7 +182,7 @@ export async function checkSchemas(options: CheckOptions): Promise<SchemaCheck[]
         subject,
         file,
         against: `registry version ${latest.version}`,
-        level: strictest,
+        level: topic.compatibility,
         status: issues.length === 0 ? 'compatible' : 'incompatible',
         issues,
       })
