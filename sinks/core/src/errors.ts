@@ -18,8 +18,12 @@ export const SINK_ERROR_CODES = {
   INVALID_QUERY: 'OXA_SINK_INVALID_QUERY',
   /** Schema or index set-up failed. */
   SCHEMA: 'OXA_SINK_SCHEMA',
-  /** The sink was stopped or failed before the call. */
+  /** The sink was stopped or failed before the call, or stopped while a write was being retried. */
   STOPPED: 'OXA_SINK_STOPPED',
+  /** Starting failed (target, dead-letter producer, admin or consumer); what was opened is closed again. */
+  START: 'OXA_SINK_START',
+  /** A value of a discriminated union no `switch` case handles: decoder and target do not fit together. */
+  UNEXPECTED_VARIANT: 'OXA_SINK_UNEXPECTED_VARIANT',
 } as const
 
 export type SinkErrorCode = (typeof SINK_ERROR_CODES)[keyof typeof SINK_ERROR_CODES]

@@ -1,4 +1,5 @@
 import type { MachinePing, MachinePosition, MachineSession } from '@oxagry/avro'
+import { SINK_ERROR_CODES, SinkError } from './errors.ts'
 
 /**
  * What the fleet sinks write, one variant per operation. Targets accept the variants they can store
@@ -17,6 +18,13 @@ export type FleetWriteKind = FleetWrite['kind']
 /** The variants of one kind, e.g. `WriteOf<'insert-ping'>`. */
 export type WriteOf<K extends FleetWriteKind> = Extract<FleetWrite, { kind: K }>
 
+/**
+ * The `default` of an exhaustive `switch`. Reached only when a decoder and a target do not fit together,
+ * a wiring mistake rather than bad data: the error is retriable so the sink stops after its retries
+ * instead of dead-lettering every record.
+ */
 export function assertNever(value: never, what: string): never {
-  throw new TypeError(`unexpected ${what}: ${JSON.stringify(value)}`)
+  throw new SinkError(SINK_ERROR_CODES.UNEXPECTED_VARIANT, `unexpected ${what}: ${JSON.stringify(value)}`, {
+    retriable: true,
+  })
 }
