@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { DeadLetter, FailureStage } from '@oxagry/avro'
 import type { BrokerRecord, ProducedRecord, RecordHeaders, Serializer } from '@oxagry/streams'
 import { errorCode, errorMessage, isRetriable } from './errors.ts'
+import { nameUuid } from './name-uuid.ts'
 
 /** Kafka headers a sink's dead letter carries besides its DeadLetter value. */
 export const SINK_DEAD_LETTER_HEADERS = {
@@ -25,7 +25,9 @@ export interface DeadLetterOptions {
  * A dead letter is the catalogue's DeadLetter envelope (Avro, the dead-letter topic's value contract):
  * original key, value and headers untouched, where the record came from, the error's code, message and
  * retriable flag. A sink has no DeadLetter stage of its own, so a write refused by the target is stage
- * OTHER and the target is named in the `x-sink-target` header. The key is `topic:partition:offset`.
+ * OTHER and the target is named in the `x-sink-target` header. The key is `topic:partition:offset`, and
+ * the id is derived from the sink's group and that key, so a replay dead-letters the record under the
+ * same id and consumers of the dead-letter topic can drop the repeat.
  */
 export async function deadLetterRecord(
   options: DeadLetterOptions,
@@ -35,7 +37,7 @@ export async function deadLetterRecord(
   context: { readonly sink: string; readonly target: string; readonly now: number },
 ): Promise<ProducedRecord> {
   const value: DeadLetter = {
-    deadLetterId: randomUUID(),
+    deadLetterId: deadLetterIdOf(context.sink, record),
     application: context.sink,
     stage,
     sourceTopic: record.topic,
@@ -63,4 +65,12 @@ export async function deadLetterRecord(
     timestamp: context.now,
     headers,
   }
+}
+
+/** The dead letter's id: a name-based UUID of `dead-letter:<group>:<topic>:<partition>:<offset>`. */
+export function deadLetterIdOf(
+  sink: string,
+  record: Pick<BrokerRecord, 'topic' | 'partition' | 'offset'>,
+): string {
+  return nameUuid(`dead-letter:${sink}:${record.topic}:${record.partition}:${record.offset}`)
 }
