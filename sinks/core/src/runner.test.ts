@@ -8,13 +8,21 @@ import {
   type AvroSerde,
   type DeadLetter,
 } from '@oxagry/avro'
-import { MemoryBackend, type BrokerRecord } from '@oxagry/streams'
+import {
+  MemoryBackend,
+  type BackendConsumer,
+  type BrokerRecord,
+  type ConsumerHandlers,
+  type PartitionOffset,
+  type StreamsBackend,
+} from '@oxagry/streams'
 import { backoffDelay } from './backoff.ts'
 import { SINK_DEAD_LETTER_HEADERS } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError } from './errors.ts'
 import { SINK_METRICS } from './metrics.ts'
 import { batchIdOf, runSink, type SinkHandle } from './runner.ts'
 import type { SinkOptions } from './options.ts'
+import type { SinkTarget } from './target.ts'
 import { FakeTarget } from './testing/index.ts'
 
 interface Item {
@@ -73,7 +81,7 @@ function decode(record: BrokerRecord): Item {
 
 async function start(
   t: { context: Context },
-  target: FakeTarget<Item>,
+  target: SinkTarget<Item>,
   overrides: Partial<SinkOptions<Item>> = {},
 ): Promise<SinkHandle> {
   const sink = await runSink<Item>({
@@ -97,9 +105,9 @@ function committed(backend: MemoryBackend, partition = 0): string | undefined {
   return backend.broker.committed(GROUP, { topic: TOPIC, partition })
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((r) => setTimeout(r, 5))
   }
@@ -238,7 +246,17 @@ test('stop flushes what is buffered, commits and leaves', async (t) => {
 
 test('consumer lag is measured per partition', async (t) => {
   const registry = new Registry()
-  const target = new FakeTarget<Item>({ delayMs: 300 })
+  // Writes wait for the gate, so the lag of 4 stays observable however slowly the sampler runs.
+  let open = (): void => {}
+  const gate = new Promise<void>((resolve) => (open = resolve))
+  const fake = new FakeTarget<Item>()
+  const target: SinkTarget<Item> = {
+    name: 'gated',
+    write: async (items, context) => {
+      await gate
+      await fake.write(items, context)
+    },
+  }
   await start(t, target, {
     metricsRegistry: registry,
     lagIntervalMs: 20,
@@ -249,12 +267,12 @@ test('consumer lag is measured per partition', async (t) => {
     (await registry.getSingleMetric(SINK_METRICS.consumerLag)?.get())?.values.find(
       (v) => v.labels.partition === 0,
     )?.value
-  await until(() => target.calls >= 1)
-  await new Promise((r) => setTimeout(r, 60))
-  t.is(await lagOf(), 4)
+  await until(async () => (await lagOf()) === 4)
+  t.is(committed(t.context.backend), undefined)
+  open()
   await until(() => committed(t.context.backend) === '4')
-  await new Promise((r) => setTimeout(r, 60))
-  t.is(await lagOf(), 0)
+  await until(async () => (await lagOf()) === 0)
+  t.is(fake.items.length, 4)
 })
 
 test('options are validated once, with the path named', async (t) => {
@@ -316,4 +334,180 @@ test('batch ids are deterministic and independent of record order', (t) => {
   })
   t.is(batchIdOf([r(1, '7'), r(0, '3'), r(0, '2'), r(1, '5')]), 't:0:2-3,t:1:5-7')
   t.is(batchIdOf([r(0, '2'), r(1, '5'), r(1, '7'), r(0, '3')]), 't:0:2-3,t:1:5-7')
+})
+
+const partition0 = { topic: TOPIC, partition: 0 }
+
+const recordsAt = (offsets: readonly number[]): BrokerRecord[] =>
+  offsets.map((o) => ({
+    topic: TOPIC,
+    partition: 0,
+    offset: String(o),
+    key: null,
+    value: Buffer.from(json(o)),
+    timestamp: 0,
+    headers: {},
+  }))
+
+/**
+ * A consumer the test drives: it delivers what the test hands it and behaves like kafkajs on stop
+ * (revokes, may still deliver a fetched batch, then disconnects; a commit after that fails).
+ */
+class ScriptedConsumer implements BackendConsumer {
+  readonly log: string[] = []
+  heartbeats = 0
+  private handlers: ConsumerHandlers | undefined
+  private connected = false
+
+  constructor(
+    private readonly script: {
+      readonly runFails?: boolean
+      readonly lateBatch?: readonly BrokerRecord[]
+    } = {},
+  ) {}
+
+  async run(_topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
+    if (this.script.runFails === true) throw new Error('broker unreachable (scripted)')
+    this.handlers = handlers
+    this.connected = true
+    await handlers.onAssigned([partition0])
+  }
+
+  deliver(records: readonly BrokerRecord[]): Promise<void> {
+    return this.handlers!.eachBatch({
+      ...partition0,
+      records,
+      heartbeat: async () => void this.heartbeats++,
+    })
+  }
+
+  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    if (!this.connected) throw Object.assign(new Error('not connected (scripted)'), { retriable: false })
+    this.log.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(',')}`)
+  }
+
+  async committed(): Promise<Map<string, string | undefined>> {
+    return new Map()
+  }
+
+  seek(): void {}
+
+  async stop(): Promise<void> {
+    this.log.push('stop')
+    await this.handlers?.onRevoked([partition0])
+    if (this.script.lateBatch !== undefined) await this.deliver(this.script.lateBatch)
+    this.connected = false
+  }
+}
+
+/** The memory backend's producer and admin, with the consumer given and the closes logged. */
+function scriptedBackend(
+  memory: MemoryBackend,
+  consumer: BackendConsumer,
+  log: string[] = [],
+): StreamsBackend {
+  return {
+    name: 'scripted',
+    consumer: () => consumer,
+    reader: (options) => memory.reader(options),
+    producer: async (options) => {
+      const producer = await memory.producer(options)
+      return Object.assign(Object.create(producer) as typeof producer, {
+        close: async () => void log.push('producer closed'),
+      })
+    },
+    admin: async () => {
+      const admin = await memory.admin()
+      return Object.assign(Object.create(admin) as typeof admin, {
+        close: async () => void log.push('admin closed'),
+      })
+    },
+  }
+}
+
+test('once stopping, nothing more is buffered, and the final commit comes before leaving the group', async (t) => {
+  const consumer = new ScriptedConsumer({ lateBatch: recordsAt([4, 5]) })
+  const target = new FakeTarget<Item>()
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 100, maxWaitMs: 60_000 },
+  })
+  await consumer.deliver(recordsAt([0, 1]))
+  t.is(sink.health().buffered, 2)
+  const stopping = sink.stop()
+  await consumer.deliver(recordsAt([2, 3]))
+  await stopping
+  const closed = await sink.closed
+  t.is(closed.state, 'STOPPED', String(closed.error))
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [0, 1],
+  )
+  t.deepEqual(consumer.log, ['commit 0@2', 'stop'])
+})
+
+test('a retry inside eachBatch heartbeats between attempts', async (t) => {
+  const consumer = new ScriptedConsumer()
+  const target = new FakeTarget<Item>({ transientFailures: 2 })
+  await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 2, maxWaitMs: 60_000 },
+  })
+  await consumer.deliver(recordsAt([0, 1]))
+  t.deepEqual(consumer.log, ['commit 0@2'])
+  t.is(target.calls, 3)
+  t.true(consumer.heartbeats >= 2, `${consumer.heartbeats} heartbeats`)
+})
+
+test('stop ends a backoff at once; the batch being retried stays uncommitted', async (t) => {
+  const consumer = new ScriptedConsumer()
+  const target = new FakeTarget<Item>({ transientFailures: 1000 })
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 2, maxWaitMs: 60_000 },
+    retry: { attempts: 5, baseMs: 20_000, maxMs: 20_000 },
+    shutdownTimeoutMs: 30_000,
+  })
+  const delivered = consumer.deliver(recordsAt([0, 1]))
+  await until(() => target.calls === 1)
+  const started = Date.now()
+  await sink.stop()
+  await delivered
+  t.true(Date.now() - started < 2000, `stop took ${Date.now() - started} ms`)
+  const closed = await sink.closed
+  t.is(closed.state, 'STOPPED')
+  t.is((closed.error as SinkError).code, SINK_ERROR_CODES.STOPPED)
+  t.is(target.calls, 1)
+  t.deepEqual(consumer.log, ['stop'])
+})
+
+test('a failure to start closes what was opened and throws a typed error', async (t) => {
+  const log: string[] = []
+  const registry = new Registry()
+  const target: SinkTarget<Item> = {
+    name: 'logged',
+    start: async () => void log.push('target started'),
+    write: async () => {},
+    close: async () => void log.push('target closed'),
+  }
+  const error = await t.throwsAsync(
+    () =>
+      runSink<Item>({
+        backend: scriptedBackend(t.context.backend, new ScriptedConsumer({ runFails: true }), log),
+        groupId: GROUP,
+        topics: [TOPIC],
+        decode,
+        target,
+        deadLetter: { topic: DLQ, serializer: t.context.deadLetters },
+        logger: silent,
+        metricsRegistry: registry,
+        lagIntervalMs: 0,
+      }),
+    { instanceOf: SinkError },
+  )
+  t.is(error?.code, SINK_ERROR_CODES.START)
+  t.regex(error?.message ?? '', /broker unreachable/)
+  t.deepEqual(log, ['target started', 'producer closed', 'admin closed', 'target closed'])
+  const up = await registry.getSingleMetric(SINK_METRICS.up)?.get()
+  t.is(up?.values[0]?.value, 0)
 })

@@ -5,6 +5,7 @@ import {
   type BackendAdmin,
   type BackendConsumer,
   type BackendProducer,
+  type Batch,
   type BrokerRecord,
   type PartitionOffset,
   type ProducedRecord,
@@ -87,6 +88,9 @@ export function nextOffsets(records: readonly BrokerRecord[]): PartitionOffset[]
   return [...next.values()]
 }
 
+/** How long a backoff sleeps between heartbeats; kafkajs sends one only when its interval is due. */
+const HEARTBEAT_SLICE_MS = 1000
+
 class Sink<T> implements SinkHandle {
   readonly metrics: SinkMetrics
   readonly closed: Promise<{ state: SinkState; error?: unknown }>
@@ -104,6 +108,12 @@ class Sink<T> implements SinkHandle {
   private lastCommitAt: number | undefined
   private lastError: unknown
   private stopping: Promise<void> | undefined
+  /** Aborted by stop(): a backoff sleep ends at once and the retry gives up. */
+  private readonly abort = new AbortController()
+  /** The heartbeat of the latest delivered batch: kept alive between retries. */
+  private heartbeat: (() => Promise<void>) | undefined
+  /** stop() interrupted a retried batch: nothing more may be committed past it. */
+  private abandoned = false
   private settle: (result: { state: SinkState; error?: unknown }) => void = () => {}
 
   constructor(private readonly options: ResolvedSinkOptions<T>) {
@@ -116,7 +126,22 @@ class Sink<T> implements SinkHandle {
     this.closed = new Promise((resolve) => (this.settle = resolve))
   }
 
+  /** Opens the target, producer, admin and consumer; on a failure closes them again and throws START. */
   async start(): Promise<void> {
+    try {
+      await this.open()
+    } catch (error) {
+      const failure = new SinkError(SINK_ERROR_CODES.START, `starting the sink: ${errorMessage(error)}`, {
+        cause: error,
+        retriable: isRetriable(error),
+        context: { target: this.labels.target },
+      })
+      await this.abandonStart(failure)
+      throw failure
+    }
+  }
+
+  private async open(): Promise<void> {
     const { backend, target } = this.options
     await target.start?.()
     this.producer = await backend.producer({ clientId: `${this.options.clientId}-dead-letters` })
@@ -142,13 +167,29 @@ class Sink<T> implements SinkHandle {
           this.metrics.consumerLag.remove({ sink: this.labels.sink, topic: p.topic, partition: p.partition })
         }
       },
-      eachBatch: (batch) => this.accept(batch.records),
+      eachBatch: (batch) => this.accept(batch),
     })
     if (this.options.lagIntervalMs > 0) {
       this.lagTimer = setInterval(() => void this.measureLag(), this.options.lagIntervalMs)
       this.lagTimer.unref()
     }
     this.logger.info({ topics: this.options.topics }, 'sink started')
+  }
+
+  /** Closes whatever `open` got to, the target included (its start may have connected before failing). */
+  private async abandonStart(error: SinkError): Promise<void> {
+    this.state = SinkState.FAILED
+    this.lastError = error
+    this.metrics.up.set(this.labels, 0)
+    if (this.lagTimer !== undefined) clearInterval(this.lagTimer)
+    this.logger.error({ err: error }, 'sink failed to start: closing what was opened')
+    const quietly = (what: string) => (e: unknown) => this.logger.warn({ err: e }, `${what} failed`)
+    await this.consumer?.stop().catch(quietly('stopping the consumer'))
+    await this.producer?.close().catch(quietly('closing the dead-letter producer'))
+    await this.admin?.close().catch(quietly('closing the admin'))
+    await this.options.target.close?.().catch(quietly('closing the target'))
+    this.stopping = Promise.resolve()
+    this.settle({ state: this.state, error })
   }
 
   health(): SinkHealth {
@@ -163,12 +204,19 @@ class Sink<T> implements SinkHandle {
     }
   }
 
-  /** Decodes and buffers a delivered batch; flushes (and waits) each time the buffer is full. */
-  private async accept(records: readonly BrokerRecord[]): Promise<void> {
-    for (const record of records) {
-      if (this.state !== SinkState.RUNNING && this.state !== SinkState.STOPPING) return
+  /**
+   * Decodes and buffers a delivered batch; flushes (and waits) each time the buffer is full. Only while
+   * RUNNING: once stopping, the final flush has the buffer and what arrives later is left uncommitted,
+   * to be delivered again.
+   */
+  private async accept(batch: Batch): Promise<void> {
+    this.heartbeat = () => batch.heartbeat()
+    for (const record of batch.records) {
+      if (this.state !== SinkState.RUNNING) return
+      const entry = await this.decode(record)
+      if (this.state !== SinkState.RUNNING) return
       this.metrics.recordsConsumed.inc({ sink: this.labels.sink, topic: record.topic })
-      this.buffer.push(await this.decode(record))
+      this.buffer.push(entry)
       if (this.buffer.length === 1 && this.timer === undefined) {
         this.timer = setTimeout(() => {
           this.timer = undefined
@@ -208,7 +256,8 @@ class Sink<T> implements SinkHandle {
       clearTimeout(this.timer)
       this.timer = undefined
     }
-    if (this.state === SinkState.FAILED || this.buffer.length === 0) return
+    if (this.state === SinkState.FAILED || this.abandoned) this.buffer = []
+    if (this.buffer.length === 0) return
     const entries = this.buffer
     this.buffer = []
     const records = entries.map((e) => e.record)
@@ -247,7 +296,9 @@ class Sink<T> implements SinkHandle {
         { ...this.labels, result: 'failed' },
         (performance.now() - started) / 1000,
       )
-      this.fail(error, batchId)
+      if (this.state === SinkState.STOPPING && errorCode(error) === SINK_ERROR_CODES.STOPPED)
+        this.abandon(error, batchId)
+      else this.fail(error, batchId)
       throw error
     }
   }
@@ -319,12 +370,38 @@ class Sink<T> implements SinkHandle {
             },
           )
         }
-        this.metrics.retries.inc({ ...this.labels, code })
-        const delay = backoffDelay(attempt, retry)
-        this.logger.warn({ what, attempt, delayMs: delay, code, err: error }, 'transient failure: retrying')
-        await sleep(delay)
+        if (!this.abort.signal.aborted) {
+          this.metrics.retries.inc({ ...this.labels, code })
+          const delay = backoffDelay(attempt, retry)
+          this.logger.warn({ what, attempt, delayMs: delay, code, err: error }, 'transient failure: retrying')
+          await this.pause(delay)
+        }
+        if (this.abort.signal.aborted) {
+          throw new SinkError(
+            SINK_ERROR_CODES.STOPPED,
+            `${what}: stopped while retrying after ${attempt} attempts: ${errorMessage(error)}`,
+            { cause: error, retriable: true, context: { target: this.labels.target } },
+          )
+        }
       }
     }
+  }
+
+  /**
+   * The backoff sleep, in slices with a heartbeat after each, so a long retry inside eachBatch keeps
+   * the member in its group; stop() ends it at once.
+   */
+  private async pause(ms: number): Promise<void> {
+    const until = performance.now() + ms
+    await this.beat()
+    for (let left = ms; left > 0 && !this.abort.signal.aborted; left = until - performance.now()) {
+      await sleep(Math.min(left, HEARTBEAT_SLICE_MS), this.abort.signal)
+      await this.beat()
+    }
+  }
+
+  private async beat(): Promise<void> {
+    await this.heartbeat?.().catch((e: unknown) => this.logger.debug({ err: e }, 'heartbeat failed'))
   }
 
   private async deadLetter(record: BrokerRecord, stage: 'DESERIALIZATION' | 'OTHER', error: unknown) {
@@ -354,6 +431,14 @@ class Sink<T> implements SinkHandle {
     })
   }
 
+  /** stop() cut a retry short: the batch stays uncommitted (a restart re-delivers it), and so does all after it. */
+  private abandon(error: unknown, batchId: string): void {
+    this.abandoned = true
+    this.lastError = error
+    this.buffer = []
+    this.logger.warn({ err: error, batchId }, 'stopped while retrying: the batch is left uncommitted')
+  }
+
   private async measureLag(): Promise<void> {
     const consumer = this.consumer
     const admin = this.admin
@@ -380,6 +465,7 @@ class Sink<T> implements SinkHandle {
   stop(): Promise<void> {
     if (this.stopping !== undefined) return this.stopping
     if (this.state === SinkState.RUNNING || this.state === SinkState.STARTING) this.state = SinkState.STOPPING
+    this.abort.abort()
     this.stopping = this.shutDown(undefined)
     return this.stopping
   }
@@ -391,9 +477,10 @@ class Sink<T> implements SinkHandle {
       timeout = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs)
     })
     const work = (async () => {
-      // Leaving the group revokes the partitions, which flushes and commits them.
-      await this.consumer?.stop().catch((e) => this.logger.warn({ err: e }, 'leaving the group failed'))
+      // The last flush commits while this member is still in the group (accept() buffers nothing more);
+      // leaving revokes the partitions, whose flush then finds the buffer empty.
       await this.flush().catch(() => {})
+      await this.consumer?.stop().catch((e) => this.logger.warn({ err: e }, 'leaving the group failed'))
       await this.producer?.close().catch(() => {})
       await this.admin?.close().catch(() => {})
       await this.options.target
@@ -406,7 +493,8 @@ class Sink<T> implements SinkHandle {
     this.metrics.up.set(this.labels, 0)
     if (outcome === 'timeout') this.logger.warn({ boundMs: this.options.shutdownTimeoutMs }, 'stop timed out')
     else this.logger.info({ state: this.state }, 'sink stopped')
-    this.settle({ state: this.state, ...(error === undefined ? {} : { error }) })
+    const cause = error ?? (this.abandoned ? this.lastError : undefined)
+    this.settle({ state: this.state, ...(cause === undefined ? {} : { error: cause }) })
   }
 }
 
