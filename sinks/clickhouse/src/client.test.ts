@@ -1,5 +1,6 @@
 import test from 'ava'
 import { parseClickHouseUrl } from './client.ts'
+import { CLICKHOUSE_ERROR_CODES, ClickHouseError } from './errors.ts'
 
 test('CLICKHOUSE_URL selects HTTP or chdb', (t) => {
   t.deepEqual(parseClickHouseUrl('http://default:pw@ch:8123/analytics'), {
@@ -11,6 +12,11 @@ test('CLICKHOUSE_URL selects HTTP or chdb', (t) => {
 })
 
 test('a CLICKHOUSE_URL of another form is rejected with the value named', (t) => {
-  t.throws(() => parseClickHouseUrl('tcp://ch:9000'), { message: /"tcp:\/\/ch:9000"/ })
-  t.throws(() => parseClickHouseUrl('chdb:'), { message: /chdb needs/ })
+  for (const [url, message] of [
+    ['tcp://ch:9000', /"tcp:\/\/ch:9000"/],
+    ['chdb:', /chdb needs/],
+  ] as const) {
+    const error = t.throws(() => parseClickHouseUrl(url), { instanceOf: ClickHouseError, message })
+    t.is(error?.code, CLICKHOUSE_ERROR_CODES.INVALID_URL)
+  }
 })

@@ -1,5 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
+import { CLICKHOUSE_ERROR_CODES, ClickHouseError } from './errors.ts'
 
 /** Where ClickHouse is: a server over HTTP, or chdb in this process (in memory or at a path). */
 export type ClickHouseTarget =
@@ -15,11 +16,17 @@ export function parseClickHouseUrl(url: string): ClickHouseTarget {
   if (url.startsWith(CHDB_PREFIX)) {
     const path = url.slice(CHDB_PREFIX.length)
     if (path.length === 0)
-      throw new TypeError(`CLICKHOUSE_URL ${JSON.stringify(url)}: chdb needs :memory: or a path`)
+      throw new ClickHouseError(
+        CLICKHOUSE_ERROR_CODES.INVALID_URL,
+        `CLICKHOUSE_URL ${JSON.stringify(url)}: chdb needs :memory: or a path`,
+      )
     return { kind: 'chdb', path }
   }
   if (url.startsWith('http://') || url.startsWith('https://')) return { kind: 'http', url }
-  throw new TypeError(`CLICKHOUSE_URL ${JSON.stringify(url)}: expected http(s)://… or chdb:<path>`)
+  throw new ClickHouseError(
+    CLICKHOUSE_ERROR_CODES.INVALID_URL,
+    `CLICKHOUSE_URL ${JSON.stringify(url)}: expected http(s)://… or chdb:<path>`,
+  )
 }
 
 /**

@@ -6,6 +6,8 @@ export const CLICKHOUSE_ERROR_CODES = {
   MIGRATION: 'OXA_SINK_CLICKHOUSE_MIGRATION',
   /** A query for the API failed. */
   QUERY: 'OXA_SINK_CLICKHOUSE_QUERY',
+  /** `CLICKHOUSE_URL` is neither http(s)://… nor chdb:<path>. */
+  INVALID_URL: 'OXA_SINK_CLICKHOUSE_INVALID_URL',
 } as const
 
 export type ClickHouseErrorCode = (typeof CLICKHOUSE_ERROR_CODES)[keyof typeof CLICKHOUSE_ERROR_CODES]
