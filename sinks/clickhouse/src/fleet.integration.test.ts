@@ -116,6 +116,21 @@ test('the same batch written twice leaves one row per ping', async (t) => {
   t.deepEqual(await counts(machine), { raw: 50, final: 50, distinct: 50 })
 })
 
+test('other rows under a reused batch id (offsets reused) are inserted, not dropped as duplicates', async (t) => {
+  const machine = `MF-${randomUUID().slice(0, 8)}`
+  const target = clickHouseFleetTarget(client, { migrate: false })
+  const batchId = 'fleet.machine-pings.v1:0:0-9'
+  // All in one month: ClickHouse deduplicates per partition (toYYYYMM(event_time)).
+  const before = pingWrites(Array.from({ length: 10 }, (_, i) => ping(machine, i, T0 + i * 1000)))
+  const after = pingWrites(
+    Array.from({ length: 10 }, (_, i) => ping(machine, 100 + i, T0 - 100_000 + i * 1000)),
+  )
+  await target.write(before, context(batchId))
+  await target.write(after, context(batchId))
+  await target.write(after, context(batchId))
+  t.deepEqual(await counts(machine), { raw: 20, final: 20, distinct: 20 })
+})
+
 test('a re-delivery cut at other offsets is collapsed on the ping identity', async (t) => {
   const machine = `MF-${randomUUID().slice(0, 8)}`
   const target = clickHouseFleetTarget(client, { migrate: false })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { EngineState, MachinePing, MachineSession, SessionKind, SessionState } from '@oxagry/avro'
 import { CLICKHOUSE_ERROR_CODES, ClickHouseError } from './errors.ts'
@@ -48,7 +49,9 @@ export function sessionRow(session: MachineSession): Record<string, unknown> {
 
 /**
  * Inserts rows with an insert deduplication token: the same token and rows again (a retry, or a
- * re-delivery cut at the same offsets) create no second part.
+ * re-delivery cut at the same offsets) create no second part. ClickHouse compares only the token, not
+ * the data, so the token ends with a digest of the rows: other rows under a reused token (offsets reused
+ * after a topic was recreated, another environment writing the table) are inserted, not dropped.
  */
 export async function insertRows(
   client: ClickHouseClient,
@@ -61,8 +64,18 @@ export async function insertRows(
     table,
     values: [...rows],
     format: 'JSONEachRow',
-    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: deduplicationToken },
+    clickhouse_settings: {
+      insert_deduplicate: 1,
+      insert_deduplication_token: `${deduplicationToken}|${rowsDigest(rows)}`,
+    },
   })
+}
+
+/** SHA-256 of the rows as sent, truncated to 128 bits: the same rows in the same order, the same digest. */
+export function rowsDigest(rows: readonly Record<string, unknown>[]): string {
+  const hash = createHash('sha256')
+  for (const row of rows) hash.update(JSON.stringify(row)).update('\n')
+  return hash.digest('hex').slice(0, 32)
 }
 
 /** One point of a machine's track. */

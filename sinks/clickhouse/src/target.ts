@@ -16,7 +16,8 @@ export interface ClickHouseFleetTargetOptions {
 
 /**
  * Ping facts and sessions into ClickHouse. One insert per table per batch, with the deduplication
- * token `<batchId>|<table>`: a retried batch creates no second part, and the ReplacingMergeTree tables
+ * token `<batchId>|<table>|<digest of the rows>`: a retried batch creates no second part, different rows
+ * under a reused batch id are still inserted, and the ReplacingMergeTree tables
  * (keyed on pingId / sessionId) collapse whatever a batch cut differently after a crash re-delivered.
  */
 export function clickHouseFleetTarget(
