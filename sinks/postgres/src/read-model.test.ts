@@ -1,7 +1,7 @@
 import test from 'ava'
 import { randomUUID } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
-import { SINK_ERROR_CODES } from '@oxagry/sink'
+import { SINK_ERROR_CODES, SinkError } from '@oxagry/sink'
 import { machineReadModelContract, position } from '@oxagry/sink/testing'
 import { classifyPostgresError } from './errors.ts'
 import { pgliteExecutor } from './executor.ts'
@@ -38,4 +38,16 @@ test('data errors are permanent, the rest transient', async (t) => {
     model.upsertPositions([position('MF-1', 1000, { latitude: Number.NaN })]),
   )
   t.is((error as { code?: string }).code, SINK_ERROR_CODES.PERMANENT)
+})
+
+test('reads fail with classified errors too, not raw pg or PGlite ones', async (t) => {
+  // No ensureIndexes: the table does not exist (42P01), a deployment problem, hence transient.
+  const model = new PostgresMachineReadModel({ executor: pgliteExecutor(db), table: 'machines_missing' })
+  const get = await t.throwsAsync(() => model.get('MF-1'), { instanceOf: SinkError })
+  t.is(get?.code, SINK_ERROR_CODES.TRANSIENT)
+  t.regex(get?.message ?? '', /reading machine MF-1 from machines_missing: .*\(42P01\)/)
+  t.is((get?.cause as { code?: string }).code, '42P01')
+  const list = await t.throwsAsync(() => model.list({ limit: 10 }), { instanceOf: SinkError })
+  t.is(list?.code, SINK_ERROR_CODES.TRANSIENT)
+  t.regex(list?.message ?? '', /listing machines in machines_missing/)
 })

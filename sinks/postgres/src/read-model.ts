@@ -174,12 +174,16 @@ RETURNING machine_id`
   }
 
   async get(machineId: string): Promise<MachineState | undefined> {
-    const result = await this.executor.query<Row>(
-      `SELECT ${SELECT} FROM ${this.table} WHERE machine_id = $1`,
-      [machineId],
-    )
-    const row = result.rows[0]
-    return row === undefined ? undefined : fromRow(row)
+    try {
+      const result = await this.executor.query<Row>(
+        `SELECT ${SELECT} FROM ${this.table} WHERE machine_id = $1`,
+        [machineId],
+      )
+      const row = result.rows[0]
+      return row === undefined ? undefined : fromRow(row)
+    } catch (error) {
+      throw classifyPostgresError(error, `reading machine ${machineId} from ${this.table}`)
+    }
   }
 
   async list(query?: MachineListQuery): Promise<MachinePage> {
@@ -198,8 +202,12 @@ RETURNING machine_id`
     }
     const sql = `SELECT ${SELECT} FROM ${this.table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
 ORDER BY machine_id LIMIT ${param(q.limit + 1)}`
-    const result = await this.executor.query<Row>(sql, params)
-    return pageOf(result.rows.map(fromRow), q.limit)
+    try {
+      const result = await this.executor.query<Row>(sql, params)
+      return pageOf(result.rows.map(fromRow), q.limit)
+    } catch (error) {
+      throw classifyPostgresError(error, `listing machines in ${this.table}`)
+    }
   }
 
   async close(): Promise<void> {
