@@ -60,20 +60,32 @@ export async function startFleetSinks(
     logger,
     ...(options.batch === undefined ? {} : { batch: options.batch }),
   }
-  const pingSink = await runSink<ClickHouseFleetWrite>({
-    ...common,
-    groupId: `${options.groupPrefix}-clickhouse-pings`,
-    topics: [topics.pings],
-    decode: decodePings(pings),
-    target: wrap(clickHouseFleetTarget(options.clickhouse)),
-  })
-  const positionSink = await runSink({
-    ...common,
-    groupId: `${options.groupPrefix}-mongodb-positions`,
-    topics: [topics.positions],
-    decode: decodePositions(positions),
-    target: wrap({ ...readModelTarget('mongodb:machines', readModel), close: () => readModel.close() }),
-  })
-  const sinks = [pingSink, positionSink]
+  const sinks: SinkHandle[] = []
+  try {
+    sinks.push(
+      await runSink<ClickHouseFleetWrite>({
+        ...common,
+        groupId: `${options.groupPrefix}-clickhouse-pings`,
+        topics: [topics.pings],
+        decode: decodePings(pings),
+        target: wrap(clickHouseFleetTarget(options.clickhouse)),
+      }),
+    )
+    sinks.push(
+      await runSink({
+        ...common,
+        groupId: `${options.groupPrefix}-mongodb-positions`,
+        topics: [topics.positions],
+        decode: decodePositions(positions),
+        target: wrap({ ...readModelTarget('mongodb:machines', readModel), close: () => readModel.close() }),
+      }),
+    )
+  } catch (error) {
+    // Half a deployment is not left running: the sinks that started stop, and the Mongo client (which a
+    // sink that failed early never got to close) is closed.
+    await Promise.all(sinks.map((s) => s.stop()))
+    await mongo.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the MongoDB client failed'))
+    throw error
+  }
   return { sinks, stop: async () => void (await Promise.all(sinks.map((s) => s.stop()))) }
 }
