@@ -41,7 +41,7 @@ function slowed<T>(target: SinkTarget<T>): SinkTarget<T> {
     start: () => target.start?.() ?? Promise.resolve(),
     close: () => target.close?.() ?? Promise.resolve(),
     async write(items, context) {
-      say({ event: 'writing', target: target.name, batchId: context.batchId })
+      say({ event: 'writing', target: target.name, batchId: context.batchId, items: items.length })
       await sleep(slowMs)
       await target.write(items, context)
       // Written and durable, not yet committed: the window the test kills in.
