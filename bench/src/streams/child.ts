@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+
+/** Linux's USER_HZ: /proc reports CPU times in these ticks. */
+const CLOCK_TICKS = 100
+
+/**
+ * A system under test running as a child process. Its stdout lines are watched (`STATE ...`,
+ * `MEMORY {...}`), its stderr goes to a log file whose tail explains a failure.
+ */
+export class SystemProcess {
+  readonly exited: Promise<number | null>
+  private readonly child: ChildProcess
+  private readonly lines: string[] = []
+  private readonly waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = []
+  private exitCode: number | null | undefined
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: readonly string[],
+    readonly logFile: string,
+  ) {
+    const log = createWriteStream(logFile)
+    this.child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child.stderr?.pipe(log)
+    let rest = ''
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      const text = rest + chunk.toString()
+      const parts = text.split('\n')
+      rest = parts.pop() ?? ''
+      for (const line of parts) this.onLine(line)
+    })
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code) => {
+        this.exitCode = code
+        resolve(code)
+      })
+    })
+  }
+
+  private onLine(line: string): void {
+    this.lines.push(line)
+    if (this.lines.length > 200) this.lines.shift()
+    for (const w of [...this.waiters]) {
+      if (w.match(line)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1)
+        w.resolve(line)
+      }
+    }
+  }
+
+  /** The first line (seen already or to come) that matches; rejects if the process exits first. */
+  line(match: (line: string) => boolean): Promise<string> {
+    const seen = this.lines.find(match)
+    if (seen !== undefined) return Promise.resolve(seen)
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ match, resolve })
+      void this.exited.then(async (code) => reject(await this.failure(`exited with ${code}`)))
+    })
+  }
+
+  /** Rejects when the process exits before `work` settles: a crashed system fails its run at once. */
+  async guard<T>(work: Promise<T>): Promise<T> {
+    const crashed = this.exited.then(async (code) => {
+      throw await this.failure(`exited with ${code} while running`)
+    })
+    return Promise.race([work, crashed])
+  }
+
+  async failure(what: string): Promise<Error> {
+    const log = await readFile(this.logFile, 'utf8').catch(() => '')
+    const tail = log.trim().split('\n').slice(-15).join('\n')
+    return new Error(`${this.name} ${what}; log ${this.logFile}:\n${tail}`)
+  }
+
+  /** CPU time (user + system) the process has used so far, ms; undefined where /proc is absent. */
+  cpuMs(): number | undefined {
+    try {
+      // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+    } catch {
+      return undefined
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if it has not stopped after `graceMs`. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (this.exitCode !== undefined) return
+    this.child.kill('SIGTERM')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
+    await this.exited
+    clearTimeout(timer)
+  }
+}
