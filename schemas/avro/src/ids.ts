@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { AVRO_ERROR_CODES, AvroError } from './errors.ts'
 
 /**
@@ -71,3 +72,19 @@ export const BRANDS = {
 } as const
 
 export type BrandName = keyof typeof BRANDS
+
+/** The URL namespace of RFC 4122; our names are `oxagry:` URNs under it. */
+const NAME_NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex')
+
+/**
+ * A name-based (version 5, SHA-1) UUID for `uuid` fields derived from their inputs: reprocessing after
+ * a crash, or a replay, produces the same ids, so consumers and idempotent sinks see the same record
+ * twice rather than two records.
+ */
+export function nameUuid(name: string): string {
+  const hash = createHash('sha1').update(NAME_NAMESPACE).update(`oxagry:${name}`).digest()
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80
+  const hex = hash.subarray(0, 16).toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}

@@ -1,7 +1,6 @@
-import type { DeadLetter, FailureStage } from '@oxagry/avro'
+import { nameUuid, type DeadLetter, type FailureStage } from '@oxagry/avro'
 import type { BrokerRecord, ProducedRecord, RecordHeaders, Serializer } from '@oxagry/streams'
 import { errorCode, errorMessage, isRetriable } from './errors.ts'
-import { nameUuid } from './name-uuid.ts'
 
 /** Kafka headers a sink's dead letter carries besides its DeadLetter value. */
 export const SINK_DEAD_LETTER_HEADERS = {

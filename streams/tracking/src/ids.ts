@@ -1,16 +1,2 @@
-import { createHash } from 'node:crypto'
-
-/** The URL namespace of RFC 4122; our names are `oxagry:` URNs under it. */
-const NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex')
-
-/**
- * A name-based (version 5) UUID. Ids derived from their inputs make reprocessing after a crash produce
- * the same ids, so exactly-once consumers and idempotent sinks see the same record twice, not two.
- */
-export function nameUuid(name: string): string {
-  const hash = createHash('sha1').update(NAMESPACE).update(`oxagry:${name}`).digest()
-  hash[6] = ((hash[6] as number) & 0x0f) | 0x50
-  hash[8] = ((hash[8] as number) & 0x3f) | 0x80
-  const hex = hash.subarray(0, 16).toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
+// Name-based ids live with the contracts, shared by every package that derives a `uuid` field.
+export { nameUuid } from '@oxagry/avro'
