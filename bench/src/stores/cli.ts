@@ -49,7 +49,8 @@ export function storesTable(rows: readonly StoreResult[]): string {
       { header: 'puts/s' },
       { header: 'gets/s' },
       { header: 'scan/s' },
-      { header: 'rss MB' },
+      { header: 'rss after puts MB' },
+      { header: 'rss at end MB' },
       { header: 'heap MB' },
       { header: 'baseline rss MB' },
       { header: 'disk MB' },
@@ -60,6 +61,7 @@ export function storesTable(rows: readonly StoreResult[]): string {
       r.putPerSec,
       r.getPerSec,
       r.scanPerSec,
+      r.rssAfterPutMB,
       r.rssMB,
       r.heapUsedMB,
       r.baselineRssMB,
@@ -77,6 +79,6 @@ for (let i = 0; i < runs; i++) {
   }
 }
 const results = ENGINES.map((engine) => summarize(engine, keys, valueBytes, collected.get(engine) ?? []))
-console.log(`\nstores: ${keys} keys, ${valueBytes}-byte values, median of ${runs} runs each\n`)
+console.log(`\nstores: ${keys} keys, ${valueBytes}-byte values, median of ${runs} run(s) each\n`)
 console.log(storesTable(results))
 writeJson(join(outDir, 'stores.json'), results)

@@ -8,7 +8,9 @@ export interface EngineRun {
   readonly putPerSec: number
   readonly getPerSec: number
   readonly scanPerSec: number
-  /** After the run and a full GC, bytes. */
+  /** After the puts and a full GC, bytes: the store's own footprint, least blurred by the harness. */
+  readonly rssAfterPut: number
+  /** After the gets and the scan and a full GC, bytes. */
   readonly rss: number
   readonly heapUsed: number
   /** Before the store was opened. */
@@ -26,6 +28,7 @@ export interface StoreResult {
   readonly putPerSec: number
   readonly getPerSec: number
   readonly scanPerSec: number
+  readonly rssAfterPutMB: number
   readonly rssMB: number
   readonly heapUsedMB: number
   readonly baselineRssMB: number
@@ -52,6 +55,7 @@ export function summarize(
     putPerSec: Math.round(m((r) => r.putPerSec)),
     getPerSec: Math.round(m((r) => r.getPerSec)),
     scanPerSec: Math.round(m((r) => r.scanPerSec)),
+    rssAfterPutMB: mb(m((r) => r.rssAfterPut)),
     rssMB: mb(m((r) => r.rss)),
     heapUsedMB: mb(m((r) => r.heapUsed)),
     baselineRssMB: mb(m((r) => r.baselineRss)),

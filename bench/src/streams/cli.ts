@@ -3,7 +3,7 @@
  * local stack's Kafka, for a stateless and a windowed scenario under at-least-once and exactly-once;
  * then the memory of a worker holding many keys in a store. See bench/README.md for the method.
  *
- *   --records 200000          inputs of the throughput phase, per run
+ *   --records 1000000         inputs of the throughput phase, per run (fewer measure the JVM's warm-up)
  *   --latency-records 20000   inputs of the paced latency phase, per run
  *   --latency-rate 2000       records/s of the paced phase (well below every system's capacity)
  *   --partitions 4            of input and output topics
@@ -52,7 +52,7 @@ import { runMemory, type MemoryResult } from './memory.ts'
 import { keep, LATENCY_KEY_PREFIX, MACHINES, machineKey, pingMaker, WINDOW_SIZE_MS } from './pings.ts'
 
 const flags = parseFlags(process.argv.slice(2))
-const records = intFlag(flags, 'records', 200_000)
+const records = intFlag(flags, 'records', 1_000_000)
 const latencyRecords = intFlag(flags, 'latency-records', 20_000)
 const latencyRate = intFlag(flags, 'latency-rate', 2000)
 const partitions = intFlag(flags, 'partitions', 4)

@@ -27,8 +27,9 @@ function longBytes(n: number): Buffer {
 }
 
 /**
- * The floor: what a hand-written kafkajs consume-transform-produce loop does, with the same client
- * settings as @oxagry/streams' backend (fetch wait 100 ms, acks all). Per batch it decodes, transforms,
+ * The floor: what a hand-written kafkajs consume-transform-produce loop does, with the client settings
+ * of @oxagry/streams' backend (fetch wait 100 ms, acks all) but a short retry backoff for the
+ * transactional producer (see below). Per batch it decodes, transforms,
  * encodes and sends, awaiting the send. Offsets (and, for the windowed count, the changed counts to a
  * changelog topic, one record per key and window per commit) are committed every commit interval:
  * at-least-once with commitOffsets after the sends are acknowledged, exactly-once in one transaction of
@@ -51,7 +52,15 @@ export async function startKafkaJsLoop(options: LoopOptions): Promise<Loop> {
   })
   const producer = kafka.producer(
     eos
-      ? { transactionalId: `${applicationId}-txn`, idempotent: true, maxInFlightRequests: 1 }
+      ? {
+          transactionalId: `${applicationId}-txn`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          // A transaction that touches a partition whose previous transaction's markers are still being
+          // written gets CONCURRENT_TRANSACTIONS; kafkajs retries after 300 ms by default, the Java
+          // producer after 20 ms. The floor takes the Java client's backoff.
+          retry: { initialRetryTime: 20 },
+        }
       : { allowAutoTopicCreation: false },
   )
   if (options.scenario === 'windowed') {
