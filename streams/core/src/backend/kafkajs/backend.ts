@@ -82,6 +82,37 @@ function groupByTopic(records: readonly ProducedRecord[]): { topic: string; mess
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }))
 }
 
+/** Bytes and records per produce request: below the broker's default 1 MiB per batch, with room for framing. */
+const MAX_CHUNK_BYTES = 512 * 1024
+const MAX_CHUNK_RECORDS = 2000
+
+function sizeOf(record: ProducedRecord): number {
+  let size = 64 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const [name, value] of Object.entries(record.headers)) size += name.length + value.length
+  return size
+}
+
+/**
+ * Splits a send into requests the broker accepts: kafkajs puts a partition's messages in one record
+ * batch, which past max.message.bytes (1 MiB by default) fails as MESSAGE_TOO_LARGE, and it groups
+ * messages per partition in quadratic time, so one huge send also stalls the event loop.
+ */
+export function* chunks(records: readonly ProducedRecord[]): Generator<ProducedRecord[]> {
+  let chunk: ProducedRecord[] = []
+  let bytes = 0
+  for (const record of records) {
+    const size = sizeOf(record)
+    if (chunk.length > 0 && (bytes + size > MAX_CHUNK_BYTES || chunk.length >= MAX_CHUNK_RECORDS)) {
+      yield chunk
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(record)
+    bytes += size
+  }
+  if (chunk.length > 0) yield chunk
+}
+
 function fenced(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type
   return (
@@ -295,7 +326,8 @@ class KafkaJsProducer implements BackendProducer {
           'a transactional producer sends outside a transaction',
         )
       }
-      await target.sendBatch({ topicMessages: groupByTopic(records), acks: -1 })
+      for (const chunk of chunks(records))
+        await target.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 })
     } catch (error) {
       throw error instanceof StreamsError ? error : brokerError('producing', error)
     }
@@ -460,6 +492,9 @@ export class KafkaJsBackend implements StreamsBackend {
   constructor(private readonly options: KafkaJsBackendOptions) {
     const logger = options.logger
     this.kafka = new Kafka({
+      // kafkajs waits 300 ms before retrying CONCURRENT_TRANSACTIONS, which every exactly-once commit
+      // meets when the next transaction starts: 25 ms took the benchmark's p99 from ~310 ms to ~40 ms.
+      retry: { initialRetryTime: 25, retries: 10 },
       logLevel: logger === undefined ? kafkaLogLevel.NOTHING : kafkaLogLevel.WARN,
       logCreator: () => (entry) => {
         const { message, ...rest } = entry.log
