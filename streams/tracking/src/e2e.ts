@@ -118,11 +118,7 @@ export interface Outputs {
   readonly deadLetters: DeadLetter[]
 }
 
-async function readTopic<T>(
-  backend: StreamsBackend,
-  topic: string,
-  serde: Serde<T>,
-): Promise<BrokerRecord[]> {
+async function readTopic(backend: StreamsBackend, topic: string): Promise<BrokerRecord[]> {
   const admin = await backend.admin()
   const ends = await admin.endOffsets(topic)
   await admin.close()
@@ -140,7 +136,6 @@ async function readTopic<T>(
   } finally {
     await reader.close()
   }
-  void serde
   return records
 }
 
@@ -156,13 +151,13 @@ export async function readOutputs(
   const session = await createAvroSerde({ registry, contract: Contracts.MachineSession })
   const dead = await createAvroSerde({ registry, contract: Contracts.DeadLetter })
   const positions = new Map<string, MachinePosition>()
-  for (const r of await readTopic(backend, topics.positions, position))
+  for (const r of await readTopic(backend, topics.positions))
     positions.set(r.key?.toString() ?? '', await decode(position, topics.positions, r))
   const sessions: MachineSession[] = []
-  for (const r of await readTopic(backend, topics.sessions, session))
+  for (const r of await readTopic(backend, topics.sessions))
     sessions.push(await decode(session, topics.sessions, r))
   const deadLetters: DeadLetter[] = []
-  for (const r of await readTopic(backend, topics.deadLetters, dead))
+  for (const r of await readTopic(backend, topics.deadLetters))
     deadLetters.push(await decode(dead, topics.deadLetters, r))
   return { positions, sessions, deadLetters }
 }

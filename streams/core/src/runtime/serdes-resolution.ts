@@ -1,4 +1,3 @@
-import type { Serde } from '../serde.ts'
 import type { DefaultSerdes, Topology } from '../topology/topology.ts'
 
 /** The defaults in force: the builder's first, then the runtime config's. */
@@ -9,14 +8,4 @@ export function effectiveDefaults(topology: Topology, config: DefaultSerdes): De
     ...(key === undefined ? {} : { defaultKeySerde: key }),
     ...(value === undefined ? {} : { defaultValueSerde: value }),
   }
-}
-
-export function pick(
-  own: Serde<unknown> | undefined,
-  fallback: Serde<unknown> | undefined,
-  what: string,
-): Serde<unknown> {
-  const serde = own ?? fallback
-  if (serde === undefined) throw new Error(`${what} has no serde`)
-  return serde
 }
