@@ -54,6 +54,29 @@ function tableFrom<K, A>(
   })
 }
 
+/** count() as an aggregation: 0, plus one per record, stored as a long unless told otherwise. */
+const countFrom = (): number => 0
+const countOne = (_k: unknown, _v: unknown, n: number): number => n + 1
+function countMaterialized<K>(materialized: Materialized<K, number> | undefined): Materialized<K, number> {
+  return { valueSerde: Serdes.Long(), ...materialized }
+}
+
+/** reduce() as an aggregation: no aggregate until the first value, which becomes it. */
+const reduceFrom = (): null => null
+function reduceWith<K, V>(reducer: Reducer<V>): Aggregator<K, V, V | null> {
+  return (_k, v, agg) => (agg === null ? v : reducer(agg, v))
+}
+function reduceMaterialized<K, V>(
+  materialized: Materialized<K, V> | undefined,
+  streamSerde: Serde<V> | undefined,
+): Materialized<K, V | null> {
+  const valueSerde = materialized?.valueSerde ?? streamSerde
+  return {
+    ...materialized,
+    ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }),
+  }
+}
+
 /** A stream grouped by key, ready to aggregate, as Kafka Streams' KGroupedStream. */
 export class KGroupedStream<K, V> {
   constructor(
@@ -84,20 +107,15 @@ export class KGroupedStream<K, V> {
   }
 
   count(materialized?: Materialized<K, number>): KTable<K, number> {
-    return this.aggregate(
-      () => 0,
-      (_k, _v, n) => n + 1,
-      { valueSerde: Serdes.Long(), ...materialized },
-    )
+    return this.aggregate(countFrom, countOne, countMaterialized(materialized))
   }
 
   /** Combines values with the reducer; the first value of a key is its first aggregate. */
   reduce(reducer: Reducer<V>, materialized?: Materialized<K, V>): KTable<K, V> {
-    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
     return this.aggregate<V | null>(
-      () => null,
-      (_k, v, agg) => (agg === null ? v : reducer(agg, v)),
-      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+      reduceFrom,
+      reduceWith(reducer),
+      reduceMaterialized(materialized, this.state.valueSerde),
     ) as KTable<K, V>
   }
 
@@ -185,19 +203,14 @@ export class TimeWindowedKStream<K, V> {
   }
 
   count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number> {
-    return this.aggregate(
-      () => 0,
-      (_k, _v, n) => n + 1,
-      { valueSerde: Serdes.Long(), ...materialized },
-    )
+    return this.aggregate(countFrom, countOne, countMaterialized(materialized))
   }
 
   reduce(reducer: Reducer<V>, materialized?: Materialized<K, V>): KTable<Windowed<K>, V> {
-    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
     return this.aggregate<V | null>(
-      () => null,
-      (_k, v, agg) => (agg === null ? v : reducer(agg, v)),
-      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+      reduceFrom,
+      reduceWith(reducer),
+      reduceMaterialized(materialized, this.state.valueSerde),
     ) as KTable<Windowed<K>, V>
   }
 }
@@ -252,21 +265,15 @@ export class SessionWindowedKStream<K, V> {
   }
 
   count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number> {
-    return this.aggregate(
-      () => 0,
-      (_k, _v, n) => n + 1,
-      (_k, a, b) => a + b,
-      { valueSerde: Serdes.Long(), ...materialized },
-    )
+    return this.aggregate(countFrom, countOne, (_k, a, b) => a + b, countMaterialized(materialized))
   }
 
   reduce(reducer: Reducer<V>, materialized?: Materialized<K, V>): KTable<Windowed<K>, V> {
-    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
     return this.aggregate<V | null>(
-      () => null,
-      (_k, v, agg) => (agg === null ? v : reducer(agg, v)),
+      reduceFrom,
+      reduceWith(reducer),
       (_k, a, b) => (a === null ? b : b === null ? a : reducer(a, b)),
-      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+      reduceMaterialized(materialized, this.state.valueSerde),
     ) as KTable<Windowed<K>, V>
   }
 }
@@ -323,21 +330,15 @@ export class KGroupedTable<K, V> {
   }
 
   count(materialized?: Materialized<K, number>): KTable<K, number> {
-    return this.aggregate(
-      () => 0,
-      (_k, _v, n) => n + 1,
-      (_k, _v, n) => n - 1,
-      { valueSerde: Serdes.Long(), ...materialized },
-    )
+    return this.aggregate(countFrom, countOne, (_k, _v, n) => n - 1, countMaterialized(materialized))
   }
 
   reduce(adder: Reducer<V>, subtractor: Reducer<V>, materialized?: Materialized<K, V>): KTable<K, V> {
-    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde
     return this.aggregate<V | null>(
-      () => null,
-      (_k, v, agg) => (agg === null ? v : adder(agg, v)),
+      reduceFrom,
+      reduceWith(adder),
       (_k, v, agg) => (agg === null ? null : subtractor(agg, v)),
-      { ...materialized, ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V | null> }) },
+      reduceMaterialized(materialized, this.state.valueSerde),
     ) as KTable<K, V>
   }
 }

@@ -124,13 +124,7 @@ export class KTable<K, V> {
     materialized?: Materialized<K, V>,
     named?: Named,
   ): KTable<K, V> {
-    return this.derive(
-      'KTABLE-FILTER-',
-      (k, v) => (predicate(k, v) ? null : v),
-      materialized,
-      named,
-      this.state.valueSerde,
-    )
+    return this.filter((k, v) => !predicate(k, v), materialized, named)
   }
 
   mapValues<V2>(

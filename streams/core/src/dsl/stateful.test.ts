@@ -390,3 +390,27 @@ test('a suppressed session is emitted once, after its end + gap + grace, even if
   )
   driver.close()
 })
+
+test('KTable filterNot keeps what the predicate refuses; a grouped table reduces with adder and subtractor', (t) => {
+  const b = builder()
+  const stock = b.table<string, string>('stock').mapValues((v) => Number(v))
+  stock
+    .filterNot((_k, n) => n < 10)
+    .toStream()
+    .to('plenty', { valueSerde: L as never })
+  stock
+    .groupBy((product, n) => ({ key: product.split('@')[0] ?? '', value: n }), { valueSerde: L })
+    .reduce(
+      (a, n) => a + n,
+      (a, n) => a - n,
+      { storeName: 'per-product', valueSerde: L },
+    )
+  const driver = new TopologyTestDriver(b.build())
+  const input = driver.createInputTopic('stock', S, S)
+  input.pipeInput('seed@north', '50', 1)
+  input.pipeInput('seed@south', '5', 2)
+  input.pipeInput('seed@north', '8', 3)
+  t.deepEqual(driver.createOutputTopic('plenty', S, L).readValuesToList(), [50, null])
+  t.is(driver.getKeyValueStore<string, number>('per-product').get('seed'), 13)
+  driver.close()
+})
