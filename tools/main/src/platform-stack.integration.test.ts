@@ -8,12 +8,17 @@ import WebSocket from 'ws'
 import { readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  state: () => unknown = () => undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe().catch(() => undefined)
     if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`nothing within ${timeoutMs} ms`)
+    if (Date.now() > deadline)
+      throw new Error(`nothing within ${timeoutMs} ms; state: ${JSON.stringify(state())}`)
     await new Promise((r) => setTimeout(r, 200))
   }
 }
@@ -40,12 +45,16 @@ stack(
     const platform = await startPlatform(config, pino({ level: 'silent' }))
     t.teardown(() => platform.close({ timeoutMs: 30_000 }))
     t.regex(platform.services.readModel ?? '', /MongoDB/)
-    const page = await eventually(async () => {
-      const body = (await (await fetch(`${platform.urls.api}?limit=50`)).json()) as {
-        machines: { machineId: string }[]
-      }
-      return body.machines.length >= 10 ? body : undefined
-    }, 45_000)
+    const page = await eventually(
+      async () => {
+        const body = (await (await fetch(`${platform.urls.api}?limit=50`)).json()) as {
+          machines: { machineId: string }[]
+        }
+        return body.machines.length >= 10 ? body : undefined
+      },
+      45_000,
+      () => ({ ...platform.health(), livePositions: platform.positions.size }),
+    )
     t.is(page.machines.length, 10)
     t.log(
       `all machines over REST (MongoDB read model) ${((Date.now() - started) / 1000).toFixed(1)} s after start`,

@@ -33,6 +33,7 @@ import {
   type MachineReadModel,
   type MachineState,
   type SinkHandle,
+  type SinkHealth,
 } from '@oxagry/sink'
 import { MongoMachineReadModel } from '@oxagry/sink-mongodb'
 import { PostgresMachineReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
@@ -55,6 +56,8 @@ export interface Platform {
   /** What runs where: embedded or the real service's address. */
   readonly services: Readonly<Record<string, string>>
   readonly positions: LatestPositions
+  /** The tracking job's and each sink's health: what to look at when something does not arrive. */
+  health(): { tracking: ReturnType<Tracking['streams']['health']>; sinks: Record<string, SinkHealth> }
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
@@ -339,6 +342,15 @@ export async function startPlatform(config: MainConfig, logger: Logger): Promise
       },
       services,
       positions,
+      health: () => ({
+        tracking: tracking.streams.health(),
+        sinks: Object.fromEntries(
+          sinks.map((sink, i) => [
+            ['clickhouse-pings', 'clickhouse-sessions', 'read-model'][i] ?? String(i),
+            sink.health(),
+          ]),
+        ),
+      }),
       close: async (options) => {
         const timeout = new Promise<void>((resolve) =>
           setTimeout(resolve, options?.timeoutMs ?? 30_000).unref(),
