@@ -147,6 +147,16 @@ export const TOPICS = {
     value: Contracts.Geofence,
     compatibility: 'FULL',
   }),
+  acceptedPings: defineTopic({
+    name: 'fleet.accepted-pings.v1',
+    description:
+      'Pings that passed tracking validation, each once: what ClickHouse ping facts are written from. With the dead letters it accounts for every raw ping.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 7 * DAY,
+    key: 'machineId',
+    value: Contracts.MachinePing,
+  }),
   machinePositions: defineTopic({
     name: 'fleet.machine-positions.v1',
     description: 'Latest position of each machine with the geofences it is in; what the live map shows.',
@@ -205,7 +215,7 @@ export const TOPIC_LIST: readonly TopicSpec[] = Object.values(TOPICS)
 export const CO_PARTITIONED: readonly (readonly TopicId[])[] = [
   ['orderEvents', 'orderStatus', 'paymentEvents'],
   ['stockEvents', 'stockLevels'],
-  ['machinePings', 'machinePositions', 'geofenceTransitions', 'machineSessions'],
+  ['machinePings', 'acceptedPings', 'machinePositions', 'geofenceTransitions', 'machineSessions'],
 ]
 
 /** Rule violations of a catalogue, one message each; empty when it is sound. */

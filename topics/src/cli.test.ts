@@ -32,7 +32,7 @@ test('unknown commands, options and profiles are usage errors (exit 2) with the 
 test('topics list prints one line per declared topic, with the profile applied', async (t) => {
   const run = io({ TOPICS_PROFILE: 'local' })
   t.is(await main(['topics', 'list', '--prefix', 'x.'], run), EXIT.OK)
-  t.is(run.lines.at(-1), '14 topics')
+  t.is(run.lines.at(-1), '15 topics')
   t.regex(run.lines[0] ?? '', /^x\.orders\.order-events\.v1 +partitions=12 replicas=1 min\.insync=1 delete/)
 })
 

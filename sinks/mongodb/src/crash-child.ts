@@ -70,7 +70,7 @@ const fleet = await startFleetSinks({
   backend: new KafkaJsBackend({ brokers: env('KAFKA_BROKERS').split(','), sessionTimeoutMs: 6000, logger }),
   registry,
   topics: {
-    pings: env('CRASH_PINGS'),
+    acceptedPings: env('CRASH_PINGS'),
     positions: env('CRASH_POSITIONS'),
     deadLetters: env('CRASH_DEAD_LETTERS'),
   },

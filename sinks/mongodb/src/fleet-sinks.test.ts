@@ -8,7 +8,7 @@ import { MemoryBackend } from '@oxagry/streams'
 import { startFleetSinks } from './fleet-sinks.ts'
 
 const topics = {
-  pings: 'fleet.machine-pings.v1',
+  acceptedPings: 'fleet.accepted-pings.v1',
   positions: 'fleet.machine-positions.v1',
   deadLetters: 'fleet.dead-letters.v1',
 }
@@ -21,7 +21,7 @@ test('if the second sink fails to start, the first stops and the MongoDB client 
     registry,
     contract: Contracts.MachinePing,
     autoRegister: true,
-    topics: [topics.pings],
+    topics: [topics.acceptedPings],
   })
   await createAvroSerde({
     registry,

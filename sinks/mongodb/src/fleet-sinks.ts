@@ -18,7 +18,12 @@ import { MongoMachineReadModel } from './read-model.ts'
 export interface FleetSinksOptions {
   readonly backend: StreamsBackend
   readonly registry: SchemaRegistryClient
-  readonly topics: { readonly pings: string; readonly positions: string; readonly deadLetters: string }
+  /** `acceptedPings`: the tracking job's validated pings, written to ClickHouse as ping facts. */
+  readonly topics: {
+    readonly acceptedPings: string
+    readonly positions: string
+    readonly deadLetters: string
+  }
   readonly mongo: { readonly url: string; readonly database: string }
   readonly clickhouse: ClickHouseClient
   /** Consumer groups are `<prefix>-clickhouse-pings` and `<prefix>-mongodb-positions`. */
@@ -30,7 +35,7 @@ export interface FleetSinksOptions {
 }
 
 /**
- * The live-tracking sinks together: pings into ClickHouse, positions into the MongoDB read model.
+ * The live-tracking sinks together: accepted pings into ClickHouse, positions into the MongoDB read model.
  * What a deployment runs (and what the crash test kills).
  */
 export async function startFleetSinks(
@@ -66,7 +71,7 @@ export async function startFleetSinks(
       await runSink<ClickHouseFleetWrite>({
         ...common,
         groupId: `${options.groupPrefix}-clickhouse-pings`,
-        topics: [topics.pings],
+        topics: [topics.acceptedPings],
         decode: decodePings(pings),
         target: wrap(clickHouseFleetTarget(options.clickhouse)),
       }),

@@ -27,6 +27,7 @@ import { activityOf } from './sessions.ts'
 export function prefixedTopics(prefix: string): TrackingTopics {
   return {
     pings: `${prefix}.machine-pings`,
+    accepted: `${prefix}.accepted-pings`,
     geofences: `${prefix}.geofences`,
     positions: `${prefix}.machine-positions`,
     transitions: `${prefix}.geofence-transitions`,
@@ -59,11 +60,13 @@ export async function simulate(options: {
   await admin.createTopics([
     { name: topics.pings, partitions: options.partitions, config: {} },
     { name: topics.geofences, partitions: 1, config: {} },
-    ...[topics.positions, topics.transitions, topics.sessions, topics.deadLetters].map((name) => ({
-      name,
-      partitions: options.partitions,
-      config: {},
-    })),
+    ...[topics.accepted, topics.positions, topics.transitions, topics.sessions, topics.deadLetters].map(
+      (name) => ({
+        name,
+        partitions: options.partitions,
+        config: {},
+      }),
+    ),
   ])
   await admin.close()
   const serdes = await createSimulatorSerdes(options.registry, topics, { autoRegister: true })
@@ -113,6 +116,7 @@ export async function simulate(options: {
 }
 
 export interface Outputs {
+  readonly accepted: MachinePing[]
   readonly positions: Map<string, MachinePosition>
   readonly sessions: MachineSession[]
   readonly deadLetters: DeadLetter[]
@@ -147,9 +151,13 @@ export async function readOutputs(
 ): Promise<Outputs> {
   const decode = async <T>(serde: Serde<T>, topic: string, r: BrokerRecord): Promise<T> =>
     await serde.deserialize(topic, r.value as Buffer, r.headers)
+  const ping = await createAvroSerde({ registry, contract: Contracts.MachinePing })
   const position = await createAvroSerde({ registry, contract: Contracts.MachinePosition })
   const session = await createAvroSerde({ registry, contract: Contracts.MachineSession })
   const dead = await createAvroSerde({ registry, contract: Contracts.DeadLetter })
+  const accepted: MachinePing[] = []
+  for (const r of await readTopic(backend, topics.accepted))
+    accepted.push(await decode(ping, topics.accepted, r))
   const positions = new Map<string, MachinePosition>()
   for (const r of await readTopic(backend, topics.positions))
     positions.set(r.key?.toString() ?? '', await decode(position, topics.positions, r))
@@ -159,10 +167,13 @@ export async function readOutputs(
   const deadLetters: DeadLetter[] = []
   for (const r of await readTopic(backend, topics.deadLetters))
     deadLetters.push(await decode(dead, topics.deadLetters, r))
-  return { positions, sessions, deadLetters }
+  return { accepted, positions, sessions, deadLetters }
 }
 
 export interface Expected {
+  /** Pings of real machines on the accepted topic; with the dead letters, every emitted ping. */
+  readonly acceptedPings: number
+  readonly accounted: number
   readonly deadLettersByCode: Record<string, number>
   readonly lastPingIdByMachine: Record<string, string>
   readonly sessionPings: number
@@ -182,6 +193,8 @@ export function expectedFrom(sim: Simulated): Expected {
       newest.set(p.machineId, p)
   }
   return {
+    acceptedPings: accepted.length,
+    accounted: sim.emitted.length,
     deadLettersByCode: Object.fromEntries(
       (
         [
@@ -206,7 +219,10 @@ export function observedFrom(outputs: Outputs, machines: readonly string[]): Exp
   const deadLettersByCode: Record<string, number> = {}
   for (const d of [...outputs.deadLetters].sort((a, b) => a.errorCode.localeCompare(b.errorCode)))
     deadLettersByCode[d.errorCode] = (deadLettersByCode[d.errorCode] ?? 0) + 1
+  const accepted = outputs.accepted.filter((p) => real.has(p.machineId)).length
   return {
+    acceptedPings: accepted,
+    accounted: accepted + outputs.deadLetters.length,
     deadLettersByCode,
     lastPingIdByMachine: Object.fromEntries(
       [...outputs.positions]

@@ -15,6 +15,8 @@ import type { ValidationLimits } from './validation.ts'
 /** The topics the application reads and writes. */
 export interface TrackingTopics {
   readonly pings: string
+  /** Pings that passed validation, each once: the ping facts' source. */
+  readonly accepted: string
   readonly geofences: string
   readonly positions: string
   readonly transitions: string
@@ -24,6 +26,7 @@ export interface TrackingTopics {
 
 export const DEFAULT_TRACKING_TOPICS: TrackingTopics = Object.freeze({
   pings: TOPICS.machinePings.name,
+  accepted: TOPICS.acceptedPings.name,
   geofences: TOPICS.geofences.name,
   positions: TOPICS.machinePositions.name,
   transitions: TOPICS.geofenceTransitions.name,
@@ -140,7 +143,7 @@ export function resolveTrackingOptions(options: TrackingOptions): ResolvedTracki
   const topics = { ...DEFAULT_TRACKING_TOPICS, ...options.topics }
   const names = Object.values(topics)
   if (new Set(names).size !== names.length)
-    fail([`/options/topics must name six different topics, got ${names.join(', ')}`])
+    fail([`/options/topics must name ${names.length} different topics, got ${names.join(', ')}`])
   return {
     serdes: options.serdes,
     topics,

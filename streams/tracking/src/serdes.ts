@@ -13,7 +13,13 @@ export async function createTrackingSerdes(
 ): Promise<TrackingSerdes> {
   const autoRegister = options.autoRegister ?? false
   const [ping, geofence, position, transition, session, deadLetter] = await Promise.all([
-    createAvroSerde({ registry, autoRegister, contract: Contracts.MachinePing, topics: [topics.pings] }),
+    // One serde for raw and accepted pings: the same contract, each topic's subject warmed.
+    createAvroSerde({
+      registry,
+      autoRegister,
+      contract: Contracts.MachinePing,
+      topics: [topics.pings, topics.accepted],
+    }),
     createAvroSerde({ registry, autoRegister, contract: Contracts.Geofence, topics: [topics.geofences] }),
     createAvroSerde({
       registry,

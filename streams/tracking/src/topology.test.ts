@@ -73,6 +73,7 @@ function setup(options: Partial<Parameters<typeof buildTrackingTopology>[0]> = {
     transitions: driver.createOutputTopic<string, GeofenceTransition>(T.transitions, S, serdes.transition),
     sessions: driver.createOutputTopic<string, MachineSession>(T.sessions, S, serdes.session),
     dead: driver.createOutputTopic<string, DeadLetter>(T.deadLetters, S, serdes.deadLetter),
+    accepted: driver.createOutputTopic<string, MachinePing>(T.accepted, S, serdes.ping),
   }
   /** Pipes a ping sent at its own event time, unless told otherwise. */
   const send = (p: MachinePing, sentAt = p.eventTime, key: string = p.machineId) =>
@@ -134,6 +135,16 @@ test('valid pings become positions; every kind of invalid ping becomes a dead le
   t.is(dead[6]?.value.stage, 'DESERIALIZATION')
   t.deepEqual(dead[6]?.value.value, Buffer.from([7, 0, 0, 0, 1, 2]))
   t.is(dead[7]?.value.value, null)
+  // Every input is accounted for: accepted once on the accepted topic, or a dead letter.
+  const accepted = out.accepted.readKeyValuesToList()
+  t.deepEqual(
+    accepted.map((r) => [r.key, r.value.pingId]),
+    [
+      [M, first.pingId],
+      [M, ok.pingId],
+    ],
+  )
+  t.is(accepted.length + dead.length, 10)
   driver.close()
 })
 
@@ -152,6 +163,11 @@ test('late and out-of-order pings are accepted but never move the position back'
     [a.pingId, c.pingId],
   )
   t.is(out.dead.readRecordsToList().length, 0)
+  // The position stays put, but late and out-of-order pings are facts all the same.
+  t.deepEqual(
+    out.accepted.readValuesToList().map((p) => p.pingId),
+    [a.pingId, c.pingId, b.pingId, late.pingId],
+  )
   const stored = driver.getKeyValueStore<string, MachinePosition>(TRACKING_STORES.positions).get(M)
   t.is(stored?.lastPingId, c.pingId)
   // The late ones were remembered: resending them is a duplicate.
@@ -271,7 +287,7 @@ test('options are validated once, naming the path', (t) => {
     message: /\/options\/validation\/maxSpeedKmh must be > 0/,
   })
   t.throws(() => buildTrackingTopology({ serdes, topics: { positions: T.pings } }), {
-    message: /six different topics/,
+    message: /7 different topics/,
   })
   t.throws(() => buildTrackingTopology({ serdes: { ...serdes, session: undefined } as never }), {
     message: /\/options\/serdes\/session must be a Serde/,

@@ -216,6 +216,9 @@ export function buildTrackingTopology(input: TrackingOptions): Topology {
     .mapValues((v) => (v as Extract<Checked, { kind: 'rejected' }>).deadLetter)
     .to(topics.deadLetters, { keySerde: S, valueSerde: serdes.deadLetter })
 
+  // Every accepted ping once, in order per machine: with the dead letters, every raw ping is accounted for.
+  accepted.to(topics.accepted, { keySerde: S, valueSerde: serdes.ping })
+
   const updates = accepted.process(positionProcessor(geofences.storeName), TRACKING_STORES.positions)
   updates.mapValues((u) => u.position).to(topics.positions, { keySerde: S, valueSerde: serdes.position })
   updates.flatMapValues(transitionsOf).to(topics.transitions, { keySerde: S, valueSerde: serdes.transition })

@@ -64,6 +64,7 @@ export interface Platform {
 /** The catalogue's fleet topics, as the main job reads and writes them. */
 const FLEET = {
   pings: TOPICS.machinePings,
+  accepted: TOPICS.acceptedPings,
   geofences: TOPICS.geofences,
   positions: TOPICS.machinePositions,
   transitions: TOPICS.geofenceTransitions,
@@ -111,8 +112,8 @@ function machineQueries(readModel: MachineReadModel): MachineQueries {
 }
 
 /**
- * Starts the whole live-tracking slice in this process: simulator → pings topic → tracking → positions,
- * transitions, sessions → sinks (ClickHouse, the read model) → REST, WebSocket and the map. Each service
+ * Starts the whole live-tracking slice in this process: simulator → pings topic → tracking → accepted
+ * pings, positions, transitions, sessions, dead letters → sinks (ClickHouse, the read model) → REST, WebSocket and the map. Each service
  * is the real one when its URL is configured and the embedded default otherwise.
  */
 export async function startPlatform(config: MainConfig, logger: Logger): Promise<Platform> {
@@ -218,7 +219,8 @@ export async function startPlatform(config: MainConfig, logger: Logger): Promise
       await runSink<ClickHouseFleetWrite>({
         ...sinkCommon,
         groupId: group('sink-clickhouse-pings'),
-        topics: [topics.pings],
+        // Validated pings, each once: ClickHouse rows plus dead letters account for every raw ping.
+        topics: [topics.accepted],
         decode: decodePings(pingSerde),
         target: clickHouseFleetTarget(clickhouse),
       }),
