@@ -9,6 +9,18 @@ test('no environment: embedded defaults on 127.0.0.1:8080 with state under the w
   t.is(config.mongodbUrl, undefined)
   t.is(config.clickhouseUrl, 'chdb:/srv/app/.oxagry/clickhouse')
   t.deepEqual(config.simulator, { enabled: true, machines: 200, rate: 100, seed: 42 })
+  t.is(config.processingGuarantee, 'at_least_once')
+  t.deepEqual(config.sinkBatch, { maxRecords: 2000, maxWaitMs: 250 })
+})
+
+test('the guarantee and the sinks\' batches are tunable', (t) => {
+  const config = readConfig({
+    PROCESSING_GUARANTEE: 'exactly_once',
+    SINK_BATCH_RECORDS: '200',
+    SINK_BATCH_WAIT_MS: '50',
+  })
+  t.is(config.processingGuarantee, 'exactly_once')
+  t.deepEqual(config.sinkBatch, { maxRecords: 200, maxWaitMs: 50 })
 })
 
 test('service URLs in the environment select the real services', (t) => {
@@ -26,11 +38,18 @@ test('service URLs in the environment select the real services', (t) => {
 
 test('every bad value is named in one error', (t) => {
   const error = t.throws(() =>
-    readConfig({ PORT: 'eighty', KAFKA_BROKERS: 'localhost', SIMULATOR: 'maybe', SIM_RATE: '0' }),
+    readConfig({
+      PORT: 'eighty',
+      KAFKA_BROKERS: 'localhost',
+      SIMULATOR: 'maybe',
+      SIM_RATE: '0',
+      SINK_BATCH_RECORDS: '0',
+    }),
   )
   t.true(error instanceof ConfigError)
   t.regex(error.message, /PORT="eighty": must be integer/)
   t.regex(error.message, /KAFKA_BROKERS="localhost": must match pattern/)
   t.regex(error.message, /SIMULATOR="maybe": must be equal to one of the allowed values \(on, off\)/)
   t.regex(error.message, /SIM_RATE="0": must be > 0/)
+  t.regex(error.message, /SINK_BATCH_RECORDS="0": must be >= 1/)
 })

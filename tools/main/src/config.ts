@@ -21,6 +21,8 @@ export interface MainConfig {
     readonly seed: number
   }
   readonly processingGuarantee: 'at_least_once' | 'exactly_once'
+  /** Each sink writes a batch when it holds this many records or its oldest waited this long. */
+  readonly sinkBatch: { readonly maxRecords: number; readonly maxWaitMs: number }
   /** Prefixes topic names, consumer groups and application ids: several platforms on one cluster. */
   readonly topicPrefix?: string
 }
@@ -40,6 +42,8 @@ const ENV_SCHEMA = {
     SIM_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
     SIM_SEED: { type: 'integer' },
     PROCESSING_GUARANTEE: { enum: ['at_least_once', 'exactly_once'] },
+    SINK_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 100_000 },
+    SINK_BATCH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60_000 },
     TOPIC_PREFIX: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
   },
 } as const
@@ -86,6 +90,10 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       seed: Number(v.SIM_SEED ?? 42),
     },
     processingGuarantee: v.PROCESSING_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',
+    sinkBatch: {
+      maxRecords: Number(v.SINK_BATCH_RECORDS ?? 2000),
+      maxWaitMs: Number(v.SINK_BATCH_WAIT_MS ?? 250),
+    },
     ...(v.TOPIC_PREFIX === undefined ? {} : { topicPrefix: String(v.TOPIC_PREFIX) }),
   }
 }

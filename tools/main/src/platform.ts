@@ -213,7 +213,7 @@ export async function startPlatform(config: MainConfig, logger: Logger): Promise
       deadLetter: { topic: topics.deadLetters, serializer: deadLetterSerde },
       logger: logger.child({ component: 'sinks' }),
       metricsRegistry: metrics,
-      batch: { maxRecords: 2000, maxWaitMs: 250 },
+      batch: config.sinkBatch,
     }
     const sinks: SinkHandle[] = [
       await runSink<ClickHouseFleetWrite>({
