@@ -122,7 +122,8 @@ export interface Outputs {
   readonly deadLetters: DeadLetter[]
 }
 
-async function readTopic(backend: StreamsBackend, topic: string): Promise<BrokerRecord[]> {
+/** Every committed record of a topic up to its current end. */
+export async function readTopic(backend: StreamsBackend, topic: string): Promise<BrokerRecord[]> {
   const admin = await backend.admin()
   const ends = await admin.endOffsets(topic)
   await admin.close()
