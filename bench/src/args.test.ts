@@ -1,5 +1,5 @@
 import test from 'ava'
-import { intFlag, listFlag, parseFlags, stringFlag } from './args.ts'
+import { intFlag, intListFlag, listFlag, parseFlags, stringFlag, takeSwitches } from './args.ts'
 
 test('flags are --name value pairs', (t) => {
   const flags = parseFlags(['--records', '50000', '--systems', 'kafka-streams'])
@@ -33,4 +33,22 @@ test('list flags default to every allowed item and refuse unknown ones', (t) => 
 test('a required string flag without default fails naming it', (t) => {
   t.is(stringFlag(parseFlags([]), 'out', '/tmp'), '/tmp')
   t.throws(() => stringFlag(parseFlags([]), 'input'), { message: '--input is required' })
+})
+
+test('integer list flags read each item as an integer flag', (t) => {
+  t.deepEqual(intListFlag(parseFlags(['--rates', '1000,5_000, 2e4']), 'rates', []), [1000, 5000, 20_000])
+  t.deepEqual(intListFlag(parseFlags([]), 'rates', [1, 2]), [1, 2])
+  t.throws(() => intListFlag(parseFlags(['--rates', '1000,x']), 'rates', []), {
+    message: '--rates must be an integer >= 1, got x',
+  })
+})
+
+test('switches are taken out of argv and the rest still parses as pairs', (t) => {
+  const { switches, rest } = takeSwitches(['--quick', '--runs', '1'], ['quick'])
+  t.deepEqual([...switches], ['quick'])
+  t.deepEqual(rest, ['--runs', '1'])
+  t.is(parseFlags(rest).get('runs'), '1')
+  t.throws(() => parseFlags(takeSwitches(['--verbose'], ['quick']).rest), {
+    message: '--verbose needs a value',
+  })
 })

@@ -43,3 +43,33 @@ export function stringFlag(flags: ReadonlyMap<string, string>, name: string, fal
   if (value === undefined) throw new TypeError(`--${name} is required`)
   return value
 }
+
+/** A comma-separated list of integers (each as intFlag reads one), or its default. */
+export function intListFlag(
+  flags: ReadonlyMap<string, string>,
+  name: string,
+  fallback: readonly number[],
+  min = 1,
+): number[] {
+  const raw = flags.get(name)
+  if (raw === undefined) return [...fallback]
+  return raw.split(',').map((item) => intFlag(new Map([[name, item.trim()]]), name, 0, min))
+}
+
+/**
+ * Takes switches (flags without a value, like `--quick`) out of argv, so the rest parses as pairs.
+ * Only the named switches are taken: anything else still has to come with a value.
+ */
+export function takeSwitches(
+  argv: readonly string[],
+  names: readonly string[],
+): { switches: Set<string>; rest: string[] } {
+  const switches = new Set<string>()
+  const rest: string[] = []
+  for (const arg of argv) {
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (name !== undefined && names.includes(name)) switches.add(name)
+    else rest.push(arg)
+  }
+  return { switches, rest }
+}

@@ -14,6 +14,7 @@ export class SystemProcess {
   private readonly child: ChildProcess
   private readonly lines: string[] = []
   private readonly waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = []
+  private readonly listeners: ((line: string) => void)[] = []
   private exitCode: number | null | undefined
 
   constructor(
@@ -21,16 +22,17 @@ export class SystemProcess {
     command: string,
     args: readonly string[],
     readonly logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
   ) {
     const log = createWriteStream(logFile)
-    this.child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
     this.child.stderr?.pipe(log)
     let rest = ''
     this.child.stdout?.on('data', (chunk: Buffer) => {
       const text = rest + chunk.toString()
       const parts = text.split('\n')
       rest = parts.pop() ?? ''
-      for (const line of parts) this.onLine(line)
+      for (const line of parts) this.receive(line)
     })
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code) => {
@@ -40,7 +42,8 @@ export class SystemProcess {
     })
   }
 
-  private onLine(line: string): void {
+  private receive(line: string): void {
+    for (const listener of this.listeners) listener(line)
     this.lines.push(line)
     if (this.lines.length > 200) this.lines.shift()
     for (const w of [...this.waiters]) {
@@ -49,6 +52,11 @@ export class SystemProcess {
         w.resolve(line)
       }
     }
+  }
+
+  /** Calls `listener` with every stdout line from now on (periodic reports, which `line` would miss). */
+  onLine(listener: (line: string) => void): void {
+    this.listeners.push(listener)
   }
 
   /** The first line (seen already or to come) that matches; rejects if the process exits first. */
