@@ -10,13 +10,20 @@ import type { StackServices } from './services.ts'
  * attempted whatever the others did; what failed is returned, to be logged.
  *
  * A group whose member did not leave (a process stopped in the middle of a write) cannot be deleted
- * until the broker expires the member; `groupWaitMs` keeps trying that long.
+ * until the broker expires the member; `groupWaitMs` keeps trying that long. Likewise a write FerretDB
+ * was stuck in may land after its database was dropped and create it again: a final sweep by prefix
+ * catches those.
  */
 export async function cleanUpStack(
   admin: Admin,
   services: StackServices,
   prefix: string,
-  options: { readonly mongoDatabases?: readonly string[]; readonly groupWaitMs?: number } = {},
+  options: {
+    readonly mongoDatabases?: readonly string[]
+    /** Every database whose name starts with one of these goes too. */
+    readonly mongoPrefixes?: readonly string[]
+    readonly groupWaitMs?: number
+  } = {},
 ): Promise<string[]> {
   const problems: string[] = []
   const attempt = async (what: string, work: () => Promise<unknown>): Promise<void> => {
@@ -42,18 +49,25 @@ export async function cleanUpStack(
   const registry = new ConfluentSchemaRegistry({ url: services.registryUrl, clientId: 'oxagry-bench' })
   for (const topic of topics)
     await attempt(`subject ${topic}-value`, () => registry.deleteSubject(`${topic}-value`))
-  for (const database of options.mongoDatabases ?? []) {
-    await attempt(`database ${database}`, async () => {
-      const client = new MongoClient(services.mongodbUrl, {
-        serverSelectionTimeoutMS: 5000,
-        socketTimeoutMS: 30_000,
-      })
-      try {
-        await client.db(database).dropDatabase()
-      } finally {
-        await client.close()
-      }
+  const prefixes = options.mongoPrefixes ?? []
+  if ((options.mongoDatabases ?? []).length + prefixes.length > 0) {
+    const client = new MongoClient(services.mongodbUrl, {
+      serverSelectionTimeoutMS: 5000,
+      socketTimeoutMS: 30_000,
     })
+    try {
+      const databases = new Set(options.mongoDatabases)
+      if (prefixes.length > 0) {
+        await attempt('databases', async () => {
+          const { databases: all } = await client.db('admin').admin().listDatabases({ nameOnly: true })
+          for (const { name } of all) if (prefixes.some((p) => name.startsWith(p))) databases.add(name)
+        })
+      }
+      for (const database of databases)
+        await attempt(`database ${database}`, () => client.db(database).dropDatabase())
+    } finally {
+      await client.close()
+    }
   }
   return problems
 }

@@ -11,7 +11,7 @@
  *                               writes <tmpdir>/oxagry-tracking-quick.json
  *   --runs 3                    full runs; the summary holds each figure's median
  *   --phases latency,sinks,websocket
- *   --rates 1000,2000,5000,10000,20000,40000   --required-rates 1000,5000,20000
+ *   --rates 1000,2000,5000,10000,15000,20000,40000   --required-rates 1000,5000,20000
  *   --machines 2000             machines of the fleet (the latency producer and the sink preload)
  *   --warmup-seconds 10  --measure-seconds 30
  *   --max-p99-ms 2000  --max-lag-seconds 3     when a step counts as kept up
@@ -57,7 +57,11 @@ const quick = switches.has('quick')
 const flags = parseFlags(rest)
 const runs = intFlag(flags, 'runs', quick ? 1 : 3)
 const phases = listFlag(flags, 'phases', PHASES)
-const rates = intListFlag(flags, 'rates', quick ? [1000, 5000] : [1000, 2000, 5000, 10_000, 20_000, 40_000])
+const rates = intListFlag(
+  flags,
+  'rates',
+  quick ? [1000, 5000] : [1000, 2000, 5000, 10_000, 15_000, 20_000, 40_000],
+)
 const requiredRates = intListFlag(flags, 'required-rates', quick ? [] : [1000, 5000, 20_000])
 const machines = intFlag(flags, 'machines', 2000)
 const warmupMs = intFlag(flags, 'warmup-seconds', quick ? 3 : 10, 0) * 1000
@@ -293,13 +297,20 @@ async function main(): Promise<void> {
   log(`results in ${outFile}, logs in ${logDir}`)
 }
 
-/** Groups whose member was stopped mid-write outlive their run by a session timeout: swept at the end. */
+/**
+ * What outlives a run's own cleanup: groups whose member was stopped mid-write (until the broker expires
+ * it) and databases a stuck FerretDB write created again after the drop. Swept at the end.
+ */
 async function sweep(): Promise<void> {
   if (!stackReached) return
   const admin = benchKafka(services.brokers).admin()
   try {
     await admin.connect()
-    for (const problem of await cleanUpStack(admin, services, runId, { groupWaitMs: 60_000 }))
+    const databases = runId.replaceAll('-', '_')
+    for (const problem of await cleanUpStack(admin, services, runId, {
+      groupWaitMs: 60_000,
+      mongoPrefixes: [databases, `oxagry_${databases}`],
+    }))
       log(`cleanup: ${problem}`)
   } catch (error) {
     log(`cleanup: ${message(error)}`)

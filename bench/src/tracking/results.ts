@@ -66,7 +66,10 @@ export interface SinkResult {
   readonly records: number
   /** Records written and committed: all of them unless the sink stalled. */
   readonly recordsDone: number
-  /** Records per second, first record decoded → last offset committed; null when it never finished. */
+  /**
+   * Records per second, first record decoded → last offset committed; when the drain timed out, records
+   * done over the time it had; null when it stalled.
+   */
   readonly recordsPerSec: number | null
   /** Rows inserted (ClickHouse) or documents upserted (MongoDB; a batch upserts once per machine). */
   readonly rowsWritten: number

@@ -147,10 +147,14 @@ async function drain<T>(ctx: DrainContext, d: Drain<T>): Promise<SinkResult> {
     shutdownTimeoutMs: 5000,
   })
   const base = { target: d.target, topic: d.topic, records: ctx.records, loadAvg }
-  /** What got through when the drain was given up: rates up to the last write, and why. */
-  const partial = (error: string): SinkResult => {
+  /**
+   * What got through when the drain was given up. A stalled sink has no rate (the time it waited says
+   * nothing about the store); a timed-out one's is records done over the time it had.
+   */
+  const partial = (kind: 'stalled' | 'timed out', error: string): SinkResult => {
     ctx.log(`sinks: ${d.target}: ${error}`)
-    const ms = timed.lastWriteAt - (timed.firstDecodeAt ?? started)
+    const from = timed.firstDecodeAt ?? started
+    const ms = kind === 'stalled' ? 0 : Date.now() - from
     const cpu = process.cpuUsage(timed.cpuAtFirst)
     return {
       ...base,
@@ -159,12 +163,7 @@ async function drain<T>(ctx: DrainContext, d: Drain<T>): Promise<SinkResult> {
       rowsWritten: d.rowsWritten(),
       rowsPerSec: ms > 0 ? (rate(d.rowsWritten(), ms) ?? null) : null,
       seconds: ms > 0 ? Math.round(ms / 100) / 10 : null,
-      cpuPct:
-        ms > 0
-          ? Math.round(
-              ((cpu.user + cpu.system) / 1000 / (Date.now() - (timed.firstDecodeAt ?? started))) * 1000,
-            ) / 10
-          : null,
+      cpuPct: ms > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / ms) * 1000) / 10 : null,
       error,
     }
   }
@@ -178,10 +177,12 @@ async function drain<T>(ctx: DrainContext, d: Drain<T>): Promise<SinkResult> {
       const quietSince = Math.max(timed.lastWriteAt, timed.firstDecodeAt ?? started)
       if (Date.now() - quietSince > ctx.stallMs)
         return partial(
+          'stalled',
           `stalled: ${timed.written} of ${ctx.records} records written, then no write finished in ${ctx.stallMs / 1000} s`,
         )
       if (Date.now() > deadline)
         return partial(
+          'timed out',
           `timed out: ${timed.written} of ${ctx.records} records written in ${ctx.timeoutMs / 1000} s`,
         )
       await new Promise((resolve) => setTimeout(resolve, 5))
