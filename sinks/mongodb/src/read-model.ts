@@ -51,7 +51,16 @@ export interface MongoReadModelOptions {
   readonly collection?: string
   /** Called by close(), e.g. `() => client.close()` when the model owns the client. */
   readonly onClose?: () => Promise<void>
+  /**
+   * Upserts per update command, default {@link FERRETDB_MAX_UPSERTS}. FerretDB v1 stops answering an
+   * update command of 100 or more upserts that match existing documents (the connection times out);
+   * against MongoDB itself a larger value saves round trips.
+   */
+  readonly maxUpsertsPerCommand?: number
 }
+
+/** The most upserts FerretDB v1 answers in one update command. */
+export const FERRETDB_MAX_UPSERTS = 99
 
 function fromDocument(doc: MachineDocument): MachineState {
   return {
@@ -116,7 +125,7 @@ export class MongoMachineReadModel implements MachineReadModel {
   async upsertPositions(positions: readonly MachinePosition[]): Promise<UpsertResult> {
     if (positions.length === 0) return { applied: 0, stale: 0 }
     const now = new Date()
-    let pending: AnyBulkWriteOperation<MachineDocument>[] = newestPerMachine(positions).map((s) => {
+    const operations: AnyBulkWriteOperation<MachineDocument>[] = newestPerMachine(positions).map((s) => {
       const eventTime = new Date(s.eventTime)
       const filter: Filter<MachineDocument> = {
         _id: s.machineId,
@@ -139,6 +148,17 @@ export class MongoMachineReadModel implements MachineReadModel {
       }
       return { updateOne: { filter, update: { $set: doc }, upsert: true } }
     })
+    const size = this.options.maxUpsertsPerCommand ?? FERRETDB_MAX_UPSERTS
+    let applied = 0
+    // One machine is in one command only, so the commands may go one after another in any order.
+    for (let i = 0; i < operations.length; i += size)
+      applied += await this.upsertCommand(operations.slice(i, i + size))
+    return { applied, stale: positions.length - applied }
+  }
+
+  /** One update command of guarded upserts; returns how many applied. */
+  private async upsertCommand(operations: AnyBulkWriteOperation<MachineDocument>[]): Promise<number> {
+    let pending = operations
     let applied = 0
     // Second round: the duplicate keys of the first, which may have lost an insert race.
     for (let round = 0; round < 2 && pending.length > 0; round++) {
@@ -160,7 +180,7 @@ export class MongoMachineReadModel implements MachineReadModel {
         pending = pending.filter((_, i) => retry.has(i))
       }
     }
-    return { applied, stale: positions.length - applied }
+    return applied
   }
 
   async get(machineId: string): Promise<MachineState | undefined> {

@@ -96,6 +96,24 @@ export function machineReadModelContract(
     t.is((await model.get('MF-4'))?.latitude, 40)
   })
 
+  check('a batch of 250 machines, then newer positions of all of them, lands whole', async (t, model) => {
+    // A sink batch holds the positions of a whole fleet; FerretDB v1 hangs on 100 upserts of existing
+    // documents in one command, so a model must cut them.
+    const ids = Array.from({ length: 250 }, (_, i) => `MF-fleet-${String(i).padStart(3, '0')}`)
+    t.deepEqual(await model.upsertPositions(ids.map((id) => position(id, T0, { latitude: 1 }))), {
+      applied: 250,
+      stale: 0,
+    })
+    const newer = ids.map((id) => position(id, T0 + 5000, { latitude: 2 }))
+    t.deepEqual(await model.upsertPositions([...newer, position(ids[0]!, T0 - 1, { latitude: 3 })]), {
+      applied: 250,
+      stale: 1,
+    })
+    const last = await model.get(ids.at(-1)!)
+    t.is(last?.latitude, 2)
+    t.is((await model.get(ids[0]!))?.latitude, 2)
+  })
+
   check('concurrent upserts of a new machine settle on the newest, without errors', async (t, model) => {
     const times = Array.from({ length: 8 }, (_, i) => T0 + i * 1000)
     await Promise.all(
