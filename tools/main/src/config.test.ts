@@ -13,7 +13,7 @@ test('no environment: embedded defaults on 127.0.0.1:8080 with state under the w
   t.deepEqual(config.sinkBatch, { maxRecords: 2000, maxWaitMs: 250 })
 })
 
-test('the guarantee and the sinks\' batches are tunable', (t) => {
+test("the guarantee and the sinks' batches are tunable", (t) => {
   const config = readConfig({
     PROCESSING_GUARANTEE: 'exactly_once',
     SINK_BATCH_RECORDS: '200',
