@@ -11,19 +11,14 @@ import type { StackServices } from './services.ts'
  *
  * A group whose member did not leave (a process stopped in the middle of a write) cannot be deleted
  * until the broker expires the member; `groupWaitMs` keeps trying that long. Likewise a write FerretDB
- * was stuck in may land after its database was dropped and create it again: a final sweep by prefix
- * catches those.
+ * was stuck in may land after its database was dropped and create it again: a final sweep drops the
+ * databases again, by name (FerretDB's listDatabases can hang while such a write is stuck).
  */
 export async function cleanUpStack(
   admin: Admin,
   services: StackServices,
   prefix: string,
-  options: {
-    readonly mongoDatabases?: readonly string[]
-    /** Every database whose name starts with one of these goes too. */
-    readonly mongoPrefixes?: readonly string[]
-    readonly groupWaitMs?: number
-  } = {},
+  options: { readonly mongoDatabases?: readonly string[]; readonly groupWaitMs?: number } = {},
 ): Promise<string[]> {
   const problems: string[] = []
   const attempt = async (what: string, work: () => Promise<unknown>): Promise<void> => {
@@ -49,20 +44,15 @@ export async function cleanUpStack(
   const registry = new ConfluentSchemaRegistry({ url: services.registryUrl, clientId: 'oxagry-bench' })
   for (const topic of topics)
     await attempt(`subject ${topic}-value`, () => registry.deleteSubject(`${topic}-value`))
-  const prefixes = options.mongoPrefixes ?? []
-  if ((options.mongoDatabases ?? []).length + prefixes.length > 0) {
+  const databases = options.mongoDatabases ?? []
+  if (databases.length > 0) {
     const client = new MongoClient(services.mongodbUrl, {
       serverSelectionTimeoutMS: 5000,
       socketTimeoutMS: 30_000,
+      retryReads: false,
+      retryWrites: false,
     })
     try {
-      const databases = new Set(options.mongoDatabases)
-      if (prefixes.length > 0) {
-        await attempt('databases', async () => {
-          const { databases: all } = await client.db('admin').admin().listDatabases({ nameOnly: true })
-          for (const { name } of all) if (prefixes.some((p) => name.startsWith(p))) databases.add(name)
-        })
-      }
       for (const database of databases)
         await attempt(`database ${database}`, () => client.db(database).dropDatabase())
     } finally {
@@ -70,4 +60,14 @@ export async function cleanUpStack(
     }
   }
   return problems
+}
+
+/** The platform's read-model database under a topic prefix, as `startPlatform` names it. */
+export function platformDatabase(prefix: string): string {
+  return `oxagry_${prefix.replaceAll('-', '_')}`
+}
+
+/** The database the sink benchmark writes one MongoDB target into. */
+export function sinkDatabase(prefix: string, target: string): string {
+  return `${prefix}_${target}`.replaceAll('-', '_')
 }

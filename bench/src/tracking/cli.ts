@@ -31,7 +31,7 @@ import { GUARANTEES, writeJson } from '../results.ts'
 import { median } from '../stats.ts'
 import { SystemProcess } from '../streams/child.ts'
 import { benchKafka } from '../streams/kafka.ts'
-import { cleanUpStack } from './cleanup.ts'
+import { cleanUpStack, platformDatabase, sinkDatabase } from './cleanup.ts'
 import { runLatency } from './latency.ts'
 import {
   loadAverage,
@@ -156,8 +156,11 @@ async function runSinksChild(prefix: string): Promise<SinkResult[]> {
   }
 }
 
+const runPrefix = (index: number): string => `${runId}-r${index + 1}`
+const sinksPrefix = (prefix: string): string => `${prefix}-sinks`
+
 async function runOnce(index: number): Promise<TrackingRun> {
-  const prefix = `${runId}-r${index + 1}`
+  const prefix = runPrefix(index)
   const startedAt = new Date().toISOString()
   const loadAvg = loadAverage()
   log(`run ${index + 1} of ${runs}: load average ${loadAvg}`)
@@ -189,7 +192,7 @@ async function runOnce(index: number): Promise<TrackingRun> {
       log,
     }),
   )
-  const sinks = await attempt('sinks', () => runSinksChild(`${prefix}-sinks`))
+  const sinks = await attempt('sinks', () => runSinksChild(sinksPrefix(prefix)))
   const websocket = await attempt('websocket', async () => {
     const results: WebSocketResult[] = []
     for (const percent of wsNonReadingPercents) {
@@ -306,11 +309,11 @@ async function sweep(): Promise<void> {
   const admin = benchKafka(services.brokers).admin()
   try {
     await admin.connect()
-    const databases = runId.replaceAll('-', '_')
-    for (const problem of await cleanUpStack(admin, services, runId, {
-      groupWaitMs: 60_000,
-      mongoPrefixes: [databases, `oxagry_${databases}`],
-    }))
+    const mongoDatabases = Array.from({ length: runs }, (_, i) => runPrefix(i)).flatMap((prefix) => [
+      platformDatabase(prefix),
+      ...sinkTargets.filter((t) => t !== 'clickhouse').map((t) => sinkDatabase(sinksPrefix(prefix), t)),
+    ])
+    for (const problem of await cleanUpStack(admin, services, runId, { groupWaitMs: 60_000, mongoDatabases }))
       log(`cleanup: ${problem}`)
   } catch (error) {
     log(`cleanup: ${message(error)}`)

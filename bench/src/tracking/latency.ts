@@ -7,7 +7,7 @@ import { TOPICS } from '@oxagry/topics'
 import { median, percentile, rate as perSecond } from '../stats.ts'
 import { SystemProcess } from '../streams/child.ts'
 import { benchKafka } from '../streams/kafka.ts'
-import { cleanUpStack } from './cleanup.ts'
+import { cleanUpStack, platformDatabase } from './cleanup.ts'
 import { groupLag, topicEnd, type GroupTopic } from './lag.ts'
 import { LiveClient } from './live-client.ts'
 import { TopicProbe } from './topic-probe.ts'
@@ -155,7 +155,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     await probe?.stop()
     await platform.stop()
     const problems = await cleanUpStack(admin, services, prefix, {
-      mongoDatabases: [`oxagry_${prefix.replaceAll('-', '_')}`],
+      mongoDatabases: [platformDatabase(prefix)],
     })
     for (const p of problems) log(`cleanup: ${p}`)
     await admin.disconnect()

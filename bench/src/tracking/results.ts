@@ -52,7 +52,7 @@ export interface LatencyRun {
 /**
  * Where the sink benchmark writes: ClickHouse (accepted pings), the MongoDB read model as the platform
  * runs it (positions), and the same read model with each upsert sent in commands of at most 99 machines
- * (FerretDB 1.x, the stack's MongoDB, stops answering an update command of 100 or more upserts that
+ * (FerretDB 1.24, the stack's MongoDB, may never answer an update command of 100 or more upserts that
  * match existing documents).
  */
 export const SINK_TARGETS = ['clickhouse', 'mongodb-chunked', 'mongodb'] as const

@@ -29,7 +29,7 @@ import { MongoClient } from 'mongodb'
 import { pino } from 'pino'
 import { rate } from '../stats.ts'
 import { benchKafka, preload } from '../streams/kafka.ts'
-import { cleanUpStack } from './cleanup.ts'
+import { cleanUpStack, sinkDatabase } from './cleanup.ts'
 import { groupLag } from './lag.ts'
 import { CountingMongoReadModel, FERRETDB_SAFE_UPSERTS } from './read-model.ts'
 import { loadAverage, type SinkResult, type SinkTarget } from './results.ts'
@@ -220,7 +220,6 @@ export async function runSinks(options: SinkBenchOptions): Promise<SinkResult[]>
   const backend = new KafkaJsBackend({ brokers: services.brokers, clientId: 'oxagry-bench-sinks' })
   const kafka = benchKafka(services.brokers)
   const admin = kafka.admin()
-  const mongoDatabase = prefix.replaceAll('-', '_')
   const databases: string[] = []
   const chdbDir = mkdtempSync(join(tmpdir(), `${prefix}-chdb-`))
   const named = (name: string): string => `${prefix}.${name}`
@@ -308,7 +307,7 @@ export async function runSinks(options: SinkBenchOptions): Promise<SinkResult[]>
         }
       } else {
         // A database per target: a stalled one keeps its SQLite file locked in FerretDB.
-        const database = `${mongoDatabase}_${target.replaceAll('-', '_')}`
+        const database = sinkDatabase(prefix, target)
         databases.push(database)
         const mongo = new MongoClient(services.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
         const readModel = new CountingMongoReadModel(
