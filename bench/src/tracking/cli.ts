@@ -18,7 +18,7 @@
  *   --drain-timeout-seconds 180
  *   --guarantee at_least_once   of the platform's tracking job
  *   --sink-records 200000  --sink-batch-records 2000  --sink-batch-wait-ms 250   (also the platform's)
- *   --sink-targets clickhouse,mongodb-chunked,mongodb  --sink-stall-seconds 30  --sink-timeout-seconds 120
+ *   --sink-targets clickhouse,mongodb  --sink-stall-seconds 30  --sink-timeout-seconds 120
  *   --ws-clients 1000  --ws-non-reading-percents 10,0  --ws-feed-rate 5000  --ws-samples 10,30,60
  *   --out bench/results         where tracking.json goes
  */

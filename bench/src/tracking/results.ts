@@ -49,13 +49,8 @@ export interface LatencyRun {
   readonly highestSustainedRateWithoutReadModel: number | null
 }
 
-/**
- * Where the sink benchmark writes: ClickHouse (accepted pings), the MongoDB read model as the platform
- * runs it (positions), and the same read model with each upsert sent in commands of at most 99 machines
- * (FerretDB 1.24, the stack's MongoDB, may never answer an update command of 100 or more upserts that
- * match existing documents).
- */
-export const SINK_TARGETS = ['clickhouse', 'mongodb-chunked', 'mongodb'] as const
+/** Where the sink benchmark writes: ClickHouse (accepted pings) and the MongoDB read model (positions). */
+export const SINK_TARGETS = ['clickhouse', 'mongodb'] as const
 export type SinkTarget = (typeof SINK_TARGETS)[number]
 
 /** A sink draining a preloaded topic. */

@@ -31,7 +31,7 @@ import { rate } from '../stats.ts'
 import { benchKafka, preload } from '../streams/kafka.ts'
 import { cleanUpStack, sinkDatabase } from './cleanup.ts'
 import { groupLag } from './lag.ts'
-import { CountingMongoReadModel, FERRETDB_SAFE_UPSERTS } from './read-model.ts'
+import { CountingMongoReadModel } from './read-model.ts'
 import { loadAverage, type SinkResult, type SinkTarget } from './results.ts'
 import type { StackServices } from './services.ts'
 
@@ -306,14 +306,11 @@ export async function runSinks(options: SinkBenchOptions): Promise<SinkResult[]>
           await client.close()
         }
       } else {
-        // A database per target: a stalled one keeps its SQLite file locked in FerretDB.
+        // A database of its own, dropped afterwards.
         const database = sinkDatabase(prefix, target)
         databases.push(database)
         const mongo = new MongoClient(services.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
-        const readModel = new CountingMongoReadModel(
-          { db: mongo.db(database), onClose: () => mongo.close() },
-          target === 'mongodb-chunked' ? FERRETDB_SAFE_UPSERTS : undefined,
-        )
+        const readModel = new CountingMongoReadModel({ db: mongo.db(database), onClose: () => mongo.close() })
         results.push(
           await drain(ctx, {
             target,
