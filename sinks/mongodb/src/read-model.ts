@@ -9,6 +9,8 @@ import type { EngineState, GeofenceId, MachineId, MachinePosition } from '@oxagr
 import {
   newestPerMachine,
   pageOf,
+  SINK_ERROR_CODES,
+  SinkError,
   resolveListQuery,
   type MachineListQuery,
   type MachinePage,
@@ -93,6 +95,13 @@ export class MongoMachineReadModel implements MachineReadModel {
   readonly collection: Collection<MachineDocument>
 
   constructor(private readonly options: MongoReadModelOptions) {
+    const size = options.maxUpsertsPerCommand
+    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1))
+      throw new SinkError(
+        SINK_ERROR_CODES.INVALID_OPTIONS,
+        `maxUpsertsPerCommand must be a positive integer, got ${size}`,
+        { context: { path: '/options/maxUpsertsPerCommand' } },
+      )
     this.collection = options.db.collection<MachineDocument>(options.collection ?? 'machines')
   }
 
