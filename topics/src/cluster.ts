@@ -100,8 +100,8 @@ export async function executeChanges(admin: Admin, changes: readonly Change[]): 
           case 'create': {
             if (change.kind === 'recreate') await admin.deleteTopics({ topics: [change.topic] })
             const d = change.desired
-            await retryWhileDeleting(() =>
-              admin.createTopics({
+            await retryWhileDeleting(async () => {
+              const created = await admin.createTopics({
                 waitForLeaders: true,
                 topics: [
                   {
@@ -111,8 +111,12 @@ export async function executeChanges(admin: Admin, changes: readonly Change[]): 
                     configEntries: Object.entries(d.config).map(([name, value]) => ({ name, value })),
                   },
                 ],
-              }),
-            )
+              })
+              // kafkajs answers false, not an error, when the topic exists: right after the deletion of a
+              // recreate that is the old topic still going away, so it is tried again.
+              if (!created && change.kind === 'recreate')
+                throw new Error(`${d.name} already exists: its deletion is not finished`)
+            })
             break
           }
           case 'add-partitions':
