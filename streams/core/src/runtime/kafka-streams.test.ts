@@ -245,6 +245,8 @@ test('with the fail handler a bad record stops the instance in ERROR without com
   await until(() => streams.state === StreamsState.ERROR)
   t.regex(streams.error?.message ?? '', /processing failed on in\[0\]@0: cannot process boom/)
   t.false(streams.health().live)
+  t.is(streams.health().error?.code, streams.error?.code)
+  t.regex(streams.health().error?.message ?? '', /cannot process boom/)
   t.is(backend.broker.committed('counter', { topic: 'in', partition: 0 }), undefined)
 })
 

@@ -58,6 +58,8 @@ export interface Health {
   /** Every assigned task is restored and processing. */
   readonly ready: boolean
   readonly state: StreamsState
+  /** Why the instance stopped, once it has failed: what an operator reads first. */
+  readonly error?: { readonly code: string; readonly message: string }
 }
 
 export interface RestoreProgress {
@@ -190,6 +192,7 @@ export class KafkaStreams {
       live,
       ready: this.currentState === StreamsState.RUNNING && this.restoring === 0,
       state: this.currentState,
+      ...(this.fatal === undefined ? {} : { error: { code: this.fatal.code, message: this.fatal.message } }),
     }
   }
 
