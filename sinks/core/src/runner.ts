@@ -156,6 +156,7 @@ class Sink<T> implements SinkHandle {
     this.metrics.up.set(this.labels, 1)
     await consumer.run(this.options.topics, {
       onAssigned: async (partitions) => {
+        if (partitions.length === 0) return
         for (const p of partitions) this.assigned.set(tpKey(p.topic, p.partition), p)
         this.logger.info({ partitions }, 'partitions assigned')
       },

@@ -59,8 +59,12 @@ export interface Batch {
 export interface ConsumerHandlers {
   /** Partitions about to be taken away: flush and commit them. Awaited where the backend can. */
   onRevoked(partitions: readonly TopicPartition[]): Promise<void>
-  /** Partitions newly owned: restore their state before their records are processed. */
-  onAssigned(partitions: readonly TopicPartition[]): Promise<void>
+  /**
+   * Partitions newly owned: restore their state before their records are processed. `assignment` is
+   * everything the member owns after the join, when the backend reports it; the application then seeks
+   * each of those partitions to where it must read next.
+   */
+  onAssigned(partitions: readonly TopicPartition[], assignment?: readonly TopicPartition[]): Promise<void>
   eachBatch(batch: Batch): Promise<void>
 }
 

@@ -279,7 +279,7 @@ export class KafkaStreams {
         })
       await consumer.run([...this.sourcesByTopic.keys()], {
         onRevoked: (partitions) => guarded(() => this.revoke(partitions)),
-        onAssigned: (partitions) => guarded(() => this.assign(partitions)),
+        onAssigned: (partitions, assignment) => guarded(() => this.assign(assignment ?? partitions)),
         eachBatch: (batch) => guarded(() => this.processBatch(batch)),
       })
       this.timer = setInterval(() => {
@@ -448,8 +448,34 @@ export class KafkaStreams {
       this.tasks.set(id, rt)
       for (const tp of tps) this.tasksByPartition.set(tpKey(tp.topic, tp.partition), rt)
     }
+    await this.placePositions(partitions)
     this.logger.info({ tasks: this.taskIds }, 'partitions assigned')
     this.setState(StreamsState.RUNNING)
+  }
+
+  /**
+   * Seeks each owned partition to where its task reads next: the task's own position when it has
+   * processed records of it (they are in its state and its open transaction), otherwise the group's
+   * committed offset, read now that the revocation's commit and (exactly-once) the fencing of the task's
+   * previous transaction are done. A position the client resolved while the group was joining may be
+   * older, and reading from it would process committed records twice.
+   */
+  private async placePositions(partitions: readonly TopicPartition[]): Promise<void> {
+    const consumer = this.consumer
+    if (consumer === undefined) return
+    const unknown: TopicPartition[] = []
+    for (const tp of partitions) {
+      const key = tpKey(tp.topic, tp.partition)
+      const position = this.tasksByPartition.get(key)?.offsets.get(key)
+      if (position === undefined) unknown.push(tp)
+      else consumer.seek({ topic: tp.topic, partition: tp.partition, offset: position })
+    }
+    if (unknown.length === 0) return
+    const committed = await consumer.committed(unknown)
+    for (const tp of unknown) {
+      const offset = committed.get(tpKey(tp.topic, tp.partition))
+      if (offset !== undefined) consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
+    }
   }
 
   private async createTask(
@@ -464,7 +490,21 @@ export class KafkaStreams {
       if (spec !== undefined)
         stores.set(name, createStore(spec, id, { ...this.defaults, stateDir: this.stateDir() }))
     }
-    await this.restore(id, partition, stores)
+    // Exactly-once: the task's transactional id is claimed before its changelogs are read, which fences a
+    // previous owner and settles its open transaction (a read_committed restore would otherwise wait on
+    // it), and makes the offsets that transaction committed visible to the positions placed next.
+    const producer = this.exactlyOnce
+      ? await this.config.backend.producer({
+          clientId: `${this.config.applicationId}-${id}-producer`,
+          transactionalId: `${this.config.applicationId}-${id}`,
+        })
+      : undefined
+    try {
+      await this.restore(id, partition, stores)
+    } catch (error) {
+      await producer?.close().catch(() => {})
+      throw error
+    }
     const outputs = new OutputBuffer()
     const task = new StreamTask({
       applicationId: this.config.applicationId,
@@ -493,13 +533,8 @@ export class KafkaStreams {
       raw: [],
       dirty: false,
     }
-    if (this.exactlyOnce) {
-      // One transactional id per task: a new owner of the task fences the old one (zombie fencing).
-      rt.producer = await this.config.backend.producer({
-        clientId: `${this.config.applicationId}-${id}-producer`,
-        transactionalId: `${this.config.applicationId}-${id}`,
-      })
-    }
+    // One transactional id per task: a new owner of the task fences the old one (zombie fencing).
+    if (producer !== undefined) rt.producer = producer
     return rt
   }
 
@@ -579,9 +614,8 @@ export class KafkaStreams {
       if (rt !== undefined) affected.add(rt)
     }
     if (affected.size === 0) return
-    const clean = this.fatal === undefined
-    if (clean) await this.commit([...affected])
-    for (const rt of affected) await this.closeTask(rt, clean)
+    const clean = this.fatal === undefined && (await this.commit([...affected]))
+    for (const rt of affected) if (this.tasks.get(rt.task.id) === rt) await this.closeTask(rt, clean)
     this.logger.info({ tasks: this.taskIds }, 'partitions revoked')
   }
 
@@ -859,8 +893,13 @@ export class KafkaStreams {
   /**
    * Makes the tasks' progress durable. At-least-once: outputs and changelogs are acknowledged before
    * offsets are committed. Exactly-once: outputs, changelogs and offsets commit in one transaction per task.
+   *
+   * A commit the group refuses because it has moved on (a rebalance, or this member timed out of it) is
+   * not fatal, as Kafka Streams treats its TaskMigratedException: exactly-once, the task's transaction is
+   * aborted and the task closed, to be restored by whoever owns it next; at-least-once, the offsets stay
+   * uncommitted and the next owner reprocesses from the last commit. Returns whether everything committed.
    */
-  private async commit(tasks: readonly RunningTask[]): Promise<void> {
+  private async commit(tasks: readonly RunningTask[]): Promise<boolean> {
     this.lastCommit = Date.now()
     const started = process.hrtime.bigint()
     const dirty = tasks.filter(
@@ -869,20 +908,43 @@ export class KafkaStreams {
         rt.outputs.records.length > 0 ||
         [...rt.stores.values()].some((s) => (s.changes?.size ?? 0) > 0),
     )
-    if (dirty.length === 0) return
+    if (dirty.length === 0) return true
+    const committed: RunningTask[] = []
     for (const rt of dirty) {
-      await this.sendOutputs(rt)
-      const changelog = await this.changelogRecords(rt)
-      if (changelog.length > 0) await (await this.producerFor(rt)).send(changelog)
-      if (this.exactlyOnce) {
-        const producer = await this.producerFor(rt)
-        await producer.sendOffsets(this.groupId, this.offsetList(rt))
-        await producer.commitTransaction()
+      try {
+        await this.sendOutputs(rt)
+        const changelog = await this.changelogRecords(rt)
+        if (changelog.length > 0) await (await this.producerFor(rt)).send(changelog)
+        if (this.exactlyOnce) {
+          const producer = await this.producerFor(rt)
+          await producer.sendOffsets(this.groupId, this.offsetList(rt))
+          await producer.commitTransaction()
+        }
+      } catch (error) {
+        if (!this.exactlyOnce || !migrated(error)) throw error
+        this.logger.warn(
+          { task: rt.task.id, err: error },
+          'task migrated: its transaction is aborted and the task closed; its next owner restores it',
+        )
+        await this.closeTask(rt, false)
+        continue
       }
       rt.task.flushStores()
+      committed.push(rt)
     }
-    if (!this.exactlyOnce) await this.consumer?.commit(dirty.flatMap((rt) => this.offsetList(rt)))
-    for (const rt of dirty) {
+    if (!this.exactlyOnce) {
+      try {
+        await this.consumer?.commit(committed.flatMap((rt) => this.offsetList(rt)))
+      } catch (error) {
+        if (!migrated(error)) throw error
+        this.logger.warn(
+          { tasks: committed.map((rt) => rt.task.id), err: error },
+          'offset commit refused by a rebalancing group: the next owner reprocesses from the last commit',
+        )
+        return false
+      }
+    }
+    for (const rt of committed) {
       rt.dirty = false
       rt.task.commitRequested = false
     }
@@ -890,6 +952,7 @@ export class KafkaStreams {
       { application: this.config.applicationId },
       Number(process.hrtime.bigint() - started) / 1e9,
     )
+    return committed.length === dirty.length
   }
 
   private offsetList(rt: RunningTask): { topic: string; partition: number; offset: string }[] {
@@ -1007,4 +1070,12 @@ export class KafkaStreams {
 function codeOf(error: unknown): StreamsErrorCode | string {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : 'UNKNOWN'
+}
+
+/** The group or the transaction coordinator says another member owns the work now. */
+function migrated(error: unknown): boolean {
+  return (
+    error instanceof StreamsError &&
+    (error.code === STREAMS_ERROR_CODES.TASK_MIGRATED || error.code === STREAMS_ERROR_CODES.FENCED)
+  )
 }

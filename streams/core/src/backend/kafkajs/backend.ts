@@ -113,20 +113,44 @@ export function* chunks(records: readonly ProducedRecord[]): Generator<ProducedR
   if (chunk.length > 0) yield chunk
 }
 
-function fenced(error: unknown): boolean {
-  const type = (error as { type?: string } | null)?.type
-  return (
-    type === 'INVALID_PRODUCER_EPOCH' ||
-    type === 'PRODUCER_FENCED' ||
-    type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'
-  )
+/** The broker's error type of a kafkajs error, looking through the retry wrappers around it. */
+function protocolType(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const type = (e as { type?: unknown }).type
+    if (typeof type === 'string') return type
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError
+  }
+  return undefined
 }
 
+const FENCED_TYPES = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+])
+/** The group moved on (a rebalance, or this member timed out of it): its commit is refused. */
+const MIGRATED_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+])
+
 function brokerError(what: string, error: unknown): StreamsError {
-  if (fenced(error)) {
+  const type = protocolType(error)
+  if (type !== undefined && FENCED_TYPES.has(type)) {
     return new StreamsError(
       STREAMS_ERROR_CODES.FENCED,
       `${what}: fenced by a newer instance: ${errorMessage(error)}`,
+      { cause: error },
+    )
+  }
+  if (type !== undefined && MIGRATED_TYPES.has(type)) {
+    return new StreamsError(
+      STREAMS_ERROR_CODES.TASK_MIGRATED,
+      `${what}: the group has rebalanced (${type}): ${errorMessage(error)}`,
       { cause: error },
     )
   }
@@ -203,10 +227,11 @@ class KafkaJsConsumer implements BackendConsumer {
   private assigning: Promise<void> = Promise.resolve()
   private handlers: ConsumerHandlers | undefined
   private stopped = false
+  /** Reads the group's committed offsets; connected on first use, closed with the consumer. */
+  private admin: Promise<Admin> | undefined
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly admin: () => Promise<Admin>,
     private readonly groupId: string,
     readCommitted: boolean,
     sessionTimeoutMs: number,
@@ -239,10 +264,14 @@ class KafkaJsConsumer implements BackendConsumer {
       const added = next.filter((p) => !currentKeys.has(tpKey(p.topic, p.partition)))
       this.current = next
       const revoking = this.revoking
+      // Called on every join, even one that adds nothing: kafkajs resolves each partition's position
+      // from the group's committed offsets as it joins, possibly before the revocation's commit above
+      // landed (or, after it timed out of the group, behind what this member had processed), so the
+      // application places every position again.
       this.assigning = revoking
         .then(async () => {
           if (revoked.length > 0) await handlers.onRevoked(revoked)
-          if (added.length > 0) await handlers.onAssigned(added)
+          await handlers.onAssigned(added, next)
         })
         .catch(() => {})
     })
@@ -279,7 +308,12 @@ class KafkaJsConsumer implements BackendConsumer {
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>> {
-    const admin = await this.admin()
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin()
+      await admin.connect()
+      return admin
+    })()
+    const admin = await this.admin
     const topics = [...new Set(partitions.map((p) => p.topic))]
     const result = new Map<string, string | undefined>()
     for (const entry of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
@@ -301,6 +335,9 @@ class KafkaJsConsumer implements BackendConsumer {
     this.current = []
     if (taken.length > 0 && this.handlers !== undefined) await this.handlers.onRevoked(taken).catch(() => {})
     await this.consumer.disconnect()
+    const admin = this.admin
+    this.admin = undefined
+    if (admin !== undefined) await (await admin.catch(() => undefined))?.disconnect()
   }
 }
 
@@ -487,7 +524,6 @@ class KafkaJsReader implements BackendReader {
 export class KafkaJsBackend implements StreamsBackend {
   readonly name = 'kafkajs'
   readonly kafka: Kafka
-  private sharedAdmin: Promise<Admin> | undefined
 
   constructor(private readonly options: KafkaJsBackendOptions) {
     const logger = options.logger
@@ -508,15 +544,6 @@ export class KafkaJsBackend implements StreamsBackend {
     })
   }
 
-  private adminClient(): Promise<Admin> {
-    this.sharedAdmin ??= (async () => {
-      const admin = this.kafka.admin()
-      await admin.connect()
-      return admin
-    })()
-    return this.sharedAdmin
-  }
-
   async admin(): Promise<BackendAdmin> {
     const admin = this.kafka.admin()
     await admin.connect()
@@ -526,7 +553,6 @@ export class KafkaJsBackend implements StreamsBackend {
   consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
     return new KafkaJsConsumer(
       this.kafka,
-      () => this.adminClient(),
       options.groupId,
       options.readCommitted,
       this.options.sessionTimeoutMs ?? 30_000,
@@ -560,6 +586,6 @@ export class KafkaJsBackend implements StreamsBackend {
   }
 
   async close(): Promise<void> {
-    if (this.sharedAdmin !== undefined) await (await this.sharedAdmin).disconnect()
+    // Every client this backend hands out is closed by its owner.
   }
 }
