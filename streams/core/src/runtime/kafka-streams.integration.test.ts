@@ -218,13 +218,20 @@ for (const guarantee of ['at_least_once', 'exactly_once'] as const) {
         }
       })()
       const members: KafkaStreams[] = []
+      // A member that stops in ERROR fails the test at once, naming why.
+      const settled = (condition: () => boolean): Promise<void> =>
+        waitFor(() => {
+          const failed = [a, ...members].find((m) => m.error !== undefined)
+          if (failed !== undefined) throw new Error(`a member failed: ${failed.error?.message}`)
+          return condition()
+        })
       for (let round = 0; round < 3; round++) {
         const b = instance(app, input, output, guarantee)
         members.push(b)
         await b.start()
-        await waitFor(() => b.taskIds.length > 0 && b.state === StreamsState.RUNNING)
+        await settled(() => b.taskIds.length > 0 && b.state === StreamsState.RUNNING)
         await b.close()
-        await waitFor(() => a.taskIds.length === 4 && a.state === StreamsState.RUNNING)
+        await settled(() => a.taskIds.length === 4 && a.state === StreamsState.RUNNING)
       }
       await feed
       const records = await consumeAll(

@@ -391,3 +391,31 @@ test('a retriable deserialization error stops the instance instead of dead-lette
   t.is(backend.broker.endOffset('dlq', 0), 0, 'nothing dead-lettered')
   t.is(backend.broker.committed('counter', { topic: 'in', partition: 0 }), undefined, 'nothing committed')
 })
+
+test('a broker that cannot say where partitions end (for the lag gauge) does not stop the instance', async (t) => {
+  const backend = setup(1)
+  const admin = backend.admin.bind(backend)
+  let asked = 0
+  backend.admin = async () => {
+    const real = await admin()
+    return Object.assign(Object.create(real) as typeof real, {
+      endOffsets: async (): Promise<Map<number, string>> => {
+        asked++
+        throw new Error('request timed out')
+      },
+    })
+  }
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .mapValues((v) => v.toUpperCase())
+    .to('out')
+  const streams = new KafkaStreams(b.build(), config(backend, { pollIntervalMs: 10 }))
+  await streams.start()
+  produce(backend, 'in', [['k', 'a', 1]])
+  await until(() => readAll(backend, 'out', S).length === 1 && asked > 0)
+  produce(backend, 'in', [['k', 'b', 2]])
+  await until(() => readAll(backend, 'out', S).length === 2)
+  t.is(streams.state, StreamsState.RUNNING)
+  t.is(streams.error, undefined)
+  await streams.close()
+})

@@ -857,7 +857,11 @@ export class KafkaStreams {
     this.lastLag = Date.now()
     const topics = new Set([...this.tasksByPartition.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))
     for (const topic of topics) {
-      const ends = await this.admin.endOffsets(topic)
+      // A metric is not worth the instance: a broker too busy to answer leaves the gauge as it was.
+      const ends = await this.admin.endOffsets(topic).catch((error: unknown) => {
+        this.logger.debug({ err: error, topic }, 'measuring consumer lag failed')
+        return new Map<number, string>()
+      })
       for (const [partition, end] of ends) {
         const rt = this.tasksByPartition.get(tpKey(topic, partition))
         if (rt === undefined) continue
