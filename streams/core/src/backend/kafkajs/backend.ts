@@ -308,19 +308,31 @@ class KafkaJsConsumer implements BackendConsumer {
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>> {
-    this.admin ??= (async () => {
+    // A running member keeps one admin client until it stops; a consumer used only to read its group's
+    // offsets (it never runs, so nothing would close it) connects one for the call.
+    const connect = async (): Promise<Admin> => {
       const admin = this.kafka.admin()
       await admin.connect()
       return admin
-    })()
-    const admin = await this.admin
-    const topics = [...new Set(partitions.map((p) => p.topic))]
-    const result = new Map<string, string | undefined>()
-    for (const entry of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
-      for (const p of entry.partitions)
-        result.set(tpKey(entry.topic, p.partition), Number(p.offset) >= 0 ? p.offset : undefined)
     }
-    return result
+    const transient = this.handlers === undefined || this.stopped
+    const admin = transient
+      ? await connect()
+      : await (this.admin ??= connect().catch((error: unknown) => {
+          this.admin = undefined
+          throw error
+        }))
+    try {
+      const topics = [...new Set(partitions.map((p) => p.topic))]
+      const result = new Map<string, string | undefined>()
+      for (const entry of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
+        for (const p of entry.partitions)
+          result.set(tpKey(entry.topic, p.partition), Number(p.offset) >= 0 ? p.offset : undefined)
+      }
+      return result
+    } finally {
+      if (transient) await admin.disconnect()
+    }
   }
 
   seek(partition: PartitionOffset): void {
