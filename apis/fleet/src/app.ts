@@ -50,11 +50,19 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     },
   })
   new Gauge({
-    name: 'oxagry_api_ws_pending_positions',
-    help: 'Positions waiting for slow clients (at most one per machine per client)',
+    name: 'oxagry_api_ws_lagging_clients',
+    help: 'Live-feed clients skipped at the last flush because their socket is over the high-water mark',
     registers: [registry],
     collect() {
-      this.set(hub.stats().pendingPositions)
+      this.set(hub.stats().laggingClients)
+    },
+  })
+  new Gauge({
+    name: 'oxagry_api_ws_max_buffered_bytes',
+    help: "The largest backlog of bytes queued on one live-feed client's socket",
+    registers: [registry],
+    collect() {
+      this.set(hub.stats().maxBufferedBytes)
     },
   })
 

@@ -102,7 +102,7 @@ test('a malformed message gets an error frame naming the problem; the socket sta
   c.ws.close()
 })
 
-test('a client that stops reading gets conflated updates: the server holds at most one position per machine', async (t) => {
+test('a client that stops reading gets conflated updates: the server holds one position per machine and a bounded socket backlog', async (t) => {
   const { feed, hub, url } = await server(t)
   const machines = 50
   for (let m = 0; m < machines; m++) feed.publish(position(`M${m}`))
@@ -113,15 +113,25 @@ test('a client that stops reading gets conflated updates: the server holds at mo
   // Stop reading: the kernel buffers fill, then the server's socket buffer passes the high-water mark.
   ;(slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
   const padding = 'x'.repeat(2000)
+  let largestBacklog = 0
+  let sawLagging = false
   for (let round = 1; round <= 400; round++) {
     for (let m = 0; m < machines; m++)
       feed.publish(position(`M${m}`, { eventTime: 1_700_000_000_000 + round, engineState: padding }))
-    if (round % 50 === 0) await new Promise((r) => setTimeout(r, 30))
+    if (round % 10 === 0) {
+      await new Promise((r) => setTimeout(r, 30))
+      const stats = hub.stats()
+      largestBacklog = Math.max(largestBacklog, stats.maxBufferedBytes)
+      sawLagging ||= stats.laggingClients === 1
+    }
   }
   await new Promise((r) => setTimeout(r, 100))
   const stats = hub.stats()
-  t.true(stats.pendingPositions <= machines, `pending ${stats.pendingPositions}`)
-  t.true(stats.conflated > 0, 'updates were conflated rather than queued')
+  t.true(sawLagging, 'the stalled client was skipped rather than written to')
+  t.is(stats.positions, machines, 'one position per machine, however many updates the client missed')
+  // At most the high-water mark plus the one frame that crossed it (50 padded positions).
+  const frameBytes = machines * (padding.length + 300)
+  t.true(largestBacklog <= 16 * 1024 + frameBytes, `largest socket backlog ${largestBacklog} bytes`)
   // Reading again, the client catches up with the latest position of every machine.
   ;(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume()
   const deadline = Date.now() + 10_000
@@ -135,4 +145,41 @@ test('a client that stops reading gets conflated updates: the server holds at mo
   t.is(latest.size, machines)
   t.true([...latest.values()].every((ts) => ts === 1_700_000_000_400))
   slow.ws.close()
+})
+
+test('clients with the same subscription share frames; each gets only what changed since its last frame', async (t) => {
+  const { feed, hub, url } = await server(t)
+  for (let m = 0; m < 10; m++) feed.publish(position(`M${m}`))
+  const clients = await Promise.all([client(url), client(url), client(url)])
+  const [a, b, c] = clients
+  const subscribed = clients.map((x) => x.next('snapshot'))
+  a!.ws.send(JSON.stringify({ type: 'subscribe' }))
+  b!.ws.send(JSON.stringify({ type: 'subscribe' }))
+  c!.ws.send(JSON.stringify({ type: 'subscribe', machineIds: ['M3', 'M4'] }))
+  await Promise.all(subscribed)
+  await new Promise((r) => setTimeout(r, 50))
+  const sentBefore = hub.stats().sent
+  const framesBefore = a!.messages.length
+  const updates = clients.map((x) => x.next('update'))
+  feed.publish(position('M3', { eventTime: 1_700_000_001_000, latitude: 42.1 }))
+  feed.publish(position('M7', { eventTime: 1_700_000_001_000, latitude: 42.2 }))
+  feed.publish(position('M3', { eventTime: 1_700_000_002_000, latitude: 42.3 }))
+  const [ua, ub, uc] = await Promise.all(updates)
+  t.deepEqual(
+    machinesOf(ua!).map((m) => [m.machineId, m.latitude]),
+    [
+      ['M3', 42.3],
+      ['M7', 42.2],
+    ],
+  )
+  t.deepEqual(machinesOf(ub!), machinesOf(ua!))
+  t.deepEqual(
+    machinesOf(uc!).map((m) => [m.machineId, m.latitude]),
+    [['M3', 42.3]],
+  )
+  // Nothing changed since: the next flushes send nothing.
+  await new Promise((r) => setTimeout(r, 100))
+  t.is(a!.messages.slice(framesBefore).filter((m) => m.type === 'update').length, 1)
+  t.is(hub.stats().sent - sentBefore, 5)
+  for (const x of clients) x.ws.close()
 })

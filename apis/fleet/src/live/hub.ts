@@ -10,64 +10,89 @@ export interface HubOptions {
   readonly heartbeatIntervalMs: number
 }
 
+/** What a client asked for; clients asking for the same thing share each update frame. */
+interface Subscription {
+  /** Identifies equal subscriptions: the sorted ids and the box. */
+  readonly key: string
+  readonly machineIds: ReadonlySet<string> | null
+  readonly bbox: BoundingBox | null
+}
+
 interface Client {
   readonly socket: WebSocket
-  machineIds: Set<string> | null
-  bbox: BoundingBox | null
-  subscribed: boolean
-  /** Latest position per machine not yet sent: a slow client's backlog is at most one entry per machine. */
-  pending: Map<string, MachinePosition>
+  subscription: Subscription | null
+  /** The hub's sequence number up to which this client has every change it subscribed to. */
+  syncedSeq: number
   alive: boolean
+}
+
+/** The newest position of a machine, when it changed, and its JSON (made once, for every client). */
+interface Entry {
+  readonly position: MachinePosition
+  readonly seq: number
+  json: string | undefined
 }
 
 export interface HubStats {
   readonly clients: number
-  readonly pendingPositions: number
-  readonly conflated: number
+  /** Positions the hub holds: one per machine, whatever its clients do. */
+  readonly positions: number
+  /** Subscribed clients whose socket was over the high-water mark at the last flush. */
+  readonly laggingClients: number
+  /** The largest number of bytes queued on one client's socket now. */
+  readonly maxBufferedBytes: number
+  /** Positions sent in update frames, summed over clients. */
   readonly sent: number
 }
 
 /**
  * The live feed: clients subscribe by machine ids or a bounding box, get a snapshot, then updates.
- * Updates are conflated per client (latest per machine) and sent only while the socket drains, so a
- * client that stops reading costs at most one pending position per machine plus one socket buffer.
+ *
+ * The hub keeps the newest position per machine, numbered in arrival order. Each flush, the machines
+ * that changed since the previous one are serialized once and framed once per distinct subscription;
+ * every client that was up to date gets its subscription's frame. A client whose socket is over the
+ * high-water mark is skipped and, once it drains, gets one frame with the newest position of each machine
+ * it subscribed to that changed meanwhile: updates are conflated (latest per machine) and a client that
+ * stops reading costs the server one number plus its socket buffer, however long it stalls.
  */
 export class LiveHub {
   private readonly clients = new Set<Client>()
   private readonly timers: NodeJS.Timeout[] = []
   private readonly unsubscribe: () => void
-  private conflated = 0
+  private readonly latest = new Map<string, Entry>()
+  /** Machines changed since the last flush. */
+  private changed = new Set<string>()
+  private seq = 0
+  /** `seq` at the last flush: clients synced to it are up to date but for `changed`. */
+  private flushedSeq = 0
+  private lagging = 0
   private sent = 0
 
   constructor(
     private readonly feed: PositionFeed,
     private readonly options: HubOptions,
   ) {
+    for (const position of feed.latest())
+      this.latest.set(position.machineId, { position, seq: 0, json: undefined })
     this.unsubscribe = feed.subscribe((position) => this.onPosition(position))
     this.timers.push(setInterval(() => this.flush(), options.flushIntervalMs))
     this.timers.push(setInterval(() => this.heartbeat(), options.heartbeatIntervalMs))
   }
 
   stats(): HubStats {
-    let pending = 0
-    for (const c of this.clients) pending += c.pending.size
+    let maxBufferedBytes = 0
+    for (const c of this.clients) maxBufferedBytes = Math.max(maxBufferedBytes, c.socket.bufferedAmount)
     return {
       clients: this.clients.size,
-      pendingPositions: pending,
-      conflated: this.conflated,
+      positions: this.latest.size,
+      laggingClients: this.lagging,
+      maxBufferedBytes,
       sent: this.sent,
     }
   }
 
   attach(socket: WebSocket): void {
-    const client: Client = {
-      socket,
-      machineIds: null,
-      bbox: null,
-      subscribed: false,
-      pending: new Map(),
-      alive: true,
-    }
+    const client: Client = { socket, subscription: null, syncedSeq: 0, alive: true }
     this.clients.add(client)
     socket.on('pong', () => {
       client.alive = true
@@ -80,24 +105,24 @@ export class LiveHub {
       }
       const message = parsed.message
       switch (message.type) {
-        case 'subscribe':
-          client.machineIds = message.machineIds === undefined ? null : new Set(message.machineIds)
-          client.bbox = message.bbox ?? null
-          client.subscribed = true
-          client.pending.clear()
+        case 'subscribe': {
+          const subscription = subscriptionOf(message.machineIds, message.bbox)
+          client.subscription = subscription
           this.send(client, {
             type: 'subscribed',
             machineIds: message.machineIds ?? null,
             bbox: message.bbox ?? null,
           })
-          this.send(client, {
-            type: 'snapshot',
-            machines: [...this.feed.latest()].filter((p) => this.matches(client, p)),
-          })
+          // The snapshot holds everything up to now; updates carry what changes after it.
+          client.syncedSeq = this.seq
+          const machines: MachinePosition[] = []
+          for (const entry of this.latest.values())
+            if (matches(subscription, entry.position)) machines.push(entry.position)
+          this.send(client, { type: 'snapshot', machines })
           return
+        }
         case 'unsubscribe':
-          client.subscribed = false
-          client.pending.clear()
+          client.subscription = null
           return
         case 'ping':
           this.send(client, { type: 'pong' })
@@ -108,28 +133,66 @@ export class LiveHub {
     socket.on('error', () => this.clients.delete(client))
   }
 
-  private matches(client: Client, position: MachinePosition): boolean {
-    if (!client.subscribed) return false
-    if (client.machineIds !== null && !client.machineIds.has(position.machineId)) return false
-    return client.bbox === null || inBox(position, client.bbox)
-  }
-
   private onPosition(position: MachinePosition): void {
-    for (const client of this.clients) {
-      if (!this.matches(client, position)) continue
-      if (client.pending.has(position.machineId)) this.conflated++
-      client.pending.set(position.machineId, position)
-    }
+    this.seq++
+    this.latest.set(position.machineId, { position, seq: this.seq, json: undefined })
+    this.changed.add(position.machineId)
   }
 
   private flush(): void {
+    const changed = this.changed
+    const fromSeq = this.flushedSeq
+    this.changed = new Set()
+    this.flushedSeq = this.seq
+    /** This flush's frame per subscription, for clients that were up to date. */
+    const frames = new Map<string, { frame: Buffer; count: number } | null>()
+    let lagging = 0
     for (const client of this.clients) {
-      if (client.pending.size === 0 || client.socket.bufferedAmount > this.options.highWaterMarkBytes)
+      const subscription = client.subscription
+      if (subscription === null || client.socket.readyState !== client.socket.OPEN) continue
+      if (client.socket.bufferedAmount > this.options.highWaterMarkBytes) {
+        lagging++
         continue
-      const machines = [...client.pending.values()]
-      client.pending = new Map()
-      this.send(client, { type: 'update', machines })
-      this.sent += machines.length
+      }
+      let update: { frame: Buffer; count: number } | null
+      if (client.syncedSeq >= fromSeq) {
+        // Up to date but for this flush's changes (positions of a machine that arrived after the client's
+        // snapshot but before this flush are in `changed` too: sending them again is harmless).
+        const cached = frames.get(subscription.key)
+        update = cached === undefined ? this.frame(subscription, changed.keys(), fromSeq) : cached
+        if (cached === undefined) frames.set(subscription.key, update)
+      } else {
+        // It was skipped while slow: every machine it subscribed to that changed since, newest only.
+        update = this.frame(subscription, this.latest.keys(), client.syncedSeq)
+      }
+      client.syncedSeq = this.seq
+      if (update === null) continue
+      client.socket.send(update.frame, { binary: false })
+      this.sent += update.count
+    }
+    this.lagging = lagging
+  }
+
+  /** The update frame of the machines among `ids` changed after `afterSeq` that `subscription` wants. */
+  private frame(
+    subscription: Subscription,
+    ids: Iterable<string>,
+    afterSeq: number,
+  ): { frame: Buffer; count: number } | null {
+    const parts: string[] = []
+    for (const id of ids) {
+      if (subscription.machineIds !== null && !subscription.machineIds.has(id)) continue
+      const entry = this.latest.get(id)
+      if (entry === undefined || entry.seq <= afterSeq) continue
+      if (subscription.bbox !== null && !inBox(entry.position, subscription.bbox)) continue
+      entry.json ??= JSON.stringify(entry.position)
+      parts.push(entry.json)
+    }
+    if (parts.length === 0) return null
+    // One buffer for every client that gets this frame: ws writes it as it is, with no copy per client.
+    return {
+      frame: Buffer.from(`{"type":"update","machines":[${parts.join(',')}]}`),
+      count: parts.length,
     }
   }
 
@@ -157,4 +220,19 @@ export class LiveHub {
     for (const c of this.clients) c.socket.close(1001, 'server shutting down')
     this.clients.clear()
   }
+}
+
+function subscriptionOf(
+  machineIds: readonly string[] | undefined,
+  bbox: BoundingBox | undefined,
+): Subscription {
+  const ids = machineIds === undefined ? null : new Set(machineIds)
+  const box = bbox ?? null
+  const key = JSON.stringify([ids === null ? null : [...ids].sort(), box])
+  return { key, machineIds: ids, bbox: box }
+}
+
+function matches(subscription: Subscription, position: MachinePosition): boolean {
+  if (subscription.machineIds !== null && !subscription.machineIds.has(position.machineId)) return false
+  return subscription.bbox === null || inBox(position, subscription.bbox)
 }
