@@ -135,6 +135,32 @@ test('exactly-once: a crash aborts the open transaction; the restart restores st
   ])
 })
 
+test('exactly-once: a task whose producer is fenced is created again from its changelog and counts nothing twice', async (t) => {
+  const backend = setup(1)
+  const cfg = config(backend, { processingGuarantee: 'exactly_once', commitIntervalMs: 1_000_000 })
+  const streams = new KafkaStreams(countTopology(), cfg)
+  await streams.start()
+  produce(backend, 'in', [
+    ['a', 'x', 1],
+    ['a', 'x', 2],
+  ])
+  await until(() => readAll(backend, 'out', L, false).length === 2)
+  // Another producer claims the task's transactional id: the open transaction is aborted, and the task's
+  // next send is refused as fenced.
+  await backend.producer({ clientId: 'zombie', transactionalId: 'counter-0_0' })
+  produce(backend, 'in', [['a', 'x', 3]])
+  await until(() => readAll(backend, 'out', L, false).length >= 5)
+  t.is(streams.state, StreamsState.RUNNING)
+  t.is(streams.error, undefined)
+  await streams.close()
+  // The aborted counts 1, 2 are invisible; the task counted the three records again, once.
+  t.deepEqual(readAll(backend, 'out', L), [
+    ['a', 1],
+    ['a', 2],
+    ['a', 3],
+  ])
+})
+
 test('state survives a clean restart through the changelog', async (t) => {
   const backend = setup(1)
   const cfg = config(backend)

@@ -473,8 +473,10 @@ export class KafkaStreams {
     if (unknown.length === 0) return
     const committed = await consumer.committed(unknown)
     for (const tp of unknown) {
-      const offset = committed.get(tpKey(tp.topic, tp.partition))
-      if (offset !== undefined) consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
+      // Never committed: from the start, as the group's reset policy says (the client moves an offset
+      // below the log's start up to it), and not from wherever the client had read to.
+      const offset = committed.get(tpKey(tp.topic, tp.partition)) ?? '0'
+      consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
     }
   }
 
@@ -705,8 +707,29 @@ export class KafkaStreams {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       this.metrics.processLatency.observe({ application: this.config.applicationId }, seconds / processed)
     }
-    await this.sendOutputs(rt)
+    try {
+      await this.sendOutputs(rt)
+    } catch (error) {
+      if (!this.exactlyOnce || !migrated(error)) throw error
+      await this.reclaim(rt, error)
+      return
+    }
     await this.maybeCommit()
+  }
+
+  /**
+   * Exactly-once, a task whose producer was fenced (or whose group moved on) outside a revocation: its
+   * open transaction is lost, so it is closed dirty and created again at once from its changelog and the
+   * committed offsets. If another member does own it now, the rebalance that gave it away revokes it here
+   * next; if none does (its transaction timed out), its partitions are not left unread.
+   */
+  private async reclaim(rt: RunningTask, error: unknown): Promise<void> {
+    this.logger.warn(
+      { task: rt.task.id, err: error },
+      'task migrated: its transaction is aborted and the task created again from its changelog',
+    )
+    await this.closeTask(rt, false)
+    await this.assign(rt.partitions)
   }
 
   private async handleRecordError(
@@ -891,7 +914,7 @@ export class KafkaStreams {
   private async maybeCommit(): Promise<void> {
     const requested = [...this.tasks.values()].some((rt) => rt.task.commitRequested)
     if (!requested && Date.now() - this.lastCommit < this.config.commitIntervalMs) return
-    await this.commit([...this.tasks.values()])
+    await this.commit([...this.tasks.values()], { reclaim: true })
   }
 
   /**
@@ -902,8 +925,9 @@ export class KafkaStreams {
    * not fatal, as Kafka Streams treats its TaskMigratedException: exactly-once, the task's transaction is
    * aborted and the task closed, to be restored by whoever owns it next; at-least-once, the offsets stay
    * uncommitted and the next owner reprocesses from the last commit. Returns whether everything committed.
+   * With `reclaim` (a periodic commit, not a revocation), such a task is created again (see `reclaim`).
    */
-  private async commit(tasks: readonly RunningTask[]): Promise<boolean> {
+  private async commit(tasks: readonly RunningTask[], options: { reclaim?: boolean } = {}): Promise<boolean> {
     this.lastCommit = Date.now()
     const started = process.hrtime.bigint()
     const dirty = tasks.filter(
@@ -926,6 +950,10 @@ export class KafkaStreams {
         }
       } catch (error) {
         if (!this.exactlyOnce || !migrated(error)) throw error
+        if (options.reclaim === true) {
+          await this.reclaim(rt, error)
+          continue
+        }
         this.logger.warn(
           { task: rt.task.id, err: error },
           'task migrated: its transaction is aborted and the task closed; its next owner restores it',
