@@ -10,6 +10,8 @@ import {
 } from '@oxagry/avro'
 import {
   MemoryBackend,
+  STREAMS_ERROR_CODES,
+  StreamsError,
   type BackendConsumer,
   type BrokerRecord,
   type ConsumerHandlers,
@@ -358,11 +360,14 @@ class ScriptedConsumer implements BackendConsumer {
   heartbeats = 0
   private handlers: ConsumerHandlers | undefined
   private connected = false
+  private refused = 0
 
   constructor(
     private readonly script: {
       readonly runFails?: boolean
       readonly lateBatch?: readonly BrokerRecord[]
+      /** Commits refused as a rebalancing group refuses them. */
+      readonly rebalancedCommits?: number
     } = {},
   ) {}
 
@@ -383,6 +388,11 @@ class ScriptedConsumer implements BackendConsumer {
 
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {
     if (!this.connected) throw Object.assign(new Error('not connected (scripted)'), { retriable: false })
+    if (this.refused < (this.script.rebalancedCommits ?? 0)) {
+      this.refused++
+      this.log.push('commit refused')
+      throw new StreamsError(STREAMS_ERROR_CODES.TASK_MIGRATED, 'the group has rebalanced (scripted)')
+    }
     this.log.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(',')}`)
   }
 
@@ -510,4 +520,24 @@ test('a failure to start closes what was opened and throws a typed error', async
   t.deepEqual(log, ['target started', 'producer closed', 'admin closed', 'target closed'])
   const up = await registry.getSingleMetric(SINK_METRICS.up)?.get()
   t.is(up?.values[0]?.value, 0)
+})
+
+test('a commit the group refuses because it rebalanced does not fail the sink: the batch is redelivered to whoever owns it next', async (t) => {
+  const consumer = new ScriptedConsumer({ rebalancedCommits: 1 })
+  const target = new FakeTarget<Item>()
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 2, maxWaitMs: 60_000 },
+  })
+  await consumer.deliver(recordsAt([0, 1]))
+  t.is(sink.health().state, 'RUNNING')
+  // The next owner (here the same member, after rejoining) gets the batch again: written twice, as the
+  // sinks' targets are idempotent, and committed this time.
+  await consumer.deliver(recordsAt([0, 1]))
+  t.deepEqual(consumer.log, ['commit refused', 'commit 0@2'])
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [0, 1, 0, 1],
+  )
+  t.is(sink.health().state, 'RUNNING')
 })

@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import {
+  STREAMS_ERROR_CODES,
   tpKey,
   type BackendAdmin,
   type BackendConsumer,
@@ -280,9 +281,20 @@ class Sink<T> implements SinkHandle {
         )
       }
       const offsets = nextOffsets(records)
-      await this.retrying('commit', () => this.consumer!.commit(offsets), SINK_ERROR_CODES.COMMIT)
-      this.lastCommitAt = Date.now()
-      this.metrics.commits.inc({ sink: this.labels.sink })
+      try {
+        await this.retrying('commit', () => this.consumer!.commit(offsets), SINK_ERROR_CODES.COMMIT)
+        this.lastCommitAt = Date.now()
+        this.metrics.commits.inc({ sink: this.labels.sink })
+      } catch (error) {
+        // The group moved on (a rebalance, or this member timed out of it), as Kafka Connect's
+        // CommitFailedException: the batch is durable but uncommitted, so whoever owns its partitions
+        // next gets it again and writes it again, which the targets take idempotently.
+        if (errorCode(error) !== STREAMS_ERROR_CODES.TASK_MIGRATED) throw error
+        this.logger.warn(
+          { batchId, records: records.length, err: error },
+          'commit refused by a rebalancing group: the batch will be written again by its next owner',
+        )
+      }
       this.metrics.batchSize.observe(this.labels, records.length)
       this.metrics.batchLatency.observe(
         { ...this.labels, result: 'ok' },

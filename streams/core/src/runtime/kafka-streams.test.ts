@@ -147,7 +147,7 @@ test('exactly-once: a task whose producer is fenced is created again from its ch
   await until(() => readAll(backend, 'out', L, false).length === 2)
   // Another producer claims the task's transactional id: the open transaction is aborted, and the task's
   // next send is refused as fenced.
-  await backend.producer({ clientId: 'zombie', transactionalId: 'counter-0_0' })
+  await backend.producer({ transactionalId: 'counter-0_0' })
   produce(backend, 'in', [['a', 'x', 3]])
   await until(() => readAll(backend, 'out', L, false).length >= 5)
   t.is(streams.state, StreamsState.RUNNING)
