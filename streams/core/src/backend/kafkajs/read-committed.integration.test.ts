@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { tpKey } from '../types.ts'
 import { KafkaJsBackend } from './backend.ts'
 
@@ -14,12 +14,18 @@ const test = await integrationTest('kafka')
 test('read_committed skips every aborted transaction, however they interleave', async (t) => {
   const topic = `it-read-committed-${randomUUID().slice(0, 8)}`
   const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING })
-  const admin = kafka.admin()
-  await admin.connect()
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] })
-  await admin.disconnect()
-  const producer = async (id: string) => {
+  const backend = new KafkaJsBackend({ brokers: kafkaBrokers() })
+  const admin = await backend.admin()
+  t.teardown(() => admin.close())
+  // The backend's create tolerates a broker still settling the topic's metadata (a fresh one may).
+  await admin.createTopics([{ name: topic, partitions: 1, config: {} }])
+  const producers: Producer[] = []
+  t.teardown(async () => {
+    await Promise.all(producers.map((p) => p.disconnect()))
+  })
+  const producer = async (id: string): Promise<Producer> => {
     const p = kafka.producer({ transactionalId: `${topic}-${id}`, idempotent: true, maxInFlightRequests: 1 })
+    producers.push(p)
     await p.connect()
     return p
   }
@@ -36,12 +42,7 @@ test('read_committed skips every aborted transaction, however they interleave', 
   const tc = await c.transaction()
   await send(tc, 'c3')
   await tc.commit()
-  await Promise.all([a, b, c].map((p) => p.disconnect()))
-
-  const backend = new KafkaJsBackend({ brokers: kafkaBrokers() })
-  const admin2 = await backend.admin()
-  const end = (await admin2.endOffsets(topic)).get(0) ?? '0'
-  await admin2.close()
+  const end = (await admin.endOffsets(topic)).get(0) ?? '0'
   const values: string[] = []
   const reader = backend.reader({ clientId: 'it-read-committed', readCommitted: true })
   await reader.read(
