@@ -186,22 +186,29 @@ class KafkaJsAdmin implements BackendAdmin {
 
   async createTopics(topics: readonly TopicSpec[]): Promise<void> {
     const existing = new Set(await this.admin.listTopics())
-    const missing = topics.filter((t) => !existing.has(t.name))
-    if (missing.length === 0) return
-    try {
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: this.replicationFactor,
-          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-        })),
-      })
-    } catch (error) {
-      // Another instance may have created them in the meantime; only topics still missing are an error.
-      const now = new Set(await this.admin.listTopics())
-      if (missing.some((t) => !now.has(t.name))) throw brokerError('creating topics', error)
+    let missing = topics.filter((t) => !existing.has(t.name))
+    // Another instance may create them at the same time, and a fresh broker may answer the wait for
+    // leaders with UNKNOWN_TOPIC_OR_PARTITION before the new topic's metadata has spread: an error is
+    // only one while topics are still missing after a few seconds of asking again.
+    const deadline = Date.now() + 15_000
+    while (missing.length > 0) {
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: this.replicationFactor,
+            configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+          })),
+        })
+        return
+      } catch (error) {
+        const now = new Set(await this.admin.listTopics())
+        missing = missing.filter((t) => !now.has(t.name))
+        if (missing.length > 0 && Date.now() > deadline) throw brokerError('creating topics', error)
+        if (missing.length > 0) await new Promise((resolve) => setTimeout(resolve, 250))
+      }
     }
   }
 
@@ -479,6 +486,9 @@ class KafkaJsReader implements BackendReader {
     // markers or aborted records only: a partition whose tail is a commit marker still reaches its end.
     // Under read_committed an open transaction holds the reader back until it ends, as it should.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      // A fetch with no record at or after the fetched offset reports the high watermark minus one as
+      // its last offset, which says nothing of what was read: it must not end the read.
+      if (payload.firstOffset === null) return
       const key = tpKey(payload.topic, payload.partition)
       const range = remaining.get(key)
       if (range !== undefined && Number(payload.lastOffset) + 1 >= range.end) remaining.delete(key)

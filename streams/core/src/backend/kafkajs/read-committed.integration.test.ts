@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
 import { Kafka, logLevel, type Producer } from 'kafkajs'
-import { tpKey } from '../types.ts'
 import { KafkaJsBackend } from './backend.ts'
 
 const test = await integrationTest('kafka')
@@ -10,7 +9,7 @@ const test = await integrationTest('kafka')
 // transactions interleave. kafkajs 2.2.4 entered at most one aborted transaction per message and
 // expected the broker's list sorted by first offset: a transaction that began before another but was
 // aborted after it leaked its first records to read_committed readers (the project patches it; see
-// patches/). This reads such a partition through the backend.
+// patches/). This reads such a partition as the backend's consumers and readers do, through kafkajs.
 test('read_committed skips every aborted transaction, however they interleave', async (t) => {
   const topic = `it-read-committed-${randomUUID().slice(0, 8)}`
   const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING })
@@ -42,16 +41,30 @@ test('read_committed skips every aborted transaction, however they interleave', 
   const tc = await c.transaction()
   await send(tc, 'c3')
   await tc.commit()
-  const end = (await admin.endOffsets(topic)).get(0) ?? '0'
+  // A read_committed consumer reads the partition until the committed record arrives.
   const values: string[] = []
-  const reader = backend.reader({ clientId: 'it-read-committed', readCommitted: true })
-  await reader.read(
-    [{ topic, partition: 0, offset: '0' }],
-    new Map([[tpKey(topic, 0), end]]),
-    async (records) => {
-      for (const r of records) values.push(r.value?.toString() ?? '')
-    },
-  )
-  await reader.close()
+  const consumer = kafka.consumer({
+    groupId: `${topic}-reader`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  })
+  t.teardown(() => consumer.disconnect())
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no committed record within 30 s; read ${values}`)),
+      30_000,
+    )
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '')
+        if (message.value?.toString() === 'c3') {
+          clearTimeout(timer)
+          resolve()
+        }
+      },
+    })
+  })
   t.deepEqual(values, ['c3'])
 })
