@@ -62,11 +62,6 @@ export async function cleanUpStack(
   return problems
 }
 
-/** The platform's read-model database under a topic prefix, as `startPlatform` names it. */
-export function platformDatabase(prefix: string): string {
-  return `oxagry_${prefix.replaceAll('-', '_')}`
-}
-
 /** The database the sink benchmark writes one MongoDB target into. */
 export function sinkDatabase(prefix: string, target: string): string {
   return `${prefix}_${target}`.replaceAll('-', '_')

@@ -26,12 +26,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { platformNames } from '@oxagry/main/names'
 import { intFlag, intListFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
 import { GUARANTEES, writeJson } from '../results.ts'
 import { median } from '../stats.ts'
 import { SystemProcess } from '../streams/child.ts'
 import { benchKafka } from '../streams/kafka.ts'
-import { cleanUpStack, platformDatabase, sinkDatabase } from './cleanup.ts'
+import { cleanUpStack, sinkDatabase } from './cleanup.ts'
 import { runLatency } from './latency.ts'
 import {
   loadAverage,
@@ -310,7 +311,7 @@ async function sweep(): Promise<void> {
   try {
     await admin.connect()
     const mongoDatabases = Array.from({ length: runs }, (_, i) => runPrefix(i)).flatMap((prefix) => [
-      platformDatabase(prefix),
+      platformNames(prefix).mongoDatabase,
       ...sinkTargets.filter((t) => t !== 'clickhouse').map((t) => sinkDatabase(sinksPrefix(prefix), t)),
     ])
     for (const problem of await cleanUpStack(admin, services, runId, { groupWaitMs: 60_000, mongoDatabases }))

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BatchOptions } from '@oxagry/sink'
-import { TOPICS } from '@oxagry/topics'
+import { platformNames } from '@oxagry/main/names'
 import { median, percentile, rate as perSecond } from '../stats.ts'
 import { SystemProcess } from '../streams/child.ts'
 import { benchKafka } from '../streams/kafka.ts'
-import { cleanUpStack, platformDatabase } from './cleanup.ts'
+import { cleanUpStack } from './cleanup.ts'
 import { groupLag, topicEnd, type GroupTopic } from './lag.ts'
 import { LiveClient } from './live-client.ts'
 import { TopicProbe } from './topic-probe.ts'
@@ -69,16 +69,12 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
   const { services, prefix, log } = options
   const stateDir = mkdtempSync(join(tmpdir(), `${prefix}-state-`))
   const chdbDir = mkdtempSync(join(tmpdir(), `${prefix}-chdb-`))
-  const named = (name: string): string => `${prefix}.${name}`
-  const topics = {
-    pings: named(TOPICS.machinePings.name),
-    geofences: named(TOPICS.geofences.name),
-    deadLetters: named(TOPICS.fleetDeadLetters.name),
-  }
+  const names = platformNames(prefix)
+  const { topics } = names
   const groups: Record<keyof LatencyStep['lags'], GroupTopic> = {
-    tracking: { groupId: `${prefix}-tracking`, topic: topics.pings },
-    clickhouse: { groupId: `${prefix}-sink-clickhouse-pings`, topic: named(TOPICS.acceptedPings.name) },
-    readModel: { groupId: `${prefix}-sink-read-model`, topic: named(TOPICS.machinePositions.name) },
+    tracking: { groupId: names.group('tracking'), topic: topics.pings },
+    clickhouse: { groupId: names.group('sink-clickhouse-pings'), topic: topics.accepted },
+    readModel: { groupId: names.group('sink-read-model'), topic: topics.positions },
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -155,7 +151,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     await probe?.stop()
     await platform.stop()
     const problems = await cleanUpStack(admin, services, prefix, {
-      mongoDatabases: [platformDatabase(prefix)],
+      mongoDatabases: [names.mongoDatabase],
     })
     for (const p of problems) log(`cleanup: ${p}`)
     await admin.disconnect()

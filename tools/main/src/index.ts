@@ -1,2 +1,3 @@
 export * from './config.ts'
 export * from './platform.ts'
+export * from './names.ts'

@@ -38,12 +38,12 @@ import {
 import { MongoMachineReadModel } from '@oxagry/sink-mongodb'
 import { PostgresMachineReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
 import { KafkaJsBackend, MemoryBackend, type Following, type StreamsBackend } from '@oxagry/streams'
-import { TOPICS } from '@oxagry/topics'
 import { createTrackingSerdes, startTracking, type Tracking } from '@oxagry/tracking'
 import { MongoClient } from 'mongodb'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { MainConfig } from './config.ts'
+import { FLEET, platformNames } from './names.ts'
 
 export interface Platform {
   readonly urls: {
@@ -60,17 +60,6 @@ export interface Platform {
   health(): { tracking: ReturnType<Tracking['streams']['health']>; sinks: Record<string, SinkHealth> }
   close(options?: { timeoutMs?: number }): Promise<void>
 }
-
-/** The catalogue's fleet topics, as the main job reads and writes them. */
-const FLEET = {
-  pings: TOPICS.machinePings,
-  accepted: TOPICS.acceptedPings,
-  geofences: TOPICS.geofences,
-  positions: TOPICS.machinePositions,
-  transitions: TOPICS.geofenceTransitions,
-  sessions: TOPICS.machineSessions,
-  deadLetters: TOPICS.fleetDeadLetters,
-} as const
 
 function toApi(state: MachineState): MachinePosition {
   return {
@@ -143,17 +132,12 @@ export async function startPlatform(config: MainConfig, logger: Logger): Promise
     } else services.registry = registryUrl
     const registry = new ConfluentSchemaRegistry({ url: registryUrl, clientId: 'oxagry-main' })
 
-    const named = (name: string): string =>
-      config.topicPrefix === undefined ? name : `${config.topicPrefix}.${name}`
-    const group = (name: string): string => `${config.topicPrefix ?? 'oxagry'}-${name}`
-    const topics = Object.fromEntries(Object.entries(FLEET).map(([k, t]) => [k, named(t.name)])) as Record<
-      keyof typeof FLEET,
-      string
-    >
+    const names = platformNames(config.topicPrefix)
+    const { topics, group } = names
     const admin = await backend.admin()
     await admin.createTopics(
-      Object.values(FLEET).map((t) => ({
-        name: named(t.name),
+      Object.entries(FLEET).map(([k, t]) => ({
+        name: topics[k as keyof typeof FLEET],
         partitions: t.partitions,
         config: { 'cleanup.policy': t.cleanupPolicy, ...t.config },
       })),
@@ -183,9 +167,7 @@ export async function startPlatform(config: MainConfig, logger: Logger): Promise
     if (config.mongodbUrl !== undefined) {
       const mongo = new MongoClient(config.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
       readModel = new MongoMachineReadModel({
-        db: mongo.db(
-          config.topicPrefix === undefined ? 'oxagry' : `oxagry_${config.topicPrefix.replaceAll('-', '_')}`,
-        ),
+        db: mongo.db(names.mongoDatabase),
         onClose: () => mongo.close(),
       })
       services.readModel = `MongoDB ${config.mongodbUrl}`

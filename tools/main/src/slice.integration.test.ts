@@ -14,6 +14,7 @@ import { expectedFrom, readOutputs, readTopic, simulate, type Simulated } from '
 import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { MongoClient } from 'mongodb'
 import WebSocket from 'ws'
+import { platformNames } from './names.ts'
 
 // The live-tracking slice on the stack, as `npm start` runs it against real services: simulated pings →
 // Kafka → tracking → sinks (ClickHouse, MongoDB) → REST and WebSocket. The platform runs in a child
@@ -149,16 +150,9 @@ test.serial(
   async (t) => {
     t.timeout(360_000)
     const prefix = `it-slice-${randomUUID().slice(0, 8)}`
-    const named = (name: string): string => `${prefix}.${name}`
-    const topics = {
-      pings: named(TOPICS.machinePings.name),
-      accepted: named(TOPICS.acceptedPings.name),
-      geofences: named(TOPICS.geofences.name),
-      positions: named(TOPICS.machinePositions.name),
-      transitions: named(TOPICS.geofenceTransitions.name),
-      sessions: named(TOPICS.machineSessions.name),
-      deadLetters: named(TOPICS.fleetDeadLetters.name),
-    }
+    // The names the platform gives its topics, groups and database under this prefix.
+    const names = platformNames(prefix)
+    const { topics } = names
     const backend = new KafkaJsBackend({ brokers: kafkaBrokers(), clientId: prefix })
     const registry = new ConfluentSchemaRegistry({ url: serviceUrl('schemaRegistry') })
     const stateDir = mkdtempSync(join(tmpdir(), 'oxagry-slice-'))
@@ -166,7 +160,7 @@ test.serial(
     const clickhouseUrl = serviceUrl('clickhouse').startsWith('chdb:')
       ? `chdb:${join(stateDir, 'clickhouse')}`
       : serviceUrl('clickhouse')
-    const mongoDb = `oxagry_${prefix.replaceAll('-', '_')}`
+    const mongoDb = names.mongoDatabase
     const lives: Life[] = []
     t.teardown(async () => {
       // A failed step leaves a platform running: it must not outlive the test.
@@ -214,7 +208,7 @@ test.serial(
       SINK_BATCH_RECORDS: '150',
       SINK_BATCH_WAIT_MS: '100',
     }
-    const pingSink = `${prefix}-sink-clickhouse-pings`
+    const pingSink = names.group('sink-clickhouse-pings')
 
     // First life: killed once the ClickHouse sink has committed part of the accepted pings.
     const first = startLife(env)
@@ -314,7 +308,7 @@ test.serial(
     await until(
       'the sessions sink past the last session',
       async () => {
-        const p = await progress(backend, `${prefix}-sink-clickhouse-sessions`, topics.sessions)
+        const p = await progress(backend, names.group('sink-clickhouse-sessions'), topics.sessions)
         return [...sessionsWritten].every(
           ([partition, after]) => (p.byPartition.get(partition) ?? 0) >= after,
         )
