@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 
 /** Linux's USER_HZ: /proc reports CPU times in these ticks. */
 const CLOCK_TICKS = 100
@@ -16,6 +17,23 @@ export class SystemProcess {
   private readonly waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = []
   private readonly listeners: ((line: string) => void)[] = []
   private exitCode: number | null | undefined
+
+  /** A TypeScript module of this repository in a Node process of its own (through tsx). */
+  static script(
+    name: string,
+    script: URL,
+    args: readonly string[],
+    logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ): SystemProcess {
+    return new SystemProcess(
+      name,
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(script), ...args],
+      logFile,
+      env,
+    )
+  }
 
   constructor(
     readonly name: string,

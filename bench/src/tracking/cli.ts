@@ -133,13 +133,10 @@ const parameters = {
 
 /** The sink benchmark in a child: chdb holds one session per process, and each run wants a fresh one. */
 async function runSinksChild(prefix: string): Promise<SinkResult[]> {
-  const child = new SystemProcess(
+  const child = SystemProcess.script(
     'sinks',
-    process.execPath,
+    new URL('./sinks-child.ts', import.meta.url),
     [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./sinks-child.ts', import.meta.url)),
       ...['--prefix', prefix, '--records', String(sinkRecords), '--machines', String(machines)],
       ...['--batch-records', String(sinkBatch.maxRecords), '--batch-wait-ms', String(sinkBatch.maxWaitMs)],
       ...['--targets', sinkTargets.join(','), '--stall-seconds', String(sinkStallSeconds)],

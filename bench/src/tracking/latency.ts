@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { BatchOptions } from '@oxagry/sink'
 import { platformNames } from '@oxagry/main/names'
 import { median, percentile, rate as perSecond } from '../stats.ts'
@@ -44,7 +43,6 @@ interface Stats {
   readonly sinks: Readonly<Record<string, string>>
 }
 
-const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -91,10 +89,10 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     SINK_BATCH_RECORDS: String(options.sinkBatch.maxRecords),
     SINK_BATCH_WAIT_MS: String(options.sinkBatch.maxWaitMs),
   }
-  const platform = new SystemProcess(
+  const platform = SystemProcess.script(
     'platform',
-    process.execPath,
-    ['--import', 'tsx', here('./platform-child.ts')],
+    new URL('./platform-child.ts', import.meta.url),
+    [],
     join(options.logDir, `${prefix}-platform.log`),
     env,
   )
@@ -181,13 +179,10 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     const deadLettersBefore = await topicEnd(admin, topics.deadLetters)
     live.clear()
     topic.clear()
-    const producer = new SystemProcess(
+    const producer = SystemProcess.script(
       `producer ${rate}/s`,
-      process.execPath,
+      new URL('./producer-child.ts', import.meta.url),
       [
-        '--import',
-        'tsx',
-        here('./producer-child.ts'),
         ...['--brokers', services.brokers.join(','), '--registry', services.registryUrl],
         ...['--pings', topics.pings, '--geofences', topics.geofences],
         ...['--machines', String(options.machines), '--rate', String(rate)],

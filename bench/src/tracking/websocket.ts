@@ -1,5 +1,4 @@
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { SystemProcess } from '../streams/child.ts'
 import { loadAverage, mb, type MemorySample, type WebSocketResult } from './results.ts'
@@ -61,13 +60,10 @@ async function connect(
  */
 export async function runWebSocketMemory(options: WebSocketOptions): Promise<WebSocketResult> {
   const { log } = options
-  const server = new SystemProcess(
+  const server = SystemProcess.script(
     'ws server',
-    process.execPath,
+    new URL('./ws-server-child.ts', import.meta.url),
     [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./ws-server-child.ts', import.meta.url)),
       ...['--machines', String(options.machines), '--feed-rate', String(options.feedRate)],
       ...['--clients', String(options.clients)],
     ],
