@@ -181,10 +181,8 @@ export class LiveHub {
   ): { frame: Buffer; count: number } | null {
     const parts: string[] = []
     for (const id of ids) {
-      if (subscription.machineIds !== null && !subscription.machineIds.has(id)) continue
       const entry = this.latest.get(id)
-      if (entry === undefined || entry.seq <= afterSeq) continue
-      if (subscription.bbox !== null && !inBox(entry.position, subscription.bbox)) continue
+      if (entry === undefined || entry.seq <= afterSeq || !matches(subscription, entry.position)) continue
       entry.json ??= JSON.stringify(entry.position)
       parts.push(entry.json)
     }
