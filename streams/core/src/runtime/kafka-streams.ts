@@ -710,26 +710,27 @@ export class KafkaStreams {
     try {
       await this.sendOutputs(rt)
     } catch (error) {
-      if (!this.exactlyOnce || !migrated(error)) throw error
-      await this.reclaim(rt, error)
+      if (!this.exactlyOnce || !isTaskMigration(error)) throw error
+      await this.dropMigrated(rt, error, true)
       return
     }
     await this.maybeCommit()
   }
 
   /**
-   * Exactly-once, a task whose producer was fenced (or whose group moved on) outside a revocation: its
-   * open transaction is lost, so it is closed dirty and created again at once from its changelog and the
-   * committed offsets. If another member does own it now, the rebalance that gave it away revokes it here
-   * next; if none does (its transaction timed out), its partitions are not left unread.
+   * Exactly-once, a task whose producer was fenced (or whose group moved on): its open transaction is
+   * lost, so it is closed dirty. Outside a revocation (`reclaim`) it is created again at once from its
+   * changelog and the committed offsets: if another member does own it now, the rebalance that gave it
+   * away revokes it here next; if none does (its transaction timed out), its partitions are not left
+   * unread. In a revocation its next owner restores it.
    */
-  private async reclaim(rt: RunningTask, error: unknown): Promise<void> {
+  private async dropMigrated(rt: RunningTask, error: unknown, reclaim: boolean): Promise<void> {
     this.logger.warn(
-      { task: rt.task.id, err: error },
-      'task migrated: its transaction is aborted and the task created again from its changelog',
+      { task: rt.task.id, err: error, reclaim },
+      'task migrated: its transaction is aborted and the task closed',
     )
     await this.closeTask(rt, false)
-    await this.assign(rt.partitions)
+    if (reclaim) await this.assign(rt.partitions)
   }
 
   private async handleRecordError(
@@ -925,7 +926,7 @@ export class KafkaStreams {
    * not fatal, as Kafka Streams treats its TaskMigratedException: exactly-once, the task's transaction is
    * aborted and the task closed, to be restored by whoever owns it next; at-least-once, the offsets stay
    * uncommitted and the next owner reprocesses from the last commit. Returns whether everything committed.
-   * With `reclaim` (a periodic commit, not a revocation), such a task is created again (see `reclaim`).
+   * With `reclaim` (a periodic commit, not a revocation), such a task is created again (see `dropMigrated`).
    */
   private async commit(tasks: readonly RunningTask[], options: { reclaim?: boolean } = {}): Promise<boolean> {
     this.lastCommit = Date.now()
@@ -949,16 +950,8 @@ export class KafkaStreams {
           await producer.commitTransaction()
         }
       } catch (error) {
-        if (!this.exactlyOnce || !migrated(error)) throw error
-        if (options.reclaim === true) {
-          await this.reclaim(rt, error)
-          continue
-        }
-        this.logger.warn(
-          { task: rt.task.id, err: error },
-          'task migrated: its transaction is aborted and the task closed; its next owner restores it',
-        )
-        await this.closeTask(rt, false)
+        if (!this.exactlyOnce || !isTaskMigration(error)) throw error
+        await this.dropMigrated(rt, error, options.reclaim === true)
         continue
       }
       rt.task.flushStores()
@@ -968,7 +961,7 @@ export class KafkaStreams {
       try {
         await this.consumer?.commit(committed.flatMap((rt) => this.offsetList(rt)))
       } catch (error) {
-        if (!migrated(error)) throw error
+        if (!isTaskMigration(error)) throw error
         this.logger.warn(
           { tasks: committed.map((rt) => rt.task.id), err: error },
           'offset commit refused by a rebalancing group: the next owner reprocesses from the last commit',
@@ -1105,7 +1098,7 @@ function codeOf(error: unknown): StreamsErrorCode | string {
 }
 
 /** The group or the transaction coordinator says another member owns the work now. */
-function migrated(error: unknown): boolean {
+function isTaskMigration(error: unknown): boolean {
   return (
     error instanceof StreamsError &&
     (error.code === STREAMS_ERROR_CODES.TASK_MIGRATED || error.code === STREAMS_ERROR_CODES.FENCED)
