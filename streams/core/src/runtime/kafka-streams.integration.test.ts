@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
+import type { ExecutionContext } from 'ava'
 import { pino } from 'pino'
 import { KafkaJsBackend } from '../backend/kafkajs/backend.ts'
 import type { ProcessingGuarantee } from './config.ts'
@@ -60,6 +61,37 @@ function summarize(records: { key: string; value: number }[]): { last: Map<strin
   const last = new Map([...seen].map(([k, v]) => [k, v.at(-1) ?? 0]))
   const exact = [...seen.values()].every((values) => values.every((v, i) => v === i + 1))
   return { last, exact }
+}
+
+/** Reads the counts (read_committed) until every key has reached `perKey`. */
+function readCounts(output: string, keys: number, perKey: number): Promise<{ key: string; value: number }[]> {
+  return consumeAll(
+    kafka,
+    output,
+    (r) => {
+      const { last } = summarize(r)
+      return last.size === keys && [...last.values()].every((v) => v >= perKey)
+    },
+    { readCommitted: true, timeoutMs: 90_000 },
+  )
+}
+
+/** Every key counted up to `perKey`: nothing lost; exactly-once, every count seen once and in order. */
+function assertCounted(
+  t: ExecutionContext,
+  records: { key: string; value: number }[],
+  { keys, perKey, guarantee }: { keys: number; perKey: number; guarantee: ProcessingGuarantee },
+): void {
+  const { last, exact } = summarize(records)
+  t.is(last.size, keys)
+  t.true(
+    [...last.values()].every((v) => v >= perKey),
+    'every ping counted: nothing lost',
+  )
+  if (guarantee === 'exactly_once') {
+    t.true(exact, 'a read_committed reader sees every count once, in order')
+    t.is(records.length, keys * perKey)
+  }
 }
 
 for (const guarantee of ['at_least_once', 'exactly_once'] as const) {
@@ -167,27 +199,10 @@ for (const guarantee of ['at_least_once', 'exactly_once'] as const) {
       await more
       const second = startWorker(args)
       await second.running
-      const records = await consumeAll(
-        kafka,
-        output,
-        (r) => {
-          const { last } = summarize(r)
-          return last.size === keys && [...last.values()].every((v) => v >= perKey)
-        },
-        { readCommitted: true, timeoutMs: 90_000 },
-      )
+      const records = await readCounts(output, keys, perKey)
       second.child.kill('SIGTERM')
       await new Promise((r) => second.child.once('exit', r))
-      const { last, exact } = summarize(records)
-      t.is(last.size, keys)
-      t.true(
-        [...last.values()].every((v) => v >= perKey),
-        'every ping counted: nothing lost',
-      )
-      if (guarantee === 'exactly_once') {
-        t.true(exact, 'a read_committed reader sees every count once, in order')
-        t.is(records.length, keys * perKey)
-      }
+      assertCounted(t, records, { keys, perKey, guarantee })
     },
   )
 }
@@ -234,28 +249,11 @@ for (const guarantee of ['at_least_once', 'exactly_once'] as const) {
         await settled(() => a.taskIds.length === 4 && a.state === StreamsState.RUNNING)
       }
       await feed
-      const records = await consumeAll(
-        kafka,
-        output,
-        (r) => {
-          const { last } = summarize(r)
-          return last.size === keys && [...last.values()].every((v) => v >= perKey)
-        },
-        { readCommitted: true, timeoutMs: 90_000 },
-      )
+      const records = await readCounts(output, keys, perKey)
       const failed = [a, ...members].filter((m) => m.error !== undefined).map((m) => m.error?.message)
       await a.close()
       t.deepEqual(failed, [], 'no member stopped in ERROR')
-      const { last, exact } = summarize(records)
-      t.is(last.size, keys)
-      t.true(
-        [...last.values()].every((v) => v >= perKey),
-        'every ping counted: nothing lost',
-      )
-      if (guarantee === 'exactly_once') {
-        t.true(exact, 'a read_committed reader sees every count once, in order')
-        t.is(records.length, keys * perKey)
-      }
+      assertCounted(t, records, { keys, perKey, guarantee })
     },
   )
 }
