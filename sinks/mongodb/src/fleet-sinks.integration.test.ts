@@ -15,7 +15,7 @@ import {
 } from '@oxagry/avro'
 import { ping, position } from '@oxagry/sink/testing'
 import { KafkaJsBackend, tpKey } from '@oxagry/streams'
-import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { MongoMachineReadModel } from './read-model.ts'
 
 const test = await integrationTest('kafka', 'mongodb', 'clickhouse')
@@ -108,14 +108,6 @@ async function caughtUp(backend: KafkaJsBackend, groupId: string, topic: string)
     return [...ends].every(([p, end]) => end === '0' || committed.get(tpKey(topic, p)) === end)
   } finally {
     await admin.close()
-  }
-}
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in time`)
-    await new Promise((r) => setTimeout(r, 500))
   }
 }
 
@@ -226,11 +218,17 @@ test.serial('killed mid-batch and restarted, the sinks lose nothing and double n
   // Second life: runs until every partition is committed to its end, then stops cleanly.
   const second = child(run, { CRASH_SLOW_MS: '0' })
   await second.next((e) => e.event === 'started')
-  await until('pings committed', () =>
-    caughtUp(backend, `${run.env.CRASH_GROUP}-clickhouse-pings`, topics.pings),
+  await eventually(
+    async () =>
+      (await caughtUp(backend, `${run.env.CRASH_GROUP}-clickhouse-pings`, topics.pings)) ? true : undefined,
+    { what: 'pings committed', timeoutMs: 120_000, intervalMs: 500 },
   )
-  await until('positions committed', () =>
-    caughtUp(backend, `${run.env.CRASH_GROUP}-mongodb-positions`, topics.positions),
+  await eventually(
+    async () =>
+      (await caughtUp(backend, `${run.env.CRASH_GROUP}-mongodb-positions`, topics.positions))
+        ? true
+        : undefined,
+    { what: 'positions committed', timeoutMs: 120_000, intervalMs: 500 },
   )
   second.proc.kill('SIGTERM')
   t.is(await second.exited, 0)

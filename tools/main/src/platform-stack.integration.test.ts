@@ -2,26 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { pino } from 'pino'
 import WebSocket from 'ws'
 import { readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  state: () => unknown = () => undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline)
-      throw new Error(`nothing within ${timeoutMs} ms; state: ${JSON.stringify(state())}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 // The same job on the stack's real services, isolated by a topic prefix.
 const stack = await integrationTest('kafka', 'schemaRegistry', 'mongodb')
@@ -52,8 +37,11 @@ stack(
         }
         return body.machines.length >= 10 ? body : undefined
       },
-      45_000,
-      () => ({ ...platform.health(), livePositions: platform.positions.size }),
+      {
+        timeoutMs: 45_000,
+        what: 'all machines over REST',
+        state: () => ({ ...platform.health(), livePositions: platform.positions.size }),
+      },
     )
     t.is(page.machines.length, 10)
     t.log(
@@ -67,7 +55,9 @@ stack(
     })
     await new Promise((resolve) => ws.once('open', resolve))
     ws.send(JSON.stringify({ type: 'subscribe', machineIds: page.machines.map((m) => m.machineId) }))
-    await eventually(async () => (updates.length > 0 ? true : undefined), 15_000)
+    await eventually(async () => (updates.length > 0 ? true : undefined), {
+      timeoutMs: 15_000,
+    })
     ws.close()
     t.true(updates.length > 0)
   },

@@ -1,21 +1,12 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { eventually } from '@oxagry/testkit'
 import test from 'ava'
 import { pino } from 'pino'
 import WebSocket from 'ws'
 import { readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`nothing within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 // The embedded defaults are what `npm start` runs on a fresh machine: no service to reach.
 test('npm start on embedded defaults: pings flow to REST, the live feed and ClickHouse within seconds', async (t) => {
@@ -32,11 +23,14 @@ test('npm start on embedded defaults: pings flow to REST, the live feed and Clic
   t.teardown(() => platform.close({ timeoutMs: 20_000 }))
 
   // REST: the read model (PGlite) has machines.
-  const page = await eventually(async () => {
-    const response = await fetch(`${platform.urls.api}?limit=50`)
-    const body = (await response.json()) as { machines: { machineId: string }[] }
-    return body.machines.length >= 10 ? body : undefined
-  }, 20_000)
+  const page = await eventually(
+    async () => {
+      const response = await fetch(`${platform.urls.api}?limit=50`)
+      const body = (await response.json()) as { machines: { machineId: string }[] }
+      return body.machines.length >= 10 ? body : undefined
+    },
+    { timeoutMs: 20_000 },
+  )
   t.true(page.machines.length >= 10)
   const seconds = (Date.now() - started) / 1000
   t.log(`machines over REST ${seconds.toFixed(1)} s after start`)
@@ -47,7 +41,9 @@ test('npm start on embedded defaults: pings flow to REST, the live feed and Clic
   ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }))
   await new Promise((resolve) => ws.once('open', resolve))
   ws.send(JSON.stringify({ type: 'subscribe' }))
-  await eventually(async () => (frames.some((f) => f.type === 'update') ? true : undefined), 10_000)
+  await eventually(async () => (frames.some((f) => f.type === 'update') ? true : undefined), {
+    timeoutMs: 10_000,
+  })
   t.true((frames.find((f) => f.type === 'snapshot')?.machines?.length ?? 0) > 0)
   ws.close()
 
@@ -55,11 +51,14 @@ test('npm start on embedded defaults: pings flow to REST, the live feed and Clic
   const machineId = page.machines[0]?.machineId ?? ''
   const from = new Date(started - 60_000).toISOString()
   const to = new Date(Date.now() + 60_000).toISOString()
-  const track = await eventually(async () => {
-    const response = await fetch(`${platform.urls.api}/${machineId}/track?from=${from}&to=${to}`)
-    const body = (await response.json()) as { points: unknown[] }
-    return body.points.length > 0 ? body : undefined
-  }, 15_000)
+  const track = await eventually(
+    async () => {
+      const response = await fetch(`${platform.urls.api}/${machineId}/track?from=${from}&to=${to}`)
+      const body = (await response.json()) as { points: unknown[] }
+      return body.points.length > 0 ? body : undefined
+    },
+    { timeoutMs: 15_000 },
+  )
   t.true(track.points.length > 0)
 
   // The geofences came through their topic; readiness follows the tracking job.

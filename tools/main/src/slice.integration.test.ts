@@ -11,7 +11,7 @@ import { ACCEPTED_KINDS } from '@oxagry/simulator'
 import { KafkaJsBackend, tpKey } from '@oxagry/streams'
 import { TOPICS } from '@oxagry/topics'
 import { expectedFrom, readOutputs, readTopic, simulate, type Simulated } from '@oxagry/tracking/testing'
-import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { MongoClient } from 'mongodb'
 import WebSocket from 'ws'
 import { platformNames } from './names.ts'
@@ -51,27 +51,6 @@ function startLife(env: NodeJS.ProcessEnv): Life {
     void exited.then((code) => reject(new Error(`the platform exited (${code}) before it started`)))
   })
   return { exited, started, kill: (signal) => void proc.kill(signal) }
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms${last === undefined ? '' : ` (${String(last)})`}`)
-    await new Promise((r) => setTimeout(r, intervalMs))
-  }
 }
 
 /** Committed and end offsets of a group on a topic, by partition and summed. */
@@ -214,14 +193,12 @@ test.serial(
     const first = startLife(env)
     lives.push(first)
     await first.started
-    const atKill = await until(
-      'the ClickHouse sink committing part of its backlog',
+    const atKill = await eventually(
       async () => {
         const p = await progress(backend, pingSink, topics.accepted)
         return p.committed > 0 && p.committed < p.end ? p : undefined
       },
-      120_000,
-      50,
+      { what: 'the ClickHouse sink committing part of its backlog', timeoutMs: 120_000, intervalMs: 50 },
     )
     first.kill('SIGKILL')
     t.is(await first.exited, null)
@@ -243,19 +220,21 @@ test.serial(
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
     ws.send(JSON.stringify({ type: 'subscribe', machineIds: [...newest.keys()] }))
 
-    const overRest = await until(
-      'every machine at its newest accepted ping over REST',
+    const overRest = await eventually(
       async () => {
         const body = (await (await fetch(`${api}?limit=500`)).json()) as { machines: Shown[] }
         const shown = new Map(body.machines.map((m) => [m.machineId, m]))
         return mismatches(newest, shown).length === 0 ? Date.now() - restarted : undefined
       },
-      BOUND_MS,
+      { what: 'every machine at its newest accepted ping over REST', timeoutMs: BOUND_MS, intervalMs: 250 },
     )
-    const overWs = await until(
-      'every machine at its newest accepted ping over WebSocket',
+    const overWs = await eventually(
       async () => (mismatches(newest, shownLive).length === 0 ? Date.now() - restarted : undefined),
-      BOUND_MS - overRest,
+      {
+        what: 'every machine at its newest accepted ping over WebSocket',
+        timeoutMs: BOUND_MS - overRest,
+        intervalMs: 250,
+      },
     )
     ws.close()
     t.log(`after the restart: positions right over REST in ${overRest} ms, over WebSocket in ${overWs} ms`)
@@ -263,8 +242,7 @@ test.serial(
     // Every accepted ping in ClickHouse once, read back through the track API (which reads FINAL).
     const from = new Date(Math.min(...sim.emitted.map((e) => e.ping.eventTime)) - 60_000).toISOString()
     const to = new Date(Date.now() + 60_000).toISOString()
-    const tracked = await until(
-      'every accepted ping in ClickHouse',
+    const tracked = await eventually(
       async () => {
         const ids: string[] = []
         for (const id of newest.keys()) {
@@ -274,8 +252,7 @@ test.serial(
         }
         return ids.length >= acceptedIds.size ? ids : undefined
       },
-      60_000,
-      1000,
+      { what: 'every accepted ping in ClickHouse', timeoutMs: 60_000, intervalMs: 1000 },
     )
     t.is(tracked.length, acceptedIds.size, 'each accepted ping tracked once')
     const trackedIds = new Set(tracked)
@@ -305,8 +282,7 @@ test.serial(
 
     // Stopped cleanly, the ClickHouse tables are read directly: rows before merges, then merged.
     const sessionsWritten = await afterLastRecords(backend, topics.sessions)
-    await until(
-      'the sessions sink past the last session',
+    await eventually(
       async () => {
         const p = await progress(backend, names.group('sink-clickhouse-sessions'), topics.sessions)
         return [...sessionsWritten].every(
@@ -315,7 +291,7 @@ test.serial(
           ? true
           : undefined
       },
-      30_000,
+      { what: 'the sessions sink past the last session', timeoutMs: 30_000, intervalMs: 250 },
     )
     second.kill('SIGTERM')
     t.is(await second.exited, 0)

@@ -1,2 +1,3 @@
 export * from './services.ts'
 export * from './integration.ts'
+export * from './eventually.ts'
