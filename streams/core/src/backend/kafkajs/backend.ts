@@ -12,7 +12,7 @@ import {
   type Transaction,
 } from 'kafkajs'
 import type { Logger } from 'pino'
-import { STREAMS_ERROR_CODES, StreamsError, errorMessage } from '../../errors.ts'
+import { STREAMS_ERROR_CODES, StreamsError } from '../../errors.ts'
 import type { RecordHeaders } from '../../serde.ts'
 import {
   tpKey,
@@ -29,6 +29,7 @@ import {
   type TopicPartition,
   type TopicSpec,
 } from '../types.ts'
+import { askAgain, brokerError } from './broker-errors.ts'
 
 export interface KafkaJsBackendOptions {
   readonly brokers: readonly string[]
@@ -113,54 +114,6 @@ export function* chunks(records: readonly ProducedRecord[]): Generator<ProducedR
   if (chunk.length > 0) yield chunk
 }
 
-/** The broker's error type of a kafkajs error, looking through the retry wrappers around it. */
-function protocolType(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
-    const type = (e as { type?: unknown }).type
-    if (typeof type === 'string') return type
-    e =
-      (e as { cause?: unknown; originalError?: unknown }).cause ??
-      (e as { originalError?: unknown }).originalError
-  }
-  return undefined
-}
-
-const FENCED_TYPES = new Set([
-  'INVALID_PRODUCER_EPOCH',
-  'PRODUCER_FENCED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-])
-/** The group moved on (a rebalance, or this member timed out of it): its commit is refused. */
-const MIGRATED_TYPES = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'FENCED_INSTANCE_ID',
-])
-
-function brokerError(what: string, error: unknown): StreamsError {
-  const type = protocolType(error)
-  if (type !== undefined && FENCED_TYPES.has(type)) {
-    return new StreamsError(
-      STREAMS_ERROR_CODES.FENCED,
-      `${what}: fenced by a newer instance: ${errorMessage(error)}`,
-      { cause: error },
-    )
-  }
-  if (type !== undefined && MIGRATED_TYPES.has(type)) {
-    return new StreamsError(
-      STREAMS_ERROR_CODES.TASK_MIGRATED,
-      `${what}: the group has rebalanced (${type}): ${errorMessage(error)}`,
-      { cause: error },
-    )
-  }
-  const retriable = (error as { retriable?: boolean } | null)?.retriable === true
-  return new StreamsError(STREAMS_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
-    cause: error,
-    retriable,
-  })
-}
-
 function partitionsOf(assignment: Record<string, number[]>): TopicPartition[] {
   return Object.entries(assignment).flatMap(([topic, partitions]) =>
     partitions.map((partition) => ({ topic, partition })),
@@ -176,10 +129,12 @@ class KafkaJsAdmin implements BackendAdmin {
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>()
     if (topics.length === 0) return counts
-    const existing = new Set(await this.admin.listTopics())
+    const existing = new Set(await askAgain('listing topics', () => this.admin.listTopics()))
     const present = topics.filter((t) => existing.has(t))
     if (present.length === 0) return counts
-    const metadata = await this.admin.fetchTopicMetadata({ topics: present })
+    const metadata = await askAgain(`reading the metadata of ${present.join(', ')}`, () =>
+      this.admin.fetchTopicMetadata({ topics: present }),
+    )
     for (const t of metadata.topics) counts.set(t.name, t.partitions.length)
     return counts
   }
@@ -213,7 +168,9 @@ class KafkaJsAdmin implements BackendAdmin {
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const offsets = await this.admin.fetchTopicOffsets(topic)
+    const offsets = await askAgain(`reading the end offsets of ${topic}`, () =>
+      this.admin.fetchTopicOffsets(topic),
+    )
     return new Map(offsets.map((o) => [o.partition, o.high]))
   }
 
@@ -332,7 +289,10 @@ class KafkaJsConsumer implements BackendConsumer {
     try {
       const topics = [...new Set(partitions.map((p) => p.topic))]
       const result = new Map<string, string | undefined>()
-      for (const entry of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
+      const offsets = await askAgain(`reading the committed offsets of ${this.groupId}`, () =>
+        admin.fetchOffsets({ groupId: this.groupId, topics }),
+      )
+      for (const entry of offsets) {
         for (const p of entry.partitions)
           result.set(tpKey(entry.topic, p.partition), Number(p.offset) >= 0 ? p.offset : undefined)
       }

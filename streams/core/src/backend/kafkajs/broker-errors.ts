@@ -1,0 +1,95 @@
+import { STREAMS_ERROR_CODES, StreamsError, errorMessage } from '../../errors.ts'
+
+/** The broker's error type of a kafkajs error, looking through the retry wrappers around it. */
+function protocolType(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const type = (e as { type?: unknown }).type
+    if (typeof type === 'string') return type
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError
+  }
+  return undefined
+}
+
+const FENCED_TYPES = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+])
+/** The group moved on (a rebalance, or this member timed out of it): its commit is refused. */
+const MIGRATED_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+])
+
+export function brokerError(what: string, error: unknown): StreamsError {
+  const type = protocolType(error)
+  if (type !== undefined && FENCED_TYPES.has(type)) {
+    return new StreamsError(
+      STREAMS_ERROR_CODES.FENCED,
+      `${what}: fenced by a newer instance: ${errorMessage(error)}`,
+      { cause: error },
+    )
+  }
+  if (type !== undefined && MIGRATED_TYPES.has(type)) {
+    return new StreamsError(
+      STREAMS_ERROR_CODES.TASK_MIGRATED,
+      `${what}: the group has rebalanced (${type}): ${errorMessage(error)}`,
+      { cause: error },
+    )
+  }
+  const retriable = (error as { retriable?: boolean } | null)?.retriable === true
+  return new StreamsError(STREAMS_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
+    cause: error,
+    retriable,
+  })
+}
+
+/**
+ * Answers that mean "not yet" rather than "no": a topic created a moment ago whose leader the broker
+ * has not taken up, or a leader that is moving. kafkajs gives up on some of them at once (its
+ * fetchTopicOffsets bails on NOT_LEADER_FOR_PARTITION), which put a job starting on fresh topics in ERROR.
+ */
+const NOT_YET_TYPES = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'REPLICA_NOT_AVAILABLE',
+  'OFFSET_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'REQUEST_TIMED_OUT',
+])
+
+export interface AskAgainOptions {
+  /** How long a "not yet" answer is asked again before it is the error. */
+  boundMs?: number
+  pauseMs?: number
+}
+
+/**
+ * Calls the broker until it answers, asking again while the answer is "not yet" (see NOT_YET_TYPES) and
+ * the bound has not passed; any other failure, or the last "not yet", is a typed broker error naming
+ * what was asked.
+ */
+export async function askAgain<T>(
+  what: string,
+  call: () => Promise<T>,
+  { boundMs = 15_000, pauseMs = 250 }: AskAgainOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + boundMs
+  for (;;) {
+    try {
+      return await call()
+    } catch (error) {
+      const type = protocolType(error)
+      if (type === undefined || !NOT_YET_TYPES.has(type) || Date.now() + pauseMs > deadline)
+        throw brokerError(what, error)
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  }
+}
