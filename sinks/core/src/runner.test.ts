@@ -386,6 +386,11 @@ class ScriptedConsumer implements BackendConsumer {
     })
   }
 
+  /** The client gives up for good, as kafkajs does after an error it does not restart on. */
+  crash(error: Error): void {
+    this.handlers!.onFailed?.(error)
+  }
+
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {
     if (!this.connected) throw Object.assign(new Error('not connected (scripted)'), { retriable: false })
     if (this.refused < (this.script.rebalancedCommits ?? 0)) {
@@ -540,4 +545,21 @@ test('a commit the group refuses because it rebalanced does not fail the sink: t
     [0, 1, 0, 1],
   )
   t.is(sink.health().state, 'RUNNING')
+})
+
+test('a consumer that gives up for good fails the sink with its error instead of leaving it idle and RUNNING', async (t) => {
+  const consumer = new ScriptedConsumer()
+  const target = new FakeTarget<Item>()
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 100, maxWaitMs: 60_000 },
+  })
+  await consumer.deliver(recordsAt([0]))
+  consumer.crash(new Error('the group coordinator refused this member (scripted)'))
+  const closed = await sink.closed
+  t.is(closed.state, 'FAILED')
+  t.regex(String(closed.error), /coordinator refused/)
+  t.false(sink.health().live)
+  // The buffered record was not committed: a restart reads it again.
+  t.false(consumer.log.some((line) => line.startsWith('commit')))
 })

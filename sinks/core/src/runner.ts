@@ -170,6 +170,7 @@ class Sink<T> implements SinkHandle {
         }
       },
       eachBatch: (batch) => this.accept(batch),
+      onFailed: (error) => this.fail(error),
     })
     if (this.options.lagIntervalMs > 0) {
       this.lagTimer = setInterval(() => void this.measureLag(), this.options.lagIntervalMs)
@@ -431,7 +432,7 @@ class Sink<T> implements SinkHandle {
     })
   }
 
-  private fail(error: unknown, batchId: string): void {
+  private fail(error: unknown, batchId?: string): void {
     if (this.state === SinkState.FAILED) return
     this.state = SinkState.FAILED
     this.lastError = error

@@ -66,6 +66,11 @@ export interface ConsumerHandlers {
    */
   onAssigned(partitions: readonly TopicPartition[], assignment?: readonly TopicPartition[]): Promise<void>
   eachBatch(batch: Batch): Promise<void>
+  /**
+   * The consumer stopped on an error it will not recover from by itself (the client gave up): nothing
+   * more will be delivered, so the application fails rather than sit idle looking healthy.
+   */
+  onFailed?(error: unknown): void
 }
 
 /** A group member: receives batches of its partitions and commits their offsets. */

@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import test from 'ava'
 import { pino } from 'pino'
 import { MemoryBackend } from '../backend/memory/backend.ts'
+import type { ConsumerHandlers } from '../backend/types.ts'
 import { StreamsBuilder } from '../dsl/streams-builder.ts'
+import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import { Serdes, type Serde } from '../serde.ts'
 import { KafkaStreams, StreamsState, DEAD_LETTER_HEADERS } from './kafka-streams.ts'
 import type { StreamsConfig } from './config.ts'
@@ -444,4 +446,29 @@ test('a broker that cannot say where partitions end (for the lag gauge) does not
   t.is(streams.state, StreamsState.RUNNING)
   t.is(streams.error, undefined)
   await streams.close()
+})
+
+test('a consumer that gives up for good puts the instance in ERROR with its error, not idle and RUNNING', async (t) => {
+  const backend = setup(1)
+  const consumer = backend.consumer.bind(backend)
+  let failed: ((error: unknown) => void) | undefined
+  backend.consumer = (options) => {
+    const real = consumer(options)
+    const run = real.run.bind(real)
+    real.run = (topics: readonly string[], handlers: ConsumerHandlers) => {
+      failed = handlers.onFailed
+      return run(topics, handlers)
+    }
+    return real
+  }
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in').to('out')
+  const streams = new KafkaStreams(b.build(), config(backend))
+  await streams.start()
+  t.is(streams.state, StreamsState.RUNNING)
+  failed?.(new StreamsError(STREAMS_ERROR_CODES.BROKER, 'consuming: the coordinator refused this member'))
+  await until(() => streams.state === StreamsState.ERROR)
+  t.is(streams.error?.code, STREAMS_ERROR_CODES.BROKER)
+  t.regex(streams.error?.message ?? '', /coordinator refused/)
+  t.false(streams.health().live)
 })

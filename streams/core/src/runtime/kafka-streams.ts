@@ -281,6 +281,7 @@ export class KafkaStreams {
         onRevoked: (partitions) => guarded(() => this.revoke(partitions)),
         onAssigned: (partitions, assignment) => guarded(() => this.assign(assignment ?? partitions)),
         eachBatch: (batch) => guarded(() => this.processBatch(batch)),
+        onFailed: (error) => this.fail(error),
       })
       this.timer = setInterval(() => {
         void this.serial(() => this.tick()).catch((error: unknown) => this.fail(error))

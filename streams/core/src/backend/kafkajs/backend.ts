@@ -239,6 +239,10 @@ class KafkaJsConsumer implements BackendConsumer {
         })
         .catch(() => {})
     })
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts itself after a retriable error; after any other it has stopped for good.
+      if (!payload.restart && !this.stopped) handlers.onFailed?.(brokerError('consuming', payload.error))
+    })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...topics], fromBeginning: true })
     await this.consumer.run({
