@@ -50,18 +50,19 @@ export function brokerError(what: string, error: unknown): StreamsError {
 
 /**
  * Answers that mean "not yet" rather than "no": a topic created a moment ago whose leader the broker
- * has not taken up, or a leader that is moving. kafkajs gives up on some of them at once (its
- * fetchTopicOffsets bails on NOT_LEADER_FOR_PARTITION), which put a job starting on fresh topics in ERROR.
+ * has not taken up, or a leader that is moving. kafkajs (patched, see patches/) refreshes its metadata
+ * and retries ListOffsets on these itself; this bound covers its other admin calls and a broker that
+ * takes longer than kafkajs' own retries.
  */
 const NOT_YET_TYPES = new Set([
   'UNKNOWN_TOPIC_OR_PARTITION',
   'LEADER_NOT_AVAILABLE',
   'NOT_LEADER_FOR_PARTITION',
-  'NOT_LEADER_OR_FOLLOWER',
   'REPLICA_NOT_AVAILABLE',
   'OFFSET_NOT_AVAILABLE',
   'FENCED_LEADER_EPOCH',
   'UNKNOWN_LEADER_EPOCH',
+  'KAFKA_STORAGE_ERROR',
   'REQUEST_TIMED_OUT',
 ])
 
