@@ -142,29 +142,31 @@ class KafkaJsAdmin implements BackendAdmin {
   async createTopics(topics: readonly TopicSpec[]): Promise<void> {
     const existing = new Set(await this.admin.listTopics())
     let missing = topics.filter((t) => !existing.has(t.name))
+    if (missing.length === 0) return
     // Another instance may create them at the same time, and a fresh broker may answer the wait for
-    // leaders with UNKNOWN_TOPIC_OR_PARTITION before the new topic's metadata has spread: an error is
-    // only one while topics are still missing after a few seconds of asking again.
-    const deadline = Date.now() + 15_000
-    while (missing.length > 0) {
-      try {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((t) => ({
-            topic: t.name,
-            numPartitions: t.partitions,
-            replicationFactor: this.replicationFactor,
-            configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-          })),
-        })
-        return
-      } catch (error) {
-        const now = new Set(await this.admin.listTopics())
-        missing = missing.filter((t) => !now.has(t.name))
-        if (missing.length > 0 && Date.now() > deadline) throw brokerError('creating topics', error)
-        if (missing.length > 0) await new Promise((resolve) => setTimeout(resolve, 250))
-      }
-    }
+    // leaders with UNKNOWN_TOPIC_OR_PARTITION before the new topic's metadata has spread: a failure is
+    // asked again while topics are still missing, and is the error only once the bound has passed.
+    await askAgain(
+      'creating topics',
+      async () => {
+        try {
+          await this.admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: this.replicationFactor,
+              configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+            })),
+          })
+        } catch (error) {
+          const now = new Set(await this.admin.listTopics())
+          missing = missing.filter((t) => !now.has(t.name))
+          if (missing.length > 0) throw error
+        }
+      },
+      { notYet: () => true },
+    )
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {

@@ -10,58 +10,52 @@ const { KafkaJSNonRetriableError, KafkaJSProtocolError } = kafkajs
 const answer = (type: string, retriable = true): Error =>
   new KafkaJSProtocolError({ message: `${type} answer`, type, code: 0, retriable } as never)
 
-test('a fresh topic whose leader is not taken up yet is asked again until the broker answers', async (t) => {
-  const answers = [answer('NOT_LEADER_FOR_PARTITION'), answer('LEADER_NOT_AVAILABLE')]
+/** A broker call failing with each of `failures` in turn (with `forever`, with the first every time), then answering. */
+function brokerCall(failures: Error[], { forever = false } = {}) {
   let calls = 0
-  const result = await askAgain(
-    'reading the end offsets of t',
-    async () => {
+  return {
+    calls: () => calls,
+    call: async (): Promise<string> => {
       calls++
-      const next = answers.shift()
-      if (next !== undefined) throw next
+      const failure = forever ? failures[0] : failures.shift()
+      if (failure !== undefined) throw failure
       return 'ends'
     },
-    { pauseMs: 1 },
-  )
-  t.is(result, 'ends')
-  t.is(calls, 3)
+  }
+}
+
+test('a fresh topic whose leader is not taken up yet is asked again until the broker answers', async (t) => {
+  const broker = brokerCall([answer('NOT_LEADER_FOR_PARTITION'), answer('LEADER_NOT_AVAILABLE')])
+  t.is(await askAgain('reading the end offsets of t', broker.call, { pauseMs: 1 }), 'ends')
+  t.is(broker.calls(), 3)
 })
 
 test('a "not yet" past the bound is a typed broker error naming what was asked', async (t) => {
-  let calls = 0
+  const broker = brokerCall([answer('NOT_LEADER_FOR_PARTITION')], { forever: true })
   const error = await t.throwsAsync(
-    askAgain(
-      'reading the end offsets of t',
-      async () => {
-        calls++
-        throw answer('NOT_LEADER_FOR_PARTITION')
-      },
-      { boundMs: 30, pauseMs: 5 },
-    ),
+    askAgain('reading the end offsets of t', broker.call, { boundMs: 30, pauseMs: 5 }),
     { instanceOf: StreamsError },
   )
   t.is(error.code, STREAMS_ERROR_CODES.BROKER)
   t.regex(error.message, /^reading the end offsets of t: NOT_LEADER_FOR_PARTITION answer/)
-  t.true(calls > 1)
+  t.true(broker.calls() > 1)
 })
 
 test('any other failure is not asked again', async (t) => {
   for (const failure of [answer('TOPIC_AUTHORIZATION_FAILED', false), new Error('socket closed')]) {
-    let calls = 0
-    const error = await t.throwsAsync(
-      askAgain(
-        'listing topics',
-        async () => {
-          calls++
-          throw failure
-        },
-        { pauseMs: 1 },
-      ),
-      { instanceOf: StreamsError },
-    )
-    t.is(calls, 1)
+    const broker = brokerCall([failure])
+    const error = await t.throwsAsync(askAgain('listing topics', broker.call, { pauseMs: 1 }), {
+      instanceOf: StreamsError,
+    })
+    t.is(broker.calls(), 1)
     t.true(error.message.startsWith('listing topics: '))
   }
+})
+
+test("a caller's own notYet decides which failures are asked again", async (t) => {
+  const broker = brokerCall([new Error('topic still being created'), new Error('topic still being created')])
+  t.is(await askAgain('creating topics', broker.call, { pauseMs: 1, notYet: () => true }), 'ends')
+  t.is(broker.calls(), 3)
 })
 
 test('broker errors are classified through kafkajs retry wrappers: fenced, migrated, or broker', (t) => {

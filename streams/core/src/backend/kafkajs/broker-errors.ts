@@ -70,26 +70,31 @@ export interface AskAgainOptions {
   /** How long a "not yet" answer is asked again before it is the error. */
   boundMs?: number
   pauseMs?: number
+  /** Which failures are "not yet"; by default the broker answers of NOT_YET_TYPES. */
+  notYet?: (error: unknown) => boolean
+}
+
+const answeredNotYet = (error: unknown): boolean => {
+  const type = protocolType(error)
+  return type !== undefined && NOT_YET_TYPES.has(type)
 }
 
 /**
- * Calls the broker until it answers, asking again while the answer is "not yet" (see NOT_YET_TYPES) and
+ * Calls the broker until it answers, asking again while the answer is "not yet" (see `notYet`) and
  * the bound has not passed; any other failure, or the last "not yet", is a typed broker error naming
  * what was asked.
  */
 export async function askAgain<T>(
   what: string,
   call: () => Promise<T>,
-  { boundMs = 15_000, pauseMs = 250 }: AskAgainOptions = {},
+  { boundMs = 15_000, pauseMs = 250, notYet = answeredNotYet }: AskAgainOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + boundMs
   for (;;) {
     try {
       return await call()
     } catch (error) {
-      const type = protocolType(error)
-      if (type === undefined || !NOT_YET_TYPES.has(type) || Date.now() + pauseMs > deadline)
-        throw brokerError(what, error)
+      if (!notYet(error) || Date.now() + pauseMs > deadline) throw brokerError(what, error)
       await new Promise((resolve) => setTimeout(resolve, pauseMs))
     }
   }
