@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
+import { eventually, integrationTest, kafkaBrokers } from '@oxagry/testkit'
 import { Kafka, logLevel, type ConfigResourceTypes } from 'kafkajs'
 import { applyTopics } from './apply.ts'
 import { TOPIC_LIST, TOPICS } from './catalogue.ts'
@@ -121,11 +121,15 @@ test.serial(
     t.regex(lines.join('\n'), /RECREATE/)
     // A broker applies altered configs when it replays the metadata log: a read right after the change
     // may still see the old value, so the plan is read again until it settles (at most 10 s).
-    let fixed = await applyTopics({ brokers, profile: 'local', prefix, dryRun: true })
-    for (let i = 0; i < 20 && fixed.changes.length > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      fixed = await applyTopics({ brokers, profile: 'local', prefix, dryRun: true })
-    }
+    let changes: unknown
+    const fixed = await eventually(
+      async () => {
+        const plan = await applyTopics({ brokers, profile: 'local', prefix, dryRun: true })
+        changes = plan.changes
+        return plan.changes.length === 0 ? plan : undefined
+      },
+      { what: 'a plan with no changes', timeoutMs: 10_000, intervalMs: 500, state: () => changes },
+    )
     t.deepEqual(fixed.changes, [])
     const names = (await withAdmin((admin) => readTopics(admin, prefix))).map((a) => a.name)
     t.false(names.includes(stray))
