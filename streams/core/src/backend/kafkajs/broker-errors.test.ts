@@ -30,6 +30,12 @@ test('a fresh topic whose leader is not taken up yet is asked again until the br
   t.is(broker.calls(), 3)
 })
 
+test('a group coordinator still loading its offsets is asked again', async (t) => {
+  const broker = brokerCall([answer('GROUP_LOAD_IN_PROGRESS'), answer('NOT_COORDINATOR_FOR_GROUP')])
+  t.is(await askAgain('reading the committed offsets of g', broker.call, { pauseMs: 1 }), 'ends')
+  t.is(broker.calls(), 3)
+})
+
 test('a "not yet" past the bound is a typed broker error naming what was asked', async (t) => {
   const broker = brokerCall([answer('NOT_LEADER_FOR_PARTITION')], { forever: true })
   const error = await t.throwsAsync(

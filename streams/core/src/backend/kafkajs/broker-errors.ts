@@ -50,9 +50,9 @@ export function brokerError(what: string, error: unknown): StreamsError {
 
 /**
  * Answers that mean "not yet" rather than "no": a topic created a moment ago whose leader the broker
- * has not taken up, or a leader that is moving. kafkajs (patched, see patches/) refreshes its metadata
- * and retries ListOffsets on these itself; this bound covers its other admin calls and a broker that
- * takes longer than kafkajs' own retries.
+ * has not taken up, a leader that is moving, a group coordinator still loading. kafkajs (patched, see
+ * patches/) refreshes its metadata and retries ListOffsets on these itself; its metadata calls retry only
+ * LEADER_NOT_AVAILABLE and its committed-offset fetch none, which this bound covers.
  */
 const NOT_YET_TYPES = new Set([
   'UNKNOWN_TOPIC_OR_PARTITION',
@@ -64,6 +64,10 @@ const NOT_YET_TYPES = new Set([
   'UNKNOWN_LEADER_EPOCH',
   'KAFKA_STORAGE_ERROR',
   'REQUEST_TIMED_OUT',
+  // The group's coordinator loading its offsets or moving (kafkajs' fetchOffsets does not retry these).
+  'GROUP_LOAD_IN_PROGRESS',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR_FOR_GROUP',
 ])
 
 export interface AskAgainOptions {
