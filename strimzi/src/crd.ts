@@ -4,10 +4,8 @@ import { Ajv, type ErrorObject } from 'ajv'
 import { parse } from 'yaml'
 import { STRIMZI_ERROR_CODES, StrimziError } from './errors.ts'
 
-/** The Strimzi 1.2.0 KafkaTopic CRD, kept beside the repository (`<repo>/../shared/reference`). */
-export const KAFKA_TOPIC_CRD = fileURLToPath(
-  new URL('../../../shared/reference/strimzi-1.2.0-crds/043-Crd-kafkatopic.yaml', import.meta.url),
-)
+/** The Strimzi 1.2.0 KafkaTopic CRD, vendored in the package (`strimzi/crds/`, with its licence). */
+export const KAFKA_TOPIC_CRD = fileURLToPath(new URL('../crds/043-Crd-kafkatopic.yaml', import.meta.url))
 
 /** The API version Strimzi 1.x serves; v1beta2 is gone. */
 export const STRIMZI_API_VERSION = 'kafka.strimzi.io/v1'
@@ -42,7 +40,7 @@ export function kafkaTopicSchema(path: string = KAFKA_TOPIC_CRD): JsonSchema {
   if (!existsSync(path)) {
     throw new StrimziError(
       STRIMZI_ERROR_CODES.CRD_MISSING,
-      `the Strimzi KafkaTopic CRD is expected at ${path} (the shared reference folder beside the repository)`,
+      `the Strimzi KafkaTopic CRD is expected at ${path} (vendored in strimzi/crds/)`,
       { file: path },
     )
   }

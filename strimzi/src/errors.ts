@@ -1,6 +1,6 @@
 /** Error codes of the Strimzi manifests package. */
 export const STRIMZI_ERROR_CODES = {
-  /** The Strimzi CRDs are not where the repository expects them (../shared/reference beside it). */
+  /** A Strimzi CRD is not where the package keeps it (`strimzi/crds/`). */
   CRD_MISSING: 'OXA_STRIMZI_CRD_MISSING',
   /** A manifest does not satisfy the KafkaTopic CRD schema or our stricter rules. */
   INVALID_MANIFEST: 'OXA_STRIMZI_INVALID_MANIFEST',

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { HOST, PORTS, type StackPaths } from '../config.ts'
@@ -37,6 +39,44 @@ function asServerUser(command: string, args: readonly string[]): { command: stri
   }
 }
 
+/** Where clusters live whose state directory the `postgres` user cannot reach. */
+export const OUTSIDE_DATA_ROOT = '/var/lib/oxagry-stack'
+
+/** Whether the `postgres` user can enter `dir`, which needs search permission on every directory above it. */
+function serverUserCanEnter(dir: string): boolean {
+  const probe = asServerUser('test', ['-x', dir])
+  return spawnSync(probe.command, probe.args, { stdio: 'ignore' }).status === 0
+}
+
+/**
+ * The cluster's data directory. As root the server runs as `postgres`, which cannot enter a state
+ * directory under a folder closed to other users (a checkout under /root, or inside `mktemp -d`); there
+ * the cluster lives in a directory of its own under {@link OUTSIDE_DATA_ROOT}, named by the state
+ * directory's path, and `data-location` in the state directory says where. A state directory without
+ * that file is new, so a cluster found there belonged to an earlier one at the same path and is removed:
+ * the cluster lives and dies with its state directory, as it does inside it.
+ */
+export function dataDir(
+  dir: string,
+  {
+    root = OUTSIDE_DATA_ROOT,
+    canEnter = serverUserCanEnter,
+  }: { root?: string; canEnter?: (dir: string) => boolean } = {},
+): string {
+  if (process.getuid?.() !== 0 || canEnter(dir)) return join(dir, 'data')
+  const home = join(root, createHash('sha256').update(dir).digest('hex').slice(0, 16))
+  const location = join(dir, 'data-location')
+  if (!existsSync(location)) {
+    rmSync(home, { recursive: true, force: true })
+    writeFileSync(location, `${join(home, 'data')}\n`)
+  }
+  mkdirSync(root, { recursive: true, mode: 0o755 })
+  mkdirSync(home, { recursive: true, mode: 0o700 })
+  chmodSync(root, 0o755)
+  run('postgres', 'chown', ['-R', 'postgres:postgres', home])
+  return join(home, 'data')
+}
+
 /**
  * PostgreSQL from Debian's packages, as a cluster of its own under the state dir on 127.0.0.1 only
  * (no Unix socket), so it never touches a system cluster.
@@ -54,8 +94,8 @@ export class PostgresService extends DaemonService {
 
   protected async prepare(_paths: StackPaths, dir: string): Promise<Launch> {
     const bin = binDir()
-    const data = join(dir, 'data')
     if (process.getuid?.() === 0) run(this.name, 'chown', ['-R', 'postgres:postgres', dir])
+    const data = dataDir(dir)
     if (!existsSync(join(data, 'PG_VERSION'))) {
       const initdb = asServerUser(join(bin, 'initdb'), [
         '-D',
