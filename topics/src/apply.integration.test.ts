@@ -1,42 +1,40 @@
 import { randomUUID } from 'node:crypto'
 import { eventually, integrationTest, kafkaBrokers } from '@oxagry/testkit'
-import { Kafka, logLevel, type ConfigResourceTypes } from 'kafkajs'
+import { connectClusterAdmin, type ClusterAdmin } from '@oxagry/kafka'
 import { applyTopics } from './apply.ts'
 import { TOPIC_LIST, TOPICS } from './catalogue.ts'
 import { readTopics } from './cluster.ts'
 import { EXIT, main } from './cli.ts'
 
 const test = await integrationTest('kafka')
-const kafka = new Kafka({ clientId: 'topics-it', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING })
 // One prefix per run: reruns and parallel runs each get their own copy of the catalogue.
 const prefix = `it-${randomUUID().slice(0, 8)}.`
 const brokers = kafkaBrokers()
+const connection = { brokers }
 
-async function withAdmin<T>(run: (admin: ReturnType<typeof kafka.admin>) => Promise<T>): Promise<T> {
-  const admin = kafka.admin()
-  await admin.connect()
+async function withAdmin<T>(run: (admin: ClusterAdmin) => Promise<T>): Promise<T> {
+  const admin = await connectClusterAdmin(connection, { clientId: 'topics-it' })
   try {
     return await run(admin)
   } finally {
-    await admin.disconnect()
+    await admin.close()
   }
 }
 
 test.after(async () => {
   await withAdmin(async (admin) => {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix))
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine })
+    for (const topic of await admin.describeTopics(prefix)) await admin.deleteTopic(topic.name)
   })
 })
 
 test.serial('topics apply creates the catalogue, and a second run changes nothing', async (t) => {
-  const first = await applyTopics({ brokers, profile: 'local', prefix })
+  const first = await applyTopics({ connection, profile: 'local', prefix })
   t.is(first.changes.length, TOPIC_LIST.length)
   t.true(first.changes.every((c) => c.kind === 'create'))
   t.true(first.applied)
   t.true(first.inSync)
 
-  const second = await applyTopics({ brokers, profile: 'local', prefix })
+  const second = await applyTopics({ connection, profile: 'local', prefix })
   t.deepEqual(second.changes, [])
   t.false(second.applied)
   t.true(second.inSync)
@@ -55,23 +53,14 @@ test.serial(
     const geofences = `${prefix}${TOPICS.geofences.name}`
     const stray = `${prefix}fleet.tractors.v1`
     await withAdmin(async (admin) => {
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          {
-            type: 2 as ConfigResourceTypes,
-            name: pings,
-            configEntries: [
-              { name: 'retention.ms', value: String(30 * 86_400_000) },
-              { name: 'min.insync.replicas', value: '1' },
-              { name: 'cleanup.policy', value: 'delete' },
-              { name: 'max.message.bytes', value: '2000000' },
-            ],
-          },
-        ],
+      await admin.alterTopicConfig(pings, {
+        'retention.ms': String(30 * 86_400_000),
+        'min.insync.replicas': '1',
+        'cleanup.policy': 'delete',
+        'max.message.bytes': '2000000',
       })
-      await admin.createPartitions({ topicPartitions: [{ topic: geofences, count: 4 }] })
-      await admin.createTopics({ topics: [{ topic: stray, numPartitions: 1 }], waitForLeaders: true })
+      await admin.addPartitions(geofences, 4)
+      await admin.createTopic({ name: stray, partitions: 1, replicationFactor: 1, config: {} })
     })
 
     const lines: string[] = []
@@ -124,7 +113,7 @@ test.serial(
     let changes: unknown
     const fixed = await eventually(
       async () => {
-        const plan = await applyTopics({ brokers, profile: 'local', prefix, dryRun: true })
+        const plan = await applyTopics({ connection, profile: 'local', prefix, dryRun: true })
         changes = plan.changes
         return plan.changes.length === 0 ? plan : undefined
       },
@@ -138,7 +127,7 @@ test.serial(
 )
 
 test.serial('the production profile refuses a cluster with fewer brokers than replicas', async (t) => {
-  await t.throwsAsync(applyTopics({ brokers, profile: 'production', prefix: `${prefix}prod.` }), {
+  await t.throwsAsync(applyTopics({ connection, profile: 'production', prefix: `${prefix}prod.` }), {
     message: /--profile local/,
   })
 })

@@ -1,12 +1,13 @@
-import type { Admin } from 'kafkajs'
+import { connectClusterAdmin, type ClusterAdmin, type KafkaConnection } from '@oxagry/kafka'
 import { assertCatalogue, TOPIC_LIST, type TopicSpec } from './catalogue.ts'
-import { brokerCount, connectAdmin, executeChanges, readTopics } from './cluster.ts'
+import { executeChanges, readTopics } from './cluster.ts'
 import { desiredTopics, type Profile } from './desired.ts'
 import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
 import { isAction, planChanges, type Change } from './plan.ts'
 
 export interface ApplyOptions {
-  readonly brokers: readonly string[]
+  /** The cluster: brokers, and TLS and SASL where it asks for them. */
+  readonly connection: KafkaConnection
   readonly profile: Profile
   /** Put before every topic name (tests, a cluster shared between environments). Default none. */
   readonly prefix?: string
@@ -17,7 +18,7 @@ export interface ApplyOptions {
   /** The catalogue to apply; the declared one unless a test narrows it. */
   readonly topics?: readonly TopicSpec[]
   /** An admin client to use instead of connecting one (it is left connected). */
-  readonly admin?: Admin
+  readonly admin?: ClusterAdmin
 }
 
 export interface ApplyReport {
@@ -31,17 +32,18 @@ export interface ApplyReport {
 /** `topics apply`: brings a cluster to the catalogue, idempotently. */
 export async function applyTopics(options: ApplyOptions): Promise<ApplyReport> {
   if (options.topics === undefined) assertCatalogue()
-  if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
+  if (!Array.isArray(options.connection?.brokers) || options.connection.brokers.length === 0) {
     throw new TopicsError(
       TOPICS_ERROR_CODES.INVALID_OPTIONS,
-      '/options/brokers must list at least one broker',
+      '/options/connection/brokers must list at least one broker',
     )
   }
   const prefix = options.prefix ?? ''
   const desired = desiredTopics(options.profile, prefix, options.topics ?? TOPIC_LIST)
-  const admin = options.admin ?? (await connectAdmin(options.brokers))
+  const admin =
+    options.admin ?? (await connectClusterAdmin(options.connection, { clientId: 'oxagry-topics' }))
   try {
-    const brokers = await brokerCount(admin)
+    const brokers = await admin.brokerCount()
     const tooBig = desired.filter((t) => t.replicationFactor > brokers)
     if (tooBig.length > 0) {
       throw new TopicsError(
@@ -61,6 +63,6 @@ export async function applyTopics(options: ApplyOptions): Promise<ApplyReport> {
     const remaining = dryRun ? changes : changes.filter((c) => !isAction(c))
     return { changes, applied: !dryRun && actions.length > 0, inSync: remaining.length === 0 }
   } finally {
-    if (options.admin === undefined) await admin.disconnect()
+    if (options.admin === undefined) await admin.close()
   }
 }

@@ -39,5 +39,5 @@ test('topics list prints one line per declared topic, with the profile applied',
 test('an unreachable cluster is a failure (exit 1) with the typed error', async (t) => {
   const run = io()
   t.is(await main(['topics', 'apply', '--profile', 'local', '--brokers', '127.0.0.1:9'], run), EXIT.FAILED)
-  t.regex(run.errors.join('\n'), /\[OXA_TOPICS_KAFKA_FAILED\]/)
+  t.regex(run.errors.join('\n'), /\[OXA_KAFKA_BROKER\] connecting to 127\.0\.0\.1:9 \(plaintext\)/)
 })

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { AvroError, ConfluentSchemaRegistry, formatIssues } from '@oxagry/avro'
+import { DEFAULT_BROKERS, kafkaConnectionFromEnv, KafkaError } from '@oxagry/kafka'
 import { applyTopics } from './apply.ts'
 import { assertCatalogue, TOPIC_LIST } from './catalogue.ts'
 import { desiredTopics, isProfile, PROFILES, type Profile } from './desired.ts'
@@ -19,7 +20,6 @@ export const EXIT = {
   DRIFT: 3,
 } as const
 
-const DEFAULT_BROKERS = '127.0.0.1:9092'
 const DEFAULT_REGISTRY = 'http://127.0.0.1:8081/apis/ccompat/v7'
 
 export const USAGE = `Usage: oxagry-topics <command> [options]
@@ -46,6 +46,9 @@ Options:
                                 merge-base with main, or HEAD~1 on main)
   --no-git / --no-registry      check: skip that comparison
   -h, --help                    this text
+
+A secured cluster: $KAFKA_SASL_MECHANISM (scram-sha-512, ...), $KAFKA_SASL_USERNAME, $KAFKA_SASL_PASSWORD,
+and $KAFKA_SSL_CA_FILE (the cluster CA's ca.crt) or KAFKA_SSL=true for the system's CAs.
 
 Exit codes: 0 done and in sync, 1 failed, 2 usage, 3 drift or incompatibility remains.`
 
@@ -103,10 +106,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return list(io, profile, prefix)
       case 'topics apply':
         return await apply(io, {
-          brokers: (values.brokers ?? env(io, 'KAFKA_BROKERS', DEFAULT_BROKERS))
-            .split(',')
-            .map((b) => b.trim())
-            .filter(Boolean),
+          connection: kafkaConnectionFromEnv(io.env, {
+            brokers: values.brokers ?? env(io, 'KAFKA_BROKERS', DEFAULT_BROKERS),
+          }),
           profile,
           prefix,
           dryRun: values['dry-run'] === true,
@@ -135,7 +137,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.err(`${(error as Error).message}\n\n${USAGE}`)
       return EXIT.USAGE
     }
-    if (error instanceof TopicsError || error instanceof AvroError) {
+    if (error instanceof TopicsError || error instanceof AvroError || error instanceof KafkaError) {
       io.err(`[${error.code}] ${error.message}${error.retriable ? ' (retriable)' : ''}`)
       return EXIT.FAILED
     }

@@ -6,8 +6,6 @@ export const TOPICS_ERROR_CODES = {
   INVALID_OPTIONS: 'OXA_TOPICS_INVALID_OPTIONS',
   /** The cluster cannot host the catalogue as declared (fewer brokers than replicas). */
   CLUSTER_TOO_SMALL: 'OXA_TOPICS_CLUSTER_TOO_SMALL',
-  /** A Kafka admin request failed. */
-  KAFKA_FAILED: 'OXA_TOPICS_KAFKA_FAILED',
   /** git could not answer (not a repository, unknown base ref). */
   GIT_FAILED: 'OXA_TOPICS_GIT_FAILED',
   /** A key string is not in its topic's key format. */

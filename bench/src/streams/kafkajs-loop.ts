@@ -1,5 +1,5 @@
 import type { MachinePing } from '@oxagry/avro'
-import type { Serde } from '@oxagry/streams'
+import type { Serde } from '@oxagry/kafka'
 import { Kafka, logLevel, type Message, type Transaction } from 'kafkajs'
 import type { Guarantee, Scenario } from '../results.ts'
 import { keep, reshape, WINDOW_GRACE_MS, WINDOW_SIZE_MS } from './pings.ts'

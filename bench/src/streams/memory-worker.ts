@@ -7,15 +7,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  KafkaJsBackend,
-  KafkaStreams,
-  Serdes,
-  Stores,
-  Topology,
-  type KeyValueStore,
-  type Serde,
-} from '@oxagry/streams'
+import { KafkaJsBackend, Serdes, type Serde } from '@oxagry/kafka'
+import { KafkaStreams, Stores, Topology, type KeyValueStore } from '@oxagry/streams'
 import { pino } from 'pino'
 import { intFlag, parseFlags, stringFlag } from '../args.ts'
 import type { MemoryReport } from './memory.ts'

@@ -1,12 +1,6 @@
 import type { MachinePing } from '@oxagry/avro'
-import {
-  Serdes,
-  StreamsBuilder,
-  TimeWindows,
-  WindowedSerdes,
-  type Serde,
-  type Topology,
-} from '@oxagry/streams'
+import { Serdes, type Serde } from '@oxagry/kafka'
+import { StreamsBuilder, TimeWindows, WindowedSerdes, type Topology } from '@oxagry/streams'
 import type { Scenario } from '../results.ts'
 import { keep, reshape, WINDOW_GRACE_MS, WINDOW_SIZE_MS } from './pings.ts'
 

@@ -16,7 +16,7 @@ import {
   runSimulator,
   type PingSink,
 } from '@oxagry/simulator'
-import { KafkaJsBackend } from '@oxagry/streams'
+import { KafkaJsBackend } from '@oxagry/kafka'
 import { intFlag, parseFlags, stringFlag } from '../args.ts'
 
 /** Every ping valid: the step measures the accepted path, and rejected pings would not reach the feed. */

@@ -21,7 +21,7 @@ import {
   type SinkOptions,
   type SinkTarget as Target,
 } from '@oxagry/sink'
-import { KafkaJsBackend, type MaybePromise } from '@oxagry/streams'
+import { KafkaJsBackend, type MaybePromise } from '@oxagry/kafka'
 import { machineKey, TOPICS } from '@oxagry/topics'
 import { nextPosition } from '@oxagry/tracking'
 import type { Admin, Message } from 'kafkajs'

@@ -1,5 +1,5 @@
 import type avsc from 'avsc'
-import type { MaybePromise, RecordHeaders, Serde } from '@oxagry/streams'
+import type { MaybePromise, RecordHeaders, Serde } from '@oxagry/kafka'
 import { formatIssues, readIssues } from './compatibility.ts'
 import type { AvroContract } from './contract.ts'
 import { AVRO_ERROR_CODES, AvroError } from './errors.ts'

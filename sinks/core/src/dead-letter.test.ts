@@ -1,6 +1,6 @@
 import test from 'ava'
 import { Contracts, InMemorySchemaRegistry, createAvroSerde, type DeadLetter } from '@oxagry/avro'
-import type { BrokerRecord } from '@oxagry/streams'
+import type { BrokerRecord } from '@oxagry/kafka'
 import { deadLetterIdOf, deadLetterRecord } from './dead-letter.ts'
 import { permanentError } from './errors.ts'
 

@@ -1,5 +1,5 @@
 import { nameUuid, type DeadLetter, type FailureStage } from '@oxagry/avro'
-import type { BrokerRecord, ProducedRecord, RecordHeaders, Serializer } from '@oxagry/streams'
+import type { BrokerRecord, ProducedRecord, RecordHeaders, Serializer } from '@oxagry/kafka'
 import { errorCode, errorMessage, isRetriable } from './errors.ts'
 
 /** Kafka headers a sink's dead letter carries besides its DeadLetter value. */

@@ -1,5 +1,5 @@
 import type { MachinePing, MachinePosition, MachineSession } from '@oxagry/avro'
-import type { Deserializer } from '@oxagry/streams'
+import type { Deserializer } from '@oxagry/kafka'
 import type { Decode } from './options.ts'
 import type { WriteOf } from './write-models.ts'
 

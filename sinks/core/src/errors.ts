@@ -79,7 +79,7 @@ export function errorCode(error: unknown): string {
 
 /**
  * Whether an error is worth retrying: a typed error says so itself (`retriable`, as SinkError,
- * StreamsError and AvroError carry); anything else is treated as transient, since an unclassified
+ * KafkaError and AvroError carry); anything else is treated as transient, since an unclassified
  * failure is more often the network than the data and retrying costs only time.
  */
 export function isRetriable(error: unknown): boolean {

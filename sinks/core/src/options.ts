@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { BrokerRecord, MaybePromise, StreamsBackend } from '@oxagry/streams'
+import type { BrokerRecord, KafkaBackend, MaybePromise } from '@oxagry/kafka'
 import type { RetryOptions } from './backoff.ts'
 import type { DeadLetterOptions } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError } from './errors.ts'
@@ -23,7 +23,7 @@ export type Decode<T> = (record: BrokerRecord) => MaybePromise<T | readonly T[] 
 
 export interface SinkOptions<T> {
   /** Kafka (`KafkaJsBackend`) or the in-process broker (`MemoryBackend`). */
-  readonly backend: StreamsBackend
+  readonly backend: KafkaBackend
   /** The consumer group: where committed offsets live, and the sink's name in metrics and dead letters. */
   readonly groupId: string
   /** Defaults to the group id. */
@@ -115,7 +115,7 @@ export function resolveSinkOptions<T>(options: SinkOptions<T>): ResolvedSinkOpti
   if (typeof options.target?.name !== 'string' || options.target.name === '')
     problems.push('/options/target/name must be a non-empty string')
   if (typeof options.backend?.consumer !== 'function')
-    problems.push('/options/backend must be a StreamsBackend')
+    problems.push('/options/backend must be a KafkaBackend')
   if (typeof options.deadLetter.serializer.serialize !== 'function')
     problems.push('/options/deadLetter/serializer must have serialize(topic, value, headers)')
   // Rules across options.

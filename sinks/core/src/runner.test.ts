@@ -9,15 +9,15 @@ import {
   type DeadLetter,
 } from '@oxagry/avro'
 import {
+  KAFKA_ERROR_CODES,
+  KafkaError,
   MemoryBackend,
-  STREAMS_ERROR_CODES,
-  StreamsError,
   type BackendConsumer,
   type BrokerRecord,
   type ConsumerHandlers,
+  type KafkaBackend,
   type PartitionOffset,
-  type StreamsBackend,
-} from '@oxagry/streams'
+} from '@oxagry/kafka'
 import { backoffDelay } from './backoff.ts'
 import { SINK_DEAD_LETTER_HEADERS } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError } from './errors.ts'
@@ -396,7 +396,7 @@ class ScriptedConsumer implements BackendConsumer {
     if (this.refused < (this.script.rebalancedCommits ?? 0)) {
       this.refused++
       this.log.push('commit refused')
-      throw new StreamsError(STREAMS_ERROR_CODES.TASK_MIGRATED, 'the group has rebalanced (scripted)')
+      throw new KafkaError(KAFKA_ERROR_CODES.REBALANCED, 'the group has rebalanced (scripted)')
     }
     this.log.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(',')}`)
   }
@@ -416,13 +416,10 @@ class ScriptedConsumer implements BackendConsumer {
 }
 
 /** The memory backend's producer and admin, with the consumer given and the closes logged. */
-function scriptedBackend(
-  memory: MemoryBackend,
-  consumer: BackendConsumer,
-  log: string[] = [],
-): StreamsBackend {
+function scriptedBackend(memory: MemoryBackend, consumer: BackendConsumer, log: string[] = []): KafkaBackend {
   return {
     name: 'scripted',
+    close: () => memory.close(),
     consumer: () => consumer,
     reader: (options) => memory.reader(options),
     producer: async (options) => {

@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import {
-  STREAMS_ERROR_CODES,
+  KAFKA_ERROR_CODES,
   tpKey,
   type BackendAdmin,
   type BackendConsumer,
@@ -11,7 +11,7 @@ import {
   type PartitionOffset,
   type ProducedRecord,
   type TopicPartition,
-} from '@oxagry/streams'
+} from '@oxagry/kafka'
 import { backoffDelay, sleep } from './backoff.ts'
 import { deadLetterRecord } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError, errorCode, errorMessage, isRetriable } from './errors.ts'
@@ -290,7 +290,7 @@ class Sink<T> implements SinkHandle {
         // The group moved on (a rebalance, or this member timed out of it), as Kafka Connect's
         // CommitFailedException: the batch is durable but uncommitted, so whoever owns its partitions
         // next gets it again and writes it again, which the targets take idempotently.
-        if (errorCode(error) !== STREAMS_ERROR_CODES.TASK_MIGRATED) throw error
+        if (errorCode(error) !== KAFKA_ERROR_CODES.REBALANCED) throw error
         this.logger.warn(
           { batchId, records: records.length, err: error },
           'commit refused by a rebalancing group: the batch will be written again by its next owner',

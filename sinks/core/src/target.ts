@@ -1,4 +1,4 @@
-import type { BrokerRecord } from '@oxagry/streams'
+import type { BrokerRecord } from '@oxagry/kafka'
 
 /** What a target is told about the batch it writes. */
 export interface WriteContext {

@@ -7,7 +7,7 @@ import { pino } from 'pino'
 import { Contracts, InMemorySchemaRegistry, createAvroSerde } from '@oxagry/avro'
 import { createClickHouseClient, FLEET_TABLES } from '@oxagry/clickhouse'
 import type { SinkTarget } from '@oxagry/sink'
-import { KafkaJsBackend } from '@oxagry/streams'
+import { KafkaJsBackend } from '@oxagry/kafka'
 import { startFleetSinks } from './fleet-sinks.ts'
 
 const env = (name: string): string => {

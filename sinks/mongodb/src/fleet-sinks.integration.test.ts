@@ -14,7 +14,7 @@ import {
   type MachinePosition,
 } from '@oxagry/avro'
 import { ping, position } from '@oxagry/sink/testing'
-import { KafkaJsBackend, tpKey } from '@oxagry/streams'
+import { KafkaJsBackend, tpKey } from '@oxagry/kafka'
 import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { MongoMachineReadModel } from './read-model.ts'
 

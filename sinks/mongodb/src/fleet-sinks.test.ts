@@ -4,7 +4,7 @@ import { MongoClient } from 'mongodb'
 import { pino } from 'pino'
 import { Contracts, InMemorySchemaRegistry, createAvroSerde } from '@oxagry/avro'
 import type { SinkTarget } from '@oxagry/sink'
-import { MemoryBackend } from '@oxagry/streams'
+import { MemoryBackend } from '@oxagry/kafka'
 import { startFleetSinks } from './fleet-sinks.ts'
 
 const topics = {

@@ -12,11 +12,11 @@ import {
   type SinkHandle,
   type SinkTarget,
 } from '@oxagry/sink'
-import type { StreamsBackend } from '@oxagry/streams'
+import type { KafkaBackend } from '@oxagry/kafka'
 import { MongoMachineReadModel } from './read-model.ts'
 
 export interface FleetSinksOptions {
-  readonly backend: StreamsBackend
+  readonly backend: KafkaBackend
   readonly registry: SchemaRegistryClient
   /** `acceptedPings`: the tracking job's validated pings, written to ClickHouse as ping facts. */
   readonly topics: {

@@ -1,5 +1,4 @@
 export * from './errors.ts'
-export * from './serde.ts'
 export * from './record.ts'
 export * from './windowed-serdes.ts'
 export * from './processor/api.ts'
@@ -20,12 +19,7 @@ export {
   type Reducer,
 } from './dsl/grouped.ts'
 export type { Aggregator, Initializer, Merger } from './dsl/processors.ts'
-export * from './backend/types.ts'
-export { MemoryBroker } from './backend/memory/broker.ts'
-export { MemoryBackend } from './backend/memory/backend.ts'
-export { partitionForKey, murmur2 } from './backend/murmur2.ts'
 export * from './runtime/config.ts'
 export * from './runtime/kafka-streams.ts'
 export { STREAMS_METRICS, StreamsMetrics } from './runtime/metrics.ts'
-export { KafkaJsBackend, type KafkaJsBackendOptions } from './backend/kafkajs/backend.ts'
 export * from './runtime/signals.ts'

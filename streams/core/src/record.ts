@@ -1,4 +1,4 @@
-import type { RecordHeaders } from './serde.ts'
+import type { RecordHeaders } from '@oxagry/kafka'
 
 /** A record as processors see it: typed key and value, event time and headers. */
 export interface StreamRecord<K, V> {

@@ -1,5 +1,5 @@
 import type { Change, Windowed } from './record.ts'
-import type { MaybePromise, RecordHeaders, Serde } from './serde.ts'
+import type { MaybePromise, RecordHeaders, Serde } from '@oxagry/kafka'
 
 function then<T, R>(value: MaybePromise<T>, fn: (v: T) => R): MaybePromise<R> {
   return value instanceof Promise ? value.then(fn) : fn(value)

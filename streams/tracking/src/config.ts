@@ -1,9 +1,11 @@
-import { TRACKING_ERROR_CODES, TrackingError } from './errors.ts'
+import { KafkaError, kafkaConnectionFromEnv, type KafkaConnection } from '@oxagry/kafka'
 import type { ProcessingGuarantee } from '@oxagry/streams'
+import { TRACKING_ERROR_CODES, TrackingError } from './errors.ts'
 
 /** The service's environment, read once at start. */
 export interface TrackingEnv {
-  readonly brokers: string[]
+  /** Brokers, and TLS and SASL as `@oxagry/kafka` reads them (KAFKA_SASL_*, KAFKA_SSL_CA_FILE). */
+  readonly kafka: KafkaConnection
   readonly schemaRegistryUrl: string
   readonly applicationId: string
   readonly processingGuarantee: ProcessingGuarantee
@@ -12,14 +14,18 @@ export interface TrackingEnv {
 }
 
 /**
- * KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TRACKING_APPLICATION_ID, PROCESSING_GUARANTEE, TRACKING_HTTP_PORT,
+ * KAFKA_BROKERS (and the Kafka client's TLS/SASL variables), SCHEMA_REGISTRY_URL, TRACKING_APPLICATION_ID, PROCESSING_GUARANTEE, TRACKING_HTTP_PORT,
  * TRACKING_HTTP_HOST; defaults are the local stack's. Every bad value is reported, not just the first.
  */
 export function readTrackingEnv(env: NodeJS.ProcessEnv = process.env): TrackingEnv {
   const problems: string[] = []
-  const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim())
-  if (brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b)))
-    problems.push(`KAFKA_BROKERS must be host:port[,host:port], got ${JSON.stringify(env.KAFKA_BROKERS)}`)
+  let kafka: KafkaConnection | undefined
+  try {
+    kafka = kafkaConnectionFromEnv(env)
+  } catch (error) {
+    if (!(error instanceof KafkaError)) throw error
+    problems.push(error.message)
+  }
   const schemaRegistryUrl = env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
   if (!/^https?:\/\/\S+$/.test(schemaRegistryUrl))
     problems.push(`SCHEMA_REGISTRY_URL must be an http(s) URL, got ${JSON.stringify(schemaRegistryUrl)}`)
@@ -38,7 +44,7 @@ export function readTrackingEnv(env: NodeJS.ProcessEnv = process.env): TrackingE
     problems.push(
       `TRACKING_HTTP_PORT must be a port number (0-65535), got ${JSON.stringify(env.TRACKING_HTTP_PORT)}`,
     )
-  if (problems.length > 0) {
+  if (problems.length > 0 || kafka === undefined) {
     throw new TrackingError(
       TRACKING_ERROR_CODES.INVALID_OPTIONS,
       `invalid environment:\n  ${problems.join('\n  ')}`,
@@ -48,7 +54,7 @@ export function readTrackingEnv(env: NodeJS.ProcessEnv = process.env): TrackingE
     )
   }
   return {
-    brokers,
+    kafka,
     schemaRegistryUrl,
     applicationId,
     processingGuarantee: guarantee as ProcessingGuarantee,

@@ -16,7 +16,7 @@ import {
   type EmittedPing,
   type PingCounts,
 } from '@oxagry/simulator'
-import { partitionForKey, type BrokerRecord, type Serde, type StreamsBackend } from '@oxagry/streams'
+import { partitionForKey, type BrokerRecord, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import { TRACKING_ERROR_CODES } from './errors.ts'
 import { DEFAULT_SESSIONS, type TrackingTopics } from './options.ts'
 import { activityOf } from './sessions.ts'
@@ -47,7 +47,7 @@ export interface Simulated {
  * a flush machine: stream time moves on in every task and every real session closes.
  */
 export async function simulate(options: {
-  backend: StreamsBackend
+  backend: KafkaBackend
   registry: SchemaRegistryClient
   topics: TrackingTopics
   partitions: number
@@ -123,7 +123,7 @@ export interface Outputs {
 }
 
 /** Every committed record of a topic up to its current end. */
-export async function readTopic(backend: StreamsBackend, topic: string): Promise<BrokerRecord[]> {
+export async function readTopic(backend: KafkaBackend, topic: string): Promise<BrokerRecord[]> {
   const admin = await backend.admin()
   const ends = await admin.endOffsets(topic)
   await admin.close()
@@ -146,7 +146,7 @@ export async function readTopic(backend: StreamsBackend, topic: string): Promise
 
 /** Everything the application produced so far, decoded. */
 export async function readOutputs(
-  backend: StreamsBackend,
+  backend: KafkaBackend,
   registry: SchemaRegistryClient,
   topics: TrackingTopics,
 ): Promise<Outputs> {

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { InMemorySchemaRegistry } from '@oxagry/avro'
-import { MemoryBackend, MemoryBroker } from '@oxagry/streams'
+import { MemoryBackend, MemoryBroker } from '@oxagry/kafka'
 import { expectedFrom, observedFrom, prefixedTopics, readOutputs, simulate } from './e2e.ts'
 import { createTrackingSerdes } from './serdes.ts'
 import { buildHttp, startTracking } from './service.ts'

@@ -1,5 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
-import { KafkaJsBackend, shutdownOnSignals } from '@oxagry/streams'
+import { KafkaJsBackend } from '@oxagry/kafka'
+import { shutdownOnSignals } from '@oxagry/streams'
 import { readTrackingEnv } from './config.ts'
 import { DEFAULT_TRACKING_TOPICS } from './options.ts'
 import { createTrackingSerdes } from './serdes.ts'
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     DEFAULT_TRACKING_TOPICS,
   )
   const tracking = await startTracking({
-    backend: new KafkaJsBackend({ brokers: env.brokers, clientId: env.applicationId }),
+    backend: new KafkaJsBackend({ ...env.kafka, clientId: env.applicationId }),
     serdes,
     applicationId: env.applicationId,
     processingGuarantee: env.processingGuarantee,

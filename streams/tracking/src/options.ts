@@ -7,7 +7,7 @@ import type {
   MachinePosition,
   MachineSession,
 } from '@oxagry/avro'
-import type { Serde } from '@oxagry/streams'
+import type { Serde } from '@oxagry/kafka'
 import { TOPICS } from '@oxagry/topics'
 import { TRACKING_ERROR_CODES, TrackingError } from './errors.ts'
 import type { ValidationLimits } from './validation.ts'

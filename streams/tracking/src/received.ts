@@ -1,5 +1,6 @@
 import type { MachinePing } from '@oxagry/avro'
-import type { MaybePromise, RecordHeaders, Serde, TimestampExtractor } from '@oxagry/streams'
+import type { MaybePromise, RecordHeaders, Serde } from '@oxagry/kafka'
+import type { TimestampExtractor } from '@oxagry/streams'
 
 /**
  * A ping as read from the topic: the decoded value beside its original bytes. Dead letters must carry

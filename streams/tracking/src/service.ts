@@ -1,12 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DeadLetter } from '@oxagry/avro'
 import { deadLetterKey } from '@oxagry/topics'
+import type { KafkaBackend, Serde } from '@oxagry/kafka'
 import {
   KafkaStreams,
   type DeadLetterFormatter,
-  type Serde,
   type ProcessingGuarantee,
-  type StreamsBackend,
   type StreamsConfig,
 } from '@oxagry/streams'
 import { nameUuid } from './ids.ts'
@@ -15,7 +14,7 @@ import { buildTrackingTopology } from './topology.ts'
 
 export interface StartTrackingOptions extends TrackingOptions {
   /** KafkaJsBackend in the service, MemoryBackend inside `npm start`. */
-  readonly backend: StreamsBackend
+  readonly backend: KafkaBackend
   /** Default `oxagry-tracking`. */
   readonly applicationId?: string
   readonly processingGuarantee?: ProcessingGuarantee

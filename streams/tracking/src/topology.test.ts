@@ -11,7 +11,7 @@ import {
   type MachineSession,
 } from '@oxagry/avro'
 import { plain } from '@oxagry/avro/testing'
-import { Serdes } from '@oxagry/streams'
+import { Serdes } from '@oxagry/kafka'
 import { TopologyTestDriver } from '@oxagry/streams/testing'
 import { TRACKING_ERROR_CODES } from './errors.ts'
 import { DEFAULT_TRACKING_TOPICS as T, type TrackingSerdes } from './options.ts'

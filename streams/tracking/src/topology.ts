@@ -1,6 +1,6 @@
 import type { DeadLetter, FailureStage, Geofence, MachinePing, MachinePosition } from '@oxagry/avro'
+import { Serdes } from '@oxagry/kafka'
 import {
-  Serdes,
   SessionWindows,
   Stores,
   StreamsBuilder,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
-import { KafkaJsBackend } from '@oxagry/streams'
+import { KafkaJsBackend } from '@oxagry/kafka'
 import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { pino } from 'pino'
 import { expectedFrom, observedFrom, prefixedTopics, readOutputs, simulate } from './e2e.ts'

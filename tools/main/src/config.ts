@@ -1,12 +1,13 @@
 import { join } from 'node:path'
+import { KafkaError, kafkaConnectionFromEnv, type KafkaConnection } from '@oxagry/kafka'
 import { Ajv } from 'ajv'
 
 /** The main job's configuration, from the environment. Unset service URLs mean embedded defaults. */
 export interface MainConfig {
   readonly port: number
   readonly host: string
-  /** Kafka; the in-process memory broker when unset. */
-  readonly kafkaBrokers?: readonly string[]
+  /** Kafka (brokers, TLS and SASL from the client's variables); the in-process memory broker when unset. */
+  readonly kafka?: KafkaConnection
   /** A Confluent-API registry; an in-process one when unset. */
   readonly schemaRegistryUrl?: string
   /** The machine read model in MongoDB; PGlite (embedded PostgreSQL) when unset. */
@@ -74,11 +75,20 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     )
   }
   const v = picked as Record<string, string | number | undefined>
+  let kafka: KafkaConnection | undefined
+  if (v.KAFKA_BROKERS !== undefined) {
+    try {
+      kafka = kafkaConnectionFromEnv(env)
+    } catch (error) {
+      if (!(error instanceof KafkaError)) throw error
+      throw new ConfigError([error.message])
+    }
+  }
   const stateDir = String(v.STATE_DIR ?? join(cwd, '.oxagry'))
   return {
     port: Number(v.PORT ?? 8080),
     host: String(v.HOST ?? '127.0.0.1'),
-    ...(v.KAFKA_BROKERS === undefined ? {} : { kafkaBrokers: String(v.KAFKA_BROKERS).split(',') }),
+    ...(kafka === undefined ? {} : { kafka }),
     ...(v.SCHEMA_REGISTRY_URL === undefined ? {} : { schemaRegistryUrl: String(v.SCHEMA_REGISTRY_URL) }),
     ...(v.MONGODB_URL === undefined ? {} : { mongodbUrl: String(v.MONGODB_URL) }),
     clickhouseUrl: String(v.CLICKHOUSE_URL ?? `chdb:${join(stateDir, 'clickhouse')}`),

@@ -37,7 +37,13 @@ import {
 } from '@oxagry/sink'
 import { MongoMachineReadModel } from '@oxagry/sink-mongodb'
 import { PostgresMachineReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
-import { KafkaJsBackend, MemoryBackend, type Following, type StreamsBackend } from '@oxagry/streams'
+import {
+  describeConnection,
+  KafkaJsBackend,
+  MemoryBackend,
+  type Following,
+  type KafkaBackend,
+} from '@oxagry/kafka'
 import { createTrackingSerdes, startTracking, type Tracking } from '@oxagry/tracking'
 import { MongoClient } from 'mongodb'
 import type { Logger } from 'pino'
@@ -116,11 +122,12 @@ export async function startPlatform(config: MainConfig, logger: Logger): Promise
     const metrics = new Registry()
     const services: Record<string, string> = {}
 
-    const backend: StreamsBackend =
-      config.kafkaBrokers === undefined
+    const backend: KafkaBackend =
+      config.kafka === undefined
         ? new MemoryBackend()
-        : new KafkaJsBackend({ brokers: config.kafkaBrokers, logger: logger.child({ component: 'kafkajs' }) })
-    services.kafka = config.kafkaBrokers?.join(',') ?? 'embedded (in-process broker)'
+        : new KafkaJsBackend({ ...config.kafka, logger: logger.child({ component: 'kafkajs' }) })
+    services.kafka =
+      config.kafka === undefined ? 'embedded (in-process broker)' : describeConnection(config.kafka)
     if (backend instanceof KafkaJsBackend) closers.push(() => backend.close())
 
     let registryUrl = config.schemaRegistryUrl

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
-import { KafkaJsBackend } from '@oxagry/streams'
+import { KafkaError, KafkaJsBackend, kafkaConnectionFromEnv, type KafkaConnection } from '@oxagry/kafka'
 import { parseArgs } from 'node:util'
 import { SIM_ERROR_CODES, SimError } from './errors.ts'
 import { createFleet } from './fleet.ts'
@@ -28,7 +28,8 @@ export interface CliFlags {
   readonly seed: number
   readonly durationS: number
   readonly badDataScale: number
-  readonly brokers: string[]
+  /** Brokers, and TLS and SASL as `@oxagry/kafka` reads them from the environment. */
+  readonly kafka: KafkaConnection
   readonly registry: string
   readonly pingsTopic: string
   readonly geofencesTopic: string
@@ -86,13 +87,22 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const str = (k: string): string | undefined =>
     typeof values[k] === 'string' ? (values[k] as string) : undefined
   const isInt = Number.isInteger
-  const brokers = (str('brokers') ?? env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim())
-  if (brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
+  let kafka: KafkaConnection
+  try {
+    const brokers = str('brokers')
+    kafka = kafkaConnectionFromEnv(env, brokers === undefined ? {} : { brokers })
+  } catch (error) {
+    if (!(error instanceof KafkaError)) throw error
+    const setting =
+      error.context.setting === 'KAFKA_BROKERS' && str('brokers') !== undefined
+        ? '--brokers'
+        : error.context.setting
     throw new SimError(
       SIM_ERROR_CODES.INVALID_FLAG,
-      `--brokers must be host:port[,host:port], got ${brokers.join(',')}`,
+      error.message.replace(/^KAFKA_BROKERS/, setting ?? 'KAFKA_BROKERS'),
       {
-        context: { path: '--brokers' },
+        cause: error,
+        context: { path: setting ?? '' },
       },
     )
   }
@@ -120,7 +130,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     ),
     durationS: number('duration', str('duration'), 60, (n) => n >= 0, 'seconds, 0 or more'),
     badDataScale: number('bad-data', str('bad-data'), 1, (n) => n >= 0 && n <= 10, 'a scale in 0..10'),
-    brokers,
+    kafka,
     registry,
     pingsTopic: str('pings-topic') ?? DEFAULT_SIMULATOR_TOPICS.pings,
     geofencesTopic: str('geofences-topic') ?? DEFAULT_SIMULATOR_TOPICS.geofences,
@@ -150,7 +160,7 @@ async function main(): Promise<void> {
   const serdes = await createSimulatorSerdes(new ConfluentSchemaRegistry({ url: flags.registry }), topics, {
     autoRegister: flags.autoRegister,
   })
-  const backend = new KafkaJsBackend({ brokers: flags.brokers, clientId: 'oxagry-simulator' })
+  const backend = new KafkaJsBackend({ ...flags.kafka, clientId: 'oxagry-simulator' })
   const sink = await createBackendPingSink({ backend, serdes, topics, createTopics: flags.createTopics })
   const abort = new AbortController()
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => abort.abort())

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { Contracts, createAvroSerde, InMemorySchemaRegistry } from '@oxagry/avro'
-import { MemoryBackend, MemoryBroker, partitionForKey } from '@oxagry/streams'
+import { MemoryBackend, MemoryBroker, partitionForKey } from '@oxagry/kafka'
 import { createFleet } from './fleet.ts'
 import { runSimulator } from './run.ts'
 import { createBackendPingSink, createSimulatorSerdes, DEFAULT_SIMULATOR_TOPICS } from './sink.ts'
@@ -52,9 +52,13 @@ test('flags are validated with a message naming the flag', (t) => {
   const flags = parseFlags(['--machines', '200', '--rate', '1000', '--seed', '42', '--duration', '60'], {})
   t.is(flags.machines, 200)
   t.is(flags.rate, 1000)
-  t.deepEqual(flags.brokers, ['127.0.0.1:9092'])
+  t.deepEqual(flags.kafka.brokers, ['127.0.0.1:9092'])
   t.throws(() => parseFlags(['--machines', 'x'], {}), { message: /--machines must be an integer/ })
   t.throws(() => parseFlags(['--rate=-1'], {}), { message: /--rate must be/ })
   t.throws(() => parseFlags(['--bogus'], {}), { message: /Unknown option/ })
-  t.throws(() => parseFlags([], { KAFKA_BROKERS: 'nohost' }), { message: /--brokers must be host:port/ })
+  t.throws(() => parseFlags([], { KAFKA_BROKERS: 'nohost' }), { message: /^KAFKA_BROKERS must be host:port/ })
+  t.throws(() => parseFlags(['--brokers', 'nohost'], {}), { message: /^--brokers must be host:port/ })
+  t.throws(() => parseFlags([], { KAFKA_SASL_MECHANISM: 'scram-sha-512' }), {
+    message: /KAFKA_SASL_USERNAME/,
+  })
 })

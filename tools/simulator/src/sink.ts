@@ -5,7 +5,7 @@ import {
   type MachinePing,
   type SchemaRegistryClient,
 } from '@oxagry/avro'
-import type { BackendProducer, ProducedRecord, Serde, StreamsBackend, TopicSpec } from '@oxagry/streams'
+import type { BackendProducer, KafkaBackend, ProducedRecord, Serde, TopicSpec } from '@oxagry/kafka'
 import { geofenceKey, machineKey, TOPICS } from '@oxagry/topics'
 import { SIM_ERROR_CODES, SimError } from './errors.ts'
 import type { EmittedPing } from './fleet.ts'
@@ -53,7 +53,7 @@ export async function createSimulatorSerdes(
 
 export interface BackendPingSinkOptions {
   /** KafkaJsBackend for Kafka, MemoryBackend for the embedded mode: one sink covers both. */
-  readonly backend: StreamsBackend
+  readonly backend: KafkaBackend
   readonly serdes: SimulatorSerdes
   readonly topics?: SimulatorTopics
   /** Create missing topics with the catalogue's partition counts first (tests, embedded mode). */

@@ -1,5 +1,5 @@
 import type { Change, Windowed } from '../record.ts'
-import { Serdes, type Serde } from '../serde.ts'
+import { Serdes, type Serde } from '@oxagry/kafka'
 import type { StoreSpec } from '../state/store.ts'
 import type { TopicRef } from '../topology/nodes.ts'
 import { changeSerde } from '../windowed-serdes.ts'

@@ -1,4 +1,4 @@
-import type { MaybePromise, Serde } from '../serde.ts'
+import type { MaybePromise, Serde } from '@oxagry/kafka'
 import type { BufferedValue, TimestampedValues } from './processors.ts'
 
 function settle<T>(values: MaybePromise<T>[]): MaybePromise<T[]> {

@@ -1,7 +1,7 @@
 import { TopologyError } from '../errors.ts'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
 import type { KeyValue, StreamRecord } from '../record.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { KeyValueStore } from '../state/store.ts'
 import type { TopicNameExtractor, TopicRef } from '../topology/nodes.ts'
 import type { BuilderContext } from './builder-context.ts'

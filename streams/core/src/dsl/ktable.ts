@@ -1,6 +1,6 @@
 import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { TopicRef } from '../topology/nodes.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
 import type { BuilderContext } from './builder-context.ts'

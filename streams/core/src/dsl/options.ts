@@ -1,4 +1,4 @@
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { StreamPartitioner, TimestampExtractor } from '../topology/nodes.ts'
 
 /** How a topic is read: serdes and event time. */

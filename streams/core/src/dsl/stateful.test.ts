@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { Windowed } from '../record.ts'
-import { Serdes } from '../serde.ts'
+import { Serdes } from '@oxagry/kafka'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
 import { Suppressed } from './ktable.ts'

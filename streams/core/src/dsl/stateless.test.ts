@@ -1,5 +1,5 @@
 import test from 'ava'
-import { Serdes } from '../serde.ts'
+import { Serdes } from '@oxagry/kafka'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { StreamsBuilder } from './streams-builder.ts'
 

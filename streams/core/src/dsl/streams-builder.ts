@@ -1,4 +1,4 @@
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { StoreSpec } from '../state/store.ts'
 import type { Topology } from '../topology/topology.ts'
 import { BuilderContext } from './builder-context.ts'

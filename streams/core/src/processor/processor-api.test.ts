@@ -1,5 +1,5 @@
 import test from 'ava'
-import { Serdes } from '../serde.ts'
+import { Serdes } from '@oxagry/kafka'
 import type { KeyValueStore } from '../state/store.ts'
 import { Stores } from '../state/stores.ts'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'

@@ -1,4 +1,4 @@
-import type { RecordHeaders, Serde } from '../serde.ts'
+import type { RecordHeaders, Serde } from '@oxagry/kafka'
 import type { StreamPartitioner } from '../topology/nodes.ts'
 
 /** An output record as a sink hands it over, before serialization. */

@@ -1,9 +1,8 @@
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { BrokerRecord, StreamsBackend } from '../backend/types.ts'
+import type { BrokerRecord, KafkaBackend, MaybePromise, RecordHeaders, Serde } from '@oxagry/kafka'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type { MaybePromise, RecordHeaders, Serde } from '../serde.ts'
 
 export const ProcessingGuarantee = {
   AT_LEAST_ONCE: 'at_least_once',
@@ -39,7 +38,7 @@ export interface StreamsConfig {
   /** Names the consumer group, internal topics and state directory. */
   readonly applicationId: string
   /** kafkajs, the memory broker, or another backend. */
-  readonly backend: StreamsBackend
+  readonly backend: KafkaBackend
   readonly processingGuarantee?: ProcessingGuarantee
   /** How often offsets and state are committed; 30 s at least-once, 100 ms exactly-once (Kafka Streams' defaults). */
   readonly commitIntervalMs?: number

@@ -3,7 +3,7 @@
  * stdout so the test knows when to produce and when to kill it.
  */
 import { pino } from 'pino'
-import { KafkaJsBackend } from '../backend/kafkajs/backend.ts'
+import { KafkaJsBackend } from '@oxagry/kafka'
 import { KafkaStreams } from './kafka-streams.ts'
 import { shutdownOnSignals } from './signals.ts'
 import { countTopology } from './integration-fixtures.ts'

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
 import { StreamsBuilder } from '../dsl/streams-builder.ts'
-import { Serdes } from '../serde.ts'
+import { KafkaJsBackend, Serdes, type KafkaBackend } from '@oxagry/kafka'
 import type { Topology } from '../topology/topology.ts'
 
 export const S = Serdes.String()
@@ -18,76 +17,79 @@ export function countTopology(input: string, output: string): Topology {
   return b.build()
 }
 
-export function kafkaClient(brokers: string[]): Kafka {
-  return new Kafka({ clientId: 'streams-it', brokers, logLevel: logLevel.NOTHING })
+/** A client of the real broker for the tests' own reads and writes, beside the application's. */
+export function testBackend(brokers: string[]): KafkaBackend {
+  return new KafkaJsBackend({ brokers, clientId: 'streams-it' })
 }
 
 export async function createTopics(
-  kafka: Kafka,
+  backend: KafkaBackend,
   topics: { name: string; partitions: number }[],
 ): Promise<void> {
-  const admin = kafka.admin()
-  await admin.connect()
+  const admin = await backend.admin()
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
-    })
+    await admin.createTopics(topics.map((t) => ({ name: t.name, partitions: t.partitions, config: {} })))
   } finally {
-    await admin.disconnect()
+    await admin.close()
   }
 }
 
 export async function produce(
-  kafka: Kafka,
+  backend: KafkaBackend,
   topic: string,
   records: { key: string; value: string }[],
 ): Promise<void> {
-  const producer = kafka.producer()
-  await producer.connect()
+  const producer = await backend.producer({ clientId: 'streams-it-producer' })
   try {
-    for (let i = 0; i < records.length; i += 500) {
-      await producer.send({
+    await producer.send(
+      records.map((r) => ({
         topic,
-        messages: records.slice(i, i + 500).map((r) => ({ key: r.key, value: r.value })),
-      })
-    }
+        key: Buffer.from(r.key),
+        value: Buffer.from(r.value),
+        timestamp: Date.now(),
+        headers: {},
+      })),
+    )
   } finally {
-    await producer.disconnect()
+    await producer.close()
   }
 }
 
 /** Reads a topic from the start with a fresh group until `done` says enough or the time runs out. */
 export async function consumeAll(
-  kafka: Kafka,
+  backend: KafkaBackend,
   topic: string,
   done: (records: { key: string; value: number }[]) => boolean,
   options: { readCommitted?: boolean; timeoutMs?: number } = {},
 ): Promise<{ key: string; value: number }[]> {
-  const consumer = kafka.consumer({
+  const consumer = backend.consumer({
     groupId: `it-reader-${randomUUID()}`,
-    readUncommitted: options.readCommitted === false,
-    maxWaitTimeInMs: 100,
+    clientId: 'streams-it-reader',
+    readCommitted: options.readCommitted !== false,
   })
   const records: { key: string; value: number }[] = []
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, options.timeoutMs ?? 60_000)
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        records.push({
-          key: message.key?.toString() ?? '',
-          value: message.value === null ? -1 : Number(message.value.readBigInt64BE(0)),
-        })
-        if (done(records)) {
-          clearTimeout(timer)
-          resolve()
-        }
-      },
-    })
+    consumer
+      .run([topic], {
+        onRevoked: async () => {},
+        onAssigned: async () => {},
+        eachBatch: async (batch) => {
+          for (const r of batch.records) {
+            records.push({
+              key: r.key?.toString() ?? '',
+              value: r.value === null ? -1 : Number(r.value.readBigInt64BE(0)),
+            })
+          }
+          if (done(records)) {
+            clearTimeout(timer)
+            resolve()
+          }
+        },
+      })
+      .catch(reject)
   })
-  await consumer.disconnect()
+  await consumer.stop()
   return records
 }
 

@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
 import type { ExecutionContext } from 'ava'
 import { pino } from 'pino'
-import { KafkaJsBackend } from '../backend/kafkajs/backend.ts'
+import { KafkaJsBackend } from '@oxagry/kafka'
 import type { ProcessingGuarantee } from './config.ts'
 import {
   countTopology,
   consumeAll,
   createTopics,
-  kafkaClient,
+  testBackend,
   pings,
   produce,
 } from './integration-fixtures.ts'
@@ -21,7 +21,8 @@ import { KafkaStreams, StreamsState } from './kafka-streams.ts'
 
 const test = await integrationTest('kafka')
 const brokers = kafkaBrokers()
-const kafka = kafkaClient(brokers)
+const kafka = testBackend(brokers)
+test.after(() => kafka.close())
 const silent = pino({ level: 'silent' })
 
 function names(): { app: string; input: string; output: string } {

@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
 import { pino } from 'pino'
-import { MemoryBackend } from '../backend/memory/backend.ts'
-import type { ConsumerHandlers } from '../backend/types.ts'
+import {
+  KAFKA_ERROR_CODES,
+  KafkaError,
+  MemoryBackend,
+  Serdes,
+  type ConsumerHandlers,
+  type Serde,
+} from '@oxagry/kafka'
 import { StreamsBuilder } from '../dsl/streams-builder.ts'
-import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import { Serdes, type Serde } from '../serde.ts'
+import { STREAMS_ERROR_CODES } from '../errors.ts'
 import { KafkaStreams, StreamsState, DEAD_LETTER_HEADERS } from './kafka-streams.ts'
 import type { StreamsConfig } from './config.ts'
 
@@ -466,7 +471,7 @@ test('a consumer that gives up for good puts the instance in ERROR with its erro
   const streams = new KafkaStreams(b.build(), config(backend))
   await streams.start()
   t.is(streams.state, StreamsState.RUNNING)
-  failed?.(new StreamsError(STREAMS_ERROR_CODES.BROKER, 'consuming: the coordinator refused this member'))
+  failed?.(new KafkaError(KAFKA_ERROR_CODES.BROKER, 'consuming: the coordinator refused this member'))
   await until(() => streams.state === StreamsState.ERROR)
   t.is(streams.error?.code, STREAMS_ERROR_CODES.BROKER)
   t.regex(streams.error?.message ?? '', /coordinator refused/)

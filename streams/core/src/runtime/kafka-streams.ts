@@ -2,6 +2,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import {
+  KAFKA_ERROR_CODES,
+  KafkaError,
+  partitionForKey,
   tpKey,
   type BackendAdmin,
   type BackendConsumer,
@@ -9,14 +12,15 @@ import {
   type Batch,
   type BrokerRecord,
   type Following,
+  type MaybePromise,
   type ProducedRecord,
+  type RecordHeaders,
+  type Serde,
   type TopicPartition,
   type TopicSpec,
-} from '../backend/types.ts'
-import { partitionForKey } from '../backend/murmur2.ts'
+} from '@oxagry/kafka'
 import { errorMessage, STREAMS_ERROR_CODES, StreamsError, type StreamsErrorCode } from '../errors.ts'
 import type { StreamRecord } from '../record.ts'
-import type { MaybePromise, RecordHeaders, Serde } from '../serde.ts'
 import { encodeChange, restoreChange } from '../state/changelog-codec.ts'
 import { createStore, storeSerdes, type ManagedStore } from '../state/factory.ts'
 import type { StateStore } from '../state/store.ts'
@@ -1017,7 +1021,12 @@ export class KafkaStreams {
     this.fatal =
       error instanceof StreamsError
         ? error
-        : new StreamsError(STREAMS_ERROR_CODES.PROCESSING, errorMessage(error), { cause: error })
+        : error instanceof KafkaError
+          ? new StreamsError(STREAMS_ERROR_CODES.BROKER, error.message, {
+              cause: error,
+              retriable: error.retriable,
+            })
+          : new StreamsError(STREAMS_ERROR_CODES.PROCESSING, errorMessage(error), { cause: error })
     this.logger.error(
       { err: error },
       'stream thread failed; the instance stops without committing what it had not',
@@ -1098,10 +1107,13 @@ function codeOf(error: unknown): StreamsErrorCode | string {
   return typeof code === 'string' ? code : 'UNKNOWN'
 }
 
-/** The group or the transaction coordinator says another member owns the work now. */
+/**
+ * The group or the transaction coordinator says another member owns the work now: Kafka Streams'
+ * TaskMigratedException, which the client reports as a fenced producer or a refused commit.
+ */
 function isTaskMigration(error: unknown): boolean {
   return (
-    error instanceof StreamsError &&
-    (error.code === STREAMS_ERROR_CODES.TASK_MIGRATED || error.code === STREAMS_ERROR_CODES.FENCED)
+    error instanceof KafkaError &&
+    (error.code === KAFKA_ERROR_CODES.REBALANCED || error.code === KAFKA_ERROR_CODES.FENCED)
   )
 }

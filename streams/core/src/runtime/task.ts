@@ -7,7 +7,7 @@ import type {
   Punctuator,
 } from '../processor/api.ts'
 import type { RecordMetadata, StreamRecord } from '../record.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { ManagedStore } from '../state/factory.ts'
 import type { StateStore } from '../state/store.ts'
 import type { TopicRef, TopologyNode } from '../topology/nodes.ts'

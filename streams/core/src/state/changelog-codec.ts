@@ -1,4 +1,4 @@
-import type { MaybePromise, Serde } from '../serde.ts'
+import type { MaybePromise, Serde } from '@oxagry/kafka'
 import { ChangelogKeys, type ChangelogEntry } from './changelog.ts'
 import type { ManagedStore } from './factory.ts'
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { DefaultSerdes } from '../topology/topology.ts'
 import type { ChangeBuffer } from './changelog.ts'
 import { LmdbKeyValueStore } from './lmdb-stores.ts'

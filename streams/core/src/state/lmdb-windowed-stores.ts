@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { open, type Database, type RootDatabase } from 'lmdb'
 import type { KeyValue, Windowed } from '../record.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import { ChangeBuffer } from './changelog.ts'
 import type { Logged } from './memory-stores.ts'
 import { keyId, type SessionStore, type WindowStore, type WindowStoreEntry } from './store.ts'

@@ -1,5 +1,5 @@
 import type { KeyValue, Windowed } from '../record.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 
 export const StoreKind = {
   KEY_VALUE: 'keyValue',

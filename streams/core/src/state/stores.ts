@@ -1,4 +1,4 @@
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { StoreKind, StoreSpec } from './store.ts'
 
 export interface StoreOptions<K, V> {

@@ -1,5 +1,5 @@
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type { MaybePromise, Serde } from '../serde.ts'
+import type { MaybePromise, Serde } from '@oxagry/kafka'
 
 const NO_HEADERS = {}
 

@@ -1,4 +1,4 @@
-import type { RecordHeaders, Serde } from '../serde.ts'
+import type { RecordHeaders, Serde } from '@oxagry/kafka'
 import { serializeSync } from '../state/sync-serde.ts'
 import type { KeyValue } from '../record.ts'
 

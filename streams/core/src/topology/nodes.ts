@@ -1,5 +1,5 @@
 import type { ProcessorSupplier } from '../processor/api.ts'
-import type { RecordHeaders, Serde } from '../serde.ts'
+import type { RecordHeaders, Serde } from '@oxagry/kafka'
 
 /** Where a record came from, for timestamp extraction and topic name extraction. */
 export interface ConsumedRecordInfo {

@@ -1,6 +1,6 @@
 import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
 import type { ProcessorSupplier } from '../processor/api.ts'
-import type { Serde } from '../serde.ts'
+import type { Serde } from '@oxagry/kafka'
 import type { StoreSpec } from '../state/store.ts'
 import type {
   InternalTopicSpec,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
+import { connectClusterAdmin } from '@oxagry/kafka'
 import { cached } from '../cache.ts'
 import { HOST, PACKAGE_DIR, PORTS, VERSIONS, type StackPaths } from '../config.ts'
 import { DaemonService, type Launch } from '../daemon-service.ts'
@@ -71,19 +71,14 @@ export class KafkaService extends DaemonService {
   }
 
   protected async healthy(): Promise<boolean> {
-    const admin = new Kafka({
-      clientId: 'stack-health',
-      brokers: [this.address()],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
-      connectionTimeout: 1000,
-    }).admin()
+    const admin = await connectClusterAdmin(
+      { brokers: [this.address()] },
+      { clientId: 'stack-health', retries: 0, connectionTimeoutMs: 1000 },
+    )
     try {
-      await admin.connect()
-      const cluster = await admin.describeCluster()
-      return cluster.brokers.length > 0
+      return (await admin.brokerCount()) > 0
     } finally {
-      await admin.disconnect()
+      await admin.close()
     }
   }
 }

@@ -1,4 +1,4 @@
-import { STREAMS_ERROR_CODES, StreamsError, errorMessage } from '../../errors.ts'
+import { KAFKA_ERROR_CODES, KafkaError, errorMessage } from '../errors.ts'
 
 /** The broker's error type of a kafkajs error, looking through the retry wrappers around it. */
 function protocolType(error: unknown): string | undefined {
@@ -25,24 +25,25 @@ const MIGRATED_TYPES = new Set([
   'FENCED_INSTANCE_ID',
 ])
 
-export function brokerError(what: string, error: unknown): StreamsError {
+/** A kafkajs failure as a typed error naming what was asked: fenced, rebalanced, or a broker error. */
+export function brokerError(what: string, error: unknown): KafkaError {
   const type = protocolType(error)
   if (type !== undefined && FENCED_TYPES.has(type)) {
-    return new StreamsError(
-      STREAMS_ERROR_CODES.FENCED,
+    return new KafkaError(
+      KAFKA_ERROR_CODES.FENCED,
       `${what}: fenced by a newer instance: ${errorMessage(error)}`,
       { cause: error },
     )
   }
   if (type !== undefined && MIGRATED_TYPES.has(type)) {
-    return new StreamsError(
-      STREAMS_ERROR_CODES.TASK_MIGRATED,
+    return new KafkaError(
+      KAFKA_ERROR_CODES.REBALANCED,
       `${what}: the group has rebalanced (${type}): ${errorMessage(error)}`,
       { cause: error },
     )
   }
   const retriable = (error as { retriable?: boolean } | null)?.retriable === true
-  return new StreamsError(STREAMS_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
+  return new KafkaError(KAFKA_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
     cause: error,
     retriable,
   })

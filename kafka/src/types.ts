@@ -1,4 +1,4 @@
-import type { RecordHeaders } from '../serde.ts'
+import type { RecordHeaders } from './serde.ts'
 
 export interface TopicPartition {
   readonly topic: string
@@ -35,6 +35,8 @@ export interface PartitionOffset extends TopicPartition {
 export interface TopicSpec {
   readonly name: string
   readonly partitions: number
+  /** Copies of each partition; the backend's default when absent (the memory broker keeps one). */
+  readonly replicationFactor?: number
   readonly config: Readonly<Record<string, string>>
 }
 
@@ -115,13 +117,15 @@ export interface Following {
   stop(): Promise<void>
 }
 
-/** What the runtime needs of Kafka, so kafkajs, the memory broker and later node-rdkafka fit behind it. */
-export interface StreamsBackend {
+/** What the streams runtime, the sinks and the producers of the platform need of Kafka: kafkajs, the memory broker and later node-rdkafka fit behind it. */
+export interface KafkaBackend {
   readonly name: string
   admin(): Promise<BackendAdmin>
   consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer
   producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer>
   reader(options: { clientId: string; readCommitted: boolean }): BackendReader
+  /** Closes every client this backend handed out that its owner has not closed yet. */
+  close(): Promise<void>
 }
 
 export function tpKey(topic: string, partition: number): string {

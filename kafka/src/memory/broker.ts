@@ -1,5 +1,5 @@
-import { STREAMS_ERROR_CODES, StreamsError } from '../../errors.ts'
-import type { RecordHeaders } from '../../serde.ts'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+import type { RecordHeaders } from '../serde.ts'
 import { partitionForKey } from '../murmur2.ts'
 import {
   tpKey,
@@ -70,7 +70,7 @@ export class MemoryBroker {
   createTopic(spec: TopicSpec): void {
     if (this.topics.has(spec.name)) return
     if (!(spec.partitions >= 1))
-      throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `topic ${spec.name} needs at least one partition`)
+      throw new KafkaError(KAFKA_ERROR_CODES.BROKER, `topic ${spec.name} needs at least one partition`)
     this.topics.set(spec.name, {
       partitions: Array.from({ length: spec.partitions }, () => new PartitionLog()),
       config: spec.config,
@@ -88,7 +88,7 @@ export class MemoryBroker {
   private log(topic: string, partition: number): PartitionLog {
     const log = this.topics.get(topic)?.partitions[partition]
     if (log === undefined) {
-      throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `unknown topic or partition ${topic}[${partition}]`)
+      throw new KafkaError(KAFKA_ERROR_CODES.BROKER, `unknown topic or partition ${topic}[${partition}]`)
     }
     return log
   }
@@ -101,8 +101,7 @@ export class MemoryBroker {
   append(records: readonly ProducedRecord[], txn?: Transaction): void {
     for (const record of records) {
       const count = this.partitionCount(record.topic)
-      if (count === undefined)
-        throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `unknown topic ${record.topic}`)
+      if (count === undefined) throw new KafkaError(KAFKA_ERROR_CODES.BROKER, `unknown topic ${record.topic}`)
       const partition =
         record.partition ??
         (record.key === null ? this.roundRobin++ % count : partitionForKey(record.key, count))
@@ -182,8 +181,8 @@ export class MemoryBroker {
 
   checkEpoch(transactionalId: string, epoch: number): void {
     if (this.epochs.get(transactionalId) !== epoch) {
-      throw new StreamsError(
-        STREAMS_ERROR_CODES.FENCED,
+      throw new KafkaError(
+        KAFKA_ERROR_CODES.FENCED,
         `producer ${transactionalId} (epoch ${epoch}) was fenced by a newer instance with the same transactional id`,
       )
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { STREAMS_ERROR_CODES, StreamsError } from '../../errors.ts'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { Mutex } from '../mutex.ts'
 import {
   tpKey,
@@ -12,7 +12,7 @@ import {
   type Following,
   type PartitionOffset,
   type ProducedRecord,
-  type StreamsBackend,
+  type KafkaBackend,
   type TopicPartition,
   type TopicSpec,
 } from '../types.ts'
@@ -136,10 +136,7 @@ class MemoryProducer implements BackendProducer {
 
   private transactional(): { id: string; epoch: number } {
     if (this.transactionalId === undefined || this.epoch === undefined) {
-      throw new StreamsError(
-        STREAMS_ERROR_CODES.BROKER,
-        'transactions need a producer with a transactional id',
-      )
+      throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'transactions need a producer with a transactional id')
     }
     return { id: this.transactionalId, epoch: this.epoch }
   }
@@ -149,7 +146,7 @@ class MemoryProducer implements BackendProducer {
       const { id, epoch } = this.transactional()
       this.broker.checkEpoch(id, epoch)
       if (this.txn === undefined)
-        throw new StreamsError(STREAMS_ERROR_CODES.BROKER, `producer ${id} sends outside a transaction`)
+        throw new KafkaError(KAFKA_ERROR_CODES.USAGE, `producer ${id} sends outside a transaction`)
     }
     this.broker.append(records, this.txn)
   }
@@ -244,9 +241,11 @@ class MemoryReader implements BackendReader {
   async close(): Promise<void> {}
 }
 
-/** The streams backend over an in-process MemoryBroker. */
-export class MemoryBackend implements StreamsBackend {
+/** The backend over an in-process MemoryBroker. */
+export class MemoryBackend implements KafkaBackend {
   readonly name = 'memory'
+  /** Consumers handed out, stopped by `close()` (the other clients hold nothing to release). */
+  private readonly consumers = new Set<BackendConsumer>()
 
   constructor(readonly broker: MemoryBroker = new MemoryBroker()) {}
 
@@ -273,7 +272,9 @@ export class MemoryBackend implements StreamsBackend {
   }
 
   consumer(options: { groupId: string; readCommitted: boolean }): BackendConsumer {
-    return new MemoryConsumer(this.broker, options.groupId, options.readCommitted)
+    const consumer = new MemoryConsumer(this.broker, options.groupId, options.readCommitted)
+    this.consumers.add(consumer)
+    return consumer
   }
 
   async producer(options: { transactionalId?: string }): Promise<BackendProducer> {
@@ -282,5 +283,12 @@ export class MemoryBackend implements StreamsBackend {
 
   reader(options: { readCommitted: boolean }): BackendReader {
     return new MemoryReader(this.broker, options.readCommitted)
+  }
+
+  /** Stops every consumer still running. */
+  async close(): Promise<void> {
+    const consumers = [...this.consumers]
+    this.consumers.clear()
+    await Promise.allSettled(consumers.map((c) => c.stop()))
   }
 }

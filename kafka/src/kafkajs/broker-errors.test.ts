@@ -1,6 +1,6 @@
 import test from 'ava'
 import kafkajs from 'kafkajs'
-import { STREAMS_ERROR_CODES, StreamsError } from '../../errors.ts'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 
 // kafkajs is CommonJS and spreads its error classes into its exports, which ESM cannot name.
@@ -40,9 +40,9 @@ test('a "not yet" past the bound is a typed broker error naming what was asked',
   const broker = brokerCall([answer('NOT_LEADER_FOR_PARTITION')], { forever: true })
   const error = await t.throwsAsync(
     askAgain('reading the end offsets of t', broker.call, { boundMs: 30, pauseMs: 5 }),
-    { instanceOf: StreamsError },
+    { instanceOf: KafkaError },
   )
-  t.is(error.code, STREAMS_ERROR_CODES.BROKER)
+  t.is(error.code, KAFKA_ERROR_CODES.BROKER)
   t.regex(error.message, /^reading the end offsets of t: NOT_LEADER_FOR_PARTITION answer/)
   t.true(broker.calls() > 1)
 })
@@ -51,7 +51,7 @@ test('any other failure is not asked again', async (t) => {
   for (const failure of [answer('TOPIC_AUTHORIZATION_FAILED', false), new Error('socket closed')]) {
     const broker = brokerCall([failure])
     const error = await t.throwsAsync(askAgain('listing topics', broker.call, { pauseMs: 1 }), {
-      instanceOf: StreamsError,
+      instanceOf: KafkaError,
     })
     t.is(broker.calls(), 1)
     t.true(error.message.startsWith('listing topics: '))
@@ -68,9 +68,9 @@ test('broker errors are classified through kafkajs retry wrappers: fenced, migra
   // As kafkajs' retrier wraps what it gives up on (its typings omit the second argument).
   const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, options: { cause: Error }) => Error
   const wrapped = (type: string): Error => new Wrapper(answer(type), { cause: answer(type) })
-  t.is(brokerError('committing', wrapped('PRODUCER_FENCED')).code, STREAMS_ERROR_CODES.FENCED)
-  t.is(brokerError('committing', wrapped('REBALANCE_IN_PROGRESS')).code, STREAMS_ERROR_CODES.TASK_MIGRATED)
+  t.is(brokerError('committing', wrapped('PRODUCER_FENCED')).code, KAFKA_ERROR_CODES.FENCED)
+  t.is(brokerError('committing', wrapped('REBALANCE_IN_PROGRESS')).code, KAFKA_ERROR_CODES.REBALANCED)
   const broker = brokerError('producing', answer('NOT_LEADER_FOR_PARTITION'))
-  t.is(broker.code, STREAMS_ERROR_CODES.BROKER)
+  t.is(broker.code, KAFKA_ERROR_CODES.BROKER)
   t.true(broker.retriable)
 })

@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { ProducedRecord } from '../types.ts'
-import { chunks } from './backend.ts'
+import { chunks } from './records.ts'
 
 const record = (bytes: number): ProducedRecord => ({
   topic: 't',

@@ -1,0 +1,146 @@
+import { Kafka, type Admin, type ConfigResourceTypes } from 'kafkajs'
+import type { Logger } from 'pino'
+import type { ClusterAdmin, TopicDescription } from '../cluster-admin.ts'
+import { describeConnection, type KafkaConnection } from '../connection.ts'
+import type { TopicSpec } from '../types.ts'
+import { askAgain, brokerError } from './broker-errors.ts'
+import { kafkaJsConnection, kafkaJsLogging } from './config.ts'
+
+// Kafka protocol values; kafkajs declares them as TypeScript enums it does not export to ES modules.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes
+const TOPIC_CONFIG_SOURCE = 1
+
+/**
+ * Every call asks again while the broker answers "not yet" (a topic created a moment ago whose
+ * metadata has not reached the broker asked, a leader not taken up), as the streams admin does.
+ */
+const call = askAgain
+
+class KafkaJsClusterAdmin implements ClusterAdmin {
+  constructor(private readonly admin: Admin) {}
+
+  brokerCount(): Promise<number> {
+    return call('describing the cluster', async () => (await this.admin.describeCluster()).brokers.length)
+  }
+
+  describeTopics(prefix = ''): Promise<TopicDescription[]> {
+    return call('reading topics', async () => {
+      const names = (await this.admin.listTopics())
+        .filter((n) => n.startsWith(prefix) && !n.startsWith('__'))
+        .sort()
+      if (names.length === 0) return []
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: names })
+      const { resources } = await this.admin.describeConfigs({
+        resources: names.map((name) => ({ type: TOPIC_RESOURCE, name })),
+        includeSynonyms: false,
+      })
+      const configs = new Map(resources.map((r) => [r.resourceName, r.configEntries]))
+      return topics
+        .map((t) => ({
+          name: t.name,
+          partitions: t.partitions.length,
+          replicationFactor: Math.max(0, ...t.partitions.map((p) => p.replicas.length)),
+          configs: (configs.get(t.name) ?? []).map((e) => ({
+            name: e.configName,
+            value: e.configValue,
+            override: e.configSource === TOPIC_CONFIG_SOURCE,
+          })),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name))
+    })
+  }
+
+  private async create(topic: TopicSpec & { readonly replicationFactor: number }): Promise<boolean> {
+    return this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: topic.name,
+          numPartitions: topic.partitions,
+          replicationFactor: topic.replicationFactor,
+          configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    })
+  }
+
+  createTopic(topic: TopicSpec & { readonly replicationFactor: number }): Promise<void> {
+    return call(`creating ${topic.name}`, async () => {
+      await this.create(topic)
+    })
+  }
+
+  async recreateTopic(topic: TopicSpec & { readonly replicationFactor: number }): Promise<void> {
+    await this.deleteTopic(topic.name)
+    // A topic just deleted lingers a moment: creating it again fails ("marked for deletion"), or kafkajs
+    // answers false for "exists", until the controller is done; both are asked again for a while.
+    await askAgain(
+      `creating ${topic.name} again`,
+      async () => {
+        if (!(await this.create(topic)))
+          throw new Error(`${topic.name} already exists: its deletion is not finished`)
+      },
+      {
+        boundMs: 10_000,
+        notYet: (error) => /marked for deletion|already exists/i.test((error as Error).message ?? ''),
+      },
+    )
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return call(`deleting ${name}`, () => this.admin.deleteTopics({ topics: [name] }))
+  }
+
+  addPartitions(name: string, count: number): Promise<void> {
+    return call(`adding partitions to ${name}`, async () => {
+      await this.admin.createPartitions({ topicPartitions: [{ topic: name, count }] })
+    })
+  }
+
+  alterTopicConfig(name: string, config: Readonly<Record<string, string>>): Promise<void> {
+    return call(`altering the configs of ${name}`, async () => {
+      await this.admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: TOPIC_RESOURCE,
+            name,
+            configEntries: Object.entries(config).map(([configName, value]) => ({ name: configName, value })),
+          },
+        ],
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect()
+  }
+}
+
+export interface ClusterAdminOptions {
+  readonly clientId?: string
+  readonly logger?: Logger
+  /** How often kafkajs retries a failed request before the call fails (3 by default; 0 for probes). */
+  readonly retries?: number
+  readonly connectionTimeoutMs?: number
+}
+
+/** A connected admin client for operators' tools; a failure to connect names the brokers. */
+export async function connectClusterAdmin(
+  connection: KafkaConnection,
+  { clientId = 'oxagry-admin', logger, retries = 3, connectionTimeoutMs = 3000 }: ClusterAdminOptions = {},
+): Promise<ClusterAdmin> {
+  const admin = new Kafka({
+    ...kafkaJsLogging(logger),
+    ...kafkaJsConnection(connection),
+    clientId,
+    retry: { retries, initialRetryTime: 200 },
+    connectionTimeout: connectionTimeoutMs,
+  }).admin()
+  try {
+    await admin.connect()
+  } catch (error) {
+    throw brokerError(`connecting to ${describeConnection(connection)}`, error)
+  }
+  return new KafkaJsClusterAdmin(admin)
+}

@@ -1,0 +1,155 @@
+import type { Admin, Consumer, Kafka } from 'kafkajs'
+import {
+  tpKey,
+  type BackendConsumer,
+  type ConsumerHandlers,
+  type PartitionOffset,
+  type TopicPartition,
+} from '../types.ts'
+import { askAgain, brokerError } from './broker-errors.ts'
+import { partitionsOf, toBrokerRecords } from './records.ts'
+
+/**
+ * A group member on kafkajs. kafkajs has no awaited rebalance callbacks, so revocation runs when it
+ * announces a rebalance (all partitions, as the eager protocol takes them all back) and assignment when
+ * it has joined; batches wait until the assignment's restore is done.
+ */
+export class KafkaJsConsumer implements BackendConsumer {
+  private readonly consumer: Consumer
+  private current: TopicPartition[] = []
+  private revoking: Promise<void> = Promise.resolve()
+  private assigning: Promise<void> = Promise.resolve()
+  private handlers: ConsumerHandlers | undefined
+  private stopped = false
+  /** Reads the group's committed offsets; connected on first use, closed with the consumer. */
+  private admin: Promise<Admin> | undefined
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+    readCommitted: boolean,
+    sessionTimeoutMs: number,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId,
+      readUncommitted: !readCommitted,
+      allowAutoTopicCreation: false,
+      sessionTimeout: sessionTimeoutMs,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10 },
+    })
+  }
+
+  async run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
+    this.handlers = handlers
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      const taken = this.current
+      this.current = []
+      if (taken.length > 0)
+        this.revoking = this.revoking.then(() => handlers.onRevoked(taken)).catch(() => {})
+    })
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const next = partitionsOf(payload.memberAssignment)
+      const nextKeys = new Set(next.map((p) => tpKey(p.topic, p.partition)))
+      const currentKeys = new Set(this.current.map((p) => tpKey(p.topic, p.partition)))
+      const revoked = this.current.filter((p) => !nextKeys.has(tpKey(p.topic, p.partition)))
+      const added = next.filter((p) => !currentKeys.has(tpKey(p.topic, p.partition)))
+      this.current = next
+      const revoking = this.revoking
+      // Called on every join, even one that adds nothing: kafkajs resolves each partition's position
+      // from the group's committed offsets as it joins, possibly before the revocation's commit above
+      // landed (or, after it timed out of the group, behind what this member had processed), so the
+      // application places every position again.
+      this.assigning = revoking
+        .then(async () => {
+          if (revoked.length > 0) await handlers.onRevoked(revoked)
+          await handlers.onAssigned(added, next)
+        })
+        .catch(() => {})
+    })
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts itself after a retriable error; after any other it has stopped for good.
+      if (!payload.restart && !this.stopped) handlers.onFailed?.(brokerError('consuming', payload.error))
+    })
+    await this.consumer.connect()
+    await this.consumer.subscribe({ topics: [...topics], fromBeginning: true })
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => {
+        await this.assigning
+        const { topic, partition } = payload.batch
+        if (!this.current.some((p) => p.topic === topic && p.partition === partition) || payload.isStale())
+          return
+        await handlers.eachBatch({
+          topic,
+          partition,
+          records: toBrokerRecords(payload),
+          heartbeat: () => payload.heartbeat(),
+        })
+      },
+    })
+  }
+
+  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return
+    try {
+      await this.consumer.commitOffsets(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      )
+    } catch (error) {
+      throw brokerError('committing offsets', error)
+    }
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>> {
+    // A running member keeps one admin client until it stops; a consumer used only to read its group's
+    // offsets (it never runs, so nothing would close it) connects one for the call.
+    const connect = async (): Promise<Admin> => {
+      const admin = this.kafka.admin()
+      await admin.connect()
+      return admin
+    }
+    const transient = this.handlers === undefined || this.stopped
+    const admin = transient
+      ? await connect()
+      : await (this.admin ??= connect().catch((error: unknown) => {
+          this.admin = undefined
+          throw error
+        }))
+    try {
+      const topics = [...new Set(partitions.map((p) => p.topic))]
+      const result = new Map<string, string | undefined>()
+      const offsets = await askAgain(`reading the committed offsets of ${this.groupId}`, () =>
+        admin.fetchOffsets({ groupId: this.groupId, topics }),
+      )
+      for (const entry of offsets) {
+        for (const p of entry.partitions)
+          result.set(tpKey(entry.topic, p.partition), Number(p.offset) >= 0 ? p.offset : undefined)
+      }
+      return result
+    } finally {
+      if (transient) await admin.disconnect()
+    }
+  }
+
+  seek(partition: PartitionOffset): void {
+    this.consumer.seek({ topic: partition.topic, partition: partition.partition, offset: partition.offset })
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.assigning
+    const taken = this.current
+    this.current = []
+    if (taken.length > 0 && this.handlers !== undefined) await this.handlers.onRevoked(taken).catch(() => {})
+    await this.consumer.disconnect()
+    const admin = this.admin
+    this.admin = undefined
+    if (admin !== undefined) await (await admin.catch(() => undefined))?.disconnect()
+  }
+}

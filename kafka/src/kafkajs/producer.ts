@@ -1,0 +1,109 @@
+import type { Kafka, Producer, Transaction } from 'kafkajs'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+import type { BackendProducer, PartitionOffset, ProducedRecord } from '../types.ts'
+import { brokerError } from './broker-errors.ts'
+import { chunks, groupByTopic } from './records.ts'
+
+export class KafkaJsProducer implements BackendProducer {
+  private txn: Transaction | undefined
+
+  /** An idempotent producer, connected; with a transactional id, registered (see below). */
+  static async connect(kafka: Kafka, transactionalId?: string): Promise<KafkaJsProducer> {
+    const transactional = transactionalId !== undefined
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      ...(transactional ? { transactionalId, transactionTimeout: 60_000 } : {}),
+    })
+    try {
+      await producer.connect()
+      if (transactional) {
+        // Registers the transactional id now, before the task restores: any older producer with it
+        // (a zombie of this task) is fenced and its open transaction aborted.
+        const txn = await producer.transaction()
+        await txn.abort()
+      }
+    } catch (error) {
+      throw brokerError('connecting a producer', error)
+    }
+    return new KafkaJsProducer(producer, transactional)
+  }
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly transactional: boolean,
+  ) {}
+
+  get inTransaction(): boolean {
+    return this.txn !== undefined
+  }
+
+  async send(records: readonly ProducedRecord[]): Promise<void> {
+    if (records.length === 0) return
+    try {
+      const target = this.txn ?? this.producer
+      if (this.transactional && this.txn === undefined) {
+        throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'a transactional producer sends outside a transaction')
+      }
+      for (const chunk of chunks(records))
+        await target.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 })
+    } catch (error) {
+      throw error instanceof KafkaError ? error : brokerError('producing', error)
+    }
+  }
+
+  async beginTransaction(): Promise<void> {
+    try {
+      this.txn = await this.producer.transaction()
+    } catch (error) {
+      throw brokerError('beginning a transaction', error)
+    }
+  }
+
+  async sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+    const txn = this.requireTxn()
+    const topics = new Map<string, { partition: number; offset: string }[]>()
+    for (const o of offsets)
+      topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }])
+    try {
+      await txn.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+      })
+    } catch (error) {
+      throw brokerError('adding offsets to the transaction', error)
+    }
+  }
+
+  async commitTransaction(): Promise<void> {
+    const txn = this.requireTxn()
+    this.txn = undefined
+    try {
+      await txn.commit()
+    } catch (error) {
+      throw brokerError('committing the transaction', error)
+    }
+  }
+
+  async abortTransaction(): Promise<void> {
+    const txn = this.txn
+    this.txn = undefined
+    if (txn === undefined) return
+    try {
+      await txn.abort()
+    } catch (error) {
+      throw brokerError('aborting the transaction', error)
+    }
+  }
+
+  private requireTxn(): Transaction {
+    if (this.txn === undefined) throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'no transaction is open')
+    return this.txn
+  }
+
+  async close(): Promise<void> {
+    if (this.txn !== undefined) await this.abortTransaction().catch(() => {})
+    await this.producer.disconnect()
+  }
+}
