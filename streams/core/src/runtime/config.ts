@@ -55,7 +55,7 @@ export interface StreamsConfig {
    * the choice is stopping (a restart reprocesses) or logging and skipping the output.
    */
   readonly productionErrorHandler?: 'fail' | 'log-and-continue'
-  /** Replication factor of the internal topics the application creates. */
+  /** Replication factor of the internal topics the application creates; the backend's default when absent. */
   readonly replicationFactor?: number
   /** How long close() may take before it gives up waiting. */
   readonly shutdownTimeoutMs?: number
@@ -73,7 +73,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly deserializationErrorHandler: ErrorHandling
   readonly processingErrorHandler: ErrorHandling
   readonly productionErrorHandler: 'fail' | 'log-and-continue'
-  readonly replicationFactor: number
+  readonly replicationFactor?: number
   readonly shutdownTimeoutMs: number
   readonly pollIntervalMs: number
 }
@@ -133,7 +133,7 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     deserializationErrorHandler: config.deserializationErrorHandler ?? 'fail',
     processingErrorHandler: config.processingErrorHandler ?? 'fail',
     productionErrorHandler: config.productionErrorHandler ?? 'fail',
-    replicationFactor: config.replicationFactor ?? 1,
+    ...(config.replicationFactor === undefined ? {} : { replicationFactor: config.replicationFactor }),
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
     pollIntervalMs: config.pollIntervalMs ?? 100,
   }

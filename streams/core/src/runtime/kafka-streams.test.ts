@@ -10,6 +10,7 @@ import {
   Serdes,
   type ConsumerHandlers,
   type Serde,
+  type TopicSpec,
 } from '@oxagry/kafka'
 import { StreamsBuilder } from '../dsl/streams-builder.ts'
 import { STREAMS_ERROR_CODES } from '../errors.ts'
@@ -476,4 +477,38 @@ test('a consumer that gives up for good puts the instance in ERROR with its erro
   t.is(streams.error?.code, STREAMS_ERROR_CODES.BROKER)
   t.regex(streams.error?.message ?? '', /coordinator refused/)
   t.false(streams.health().live)
+})
+
+test('internal topics get the configured replication factor, and the backend’s own default without one', async (t) => {
+  const created: { name: string; replicationFactor?: number }[] = []
+  const recording = (): MemoryBackend => {
+    const backend = new MemoryBackend()
+    backend.broker.createTopic({ name: 'in', partitions: 1, config: {} })
+    backend.broker.createTopic({ name: 'out', partitions: 1, config: {} })
+    const admin = backend.admin.bind(backend)
+    backend.admin = async () => {
+      const real = await admin()
+      return Object.assign(Object.create(real) as typeof real, {
+        createTopics: async (topics: readonly TopicSpec[]) => {
+          created.push(
+            ...topics.map((s) => ({
+              name: s.name,
+              ...(s.replicationFactor === undefined ? {} : { replicationFactor: s.replicationFactor }),
+            })),
+          )
+          await real.createTopics(topics)
+        },
+      })
+    }
+    return backend
+  }
+  const configured = new KafkaStreams(countTopology(), config(recording(), { replicationFactor: 3 }))
+  await configured.start()
+  await configured.close()
+  t.deepEqual(created, [{ name: 'counter-counts-changelog', replicationFactor: 3 }])
+  created.length = 0
+  const defaulted = new KafkaStreams(countTopology(), config(recording()))
+  await defaulted.start()
+  await defaulted.close()
+  t.deepEqual(created, [{ name: 'counter-counts-changelog' }])
 })

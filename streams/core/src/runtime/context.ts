@@ -1,0 +1,34 @@
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { DefaultSerdes, Topology } from '../topology/topology.ts'
+import type { ResolvedConfig } from './config.ts'
+import type { StreamsMetrics } from './metrics.ts'
+
+/** What every part of one instance's runtime shares: its configuration, topology, logs and metrics. */
+export interface RuntimeContext {
+  readonly config: ResolvedConfig
+  readonly topology: Topology
+  /** The serdes the topology falls back on, resolved once. */
+  readonly defaults: DefaultSerdes
+  readonly logger: Logger
+  readonly metrics: StreamsMetrics
+}
+
+/** The group every instance of an application joins: its application id, as in Kafka Streams. */
+export function groupIdOf(context: RuntimeContext): string {
+  return context.config.applicationId
+}
+
+export function isExactlyOnce(context: RuntimeContext): boolean {
+  return context.config.processingGuarantee === 'exactly_once'
+}
+
+/** Where the application keeps its tasks' persistent stores and checkpoints. */
+export function stateDirOf(context: RuntimeContext): string {
+  return join(context.config.stateDir, context.config.applicationId)
+}
+
+/** The labels every metric of the instance carries. */
+export function appLabel(context: RuntimeContext): { application: string } {
+  return { application: context.config.applicationId }
+}
