@@ -8,7 +8,7 @@ import {
   TOPICS,
   type TopicSpec,
 } from './catalogue.ts'
-import { desiredTopics, topicConfig } from './desired.ts'
+import { creatableTopic, desiredTopics, topicConfig } from './desired.ts'
 
 test('the declared catalogue breaks no rule', (t) => {
   t.deepEqual(catalogueProblems(), [])
@@ -73,4 +73,13 @@ test('the local profile is one replica; a prefix goes before every name and must
   t.true(desiredTopics('production').every((d) => d.replicationFactor === 3))
   t.throws(() => desiredTopics('local', 'bad prefix/'), { message: /\/options\/prefix/ })
   t.throws(() => desiredTopics('staging' as never), { message: /\/options\/profile/ })
+})
+
+test('a catalogue topic as a client creates it keeps every declared config, with the profile applied', (t) => {
+  const positions = creatableTopic(TOPICS.machinePositions, { name: 'x.fleet.machine-positions.v1' })
+  t.is(positions.name, 'x.fleet.machine-positions.v1')
+  t.is(positions.partitions, TOPICS.machinePositions.partitions)
+  t.is(positions.replicationFactor, 1)
+  t.deepEqual(positions.config, topicConfig(TOPICS.machinePositions, 'local'))
+  t.is(creatableTopic(TOPICS.machinePositions, { profile: 'production' }).replicationFactor, 3)
 })

@@ -1,3 +1,4 @@
+import type { TopicSpec as KafkaTopicSpec } from '@oxagry/kafka'
 import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
 import { TOPIC_LIST, type TopicSpec } from './catalogue.ts'
 
@@ -64,4 +65,20 @@ export function desiredTopics(
     config: topicConfig(spec, profile),
     spec,
   }))
+}
+
+/**
+ * A catalogue topic as a Kafka client creates it (the platform's own start, a simulator, a test):
+ * partitions, replicas and every config as declared, the profile applied, under `name` when given.
+ */
+export function creatableTopic(
+  spec: TopicSpec,
+  { name = spec.name, profile = 'local' }: { name?: string; profile?: Profile } = {},
+): KafkaTopicSpec {
+  return {
+    name,
+    partitions: spec.partitions,
+    replicationFactor: PROFILES[profile].replicationFactor ?? spec.replicationFactor,
+    config: topicConfig(spec, profile),
+  }
 }

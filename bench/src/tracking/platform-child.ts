@@ -15,7 +15,7 @@ const config = readConfig(process.env)
 const platform = await startPlatform(config, logger)
 
 const deadline = Date.now() + 120_000
-while (!platform.health().tracking.ready) {
+while (platform.health().applications.tracking?.ready !== true) {
   if (Date.now() > deadline) throw new Error(`tracking not ready: ${JSON.stringify(platform.health())}`)
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
@@ -35,7 +35,7 @@ const stats = setInterval(() => {
       heapUsed: memory.heapUsed,
       eventLoopP99Ms: delay.percentile(99) / 1e6,
       eventLoopMaxMs: delay.max / 1e6,
-      tracking: health.tracking.state,
+      tracking: health.applications.tracking?.state,
       sinks: Object.fromEntries(Object.entries(health.sinks).map(([name, h]) => [name, h.state])),
     })}`,
   )

@@ -11,13 +11,13 @@ export const FLEET = {
   deadLetters: TOPICS.fleetDeadLetters,
 } as const
 
-/** The main job's consumer groups: the tracking application's id and one per sink. */
-export type PlatformGroup =
-  'tracking' | 'sink-clickhouse-pings' | 'sink-clickhouse-sessions' | 'sink-read-model'
-
 export interface PlatformNames {
+  /** The fleet's topics under the prefix. */
   readonly topics: Readonly<Record<keyof typeof FLEET, string>>
-  group(name: PlatformGroup): string
+  /** Any catalogue topic's name under the prefix. */
+  topic(name: string): string
+  /** An application id or consumer group: `tracking`, `sink-read-model`, ... under the prefix. */
+  group(name: string): string
   readonly mongoDatabase: string
 }
 
@@ -32,6 +32,7 @@ export function platformNames(topicPrefix?: string): PlatformNames {
       keyof typeof FLEET,
       string
     >,
+    topic,
     group: (name) => `${topicPrefix ?? 'oxagry'}-${name}`,
     mongoDatabase: topicPrefix === undefined ? 'oxagry' : `oxagry_${topicPrefix.replaceAll('-', '_')}`,
   }

@@ -5,8 +5,8 @@ import {
   type MachinePing,
   type SchemaRegistryClient,
 } from '@oxagry/avro'
-import type { BackendProducer, KafkaBackend, ProducedRecord, Serde, TopicSpec } from '@oxagry/kafka'
-import { geofenceKey, machineKey, TOPICS } from '@oxagry/topics'
+import type { BackendProducer, KafkaBackend, ProducedRecord, Serde } from '@oxagry/kafka'
+import { creatableTopic, geofenceKey, machineKey, TOPICS } from '@oxagry/topics'
 import { SIM_ERROR_CODES, SimError } from './errors.ts'
 import type { EmittedPing } from './fleet.ts'
 
@@ -75,13 +75,9 @@ export async function createBackendPingSink(options: BackendPingSinkOptions): Pr
     const admin = await options.backend.admin()
     try {
       const existing = await admin.partitionCounts([topics.pings, topics.geofences])
-      const wanted: TopicSpec[] = [
-        { name: topics.pings, partitions: TOPICS.machinePings.partitions, config: {} },
-        {
-          name: topics.geofences,
-          partitions: TOPICS.geofences.partitions,
-          config: { 'cleanup.policy': 'compact' },
-        },
+      const wanted = [
+        creatableTopic(TOPICS.machinePings, { name: topics.pings }),
+        creatableTopic(TOPICS.geofences, { name: topics.geofences }),
       ]
       await admin.createTopics(wanted.filter((t) => !existing.has(t.name)))
     } finally {

@@ -1,0 +1,81 @@
+import type { ConfluentSchemaRegistry } from '@oxagry/avro'
+import type { createClickHouseClient } from '@oxagry/clickhouse'
+import type { AppOptions } from '@oxagry/fleet-api'
+import type { Following, KafkaBackend } from '@oxagry/kafka'
+import type { SinkHandle, SinkHealth, SinkOptions } from '@oxagry/sink'
+import type { Health } from '@oxagry/streams'
+import type { TopicSpec } from '@oxagry/topics'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { MainConfig } from './config.ts'
+
+/** What the composition root gives every domain module: the shared clients and how things are named. */
+export interface PlatformContext {
+  readonly config: MainConfig
+  readonly logger: Logger
+  readonly backend: KafkaBackend
+  readonly registry: ConfluentSchemaRegistry
+  readonly clickhouse: ReturnType<typeof createClickHouseClient>
+  /** One registry, so /metrics shows every application, sink and API. */
+  readonly metrics: Registry
+  /** A catalogue topic's name on this platform (under `TOPIC_PREFIX`). */
+  topic(spec: TopicSpec): string
+  /** An application id or consumer group's name on this platform. */
+  group(name: string): string
+  /** The options every sink shares: backend, logger, metrics and batch size. */
+  readonly sinks: Pick<SinkOptions<never>, 'backend' | 'logger' | 'metricsRegistry' | 'batch'>
+  /** Follows every partition of a topic from its start until the platform stops (live views). */
+  follow(topic: string, onValue: (value: Buffer) => Promise<void>): Promise<Following>
+  /** Says what runs where, for the start banner: `describe('readModel', 'MongoDB ...')`. */
+  describe(service: string, where: string): void
+}
+
+/** The routes a module serves, by API: the root mounts each on the platform's one HTTP server. */
+export type ModuleRoutes = {
+  readonly kind: 'fleet-api'
+  readonly ports: Pick<AppOptions, 'machines' | 'history' | 'geofences' | 'feed'>
+}
+
+/** A domain as it runs: its stream applications, sinks and routes by name. */
+export interface StartedModule {
+  readonly applications: Readonly<Record<string, { health(): Health }>>
+  readonly sinks: Readonly<Record<string, SinkHandle>>
+  readonly routes: readonly ModuleRoutes[]
+  /** Starts what generates traffic (the simulator), once the routes are served; returns its stop. */
+  startTraffic?(): Promise<() => Promise<void>>
+  /** Stops everything the module started, in reverse. */
+  close(): Promise<void>
+}
+
+/**
+ * A domain of the platform (fleet, commerce, bookings...): the catalogue topics it reads and writes,
+ * and how it starts. Adding a domain is adding a module to the platform's list.
+ */
+export interface DomainModule {
+  readonly name: string
+  /** Created when missing, before any module starts, so modules may read each other's topics. */
+  readonly topics: readonly TopicSpec[]
+  start(context: PlatformContext): Promise<StartedModule>
+}
+
+/** Every application's and sink's health, by module and name: what to look at when nothing arrives. */
+export interface PlatformHealth {
+  readonly applications: Readonly<Record<string, Health>>
+  readonly sinks: Readonly<Record<string, SinkHealth>>
+}
+
+/** Closes in reverse order, logging what fails, and goes on. */
+export class Closers {
+  private readonly list: (() => Promise<void>)[] = []
+
+  constructor(private readonly logger: Logger) {}
+
+  add(close: () => Promise<void>): void {
+    this.list.push(close)
+  }
+
+  async closeAll(): Promise<void> {
+    for (const close of this.list.splice(0).reverse())
+      await close().catch((error: unknown) => this.logger.warn({ err: error }, 'close failed'))
+  }
+}

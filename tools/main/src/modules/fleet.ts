@@ -1,0 +1,248 @@
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import {
+  Contracts,
+  createAvroSerde,
+  type Geofence as GeofenceRecord,
+  type MachinePosition as PositionRecord,
+} from '@oxagry/avro'
+import {
+  clickHouseFleetTarget,
+  machineTrack,
+  machineTrips,
+  type ClickHouseFleetWrite,
+} from '@oxagry/clickhouse'
+import { LatestPositions, type Geofence, type MachinePosition, type MachineQueries } from '@oxagry/fleet-api'
+import { createBackendPingSink, createFleet, createSimulatorSerdes, runSimulator } from '@oxagry/simulator'
+import {
+  decodePings,
+  decodePositions,
+  decodeSessions,
+  readModelTarget,
+  runSink,
+  type MachineReadModel,
+  type MachineState,
+} from '@oxagry/sink'
+import { MongoMachineReadModel } from '@oxagry/sink-mongodb'
+import { PostgresMachineReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
+import { createTrackingSerdes, startTracking } from '@oxagry/tracking'
+import { MongoClient } from 'mongodb'
+import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import { FLEET } from '../names.ts'
+
+function toApi(state: MachineState): MachinePosition {
+  return {
+    machineId: state.machineId,
+    eventTime: state.eventTime,
+    latitude: state.latitude,
+    longitude: state.longitude,
+    speedKmh: state.speedKmh,
+    headingDegrees: state.headingDegrees,
+    accuracyMeters: state.accuracyMeters,
+    engineState: state.engineState,
+    fuelLevelPercent: state.fuelLevelPercent,
+    geofenceIds: state.geofenceIds,
+  }
+}
+
+/** The API's machine queries over the read model (whichever store holds it). */
+function machineQueries(readModel: MachineReadModel): MachineQueries {
+  return {
+    get: async (id) => {
+      const state = await readModel.get(id)
+      return state === undefined ? undefined : toApi(state)
+    },
+    list: async (query) => {
+      const page = await readModel.list({
+        limit: query.limit,
+        ...(query.status === undefined
+          ? {}
+          : { status: query.status.toUpperCase() as MachineState['status'] }),
+        ...(query.bbox === undefined ? {} : { bbox: query.bbox }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      })
+      return {
+        machines: page.items.map(toApi),
+        ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+      }
+    },
+  }
+}
+
+/** The machine read model: MongoDB when configured, PGlite (embedded PostgreSQL) otherwise. */
+function openReadModel(context: PlatformContext, mongoDatabase: string): MachineReadModel {
+  const { config } = context
+  if (config.mongodbUrl !== undefined) {
+    const mongo = new MongoClient(config.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
+    context.describe('readModel', `MongoDB ${config.mongodbUrl}`)
+    return new MongoMachineReadModel({ db: mongo.db(mongoDatabase), onClose: () => mongo.close() })
+  }
+  const dir = join(config.stateDir, 'pglite')
+  context.describe('readModel', `embedded PostgreSQL (PGlite, ${dir})`)
+  return new PostgresMachineReadModel({ executor: pgliteExecutor(new PGlite(dir), { owns: true }) })
+}
+
+/**
+ * Live machine tracking: simulator → pings → the tracking application → accepted pings, positions,
+ * transitions, sessions, dead letters → ClickHouse and the read model → REST, the live feed and the map.
+ */
+export function fleetModule(options: { mongoDatabase: string }): DomainModule {
+  return {
+    name: 'fleet',
+    topics: Object.values(FLEET),
+    async start(context: PlatformContext): Promise<StartedModule> {
+      const { config, backend, registry, logger } = context
+      const closers = new Closers(logger)
+      const topics = Object.fromEntries(
+        Object.entries(FLEET).map(([k, spec]) => [k, context.topic(spec)]),
+      ) as Record<keyof typeof FLEET, string>
+      try {
+        const tracking = await startTracking({
+          backend,
+          serdes: await createTrackingSerdes(registry, topics, { autoRegister: true }),
+          topics,
+          applicationId: context.group('tracking'),
+          processingGuarantee: config.processingGuarantee,
+          streams: {
+            stateDir: join(config.stateDir, 'streams'),
+            logger: logger.child({ component: 'tracking' }),
+            metricsRegistry: context.metrics,
+            commitIntervalMs: 1000,
+          },
+        })
+        closers.add(() => tracking.close({ timeoutMs: 20_000 }))
+
+        const readModel = openReadModel(context, options.mongoDatabase)
+        await readModel.ensureIndexes()
+        const [pingSerde, positionSerde, sessionSerde, deadLetterSerde, geofenceSerde] = await Promise.all([
+          createAvroSerde({ registry, contract: Contracts.MachinePing }),
+          createAvroSerde({ registry, contract: Contracts.MachinePosition }),
+          createAvroSerde({ registry, contract: Contracts.MachineSession }),
+          createAvroSerde({
+            registry,
+            contract: Contracts.DeadLetter,
+            autoRegister: true,
+            topics: [topics.deadLetters],
+          }),
+          createAvroSerde({ registry, contract: Contracts.Geofence }),
+        ])
+        const sinkCommon = {
+          ...context.sinks,
+          deadLetter: { topic: topics.deadLetters, serializer: deadLetterSerde },
+        }
+        const sinks = {
+          'clickhouse-pings': await runSink<ClickHouseFleetWrite>({
+            ...sinkCommon,
+            groupId: context.group('sink-clickhouse-pings'),
+            // Validated pings, each once: ClickHouse rows plus dead letters account for every raw ping.
+            topics: [topics.accepted],
+            decode: decodePings(pingSerde),
+            target: clickHouseFleetTarget(context.clickhouse),
+          }),
+          'clickhouse-sessions': await runSink<ClickHouseFleetWrite>({
+            ...sinkCommon,
+            groupId: context.group('sink-clickhouse-sessions'),
+            topics: [topics.sessions],
+            decode: decodeSessions(sessionSerde),
+            target: clickHouseFleetTarget(context.clickhouse, { migrate: false }),
+          }),
+          'read-model': await runSink({
+            ...sinkCommon,
+            groupId: context.group('sink-read-model'),
+            topics: [topics.positions],
+            decode: decodePositions(positionSerde),
+            target: { ...readModelTarget('read-model:machines', readModel), close: () => readModel.close() },
+          }),
+        }
+        closers.add(async () => void (await Promise.all(Object.values(sinks).map((s) => s.stop()))))
+
+        // The live feed reads the positions topic itself, so it works whatever store holds the read model.
+        const positions = new LatestPositions()
+        const geofences = new Map<string, Geofence>()
+        const feeds = [
+          await context.follow(topics.positions, async (bytes) => {
+            const p = (await positionSerde.deserialize(topics.positions, bytes, {})) as PositionRecord
+            positions.publish({
+              machineId: p.machineId,
+              eventTime: p.eventTime,
+              latitude: p.latitude,
+              longitude: p.longitude,
+              speedKmh: p.speedKmh,
+              headingDegrees: p.headingDegrees,
+              accuracyMeters: p.accuracyMeters,
+              engineState: p.engineState,
+              fuelLevelPercent: p.fuelLevelPercent,
+              geofenceIds: [...p.geofenceIds],
+            })
+          }),
+          await context.follow(topics.geofences, async (bytes) => {
+            const g = (await geofenceSerde.deserialize(topics.geofences, bytes, {})) as GeofenceRecord
+            if (!g.active) geofences.delete(g.geofenceId)
+            else
+              geofences.set(g.geofenceId, {
+                geofenceId: g.geofenceId,
+                name: g.name,
+                kind: g.kind,
+                boundary: g.boundary.map((p) => ({ latitude: p.latitude, longitude: p.longitude })),
+              })
+          }),
+        ]
+        closers.add(async () => void (await Promise.all(feeds.map((f) => f.stop()))))
+
+        return {
+          applications: { tracking: tracking.streams },
+          sinks,
+          routes: [
+            {
+              kind: 'fleet-api',
+              ports: {
+                machines: machineQueries(readModel),
+                history: {
+                  track: async (id, from, to, limit) =>
+                    machineTrack(context.clickhouse, id, from, to, { limit }),
+                  trips: async (id, from, to, limit) =>
+                    machineTrips(context.clickhouse, id, { from, to, limit }),
+                },
+                geofences: { list: async () => [...geofences.values()] },
+                feed: positions,
+              },
+            },
+          ],
+          ...(config.simulator.enabled ? { startTraffic: () => startFleetSimulator(context, topics) } : {}),
+          close: () => closers.closeAll(),
+        }
+      } catch (error) {
+        await closers.closeAll()
+        throw error
+      }
+    },
+  }
+}
+
+/** The simulated fleet, writing pings and geofences until stopped. */
+async function startFleetSimulator(
+  context: PlatformContext,
+  topics: Record<keyof typeof FLEET, string>,
+): Promise<() => Promise<void>> {
+  const { simulator } = context.config
+  const serdes = await createSimulatorSerdes(context.registry, topics, { autoRegister: true })
+  const sink = await createBackendPingSink({ backend: context.backend, serdes, topics })
+  const fleet = createFleet({
+    machines: simulator.machines,
+    ratePerSecond: simulator.rate,
+    seed: simulator.seed,
+  })
+  const abort = new AbortController()
+  const running = runSimulator({ fleet, sink, signal: abort.signal }).catch((error: unknown) =>
+    context.logger.error({ err: error }, 'simulator stopped'),
+  )
+  context.describe(
+    'simulator',
+    `${simulator.machines} machines, ${simulator.rate} pings/s, seed ${simulator.seed}`,
+  )
+  return async () => {
+    abort.abort()
+    await running
+    await sink.close()
+  }
+}
