@@ -58,9 +58,12 @@ export function streamAggregate<K, V, A>(
     const old = store.getWithTimestamp(record.key)
     const oldAgg = old?.value ?? null
     const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
-    const aggregate = aggregator(record.key, record.value, oldAgg ?? initializer())
+    // Kafka sends the initializer's value as the old value of a first aggregate (a count's 0): a
+    // filter downstream sees it, and retracts what that 0 would have passed.
+    const previous = oldAgg ?? initializer()
+    const aggregate = aggregator(record.key, record.value, previous)
     store.putWithTimestamp(record.key, aggregate, timestamp)
-    ctx.forward({ ...record, timestamp, value: change(aggregate, oldAgg) })
+    ctx.forward({ ...record, timestamp, value: change(aggregate, previous) })
   })
 }
 
@@ -236,13 +239,15 @@ export function windowAggregate<K, V, A>(
           const old = store.fetchWithTimestamp(record.key, window.start)
           const oldAgg = old?.value ?? null
           const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
-          const aggregate = aggregator(record.key, record.value, oldAgg ?? initializer())
+          // As in streamAggregate, a first aggregate's old value is the initializer's.
+          const previous = oldAgg ?? initializer()
+          const aggregate = aggregator(record.key, record.value, previous)
           store.putWithTimestamp(record.key, aggregate, window.start, timestamp)
           ctx.forward({
             ...record,
             timestamp,
             key: { key: record.key, window },
-            value: change(aggregate, oldAgg),
+            value: change(aggregate, previous),
           })
         }
         if (!accepted)

@@ -112,6 +112,24 @@ test('C: a table filter sends a tombstone for every update that fails, unless it
   driver.close()
 })
 
+test('C: a first aggregate carries the initializer as old value, so a filter retracts it', (t) => {
+  const b = builder()
+  b.stream<string, string>('in')
+    .groupByKey()
+    .count()
+    .filter((_k, n) => n % 2 === 0)
+    .toStream()
+    .to('out', { valueSerde: L as never })
+  const driver = new TopologyTestDriver(b.build())
+  const input = driver.createInputTopic('in', S, S)
+  input.pipeInput('a', 'x', 1)
+  input.pipeInput('a', 'x', 2)
+  input.pipeInput('a', 'x', 3)
+  // 1 fails, but the old value 0 passed: a tombstone; 3 fails after 2 passed: another.
+  t.deepEqual(read(driver, 'out', S, L), ['a=null@1', 'a=2@2', 'a=null@3'])
+  driver.close()
+})
+
 test('D: a table groupBy that keeps its group key sends one subtract-and-add update (KIP-904)', (t) => {
   const b = builder()
   b.table<string, string>('items')
