@@ -39,3 +39,16 @@ for (const scenario of all) {
     t.deepEqual(lines(ours), lines(reference), `inputs: ${JSON.stringify(scenario.inputs)}`)
   })
 }
+
+// The named scenarios once more with every DSL store in LMDB: persistent stores owe the same answers.
+for (const scenario of named) {
+  test(`${scenario.name} with persistent stores matches Kafka Streams`, (t) => {
+    const reference = kafka?.get(scenario.name)
+    if (reference === undefined) {
+      t.fail(`Kafka Streams gave no result for ${scenario.name}`)
+      return
+    }
+    const ours = runOurs(scenario, 'persistent')
+    t.deepEqual(lines(ours), lines(reference), `inputs: ${JSON.stringify(scenario.inputs)}`)
+  })
+}

@@ -1,4 +1,4 @@
-import { Serdes } from '@oxagry/streams'
+import { Serdes, type StoreType } from '@oxagry/streams'
 import { TopologyTestDriver, type TestInputTopic, type TestOutputTopic } from '@oxagry/streams/testing'
 import type { Scenario } from './scenarios.ts'
 import type { KeyFormat, ValueFormat } from './topologies.ts'
@@ -38,7 +38,7 @@ export function canonicalValue(bytes: Buffer | null, format: ValueFormat): strin
 }
 
 /** Runs a scenario through @oxagry/streams' TopologyTestDriver, reading every output after each input. */
-export function runOurs(scenario: Scenario): ScenarioResult {
+export function runOurs(scenario: Scenario, storeType: StoreType = 'in-memory'): ScenarioResult {
   const topology = TOPOLOGIES[scenario.topology]
   if (topology === undefined)
     return { name: scenario.name, records: [], error: `no topology ${scenario.topology}` }
@@ -47,7 +47,7 @@ export function runOurs(scenario: Scenario): ScenarioResult {
   const B = Serdes.Buffer()
   let driver: TopologyTestDriver | undefined
   try {
-    driver = new TopologyTestDriver(topology.build(), { applicationId: 'conformance' })
+    driver = new TopologyTestDriver(topology.build(storeType), { applicationId: 'conformance' })
     const inputs = new Map<string, TestInputTopic<string, string>>()
     const outputs = scenario.outputs.map((spec) => ({
       spec,

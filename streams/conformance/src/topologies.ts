@@ -9,6 +9,7 @@ import {
   type KStream,
   type KTable,
   type Serde,
+  type StoreType,
   type Topology,
   type Windowed,
 } from '@oxagry/streams'
@@ -40,7 +41,8 @@ export interface NamedTopology {
    * our driver, deliver it. Only for a topology whose output would show that record (see the README).
    */
   readonly excludeNullKeys?: true
-  build(): Topology
+  /** Builds it with DSL stores in memory or in LMDB: both must answer as Kafka's in-memory stores do. */
+  build(storeType: StoreType): Topology
 }
 
 const S = Serdes.String()
@@ -61,21 +63,29 @@ const length = (v: string | null): number => (v === null ? 0 : v.length)
 /** Java's string concatenation writes null as "null"; so does a template literal. */
 const cat = (a: string | null, b: string | null, sep: string): string => `${a}${sep}${b}`
 
-function builder(): StreamsBuilder {
-  return new StreamsBuilder({ defaultKeySerde: S as Serde<unknown>, defaultValueSerde: S as Serde<unknown> })
+function builder(storeType: StoreType): StreamsBuilder {
+  return new StreamsBuilder({
+    defaultKeySerde: S as Serde<unknown>,
+    defaultValueSerde: S as Serde<unknown>,
+    defaultStoreType: storeType,
+  })
 }
 
-function stream(fn: (input: KStream<string, string | null>, b: StreamsBuilder) => void): () => Topology {
-  return () => {
-    const b = builder()
+function stream(
+  fn: (input: KStream<string, string | null>, b: StreamsBuilder) => void,
+): (storeType: StoreType) => Topology {
+  return (storeType) => {
+    const b = builder(storeType)
     fn(b.stream<string, string | null>('in', { keySerde: S, valueSerde: S as Serde<string | null> }), b)
     return b.build()
   }
 }
 
-function table(fn: (input: KTable<string, string>, b: StreamsBuilder) => void): () => Topology {
-  return () => {
-    const b = builder()
+function table(
+  fn: (input: KTable<string, string>, b: StreamsBuilder) => void,
+): (storeType: StoreType) => Topology {
+  return (storeType) => {
+    const b = builder(storeType)
     fn(b.table<string, string>('table', { keySerde: S, valueSerde: S }), b)
     return b.build()
   }
@@ -460,8 +470,8 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
     about: 'KTable.filter on a named (queryable) source table',
     inputs: TABLE,
     outputs: out(),
-    build: () => {
-      const b = builder()
+    build: (storeType) => {
+      const b = builder(storeType)
       b.table<string, string>('table', { keySerde: S, valueSerde: S }, { storeName: 'table-store' })
         .filter((_k, v) => startsWithA(v))
         .toStream()
@@ -684,8 +694,8 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
     about: 'KStream.join(GlobalKTable) through a key from the value',
     inputs: ['global', 'in'],
     outputs: out(),
-    build: () => {
-      const b = builder()
+    build: (storeType) => {
+      const b = builder(storeType)
       const g = b.globalTable<string, string>('global', { keySerde: S, valueSerde: S })
       b.stream<string, string | null>('in')
         .joinGlobal(
@@ -701,8 +711,8 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
     about: 'KStream.leftJoin(GlobalKTable) through a key from the value',
     inputs: ['global', 'in'],
     outputs: out(),
-    build: () => {
-      const b = builder()
+    build: (storeType) => {
+      const b = builder(storeType)
       const g = b.globalTable<string, string>('global', { keySerde: S, valueSerde: S })
       b.stream<string, string | null>('in')
         .leftJoinGlobal(
