@@ -7,6 +7,8 @@ import test from 'ava'
 import type { Windowed } from '../record.ts'
 import { Serdes, type Serde } from '../serde.ts'
 import { InMemoryWindowStore } from '../state/memory-stores.ts'
+import type { KeyValueStore } from '../state/store.ts'
+import { Stores } from '../state/stores.ts'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
 import { Suppressed } from './ktable.ts'
@@ -355,3 +357,43 @@ test('L: a windowed aggregation keeps a window while the newest window start is 
   t.is(store.fetch('m', 10), 1)
   driver.close()
 })
+
+for (const persistent of [false, true]) {
+  test(`M: a processor walks ${persistent ? 'a persistent' : 'an in-memory'} store in key-byte order, by range and prefix`, (t) => {
+    const b = builder()
+    const options = { keySerde: S, valueSerde: S }
+    b.addStateStore(
+      persistent
+        ? Stores.persistentKeyValueStore('seen', options)
+        : Stores.inMemoryKeyValueStore('seen', options),
+    )
+    b.stream<string, string>('in')
+      .process<string, string>(() => {
+        let store: KeyValueStore<string, string>
+        let forward: (value: string, timestamp: number) => void
+        return {
+          init(context) {
+            store = context.getStateStore('seen')
+            forward = (value, timestamp) => context.forward({ key: 'seen', value, timestamp, headers: {} })
+          },
+          process(record) {
+            store.put(record.key, record.value)
+            const keys = (it: Iterable<{ key: string }>): string => [...it].map((e) => e.key).join(',')
+            forward(
+              `${keys(store.all())}|${keys(store.range('a', 'b'))}|${keys(store.reverseRange())}|${keys(store.prefixScan('a', S))}`,
+              record.timestamp,
+            )
+          },
+        }
+      }, 'seen')
+      .to('out')
+    const driver = new TopologyTestDriver(b.build())
+    const input = driver.createInputTopic('in', S, S)
+    for (const key of ['b', 'ab', 'B', 'a', 'c']) input.pipeInput(key, 'x', 1)
+    t.deepEqual(
+      driver.createOutputTopic('out', S, S).readValuesToList().at(-1),
+      'B,a,ab,b,c|a,ab,b|c,b,ab,a,B|a,ab',
+    )
+    driver.close()
+  })
+}
