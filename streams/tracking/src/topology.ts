@@ -146,6 +146,9 @@ function positionProcessor(
  * a repartition topic would only cost a round trip. Fixes later than the grace are dropped here (and
  * counted), because one that bridged into a session already emitted would make it emit twice.
  */
+/** The session key suffix of engine-off fixes: their sessions hold nothing and emit nothing. */
+const ENGINE_OFF = 'OFF'
+
 function sessionKeyProcessor(
   options: ResolvedTrackingOptions,
 ): () => Processor<string, MachinePing, string, MachinePing> {
@@ -156,12 +159,14 @@ function sessionKeyProcessor(
         ctx = c
       },
       process(record) {
-        const kind = activityOf(record.value, options.sessions.movingSpeedKmh)
-        if (kind === undefined) return
+        const kind = activityOf(record.value, options.sessions.movingSpeedKmh) ?? ENGINE_OFF
         if (ctx.currentStreamTimeMs() - record.timestamp >= options.sessions.graceMs) {
           ctx.recordDropped('fix later than the session grace period')
           return
         }
+        // An engine-off fix starts no session, but it still goes to the aggregation: as in Kafka Streams,
+        // the aggregation and suppress move their stream time only by the records that reach them, and
+        // that time is what closes (and emits) the sessions before it.
         ctx.forward({ ...record, key: `${record.key}|${kind}` })
       },
     }
@@ -231,7 +236,8 @@ export function buildTrackingTopology(input: TrackingOptions): Topology {
     .windowedBy(SessionWindows.ofInactivityGapAndGrace(inactivityGapMs, graceMs))
     .aggregate<SessionAggregate | null>(
       () => null,
-      (key, ping, agg) => addPing(agg, ping, key.endsWith('|TRIP') ? 'TRIP' : 'IDLE'),
+      (key, ping, agg) =>
+        key.endsWith(`|${ENGINE_OFF}`) ? null : addPing(agg, ping, key.endsWith('|TRIP') ? 'TRIP' : 'IDLE'),
       (_key, a, b) => mergeSessions(a, b),
       { storeName: TRACKING_STORES.sessions, valueSerde: json() },
     )

@@ -4,9 +4,9 @@ import type { StoreSpec } from '../state/store.ts'
 import type { TopicRef } from '../topology/nodes.ts'
 import { changeSerde } from '../windowed-serdes.ts'
 import type { BuilderContext } from './builder-context.ts'
-import { timestampedValuesSerde } from './internal-serdes.ts'
 import type { StreamState } from './kstream.ts'
 import { KTable, windowedKeySerde, type WindowInfo } from './ktable.ts'
+import { OldValues } from './old-values.ts'
 import type { Materialized } from './options.ts'
 import {
   sessionAggregate,
@@ -48,6 +48,7 @@ function tableFrom<K, A>(
     node,
     storeName: store.name,
     sourceTopics,
+    oldValues: OldValues.aggregate(),
     ...(store.keySerde === undefined ? {} : { keySerde: store.keySerde as Serde<K> }),
     ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<A> }),
     ...(windowed === undefined ? {} : { windowed }),
@@ -167,24 +168,12 @@ export class TimeWindowedKStream<K, V> {
       )
       this.ctx.topology.addStateStore(store, name)
     } else {
-      const records = this.ctx.storeSpec('keyValue', { storeType: 'in-memory' }, `${store.name}-records`, {
-        keySerde: this.state.keySerde as Serde<unknown> | undefined,
-        valueSerde: timestampedValuesSerde(
-          this.ctx.requireSerde(
-            this.state.valueSerde,
-            'value',
-            name,
-            'set Grouped.valueSerde or read the topic with a value serde',
-          ),
-        ) as Serde<unknown>,
-      })
       this.ctx.topology.addProcessor(
         name,
-        slidingAggregate(store.name, records.name, w, initializer, aggregator),
+        slidingAggregate(store.name, w, initializer, aggregator),
         input.node,
       )
       this.ctx.topology.addStateStore(store, name)
-      this.ctx.topology.addStateStore(records, name)
     }
     const info: WindowInfo = { kind: 'time', sizeMs: size, graceMs: w.graceMs }
     const table = tableFrom<K, A>(this.ctx, name, store, input.sourceTopics)
@@ -197,6 +186,7 @@ export class TimeWindowedKStream<K, V> {
       storeName: store.name,
       sourceTopics: input.sourceTopics,
       windowed: info,
+      oldValues: OldValues.aggregate(),
       ...(keySerde === undefined ? {} : { keySerde }),
       ...(table.state.valueSerde === undefined ? {} : { valueSerde: table.state.valueSerde }),
     })
@@ -259,6 +249,7 @@ export class SessionWindowedKStream<K, V> {
       storeName: store.name,
       sourceTopics: input.sourceTopics,
       windowed: info,
+      oldValues: OldValues.aggregate(),
       ...(keySerde === undefined ? {} : { keySerde }),
       ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<A> }),
     })

@@ -9,6 +9,7 @@ import { KGroupedStream } from './grouped.ts'
 import type { GlobalKTable, KTable } from './ktable.ts'
 import { KTable as KTableImpl } from './ktable.ts'
 import type { Grouped, Joined, Materialized, Named, Produced, Repartitioned } from './options.ts'
+import { OldValues } from './old-values.ts'
 import { tableSource } from './processors.ts'
 
 export type Predicate<K, V> = (key: K, value: V) => boolean
@@ -251,6 +252,7 @@ export class KStream<K, V> {
       node: name,
       storeName: store.name,
       sourceTopics: input.state.sourceTopics,
+      oldValues: OldValues.source(materialized?.storeName !== undefined),
       ...(store.keySerde === undefined ? {} : { keySerde: store.keySerde as Serde<K> }),
       ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<V> }),
     })
@@ -326,11 +328,13 @@ export class KStream<K, V> {
           store = c.getStateStore(getter.storeName)
         },
         process(record) {
-          if (record.key === null || record.key === undefined) {
-            context.recordDropped('null key in a stream-table join')
+          // KIP-962: a null value never joins; a null key joins nothing, but a left join keeps it.
+          const noKey = record.key === null || record.key === undefined
+          if (record.value === null || record.value === undefined || (noKey && !left)) {
+            context.recordDropped('null key or value in a stream-table join')
             return
           }
-          const stored = store.get(record.key)
+          const stored = noKey ? undefined : store.get(record.key)
           const tableValue = stored === undefined ? null : getter.read(record.key, stored)
           if (tableValue === null && !left) return
           context.forward({ ...record, value: joiner(record.value, tableValue as VT) })
@@ -384,8 +388,14 @@ export class KStream<K, V> {
           store = c.getStateStore(storeName)
         },
         process(record) {
+          // KIP-962: a null value never joins; a null table key joins nothing, but a left join keeps it.
           const tableKey = keySelector(record.key, record.value)
-          const tableValue = tableKey === null || tableKey === undefined ? undefined : store.get(tableKey)
+          const noKey = tableKey === null || tableKey === undefined
+          if (record.value === null || record.value === undefined || (noKey && !left)) {
+            context.recordDropped('null key or value in a stream-globalTable join')
+            return
+          }
+          const tableValue = noKey ? undefined : store.get(tableKey)
           if (tableValue === undefined && !left) return
           context.forward({ ...record, value: joiner(record.value, (tableValue ?? null) as GV, record.key) })
         },

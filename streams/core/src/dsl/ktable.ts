@@ -8,7 +8,13 @@ import { KGroupedTable } from './grouped.ts'
 import { bufferedValueSerde } from './internal-serdes.ts'
 import { KStream } from './kstream.ts'
 import type { Grouped, Materialized, Named } from './options.ts'
-import { suppressUntilWindowCloses, tableRepartitionMap, tableTransform } from './processors.ts'
+import { OldValues } from './old-values.ts'
+import {
+  suppressUntilWindowCloses,
+  tableRepartitionMap,
+  tableTransform,
+  TableTransformKind,
+} from './processors.ts'
 
 /** Reads a table's current value for a key: from its store, through any unmaterialized steps. */
 export interface ValueGetter<K, V> {
@@ -30,6 +36,8 @@ export interface TableState<K, V> {
   readonly storeName?: string
   readonly getter?: ValueGetter<K, V>
   readonly windowed?: WindowInfo
+  /** Whether this table's updates carry old values (see OldValues). */
+  readonly oldValues: OldValues
 }
 
 /** Emits each window's result only when the window closes. */
@@ -67,6 +75,7 @@ export class KTable<K, V> {
 
   private derive<V2>(
     prefix: string,
+    kind: TableTransformKind,
     transform: (key: K, value: V) => V2 | null,
     materialized: Materialized<K, V2> | undefined,
     named: Named | undefined,
@@ -80,7 +89,17 @@ export class KTable<K, V> {
             keySerde: this.state.keySerde as Serde<unknown> | undefined,
             valueSerde: valueSerde as Serde<unknown> | undefined,
           })
-    this.ctx.topology.addProcessor(name, tableTransform<K, V, V2>(transform, store?.name), this.state.node)
+    // Only a store the caller named makes the table queryable, which is what Kafka Streams asks.
+    const queryable = materialized?.storeName !== undefined
+    const oldValues =
+      kind === TableTransformKind.FILTER
+        ? OldValues.filter(this.state.oldValues, queryable)
+        : OldValues.derived(this.state.oldValues, queryable)
+    this.ctx.topology.addProcessor(
+      name,
+      tableTransform<K, V, V2>(transform, store?.name, kind, () => oldValues.enabled),
+      this.state.node,
+    )
     if (store !== undefined) this.ctx.topology.addStateStore(store, name)
     const parent = this.valueGetter()
     const getter: ValueGetter<K, V2> =
@@ -98,6 +117,7 @@ export class KTable<K, V> {
       node: name,
       sourceTopics: this.state.sourceTopics,
       getter,
+      oldValues,
       ...(store === undefined ? {} : { storeName: store.name }),
       ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
       ...(serde === undefined ? {} : { valueSerde: serde }),
@@ -112,6 +132,7 @@ export class KTable<K, V> {
   ): KTable<K, V> {
     return this.derive(
       'KTABLE-FILTER-',
+      TableTransformKind.FILTER,
       (k, v) => (predicate(k, v) ? v : null),
       materialized,
       named,
@@ -134,6 +155,7 @@ export class KTable<K, V> {
   ): KTable<K, V2> {
     return this.derive(
       'KTABLE-MAPVALUES-',
+      TableTransformKind.MAP_VALUES,
       (k, v) => mapper(v, k),
       materialized,
       named,
@@ -171,6 +193,8 @@ export class KTable<K, V> {
     selector: (key: K, value: V) => KeyValue<K2, V2>,
     grouped: Grouped<K2, V2> = {},
   ): KGroupedTable<K2, V2> {
+    // The aggregation subtracts old values: they must flow, as Kafka Streams forces them here.
+    this.state.oldValues.enable(true)
     const node = this.ctx.addProcessor('KTABLE-SELECT-', tableRepartitionMap(selector), [this.state.node])
     return new KGroupedTable<K2, V2>(this.ctx, {
       node,
@@ -191,13 +215,18 @@ export class KTable<K, V> {
       throw new Error(`suppress(untilWindowCloses) needs a windowed table; ${this.state.node} is not one`)
     }
     const name = suppressed.name ?? this.ctx.newName('KTABLE-SUPPRESS-')
-    const innerKey = (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner
+    const innerKey = this.ctx.requireSerde(
+      (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner,
+      'key',
+      name,
+      'set Grouped.keySerde or read the topic with a key serde',
+    )
+    // The buffer emits due windows by end, then serialized key: the windowed key's bytes, as Kafka's.
     const keySerde =
-      innerKey === undefined
-        ? undefined
-        : windowed.kind === 'time'
-          ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
-          : WindowedSerdes.sessionWindowed(innerKey)
+      windowed.kind === 'time'
+        ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
+        : WindowedSerdes.sessionWindowed(innerKey)
+    this.state.oldValues.enable(true)
     const valueSerde = bufferedValueSerde(
       this.ctx.requireSerde(
         this.state.valueSerde,
@@ -207,22 +236,25 @@ export class KTable<K, V> {
       ),
     )
     const store = this.ctx.storeSpec('keyValue', { storeType: 'in-memory' }, `${name}-STATE-STORE`, {
-      keySerde: keySerde as Serde<unknown> | undefined,
+      keySerde: keySerde as Serde<unknown>,
       valueSerde: valueSerde as Serde<unknown> | undefined,
     })
     this.ctx.topology.addProcessor(
       name,
-      suppressUntilWindowCloses<unknown, V>(store.name, windowed.graceMs) as unknown as ProcessorSupplier<
-        K,
-        Change<V>,
-        K,
-        Change<V>
-      >,
+      suppressUntilWindowCloses<unknown, V>(
+        store.name,
+        windowed.graceMs,
+        keySerde,
+      ) as unknown as ProcessorSupplier<K, Change<V>, K, Change<V>>,
       this.state.node,
     )
     this.ctx.topology.addStateStore(store, name)
     const { storeName: _materialized, getter: _getter, ...rest } = this.state
-    return new KTable<K, V>(this.ctx, { ...rest, node: name })
+    return new KTable<K, V>(this.ctx, {
+      ...rest,
+      node: name,
+      oldValues: OldValues.derived(this.state.oldValues, false),
+    })
   }
 }
 

@@ -1,6 +1,9 @@
 import type { Processor, ProcessorContext } from '../processor/api.ts'
-import type { Change, StreamRecord, Window, Windowed } from '../record.ts'
-import type { KeyValueStore, SessionStore, WindowStore } from '../state/store.ts'
+import type { Change, StreamRecord, Windowed } from '../record.ts'
+import type { Serde } from '@oxagry/kafka'
+import type { KeyValueStore, SessionStore, ValueAndTimestamp, WindowStore } from '../state/store.ts'
+import { keyId } from '../state/store.ts'
+import { serializeSync } from '../state/sync-serde.ts'
 import type { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 
 export type Initializer<A> = () => A
@@ -37,7 +40,11 @@ function withStore<KIn, VIn, KOut, VOut, S>(
   }
 }
 
-/** Stream aggregation into a key-value store; emits the table update. */
+/**
+ * Stream aggregation into a key-value store; emits the table update. As Kafka Streams' KStreamAggregate,
+ * a null key or value is dropped, and the result is stamped with the largest timestamp of the records
+ * in it (kept beside the aggregate in the store).
+ */
 export function streamAggregate<K, V, A>(
   storeName: string,
   initializer: Initializer<A>,
@@ -48,14 +55,22 @@ export function streamAggregate<K, V, A>(
       ctx.recordDropped('null key or value in an aggregation')
       return
     }
-    const old = store.get(record.key) ?? null
-    const aggregate = aggregator(record.key, record.value, old ?? initializer())
-    store.put(record.key, aggregate)
-    ctx.forward({ ...record, value: change(aggregate, old) })
+    const old = store.getWithTimestamp(record.key)
+    const oldAgg = old?.value ?? null
+    const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+    // Kafka sends the initializer's value as the old value of a first aggregate (a count's 0): a
+    // filter downstream sees it, and retracts what that 0 would have passed.
+    const previous = oldAgg ?? initializer()
+    const aggregate = aggregator(record.key, record.value, previous)
+    store.putWithTimestamp(record.key, aggregate, timestamp)
+    ctx.forward({ ...record, timestamp, value: change(aggregate, previous) })
   })
 }
 
-/** A table materialized from a stream or topic: tombstones delete, updates carry the old value. */
+/**
+ * A table materialized from a stream or topic: tombstones delete, updates carry the old value. As
+ * Kafka Streams' KTableSource, a tombstone is forwarded even for a key the table never held.
+ */
 export function tableSource<K, V>(storeName: string): () => Processor<K, V | null, K, Change<V>> {
   return withStore<K, V | null, K, Change<V>, KeyValueStore<K, V>>(storeName, (record, ctx, store) => {
     if (isMissing(record.key)) {
@@ -64,16 +79,27 @@ export function tableSource<K, V>(storeName: string): () => Processor<K, V | nul
     }
     const old = store.get(record.key) ?? null
     const value = record.value ?? null
-    if (value === null && old === null) return
-    store.put(record.key, value)
+    store.putWithTimestamp(record.key, value, record.timestamp)
     ctx.forward({ ...record, value: change(value, old) })
   })
 }
 
-/** A derived table's update, optionally kept in its own store (when materialized). */
+export const TableTransformKind = {
+  FILTER: 'filter',
+  MAP_VALUES: 'mapValues',
+} as const
+export type TableTransformKind = (typeof TableTransformKind)[keyof typeof TableTransformKind]
+
+/**
+ * A derived table's update, optionally kept in its own store (when materialized). A filter forwards a
+ * tombstone for every update that fails its predicate, as KTableFilter does, except when it sends old
+ * values and the old value failed too: then downstream has nothing to retract.
+ */
 export function tableTransform<K, V, R>(
   transform: (key: K, value: V) => R | null,
   storeName: string | undefined,
+  kind: TableTransformKind,
+  sendsOldValues: () => boolean,
 ): () => Processor<K, Change<V>, K, Change<R>> {
   return () => {
     let ctx: Ctx
@@ -87,42 +113,54 @@ export function tableTransform<K, V, R>(
         const { newValue, oldValue } = record.value
         const n = newValue === null ? null : transform(record.key, newValue)
         const o = oldValue === null ? null : transform(record.key, oldValue)
-        if (n === null && o === null) return
-        store?.put(record.key, n)
+        if (kind === TableTransformKind.FILTER && n === null && o === null && sendsOldValues()) return
+        store?.putWithTimestamp(record.key, n, record.timestamp)
         ctx.forward({ ...record, value: change(n, o) })
       },
     }
   }
 }
 
-/** Re-keys table updates: the old value is subtracted under its key, the new one added under its. */
+/**
+ * Re-keys table updates, as KTableRepartitionMap: when the old and new values select the same key, one
+ * update carries both (KIP-904), so the aggregation subtracts and adds in one step and emits once;
+ * otherwise the old value is subtracted under its key and the new one added under its. A selected
+ * pair with a null key or value goes nowhere.
+ */
 export function tableRepartitionMap<K, V, K2, V2>(
   selector: (key: K, value: V) => { key: K2; value: V2 },
 ): () => Processor<K, Change<V>, K2, Change<V2>> {
   return () => {
     let ctx: Ctx
+    const usable = (pair: { key: K2; value: V2 } | null): pair is { key: K2; value: V2 } =>
+      pair !== null && !isMissing(pair.key) && !isMissing(pair.value)
     return {
       init(context) {
         ctx = context as Ctx
       },
       process(record) {
         const { newValue, oldValue } = record.value
-        if (oldValue !== null) {
-          const old = selector(record.key, oldValue)
-          if (isMissing(old.key)) ctx.recordDropped('table groupBy selected a null key')
-          else ctx.forward({ ...record, key: old.key, value: change(null, old.value) })
+        const added = newValue === null ? null : selector(record.key, newValue)
+        const removed = oldValue === null ? null : selector(record.key, oldValue)
+        if ((added !== null && isMissing(added.key)) || (removed !== null && isMissing(removed.key))) {
+          ctx.recordDropped('table groupBy selected a null key')
         }
-        if (newValue !== null) {
-          const added = selector(record.key, newValue)
-          if (isMissing(added.key)) ctx.recordDropped('table groupBy selected a null key')
-          else ctx.forward({ ...record, key: added.key, value: change(added.value, null) })
+        if (usable(added) && usable(removed) && keyId(added.key) === keyId(removed.key)) {
+          ctx.forward({ ...record, key: added.key, value: change(added.value, removed.value) })
+          return
         }
+        if (usable(removed)) ctx.forward({ ...record, key: removed.key, value: change(null, removed.value) })
+        if (usable(added)) ctx.forward({ ...record, key: added.key, value: change(added.value, null) })
       },
     }
   }
 }
 
-/** Aggregates table updates with an adder and a subtractor, as KGroupedTable does. */
+/**
+ * Aggregates table updates with an adder and a subtractor, as KTableAggregate: the old value is
+ * subtracted only from an existing aggregate, and the result is stamped with the largest timestamp
+ * of the updates in it.
+ */
 export function tableAggregate<K, V, A>(
   storeName: string,
   initializer: Initializer<A>,
@@ -134,43 +172,97 @@ export function tableAggregate<K, V, A>(
       ctx.recordDropped('null key in a table aggregation')
       return
     }
-    const old = store.get(record.key) ?? null
-    let aggregate = old ?? initializer()
-    if (record.value.oldValue !== null) aggregate = subtractor(record.key, record.value.oldValue, aggregate)
-    if (record.value.newValue !== null) aggregate = adder(record.key, record.value.newValue, aggregate)
-    store.put(record.key, aggregate)
-    ctx.forward({ ...record, value: change(aggregate, old) })
+    const old = store.getWithTimestamp(record.key)
+    const oldAgg = old?.value ?? null
+    const latest = (): number =>
+      old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+    let timestamp = record.timestamp
+    let aggregate: A | null = oldAgg
+    if (record.value.oldValue !== null && oldAgg !== null) {
+      aggregate = subtractor(record.key, record.value.oldValue, oldAgg)
+      timestamp = latest()
+    }
+    if (record.value.newValue !== null) {
+      aggregate = adder(record.key, record.value.newValue, aggregate ?? initializer())
+      timestamp = latest()
+    }
+    store.putWithTimestamp(record.key, aggregate, timestamp)
+    ctx.forward({ ...record, timestamp, value: change(aggregate, oldAgg) })
   })
 }
 
-/** Tumbling and hopping window aggregation; records too late for every window are dropped, loudly. */
+/** A processor's own stream time, as Kafka Streams' windowed processors keep it: -1 before any record. */
+class ObservedStreamTime {
+  private time = -1
+
+  advance(timestamp: number): number {
+    this.time = Math.max(this.time, timestamp)
+    return this.time
+  }
+
+  get current(): number {
+    return this.time
+  }
+}
+
+/**
+ * Tumbling and hopping window aggregation, as KStreamWindowAggregate: only a null key is dropped (a
+ * null value is aggregated, whatever the Javadoc says); the processor keeps its own stream time,
+ * advanced by the records that reach it; a window is closed once that time minus grace reaches its end;
+ * each result is stamped with the largest timestamp in its window.
+ */
 export function windowAggregate<K, V, A>(
   storeName: string,
   windows: TimeWindows,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
-  return withStore<K, V, Windowed<K>, Change<A>, WindowStore<K, A>>(storeName, (record, ctx, store) => {
-    if (isMissing(record.key) || isMissing(record.value)) {
-      ctx.recordDropped('null key or value in a windowed aggregation')
-      return
+  return () => {
+    let ctx: Ctx
+    let store: WindowStore<K, A>
+    const streamTime = new ObservedStreamTime()
+    return {
+      init(context) {
+        ctx = context as Ctx
+        store = context.getStateStore(storeName)
+      },
+      process(record) {
+        if (isMissing(record.key)) {
+          ctx.recordDropped('null key in a windowed aggregation')
+          return
+        }
+        const closeTime = streamTime.advance(record.timestamp) - windows.graceMs
+        let accepted = false
+        for (const window of windows.windowsFor(record.timestamp)) {
+          if (window.end <= closeTime) continue
+          accepted = true
+          const old = store.fetchWithTimestamp(record.key, window.start)
+          const oldAgg = old?.value ?? null
+          const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+          // As in streamAggregate, a first aggregate's old value is the initializer's.
+          const previous = oldAgg ?? initializer()
+          const aggregate = aggregator(record.key, record.value, previous)
+          store.putWithTimestamp(record.key, aggregate, window.start, timestamp)
+          ctx.forward({
+            ...record,
+            timestamp,
+            key: { key: record.key, window },
+            value: change(aggregate, previous),
+          })
+        }
+        if (!accepted)
+          ctx.recordDropped(`record at ${record.timestamp} is later than its windows' grace period`)
+      },
     }
-    const closeTime = ctx.currentStreamTimeMs() - windows.graceMs
-    let accepted = false
-    for (const window of windows.windowsFor(record.timestamp)) {
-      if (window.end <= closeTime) continue
-      accepted = true
-      const old = store.fetch(record.key, window.start) ?? null
-      const aggregate = aggregator(record.key, record.value, old ?? initializer())
-      store.put(record.key, aggregate, window.start)
-      ctx.forward({ ...record, key: { key: record.key, window }, value: change(aggregate, old) })
-    }
-    if (!accepted) ctx.recordDropped(`record at ${record.timestamp} is later than its windows' grace period`)
-    store.expire(ctx.currentStreamTimeMs() - store.retentionMs)
-  })
+  }
 }
 
-/** Session aggregation: merges every session within the gap of the record into one. */
+/**
+ * Session aggregation, as KStreamSessionWindowAggregate: merges every session within the gap of the
+ * record into one; a null value is aggregated, only a null key dropped. Merged sessions are removed,
+ * each with a tombstone (also one whose window equals the result's), and every result or tombstone is
+ * stamped with its session's end.
+ */
 export function sessionAggregate<K, V, A>(
   storeName: string,
   windows: SessionWindows,
@@ -178,55 +270,70 @@ export function sessionAggregate<K, V, A>(
   aggregator: Aggregator<K, V, A>,
   merger: Merger<K, A>,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
-  return withStore<K, V, Windowed<K>, Change<A>, SessionStore<K, A>>(storeName, (record, ctx, store) => {
-    if (isMissing(record.key) || isMissing(record.value)) {
-      ctx.recordDropped('null key or value in a session aggregation')
-      return
+  return () => {
+    let ctx: Ctx
+    let store: SessionStore<K, A>
+    const streamTime = new ObservedStreamTime()
+    return {
+      init(context) {
+        ctx = context as Ctx
+        store = context.getStateStore(storeName)
+      },
+      process(record) {
+        if (isMissing(record.key)) {
+          ctx.recordDropped('null key in a session aggregation')
+          return
+        }
+        const ts = record.timestamp
+        // A session may still grow by a record within the gap after its end: it closes at end + gap + grace.
+        const closeTime = streamTime.advance(ts) - windows.graceMs - windows.inactivityGapMs
+        const merged = store.findSessions(
+          record.key,
+          ts - windows.inactivityGapMs,
+          ts + windows.inactivityGapMs,
+        )
+        let start = ts
+        let end = ts
+        let aggregate = initializer()
+        for (const session of merged) {
+          aggregate = merger(record.key, aggregate, session.value)
+          start = Math.min(start, session.key.window.start)
+          end = Math.max(end, session.key.window.end)
+        }
+        if (end < closeTime) {
+          ctx.recordDropped(`record at ${ts} is later than its session's grace period`)
+          return
+        }
+        if (start !== ts || end !== ts) {
+          for (const session of merged) {
+            store.remove(session.key)
+            ctx.forward({
+              key: session.key,
+              value: change<A>(null, session.value),
+              timestamp: session.key.window.end,
+              headers: record.headers,
+            })
+          }
+        }
+        aggregate = aggregator(record.key, record.value, aggregate)
+        const key: Windowed<K> = { key: record.key, window: { start, end } }
+        if (aggregate === null) store.remove(key)
+        else store.put(key, aggregate)
+        ctx.forward({ key, value: change(aggregate, null), timestamp: end, headers: record.headers })
+      },
     }
-    const ts = record.timestamp
-    // A session may still grow by a record within the gap after its end: it closes at end + gap + grace.
-    const closeTime = ctx.currentStreamTimeMs() - windows.graceMs - windows.inactivityGapMs
-    const overlapping = store.findSessions(
-      record.key,
-      ts - windows.inactivityGapMs,
-      ts + windows.inactivityGapMs,
-    )
-    let start = ts
-    let end = ts
-    let aggregate = initializer()
-    for (const session of overlapping) {
-      start = Math.min(start, session.key.window.start)
-      end = Math.max(end, session.key.window.end)
-      aggregate = merger(record.key, aggregate, session.value)
-    }
-    if (end < closeTime) {
-      ctx.recordDropped(`record at ${ts} is later than its session's grace period`)
-      return
-    }
-    aggregate = aggregator(record.key, record.value, aggregate)
-    for (const session of overlapping) {
-      if (session.key.window.start === start && session.key.window.end === end) continue
-      store.remove(session.key)
-      ctx.forward({ ...record, key: session.key, value: change<A>(null, session.value) })
-    }
-    const window: Window = { start, end }
-    const previous =
-      overlapping.find((s) => s.key.window.start === start && s.key.window.end === end)?.value ?? null
-    store.put({ key: record.key, window }, aggregate)
-    ctx.forward({ ...record, key: { key: record.key, window }, value: change(aggregate, previous) })
-    store.expire(ctx.currentStreamTimeMs() - store.retentionMs)
-  })
+  }
 }
 
 /**
- * Sliding window aggregation. Every window spans `timeDifferenceMs`, both ends inclusive, and is
- * identified by its start: the window ending at each record (its left window) and the window starting
- * just after it (its right window, when a later record falls in it). A record updates every window
- * that covers it; aggregates are recomputed from the key's records still inside the grace period.
+ * Sliding window aggregation: Kafka Streams' KStreamSlidingWindowAggregate, step for step. Every window
+ * spans `timeDifferenceMs`, both ends inclusive: the window ending at each record (its left window) and
+ * the window starting just after it (its right window, when a later record falls in it). The existing
+ * windows a reverse scan finds are updated first, then the missing ones are created; each is stamped
+ * with the largest timestamp in it. Records with a null key or value are dropped.
  */
 export function slidingAggregate<K, V, A>(
   storeName: string,
-  recordsStoreName: string,
   windows: SlidingWindows,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
@@ -235,81 +342,201 @@ export function slidingAggregate<K, V, A>(
   return () => {
     let ctx: Ctx
     let store: WindowStore<K, A>
-    let records: KeyValueStore<K, TimestampedValues<V>>
+    const streamTime = new ObservedStreamTime()
+
+    const forward = (
+      record: StreamRecord<K, V>,
+      start: number,
+      agg: A | null,
+      old: A | null,
+      ts: number,
+    ): void => {
+      ctx.forward({
+        ...record,
+        timestamp: ts,
+        key: { key: record.key, window: { start, end: start + diff } },
+        value: change(agg, old),
+      })
+    }
+
+    /** Adds the record to a window (existing, or new with the given starting aggregate) and emits it. */
+    const updateWindow = (
+      record: StreamRecord<K, V>,
+      start: number,
+      current: ValueAndTimestamp<A | null> | undefined,
+      closeTime: number,
+    ): void => {
+      if (start + diff < closeTime) {
+        ctx.recordDropped(
+          `sliding window [${start},${start + diff}] closed before the record at ${record.timestamp}`,
+        )
+        return
+      }
+      const oldAgg = current?.value ?? null
+      const aggregate = aggregator(record.key, record.value, oldAgg as A)
+      const ts = oldAgg === null ? record.timestamp : Math.max(record.timestamp, current?.timestamp ?? -1)
+      store.putWithTimestamp(record.key, aggregate, start, ts)
+      forward(record, start, aggregate, oldAgg, ts)
+    }
+
+    const fresh = (value: A | null, ts: number): ValueAndTimestamp<A | null> | undefined =>
+      value === null ? undefined : { value, timestamp: ts }
+
+    const createRightWindow = (record: StreamRecord<K, V>, rightAgg: ValueAndTimestamp<A>): void => {
+      const start = record.timestamp + 1
+      store.putWithTimestamp(record.key, rightAgg.value, start, rightAgg.timestamp)
+      forward(record, start, rightAgg.value, null, rightAgg.timestamp)
+    }
+
+    const createWindows = (
+      record: StreamRecord<K, V>,
+      closeTime: number,
+      starts: Set<number>,
+      rightAgg: ValueAndTimestamp<A> | undefined,
+      leftAgg: ValueAndTimestamp<A> | undefined,
+      leftCreated: boolean,
+      rightCreated: boolean,
+      previous: number | undefined,
+    ): void => {
+      const ts = record.timestamp
+      if (previous !== undefined) {
+        const previousRightStart = previous + 1
+        if (!starts.has(previousRightStart) && previousRightStart + diff >= ts) {
+          updateWindow(record, previousRightStart, fresh(initializer(), ts), closeTime)
+        }
+      }
+      if (!leftCreated) {
+        const leftNotEmpty = previous !== undefined && ts - diff <= previous
+        const seed = leftNotEmpty && leftAgg !== undefined ? leftAgg.value : initializer()
+        updateWindow(record, ts - diff, fresh(seed, ts), closeTime)
+      }
+      if (!rightCreated && rightAgg !== undefined && rightAgg.timestamp > ts)
+        createRightWindow(record, rightAgg)
+    }
+
+    const processReverse = (record: StreamRecord<K, V>, closeTime: number): void => {
+      const ts = record.timestamp
+      const starts = new Set<number>()
+      let leftAgg: ValueAndTimestamp<A> | undefined
+      let rightAgg: ValueAndTimestamp<A> | undefined
+      let leftCreated = false
+      let rightCreated = false
+      let previous: number | undefined
+      const found = store.fetchRange(record.key, Math.max(0, ts - 2 * diff), ts + 1).reverse()
+      for (const entry of found) {
+        const start = entry.windowStart
+        starts.add(start)
+        const end = start + diff
+        const current = { value: entry.value, timestamp: entry.timestamp }
+        if (start === ts + 1) {
+          rightCreated = true
+        } else if (end > ts) {
+          rightAgg ??= current
+          updateWindow(record, start, current, closeTime)
+        } else if (end === ts) {
+          leftCreated = true
+          updateWindow(record, start, current, closeTime)
+          if (entry.timestamp < ts) previous = entry.timestamp
+          else return
+        } else {
+          leftAgg = current
+          previous = entry.timestamp
+          break
+        }
+      }
+      createWindows(record, closeTime, starts, rightAgg, leftAgg, leftCreated, rightCreated, previous)
+    }
+
+    /** A record earlier than the time difference: its left window would start below 0, so [0, diff] holds it. */
+    const processEarly = (record: StreamRecord<K, V>, closeTime: number): void => {
+      const ts = record.timestamp
+      let combined: WindowStoreEntryOf<A> | undefined
+      let rightAgg: ValueAndTimestamp<A> | undefined
+      let rightCreated = false
+      const starts = new Set<number>()
+      let previous: number | undefined
+      for (const entry of store.fetchRange(record.key, 0, ts + 1)) {
+        const start = entry.windowStart
+        starts.add(start)
+        if (start === 0) {
+          combined = entry
+          if (entry.timestamp < ts) previous = entry.timestamp
+        } else if (start <= ts) {
+          rightAgg = { value: entry.value, timestamp: entry.timestamp }
+          updateWindow(record, start, rightAgg, closeTime)
+        } else if (start === ts + 1) {
+          rightCreated = true
+        }
+      }
+      if (rightAgg === undefined && combined !== undefined && combined.timestamp > ts) {
+        rightAgg = { value: combined.value, timestamp: combined.timestamp }
+      }
+      if (!rightCreated && rightAgg !== undefined && rightAgg.timestamp > ts)
+        createRightWindow(record, rightAgg)
+      if (previous !== undefined && !starts.has(previous + 1)) {
+        updateWindow(record, previous + 1, fresh(initializer(), ts), closeTime)
+      }
+      if (combined === undefined) updateWindow(record, 0, fresh(initializer(), ts), closeTime)
+      else updateWindow(record, 0, { value: combined.value, timestamp: combined.timestamp }, closeTime)
+    }
+
     return {
       init(context) {
         ctx = context as Ctx
         store = context.getStateStore(storeName)
-        records = context.getStateStore(recordsStoreName)
       },
       process(record) {
         if (isMissing(record.key) || isMissing(record.value)) {
           ctx.recordDropped('null key or value in a sliding window aggregation')
           return
         }
-        const t = record.timestamp
-        const streamTime = ctx.currentStreamTimeMs()
-        const closeTime = streamTime - windows.graceMs
-        // Too late even for the right window just after it: every window it could be in has closed.
-        if (t + 1 + diff <= closeTime) {
-          ctx.recordDropped(`record at ${t} is later than its sliding windows' grace period`)
+        const closeTime = streamTime.advance(record.timestamp) - windows.graceMs
+        if (record.timestamp + diff < closeTime) {
+          ctx.recordDropped(`record at ${record.timestamp} is later than its sliding windows' grace period`)
           return
         }
-        const horizon = streamTime - diff * 2 - windows.graceMs - 1
-        const kept = (records.get(record.key) ?? []).filter(([ts]) => ts >= horizon)
-        kept.push([t, record.value])
-        kept.sort((a, b) => a[0] - b[0])
-        records.put(record.key, kept)
-
-        const starts = new Set<number>([Math.max(0, t - diff)])
-        for (const [ts] of kept) {
-          if (ts > t && ts <= t + diff) starts.add(Math.max(0, ts - diff))
-          if (ts < t && ts >= t - diff - 1) starts.add(ts + 1)
-          if (ts > t && ts <= t + 1 + diff) starts.add(t + 1)
-        }
-        for (const start of [...starts].sort((a, b) => a - b)) {
-          const end = start + diff
-          const inside = kept.filter(([ts]) => ts >= start && ts <= end)
-          if (inside.length === 0 || end < closeTime) continue
-          let aggregate = initializer()
-          for (const [, value] of inside) aggregate = aggregator(record.key, value, aggregate)
-          const old = store.fetch(record.key, start) ?? null
-          store.put(record.key, aggregate, start)
-          ctx.forward({
-            ...record,
-            key: { key: record.key, window: { start, end } },
-            value: change(aggregate, old),
-          })
-        }
-        store.expire(streamTime - store.retentionMs)
+        if (record.timestamp < diff) processEarly(record, closeTime)
+        else processReverse(record, closeTime)
       },
     }
   }
 }
 
-/** The records of one key a sliding aggregation still needs: [timestamp, value] pairs. */
-export type TimestampedValues<V> = [number, V][]
+interface WindowStoreEntryOf<A> {
+  readonly windowStart: number
+  readonly value: A
+  readonly timestamp: number
+}
 
-/** Emits each window's final result once, when stream time passes its end plus grace. */
+/**
+ * Emits each window's final result once, as Kafka Streams' KTableSuppressProcessor with
+ * `untilWindowCloses`: the processor keeps its own stream time (the largest timestamp of the updates
+ * reaching it) and, only when an update arrives, emits every buffered window whose end is at or before
+ * that time minus grace, ordered by window end, then by serialized key; a deleted window emits nothing.
+ */
 export function suppressUntilWindowCloses<K, V>(
   bufferStoreName: string,
   graceMs: number,
+  keySerde: Serde<Windowed<K>>,
 ): () => Processor<Windowed<K>, Change<V>, Windowed<K>, Change<V>> {
   return () => {
     let ctx: Ctx
     let buffer: KeyValueStore<Windowed<K>, BufferedValue<V>>
+    const streamTime = new ObservedStreamTime()
     // The earliest window end buffered: until stream time passes it plus grace, nothing is due.
     let earliestEnd = Number.NEGATIVE_INFINITY
-    const evict = (streamTime: number): void => {
-      if (streamTime < earliestEnd + graceMs) return
-      const due: { key: Windowed<K>; value: BufferedValue<V> }[] = []
+    const evict = (now: number): void => {
+      const expiry = now - graceMs
+      if (earliestEnd > expiry) return
+      const due: { key: Windowed<K>; value: BufferedValue<V>; bytes: Buffer }[] = []
       let nextEarliest = Number.POSITIVE_INFINITY
       for (const entry of buffer.all()) {
-        if (entry.key.window.end + graceMs <= streamTime) due.push(entry)
-        else nextEarliest = Math.min(nextEarliest, entry.key.window.end)
+        if (entry.key.window.end <= expiry) {
+          due.push({ ...entry, bytes: serializeSync(keySerde, bufferStoreName, entry.key, 'suppress key') })
+        } else nextEarliest = Math.min(nextEarliest, entry.key.window.end)
       }
       earliestEnd = nextEarliest
-      due.sort((a, b) => a.key.window.end - b.key.window.end || a.value.timestamp - b.value.timestamp)
+      due.sort((a, b) => a.key.window.end - b.key.window.end || Buffer.compare(a.bytes, b.bytes))
       for (const { key, value } of due) {
         buffer.delete(key)
         ctx.forward({ key, value: change(value.value, null), timestamp: value.timestamp, headers: {} })
@@ -319,21 +546,15 @@ export function suppressUntilWindowCloses<K, V>(
       init(context) {
         ctx = context as Ctx
         buffer = context.getStateStore(bufferStoreName)
-        context.schedule(1, 'STREAM_TIME', evict)
       },
       process(record: StreamRecord<Windowed<K>, Change<V>>) {
-        const streamTime = ctx.currentStreamTimeMs()
-        if (record.key.window.end + graceMs <= streamTime && buffer.get(record.key) === undefined) {
-          // A window that already closed (its result went out) gets no second, late emission.
-          if (record.value.newValue !== null) ctx.recordDropped('update to a window that already closed')
-          return
-        }
+        const now = streamTime.advance(record.timestamp)
         if (record.value.newValue === null) buffer.delete(record.key)
         else {
           buffer.put(record.key, { value: record.value.newValue, timestamp: record.timestamp })
           earliestEnd = Math.min(earliestEnd, record.key.window.end)
         }
-        evict(streamTime)
+        evict(now)
       },
     }
   }

@@ -224,7 +224,7 @@ test('a table groupBy subtracts the old value and adds the new one', (t) => {
   driver.close()
 })
 
-test('KTable filter and mapValues pass updates and turn filtered-out values into deletes', (t) => {
+test('KTable filter and mapValues pass updates and turn every filtered-out update into a delete', (t) => {
   const b = builder()
   b.table<string, string>('stock')
     .mapValues((v) => Number(v))
@@ -236,7 +236,8 @@ test('KTable filter and mapValues pass updates and turn filtered-out values into
   input.pipeInput('p1', '50', 1)
   input.pipeInput('p1', '5', 2)
   input.pipeInput('p1', '60', 3)
-  t.deepEqual(driver.createOutputTopic('low-stock', S, L).readValuesToList(), [5, null])
+  // The source table is not named, so the filter sends no old values: 50 fails and still deletes.
+  t.deepEqual(driver.createOutputTopic('low-stock', S, L).readValuesToList(), [null, 5, null])
   t.is(driver.getKeyValueStore<string, number>('low').get('p1'), undefined)
   driver.close()
 })
@@ -410,7 +411,9 @@ test('KTable filterNot keeps what the predicate refuses; a grouped table reduces
   input.pipeInput('seed@north', '50', 1)
   input.pipeInput('seed@south', '5', 2)
   input.pipeInput('seed@north', '8', 3)
-  t.deepEqual(driver.createOutputTopic('plenty', S, L).readValuesToList(), [50, null])
+  // groupBy forces old values on the mapValues only after filterNot was built: the filter still sends
+  // a tombstone for 8, though 50 was not in its output either.
+  t.deepEqual(driver.createOutputTopic('plenty', S, L).readValuesToList(), [50, null, null])
   t.is(driver.getKeyValueStore<string, number>('per-product').get('seed'), 13)
   driver.close()
 })

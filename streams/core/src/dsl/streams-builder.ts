@@ -5,6 +5,7 @@ import { BuilderContext } from './builder-context.ts'
 import { KStream } from './kstream.ts'
 import { GlobalKTable, KTable } from './ktable.ts'
 import type { Consumed, Materialized, StoreType } from './options.ts'
+import { OldValues } from './old-values.ts'
 import { tableSource } from './processors.ts'
 
 export interface StreamsBuilderOptions {
@@ -71,6 +72,7 @@ export class StreamsBuilder {
       node: name,
       storeName: store.name,
       sourceTopics: [{ name: topic, internal: false }],
+      oldValues: OldValues.source(materialized?.storeName !== undefined),
       ...(keySerde === undefined ? {} : { keySerde: keySerde as Serde<K> }),
       ...(valueSerde === undefined ? {} : { valueSerde: valueSerde as Serde<V> }),
     })

@@ -41,7 +41,12 @@ export function createStore(spec: StoreSpec, taskId: string, options: StoreFacto
   if (!spec.persistent) {
     switch (spec.kind) {
       case 'keyValue':
-        return new InMemoryKeyValueStore(spec.name, spec.logging) as unknown as ManagedStore
+        // The key serde orders iteration by key bytes, as Kafka Streams' stores iterate.
+        return new InMemoryKeyValueStore(
+          spec.name,
+          spec.logging,
+          spec.keySerde ?? options.defaultKeySerde,
+        ) as unknown as ManagedStore
       case 'window':
         return new InMemoryWindowStore(spec.name, retention, spec.logging) as unknown as ManagedStore
       case 'session':

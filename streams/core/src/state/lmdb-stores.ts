@@ -4,7 +4,8 @@ import type { KeyValue } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import { ChangeBuffer } from './changelog.ts'
 import type { Logged } from './memory-stores.ts'
-import { keyId, type KeyValueStore } from './store.ts'
+import { hasPrefix } from './key-order.ts'
+import { keyId, NO_TIMESTAMP, type KeyValueStore, type ValueAndTimestamp } from './store.ts'
 import { deserializeSync, serializeSync } from './sync-serde.ts'
 
 interface Pending<K, V> {
@@ -24,6 +25,12 @@ export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
   private readonly root: RootDatabase<Buffer, Buffer>
   private readonly db: Database<Buffer, Buffer>
   private pending = new Map<string, Pending<K, V>>()
+  /**
+   * Timestamps of values written with one, by key identity. Kept in memory only: LMDB holds the value
+   * bytes alone (the on-disk format predates timestamps), so after a restart a value's timestamp is
+   * NO_TIMESTAMP until it is written again.
+   */
+  private readonly timestamps = new Map<string, number>()
   private readonly topic: string
 
   constructor(
@@ -53,9 +60,22 @@ export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
       : deserializeSync(this.valueSerde, this.topic, bytes, `store ${this.name} value`)
   }
 
+  getWithTimestamp(key: K): ValueAndTimestamp<V> | undefined {
+    const value = this.get(key)
+    return value === undefined
+      ? undefined
+      : { value, timestamp: this.timestamps.get(keyId(key)) ?? NO_TIMESTAMP }
+  }
+
   put(key: K, value: V | null): void {
+    this.putWithTimestamp(key, value, NO_TIMESTAMP)
+  }
+
+  putWithTimestamp(key: K, value: V | null, timestamp: number): void {
     const id = keyId(key)
     this.pending.set(id, { key, value })
+    if (value === null || timestamp === NO_TIMESTAMP) this.timestamps.delete(id)
+    else this.timestamps.set(id, timestamp)
     this.changes?.record(id, { kind: 'keyValue', key, value })
   }
 
@@ -72,16 +92,53 @@ export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
   }
 
   restore(key: K, value: V | null): void {
+    this.timestamps.delete(keyId(key))
     this.pending.set(keyId(key), { key, value })
   }
 
-  *all(): IterableIterator<KeyValue<K, V>> {
+  all(): IterableIterator<KeyValue<K, V>> {
+    return this.scan(undefined, undefined, false)
+  }
+
+  range(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
+    return this.scan(from, to, false)
+  }
+
+  reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
+    return this.scan(from, to, true)
+  }
+
+  *prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>> {
+    const bytes = serializeSync(prefixSerde, this.topic, prefix, `store ${this.name} prefix`)
     this.flush()
-    for (const { key, value } of this.db.getRange()) {
-      yield {
-        key: deserializeSync(this.keySerde, this.topic, key, `store ${this.name} key`),
-        value: deserializeSync(this.valueSerde, this.topic, value, `store ${this.name} value`),
-      }
+    for (const { key, value } of this.db.getRange({ start: bytes })) {
+      if (!hasPrefix(key, bytes)) return
+      yield this.decode(key, value)
+    }
+  }
+
+  /** LMDB keeps keys in byte order already: a range is one cursor walk, after pending writes land. */
+  private *scan(from: K | undefined, to: K | undefined, reverse: boolean): IterableIterator<KeyValue<K, V>> {
+    const low = from === undefined ? undefined : this.keyBytes(from)
+    const high = to === undefined ? undefined : this.keyBytes(to)
+    if (low !== undefined && high !== undefined && Buffer.compare(low, high) > 0) return
+    this.flush()
+    // getRange's end is exclusive: the key right after `to` in byte order is `to` plus a zero byte.
+    const after = high === undefined ? undefined : Buffer.concat([high, Buffer.alloc(1)])
+    const entries = [
+      ...this.db.getRange({
+        ...(low === undefined ? {} : { start: low }),
+        ...(after === undefined ? {} : { end: after }),
+      }),
+    ]
+    if (reverse) entries.reverse()
+    for (const { key, value } of entries) yield this.decode(key, value)
+  }
+
+  private decode(key: Buffer, value: Buffer): KeyValue<K, V> {
+    return {
+      key: deserializeSync(this.keySerde, this.topic, key, `store ${this.name} key`),
+      value: deserializeSync(this.valueSerde, this.topic, value, `store ${this.name} value`),
     }
   }
 
@@ -109,6 +166,7 @@ export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
   /** Drops everything: a store whose local copy cannot be trusted is rebuilt from its changelog. */
   wipe(): void {
     this.pending.clear()
+    this.timestamps.clear()
     this.db.clearSync()
   }
 

@@ -4,7 +4,14 @@ import type { KeyValue, Windowed } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import { ChangeBuffer } from './changelog.ts'
 import type { Logged } from './memory-stores.ts'
-import { keyId, type SessionStore, type WindowStore, type WindowStoreEntry } from './store.ts'
+import {
+  keyId,
+  NO_TIMESTAMP,
+  type SessionStore,
+  type ValueAndTimestamp,
+  type WindowStore,
+  type WindowStoreEntry,
+} from './store.ts'
 import { deserializeSync, serializeSync } from './sync-serde.ts'
 
 /**
@@ -171,6 +178,13 @@ abstract class LmdbTimeStore<K, V> implements Logged {
 /** A window store in LMDB: entries by key then window start, expired by start. */
 export class LmdbWindowStore<K, V> extends LmdbTimeStore<K, V> implements WindowStore<K, V> {
   readonly kind = 'window'
+  /** The largest window start written (Kafka's per-store `observedStreamTime`); not persisted. */
+  private observed = NO_TIMESTAMP
+  /**
+   * Timestamps of values written with one, by composite key. In memory only (LMDB holds value bytes
+   * alone): after a restart a window's timestamp is NO_TIMESTAMP until it is written again.
+   */
+  private readonly timestamps = new Map<string, number>()
 
   constructor(
     name: string,
@@ -184,23 +198,55 @@ export class LmdbWindowStore<K, V> extends LmdbTimeStore<K, V> implements Window
   }
 
   put(key: K, value: V | null, windowStart: number): void {
-    this.write(composite(this.keyBytes(key), windowStart), windowStart, value)
+    this.putWithTimestamp(key, value, windowStart, NO_TIMESTAMP)
+  }
+
+  putWithTimestamp(key: K, value: V | null, windowStart: number, timestamp: number): void {
+    if (!this.store(key, value, windowStart, timestamp)) return
     this.changes?.record(`${keyId(key)}@${windowStart}`, { kind: 'window', key, windowStart, value })
   }
 
   restore(key: K, value: V | null, windowStart: number): void {
-    this.write(composite(this.keyBytes(key), windowStart), windowStart, value)
+    this.store(key, value, windowStart, NO_TIMESTAMP)
+  }
+
+  /** As Kafka's window stores: advance the store's time, skip a window already expired. */
+  private store(key: K, value: V | null, windowStart: number, timestamp: number): boolean {
+    this.observed = Math.max(this.observed, windowStart)
+    if (this.expired(windowStart)) return false
+    const at = composite(this.keyBytes(key), windowStart)
+    this.write(at, windowStart, value)
+    const id = at.toString('latin1')
+    if (value === null || timestamp === NO_TIMESTAMP) this.timestamps.delete(id)
+    else this.timestamps.set(id, timestamp)
+    return true
+  }
+
+  private expired(windowStart: number): boolean {
+    return windowStart <= this.observed - this.retentionMs
   }
 
   fetch(key: K, windowStart: number): V | undefined {
-    return this.read(composite(this.keyBytes(key), windowStart))
+    return this.fetchWithTimestamp(key, windowStart)?.value
+  }
+
+  fetchWithTimestamp(key: K, windowStart: number): ValueAndTimestamp<V> | undefined {
+    if (this.expired(windowStart)) return undefined
+    const at = composite(this.keyBytes(key), windowStart)
+    const value = this.read(at)
+    return value === undefined
+      ? undefined
+      : { value, timestamp: this.timestamps.get(at.toString('latin1')) ?? NO_TIMESTAMP }
   }
 
   fetchRange(key: K, timeFrom: number, timeTo: number): WindowStoreEntry<V>[] {
     const kb = this.keyBytes(key)
-    return this.range(composite(kb, Math.max(0, timeFrom)), composite(kb, timeTo + 1)).map((e) => ({
+    const from = Math.max(0, timeFrom, this.observed - this.retentionMs + 1)
+    if (timeTo < from) return []
+    return this.range(composite(kb, from), composite(kb, timeTo + 1)).map((e) => ({
       windowStart: parse(e.composite, 1).times[0] ?? 0,
       value: e.value,
+      timestamp: this.timestamps.get(e.composite.toString('latin1')) ?? NO_TIMESTAMP,
     }))
   }
 
@@ -209,6 +255,7 @@ export class LmdbWindowStore<K, V> extends LmdbTimeStore<K, V> implements Window
     for (const { key, value } of this.db.getRange()) {
       const { keyBytes, times } = parse(key, 1)
       const start = times[0] ?? 0
+      if (this.expired(start)) continue
       yield {
         key: { key: this.decodeKey(keyBytes), window: { start, end: start } },
         value: this.decodeValue(value),
@@ -218,6 +265,11 @@ export class LmdbWindowStore<K, V> extends LmdbTimeStore<K, V> implements Window
 
   expire(beforeWindowStart: number): void {
     this.expireBefore(beforeWindowStart)
+  }
+
+  override wipe(): void {
+    super.wipe()
+    this.timestamps.clear()
   }
 }
 
@@ -236,22 +288,33 @@ export class LmdbSessionStore<K, V> extends LmdbTimeStore<K, V> implements Sessi
     super(name, path, keySerde, valueSerde, logging)
   }
 
+  /** The largest session end written (Kafka's per-store `observedStreamTime`); not persisted. */
+  private observed = NO_TIMESTAMP
+
+  private expired(end: number): boolean {
+    return end <= this.observed - this.retentionMs
+  }
+
+  /** Composite keys order a key's sessions by end, then start: the order Kafka's session stores find them in. */
   findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[] {
     const kb = this.keyBytes(key)
-    return this.range(composite(kb, Math.max(0, earliestSessionEnd), 0), prefixEnd(kb))
+    const from = Math.max(0, earliestSessionEnd, this.observed - this.retentionMs + 1)
+    return this.range(composite(kb, from, 0), prefixEnd(kb))
       .map((e) => {
         const [end = 0, start = 0] = parse(e.composite, 2).times
         return { key: { key, window: { start, end } }, value: e.value }
       })
       .filter((s) => s.key.window.start <= latestSessionStart)
-      .sort((a, b) => a.key.window.start - b.key.window.start)
   }
 
   fetchSession(key: K, start: number, end: number): V | undefined {
+    if (this.expired(end)) return undefined
     return this.read(composite(this.keyBytes(key), end, start))
   }
 
   put(session: Windowed<K>, aggregate: V): void {
+    this.observed = Math.max(this.observed, session.window.end)
+    if (this.expired(session.window.end)) return
     this.apply(session, aggregate)
     this.changes?.record(`${keyId(session.key)}@${session.window.start}-${session.window.end}`, {
       kind: 'session',
@@ -270,6 +333,7 @@ export class LmdbSessionStore<K, V> extends LmdbTimeStore<K, V> implements Sessi
   }
 
   restore(session: Windowed<K>, aggregate: V | null): void {
+    this.observed = Math.max(this.observed, session.window.end)
     this.apply(session, aggregate)
   }
 

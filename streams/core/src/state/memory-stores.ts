@@ -1,40 +1,115 @@
 import type { KeyValue, Windowed } from '../record.ts'
+import type { Serde } from '@oxagry/kafka'
 import { ChangeBuffer } from './changelog.ts'
+import { compareKeyBytes, hasPrefix, inRange } from './key-order.ts'
 import {
   keyId,
+  NO_TIMESTAMP,
   type KeyValueStore,
   type SessionStore,
+  type ValueAndTimestamp,
   type WindowStore,
   type WindowStoreEntry,
 } from './store.ts'
+import { serializeSync } from './sync-serde.ts'
 
 /** A store whose changes can be drained for its changelog and replayed from it. */
 export interface Logged {
   readonly changes: ChangeBuffer | undefined
 }
 
+interface KeyValueEntry<K, V> {
+  readonly key: K
+  readonly value: V
+  readonly timestamp: number
+  /** The key's serialized bytes: what iteration is ordered by. */
+  readonly bytes: Buffer
+}
+
 export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
   readonly kind = 'keyValue'
   readonly persistent: boolean = false
   readonly changes: ChangeBuffer | undefined
-  protected readonly map = new Map<string, { key: K; value: V }>()
+  protected readonly map = new Map<string, KeyValueEntry<K, V>>()
+  /** The entries in key-byte order, rebuilt after a key is added or removed. */
+  private sorted: KeyValueEntry<K, V>[] | undefined
 
+  /**
+   * Without a key serde (a processor-API store declared with none and no default), keys are ordered by
+   * their identity string instead of their bytes: still deterministic, no longer Kafka's order.
+   */
   constructor(
     readonly name: string,
     logging: boolean,
+    private readonly keySerde?: Serde<K>,
   ) {
     this.changes = logging ? new ChangeBuffer() : undefined
+  }
+
+  private bytesOf(key: K): Buffer {
+    return this.keySerde === undefined
+      ? Buffer.from(keyId(key), 'utf8')
+      : serializeSync(this.keySerde, this.name, key, `store ${this.name} key`)
   }
 
   get(key: K): V | undefined {
     return this.map.get(keyId(key))?.value
   }
 
+  getWithTimestamp(key: K): ValueAndTimestamp<V> | undefined {
+    const entry = this.map.get(keyId(key))
+    return entry === undefined ? undefined : { value: entry.value, timestamp: entry.timestamp }
+  }
+
   put(key: K, value: V | null): void {
+    this.putWithTimestamp(key, value, NO_TIMESTAMP)
+  }
+
+  putWithTimestamp(key: K, value: V | null, timestamp: number): void {
     const id = keyId(key)
-    if (value === null) this.map.delete(id)
-    else this.map.set(id, { key, value })
+    this.apply(id, key, value, timestamp)
     this.changes?.record(id, { kind: 'keyValue', key, value })
+  }
+
+  private apply(id: string, key: K, value: V | null, timestamp: number): void {
+    const existing = this.map.get(id)
+    if (value === null) {
+      if (existing !== undefined) {
+        this.map.delete(id)
+        this.sorted = undefined
+      }
+      return
+    }
+    const bytes = existing?.bytes ?? this.bytesOf(key)
+    this.map.set(id, { key, value, timestamp, bytes })
+    if (existing === undefined) this.sorted = undefined
+    else if (this.sorted !== undefined) {
+      // Same key, same place in the order: patch the cached entry instead of sorting again.
+      const at = this.indexOf(bytes)
+      const entry = this.map.get(id)
+      if (at >= 0 && entry !== undefined) this.sorted[at] = entry
+    }
+  }
+
+  private indexOf(bytes: Buffer): number {
+    const sorted = this.ordered()
+    let lo = 0
+    let hi = sorted.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const entry = sorted[mid]
+      if (entry === undefined) break
+      const c = compareKeyBytes(entry.bytes, bytes)
+      if (c === 0) return mid
+      if (c < 0) lo = mid + 1
+      else hi = mid - 1
+    }
+    return -1
+  }
+
+  private ordered(): KeyValueEntry<K, V>[] {
+    this.sorted ??= [...this.map.values()].sort((a, b) => compareKeyBytes(a.bytes, b.bytes))
+    return this.sorted
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
@@ -49,15 +124,32 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
     return existing
   }
 
-  *all(): IterableIterator<KeyValue<K, V>> {
-    for (const { key, value } of this.map.values()) yield { key, value }
+  all(): IterableIterator<KeyValue<K, V>> {
+    return inRange(this.ordered(), undefined, undefined, false)
+  }
+
+  range(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
+    return inRange(this.ordered(), this.bound(from), this.bound(to), false)
+  }
+
+  reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
+    return inRange(this.ordered(), this.bound(from), this.bound(to), true)
+  }
+
+  *prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>> {
+    const bytes = serializeSync(prefixSerde, this.name, prefix, `store ${this.name} prefix`)
+    for (const entry of this.ordered()) {
+      if (hasPrefix(entry.bytes, bytes)) yield { key: entry.key, value: entry.value }
+    }
+  }
+
+  private bound(key: K | undefined): Buffer | undefined {
+    return key === undefined ? undefined : this.bytesOf(key)
   }
 
   /** Replays a changelog record: no logging, the changelog already holds it. */
   restore(key: K, value: V | null): void {
-    const id = keyId(key)
-    if (value === null) this.map.delete(id)
-    else this.map.set(id, { key, value })
+    this.apply(keyId(key), key, value, NO_TIMESTAMP)
   }
 
   approximateNumEntries(): number {
@@ -68,6 +160,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
 
   close(): void {
     this.map.clear()
+    this.sorted = undefined
   }
 }
 
@@ -75,10 +168,12 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, Logged {
   readonly kind = 'window'
   readonly persistent = false
   readonly changes: ChangeBuffer | undefined
-  private readonly byKey = new Map<string, { key: K; windows: Map<number, V> }>()
+  private readonly byKey = new Map<string, { key: K; windows: Map<number, ValueAndTimestamp<V>> }>()
   private count = 0
   /** The earliest window start held: expiry scans nothing until time passes it. */
   private earliest = Number.POSITIVE_INFINITY
+  /** The largest window start written (Kafka's per-store `observedStreamTime`). */
+  private observed = NO_TIMESTAMP
 
   constructor(
     readonly name: string,
@@ -89,16 +184,36 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, Logged {
   }
 
   put(key: K, value: V | null, windowStart: number): void {
-    const id = keyId(key)
-    this.apply(id, key, value, windowStart)
-    this.changes?.record(`${id}@${windowStart}`, { kind: 'window', key, windowStart, value })
+    this.putWithTimestamp(key, value, windowStart, NO_TIMESTAMP)
+  }
+
+  putWithTimestamp(key: K, value: V | null, windowStart: number, timestamp: number): void {
+    if (!this.write(key, value, windowStart, timestamp)) return
+    this.changes?.record(`${keyId(key)}@${windowStart}`, { kind: 'window', key, windowStart, value })
   }
 
   restore(key: K, value: V | null, windowStart: number): void {
-    this.apply(keyId(key), key, value, windowStart)
+    this.write(key, value, windowStart, NO_TIMESTAMP)
   }
 
-  private apply(id: string, key: K, value: V | null, windowStart: number): void {
+  /** Kafka's InMemoryWindowStore.put: expire, advance the store's time, skip a window already expired. */
+  private write(key: K, value: V | null, windowStart: number, timestamp: number): boolean {
+    this.expireByTime()
+    this.observed = Math.max(this.observed, windowStart)
+    if (this.expired(windowStart)) return false
+    this.apply(keyId(key), key, value === null ? null : { value, timestamp }, windowStart)
+    return true
+  }
+
+  private expired(windowStart: number): boolean {
+    return windowStart <= this.observed - this.retentionMs
+  }
+
+  private expireByTime(): void {
+    this.expire(Math.max(0, this.observed - this.retentionMs + 1))
+  }
+
+  private apply(id: string, key: K, value: ValueAndTimestamp<V> | null, windowStart: number): void {
     let entry = this.byKey.get(id)
     if (value === null) {
       if (entry?.windows.delete(windowStart) === true) {
@@ -117,22 +232,33 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, Logged {
   }
 
   fetch(key: K, windowStart: number): V | undefined {
+    return this.fetchWithTimestamp(key, windowStart)?.value
+  }
+
+  fetchWithTimestamp(key: K, windowStart: number): ValueAndTimestamp<V> | undefined {
+    this.expireByTime()
+    if (this.expired(windowStart)) return undefined
     return this.byKey.get(keyId(key))?.windows.get(windowStart)
   }
 
   fetchRange(key: K, timeFrom: number, timeTo: number): WindowStoreEntry<V>[] {
+    this.expireByTime()
     const entry = this.byKey.get(keyId(key))
     if (entry === undefined) return []
+    const from = Math.max(timeFrom, this.observed - this.retentionMs + 1)
     const out: WindowStoreEntry<V>[] = []
-    for (const [windowStart, value] of entry.windows) {
-      if (windowStart >= timeFrom && windowStart <= timeTo) out.push({ windowStart, value })
+    for (const [windowStart, { value, timestamp }] of entry.windows) {
+      if (windowStart >= from && windowStart <= timeTo) out.push({ windowStart, value, timestamp })
     }
     return out.sort((a, b) => a.windowStart - b.windowStart)
   }
 
   *all(): IterableIterator<KeyValue<Windowed<K>, V>> {
+    this.expireByTime()
     for (const { key, windows } of this.byKey.values()) {
-      for (const [start, value] of windows) yield { key: { key, window: { start, end: start } }, value }
+      for (const [start, { value }] of windows) {
+        if (!this.expired(start)) yield { key: { key, window: { start, end: start } }, value }
+      }
     }
   }
 
@@ -185,7 +311,15 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
     this.changes = logging ? new ChangeBuffer() : undefined
   }
 
+  /** The largest session end written (Kafka's per-store `observedStreamTime`). */
+  private observed = NO_TIMESTAMP
+
+  private expireByTime(): void {
+    this.expire(Math.max(0, this.observed - this.retentionMs + 1))
+  }
+
   findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[] {
+    this.expireByTime()
     const entry = this.byKey.get(keyId(key))
     if (entry === undefined) return []
     return entry.sessions
@@ -194,10 +328,16 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
   }
 
   fetchSession(key: K, start: number, end: number): V | undefined {
+    this.expireByTime()
+    if (end <= this.observed - this.retentionMs) return undefined
     return this.byKey.get(keyId(key))?.sessions.find((s) => s.start === start && s.end === end)?.value
   }
 
+  /** Kafka's InMemorySessionStore.put: expire, advance the store's time, skip a session already expired. */
   put(session: Windowed<K>, aggregate: V): void {
+    this.expireByTime()
+    this.observed = Math.max(this.observed, session.window.end)
+    if (session.window.end <= this.observed - this.retentionMs) return
     this.apply(session, aggregate)
     this.log(session, aggregate)
   }
@@ -208,6 +348,7 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
   }
 
   restore(session: Windowed<K>, aggregate: V | null): void {
+    this.observed = Math.max(this.observed, session.window.end)
     this.apply(session, aggregate)
   }
 
@@ -238,7 +379,8 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
       return
     }
     entry.sessions.push({ start, end, value })
-    entry.sessions.sort((a, b) => a.start - b.start)
+    // Kafka's session stores find sessions by end, then start: a merge folds them in that order.
+    entry.sessions.sort((a, b) => a.end - b.end || a.start - b.start)
     this.count++
     if (end < this.earliestEnd) this.earliestEnd = end
   }

@@ -19,39 +19,74 @@ export interface StateStore {
   close(): void
 }
 
+/** A value with the timestamp of the record that made it, as Kafka Streams' `ValueAndTimestamp`. */
+export interface ValueAndTimestamp<V> {
+  readonly value: V
+  readonly timestamp: number
+}
+
+/** The timestamp of a value written without one (Kafka's `RecordBatch.NO_TIMESTAMP`). */
+export const NO_TIMESTAMP = -1
+
+/**
+ * Values by key. Iteration (`all`, `range`, `reverseRange`, `prefixScan`) is in ascending order of the
+ * serialized key bytes, as Kafka Streams' stores iterate, so a processor that walks a store sees the
+ * same order whichever engine holds it.
+ */
 export interface KeyValueStore<K, V> extends StateStore {
   readonly kind: 'keyValue'
   get(key: K): V | undefined
+  /** The value with the timestamp it was written with (NO_TIMESTAMP when written by `put`). */
+  getWithTimestamp(key: K): ValueAndTimestamp<V> | undefined
   /** A null value deletes the key. */
   put(key: K, value: V | null): void
+  /** As `put`, keeping the timestamp beside the value (what DSL aggregations stamp their results with). */
+  putWithTimestamp(key: K, value: V | null, timestamp: number): void
   putIfAbsent(key: K, value: V): V | undefined
   delete(key: K): V | undefined
   all(): IterableIterator<KeyValue<K, V>>
+  /** Keys in [from, to], both inclusive; an undefined bound is open. */
+  range(from?: K, to?: K): IterableIterator<KeyValue<K, V>>
+  /** `range` in descending key order. */
+  reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>>
+  /** Keys whose serialized bytes start with the prefix's bytes. */
+  prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>>
 }
 
 export interface WindowStoreEntry<V> {
   readonly windowStart: number
   readonly value: V
+  /** The timestamp the value was written with; NO_TIMESTAMP when written by `put`. */
+  readonly timestamp: number
 }
 
-/** Values per key and window start, kept for the retention period. */
+/**
+ * Values per key and window start. As Kafka Streams' window stores, a store keeps its own stream time,
+ * the largest window start written to it: a window whose start is at or below that time minus the
+ * retention is gone, from writes and from reads alike.
+ */
 export interface WindowStore<K, V> extends StateStore {
   readonly kind: 'window'
   readonly retentionMs: number
   put(key: K, value: V | null, windowStart: number): void
+  putWithTimestamp(key: K, value: V | null, windowStart: number, timestamp: number): void
   fetch(key: K, windowStart: number): V | undefined
+  fetchWithTimestamp(key: K, windowStart: number): ValueAndTimestamp<V> | undefined
   /** Windows of the key whose start lies in [timeFrom, timeTo], in start order. */
   fetchRange(key: K, timeFrom: number, timeTo: number): WindowStoreEntry<V>[]
   all(): IterableIterator<KeyValue<Windowed<K>, V>>
-  /** Drops windows that started before the time; stream time minus retention. */
+  /** Drops windows that started before the time (the store also expires by its own stream time). */
   expire(beforeWindowStart: number): void
 }
 
-/** Aggregates per key and session window. */
+/**
+ * Aggregates per key and session window. The store's stream time is the largest session end written:
+ * a session whose end is at or below it minus the retention is gone, as in Kafka Streams.
+ */
 export interface SessionStore<K, V> extends StateStore {
   readonly kind: 'session'
   readonly retentionMs: number
-  /** Sessions of the key with end >= earliestSessionEnd and start <= latestSessionStart, in start order. */
+  /** Sessions of the key with end >= earliestSessionEnd and start <= latestSessionStart, by end then start. */
   findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[]
   fetchSession(key: K, start: number, end: number): V | undefined
   put(session: Windowed<K>, aggregate: V): void

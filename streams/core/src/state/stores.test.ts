@@ -16,9 +16,47 @@ const keyValueStores: [
   string,
   () => KeyValueStore<string, number> & { changes?: { drain(): unknown[] } | undefined },
 ][] = [
-  ['in-memory', () => new InMemoryKeyValueStore<string, number>('kv', true)],
+  ['in-memory', () => new InMemoryKeyValueStore<string, number>('kv', true, S)],
   ['lmdb', () => new LmdbKeyValueStore<string, number>('kv', dir(), S, L, true)],
 ]
+
+for (const [kind, make] of keyValueStores) {
+  test(`${kind} key-value store: iterates, ranges and prefix-scans in key-byte order, as Kafka Streams`, (t) => {
+    const store = make()
+    // Inserted out of order; 'B' (0x42) sorts before 'a' (0x61), 'ab' between 'a' and 'b'.
+    for (const [k, v] of [
+      ['b', 1],
+      ['ab', 2],
+      ['B', 3],
+      ['a', 4],
+      ['ba', 5],
+      ['c', 6],
+    ] as const)
+      store.put(k, v)
+    const keys = (it: Iterable<{ key: string }>): string[] => [...it].map((e) => e.key)
+    t.deepEqual(keys(store.all()), ['B', 'a', 'ab', 'b', 'ba', 'c'])
+    t.deepEqual(keys(store.range('ab', 'ba')), ['ab', 'b', 'ba'])
+    t.deepEqual(keys(store.range(undefined, 'a')), ['B', 'a'])
+    t.deepEqual(keys(store.range('ba')), ['ba', 'c'])
+    t.deepEqual(keys(store.reverseRange('ab', 'ba')), ['ba', 'b', 'ab'])
+    t.deepEqual(keys(store.range('c', 'a')), [])
+    t.deepEqual(keys(store.prefixScan('b', S)), ['b', 'ba'])
+    t.deepEqual(keys(store.prefixScan('a', S)), ['a', 'ab'])
+    store.delete('ab')
+    store.put('aa', 7)
+    t.deepEqual(keys(store.all()), ['B', 'a', 'aa', 'b', 'ba', 'c'])
+  })
+
+  test(`${kind} key-value store: keeps the timestamp a value was written with`, (t) => {
+    const store = make()
+    store.putWithTimestamp('a', 1, 42)
+    store.put('b', 2)
+    t.deepEqual(store.getWithTimestamp('a'), { value: 1, timestamp: 42 })
+    t.deepEqual(store.getWithTimestamp('b'), { value: 2, timestamp: -1 })
+    store.putWithTimestamp('a', null, 50)
+    t.is(store.getWithTimestamp('a'), undefined)
+  })
+}
 
 for (const [kind, make] of keyValueStores) {
   test(`${kind} key-value store: put, get, overwrite, delete, all, and one changelog entry per key`, (t) => {
@@ -105,6 +143,59 @@ for (const [kind, make] of sessionStores) {
       store.findSessions('n', 0, 100).map((s) => s.value),
       [1],
     )
+    store.close()
+  })
+}
+
+for (const [kind, make] of windowStores) {
+  test(`${kind} window store: retention follows the largest window start written, as Kafka Streams'`, (t) => {
+    const store = make() // retention 100
+    store.putWithTimestamp('m', 1, 0, 7)
+    store.put('m', 2, 100)
+    // 0 <= 100 - 100: gone from fetch, fetchRange and all(), and a late write to it is skipped.
+    t.is(store.fetch('m', 0), undefined)
+    t.deepEqual(
+      store.fetchRange('m', 0, 200).map((e) => e.windowStart),
+      [100],
+    )
+    t.deepEqual(
+      [...store.all()].map((e) => e.key.window.start),
+      [100],
+    )
+    store.put('m', 3, 0)
+    t.is(store.fetch('m', 0), undefined)
+    store.putWithTimestamp('m', 4, 1, 9)
+    t.deepEqual(store.fetchWithTimestamp('m', 1), { value: 4, timestamp: 9 })
+    t.deepEqual(
+      store.fetchRange('m', 0, 200).map((e) => [e.windowStart, e.timestamp]),
+      [
+        [1, 9],
+        [100, -1],
+      ],
+    )
+    store.close()
+  })
+}
+
+for (const [kind, make] of sessionStores) {
+  test(`${kind} session store: retention follows the largest session end; sessions found by end, then start`, (t) => {
+    const store = make() // retention 100
+    store.put({ key: 'm', window: { start: 10, end: 30 } }, 1)
+    store.put({ key: 'm', window: { start: 0, end: 40 } }, 2)
+    store.put({ key: 'm', window: { start: 20, end: 20 } }, 3)
+    t.deepEqual(
+      store.findSessions('m', 0, 100).map((s) => s.value),
+      [3, 1, 2],
+    )
+    store.put({ key: 'm', window: { start: 120, end: 120 } }, 4)
+    // 20 <= 120 - 100: the session ending at 20 is gone; the one ending at 30 is not.
+    t.deepEqual(
+      store.findSessions('m', 0, 200).map((s) => s.value),
+      [1, 2, 4],
+    )
+    t.is(store.fetchSession('m', 20, 20), undefined)
+    store.put({ key: 'm', window: { start: 5, end: 5 } }, 5)
+    t.is(store.fetchSession('m', 5, 5), undefined)
     store.close()
   })
 }

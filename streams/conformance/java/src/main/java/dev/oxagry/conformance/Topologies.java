@@ -1,0 +1,220 @@
+package dev.oxagry.conformance;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.GlobalKTable;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The named topologies of the conformance suite, as Kafka Streams builds them. Each one has a twin of
+ * the same name in src/topologies.ts; the user functions are written to give the same answer in Java
+ * and TypeScript (null-safe, ASCII, split keeping trailing empty parts).
+ */
+final class Topologies {
+  private static final Serde<String> S = Serdes.String();
+  private static final Serde<Long> L = Serdes.Long();
+  private static final Serde<Windowed<String>> W10 = WindowedSerdes.timeWindowedSerdeFrom(String.class, 10);
+  private static final Serde<Windowed<String>> SW = WindowedSerdes.sessionWindowedSerdeFrom(String.class);
+
+  private Topologies() {}
+
+  private static boolean startsWithA(final String v) {
+    return v != null && v.startsWith("a");
+  }
+
+  private static String upper(final String v) {
+    return v == null ? "-" : v.toUpperCase();
+  }
+
+  private static List<String> parts(final String v) {
+    return v == null ? List.of() : Arrays.asList(v.split(",", -1));
+  }
+
+  private static String first(final String v) {
+    return v == null || v.isEmpty() ? null : v.substring(0, 1);
+  }
+
+  private static long length(final String v) {
+    return v == null ? 0 : v.length();
+  }
+
+  static Topology build(final String name) {
+    final StreamsBuilder b = new StreamsBuilder();
+    switch (name) {
+      case "filter" -> in(b).filter((k, v) -> startsWithA(v)).to("out");
+      case "filterNot" -> in(b).filterNot((k, v) -> startsWithA(v)).to("out");
+      case "map" -> in(b).map((k, v) -> KeyValue.pair(v, k)).to("out");
+      case "mapValues" -> in(b).mapValues(Topologies::upper).to("out");
+      case "flatMap" -> in(b).flatMap((k, v) -> {
+        final List<KeyValue<String, String>> out = new ArrayList<>();
+        for (final String p : parts(v)) out.add(KeyValue.pair(p, k));
+        return out;
+      }).to("out");
+      case "flatMapValues" -> in(b).flatMapValues(Topologies::parts).to("out");
+      case "selectKey" -> in(b).selectKey((k, v) -> first(v)).to("out");
+      case "peek" -> in(b).peek((k, v) -> { }).to("out");
+      case "split" -> in(b).split(Named.as("s-"))
+          .branch((k, v) -> startsWithA(v), Branched.withConsumer(s -> s.to("out-a"), "a"))
+          .branch((k, v) -> v != null && v.startsWith("b"), Branched.withConsumer(s -> s.to("out-b"), "b"))
+          .defaultBranch(Branched.withConsumer(s -> s.to("out-other"), "other"));
+      case "merge" -> in(b).merge(b.stream("in2", Consumed.with(S, S))).to("out");
+      case "repartition" -> in(b).repartition().to("out");
+
+      case "count" -> in(b).groupByKey().count().toStream().to("out", Produced.with(S, L));
+      case "groupByCount" -> in(b).groupBy((k, v) -> v).count().toStream().to("out", Produced.with(S, L));
+      case "reduce" -> in(b).groupByKey().reduce((a, v) -> a + "+" + v).toStream().to("out");
+      case "aggregate" -> in(b).groupByKey()
+          .aggregate(() -> "", (k, v, agg) -> agg + v, Materialized.with(S, S))
+          .toStream().to("out");
+      case "sumLengths" -> in(b).groupByKey()
+          .aggregate(() -> 0L, (k, v, agg) -> agg + length(v), Materialized.with(S, L))
+          .toStream().to("out", Produced.with(S, L));
+      case "countFilter" -> in(b).groupByKey().count()
+          .filter((k, n) -> n % 2 == 0)
+          .toStream().to("out", Produced.with(S, L));
+
+      case "tumblingCount" -> windowed(in(b).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5))).count());
+      case "tumblingNoGrace" -> windowed(in(b).groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10))).count());
+      case "hoppingCount" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)).advanceBy(Duration.ofMillis(5)))
+          .count());
+      case "tumblingReduce" -> in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .reduce((a, v) -> a + "+" + v)
+          .toStream().to("out", Produced.with(W10, S));
+      case "tumblingAggregate" -> in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .aggregate(() -> "", (k, v, agg) -> agg + v, Materialized.with(S, S))
+          .toStream().to("out", Produced.with(W10, S));
+      case "slidingCount" -> windowed(in(b).groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .count());
+      case "slidingAggregate" -> in(b).groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .aggregate(() -> "", (k, v, agg) -> agg + v, Materialized.with(S, S))
+          .toStream().to("out", Produced.with(W10, S));
+      case "sessionCount" -> sessions(in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(5)))
+          .count());
+      case "sessionReduce" -> in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(5)))
+          .reduce((a, v) -> a + "+" + v)
+          .toStream().to("out", Produced.with(SW, S));
+      case "sessionAggregate" -> in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(5)))
+          .aggregate(() -> "", (k, v, agg) -> agg + v, (k, x, y) -> x + "|" + y, Materialized.with(S, S))
+          .toStream().to("out", Produced.with(SW, S));
+      case "suppressTumbling" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
+          .count()
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())));
+      case "suppressHopping" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)).advanceBy(Duration.ofMillis(5)))
+          .count()
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())));
+      case "suppressSliding" -> windowed(in(b).groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
+          .count()
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())));
+      case "suppressSession" -> sessions(in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .count()
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())));
+      case "filterThenWindow" -> windowed(in(b).filter((k, v) -> startsWithA(v)).groupByKey()
+          .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10)))
+          .count());
+
+      case "tableToStream" -> table(b).toStream().to("out");
+      case "toTable" -> in(b).toTable().toStream().to("out");
+      case "tableFilter" -> table(b).filter((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableFilterNamed" -> b.table("table", Consumed.with(S, S), Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("table-store"))
+          .filter((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableMapValues" -> table(b).mapValues(Topologies::upper).toStream().to("out");
+      case "tableGroupByCount" -> table(b).groupBy((k, v) -> KeyValue.pair(v, v), Grouped.with(S, S))
+          .count().toStream().to("out", Produced.with(S, L));
+      case "tableGroupBySum" -> table(b).groupBy((k, v) -> KeyValue.pair(first(v), v), Grouped.with(S, S))
+          .aggregate(() -> 0L, (k, v, agg) -> agg + length(v), (k, v, agg) -> agg - length(v), Materialized.with(S, L))
+          .toStream().to("out", Produced.with(S, L));
+      case "tableGroupByReduce" -> table(b).groupBy((k, v) -> KeyValue.pair(first(v), v), Grouped.with(S, S))
+          .reduce((a, v) -> a + "+" + v, (a, v) -> a + "-" + v)
+          .toStream().to("out");
+      case "tableFilterGroupBy" -> table(b).filter((k, v) -> startsWithA(v))
+          .groupBy((k, v) -> KeyValue.pair(v, v), Grouped.with(S, S))
+          .count().toStream().to("out", Produced.with(S, L));
+
+      case "join" -> { final KTable<String, String> t = table(b); in(b).join(t, (v, x) -> v + "*" + x).to("out"); }
+      case "leftJoin" -> { final KTable<String, String> t = table(b); in(b).leftJoin(t, (v, x) -> v + "*" + x).to("out"); }
+      case "selectKeyJoin" -> { final KTable<String, String> t = table(b);
+        in(b).selectKey((k, v) -> first(v)).join(t, (v, x) -> v + "*" + x).to("out"); }
+      case "globalJoin" -> { final GlobalKTable<String, String> g = b.globalTable("global", Consumed.with(S, S));
+        in(b).join(g, (k, v) -> v, (v, x) -> v + "*" + x).to("out"); }
+      case "globalLeftJoin" -> { final GlobalKTable<String, String> g = b.globalTable("global", Consumed.with(S, S));
+        in(b).leftJoin(g, (k, v) -> v, (v, x) -> v + "*" + x).to("out"); }
+      case "toExtractor" -> in(b).to((k, v, ctx) -> startsWithA(v) ? "out-a" : "out-other");
+      case "mergeCount" -> in(b).merge(b.stream("in2", Consumed.with(S, S))).groupByKey().count()
+          .toStream().to("out", Produced.with(S, L));
+      case "hoppingAggregate" -> in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)).advanceBy(Duration.ofMillis(5)))
+          .aggregate(() -> "", (k, v, agg) -> agg + v, Materialized.with(S, S))
+          .toStream().to("out", Produced.with(W10, S));
+      case "slidingReduce" -> in(b).groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .reduce((a, v) -> a + "+" + v)
+          .toStream().to("out", Produced.with(W10, S));
+      case "windowedCountFilter" -> in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .count()
+          .filter((k, n) -> n % 2 == 0)
+          .toStream().to("out", Produced.with(W10, L));
+      case "countMapValues" -> in(b).groupByKey().count().mapValues(n -> n * 10)
+          .toStream().to("out", Produced.with(S, L));
+      case "tableFilterNot" -> table(b).filterNot((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableMapValuesNamedFilter" -> table(b)
+          .mapValues(Topologies::upper, Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("upper-store").withValueSerde(S))
+          .filter((k, v) -> v.startsWith("A")).toStream().to("out");
+      case "selectKeyLeftJoin" -> { final KTable<String, String> t = table(b);
+        in(b).selectKey((k, v) -> first(v)).leftJoin(t, (v, x) -> v + "*" + x).to("out"); }
+      default -> throw new IllegalArgumentException("no topology named " + name);
+    }
+    return b.build();
+  }
+
+  private static KStream<String, String> in(final StreamsBuilder b) {
+    return b.stream("in", Consumed.with(S, S));
+  }
+
+  private static KTable<String, String> table(final StreamsBuilder b) {
+    return b.table("table", Consumed.with(S, S));
+  }
+
+  private static void windowed(final KTable<Windowed<String>, Long> table) {
+    table.toStream().to("out", Produced.with(W10, L));
+  }
+
+  private static void sessions(final KTable<Windowed<String>, Long> table) {
+    table.toStream().to("out", Produced.with(SW, L));
+  }
+
+}

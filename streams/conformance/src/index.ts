@@ -1,0 +1,6 @@
+export * from './compare.ts'
+export * from './drivers.ts'
+export * from './errors.ts'
+export * from './java.ts'
+export * from './scenarios.ts'
+export * from './topologies.ts'
