@@ -1,4 +1,4 @@
-import type { Kafka, Producer, Transaction } from 'kafkajs'
+import { Partitioners, type Kafka, type Producer, type Transaction } from 'kafkajs'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import type { BackendProducer, PartitionOffset, ProducedRecord } from '../types.ts'
 import { brokerError } from './broker-errors.ts'
@@ -14,6 +14,8 @@ export class KafkaJsProducer implements BackendProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Java's murmur2 partitioner, as partitionForKey: kafkajs' default since 2.0, named so it says so.
+      createPartitioner: Partitioners.DefaultPartitioner,
       ...(transactional ? { transactionalId, transactionTimeout: 60_000 } : {}),
     })
     try {

@@ -5,6 +5,7 @@
  */
 import { shutdownOnSignals } from '@oxagry/streams'
 import { pino } from 'pino'
+import { banner, startFailure } from './banner.ts'
 import { ConfigError, readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
 
@@ -13,22 +14,13 @@ const logger = pino({ name: 'oxagry', level: process.env.LOG_LEVEL ?? 'warn' })
 try {
   const config = readConfig(process.env)
   const platform = await startPlatform(config, logger)
-  const lines = [
-    'oxagry is running',
-    `  REST      ${platform.urls.api}`,
-    `  docs      ${platform.urls.docs}`,
-    `  live map  ${platform.urls.map}`,
-    `  live feed ${platform.urls.live}`,
-    `  metrics   ${platform.urls.metrics}`,
-    ...Object.entries(platform.services).map(([name, where]) => `  ${name.padEnd(11)}${where}`),
-  ]
-  console.log(lines.join('\n'))
+  console.log(banner(platform))
   shutdownOnSignals([platform], { timeoutMs: 30_000, logger })
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message)
     process.exit(2)
   }
-  console.error(error)
+  console.error(startFailure(error))
   process.exit(1)
 }

@@ -24,8 +24,11 @@ import {
 } from './module.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { platformNames } from './names.ts'
+import { checkKafkaReachable, checkPortFree } from './preflight.ts'
 
 export interface Platform {
+  /** Where the API listens: the configured host (`0.0.0.0` is every interface) and the port bound. */
+  readonly listening: { readonly host: string; readonly port: number }
   readonly urls: {
     readonly api: string
     readonly docs: string
@@ -64,6 +67,8 @@ export async function startPlatform(
   modules: readonly DomainModule[] = platformModules(config),
 ): Promise<Platform> {
   mkdirSync(config.stateDir, { recursive: true })
+  await checkPortFree(config.host, config.port)
+  if (config.kafka !== undefined) await checkKafkaReachable(config.kafka)
   const closers = new Closers(logger)
   try {
     const metrics = new Registry()
@@ -172,7 +177,12 @@ export async function startPlatform(
 
     const address = await app.listen({ port: config.port, host: config.host })
     const base = address.replace('[::1]', 'localhost')
+    const bound = app.server.address()
     return {
+      listening: {
+        host: config.host,
+        port: typeof bound === 'object' && bound !== null ? bound.port : config.port,
+      },
       urls: {
         api: `${base}/api/v1/machines`,
         docs: `${base}/docs`,

@@ -1,0 +1,31 @@
+import type { Platform } from './platform.ts'
+
+const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '[::]'])
+
+/** What `npm start` prints once the platform runs: where it listens, its URLs and what runs where. */
+export function banner(platform: Pick<Platform, 'listening' | 'urls' | 'services'>): string {
+  const { host, port } = platform.listening
+  const scope = EVERY_INTERFACE.has(host)
+    ? 'every interface: reachable from other machines'
+    : host === '127.0.0.1' || host === 'localhost' || host === '::1'
+      ? 'this machine only'
+      : 'that address'
+  return [
+    'oxagry is running',
+    `  listening ${host}:${port} (${scope})`,
+    `  REST      ${platform.urls.api}`,
+    `  docs      ${platform.urls.docs}`,
+    `  live map  ${platform.urls.map}`,
+    `  live feed ${platform.urls.live}`,
+    `  metrics   ${platform.urls.metrics}`,
+    ...Object.entries(platform.services).map(([name, where]) => `  ${name.padEnd(11)}${where}`),
+  ].join('\n')
+}
+
+/** A failed start as one line: the typed error's code and message, not a stack trace. */
+export function startFailure(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown } | null
+  if (typeof e?.code === 'string' && e.code.startsWith('OXA_') && typeof e.message === 'string')
+    return `oxagry could not start [${e.code}]: ${e.message}`
+  return `oxagry could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+}
