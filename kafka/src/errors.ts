@@ -8,6 +8,8 @@ export const KAFKA_ERROR_CODES = {
   REBALANCED: 'OXA_KAFKA_REBALANCED',
   /** A client was used against its contract (a transactional producer outside a transaction...). */
   USAGE: 'OXA_KAFKA_USAGE',
+  /** A client library is not installed here (node-rdkafka is optional: its native build may fail). */
+  CLIENT_UNAVAILABLE: 'OXA_KAFKA_CLIENT_UNAVAILABLE',
   /** Connection settings (brokers, TLS, SASL) that cannot work; the message names the setting. */
   INVALID_CONFIG: 'OXA_KAFKA_INVALID_CONFIG',
 } as const

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages whatever the local stack needs and the machine lacks:
-# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server, and
-# Chromium for the live map's browser test.
+# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server,
+# Chromium for the live map's browser test, and what npm ci needs to build node-rdkafka (librdkafka with
+# TLS and SASL): a C/C++ toolchain, Python for node-gyp, and OpenSSL's and Cyrus SASL's headers.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -10,6 +11,11 @@ command -v go >/dev/null || need+=(golang-go)
 command -v setpriv >/dev/null || need+=(util-linux)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+command -v python3 >/dev/null || need+=(python3)
+[ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+[ -f /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

@@ -1,3 +1,4 @@
+import { askAgain as askAgainFor, type AskAgainOptions } from '../ask-again.ts'
 import { KAFKA_ERROR_CODES, KafkaError, errorMessage } from '../errors.ts'
 
 /** The broker's error type of a kafkajs error, looking through the retry wrappers around it. */
@@ -71,36 +72,17 @@ const NOT_YET_TYPES = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
 ])
 
-export interface AskAgainOptions {
-  /** How long a "not yet" answer is asked again before it is the error. */
-  boundMs?: number
-  pauseMs?: number
-  /** Which failures are "not yet"; by default the broker answers of NOT_YET_TYPES. */
-  notYet?: (error: unknown) => boolean
-}
-
-const answeredNotYet = (error: unknown): boolean => {
+/** kafkajs' "not yet" answers: the protocol errors of NOT_YET_TYPES. */
+export function answeredNotYet(error: unknown): boolean {
   const type = protocolType(error)
   return type !== undefined && NOT_YET_TYPES.has(type)
 }
 
-/**
- * Calls the broker until it answers, asking again while the answer is "not yet" (see `notYet`) and
- * the bound has not passed; any other failure, or the last "not yet", is a typed broker error naming
- * what was asked.
- */
-export async function askAgain<T>(
+/** askAgain() for kafkajs calls: its "not yet" answers by default, its errors typed by brokerError(). */
+export function askAgain<T>(
   what: string,
   call: () => Promise<T>,
-  { boundMs = 15_000, pauseMs = 250, notYet = answeredNotYet }: AskAgainOptions = {},
+  options: Partial<Omit<AskAgainOptions, 'toError'>> = {},
 ): Promise<T> {
-  const deadline = Date.now() + boundMs
-  for (;;) {
-    try {
-      return await call()
-    } catch (error) {
-      if (!notYet(error) || Date.now() + pauseMs > deadline) throw brokerError(what, error)
-      await new Promise((resolve) => setTimeout(resolve, pauseMs))
-    }
-  }
+  return askAgainFor(what, call, { notYet: answeredNotYet, ...options, toError: brokerError })
 }

@@ -3,25 +3,28 @@
  * stdout so the test knows when to produce and when to kill it.
  */
 import { pino } from 'pino'
-import { KafkaJsBackend } from '@oxagry/kafka'
+import { createKafkaBackend, isKafkaClientName } from '@oxagry/kafka'
 import { KafkaStreams } from './kafka-streams.ts'
 import { shutdownOnSignals } from './signals.ts'
 import { countTopology } from './integration-fixtures.ts'
 
-const [applicationId, input, output, guarantee, brokers, stateDir] = process.argv.slice(2)
+const [applicationId, input, output, guarantee, brokers, stateDir, client = 'kafkajs'] = process.argv.slice(2)
 if (
   applicationId === undefined ||
   input === undefined ||
   output === undefined ||
   brokers === undefined ||
-  stateDir === undefined
+  stateDir === undefined ||
+  !isKafkaClientName(client)
 ) {
-  console.error('usage: crash-worker <applicationId> <input> <output> <guarantee> <brokers> <stateDir>')
+  console.error(
+    'usage: crash-worker <applicationId> <input> <output> <guarantee> <brokers> <stateDir> [kafkajs|rdkafka]',
+  )
   process.exit(2)
 }
 const streams = new KafkaStreams(countTopology(input, output), {
   applicationId,
-  backend: new KafkaJsBackend({ brokers: brokers.split(','), sessionTimeoutMs: 6000 }),
+  backend: createKafkaBackend(client, { brokers: brokers.split(','), sessionTimeoutMs: 6000 }),
   processingGuarantee: guarantee === 'exactly_once' ? 'exactly_once' : 'at_least_once',
   commitIntervalMs: 200,
   stateDir,

@@ -1,0 +1,105 @@
+import type * as RdKafka from 'node-rdkafka'
+import { askAgain } from '../ask-again.ts'
+import type { BackendAdmin, TopicSpec } from '../types.ts'
+import {
+  answeredNotYet,
+  call,
+  codeOf,
+  connect,
+  disconnect,
+  rdkafka,
+  rdkafkaError,
+  TOPIC_ALREADY_EXISTS,
+} from './client.ts'
+
+const ask = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+  askAgain(what, run, { notYet: answeredNotYet, toError: rdkafkaError })
+
+/** Topics, partition counts and end offsets through librdkafka's admin client and a metadata client. */
+export class RdKafkaAdmin implements BackendAdmin {
+  private constructor(
+    private readonly admin: RdKafka.IAdminClient,
+    /** Metadata and watermarks come from a client's connection; a producer is the lightest one. */
+    private readonly metadataClient: RdKafka.Producer,
+    private readonly replicationFactor: number,
+  ) {}
+
+  static async connect(
+    config: Record<string, string | number | boolean>,
+    replicationFactor: number,
+  ): Promise<RdKafkaAdmin> {
+    const { AdminClient, Producer } = rdkafka()
+    const metadataClient = new Producer({ ...config })
+    await connect(metadataClient as never, 'connecting an admin client')
+    return new RdKafkaAdmin(AdminClient.create({ ...config }), metadataClient, replicationFactor)
+  }
+
+  private metadata(topic?: string): Promise<RdKafka.Metadata> {
+    return call<RdKafka.Metadata>('reading metadata', (done) =>
+      this.metadataClient.getMetadata(
+        topic === undefined ? { allTopics: true, timeout: 10_000 } : { topic, timeout: 10_000 },
+        done,
+      ),
+    )
+  }
+
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>()
+    if (topics.length === 0) return counts
+    const wanted = new Set(topics)
+    const metadata = await ask(`reading the metadata of ${topics.join(', ')}`, () => this.metadata())
+    for (const t of metadata.topics)
+      if (wanted.has(t.name) && t.partitions.length > 0) counts.set(t.name, t.partitions.length)
+    return counts
+  }
+
+  async createTopics(topics: readonly TopicSpec[]): Promise<void> {
+    for (const t of topics) {
+      await call(`creating ${t.name}`, (done) =>
+        this.admin.createTopic(
+          {
+            topic: t.name,
+            num_partitions: t.partitions,
+            replication_factor: t.replicationFactor ?? this.replicationFactor,
+            config: { ...t.config },
+          },
+          30_000,
+          (error) => done(codeOf(error) === TOPIC_ALREADY_EXISTS ? undefined : error),
+        ),
+      )
+    }
+    // A topic is usable once its metadata shows every partition with a leader.
+    await ask('waiting for the new topics to have leaders', async () => {
+      for (const t of topics) {
+        const metadata = await this.metadata(t.name)
+        const topic = metadata.topics.find((m) => m.name === t.name)
+        if (
+          topic === undefined ||
+          topic.partitions.length === 0 ||
+          topic.partitions.some((p) => p.leader < 0)
+        )
+          throw Object.assign(new Error(`${t.name} has no leader yet`), { code: 5 })
+      }
+    })
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const metadata = await ask(`reading the metadata of ${topic}`, () => this.metadata(topic))
+    const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? []
+    const ends = new Map<number, string>()
+    for (const p of partitions) {
+      const offsets = await ask(`reading the end offsets of ${topic}`, () =>
+        call<RdKafka.WatermarkOffsets>('watermarks', (done) =>
+          this.metadataClient.queryWatermarkOffsets(topic, p.id, 10_000, done),
+        ),
+      )
+      ends.set(p.id, String(offsets.highOffset))
+    }
+    return ends
+  }
+
+  async close(): Promise<void> {
+    this.admin.disconnect()
+    await disconnect(this.metadataClient as never)
+  }
+}

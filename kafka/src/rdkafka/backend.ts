@@ -1,0 +1,110 @@
+import type * as RdKafka from 'node-rdkafka'
+import type { Logger } from 'pino'
+import type { KafkaConnection } from '../connection.ts'
+import type { BackendAdmin, BackendConsumer, BackendProducer, BackendReader, KafkaBackend } from '../types.ts'
+import { RdKafkaAdmin } from './admin.ts'
+import { disconnect, rdkafka, rdkafkaConnection } from './client.ts'
+import { groupClient, RdKafkaConsumer } from './consumer.ts'
+import { RdKafkaProducer } from './producer.ts'
+import { RdKafkaReader } from './reader.ts'
+
+export interface RdKafkaBackendOptions extends KafkaConnection {
+  /** The client id of clients made without one of their own (the admin); each client names its own. */
+  readonly clientId?: string
+  /** How long the group waits for a silent member before it rebalances its partitions away. */
+  readonly sessionTimeoutMs?: number
+  /** Where librdkafka's own errors go. */
+  readonly logger?: Logger
+  /** Replication factor of topics created without one of their own. */
+  readonly replicationFactor?: number
+}
+
+type Close = () => Promise<void>
+
+/**
+ * Kafka through librdkafka (node-rdkafka): fetching, batching, compression and commits on librdkafka's
+ * own threads, the cooperative-sticky assignor with rebalance callbacks the application completes, and
+ * exactly-once with consumer-group metadata. A transactional producer's offsets carry the metadata of
+ * the group's member in this process, so a zombie member's commit is fenced too (KIP-447).
+ */
+export class RdKafkaBackend implements KafkaBackend {
+  readonly name = 'rdkafka'
+  private readonly config: Record<string, string | number | boolean>
+  private readonly open = new Set<Close>()
+  /** The running member of each group in this process, whose metadata transactions carry. */
+  private readonly members = new Map<string, RdKafka.KafkaConsumer>()
+
+  constructor(private readonly options: RdKafkaBackendOptions) {
+    rdkafka()
+    this.config = { ...rdkafkaConnection(options), 'client.id': options.clientId ?? 'oxagry' }
+  }
+
+  private track<K extends 'close' | 'stop', T extends Record<K, Close>>(client: T, method: K): T {
+    const close: Close = client[method].bind(client)
+    const closeOnce: Close = async () => {
+      this.open.delete(closeOnce)
+      await close()
+    }
+    this.open.add(closeOnce)
+    client[method] = closeOnce as T[K]
+    return client
+  }
+
+  private withClientId(clientId: string): Record<string, string | number | boolean> {
+    return { ...this.config, 'client.id': clientId }
+  }
+
+  async admin(): Promise<BackendAdmin> {
+    return this.track(await RdKafkaAdmin.connect(this.config, this.options.replicationFactor ?? 1), 'close')
+  }
+
+  consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
+    const settings = {
+      config: this.withClientId(options.clientId),
+      groupId: options.groupId,
+      clientId: options.clientId,
+      readCommitted: options.readCommitted,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+    }
+    return this.track(
+      new RdKafkaConsumer(settings, (member) => {
+        if (member === undefined) this.members.delete(options.groupId)
+        else this.members.set(options.groupId, member)
+      }),
+      'stop',
+    )
+  }
+
+  async producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer> {
+    const config = this.withClientId(options.clientId)
+    const memberOf = async (
+      groupId: string,
+    ): Promise<{ consumer: RdKafka.KafkaConsumer; release(): Promise<void> }> => {
+      const member = this.members.get(groupId)
+      if (member !== undefined) return { consumer: member, release: async () => {} }
+      // No member of the group here (a tool committing for a group): a client of the group without
+      // membership, whose metadata carries no generation, as a producer of the old protocol sends.
+      const client = await groupClient({
+        config,
+        groupId,
+        clientId: options.clientId,
+        readCommitted: true,
+        sessionTimeoutMs: 30_000,
+      })
+      return { consumer: client, release: () => disconnect(client as never) }
+    }
+    return this.track(await RdKafkaProducer.connect(config, options.transactionalId, memberOf), 'close')
+  }
+
+  reader(options: { clientId: string; readCommitted: boolean }): BackendReader {
+    return this.track(
+      new RdKafkaReader(this.withClientId(options.clientId), options.clientId, options.readCommitted),
+      'close',
+    )
+  }
+
+  /** Closes every client this backend handed out that its owner has not closed. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.open].map((close) => close()))
+  }
+}

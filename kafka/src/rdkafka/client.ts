@@ -1,0 +1,136 @@
+// librdkafka through node-rdkafka: loading the optional addon, the connection's settings, errors as
+// KafkaErrors, and the callback API as promises.
+import { createRequire } from 'node:module'
+import type * as RdKafka from 'node-rdkafka'
+import type { KafkaConnection } from '../connection.ts'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+
+export type RdKafkaModule = typeof RdKafka
+
+let loaded: RdKafkaModule | undefined
+
+/** node-rdkafka, loaded on first use: an optional dependency whose native build may not exist here. */
+export function rdkafka(): RdKafkaModule {
+  if (loaded !== undefined) return loaded
+  try {
+    loaded = createRequire(import.meta.url)('node-rdkafka') as RdKafkaModule
+    return loaded
+  } catch (error) {
+    throw new KafkaError(
+      KAFKA_ERROR_CODES.CLIENT_UNAVAILABLE,
+      'node-rdkafka is not installed: its native build needs a C/C++ toolchain, Python and libssl-dev/libsasl2-dev ' +
+        '(tools/stack/install-system.sh installs them), then npm ci builds it',
+      { cause: error },
+    )
+  }
+}
+
+/** Whether the librdkafka backend can run on this machine. */
+export function rdkafkaAvailable(): boolean {
+  try {
+    rdkafka()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** librdkafka's settings for a connection: brokers, TLS and SASL. */
+export function rdkafkaConnection(connection: KafkaConnection): Record<string, string | number | boolean> {
+  const { tls, sasl } = connection
+  const protocol =
+    sasl === undefined
+      ? tls === undefined
+        ? 'plaintext'
+        : 'ssl'
+      : tls === undefined
+        ? 'sasl_plaintext'
+        : 'sasl_ssl'
+  return {
+    'metadata.broker.list': connection.brokers.join(','),
+    'security.protocol': protocol,
+    ...(tls?.ca === undefined ? {} : { 'ssl.ca.pem': tls.ca }),
+    ...(sasl === undefined
+      ? {}
+      : {
+          'sasl.mechanisms': sasl.mechanism.toUpperCase(),
+          'sasl.username': sasl.username,
+          'sasl.password': sasl.password,
+        }),
+  }
+}
+
+// librdkafka error codes (rdkafka.h): negative ones are the client's own, positive ones the broker's.
+const FENCED = new Set([-144 /* _FENCED */, 90 /* PRODUCER_FENCED */, 47 /* INVALID_PRODUCER_EPOCH */, 53])
+const REBALANCED = new Set([
+  27 /* REBALANCE_IN_PROGRESS */, 22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */,
+  82 /* FENCED_INSTANCE_ID */, -142 /* _ASSIGNMENT_LOST */,
+])
+/** Answers that mean "not yet": a fresh topic's metadata or leader, a coordinator loading, a timeout. */
+const NOT_YET = new Set([
+  3 /* UNKNOWN_TOPIC_OR_PART */, 5 /* LEADER_NOT_AVAILABLE */, 6 /* NOT_LEADER_FOR_PARTITION */,
+  7 /* REQUEST_TIMED_OUT */, 14 /* COORDINATOR_LOAD_IN_PROGRESS */, 15 /* COORDINATOR_NOT_AVAILABLE */,
+  16 /* NOT_COORDINATOR */, -185 /* _TIMED_OUT */, -188 /* _UNKNOWN_TOPIC */, -190 /* _UNKNOWN_PARTITION */,
+  -187 /* _ALL_BROKERS_DOWN */,
+])
+export const TOPIC_ALREADY_EXISTS = 36
+
+export function codeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'number' ? code : undefined
+}
+
+export function answeredNotYet(error: unknown): boolean {
+  const code = codeOf(error)
+  return code !== undefined && NOT_YET.has(code)
+}
+
+/** A librdkafka failure as a typed error naming what was asked: fenced, rebalanced, or a broker error. */
+export function rdkafkaError(what: string, error: unknown): KafkaError {
+  if (error instanceof KafkaError) return error
+  const text = (error as { message?: string } | null)?.message ?? String(error)
+  const message = `${what}: ${text}`
+  // Delivery reports carry the broker's error as text only (code -1): fencing is known by its words.
+  const code = codeOf(error) === -1 && /old epoch|fenced/i.test(text) ? 47 : codeOf(error)
+  if (code !== undefined && FENCED.has(code))
+    return new KafkaError(KAFKA_ERROR_CODES.FENCED, `${what}: fenced by a newer instance: ${message}`, {
+      cause: error,
+    })
+  if (code !== undefined && REBALANCED.has(code))
+    return new KafkaError(KAFKA_ERROR_CODES.REBALANCED, `${what}: the group has rebalanced: ${message}`, {
+      cause: error,
+    })
+  const retriable =
+    (error as { isRetriable?: unknown } | null)?.isRetriable === true ||
+    (code !== undefined && NOT_YET.has(code))
+  return new KafkaError(KAFKA_ERROR_CODES.BROKER, message, { cause: error, retriable })
+}
+
+/** A node-rdkafka callback call as a promise; a failure is a typed error naming `what`. */
+export function call<T = void>(
+  what: string,
+  run: (done: (error: unknown, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      run((error, value) => (error ? reject(rdkafkaError(what, error)) : resolve(value as T)))
+    } catch (error) {
+      reject(rdkafkaError(what, error))
+    }
+  })
+}
+
+/** Connects a client (producer or consumer); librdkafka reports a failed connect only by timing out. */
+export function connect(client: RdKafka.Client<never>, what: string, timeoutMs = 15_000): Promise<void> {
+  return call(what, (done) => client.connect({ timeout: timeoutMs }, (error) => done(error)))
+}
+
+/** Disconnects a client; a producer flushes what it holds first (for at most 5 s). */
+export function disconnect(client: RdKafka.Client<never>): Promise<void> {
+  return new Promise((resolve) => {
+    if (!client.isConnected()) return resolve()
+    // The producer's disconnect takes a flush timeout first; the consumer's (the base client's) only a callback.
+    if (client instanceof rdkafka().Producer) client.disconnect(5000, () => resolve())
+    else (client.disconnect as (cb: () => void) => unknown)(() => resolve())
+  })
+}

@@ -1,0 +1,158 @@
+import type * as RdKafka from 'node-rdkafka'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+import type { BackendProducer, PartitionOffset, ProducedRecord } from '../types.ts'
+import { call, connect, disconnect, rdkafka, rdkafkaError } from './client.ts'
+import { fromHeaders } from './records.ts'
+
+const QUEUE_FULL = -184
+const TRANSACTION_TIMEOUT_MS = 60_000
+
+/** One send's delivery reports: settles when every record is acknowledged, or on the first failure. */
+class Deliveries {
+  private pending: number
+  private failure: unknown
+  readonly done: Promise<void>
+  private settle!: (error?: unknown) => void
+
+  constructor(count: number) {
+    this.pending = count
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === undefined ? resolve() : reject(error))
+    })
+  }
+
+  report(error: unknown): void {
+    if (error && this.failure === undefined) this.failure = error
+    if (--this.pending === 0) this.settle(this.failure)
+  }
+}
+
+/**
+ * An idempotent librdkafka producer (acks=all), transactional with an id. librdkafka batches, compresses
+ * and sends on its own threads; `send` resolves when every record of the call is acknowledged.
+ */
+export class RdKafkaProducer implements BackendProducer {
+  private open = false
+
+  private constructor(
+    private readonly producer: RdKafka.Producer,
+    private readonly transactional: boolean,
+    /** The group member whose metadata a transaction's offsets carry (fencing of zombie members). */
+    private readonly memberOf: (
+      groupId: string,
+    ) => Promise<{ consumer: RdKafka.KafkaConsumer; release(): Promise<void> }>,
+  ) {
+    producer.on('delivery-report', (error, report) =>
+      (report.opaque as Deliveries | undefined)?.report(error ?? undefined),
+    )
+  }
+
+  static async connect(
+    config: Record<string, string | number | boolean>,
+    transactionalId: string | undefined,
+    memberOf: (groupId: string) => Promise<{ consumer: RdKafka.KafkaConsumer; release(): Promise<void> }>,
+  ): Promise<RdKafkaProducer> {
+    const producer = new (rdkafka().Producer)(
+      {
+        ...config,
+        'enable.idempotence': true,
+        dr_cb: true,
+        'linger.ms': 5,
+        ...(transactionalId === undefined
+          ? {}
+          : { 'transactional.id': transactionalId, 'transaction.timeout.ms': TRANSACTION_TIMEOUT_MS }),
+      },
+      // Java's partitioner (murmur2 of the key; null keys spread), as partitionForKey: librdkafka's default
+      // (crc32) would put a key on another partition than Kafka Streams and the memory broker do.
+      { partitioner: 'murmur2_random' },
+    )
+    await connect(producer as never, 'connecting a producer')
+    producer.setPollInterval(10)
+    if (transactionalId !== undefined) {
+      // Registers the transactional id now, before the task restores: any older producer with it (a zombie
+      // of this task) is fenced and its open transaction aborted.
+      await call('registering the transactional id', (done) => producer.initTransactions(30_000, done)).catch(
+        async (error: unknown) => {
+          await disconnect(producer as never)
+          throw error
+        },
+      )
+    }
+    return new RdKafkaProducer(producer, transactionalId !== undefined, memberOf)
+  }
+
+  get inTransaction(): boolean {
+    return this.open
+  }
+
+  async send(records: readonly ProducedRecord[]): Promise<void> {
+    if (records.length === 0) return
+    if (this.transactional && !this.open)
+      throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'a transactional producer sends outside a transaction')
+    const deliveries = new Deliveries(records.length)
+    for (const r of records) {
+      for (;;) {
+        try {
+          this.producer.produce(
+            r.topic,
+            r.partition ?? null,
+            r.value,
+            r.key,
+            r.timestamp,
+            deliveries,
+            fromHeaders(r.headers),
+          )
+          break
+        } catch (error) {
+          // librdkafka's queue is full: let its threads drain it, then hand the record over again.
+          if ((error as { code?: number }).code !== QUEUE_FULL) {
+            deliveries.report(error)
+            throw rdkafkaError('producing', error)
+          }
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+      }
+    }
+    await deliveries.done.catch((error: unknown) => {
+      throw rdkafkaError('producing', error)
+    })
+  }
+
+  async beginTransaction(): Promise<void> {
+    await call('beginning a transaction', (done) => this.producer.beginTransaction(done))
+    this.open = true
+  }
+
+  async sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+    const member = await this.memberOf(groupId)
+    try {
+      await call('adding offsets to the transaction', (done) =>
+        this.producer.sendOffsetsToTransaction(
+          offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })),
+          member.consumer,
+          30_000,
+          done,
+        ),
+      )
+    } finally {
+      await member.release()
+    }
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.open = false
+    await call('committing the transaction', (done) => this.producer.commitTransaction(30_000, done))
+  }
+
+  async abortTransaction(): Promise<void> {
+    if (!this.open) return
+    this.open = false
+    await call('aborting the transaction', (done) => this.producer.abortTransaction(30_000, done))
+  }
+
+  async close(): Promise<void> {
+    if (this.open) await this.abortTransaction().catch(() => {})
+    await call('flushing', (done) => this.producer.flush(10_000, done)).catch(() => {})
+    await disconnect(this.producer as never)
+  }
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto'
+import type * as RdKafka from 'node-rdkafka'
+import {
+  tpKey,
+  type BackendReader,
+  type BrokerRecord,
+  type Following,
+  type PartitionOffset,
+} from '../types.ts'
+import { connect, disconnect, rdkafka, rdkafkaError } from './client.ts'
+import { toBrokerRecord } from './records.ts'
+
+/**
+ * Reads assigned partitions outside any group (restores, global stores): librdkafka assigns them at the
+ * given offsets, with no group membership. A read ends when every partition's fetch reached its end
+ * offset, which librdkafka reports as a partition EOF at the high watermark (read_uncommitted) or the
+ * last stable offset (read_committed: an open transaction holds the read until it ends).
+ */
+export class RdKafkaReader implements BackendReader {
+  constructor(
+    private readonly config: Record<string, string | number | boolean>,
+    private readonly clientId: string,
+    private readonly readCommitted: boolean,
+  ) {}
+
+  private async open(partitions: readonly PartitionOffset[]): Promise<RdKafka.KafkaConsumer> {
+    const consumer = new (rdkafka().KafkaConsumer)(
+      {
+        ...this.config,
+        'group.id': `${this.clientId}-${randomUUID()}`,
+        'client.id': this.clientId,
+        'enable.auto.commit': false,
+        'enable.partition.eof': true,
+        'isolation.level': this.readCommitted ? 'read_committed' : 'read_uncommitted',
+      },
+      { 'auto.offset.reset': 'earliest' },
+    )
+    await connect(consumer as never, 'connecting a reader')
+    consumer.setDefaultConsumeTimeout(100)
+    consumer.assign(
+      partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: Number(p.offset) })),
+    )
+    return consumer
+  }
+
+  private static consume(consumer: RdKafka.KafkaConsumer): Promise<RdKafka.Message[]> {
+    return new Promise((resolve, reject) =>
+      consumer.consume(1000, (error, messages) =>
+        error ? reject(rdkafkaError('reading', error)) : resolve(messages),
+      ),
+    )
+  }
+
+  async read(
+    partitions: readonly PartitionOffset[],
+    until: ReadonlyMap<string, string>,
+    onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
+  ): Promise<void> {
+    const remaining = new Map<string, number>()
+    for (const p of partitions) {
+      const end = Number(until.get(tpKey(p.topic, p.partition)) ?? '0')
+      if (Number(p.offset) < end) remaining.set(tpKey(p.topic, p.partition), end)
+    }
+    if (remaining.size === 0) return
+    const consumer = await this.open(partitions.filter((p) => remaining.has(tpKey(p.topic, p.partition))))
+    consumer.on('partition.eof', (eof) => {
+      const key = tpKey(eof.topic, eof.partition)
+      const end = remaining.get(key)
+      if (end !== undefined && eof.offset >= end) remaining.delete(key)
+    })
+    try {
+      while (remaining.size > 0) {
+        const records = (await RdKafkaReader.consume(consumer))
+          .filter((m) => {
+            const end = remaining.get(tpKey(m.topic, m.partition))
+            return end !== undefined && m.offset < end
+          })
+          .map(toBrokerRecord)
+        if (records.length > 0) await onRecords(records)
+        for (const r of records) {
+          const key = tpKey(r.topic, r.partition)
+          if (Number(r.offset) + 1 >= (remaining.get(key) ?? 0)) remaining.delete(key)
+        }
+      }
+    } finally {
+      await disconnect(consumer as never)
+    }
+  }
+
+  async follow(
+    partitions: readonly PartitionOffset[],
+    onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
+  ): Promise<Following> {
+    const consumer = await this.open(partitions)
+    let running = true
+    const loop = (async () => {
+      while (running) {
+        const messages = await RdKafkaReader.consume(consumer).catch(() => [])
+        if (messages.length > 0 && running) await onRecords(messages.map(toBrokerRecord)).catch(() => {})
+      }
+    })()
+    return {
+      stop: async () => {
+        running = false
+        await loop
+        await disconnect(consumer as never)
+      },
+    }
+  }
+
+  async close(): Promise<void> {}
+}
