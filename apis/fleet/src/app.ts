@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import { Gauge, Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { LiveHub, type HubOptions } from './live/hub.ts'
+import { resolveHttpLimits, type HttpLimits } from './options.ts'
 import { healthPlugin } from './plugins/health.ts'
 import { machinesPlugin } from './plugins/machines.ts'
 import type { GeofenceQueries, HistoryQueries, MachineQueries, PositionFeed, Readiness } from './ports.ts'
@@ -24,6 +25,8 @@ export interface AppOptions {
   readonly registry?: Registry
   readonly live?: Partial<HubOptions>
   readonly logger?: FastifyServerOptions['logger']
+  /** Timeouts, the connection cap and the body limit; defaults in DEFAULT_HTTP_LIMITS. */
+  readonly http?: Partial<HttpLimits>
 }
 
 /**
@@ -31,8 +34,18 @@ export interface AppOptions {
  * feed at /ws/machines, the map at /map, health and metrics. `listen` is the caller's.
  */
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; hub: LiveHub }> {
+  const limits = resolveHttpLimits(options.http)
   const app = Fastify({
     logger: options.logger ?? false,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    bodyLimit: limits.bodyLimitBytes,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      // Node checks request and header deadlines on this interval (30 s by default), so a trickling
+      // client would outlive its deadline by up to that much.
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
     // Ids are up to 128 characters (the schema says so and answers 400 beyond); the router's own cap,
     // 100 by default, answered 414 below that. Past this cap the URL is abuse: 414.
     routerOptions: { maxParamLength: 1024 },
@@ -44,7 +57,23 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   })
+  // Node has the cap but Fastify no option for it: connections past it are closed on accept.
+  app.server.maxConnections = limits.maxConnections
   app.addSchema(API_ERROR_SCHEMA)
+  // No route here takes a body: one sent anyway is refused before it is read, and the connection closed,
+  // so a client cannot hold a socket by trickling a body nobody wants.
+  app.addHook('onRequest', async (request, reply) => {
+    const sendsBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0')
+    if (sendsBody && request.routeOptions.schema?.body === undefined) {
+      void reply.header('connection', 'close')
+      throw new ApiError(
+        'OXA_API_PAYLOAD_TOO_LARGE',
+        `${request.method} ${request.url.split('?')[0]} takes no request body`,
+      )
+    }
+  })
   // Ajv coerces `Infinity` and `1e309` to Infinity and then skips minimum/maximum for non-finite numbers
   // (strictNumbers does not apply to coerced values): refuse them here, after validation, for every route.
   app.addHook('preHandler', async (request) => {

@@ -115,3 +115,13 @@ export function toErrorBody(error: unknown): { body: ApiErrorBody; internal: boo
   }
   return { body: body('OXA_API_INTERNAL', 'internal error'), internal: true }
 }
+
+/** Options of `buildApp` that do not validate; thrown once, before anything listens. */
+export class ApiOptionsError extends Error {
+  readonly code = 'OXA_API_INVALID_OPTIONS'
+
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid fleet API options:\n  ${problems.join('\n  ')}`)
+    this.name = 'ApiOptionsError'
+  }
+}
