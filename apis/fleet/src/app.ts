@@ -8,7 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import { Gauge, Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { LiveHub, type HubOptions } from './live/hub.ts'
-import { resolveHttpLimits, type HttpLimits } from './options.ts'
+import { MAX_FRAME_BYTES } from './live/messages.ts'
+import { resolveHttpLimits, resolveHubOptions, type HttpLimits } from './options.ts'
 import { healthPlugin } from './plugins/health.ts'
 import { machinesPlugin } from './plugins/machines.ts'
 import type { GeofenceQueries, HistoryQueries, MachineQueries, PositionFeed, Readiness } from './ports.ts'
@@ -87,11 +88,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     }
   })
   const registry = options.registry ?? new Registry()
-  const hub = new LiveHub(options.feed, {
-    flushIntervalMs: options.live?.flushIntervalMs ?? 100,
-    highWaterMarkBytes: options.live?.highWaterMarkBytes ?? 256 * 1024,
-    heartbeatIntervalMs: options.live?.heartbeatIntervalMs ?? 15_000,
-  })
+  const hub = new LiveHub(options.feed, resolveHubOptions(options.live))
   new Gauge({
     name: 'oxagry_api_ws_clients',
     help: 'Open WebSocket clients of the live feed',
@@ -141,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     },
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } })
   await app.register(machinesPlugin, {
     prefix: '/api/v1',
     machines: options.machines,

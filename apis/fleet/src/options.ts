@@ -1,4 +1,5 @@
 import { ApiOptionsError } from './errors.ts'
+import type { HubOptions } from './live/hub.ts'
 
 /** How long a connection may take and how many may be open: what a slow or hostile client can hold. */
 export interface HttpLimits {
@@ -22,14 +23,38 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   bodyLimitBytes: 16 * 1024,
 }
 
+/** The live feed's defaults: a dashboard or the map never comes near the message rate. */
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  flushIntervalMs: 100,
+  highWaterMarkBytes: 256 * 1024,
+  maxQueuedBytes: 1024 * 1024,
+  messagesPerSecond: 10,
+  messageBurst: 20,
+  heartbeatIntervalMs: 15_000,
+}
+
+function positiveIntegers(prefix: string, values: object): string[] {
+  return Object.entries(values)
+    .filter(([, value]) => !Number.isSafeInteger(value) || (value as number) < 1)
+    .map(([name, value]) => `${prefix}.${name} must be a positive integer, got ${String(value)}`)
+}
+
 /** Fills in the defaults and checks the limits once, at the boundary: each a positive integer. */
 export function resolveHttpLimits(given: Partial<HttpLimits> = {}): HttpLimits {
   const limits = { ...DEFAULT_HTTP_LIMITS, ...given }
-  const problems = Object.entries(limits)
-    .filter(([, value]) => !Number.isSafeInteger(value) || value < 1)
-    .map(([name, value]) => `http.${name} must be a positive integer, got ${String(value)}`)
+  const problems = positiveIntegers('http', limits)
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
     problems.push('http.headersTimeoutMs must not exceed http.requestTimeoutMs')
   if (problems.length > 0) throw new ApiOptionsError(problems)
   return limits
+}
+
+/** The live feed's options with their defaults, checked once. */
+export function resolveHubOptions(given: Partial<HubOptions> = {}): HubOptions {
+  const options = { ...DEFAULT_HUB_OPTIONS, ...given }
+  const problems = positiveIntegers('live', options)
+  if (options.maxQueuedBytes < options.highWaterMarkBytes)
+    problems.push('live.maxQueuedBytes must not be below live.highWaterMarkBytes')
+  if (problems.length > 0) throw new ApiOptionsError(problems)
+  return options
 }
