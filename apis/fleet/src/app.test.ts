@@ -239,3 +239,18 @@ test('OpenAPI documents every response: 200 bodies and the one error schema for 
     /minLat`, `maxLat`, `minLon` and `maxLon` together/,
   )
 })
+
+test('a known path asked with a method it lacks answers 405 with Allow, an unknown path 404', async (t) => {
+  const { app: server } = await app(t)
+  for (const [method, url] of [
+    ['DELETE', '/api/v1/machines/MF-1'],
+    ['TRACE', '/api/v1/geofences'],
+    ['QUERY', '/api/v1/machines/MF-1/track'],
+  ] as const) {
+    const response = await server.inject({ method, url })
+    t.is(response.statusCode, 405, `${method} ${url}`)
+    t.is(response.headers.allow, 'GET, HEAD')
+    t.is(response.json<{ code: string }>().code, 'OXA_API_METHOD_NOT_ALLOWED')
+  }
+  t.is((await server.inject({ method: 'DELETE', url: '/api/v1/nothing' })).statusCode, 404)
+})

@@ -61,6 +61,28 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   // Node has the cap but Fastify no option for it: connections past it are closed on accept.
   app.server.maxConnections = limits.maxConnections
   app.addSchema(API_ERROR_SCHEMA)
+  // A known path asked with a method it lacks is 405 with Allow, not 404: the routes, as patterns.
+  const routes: { pattern: RegExp; methods: Set<string> }[] = []
+  app.addHook('onRoute', (route) => {
+    const source = `^${route.url
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/:[^/]+/g, '[^/]+')
+      .replace(/\*/g, '.*')}$`
+    let entry = routes.find((r) => r.pattern.source === source)
+    if (entry === undefined) routes.push((entry = { pattern: new RegExp(source), methods: new Set() }))
+    for (const method of [route.method].flat()) entry.methods.add(method)
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return
+    const path = request.url.split('?')[0] ?? ''
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]))]
+    if (allowed.length === 0) return
+    void reply.header('allow', allowed.sort().join(', '))
+    throw new ApiError(
+      'OXA_API_METHOD_NOT_ALLOWED',
+      `${request.method} is not allowed on ${path} (${allowed.join(', ')})`,
+    )
+  })
   // No route here takes a body: one sent anyway is refused before it is read, and the connection closed,
   // so a client cannot hold a socket by trickling a body nobody wants.
   app.addHook('onRequest', async (request, reply) => {
