@@ -61,6 +61,20 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   // Node has the cap but Fastify no option for it: connections past it are closed on accept.
   app.server.maxConnections = limits.maxConnections
   app.addSchema(API_ERROR_SCHEMA)
+  // No route here takes a body: one sent anyway is refused before it is read, and the connection closed,
+  // so a client cannot hold a socket by trickling a body nobody wants.
+  app.addHook('onRequest', async (request, reply) => {
+    const sendsBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0')
+    if (sendsBody && request.routeOptions.schema?.body === undefined) {
+      void reply.header('connection', 'close')
+      throw new ApiError(
+        'OXA_API_PAYLOAD_TOO_LARGE',
+        `${request.method} ${request.url.split('?')[0]} takes no request body`,
+      )
+    }
+  })
   // A known path asked with a method it lacks is 405 with Allow, not 404: the routes, as patterns.
   const routes: { pattern: RegExp; methods: Set<string> }[] = []
   app.addHook('onRoute', (route) => {
@@ -82,20 +96,6 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
       'OXA_API_METHOD_NOT_ALLOWED',
       `${request.method} is not allowed on ${path} (${allowed.join(', ')})`,
     )
-  })
-  // No route here takes a body: one sent anyway is refused before it is read, and the connection closed,
-  // so a client cannot hold a socket by trickling a body nobody wants.
-  app.addHook('onRequest', async (request, reply) => {
-    const sendsBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0')
-    if (sendsBody && request.routeOptions.schema?.body === undefined) {
-      void reply.header('connection', 'close')
-      throw new ApiError(
-        'OXA_API_PAYLOAD_TOO_LARGE',
-        `${request.method} ${request.url.split('?')[0]} takes no request body`,
-      )
-    }
   })
   // Ajv coerces `Infinity` and `1e309` to Infinity and then skips minimum/maximum for non-finite numbers
   // (strictNumbers does not apply to coerced values): refuse them here, after validation, for every route.

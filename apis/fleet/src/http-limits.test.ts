@@ -73,10 +73,10 @@ test('a client trickling its headers is cut off at the headers deadline, not Nod
   const client = await open(port)
   client.socket.write('GET /api/v1/machines HTTP/1.1\r\nhost: x\r\n')
   trickle(client.socket, 'x-slow: yes\r\n', 100)
-  const closedAfter = await within(client.closed, 5000)
-  // The deadline plus Node's checking interval (1 s here) at most.
+  const closedAfter = await within(client.closed, 8000)
+  // The deadline plus Node's checking interval (1 s here), with slack for a busy machine.
   t.true(
-    typeof closedAfter === 'number' && closedAfter >= 900 && closedAfter < 2500,
+    typeof closedAfter === 'number' && closedAfter >= 900 && closedAfter < 6000,
     `closed after ${closedAfter} ms`,
   )
   client.socket.destroy()
