@@ -1,15 +1,17 @@
 import { resolveListQuery } from '@oxagry/sink'
 import test from 'ava'
+import type { InjectOptions } from 'fastify'
 import { buildApp } from './app.ts'
 import { LatestPositions } from './live/latest-positions.ts'
 import type { HistoryQueries, MachineQueries } from './ports.ts'
-import { InMemoryMachines, noGeofences, position } from './testing.ts'
+import { InMemoryMachines, noGeofences, position, testAuth } from './testing.ts'
 
 async function app(
   t: { teardown(fn: () => Promise<void>): void },
   history?: HistoryQueries,
   machines?: (feed: LatestPositions) => MachineQueries,
 ) {
+  const auth = await testAuth()
   const feed = new LatestPositions()
   feed.publish(position('MF-1', { latitude: 41.95, longitude: -93.65 }))
   feed.publish(position('MF-2', { engineState: 'OFF', speedKmh: 0, latitude: 41.5 }))
@@ -26,9 +28,18 @@ async function app(
     },
     geofences: noGeofences,
     feed,
+    auth: auth.settings,
   })
   t.teardown(() => built.app.close())
-  return { ...built, feed, calls }
+  // Every request carries a token with fleet:read and ops, as a dashboard's would.
+  const authorization = `Bearer ${await auth.token(['fleet:read', 'ops'])}`
+  const inject = (request: string | InjectOptions) =>
+    built.app.inject(
+      typeof request === 'string'
+        ? { url: request, headers: { authorization } }
+        : { ...request, headers: { authorization, ...request.headers } },
+    )
+  return { ...built, app: { inject }, feed, calls }
 }
 
 test('GET /api/v1/machines lists machines with status, filtered and paginated', async (t) => {

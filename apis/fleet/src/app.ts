@@ -1,20 +1,65 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import fastifyCors from '@fastify/cors'
+import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fastifyWebsocket from '@fastify/websocket'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import { apiAuth, BEARER_SUBPROTOCOL, type AuthSettings } from '@oxagry/api-auth'
+import Fastify, {
+  type FastifyContextConfig,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify'
 import { Gauge, Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { LiveHub, type HubOptions } from './live/hub.ts'
 import { MAX_FRAME_BYTES } from './live/messages.ts'
-import { resolveHttpLimits, resolveHubOptions, type HttpLimits } from './options.ts'
+import {
+  resolveHttpLimits,
+  resolveHubOptions,
+  resolveSecurity,
+  type HttpLimits,
+  type SecurityOptions,
+} from './options.ts'
 import { healthPlugin } from './plugins/health.ts'
 import { machinesPlugin } from './plugins/machines.ts'
 import type { GeofenceQueries, HistoryQueries, MachineQueries, PositionFeed, Readiness } from './ports.ts'
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'public')
+
+/** The scopes of the fleet API's tokens. */
+export const FLEET_SCOPES = { read: 'fleet:read', ops: 'ops' } as const
+
+/**
+ * Who may call what, by path prefix, first match: the one access table. Routes it does not name need a
+ * valid token with no particular scope.
+ */
+const ACCESS: readonly (readonly [string, Pick<FastifyContextConfig, 'scopes' | 'public'>])[] = [
+  ['/api/v1/', { scopes: [FLEET_SCOPES.read] }],
+  ['/ws/', { scopes: [FLEET_SCOPES.read] }],
+  ['/metrics', { scopes: [FLEET_SCOPES.ops] }],
+  // Probes, the map's static files (the data they load needs a token) and the API's documentation.
+  ['/health/', { public: true }],
+  ['/map', { public: true }],
+  ['/docs', { public: true }],
+]
+
+/** The map page and Swagger UI load only from this server; the feed is a same-origin WebSocket. */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+}
 
 export interface AppOptions {
   readonly machines: MachineQueries
@@ -28,6 +73,13 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger']
   /** Timeouts, the connection cap and the body limit; defaults in DEFAULT_HTTP_LIMITS. */
   readonly http?: Partial<HttpLimits>
+  /**
+   * Authentication (`@oxagry/api-auth`). Without it authentication is off and the API answers loopback
+   * clients only: give `{ mode: 'jwt', … }` whenever it listens beyond loopback.
+   */
+  readonly auth?: AuthSettings
+  /** CORS, rate limits, what /metrics and /docs expose; defaults in DEFAULT_SECURITY. */
+  readonly security?: Partial<SecurityOptions>
 }
 
 /**
@@ -36,6 +88,8 @@ export interface AppOptions {
  */
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; hub: LiveHub }> {
   const limits = resolveHttpLimits(options.http)
+  const security = resolveSecurity(options.security)
+  const auth: AuthSettings = options.auth ?? { mode: 'off' }
   const app = Fastify({
     logger: options.logger ?? false,
     requestTimeout: limits.requestTimeoutMs,
@@ -58,6 +112,15 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   })
+  // First, so its onRequest hook marks upgrade requests before any hook of ours can refuse one: its
+  // onResponse then closes a refused handshake's socket, which no HTTP parser owns any more.
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: MAX_FRAME_BYTES,
+      // A browser's token comes as a subprotocol; the handshake must then name the one accepted.
+      handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false),
+    },
+  })
   // Node has the cap but Fastify no option for it: connections past it are closed on accept.
   app.server.maxConnections = limits.maxConnections
   app.addSchema(API_ERROR_SCHEMA)
@@ -78,6 +141,11 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   // A known path asked with a method it lacks is 405 with Allow, not 404: the routes, as patterns.
   const routes: { pattern: RegExp; methods: Set<string> }[] = []
   app.addHook('onRoute', (route) => {
+    const access = ACCESS.find(([prefix]) => route.url.startsWith(prefix))?.[1]
+    // CORS preflights carry no credentials by design.
+    const preflight = route.method === 'OPTIONS' ? { public: true } : undefined
+    route.config = { ...route.config, ...access, ...preflight }
+    if (route.url === '*' || route.url === '/*') return
     const source = `^${route.url
       .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
       .replace(/:[^/]+/g, '[^/]+')
@@ -148,19 +216,50 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     return reply.status(404).send(body)
   })
 
-  await app.register(fastifySwagger, {
-    // Shared schemas keep their names ($id) as components, so responses read `#/components/schemas/ApiError`.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    openapi: {
-      info: {
-        title: 'oxagry fleet API',
-        version: '1.0.0',
-        description: 'Machines, their live positions, tracks and trips',
-      },
-    },
+  // After the body and method checks above (they answer without reading anything), before any route.
+  await app.register(apiAuth, { settings: auth, allowedOrigins: security.allowedOrigins })
+  await app.register(fastifyRateLimit, {
+    max: security.rateLimit.max,
+    timeWindow: security.rateLimit.timeWindowMs,
+    // After authentication, so a token is limited as itself wherever it connects from.
+    hook: 'preHandler',
+    keyGenerator: (request) =>
+      request.principal === null ? `ip:${request.ip}` : `sub:${request.principal.subject}`,
   })
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } })
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } })
+  if (security.allowedOrigins.length > 0)
+    await app.register(fastifyCors, {
+      origin: [...security.allowedOrigins],
+      methods: ['GET', 'HEAD'],
+      allowedHeaders: ['authorization'],
+      maxAge: 600,
+    })
+  if (security.exposeDocs) {
+    await app.register(fastifySwagger, {
+      // Shared schemas keep their names ($id) as components: responses read `#/components/schemas/ApiError`.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+      openapi: {
+        info: {
+          title: 'oxagry fleet API',
+          version: '1.0.0',
+          description:
+            'Machines, their live positions, tracks and trips. ' +
+            (auth.mode === 'jwt'
+              ? `Every operation needs a bearer token (JWT) with the \`${FLEET_SCOPES.read}\` scope.`
+              : 'Authentication is off: this server answers loopback clients only.'),
+        },
+        ...(auth.mode === 'jwt'
+          ? {
+              components: {
+                securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+              },
+              security: [{ bearer: [] }],
+            }
+          : {}),
+      },
+    })
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true })
+  }
   await app.register(machinesPlugin, {
     prefix: '/api/v1',
     machines: options.machines,
@@ -170,6 +269,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   await app.register(healthPlugin, {
     readiness: options.readiness ?? { notReady: async () => undefined },
     registry,
+    exposeMetrics: security.exposeMetrics,
   })
   await app.register(async (scope) => {
     scope.get('/ws/machines', { websocket: true, schema: { hide: true } }, (socket) => hub.attach(socket))

@@ -58,3 +58,49 @@ export function resolveHubOptions(given: Partial<HubOptions> = {}): HubOptions {
   if (problems.length > 0) throw new ApiOptionsError(problems)
   return options
 }
+
+/** What the API exposes and to whom, beyond authentication. */
+export interface SecurityOptions {
+  /**
+   * Origins (`https://dash.example.com`) whose pages may call the API (CORS) and open its WebSockets,
+   * besides the API's own pages. Empty: same-origin only.
+   */
+  readonly allowedOrigins: readonly string[]
+  /** Requests per window per token, or per address without one. */
+  readonly rateLimit: { readonly max: number; readonly timeWindowMs: number }
+  /** Serve /metrics (to tokens with the `ops` scope when authentication is on). */
+  readonly exposeMetrics: boolean
+  /** Serve the OpenAPI document and its UI at /docs. */
+  readonly exposeDocs: boolean
+}
+
+/**
+ * A dashboard polling every second and a browser on the map make a few requests a second at most:
+ * 1200 a minute per token leaves them far below the limit and still stops a runaway client.
+ */
+export const DEFAULT_SECURITY: SecurityOptions = {
+  allowedOrigins: [],
+  rateLimit: { max: 1200, timeWindowMs: 60_000 },
+  exposeMetrics: true,
+  exposeDocs: true,
+}
+
+/** The security options with their defaults, checked once. */
+export function resolveSecurity(given: Partial<SecurityOptions> = {}): SecurityOptions {
+  const options = { ...DEFAULT_SECURITY, ...given }
+  const problems = positiveIntegers('security.rateLimit', options.rateLimit)
+  for (const origin of options.allowedOrigins) {
+    let parsed: string | undefined
+    try {
+      parsed = new URL(origin).origin
+    } catch {
+      parsed = undefined
+    }
+    if (parsed !== origin)
+      problems.push(`security.allowedOrigins: ${origin} is not an origin (scheme://host[:port])`)
+  }
+  if (typeof options.exposeMetrics !== 'boolean') problems.push('security.exposeMetrics must be a boolean')
+  if (typeof options.exposeDocs !== 'boolean') problems.push('security.exposeDocs must be a boolean')
+  if (problems.length > 0) throw new ApiOptionsError(problems)
+  return options
+}

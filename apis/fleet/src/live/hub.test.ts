@@ -2,12 +2,13 @@ import type { AddressInfo } from 'node:net'
 import test from 'ava'
 import WebSocket from 'ws'
 import { buildApp } from '../app.ts'
-import { InMemoryMachines, noGeofences, noHistory, position } from '../testing.ts'
+import { InMemoryMachines, noGeofences, noHistory, position, testAuth } from '../testing.ts'
 import type { HubOptions } from './hub.ts'
 import { LatestPositions } from './latest-positions.ts'
 import { MAX_CLIENT_MESSAGE_BYTES, MAX_SUBSCRIBED_IDS, type ServerMessage } from './messages.ts'
 
 async function server(t: { teardown(fn: () => Promise<void>): void }, live: Partial<HubOptions> = {}) {
+  const auth = await testAuth()
   const feed = new LatestPositions()
   const { app, hub } = await buildApp({
     machines: new InMemoryMachines(() => feed.latest()),
@@ -15,12 +16,18 @@ async function server(t: { teardown(fn: () => Promise<void>): void }, live: Part
     geofences: noGeofences,
     feed,
     live: { flushIntervalMs: 20, highWaterMarkBytes: 16 * 1024, heartbeatIntervalMs: 60_000, ...live },
+    auth: auth.settings,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const { port } = app.server.address() as AddressInfo
-  return { feed, hub, url: `ws://127.0.0.1:${port}/ws/machines` }
+  const url = `ws://127.0.0.1:${port}/ws/machines`
+  tokens.set(url, await auth.token())
+  return { feed, hub, url }
 }
+
+/** Each test's server has its own key: the token for its URL (tests run concurrently). */
+const tokens = new Map<string, string>()
 
 function machinesOf(message: ServerMessage): { machineId: string; latitude: number }[] {
   return message.type === 'snapshot' || message.type === 'update' ? [...message.machines] : []
@@ -32,7 +39,7 @@ async function client(url: string): Promise<{
   messages: ServerMessage[]
   next(type: ServerMessage['type']): Promise<ServerMessage>
 }> {
-  const ws = new WebSocket(url)
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${tokens.get(url) ?? ''}` } })
   const messages: ServerMessage[] = []
   const waiters: { type: string; resolve: (m: ServerMessage) => void }[] = []
   ws.on('message', (data) => {

@@ -231,7 +231,7 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
             required: ['machines'],
             properties: { machines: { type: 'array', items: machineSchema }, nextCursor: { type: 'string' } },
           },
-          ...errors(400),
+          ...errors(400, 401, 403, 429),
         },
       },
     },
@@ -273,7 +273,7 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
         summary: 'One machine with its latest position',
         tags: ['machines'],
         params: idParams,
-        response: { 200: machineSchema, ...errors(400, 404, 414) },
+        response: { 200: machineSchema, ...errors(400, 401, 403, 404, 414, 429) },
       },
     },
     async (req) => {
@@ -291,7 +291,7 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
         tags: ['machines'],
         params: idParams,
         querystring: timeRange,
-        response: { 200: trackSchema, ...errors(400, 404, 414) },
+        response: { 200: trackSchema, ...errors(400, 401, 403, 404, 414, 429) },
       },
     },
     async (req) => {
@@ -313,7 +313,7 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
         tags: ['machines'],
         params: idParams,
         querystring: timeRange,
-        response: { 200: tripsSchema, ...errors(400, 404, 414) },
+        response: { 200: tripsSchema, ...errors(400, 401, 403, 404, 414, 429) },
       },
     },
     async (req) => {
@@ -333,7 +333,13 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
 
   app.get(
     '/geofences',
-    { schema: { summary: 'Fields and yards', tags: ['geofences'], response: { 200: geofencesSchema } } },
+    {
+      schema: {
+        summary: 'Fields and yards',
+        tags: ['geofences'],
+        response: { 200: geofencesSchema, ...errors(401, 403, 429) },
+      },
+    },
     async () => ({ geofences: await options.geofences.list() }),
   )
 }
