@@ -43,9 +43,10 @@ for api in "${apis[@]}"; do
   [ -n "$token" ] && headers=(--header "Authorization: Bearer $token")
   echo "== schemathesis: $api at $url"
   set +e
-  "$venv/bin/schemathesis" --config-file "$root/tools/schemathesis/schemathesis.toml" run "$url/docs/json" --checks all --seed "${SCHEMATHESIS_SEED:-1}" \
+  # From the cache folder: schemathesis keeps its example database in ./.schemathesis.
+  (cd "$(dirname "$venv")" && "$venv/bin/schemathesis" --config-file "$root/tools/schemathesis/schemathesis.toml" run "$url/docs/json" --checks all --seed "${SCHEMATHESIS_SEED:-1}" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" --workers 1 --wait-for-schema 30 \
-    "${headers[@]}"
+    "${headers[@]}")
   result=$?
   set -e
   kill "$pid" 2>/dev/null || true

@@ -1,9 +1,11 @@
 /**
  * The fleet API on in-memory data seeded with a few machines, tracks, trips and a field: what the
- * schemathesis run in CI tests against (`tools/schemathesis/run.sh`). Listens on 127.0.0.1 (`PORT`, 0 by
- * default: any free port) and prints one line, `listening <url>`, once it serves.
+ * schemathesis run in CI tests against (`tools/schemathesis/run.sh`). Authentication is on, with a fresh
+ * local key; listens on 127.0.0.1 (`PORT`, 0 by default: any free port) and prints `token <jwt>` (every
+ * scope) and then `listening <url>` once it serves.
  */
-import { buildApp } from './app.ts'
+import { createLocalKey, localAuthSettings, mintToken } from '@oxagry/api-auth'
+import { buildApp, FLEET_SCOPES } from './app.ts'
 import { LatestPositions } from './live/latest-positions.ts'
 import type { HistoryQueries } from './ports.ts'
 import { InMemoryMachines, position } from './testing.ts'
@@ -51,7 +53,11 @@ const history: HistoryQueries = {
       : [],
 }
 
+const key = await createLocalKey()
 const { app } = await buildApp({
+  auth: localAuthSettings(key),
+  // Schemathesis sends thousands of requests with one token.
+  security: { rateLimit: { max: 1_000_000, timeWindowMs: 60_000 } },
   machines: new InMemoryMachines(() => feed.latest()),
   history,
   geofences: {
@@ -71,6 +77,7 @@ const { app } = await buildApp({
   feed,
 })
 const url = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
+console.log(`token ${await mintToken(key, { subject: 'schemathesis', scopes: Object.values(FLEET_SCOPES) })}`)
 console.log(`listening ${url}`)
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
   process.once(signal, () => void app.close().then(() => process.exit(0)))
