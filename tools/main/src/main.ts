@@ -5,6 +5,7 @@
  */
 import { shutdownOnSignals } from '@oxagry/streams'
 import { pino } from 'pino'
+import { authBanner } from './api-auth.ts'
 import { ConfigError, readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
 
@@ -20,6 +21,7 @@ try {
     `  live map  ${platform.urls.map}`,
     `  live feed ${platform.urls.live}`,
     `  metrics   ${platform.urls.metrics}`,
+    `  auth      ${authBanner(config)}`,
     ...Object.entries(platform.services).map(([name, where]) => `  ${name.padEnd(11)}${where}`),
   ]
   console.log(lines.join('\n'))
