@@ -14,6 +14,12 @@ const logger = pino({ name: 'oxagry', level: process.env.LOG_LEVEL ?? 'warn' })
 try {
   const config = readConfig(process.env)
   const platform = await startPlatform(config, logger)
+  // The banner says what the API does, not only what was configured: ask it without a token.
+  const enforced = (await fetch(platform.urls.api, { signal: AbortSignal.timeout(5000) })).status === 401
+  const auth =
+    enforced || config.api.auth.mode === 'off'
+      ? authBanner(config)
+      : 'off: the platform does not pass the auth settings to the API yet, so it serves loopback clients only'
   const lines = [
     'oxagry is running',
     `  REST      ${platform.urls.api}`,
@@ -21,7 +27,7 @@ try {
     `  live map  ${platform.urls.map}`,
     `  live feed ${platform.urls.live}`,
     `  metrics   ${platform.urls.metrics}`,
-    `  auth      ${authBanner(config)}`,
+    `  auth      ${auth}`,
     ...Object.entries(platform.services).map(([name, where]) => `  ${name.padEnd(11)}${where}`),
   ]
   console.log(lines.join('\n'))
