@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages whatever the local stack needs and the machine lacks:
-# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server, and
-# Chromium for the live map's browser test.
+# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server,
+# Chromium for the live map's browser test, and Python's venv (schemathesis, tools/schemathesis/run.sh).
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -10,6 +10,8 @@ command -v go >/dev/null || need+=(golang-go)
 command -v setpriv >/dev/null || need+=(util-linux)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+# Debian's python3 leaves out ensurepip, without which `python3 -m venv` cannot make a venv.
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0
