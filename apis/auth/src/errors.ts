@@ -12,6 +12,8 @@ export const AUTH_ERRORS = {
   OXA_AUTH_OTHER_CUSTOMER: 403,
   /** A browser page of an origin not on the allow-list. */
   OXA_AUTH_ORIGIN: 403,
+  /** The provider's JWKS could not be fetched: not the token's fault, try again. */
+  OXA_AUTH_UNAVAILABLE: 503,
 } as const
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS

@@ -106,6 +106,18 @@ test("keys come from an OIDC provider's JWKS endpoint", async (t) => {
   t.is((await app.inject({ url: '/fleet', headers: bearer(token) })).statusCode, 200)
 })
 
+test('a JWKS endpoint that cannot be reached is 503 (try again), not 401 (bad token)', async (t) => {
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks.json`
+  await new Promise<void>((resolve) => closed.close(() => resolve()))
+  const app = await api(t, { ...localAuthSettings(key), jwks: { url } } as AuthSettings)
+  const token = await mintToken(key, { subject: 'dash', scopes: ['fleet:read'] })
+  const response = await app.inject({ url: '/fleet', headers: bearer(token) })
+  t.is(response.statusCode, 503)
+  t.is(response.json<{ code: string }>().code, 'OXA_AUTH_UNAVAILABLE')
+})
+
 test('a WebSocket handshake carries its token as a subprotocol; a foreign Origin is refused', async (t) => {
   const app = await api(t)
   const token = await mintToken(key, { subject: 'map', scopes: ['fleet:read'] })

@@ -1,7 +1,14 @@
 import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { fastifyPlugin } from 'fastify-plugin'
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose'
 import { AuthError } from './errors.ts'
 import { resolveAuthSettings, type AuthSettings, type ResolvedAuthSettings } from './options.ts'
 
@@ -142,6 +149,19 @@ export const apiAuth = fastifyPlugin(
           requiredClaims: ['exp', 'sub'],
         }))
       } catch (error) {
+        // The provider unreachable or answering garbage is an outage, not a bad token: 503, not 401.
+        if (
+          !(error instanceof errors.JOSEError) ||
+          error instanceof errors.JWKSTimeout ||
+          error instanceof errors.JWKSInvalid
+        )
+          throw new AuthError(
+            'OXA_AUTH_UNAVAILABLE',
+            'the token cannot be checked now: its keys are unavailable',
+            {
+              cause: error,
+            },
+          )
         void reply.header('www-authenticate', 'Bearer error="invalid_token"')
         // jose's message says what failed (expired, wrong audience…) without echoing the token.
         throw new AuthError('OXA_AUTH_INVALID_TOKEN', `the token is not valid: ${(error as Error).message}`, {

@@ -109,6 +109,12 @@ export function toErrorBody(error: unknown): { body: ApiErrorBody; internal: boo
     }
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500
+  // A dependency that says it is unavailable (the identity provider's keys): retry later, not a bug.
+  if (status === 503 && typeof e.code === 'string')
+    return {
+      body: body('OXA_API_NOT_READY', 'a service this request needs is unavailable; try again'),
+      internal: true,
+    }
   if (status >= 400 && status < 500) {
     const code = (typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined) ?? BY_STATUS[status]
     return { body: body(code ?? 'OXA_API_BAD_REQUEST', message), internal: false }
