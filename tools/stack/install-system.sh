@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages whatever the local stack needs and the machine lacks:
 # a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server,
-# Chromium for the live map's browser test, and what npm ci needs to build node-rdkafka (librdkafka with
-# TLS and SASL): a C/C++ toolchain, Python for node-gyp, and OpenSSL's and Cyrus SASL's headers.
+# Chromium for the live map's browser test, Python's venv (schemathesis, tools/schemathesis/run.sh), and
+# what npm ci needs to build node-rdkafka (librdkafka with TLS and SASL): a C/C++ toolchain, Python for
+# node-gyp, and OpenSSL's and Cyrus SASL's headers.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -16,6 +17,8 @@ command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)
 [ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 [ -f /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
+# Debian's python3 leaves out ensurepip, without which `python3 -m venv` cannot make a venv.
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

@@ -9,6 +9,15 @@ let geofences = []
 let bounds = null
 let updates = 0
 
+// With authentication on, open the map as /map/#token=<JWT with fleet:read>: the token stays in this
+// tab (sessionStorage), leaves the address bar, and goes as a bearer header and a WebSocket subprotocol.
+const token =
+  new URLSearchParams(location.hash.slice(1)).get('token') ?? sessionStorage.getItem('oxagry.token')
+if (token !== null) {
+  sessionStorage.setItem('oxagry.token', token)
+  history.replaceState(null, '', location.pathname)
+}
+
 function fit() {
   const points = [
     ...geofences.flatMap((g) => g.boundary),
@@ -80,7 +89,8 @@ function draw() {
 }
 
 function connect() {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/machines`)
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/machines`
+  const ws = token === null ? new WebSocket(url) : new WebSocket(url, ['oxagry.bearer', token])
   ws.addEventListener('open', () => {
     statusEl.textContent = 'live'
     statusEl.dataset.state = 'live'
@@ -104,7 +114,10 @@ function connect() {
 }
 
 async function start() {
-  const response = await fetch('/api/v1/geofences')
+  const response = await fetch(
+    '/api/v1/geofences',
+    token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
+  )
   geofences = (await response.json()).geofences
   bounds = null
   connect()

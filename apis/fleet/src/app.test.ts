@@ -1,17 +1,24 @@
+import { resolveListQuery } from '@oxagry/sink'
 import test from 'ava'
+import type { InjectOptions } from 'fastify'
 import { buildApp } from './app.ts'
 import { LatestPositions } from './live/latest-positions.ts'
-import type { HistoryQueries } from './ports.ts'
-import { InMemoryMachines, noGeofences, position } from './testing.ts'
+import type { HistoryQueries, MachineQueries } from './ports.ts'
+import { InMemoryMachines, noGeofences, position, testAuth } from './testing.ts'
 
-async function app(t: { teardown(fn: () => Promise<void>): void }, history?: HistoryQueries) {
+async function app(
+  t: { teardown(fn: () => Promise<void>): void },
+  history?: HistoryQueries,
+  machines?: (feed: LatestPositions) => MachineQueries,
+) {
+  const auth = await testAuth()
   const feed = new LatestPositions()
   feed.publish(position('MF-1', { latitude: 41.95, longitude: -93.65 }))
   feed.publish(position('MF-2', { engineState: 'OFF', speedKmh: 0, latitude: 41.5 }))
   feed.publish(position('MF-3', { engineState: 'IDLE', speedKmh: 0 }))
   const calls: unknown[][] = []
   const built = await buildApp({
-    machines: new InMemoryMachines(() => feed.latest()),
+    machines: machines?.(feed) ?? new InMemoryMachines(() => feed.latest()),
     history: history ?? {
       track: async (...args) => {
         calls.push(args)
@@ -21,9 +28,18 @@ async function app(t: { teardown(fn: () => Promise<void>): void }, history?: His
     },
     geofences: noGeofences,
     feed,
+    auth: auth.settings,
   })
   t.teardown(() => built.app.close())
-  return { ...built, feed, calls }
+  // Every request carries a token with fleet:read and ops, as a dashboard's would.
+  const authorization = `Bearer ${await auth.token(['fleet:read', 'ops'])}`
+  const inject = (request: string | InjectOptions) =>
+    built.app.inject(
+      typeof request === 'string'
+        ? { url: request, headers: { authorization } }
+        : { ...request, headers: { authorization, ...request.headers } },
+    )
+  return { ...built, app: { inject }, feed, calls }
 }
 
 test('GET /api/v1/machines lists machines with status, filtered and paginated', async (t) => {
@@ -121,4 +137,131 @@ test('OpenAPI is served at /docs, health and metrics at their paths', async (t) 
   const map = await server.inject('/map/')
   t.is(map.statusCode, 200)
   t.regex(map.body, /<canvas id="map"/)
+})
+
+/** The read model's own argument checks (cursor, limit, box), as the main job's stores run them. */
+function sinkChecked(feed: LatestPositions): MachineQueries {
+  const memory = new InMemoryMachines(() => feed.latest())
+  return {
+    get: (id) => memory.get(id),
+    list: async (query) => {
+      resolveListQuery({
+        limit: query.limit,
+        ...(query.bbox === undefined ? {} : { bbox: query.bbox }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      })
+      return memory.list({ ...query, cursor: undefined })
+    },
+  }
+}
+
+test('malformed cursors, non-finite numbers and NUL answer 400 naming the parameter, never 500 or a store code', async (t) => {
+  const { app: server } = await app(t, undefined, sinkChecked)
+  const good = Buffer.from(JSON.stringify({ after: 'MF-1' })).toString('base64url')
+  const cases: [string, RegExp][] = [
+    ['cursor=!!!', /^querystring\/cursor /],
+    [`cursor=${Buffer.from('random bytes, not a cursor').toString('base64')}`, /^querystring\/cursor /],
+    [`cursor=${good.slice(0, -1)}${good.endsWith('Q') ? 'R' : 'Q'}`, /^querystring\/cursor /],
+    [`cursor=${Buffer.from('{"after":123}').toString('base64url')}`, /^querystring\/cursor /],
+    ['cursor=%00', /^querystring\/cursor /],
+    ['limit=Infinity', /^querystring\/limit must be a finite number/],
+    ['limit=1e309', /^querystring\/limit must be a finite number/],
+    ['minLat=-Infinity&maxLat=1&minLon=0&maxLon=1', /^querystring\/minLat must be a finite number/],
+    ['minLat=0&maxLat=Infinity&minLon=0&maxLon=1', /^querystring\/maxLat must be a finite number/],
+  ]
+  for (const [query, message] of cases) {
+    const response = await server.inject(`/api/v1/machines?${query}`)
+    t.is(response.statusCode, 400, query)
+    const body = response.json<{ statusCode: number; code: string; message: string }>()
+    t.is(body.code, 'OXA_API_BAD_REQUEST', query)
+    t.is(body.statusCode, 400, query)
+    t.regex(body.message, message, query)
+  }
+  t.is((await server.inject(`/api/v1/machines?cursor=${good}`)).statusCode, 200)
+})
+
+test('ids up to 128 characters are looked up; 404s of machines and of routes carry the one error body', async (t) => {
+  const { app: server } = await app(t)
+  for (const length of [101, 128]) {
+    const response = await server.inject(`/api/v1/machines/${'a'.repeat(length)}`)
+    t.is(response.statusCode, 404, `${length} characters`)
+    t.is(response.json<{ code: string }>().code, 'OXA_API_NOT_FOUND')
+  }
+  const tooLong = await server.inject(`/api/v1/machines/${'a'.repeat(129)}`)
+  t.is(tooLong.statusCode, 400)
+  t.regex(tooLong.json<{ message: string }>().message, /params\/id must NOT have more than 128 characters/)
+  const abusive = await server.inject(`/api/v1/machines/${'a'.repeat(2000)}/track`)
+  t.deepEqual(Object.keys(abusive.json<object>()).sort(), ['code', 'message', 'statusCode'])
+  t.is(abusive.json<{ code: string }>().code, 'OXA_API_URI_TOO_LONG')
+  const noRoute = await server.inject('/api/v1/nothing-here')
+  t.is(noRoute.statusCode, 404)
+  t.deepEqual(noRoute.json(), {
+    statusCode: 404,
+    code: 'OXA_API_NOT_FOUND',
+    message: 'no route GET /api/v1/nothing-here',
+  })
+})
+
+test('track and trips of a machine the read model does not know answer 404, as /machines/{id} does', async (t) => {
+  const { app: server, calls } = await app(t)
+  const range = 'from=2023-11-14T00:00:00Z&to=2023-11-15T00:00:00Z'
+  for (const path of ['track', 'trips']) {
+    const response = await server.inject(`/api/v1/machines/MF-404/${path}?${range}`)
+    t.is(response.statusCode, 404, path)
+    t.is(response.json<{ code: string }>().code, 'OXA_API_NOT_FOUND')
+  }
+  t.deepEqual(calls, [], 'ClickHouse is not asked about a machine that does not exist')
+})
+
+test('OpenAPI documents every response: 200 bodies and the one error schema for 400/404/414', async (t) => {
+  const { app: server } = await app(t)
+  const spec = (await server.inject('/docs/json')).json<{
+    paths: Record<
+      string,
+      {
+        get: {
+          description?: string
+          responses: Record<string, { content?: Record<string, { schema: unknown }> }>
+        }
+      }
+    >
+    components: { schemas: Record<string, { required?: string[] }> }
+  }>()
+  t.deepEqual(spec.components.schemas.ApiError?.required, ['statusCode', 'code', 'message'])
+  const errorRef = { $ref: '#/components/schemas/ApiError' }
+  const expected: Record<string, string[]> = {
+    '/api/v1/machines': ['200', '400'],
+    '/api/v1/machines/{id}': ['200', '400', '404', '414'],
+    '/api/v1/machines/{id}/track': ['200', '400', '404', '414'],
+    '/api/v1/machines/{id}/trips': ['200', '400', '404', '414'],
+    '/api/v1/geofences': ['200'],
+  }
+  for (const [path, statuses] of Object.entries(expected)) {
+    const responses = spec.paths[path]?.get.responses ?? {}
+    for (const status of statuses) {
+      const schema = responses[status]?.content?.['application/json']?.schema
+      t.truthy(schema, `${path} ${status}`)
+      if (status !== '200') t.deepEqual(schema, errorRef, `${path} ${status}`)
+      else t.truthy((schema as { required?: string[] }).required, `${path} 200 has required fields`)
+    }
+  }
+  t.regex(
+    spec.paths['/api/v1/machines']?.get.description ?? '',
+    /minLat`, `maxLat`, `minLon` and `maxLon` together/,
+  )
+})
+
+test('a known path asked with a method it lacks answers 405 with Allow, an unknown path 404', async (t) => {
+  const { app: server } = await app(t)
+  for (const [method, url] of [
+    ['DELETE', '/api/v1/machines/MF-1'],
+    ['PUT', '/api/v1/geofences'],
+    ['PATCH', '/api/v1/machines/MF-1/track'],
+  ] as const) {
+    const response = await server.inject({ method, url })
+    t.is(response.statusCode, 405, `${method} ${url}`)
+    t.is(response.headers.allow, 'GET, HEAD')
+    t.is(response.json<{ code: string }>().code, 'OXA_API_METHOD_NOT_ALLOWED')
+  }
+  t.is((await server.inject({ method: 'DELETE', url: '/api/v1/nothing' })).statusCode, 404)
 })

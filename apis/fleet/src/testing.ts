@@ -1,3 +1,4 @@
+import { createLocalKey, localAuthSettings, mintToken, type AuthSettings } from '@oxagry/api-auth'
 import type {
   GeofenceQueries,
   HistoryQueries,
@@ -53,5 +54,22 @@ export function position(machineId: string, overrides: Partial<MachinePosition> 
     fuelLevelPercent: 70,
     geofenceIds: [],
     ...overrides,
+  }
+}
+
+/** Authentication for tests: a fresh local key, the settings that verify it, and tokens it signs. */
+export async function testAuth(): Promise<{
+  settings: AuthSettings
+  token(scopes?: readonly string[], claims?: { subject?: string; customerId?: string }): Promise<string>
+}> {
+  const key = await createLocalKey()
+  return {
+    settings: localAuthSettings(key),
+    token: (scopes = ['fleet:read'], claims = {}) =>
+      mintToken(key, {
+        subject: claims.subject ?? 'test',
+        scopes,
+        ...(claims.customerId === undefined ? {} : { customerId: claims.customerId }),
+      }),
   }
 }

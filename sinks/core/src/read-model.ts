@@ -134,8 +134,9 @@ export interface MachineReadModel {
 export const DEFAULT_LIST_LIMIT = 100
 export const MAX_LIST_LIMIT = 1000
 
-function invalidQuery(message: string): never {
-  throw new SinkError(SINK_ERROR_CODES.INVALID_QUERY, message, { context: { path: '/query' } })
+/** `path` names the argument (`/query/cursor`), so an API can answer 400 naming its own parameter. */
+function invalidQuery(path: string, message: string): never {
+  throw new SinkError(SINK_ERROR_CODES.INVALID_QUERY, `${path} ${message}`, { context: { path } })
 }
 
 /** A page cursor: the last machineId of the page, opaque to clients. */
@@ -145,12 +146,18 @@ export function encodeCursor(lastMachineId: string): string {
 
 export function decodeCursor(cursor: string): string {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }
-    if (typeof parsed.after === 'string') return parsed.after
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown } | null
+    // Only what encodeCursor makes: base64url decoding skips stray characters and JSON takes any shape,
+    // so a cursor must encode back to itself (a changed character, padding, `{"after":123}` do not).
+    // No id holds control characters, and PostgreSQL's text refuses NUL (a 500 rather than an empty page).
+    const after = parsed?.after
+    // eslint-disable-next-line no-control-regex
+    if (typeof after === 'string' && encodeCursor(after) === cursor && !/[\u0000-\u001f]/.test(after))
+      return after
   } catch {
     // falls through to the error below
   }
-  return invalidQuery(`/query/cursor is not a cursor this API returned: ${JSON.stringify(cursor)}`)
+  return invalidQuery('/query/cursor', 'is not a cursor this API returned')
 }
 
 export interface ResolvedListQuery {
@@ -164,16 +171,16 @@ export interface ResolvedListQuery {
 export function resolveListQuery(query: MachineListQuery = {}): ResolvedListQuery {
   const limit = query.limit ?? DEFAULT_LIST_LIMIT
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-    invalidQuery(`/query/limit must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${limit}`)
+    invalidQuery('/query/limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${limit}`)
   if (query.status !== undefined && !Object.values(MachineStatus).includes(query.status))
-    invalidQuery(`/query/status must be one of ${Object.values(MachineStatus).join(', ')}`)
+    invalidQuery('/query/status', `must be one of ${Object.values(MachineStatus).join(', ')}`)
   const { bbox } = query
   if (bbox !== undefined) {
     const { minLat, minLon, maxLat, maxLon } = bbox
     if (![minLat, minLon, maxLat, maxLon].every((n) => typeof n === 'number' && Number.isFinite(n)))
-      invalidQuery('/query/bbox needs finite minLat, minLon, maxLat, maxLon')
+      invalidQuery('/query/bbox', 'needs finite minLat, minLon, maxLat, maxLon')
     if (minLat > maxLat || minLon > maxLon)
-      invalidQuery('/query/bbox needs minLat <= maxLat and minLon <= maxLon')
+      invalidQuery('/query/bbox', 'needs minLat <= maxLat and minLon <= maxLon')
   }
   return {
     limit,

@@ -3,7 +3,7 @@ import type { Platform } from './platform.ts'
 const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '[::]'])
 
 /** What `npm start` prints once the platform runs: where it listens, its URLs and what runs where. */
-export function banner(platform: Pick<Platform, 'listening' | 'urls' | 'services'>): string {
+export function banner(platform: Pick<Platform, 'listening' | 'urls' | 'services'>, auth?: string): string {
   const { host, port } = platform.listening
   const scope = EVERY_INTERFACE.has(host)
     ? 'every interface: reachable from other machines'
@@ -18,6 +18,7 @@ export function banner(platform: Pick<Platform, 'listening' | 'urls' | 'services
     `  live map  ${platform.urls.map}`,
     `  live feed ${platform.urls.live}`,
     `  metrics   ${platform.urls.metrics}`,
+    ...(auth === undefined ? [] : [`  auth      ${auth}`]),
     ...Object.entries(platform.services).map(([name, where]) => `  ${name.padEnd(11)}${where}`),
   ].join('\n')
 }

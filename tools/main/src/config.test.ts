@@ -72,3 +72,57 @@ test('a secured Kafka is configured with the client package’s variables, each 
   )
   t.regex(error.message, /KAFKA_SASL_USERNAME is required/)
 })
+
+test('authentication is off only on embedded defaults on loopback; beyond that it is on, with the reason', (t) => {
+  t.deepEqual(readConfig({}, '/srv/app').api.auth, { mode: 'off' })
+  t.deepEqual(readConfig({ HOST: 'localhost' }).api.auth, { mode: 'off' })
+  for (const [env, reason] of [
+    [{ HOST: '0.0.0.0' }, 'HOST=0.0.0.0 is beyond loopback'],
+    [{ KAFKA_BROKERS: '127.0.0.1:9092' }, 'KAFKA_BROKERS names a real service'],
+    [{ MONGODB_URL: 'mongodb://127.0.0.1:27017/' }, 'MONGODB_URL names a real service'],
+    [{ CLICKHOUSE_URL: 'http://127.0.0.1:8123' }, 'CLICKHOUSE_URL names a real service'],
+  ] as const) {
+    const config = readConfig(env, '/srv/app')
+    t.deepEqual(config.api.auth, { mode: 'local', keyFile: '/srv/app/.oxagry/auth/local-signing-key.json' })
+    t.is(config.api.authRequiredBy, reason)
+  }
+  t.deepEqual(readConfig({ CLICKHOUSE_URL: 'chdb:/tmp/x' }).api.auth, { mode: 'off' })
+  t.deepEqual(readConfig({ AUTH: 'on' }, '/srv/app').api.auth.mode, 'local')
+  const error = t.throws(() => readConfig({ AUTH: 'off', MONGODB_URL: 'mongodb://db:27017/' }), {
+    instanceOf: ConfigError,
+  })
+  t.regex(
+    error?.message ?? '',
+    /AUTH="off": authentication is required when MONGODB_URL names a real service/,
+  )
+})
+
+test("an OIDC provider's JWKS needs its issuer and the audience; CORS, rate limit and exposure are tunable", (t) => {
+  const error = t.throws(() => readConfig({ AUTH_JWKS_URL: 'https://idp.example.com/jwks' }), {
+    instanceOf: ConfigError,
+  })
+  t.regex(error?.message ?? '', /must have properties AUTH_ISSUER, AUTH_AUDIENCE/)
+  const config = readConfig({
+    HOST: '0.0.0.0',
+    AUTH_JWKS_URL: 'https://idp.example.com/jwks',
+    AUTH_ISSUER: 'https://idp.example.com/',
+    AUTH_AUDIENCE: 'oxagry-fleet',
+    CORS_ORIGINS: 'https://dash.example.com,http://localhost:3000',
+    RATE_LIMIT_MAX: '50',
+    RATE_LIMIT_WINDOW_MS: '1000',
+    EXPOSE_METRICS: 'off',
+  })
+  t.deepEqual(config.api.auth, {
+    mode: 'jwks',
+    jwksUrl: 'https://idp.example.com/jwks',
+    issuer: 'https://idp.example.com/',
+    audience: 'oxagry-fleet',
+  })
+  t.deepEqual(config.api.security, {
+    allowedOrigins: ['https://dash.example.com', 'http://localhost:3000'],
+    rateLimit: { max: 50, timeWindowMs: 1000 },
+    exposeMetrics: false,
+    exposeDocs: true,
+  })
+  t.throws(() => readConfig({ CORS_ORIGINS: '*' }), { message: /CORS_ORIGINS="\*": must match pattern/ })
+})

@@ -26,6 +26,29 @@ export interface MainConfig {
   readonly sinkBatch: { readonly maxRecords: number; readonly maxWaitMs: number }
   /** Prefixes topic names, consumer groups and application ids: several platforms on one cluster. */
   readonly topicPrefix?: string
+  /** How the APIs authenticate and what they expose. */
+  readonly api: ApiConfig
+}
+
+/**
+ * `off`: no tokens, loopback clients only. `jwks`: tokens of an OIDC provider, verified against its
+ * JWKS. `local`: tokens of the local signing key (development: `npm run -w @oxagry/api-auth token`).
+ */
+export type ApiAuthConfig =
+  | { readonly mode: 'off' }
+  | { readonly mode: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string }
+  | { readonly mode: 'local'; readonly keyFile: string }
+
+export interface ApiConfig {
+  readonly auth: ApiAuthConfig
+  /** Why authentication is on although AUTH was not set; undefined when it was set or is off. */
+  readonly authRequiredBy?: string
+  readonly security: {
+    readonly allowedOrigins: readonly string[]
+    readonly rateLimit: { readonly max: number; readonly timeWindowMs: number }
+    readonly exposeMetrics: boolean
+    readonly exposeDocs: boolean
+  }
 }
 
 const ENV_SCHEMA = {
@@ -46,6 +69,22 @@ const ENV_SCHEMA = {
     SINK_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 100_000 },
     SINK_BATCH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60_000 },
     TOPIC_PREFIX: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+    AUTH: { enum: ['on', 'off'] },
+    AUTH_JWKS_URL: { type: 'string', pattern: '^https?://' },
+    AUTH_ISSUER: { type: 'string', minLength: 1 },
+    AUTH_AUDIENCE: { type: 'string', minLength: 1 },
+    AUTH_LOCAL_KEY_FILE: { type: 'string', minLength: 1 },
+    CORS_ORIGINS: { type: 'string', pattern: '^https?://[^,\\s/]+(,https?://[^,\\s/]+)*$' },
+    RATE_LIMIT_MAX: { type: 'integer', minimum: 1 },
+    RATE_LIMIT_WINDOW_MS: { type: 'integer', minimum: 1 },
+    EXPOSE_METRICS: { enum: ['on', 'off'] },
+    EXPOSE_DOCS: { enum: ['on', 'off'] },
+  },
+  // A provider's tokens are checked for its issuer and this API's audience: all three or none.
+  dependencies: {
+    AUTH_JWKS_URL: ['AUTH_ISSUER', 'AUTH_AUDIENCE'],
+    AUTH_ISSUER: ['AUTH_JWKS_URL'],
+    AUTH_AUDIENCE: ['AUTH_JWKS_URL'],
   },
 } as const
 
@@ -85,6 +124,23 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }
   }
   const stateDir = String(v.STATE_DIR ?? join(cwd, '.oxagry'))
+  const authRequiredBy = whyAuthIsRequired(v)
+  if (v.AUTH === 'off' && authRequiredBy !== undefined)
+    throw new ConfigError([`AUTH="off": authentication is required when ${authRequiredBy}`])
+  const auth: ApiAuthConfig =
+    v.AUTH === 'off' || (v.AUTH === undefined && authRequiredBy === undefined)
+      ? { mode: 'off' }
+      : v.AUTH_JWKS_URL !== undefined
+        ? {
+            mode: 'jwks',
+            jwksUrl: String(v.AUTH_JWKS_URL),
+            issuer: String(v.AUTH_ISSUER),
+            audience: String(v.AUTH_AUDIENCE),
+          }
+        : {
+            mode: 'local',
+            keyFile: String(v.AUTH_LOCAL_KEY_FILE ?? join(stateDir, 'auth', 'local-signing-key.json')),
+          }
   return {
     port: Number(v.PORT ?? 8080),
     host: String(v.HOST ?? '127.0.0.1'),
@@ -105,5 +161,34 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       maxWaitMs: Number(v.SINK_BATCH_WAIT_MS ?? 250),
     },
     ...(v.TOPIC_PREFIX === undefined ? {} : { topicPrefix: String(v.TOPIC_PREFIX) }),
+    api: {
+      auth,
+      ...(v.AUTH === undefined && authRequiredBy !== undefined ? { authRequiredBy } : {}),
+      security: {
+        allowedOrigins: v.CORS_ORIGINS === undefined ? [] : String(v.CORS_ORIGINS).split(','),
+        rateLimit: {
+          max: Number(v.RATE_LIMIT_MAX ?? 1200),
+          timeWindowMs: Number(v.RATE_LIMIT_WINDOW_MS ?? 60_000),
+        },
+        exposeMetrics: v.EXPOSE_METRICS !== 'off',
+        exposeDocs: v.EXPOSE_DOCS !== 'off',
+      },
+    },
   }
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
+
+/**
+ * Authentication may be off only for `npm start` on embedded defaults on loopback: an API listening
+ * beyond loopback, or next to real services (real data), needs it. Says why it is needed, if it is.
+ */
+function whyAuthIsRequired(v: Record<string, string | number | undefined>): string | undefined {
+  if (v.HOST !== undefined && !LOOPBACK_HOSTS.has(String(v.HOST)))
+    return `HOST=${String(v.HOST)} is beyond loopback`
+  for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URL'])
+    if (v[name] !== undefined) return `${name} names a real service`
+  if (v.CLICKHOUSE_URL !== undefined && String(v.CLICKHOUSE_URL).startsWith('http'))
+    return 'CLICKHOUSE_URL names a real service'
+  return undefined
 }

@@ -1,10 +1,11 @@
 /**
- * `npm start`: the live-tracking slice in one process. With no environment it runs on embedded
- * defaults (in-process broker and registry, chdb, PGlite); KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
- * MONGODB_URL and CLICKHOUSE_URL switch each part to the real service.
+ * `npm start`: the platform in one process. With no environment it runs on embedded defaults
+ * (in-process broker and registry, chdb, PGlite); KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URL and
+ * CLICKHOUSE_URL switch each part to the real service.
  */
 import { shutdownOnSignals } from '@oxagry/streams'
 import { pino } from 'pino'
+import { authBanner } from './api-auth.ts'
 import { banner, startFailure } from './banner.ts'
 import { ConfigError, readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
@@ -14,7 +15,7 @@ const logger = pino({ name: 'oxagry', level: process.env.LOG_LEVEL ?? 'warn' })
 try {
   const config = readConfig(process.env)
   const platform = await startPlatform(config, logger)
-  console.log(banner(platform))
+  console.log(banner(platform, authBanner(config)))
   shutdownOnSignals([platform], { timeoutMs: 30_000, logger })
 } catch (error) {
   if (error instanceof ConfigError) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { loadOrCreateLocalKey, mintToken } from '@oxagry/api-auth'
 import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { pino } from 'pino'
 import WebSocket from 'ws'
@@ -26,13 +27,20 @@ stack(
       SIM_MACHINES: '10',
       SIM_RATE: '20',
     })
+    // Real services make the API require tokens: the test signs its own with the platform's local key.
+    if (config.api.auth.mode !== 'local') throw new Error(`auth is ${config.api.auth.mode} on real services`)
+    const key = await loadOrCreateLocalKey(config.api.auth.keyFile)
+    const headers = {
+      authorization: `Bearer ${await mintToken(key, { subject: 'it', scopes: ['fleet:read'] })}`,
+    }
     const started = Date.now()
     const platform = await startPlatform(config, pino({ level: 'silent' }))
+    t.is((await fetch(platform.urls.api)).status, 401, 'no token, no machines')
     t.teardown(() => platform.close({ timeoutMs: 30_000 }))
     t.regex(platform.services.readModel ?? '', /MongoDB/)
     const page = await eventually(
       async () => {
-        const body = (await (await fetch(`${platform.urls.api}?limit=50`)).json()) as {
+        const body = (await (await fetch(`${platform.urls.api}?limit=50`, { headers })).json()) as {
           machines: { machineId: string }[]
         }
         return body.machines.length >= 10 ? body : undefined
@@ -47,7 +55,7 @@ stack(
     t.log(
       `all machines over REST (MongoDB read model) ${((Date.now() - started) / 1000).toFixed(1)} s after start`,
     )
-    const ws = new WebSocket(platform.urls.live)
+    const ws = new WebSocket(platform.urls.live, { headers })
     const updates: unknown[] = []
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { type: string }

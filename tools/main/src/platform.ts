@@ -13,6 +13,7 @@ import { startEmbeddedRegistry } from '@oxagry/registry'
 import { creatableTopic } from '@oxagry/topics'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
+import { apiAuthSettings } from './api-auth.ts'
 import type { MainConfig } from './config.ts'
 import {
   Closers,
@@ -168,6 +169,8 @@ export async function startPlatform(
       },
       registry: metrics,
       logger: false,
+      auth: await apiAuthSettings(config),
+      security: config.api.security,
     })
     closers.add(() => app.close())
 

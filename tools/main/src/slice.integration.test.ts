@@ -11,6 +11,7 @@ import { ACCEPTED_KINDS } from '@oxagry/simulator'
 import { KafkaJsBackend, tpKey } from '@oxagry/kafka'
 import { TOPICS } from '@oxagry/topics'
 import { expectedFrom, readOutputs, readTopic, simulate, type Simulated } from '@oxagry/tracking/testing'
+import { loadOrCreateLocalKey, mintToken } from '@oxagry/api-auth'
 import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { MongoClient } from 'mongodb'
 import WebSocket from 'ws'
@@ -188,6 +189,10 @@ test.serial(
       SINK_BATCH_WAIT_MS: '100',
     }
     const pingSink = names.group('sink-clickhouse-pings')
+    // Real services make the API require tokens: the test signs its own with the key the platform loads.
+    const key = await loadOrCreateLocalKey(join(stateDir, 'platform', 'auth', 'local-signing-key.json'))
+    const authorization = `Bearer ${await mintToken(key, { subject: 'slice-test', scopes: ['fleet:read'] })}`
+    const headers = { authorization }
 
     // First life: killed once the ClickHouse sink has committed part of the accepted pings.
     const first = startLife(env)
@@ -210,7 +215,7 @@ test.serial(
     const { api, live, at } = await second.started
     const restarted = at
 
-    const ws = new WebSocket(live)
+    const ws = new WebSocket(live, { headers })
     const shownLive = new Map<string, Shown>()
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { type: string; machines?: Shown[] }
@@ -222,7 +227,7 @@ test.serial(
 
     const overRest = await eventually(
       async () => {
-        const body = (await (await fetch(`${api}?limit=500`)).json()) as { machines: Shown[] }
+        const body = (await (await fetch(`${api}?limit=500`, { headers })).json()) as { machines: Shown[] }
         const shown = new Map(body.machines.map((m) => [m.machineId, m]))
         return mismatches(newest, shown).length === 0 ? Date.now() - restarted : undefined
       },
@@ -246,7 +251,7 @@ test.serial(
       async () => {
         const ids: string[] = []
         for (const id of newest.keys()) {
-          const res = await fetch(`${api}/${id}/track?from=${from}&to=${to}&limit=10000`)
+          const res = await fetch(`${api}/${id}/track?from=${from}&to=${to}&limit=10000`, { headers })
           const body = (await res.json()) as { points: { pingId: string }[] }
           ids.push(...body.points.map((p) => p.pingId))
         }

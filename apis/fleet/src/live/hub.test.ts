@@ -2,24 +2,32 @@ import type { AddressInfo } from 'node:net'
 import test from 'ava'
 import WebSocket from 'ws'
 import { buildApp } from '../app.ts'
-import { InMemoryMachines, noGeofences, noHistory, position } from '../testing.ts'
+import { InMemoryMachines, noGeofences, noHistory, position, testAuth } from '../testing.ts'
+import type { HubOptions } from './hub.ts'
 import { LatestPositions } from './latest-positions.ts'
-import type { ServerMessage } from './messages.ts'
+import { MAX_CLIENT_MESSAGE_BYTES, MAX_SUBSCRIBED_IDS, type ServerMessage } from './messages.ts'
 
-async function server(t: { teardown(fn: () => Promise<void>): void }) {
+async function server(t: { teardown(fn: () => Promise<void>): void }, live: Partial<HubOptions> = {}) {
+  const auth = await testAuth()
   const feed = new LatestPositions()
   const { app, hub } = await buildApp({
     machines: new InMemoryMachines(() => feed.latest()),
     history: noHistory,
     geofences: noGeofences,
     feed,
-    live: { flushIntervalMs: 20, highWaterMarkBytes: 16 * 1024, heartbeatIntervalMs: 60_000 },
+    live: { flushIntervalMs: 20, highWaterMarkBytes: 16 * 1024, heartbeatIntervalMs: 60_000, ...live },
+    auth: auth.settings,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const { port } = app.server.address() as AddressInfo
-  return { feed, hub, url: `ws://127.0.0.1:${port}/ws/machines` }
+  const url = `ws://127.0.0.1:${port}/ws/machines`
+  tokens.set(url, await auth.token())
+  return { feed, hub, url }
 }
+
+/** Each test's server has its own key: the token for its URL (tests run concurrently). */
+const tokens = new Map<string, string>()
 
 function machinesOf(message: ServerMessage): { machineId: string; latitude: number }[] {
   return message.type === 'snapshot' || message.type === 'update' ? [...message.machines] : []
@@ -31,7 +39,7 @@ async function client(url: string): Promise<{
   messages: ServerMessage[]
   next(type: ServerMessage['type']): Promise<ServerMessage>
 }> {
-  const ws = new WebSocket(url)
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${tokens.get(url) ?? ''}` } })
   const messages: ServerMessage[] = []
   const waiters: { type: string; resolve: (m: ServerMessage) => void }[] = []
   ws.on('message', (data) => {
@@ -182,4 +190,77 @@ test('clients with the same subscription share frames; each gets only what chang
   t.is(a!.messages.slice(framesBefore).filter((m) => m.type === 'update').length, 1)
   t.is(hub.stats().sent - sentBefore, 5)
   for (const x of clients) x.ws.close()
+})
+
+function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
+}
+
+test('a client flooding whole-world subscribes without reading: its queue stays bounded, snapshots included', async (t) => {
+  // No rate limit here: the bound must hold on its own.
+  const { feed, hub, url } = await server(t, {
+    messagesPerSecond: 1_000_000,
+    messageBurst: 1_000_000,
+    maxQueuedBytes: 64 * 1024,
+  })
+  for (let m = 0; m < 500; m++) feed.publish(position(`MF-${m}`))
+  const snapshotBytes = JSON.stringify({ type: 'snapshot', machines: [...feed.latest()] }).length
+  const flooder = await client(url)
+  const closed = closeOf(flooder.ws)
+  ;(flooder.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
+  const subscribe = JSON.stringify({ type: 'subscribe' })
+  for (let i = 0; i < 500; i++) flooder.ws.send(subscribe)
+  await new Promise((r) => setTimeout(r, 500))
+  const peak = hub.stats().peakBufferedBytes
+  // One snapshot over the high-water mark, then small answers up to maxQueuedBytes, then the close.
+  t.true(peak <= 64 * 1024 + snapshotBytes + 1024, `peak queue ${peak} bytes, snapshot ${snapshotBytes}`)
+  ;(flooder.ws as unknown as { _socket: { resume(): void } })._socket.resume()
+  const { code, reason } = await closed
+  t.is(code, 1008)
+  t.regex(reason, /not reading: over 65536 bytes queued/)
+  // What the kernel's socket buffers took before ws had to queue: far from one per subscribe.
+  const snapshots = flooder.messages.filter((m) => m.type === 'snapshot').length
+  t.true(snapshots < 100, `${snapshots} snapshots for 500 subscribes`)
+  t.log(`peak queue ${peak} bytes (snapshot ${snapshotBytes}), ${snapshots} snapshots delivered`)
+})
+
+test('a client sending faster than the message rate is closed with 1008 and the limit in the reason', async (t) => {
+  const { url } = await server(t, { messagesPerSecond: 10, messageBurst: 20 })
+  const c = await client(url)
+  const closed = closeOf(c.ws)
+  for (let i = 0; i < 100; i++) c.ws.send(JSON.stringify({ type: 'ping' }))
+  const { code, reason } = await closed
+  t.is(code, 1008)
+  t.is(reason, 'rate limit: at most 10 messages a second')
+  const pongs = c.messages.filter((m) => m.type === 'pong').length
+  t.true(pongs >= 19 && pongs <= 21, `${pongs} pongs before the close`)
+})
+
+test('the documented subscription of 10,000 ids of 128 characters fits; past the limits an error frame says so', async (t) => {
+  const { feed, url } = await server(t)
+  const id = (i: number) => `MF-${String(i).padStart(125, '0')}`
+  feed.publish(position(id(7)))
+  const c = await client(url)
+  const ids = Array.from({ length: MAX_SUBSCRIBED_IDS }, (_, i) => id(i))
+  const snapshot = c.next('snapshot')
+  c.ws.send(JSON.stringify({ type: 'subscribe', machineIds: ids }))
+  t.deepEqual(
+    machinesOf(await snapshot).map((m) => m.machineId),
+    [id(7)],
+  )
+  const tooMany = c.next('error')
+  c.ws.send(JSON.stringify({ type: 'subscribe', machineIds: [...ids, id(MAX_SUBSCRIBED_IDS)] }))
+  t.regex(
+    ((await tooMany) as { message: string }).message,
+    /\/machineIds must NOT have more than 10000 items/,
+  )
+  const tooLarge = c.next('error')
+  const closed = closeOf(c.ws)
+  c.ws.send(JSON.stringify({ type: 'ping', pad: ' '.repeat(MAX_CLIENT_MESSAGE_BYTES) }))
+  const error = (await tooLarge) as { code: string; message: string }
+  t.is(error.code, 'TOO_LARGE')
+  t.regex(error.message, /a message may be at most 1572864 bytes/)
+  t.deepEqual(await closed, { code: 1009, reason: 'message over 1572864 bytes' })
 })

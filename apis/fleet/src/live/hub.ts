@@ -1,14 +1,28 @@
 import type { WebSocket } from 'ws'
 import { inBox, type BoundingBox, type MachinePosition, type PositionFeed } from '../ports.ts'
-import { parseClientMessage, type ServerMessage } from './messages.ts'
+import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, type ServerMessage } from './messages.ts'
 
 export interface HubOptions {
   /** How often pending updates are sent to each client. */
   readonly flushIntervalMs: number
-  /** Bytes queued on a socket beyond which the client counts as slow and gets no more until it drains. */
+  /**
+   * Bytes queued on a socket beyond which the client counts as slow: it gets no snapshot or update until
+   * it drains. A client's queue is at most this plus one snapshot or update frame.
+   */
   readonly highWaterMarkBytes: number
+  /**
+   * Bytes queued beyond which a client that still sends (subscribes, pings) but does not read is closed
+   * (1008): the small answers to its messages are not conflated, so they must not pile up.
+   */
+  readonly maxQueuedBytes: number
+  /** A client's sustained message rate; above it (after `messageBurst`) it is closed with 1008. */
+  readonly messagesPerSecond: number
+  readonly messageBurst: number
   readonly heartbeatIntervalMs: number
 }
+
+/** WebSocket close codes the hub uses (RFC 6455). */
+export const CLOSE_CODES = { GOING_AWAY: 1001, POLICY_VIOLATION: 1008, TOO_BIG: 1009 } as const
 
 /** What a client asked for; clients asking for the same thing share each update frame. */
 interface Subscription {
@@ -23,7 +37,12 @@ interface Client {
   subscription: Subscription | null
   /** The hub's sequence number up to which this client has every change it subscribed to. */
   syncedSeq: number
+  /** Subscribed, snapshot not sent yet (its socket was over the high-water mark). */
+  snapshotPending: boolean
   alive: boolean
+  /** Token bucket of the client's messages. */
+  tokens: number
+  refilledAt: number
 }
 
 /** The newest position of a machine, when it changed, and its JSON (made once, for every client). */
@@ -41,6 +60,8 @@ export interface HubStats {
   readonly laggingClients: number
   /** The largest number of bytes queued on one client's socket now. */
   readonly maxBufferedBytes: number
+  /** The largest number of bytes queued on one client's socket right after a send, since the start. */
+  readonly peakBufferedBytes: number
   /** Positions sent in update frames, summed over clients. */
   readonly sent: number
 }
@@ -67,6 +88,7 @@ export class LiveHub {
   private flushedSeq = 0
   private lagging = 0
   private sent = 0
+  private peakBuffered = 0
 
   constructor(
     private readonly feed: PositionFeed,
@@ -87,17 +109,38 @@ export class LiveHub {
       positions: this.latest.size,
       laggingClients: this.lagging,
       maxBufferedBytes,
+      peakBufferedBytes: this.peakBuffered,
       sent: this.sent,
     }
   }
 
   attach(socket: WebSocket): void {
-    const client: Client = { socket, subscription: null, syncedSeq: 0, alive: true }
+    const client: Client = {
+      socket,
+      subscription: null,
+      syncedSeq: 0,
+      snapshotPending: false,
+      alive: true,
+      tokens: this.options.messageBurst,
+      refilledAt: Date.now(),
+    }
     this.clients.add(client)
     socket.on('pong', () => {
       client.alive = true
     })
     socket.on('message', (data, isBinary) => {
+      if (!this.allow(client)) return
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
+      if (size > MAX_CLIENT_MESSAGE_BYTES) {
+        // ws itself closes 1009 with no reason only past twice this, so the client learns the limit here.
+        this.send(client, {
+          type: 'error',
+          code: 'TOO_LARGE',
+          message: `a message may be at most ${MAX_CLIENT_MESSAGE_BYTES} bytes (this one: ${size})`,
+        })
+        socket.close(CLOSE_CODES.TOO_BIG, `message over ${MAX_CLIENT_MESSAGE_BYTES} bytes`)
+        return
+      }
       const parsed = parseClientMessage(isBinary ? '' : data.toString())
       if (!parsed.ok) {
         this.send(client, parsed.error)
@@ -106,23 +149,21 @@ export class LiveHub {
       const message = parsed.message
       switch (message.type) {
         case 'subscribe': {
-          const subscription = subscriptionOf(message.machineIds, message.bbox)
-          client.subscription = subscription
+          client.subscription = subscriptionOf(message.machineIds, message.bbox)
           this.send(client, {
             type: 'subscribed',
             machineIds: message.machineIds ?? null,
             bbox: message.bbox ?? null,
           })
-          // The snapshot holds everything up to now; updates carry what changes after it.
-          client.syncedSeq = this.seq
-          const machines: MachinePosition[] = []
-          for (const entry of this.latest.values())
-            if (matches(subscription, entry.position)) machines.push(entry.position)
-          this.send(client, { type: 'snapshot', machines })
+          // The snapshot goes out now if the socket has room, else once it drains (from flush); a second
+          // subscribe before then replaces the first, so a client has at most one snapshot pending.
+          client.snapshotPending = true
+          this.sendSnapshot(client)
           return
         }
         case 'unsubscribe':
           client.subscription = null
+          client.snapshotPending = false
           return
         case 'ping':
           this.send(client, { type: 'pong' })
@@ -131,6 +172,42 @@ export class LiveHub {
     })
     socket.on('close', () => this.clients.delete(client))
     socket.on('error', () => this.clients.delete(client))
+  }
+
+  /** Takes a token for one client message, or closes the client that sends faster than allowed. */
+  private allow(client: Client): boolean {
+    const now = Date.now()
+    const { messagesPerSecond, messageBurst } = this.options
+    client.tokens = Math.min(
+      messageBurst,
+      client.tokens + ((now - client.refilledAt) / 1000) * messagesPerSecond,
+    )
+    client.refilledAt = now
+    if (client.tokens >= 1) {
+      client.tokens--
+      return true
+    }
+    if (client.socket.readyState === client.socket.OPEN)
+      client.socket.close(
+        CLOSE_CODES.POLICY_VIOLATION,
+        `rate limit: at most ${messagesPerSecond} messages a second`,
+      )
+    return false
+  }
+
+  /** Sends the pending snapshot if the socket is under the high-water mark; whether it went out. */
+  private sendSnapshot(client: Client): boolean {
+    const subscription = client.subscription
+    if (!client.snapshotPending || subscription === null) return false
+    if (client.socket.bufferedAmount > this.options.highWaterMarkBytes) return false
+    // The snapshot holds everything up to now; updates carry what changes after it.
+    client.syncedSeq = this.seq
+    client.snapshotPending = false
+    const machines: MachinePosition[] = []
+    for (const entry of this.latest.values())
+      if (matches(subscription, entry.position)) machines.push(entry.position)
+    this.write(client, JSON.stringify({ type: 'snapshot', machines }))
+    return true
   }
 
   private onPosition(position: MachinePosition): void {
@@ -154,6 +231,10 @@ export class LiveHub {
         lagging++
         continue
       }
+      if (client.snapshotPending) {
+        this.sendSnapshot(client)
+        continue
+      }
       let update: { frame: Buffer; count: number } | null
       if (client.syncedSeq >= fromSeq) {
         // Up to date but for this flush's changes (positions of a machine that arrived after the client's
@@ -167,7 +248,7 @@ export class LiveHub {
       }
       client.syncedSeq = this.seq
       if (update === null) continue
-      client.socket.send(update.frame, { binary: false })
+      this.write(client, update.frame)
       this.sent += update.count
     }
     this.lagging = lagging
@@ -208,14 +289,32 @@ export class LiveHub {
     }
   }
 
+  /**
+   * Sends a small answer (subscribed, pong, error, heartbeat). These are not conflated, so a client that
+   * keeps sending without reading is closed once its queue passes `maxQueuedBytes`.
+   */
   private send(client: Client, message: ServerMessage): void {
-    if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message))
+    if (client.socket.readyState !== client.socket.OPEN) return
+    if (client.socket.bufferedAmount > this.options.maxQueuedBytes) {
+      client.socket.close(
+        CLOSE_CODES.POLICY_VIOLATION,
+        `not reading: over ${this.options.maxQueuedBytes} bytes queued`,
+      )
+      return
+    }
+    this.write(client, JSON.stringify(message))
+  }
+
+  private write(client: Client, frame: string | Buffer): void {
+    if (client.socket.readyState !== client.socket.OPEN) return
+    client.socket.send(frame, { binary: false })
+    this.peakBuffered = Math.max(this.peakBuffered, client.socket.bufferedAmount)
   }
 
   close(): void {
     this.unsubscribe()
     for (const t of this.timers) clearInterval(t)
-    for (const c of this.clients) c.socket.close(1001, 'server shutting down')
+    for (const c of this.clients) c.socket.close(CLOSE_CODES.GOING_AWAY, 'server shutting down')
     this.clients.clear()
   }
 }

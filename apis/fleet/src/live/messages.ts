@@ -18,9 +18,25 @@ export type ServerMessage =
   | { readonly type: 'update'; readonly machines: readonly MachinePosition[] }
   | { readonly type: 'heartbeat'; readonly at: number }
   | { readonly type: 'pong' }
-  | { readonly type: 'error'; readonly code: 'BAD_JSON' | 'BAD_MESSAGE'; readonly message: string }
+  | {
+      readonly type: 'error'
+      readonly code: 'BAD_JSON' | 'BAD_MESSAGE' | 'TOO_LARGE'
+      readonly message: string
+    }
 
 export const MAX_SUBSCRIBED_IDS = 10_000
+/** Machine ids are ASCII (as the REST API's), so each takes at most this many bytes in a message. */
+export const MAX_ID_LENGTH = 128
+/**
+ * The largest client message: a subscribe with MAX_SUBSCRIBED_IDS ids of MAX_ID_LENGTH characters
+ * (quotes and comma: 3 bytes more each) plus a box and room for whitespace; 1,572,864 bytes.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 1536 * 1024
+/**
+ * The WebSocket frame limit: twice the message limit, so a message over the limit but under this gets
+ * an error frame saying so before the close; ws closes anything larger with 1009 on its own.
+ */
+export const MAX_FRAME_BYTES = 2 * MAX_CLIENT_MESSAGE_BYTES
 
 const bbox = {
   type: 'object',
@@ -45,7 +61,7 @@ const schema = {
         machineIds: {
           type: 'array',
           maxItems: MAX_SUBSCRIBED_IDS,
-          items: { type: 'string', minLength: 1, maxLength: 128 },
+          items: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH, pattern: '^[A-Za-z0-9._:-]+$' },
         },
         bbox,
       },

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { Readiness } from '../ports.ts'
 
-/** Liveness, readiness (with the reason when not ready) and Prometheus metrics. */
+/** Liveness, readiness (with the reason when not ready) and, when exposed, Prometheus metrics. */
 export async function healthPlugin(
   app: FastifyInstance,
-  options: { readiness: Readiness; registry: Registry },
+  options: { readiness: Readiness; registry: Registry; exposeMetrics: boolean },
 ): Promise<void> {
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'live' }))
   app.get('/health/ready', { schema: { hide: true } }, async (_req, reply) => {
@@ -13,6 +13,7 @@ export async function healthPlugin(
     if (reason !== undefined) return reply.status(503).send({ status: 'not-ready', reason })
     return { status: 'ready' }
   })
+  if (!options.exposeMetrics) return
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.header('content-type', options.registry.contentType)
     return options.registry.metrics()

@@ -11,6 +11,19 @@ import {
 
 const machineSchema = {
   type: 'object',
+  required: [
+    'machineId',
+    'status',
+    'eventTime',
+    'latitude',
+    'longitude',
+    'speedKmh',
+    'headingDegrees',
+    'accuracyMeters',
+    'engineState',
+    'fuelLevelPercent',
+    'geofenceIds',
+  ],
   properties: {
     machineId: { type: 'string' },
     status: { type: 'string', enum: [...MACHINE_STATUSES] },
@@ -27,6 +40,101 @@ const machineSchema = {
 } as const
 
 const machineId = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' } as const
+const idParams = { type: 'object', required: ['id'], properties: { id: machineId } } as const
+
+/** The error answers a route documents, each the one `ApiError` body. */
+function errors<S extends number>(...statuses: S[]): Record<S, { $ref: 'ApiError#' }> {
+  return Object.fromEntries(statuses.map((s) => [s, { $ref: 'ApiError#' }])) as Record<
+    S,
+    { $ref: 'ApiError#' }
+  >
+}
+
+const trackSchema = {
+  type: 'object',
+  required: ['machineId', 'points'],
+  properties: {
+    machineId: { type: 'string' },
+    points: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['eventTime', 'latitude', 'longitude', 'speedKmh'],
+        properties: {
+          eventTime: { type: 'string', format: 'date-time' },
+          latitude: { type: 'number' },
+          longitude: { type: 'number' },
+          speedKmh: { type: 'number' },
+        },
+      },
+    },
+  },
+} as const
+
+const tripsSchema = {
+  type: 'object',
+  required: ['machineId', 'trips'],
+  properties: {
+    machineId: { type: 'string' },
+    trips: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [
+          'sessionId',
+          'kind',
+          'startedAt',
+          'endedAt',
+          'distanceMeters',
+          'maxSpeedKmh',
+          'startLatitude',
+          'startLongitude',
+          'endLatitude',
+          'endLongitude',
+        ],
+        properties: {
+          sessionId: { type: 'string' },
+          kind: { type: 'string' },
+          startedAt: { type: 'string', format: 'date-time' },
+          endedAt: { type: 'string', format: 'date-time' },
+          distanceMeters: { type: 'number' },
+          maxSpeedKmh: { type: 'number' },
+          startLatitude: { type: 'number' },
+          startLongitude: { type: 'number' },
+          endLatitude: { type: 'number' },
+          endLongitude: { type: 'number' },
+        },
+      },
+    },
+  },
+} as const
+
+const geofencesSchema = {
+  type: 'object',
+  required: ['geofences'],
+  properties: {
+    geofences: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['geofenceId', 'name', 'kind', 'boundary'],
+        properties: {
+          geofenceId: { type: 'string' },
+          name: { type: 'string' },
+          kind: { type: 'string' },
+          boundary: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['latitude', 'longitude'],
+              properties: { latitude: { type: 'number' }, longitude: { type: 'number' } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const
 const MAX_RANGE_MS = 7 * 24 * 60 * 60 * 1000
 
 const timeRange = {
@@ -38,7 +146,8 @@ const timeRange = {
     to: {
       type: 'string',
       format: 'date-time',
-      description: 'end of the range (ISO 8601), exclusive; at most 7 days after from',
+      description:
+        'end of the range (ISO 8601), exclusive: after `from` and at most 7 days after it (else 400)',
     },
     limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 },
   },
@@ -61,6 +170,12 @@ export interface MachinesPluginOptions {
 
 /** The machines resource: the read model for current state, ClickHouse for tracks and trips. */
 export async function machinesPlugin(app: FastifyInstance, options: MachinesPluginOptions): Promise<void> {
+  /** A machine the read model does not know has no track either: 404, as `/machines/{id}` answers. */
+  async function known(id: string): Promise<void> {
+    if ((await options.machines.get(id)) === undefined)
+      throw new ApiError('OXA_API_NOT_FOUND', `machine ${id} not found`)
+  }
+
   app.get<{
     Querystring: {
       status?: MachineStatus
@@ -76,18 +191,32 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
     {
       schema: {
         summary: 'Machines with their latest position, filtered by status or bounding box, paginated',
+        description:
+          'The bounding box is `minLat`, `maxLat`, `minLon` and `maxLon` together (any of them alone is a 400), ' +
+          'with `minLat <= maxLat` and `minLon <= maxLon` (no antimeridian crossing). `cursor` is the ' +
+          '`nextCursor` of the previous page, opaque: anything else is a 400.',
         tags: ['machines'],
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             status: { type: 'string', enum: [...MACHINE_STATUSES] },
-            minLat: { type: 'number', minimum: -90, maximum: 90 },
-            maxLat: { type: 'number', minimum: -90, maximum: 90 },
-            minLon: { type: 'number', minimum: -180, maximum: 180 },
-            maxLon: { type: 'number', minimum: -180, maximum: 180 },
+            minLat: { type: 'number', minimum: -90, maximum: 90, description: 'with maxLat, minLon, maxLon' },
+            maxLat: { type: 'number', minimum: -90, maximum: 90, description: 'with minLat, minLon, maxLon' },
+            minLon: {
+              type: 'number',
+              minimum: -180,
+              maximum: 180,
+              description: 'with minLat, maxLat, maxLon',
+            },
+            maxLon: {
+              type: 'number',
+              minimum: -180,
+              maximum: 180,
+              description: 'with minLat, maxLat, minLon',
+            },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-            cursor: { type: 'string', maxLength: 256 },
+            cursor: { type: 'string', maxLength: 256, description: '`nextCursor` of the previous page' },
           },
           dependencies: {
             minLat: ['maxLat', 'minLon', 'maxLon'],
@@ -99,8 +228,10 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
         response: {
           200: {
             type: 'object',
+            required: ['machines'],
             properties: { machines: { type: 'array', items: machineSchema }, nextCursor: { type: 'string' } },
           },
+          ...errors(400, 401, 403, 429),
         },
       },
     },
@@ -141,8 +272,8 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
       schema: {
         summary: 'One machine with its latest position',
         tags: ['machines'],
-        params: { type: 'object', required: ['id'], properties: { id: machineId } },
-        response: { 200: machineSchema },
+        params: idParams,
+        response: { 200: machineSchema, ...errors(400, 401, 403, 404, 414, 429) },
       },
     },
     async (req) => {
@@ -158,12 +289,14 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
       schema: {
         summary: "A machine's GPS track between two times, from ClickHouse",
         tags: ['machines'],
-        params: { type: 'object', required: ['id'], properties: { id: machineId } },
+        params: idParams,
         querystring: timeRange,
+        response: { 200: trackSchema, ...errors(400, 401, 403, 404, 414, 429) },
       },
     },
     async (req) => {
       const { from, to } = range(req.query)
+      await known(req.params.id)
       const points = await options.history.track(req.params.id, from, to, req.query.limit)
       return {
         machineId: req.params.id,
@@ -178,12 +311,14 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
       schema: {
         summary: "A machine's trips and idle periods that ended in a time range",
         tags: ['machines'],
-        params: { type: 'object', required: ['id'], properties: { id: machineId } },
+        params: idParams,
         querystring: timeRange,
+        response: { 200: tripsSchema, ...errors(400, 401, 403, 404, 414, 429) },
       },
     },
     async (req) => {
       const { from, to } = range(req.query)
+      await known(req.params.id)
       const trips = await options.history.trips(req.params.id, from, to, req.query.limit)
       return {
         machineId: req.params.id,
@@ -196,7 +331,15 @@ export async function machinesPlugin(app: FastifyInstance, options: MachinesPlug
     },
   )
 
-  app.get('/geofences', { schema: { summary: 'Fields and yards', tags: ['geofences'] } }, async () => ({
-    geofences: await options.geofences.list(),
-  }))
+  app.get(
+    '/geofences',
+    {
+      schema: {
+        summary: 'Fields and yards',
+        tags: ['geofences'],
+        response: { 200: geofencesSchema, ...errors(401, 403, 429) },
+      },
+    },
+    async () => ({ geofences: await options.geofences.list() }),
+  )
 }

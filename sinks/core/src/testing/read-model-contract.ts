@@ -185,14 +185,19 @@ export function machineReadModelContract(
   )
 
   check('rejects a bad limit, box or cursor with a typed error', async (t, model) => {
-    for (const query of [
-      { limit: 0 },
-      { limit: 5000 },
-      { cursor: 'not-a-cursor' },
-      { bbox: { minLat: 2, minLon: 0, maxLat: 1, maxLon: 1 } },
-    ]) {
+    for (const [query, path] of [
+      [{ limit: 0 }, '/query/limit'],
+      [{ limit: 5000 }, '/query/limit'],
+      [{ limit: Infinity }, '/query/limit'],
+      [{ cursor: 'not-a-cursor' }, '/query/cursor'],
+      [{ cursor: Buffer.from('{"after":123}').toString('base64url') }, '/query/cursor'],
+      [{ bbox: { minLat: 2, minLon: 0, maxLat: 1, maxLon: 1 } }, '/query/bbox'],
+      [{ bbox: { minLat: -Infinity, minLon: 0, maxLat: 1, maxLon: 1 } }, '/query/bbox'],
+    ] as const) {
       const error = await t.throwsAsync(() => model.list(query), { instanceOf: SinkError })
       t.is(error?.code, SINK_ERROR_CODES.INVALID_QUERY)
+      // The argument is named, so an API answers 400 naming its own parameter.
+      t.is(error?.context.path, path, JSON.stringify(query))
     }
   })
 

@@ -1,0 +1,5 @@
+export * from './errors.ts'
+export * from './options.ts'
+export * from './plugin.ts'
+export * from './local-key.ts'
+export * from './paths.ts'
