@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { StreamsBuilder } from '../dsl/streams-builder.ts'
-import { servicesRequired } from '@oxagry/testkit'
-import {
-  availableKafkaClients,
-  KAFKA_CLIENTS,
-  KafkaJsBackend,
-  Serdes,
-  type KafkaBackend,
-} from '@oxagry/kafka'
+import { KafkaJsBackend, Serdes, type KafkaBackend } from '@oxagry/kafka'
 import type { Topology } from '../topology/topology.ts'
 
 export const S = Serdes.String()
@@ -23,12 +16,6 @@ export function countTopology(input: string, output: string): Topology {
     .to(output, { valueSerde: L as never })
   return b.build()
 }
-
-/**
- * The Kafka clients the runtime's integration tests run on: every one where services are required (CI
- * builds node-rdkafka, so its absence there fails the tests), the ones installed otherwise.
- */
-export const TEST_CLIENTS = servicesRequired() ? [...KAFKA_CLIENTS] : availableKafkaClients()
 
 /** A client of the real broker for the tests' own reads and writes, beside the application's. */
 export function testBackend(brokers: string[]): KafkaBackend {
