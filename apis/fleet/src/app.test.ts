@@ -22,7 +22,18 @@ async function app(
     history: history ?? {
       track: async (...args) => {
         calls.push(args)
-        return [{ eventTime: 1_700_000_000_000, latitude: 41.9, longitude: -93.6, speedKmh: 10 }]
+        return [
+          {
+            pingId: '6f1c8a52-3e0b-4c3e-9d0e-2b7f0a1c9e11',
+            sequence: 7,
+            eventTime: 1_700_000_000_000,
+            latitude: 41.9,
+            longitude: -93.6,
+            speedKmh: 10,
+            headingDegrees: null,
+            engineState: 'RUNNING',
+          },
+        ]
       },
       trips: async () => [],
     },
@@ -121,7 +132,17 @@ test('track and trips pass the validated range to ClickHouse queries', async (t)
   )
   t.is(response.statusCode, 200)
   t.deepEqual(calls, [['MF-1', Date.parse('2023-11-14T00:00:00Z'), Date.parse('2023-11-15T00:00:00Z'), 50]])
-  t.is(response.json<{ points: { eventTime: string }[] }>().points[0]?.eventTime, '2023-11-14T22:13:20.000Z')
+  // Every field of a point reaches the client, its identity included (the response schema must not drop it).
+  t.deepEqual(response.json<{ points: unknown[] }>().points[0], {
+    pingId: '6f1c8a52-3e0b-4c3e-9d0e-2b7f0a1c9e11',
+    sequence: 7,
+    eventTime: '2023-11-14T22:13:20.000Z',
+    latitude: 41.9,
+    longitude: -93.6,
+    speedKmh: 10,
+    headingDegrees: null,
+    engineState: 'RUNNING',
+  })
 })
 
 test('OpenAPI is served at /docs, health and metrics at their paths', async (t) => {

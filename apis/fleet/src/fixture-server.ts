@@ -28,10 +28,14 @@ const history: HistoryQueries = {
   track: async (id, from, to, limit) =>
     known(id)
       ? Array.from({ length: Math.min(limit, 5) }, (_, i) => ({
+          pingId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          sequence: i,
           eventTime: from + ((to - from) * i) / 5,
           latitude: 41.9 + i * 0.0001,
           longitude: -93.6,
           speedKmh: 10,
+          headingDegrees: i === 0 ? null : 90,
+          engineState: 'RUNNING',
         }))
       : [],
   trips: async (id, from, to) =>
@@ -40,6 +44,7 @@ const history: HistoryQueries = {
           {
             sessionId: `${id}-trip`,
             kind: 'TRIP',
+            state: 'CLOSED',
             startedAt: from,
             endedAt: Math.min(to, from + 3_600_000),
             distanceMeters: 1200,
@@ -48,6 +53,8 @@ const history: HistoryQueries = {
             startLongitude: -93.6,
             endLatitude: 41.91,
             endLongitude: -93.61,
+            pingCount: 240,
+            fuelUsedPercent: null,
           },
         ]
       : [],

@@ -44,15 +44,23 @@ export interface MachineQueries {
 }
 
 export interface TrackPoint {
+  /** The ping's id: a point's identity, stable across replays and merges. */
+  readonly pingId: string
+  /** The machine's own counter of the ping. */
+  readonly sequence: number
   readonly eventTime: number
   readonly latitude: number
   readonly longitude: number
   readonly speedKmh: number
+  readonly headingDegrees: number | null
+  readonly engineState: string
 }
 
 export interface Trip {
   readonly sessionId: string
   readonly kind: string
+  /** Whether the session is still open or closed. */
+  readonly state: string
   readonly startedAt: number
   readonly endedAt: number
   readonly distanceMeters: number
@@ -61,6 +69,9 @@ export interface Trip {
   readonly startLongitude: number
   readonly endLatitude: number
   readonly endLongitude: number
+  readonly pingCount: number
+  /** Fuel used over the session, in percent of the tank, when the machine reports fuel. */
+  readonly fuelUsedPercent: number | null
 }
 
 export interface HistoryQueries {

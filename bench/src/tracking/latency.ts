@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { loadOrCreateLocalKey, mintToken } from '@oxagry/api-auth'
 import type { BatchOptions } from '@oxagry/sink'
 import { platformNames } from '@oxagry/main/names'
 import { median, percentile, rate as perSecond } from '../stats.ts'
@@ -89,6 +90,10 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     SINK_BATCH_RECORDS: String(options.sinkBatch.maxRecords),
     SINK_BATCH_WAIT_MS: String(options.sinkBatch.maxWaitMs),
   }
+  // Real services make the platform's API require tokens: the bench signs its own with the key the
+  // platform loads from its state directory.
+  const key = await loadOrCreateLocalKey(join(stateDir, 'auth', 'local-signing-key.json'))
+  const authorization = `Bearer ${await mintToken(key, { subject: 'bench', scopes: ['fleet:read'] })}`
   const platform = SystemProcess.script(
     'platform',
     new URL('./platform-child.ts', import.meta.url),
@@ -117,7 +122,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
       ).slice(6),
     ) as { live: string; services: Record<string, string> }
     log(`platform ready in ${Date.now() - started} ms: ${JSON.stringify(ready.services)}`)
-    client = await LiveClient.connect(ready.live)
+    client = await LiveClient.connect(ready.live, { authorization })
     probe = await TopicProbe.start(kafka, `${prefix}-probe`, groups.readModel.topic)
 
     const steps: LatencyStep[] = []

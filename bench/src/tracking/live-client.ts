@@ -26,8 +26,8 @@ export class LiveClient {
     socket.on('message', (data: Buffer) => this.onMessage(data))
   }
 
-  static async connect(url: string): Promise<LiveClient> {
-    const socket = new WebSocket(url)
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<LiveClient> {
+    const socket = new WebSocket(url, { headers })
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve())
       socket.once('error', reject)
