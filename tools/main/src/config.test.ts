@@ -71,6 +71,9 @@ test('a secured Kafka is configured with the client package’s variables, each 
     readConfig({ KAFKA_BROKERS: 'kafka:9093', KAFKA_SASL_MECHANISM: 'scram-sha-512' }),
   )
   t.regex(error.message, /KAFKA_SASL_USERNAME is required/)
+  t.is(secured.kafkaClient, 'kafkajs')
+  t.is(readConfig({ KAFKA_BROKERS: 'kafka:9093', KAFKA_CLIENT: 'rdkafka' }).kafkaClient, 'rdkafka')
+  t.regex(t.throws(() => readConfig({ KAFKA_CLIENT: 'java' })).message, /KAFKA_CLIENT="java"/)
 })
 
 test('authentication is off only on embedded defaults on loopback; beyond that it is on, with the reason', (t) => {

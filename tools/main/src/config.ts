@@ -1,5 +1,12 @@
 import { join } from 'node:path'
-import { KafkaError, kafkaConnectionFromEnv, type KafkaConnection } from '@oxagry/kafka'
+import {
+  isKafkaClientName,
+  KAFKA_CLIENTS,
+  KafkaError,
+  kafkaConnectionFromEnv,
+  type KafkaClientName,
+  type KafkaConnection,
+} from '@oxagry/kafka'
 import { Ajv } from 'ajv'
 
 /** The main job's configuration, from the environment. Unset service URLs mean embedded defaults. */
@@ -8,6 +15,8 @@ export interface MainConfig {
   readonly host: string
   /** Kafka (brokers, TLS and SASL from the client's variables); the in-process memory broker when unset. */
   readonly kafka?: KafkaConnection
+  /** The Kafka client the platform's applications and sinks use: kafkajs (default) or librdkafka. */
+  readonly kafkaClient: KafkaClientName
   /** A Confluent-API registry; an in-process one when unset. */
   readonly schemaRegistryUrl?: string
   /** The machine read model in MongoDB; PGlite (embedded PostgreSQL) when unset. */
@@ -57,6 +66,7 @@ const ENV_SCHEMA = {
     PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     HOST: { type: 'string', minLength: 1 },
     KAFKA_BROKERS: { type: 'string', pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$' },
+    KAFKA_CLIENT: { enum: KAFKA_CLIENTS },
     SCHEMA_REGISTRY_URL: { type: 'string', pattern: '^https?://' },
     MONGODB_URL: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
     CLICKHOUSE_URL: { type: 'string', pattern: '^(https?://|chdb:)' },
@@ -145,6 +155,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     port: Number(v.PORT ?? 8080),
     host: String(v.HOST ?? '127.0.0.1'),
     ...(kafka === undefined ? {} : { kafka }),
+    kafkaClient: isKafkaClientName(String(v.KAFKA_CLIENT)) ? (v.KAFKA_CLIENT as KafkaClientName) : 'kafkajs',
     ...(v.SCHEMA_REGISTRY_URL === undefined ? {} : { schemaRegistryUrl: String(v.SCHEMA_REGISTRY_URL) }),
     ...(v.MONGODB_URL === undefined ? {} : { mongodbUrl: String(v.MONGODB_URL) }),
     clickhouseUrl: String(v.CLICKHOUSE_URL ?? `chdb:${join(stateDir, 'clickhouse')}`),

@@ -4,7 +4,7 @@ import { createClickHouseClient } from '@oxagry/clickhouse'
 import { buildApp, type PositionFeed } from '@oxagry/fleet-api'
 import {
   describeConnection,
-  KafkaJsBackend,
+  createKafkaBackend,
   MemoryBackend,
   type Following,
   type KafkaBackend,
@@ -78,7 +78,10 @@ export async function startPlatform(
     const backend: KafkaBackend =
       config.kafka === undefined
         ? new MemoryBackend()
-        : new KafkaJsBackend({ ...config.kafka, logger: logger.child({ component: 'kafkajs' }) })
+        : createKafkaBackend(config.kafkaClient, {
+            ...config.kafka,
+            logger: logger.child({ component: config.kafkaClient }),
+          })
     services.kafka =
       config.kafka === undefined ? 'embedded (in-process broker)' : describeConnection(config.kafka)
     closers.add(() => backend.close())
