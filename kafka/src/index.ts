@@ -11,3 +11,4 @@ export { connectClusterAdmin, type ClusterAdminOptions } from './kafkajs/cluster
 export { RdKafkaBackend, type RdKafkaBackendOptions } from './rdkafka/backend.ts'
 export { rdkafkaAvailable } from './rdkafka/client.ts'
 export * from './clients.ts'
+export type { BackendOptions } from './backend-options.ts'

@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs'
-import type { Logger } from 'pino'
-import type { KafkaConnection } from '../connection.ts'
+import type { BackendOptions } from '../backend-options.ts'
+import { OpenClients } from '../open-clients.ts'
 import type { BackendAdmin, BackendConsumer, BackendProducer, BackendReader, KafkaBackend } from '../types.ts'
 import { KafkaJsAdmin } from './admin.ts'
 import { brokerError } from './broker-errors.ts'
@@ -9,25 +9,14 @@ import { KafkaJsConsumer } from './consumer.ts'
 import { KafkaJsProducer } from './producer.ts'
 import { KafkaJsReader } from './reader.ts'
 
-export interface KafkaJsBackendOptions extends KafkaConnection {
-  /** The client id of clients made without one of their own (the admin); each client names its own. */
-  readonly clientId?: string
-  /** How long the group waits for a silent member before it rebalances its partitions away. */
-  readonly sessionTimeoutMs?: number
-  /** Where kafkajs' own log lines go. */
-  readonly logger?: Logger
-  /** Replication factor of topics created without one of their own. */
-  readonly replicationFactor?: number
-}
-
-type Close = () => Promise<void>
+export type KafkaJsBackendOptions = BackendOptions
 
 /** Kafka through kafkajs: a client of the broker's protocol written in JavaScript, on the event loop. */
 export class KafkaJsBackend implements KafkaBackend {
   readonly name = 'kafkajs'
-  private readonly clients = new Map<string, Kafka>()
-  /** How to close each client handed out and not closed yet, which `close()` does. */
-  private readonly open = new Set<Close>()
+  /** One kafkajs instance per client id. */
+  private readonly instances = new Map<string, Kafka>()
+  private readonly clients = new OpenClients()
 
   constructor(private readonly options: KafkaJsBackendOptions) {}
 
@@ -36,7 +25,7 @@ export class KafkaJsBackend implements KafkaBackend {
    * logs, quotas and request metrics name each client as the application named it.
    */
   private kafka(clientId: string = this.options.clientId ?? 'oxagry'): Kafka {
-    let kafka = this.clients.get(clientId)
+    let kafka = this.instances.get(clientId)
     if (kafka === undefined) {
       kafka = new Kafka({
         // kafkajs waits 300 ms before retrying CONCURRENT_TRANSACTIONS, which every exactly-once commit
@@ -46,21 +35,9 @@ export class KafkaJsBackend implements KafkaBackend {
         ...kafkaJsConnection(this.options),
         clientId,
       })
-      this.clients.set(clientId, kafka)
+      this.instances.set(clientId, kafka)
     }
     return kafka
-  }
-
-  /** Remembers a client until its owner closes it (`close()`, or `stop()` for a consumer). */
-  private track<K extends 'close' | 'stop', T extends Record<K, Close>>(client: T, method: K): T {
-    const close: Close = client[method].bind(client)
-    const closeOnce: Close = async () => {
-      this.open.delete(closeOnce)
-      await close()
-    }
-    this.open.add(closeOnce)
-    client[method] = closeOnce as T[K]
-    return client
   }
 
   async admin(): Promise<BackendAdmin> {
@@ -70,11 +47,11 @@ export class KafkaJsBackend implements KafkaBackend {
     } catch (error) {
       throw brokerError('connecting an admin client', error)
     }
-    return this.track(new KafkaJsAdmin(admin, this.options.replicationFactor ?? 1), 'close')
+    return this.clients.track(new KafkaJsAdmin(admin, this.options.replicationFactor ?? 1), 'close')
   }
 
   consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
-    return this.track(
+    return this.clients.track(
       new KafkaJsConsumer(
         this.kafka(options.clientId),
         options.groupId,
@@ -86,14 +63,14 @@ export class KafkaJsBackend implements KafkaBackend {
   }
 
   async producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer> {
-    return this.track(
+    return this.clients.track(
       await KafkaJsProducer.connect(this.kafka(options.clientId), options.transactionalId),
       'close',
     )
   }
 
   reader(options: { clientId: string; readCommitted: boolean }): BackendReader {
-    return this.track(
+    return this.clients.track(
       new KafkaJsReader(this.kafka(options.clientId), options.clientId, options.readCommitted),
       'close',
     )
@@ -101,6 +78,6 @@ export class KafkaJsBackend implements KafkaBackend {
 
   /** Closes every client this backend handed out that its owner has not closed. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.open].map((close) => close()))
+    await this.clients.closeAll()
   }
 }

@@ -1,6 +1,6 @@
 import type * as RdKafka from 'node-rdkafka'
-import type { Logger } from 'pino'
-import type { KafkaConnection } from '../connection.ts'
+import type { BackendOptions } from '../backend-options.ts'
+import { OpenClients } from '../open-clients.ts'
 import type { BackendAdmin, BackendConsumer, BackendProducer, BackendReader, KafkaBackend } from '../types.ts'
 import { RdKafkaAdmin } from './admin.ts'
 import { disconnect, rdkafka, rdkafkaConnection } from './client.ts'
@@ -8,18 +8,7 @@ import { groupClient, RdKafkaConsumer } from './consumer.ts'
 import { RdKafkaProducer } from './producer.ts'
 import { RdKafkaReader } from './reader.ts'
 
-export interface RdKafkaBackendOptions extends KafkaConnection {
-  /** The client id of clients made without one of their own (the admin); each client names its own. */
-  readonly clientId?: string
-  /** How long the group waits for a silent member before it rebalances its partitions away. */
-  readonly sessionTimeoutMs?: number
-  /** Where librdkafka's own errors go. */
-  readonly logger?: Logger
-  /** Replication factor of topics created without one of their own. */
-  readonly replicationFactor?: number
-}
-
-type Close = () => Promise<void>
+export type RdKafkaBackendOptions = BackendOptions
 
 /**
  * Kafka through librdkafka (node-rdkafka): fetching, batching, compression and commits on librdkafka's
@@ -30,7 +19,7 @@ type Close = () => Promise<void>
 export class RdKafkaBackend implements KafkaBackend {
   readonly name = 'rdkafka'
   private readonly config: Record<string, string | number | boolean>
-  private readonly open = new Set<Close>()
+  private readonly clients = new OpenClients()
   /** The running member of each group in this process, whose metadata transactions carry. */
   private readonly members = new Map<string, RdKafka.KafkaConsumer>()
 
@@ -39,23 +28,15 @@ export class RdKafkaBackend implements KafkaBackend {
     this.config = { ...rdkafkaConnection(options), 'client.id': options.clientId ?? 'oxagry' }
   }
 
-  private track<K extends 'close' | 'stop', T extends Record<K, Close>>(client: T, method: K): T {
-    const close: Close = client[method].bind(client)
-    const closeOnce: Close = async () => {
-      this.open.delete(closeOnce)
-      await close()
-    }
-    this.open.add(closeOnce)
-    client[method] = closeOnce as T[K]
-    return client
-  }
-
   private withClientId(clientId: string): Record<string, string | number | boolean> {
     return { ...this.config, 'client.id': clientId }
   }
 
   async admin(): Promise<BackendAdmin> {
-    return this.track(await RdKafkaAdmin.connect(this.config, this.options.replicationFactor ?? 1), 'close')
+    return this.clients.track(
+      await RdKafkaAdmin.connect(this.config, this.options.replicationFactor ?? 1),
+      'close',
+    )
   }
 
   consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
@@ -66,7 +47,7 @@ export class RdKafkaBackend implements KafkaBackend {
       readCommitted: options.readCommitted,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
     }
-    return this.track(
+    return this.clients.track(
       new RdKafkaConsumer(settings, (member) => {
         if (member === undefined) this.members.delete(options.groupId)
         else this.members.set(options.groupId, member)
@@ -93,11 +74,14 @@ export class RdKafkaBackend implements KafkaBackend {
       })
       return { consumer: client, release: () => disconnect(client as never) }
     }
-    return this.track(await RdKafkaProducer.connect(config, options.transactionalId, memberOf), 'close')
+    return this.clients.track(
+      await RdKafkaProducer.connect(config, options.transactionalId, memberOf),
+      'close',
+    )
   }
 
   reader(options: { clientId: string; readCommitted: boolean }): BackendReader {
-    return this.track(
+    return this.clients.track(
       new RdKafkaReader(this.withClientId(options.clientId), options.clientId, options.readCommitted),
       'close',
     )
@@ -105,6 +89,6 @@ export class RdKafkaBackend implements KafkaBackend {
 
   /** Closes every client this backend handed out that its owner has not closed. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.open].map((close) => close()))
+    await this.clients.closeAll()
   }
 }

@@ -96,6 +96,23 @@ export function backendContract(
     t.teardown(async () => void (await Promise.all(made.map((b) => b.close()))))
     return { backend: more(), more }
   }
+  /** Every committed value of partition 0, read outside any group up to its end offset now. */
+  const readToEnd = async (backend: KafkaBackend, topic: string): Promise<string[]> => {
+    const admin = await backend.admin()
+    const end = (await admin.endOffsets(topic)).get(0) ?? '0'
+    await admin.close()
+    const reader = backend.reader({ clientId: 'contract-reader', readCommitted: true })
+    const read: string[] = []
+    await reader.read(
+      [{ topic, partition: 0, offset: '0' }],
+      new Map([[tpKey(topic, 0), end]]),
+      async (records) => {
+        read.push(...records.map((r) => text(r.value) ?? ''))
+      },
+    )
+    await reader.close()
+    return read
+  }
   const createTopic = async (backend: KafkaBackend, name: string, partitions: number): Promise<void> => {
     const admin = await backend.admin()
     try {
@@ -270,19 +287,7 @@ export function backendContract(
       ['c1', 'c2', 'c3'],
     )
     await m.consumer.stop()
-    const admin = await backend.admin()
-    const end = (await admin.endOffsets(topic)).get(0) ?? '0'
-    await admin.close()
-    const reader = backend.reader({ clientId: 'contract-reader', readCommitted: true })
-    const read: string[] = []
-    await reader.read(
-      [{ topic, partition: 0, offset: '0' }],
-      new Map([[tpKey(topic, 0), end]]),
-      async (records) => {
-        read.push(...records.map((r) => text(r.value) ?? ''))
-      },
-    )
-    await reader.close()
+    const read = await readToEnd(backend, topic)
     t.deepEqual(read, ['c1', 'c2', 'c3'])
   })
 
@@ -327,19 +332,7 @@ export function backendContract(
     await newer.send([record(topic, 'owner', { partition: 0 })])
     await newer.commitTransaction()
     await newer.close()
-    const admin = await backend.admin()
-    const end = (await admin.endOffsets(topic)).get(0) ?? '0'
-    await admin.close()
-    const reader = backend.reader({ clientId: 'contract-reader', readCommitted: true })
-    const read: string[] = []
-    await reader.read(
-      [{ topic, partition: 0, offset: '0' }],
-      new Map([[tpKey(topic, 0), end]]),
-      async (records) => {
-        read.push(...records.map((r) => text(r.value) ?? ''))
-      },
-    )
-    await reader.close()
+    const read = await readToEnd(backend, topic)
     t.deepEqual(read, ['owner'], 'the fenced transaction was aborted')
   })
 
