@@ -1,7 +1,11 @@
 /** Retry policy for transient target failures. */
 export interface RetryOptions {
-  /** Attempts in all, the first included; after the last the sink stops without committing. */
-  readonly attempts: number
+  /**
+   * Attempts in all, the first included, after which the sink stops without committing; or `forever`
+   * (Kafka Connect's errors.retry.timeout=-1), so a store that is down for a while never stops the sink:
+   * it reports not ready while it retries, and goes on from where it was when the store is back.
+   */
+  readonly attempts: number | 'forever'
   /** Delay before the second attempt; doubles for each further one. */
   readonly baseMs: number
   /** Upper bound of one delay. */

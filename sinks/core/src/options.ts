@@ -33,7 +33,7 @@ export interface SinkOptions<T> {
   readonly target: SinkTarget<T>
   /** Default 500 records or 1000 ms. */
   readonly batch?: BatchOptions
-  /** Default 8 attempts, 200 ms doubling up to 10 s. */
+  /** Default: forever, 200 ms doubling up to 30 s (see RetryOptions.attempts). */
   readonly retry?: RetryOptions
   readonly deadLetter: DeadLetterOptions
   /** Default: pino JSON on stdout. */
@@ -58,6 +58,8 @@ export interface ResolvedSinkOptions<T> extends SinkOptions<T> {
 }
 
 const positiveInt = { type: 'integer', minimum: 1 }
+/** A store that is down is waited for, never given up on: see RetryOptions.attempts. */
+export const DEFAULT_RETRY: RetryOptions = { attempts: 'forever', baseMs: 200, maxMs: 30_000 }
 const schema = {
   type: 'object',
   required: ['backend', 'groupId', 'topics', 'decode', 'target', 'deadLetter'],
@@ -75,7 +77,11 @@ const schema = {
       type: 'object',
       additionalProperties: false,
       required: ['attempts', 'baseMs', 'maxMs'],
-      properties: { attempts: positiveInt, baseMs: { type: 'integer', minimum: 0 }, maxMs: positiveInt },
+      properties: {
+        attempts: { oneOf: [positiveInt, { const: 'forever' }] },
+        baseMs: { type: 'integer', minimum: 0 },
+        maxMs: positiveInt,
+      },
     },
     deadLetter: {
       type: 'object',
@@ -128,7 +134,7 @@ export function resolveSinkOptions<T>(options: SinkOptions<T>): ResolvedSinkOpti
     ...options,
     clientId: options.clientId ?? options.groupId,
     batch: Object.freeze({ ...(options.batch ?? { maxRecords: 500, maxWaitMs: 1000 }) }),
-    retry: Object.freeze({ ...(options.retry ?? { attempts: 8, baseMs: 200, maxMs: 10_000 }) }),
+    retry: Object.freeze({ ...(options.retry ?? DEFAULT_RETRY) }),
     lagIntervalMs: options.lagIntervalMs ?? 5000,
     readCommitted: options.readCommitted ?? true,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,

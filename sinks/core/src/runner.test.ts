@@ -22,8 +22,8 @@ import { backoffDelay } from './backoff.ts'
 import { SINK_DEAD_LETTER_HEADERS } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError } from './errors.ts'
 import { SINK_METRICS } from './metrics.ts'
-import { batchIdOf, runSink, type SinkHandle } from './runner.ts'
-import type { SinkOptions } from './options.ts'
+import { batchIdOf, runSink, SinkState, type SinkHandle } from './runner.ts'
+import { DEFAULT_RETRY, type SinkOptions } from './options.ts'
 import type { SinkTarget } from './target.ts'
 import { FakeTarget } from './testing/index.ts'
 
@@ -228,6 +228,35 @@ test('when retries run out the sink fails without committing, and a restart lose
     healthy.items.map((i) => i.n),
     [1, 2],
   )
+})
+
+test('by default a store that stays down is retried forever: not ready meanwhile, then everything is written', async (t) => {
+  const registry = new Registry()
+  // Far more failures than a bounded policy would allow (8 attempts was the old default).
+  const target = new FakeTarget<Item>({ transientFailures: 25 })
+  const sink = await start(t, target, {
+    metricsRegistry: registry,
+    retry: { ...DEFAULT_RETRY, baseMs: 1, maxMs: 2 },
+  })
+  produce(t.context.backend, [json(1), json(2)])
+  await until(() => sink.health().state === SinkState.RETRYING)
+  const during = sink.health()
+  t.false(during.ready, 'not ready while the store is down')
+  t.true(during.live)
+  t.truthy(during.lastError)
+  const up = async () => (await registry.getSingleMetric(SINK_METRICS.up)?.get())?.values[0]?.value
+  t.is(await up(), 0)
+  // Records keep arriving during the outage: they are buffered, not dropped.
+  produce(t.context.backend, [json(3), json(4), json(5)])
+  await until(() => committed(t.context.backend) === '5')
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [1, 2, 3, 4, 5],
+  )
+  t.is(target.calls, 25 + target.writes.length)
+  t.is(sink.health().state, SinkState.RUNNING)
+  t.true(sink.health().ready)
+  t.is(await up(), 1)
 })
 
 test('stop flushes what is buffered, commits and leaves', async (t) => {

@@ -22,6 +22,8 @@ import type { WriteContext } from './target.ts'
 export const SinkState = {
   STARTING: 'STARTING',
   RUNNING: 'RUNNING',
+  /** A write (or dead letter, or commit) failed transiently and is being retried: not ready. */
+  RETRYING: 'RETRYING',
   STOPPING: 'STOPPING',
   STOPPED: 'STOPPED',
   /** Retries or dead letters failed: nothing past the last commit was acknowledged; restart the process. */
@@ -30,9 +32,9 @@ export const SinkState = {
 export type SinkState = (typeof SinkState)[keyof typeof SinkState]
 
 export interface SinkHealth {
-  /** Consuming or about to; false once stopped or failed. */
+  /** Consuming, retrying, or about to; false once stopped or failed. */
   readonly live: boolean
-  /** Consuming. */
+  /** Consuming and writing: false while a failure is being retried. */
   readonly ready: boolean
   readonly state: SinkState
   /** Records buffered, not yet written. */
@@ -208,16 +210,24 @@ class Sink<T> implements SinkHandle {
   }
 
   /**
+   * Whether delivered records are buffered: running, or retrying a write (the records keep coming while
+   * a batch is retried; the consumer has moved past them, so they must be buffered, not dropped).
+   */
+  private get accepting(): boolean {
+    return this.state === SinkState.RUNNING || this.state === SinkState.RETRYING
+  }
+
+  /**
    * Decodes and buffers a delivered batch; flushes (and waits) each time the buffer is full. Only while
-   * RUNNING: once stopping, the final flush has the buffer and what arrives later is left uncommitted,
+   * accepting: once stopping, the final flush has the buffer and what arrives later is left uncommitted,
    * to be delivered again.
    */
   private async accept(batch: Batch): Promise<void> {
     this.heartbeat = () => batch.heartbeat()
     for (const record of batch.records) {
-      if (this.state !== SinkState.RUNNING) return
+      if (!this.accepting) return
       const entry = await this.decode(record)
-      if (this.state !== SinkState.RUNNING) return
+      if (!this.accepting) return
       this.metrics.recordsConsumed.inc({ sink: this.labels.sink, topic: record.topic })
       this.buffer.push(entry)
       if (this.buffer.length === 1 && this.timer === undefined) {
@@ -369,11 +379,13 @@ class Sink<T> implements SinkHandle {
     const { retry } = this.options
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fn(attempt)
+        const result = await fn(attempt)
+        if (attempt > 1) this.recovered(what, attempt)
+        return result
       } catch (error) {
         if (!isRetriable(error)) throw error
         const code = errorCode(error)
-        if (attempt >= retry.attempts) {
+        if (retry.attempts !== 'forever' && attempt >= retry.attempts) {
           throw new SinkError(
             exhaustedCode,
             `${what}: gave up after ${attempt} attempts: ${errorMessage(error)}`,
@@ -385,6 +397,7 @@ class Sink<T> implements SinkHandle {
           )
         }
         if (!this.abort.signal.aborted) {
+          this.retryingAfter(error)
           this.metrics.retries.inc({ ...this.labels, code })
           const delay = backoffDelay(attempt, retry)
           this.logger.warn({ what, attempt, delayMs: delay, code, err: error }, 'transient failure: retrying')
@@ -399,6 +412,21 @@ class Sink<T> implements SinkHandle {
         }
       }
     }
+  }
+
+  /** A transient failure: not ready (and not up) until the retried call succeeds. */
+  private retryingAfter(error: unknown): void {
+    this.lastError = error
+    if (this.state !== SinkState.RUNNING) return
+    this.state = SinkState.RETRYING
+    this.metrics.up.set(this.labels, 0)
+  }
+
+  private recovered(what: string, attempts: number): void {
+    if (this.state !== SinkState.RETRYING) return
+    this.state = SinkState.RUNNING
+    this.metrics.up.set(this.labels, 1)
+    this.logger.info({ what, attempts }, 'recovered: the retried call succeeded')
   }
 
   /**
@@ -478,7 +506,7 @@ class Sink<T> implements SinkHandle {
 
   stop(): Promise<void> {
     if (this.stopping !== undefined) return this.stopping
-    if (this.state === SinkState.RUNNING || this.state === SinkState.STARTING) this.state = SinkState.STOPPING
+    if (this.accepting || this.state === SinkState.STARTING) this.state = SinkState.STOPPING
     this.abort.abort()
     this.stopping = this.shutDown(undefined)
     return this.stopping

@@ -163,11 +163,18 @@ export async function startPlatform(
     const { app } = await buildApp({
       ...fleet.ports,
       readiness: {
+        // Ready means every application is processing and every sink writing: a sink retrying a store
+        // that is down makes the platform not ready until the store is back (the API still answers).
         notReady: async () => {
-          const waiting = applications.filter(([, application]) => !application.health().ready)
-          return waiting.length === 0
-            ? undefined
-            : waiting.map(([name, application]) => `${name} is ${application.health().state}`).join(', ')
+          const waiting = [
+            ...applications
+              .filter(([, application]) => !application.health().ready)
+              .map(([name, application]) => `${name} is ${application.health().state}`),
+            ...sinks
+              .filter(([, sink]) => !sink.health().ready)
+              .map(([name, sink]) => `sink ${name} is ${sink.health().state}`),
+          ]
+          return waiting.length === 0 ? undefined : waiting.join(', ')
         },
       },
       registry: metrics,
