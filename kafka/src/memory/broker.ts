@@ -1,6 +1,6 @@
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
-import type { RecordHeaders } from '../serde.ts'
 import { partitionForKey } from '../murmur2.ts'
+import { cleanupPolicy, PartitionLog, type CleanupPolicy, type Transaction } from './partition-log.ts'
 import {
   tpKey,
   type BrokerRecord,
@@ -9,31 +9,6 @@ import {
   type TopicPartition,
   type TopicSpec,
 } from '../types.ts'
-
-type TxnState = 'open' | 'committed' | 'aborted'
-
-interface Transaction {
-  state: TxnState
-}
-
-interface LogEntry {
-  readonly offset: number
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-  readonly timestamp: number
-  readonly headers: RecordHeaders
-  readonly txn?: Transaction
-}
-
-class PartitionLog {
-  readonly entries: LogEntry[] = []
-
-  /** The first offset not yet decided (an open transaction's first record), or the end. */
-  lastStable(): number {
-    for (const entry of this.entries) if (entry.txn?.state === 'open') return entry.offset
-    return this.entries.length
-  }
-}
 
 export interface GroupMember {
   readonly id: string
@@ -50,17 +25,30 @@ class Group {
   rebalancing: Promise<void> = Promise.resolve()
 }
 
+export interface MemoryBrokerOptions {
+  /**
+   * The longest a delete-policy topic keeps records, whatever its `retention.ms`: memory is not disk,
+   * and the embedded platform keeps history in its stores. Unset: the topic's own retention.
+   */
+  readonly maxRetentionMs?: number
+  /** The clock retention is measured against (tests move it). */
+  readonly now?: () => number
+}
+
 /**
  * An in-process Kafka for the embedded mode and fast tests: topics with partitions and offsets,
  * consumer groups with eager rebalances whose revoke and assign callbacks are awaited, committed
- * offsets, and transactions (read_committed hides open and aborted ones; a new producer with the same
- * transactional id fences the old one and aborts its open transaction).
+ * offsets, transactions (read_committed hides open and aborted ones; a new producer with the same
+ * transactional id fences the old one and aborts its open transaction), and cleanup by the topics'
+ * configs (retention under `delete`, compaction under `compact`), so it holds what a broker would.
  */
 export class MemoryBroker {
-  private readonly topics = new Map<
-    string,
-    { partitions: PartitionLog[]; config: Readonly<Record<string, string>> }
-  >()
+  private readonly topics = new Map<string, { partitions: PartitionLog[]; policy: CleanupPolicy }>()
+  private readonly now: () => number
+
+  constructor(private readonly options: MemoryBrokerOptions = {}) {
+    this.now = options.now ?? Date.now
+  }
   private readonly groups = new Map<string, Group>()
   private readonly epochs = new Map<string, number>()
   private readonly openTxns = new Map<string, Transaction>()
@@ -73,7 +61,7 @@ export class MemoryBroker {
       throw new KafkaError(KAFKA_ERROR_CODES.BROKER, `topic ${spec.name} needs at least one partition`)
     this.topics.set(spec.name, {
       partitions: Array.from({ length: spec.partitions }, () => new PartitionLog()),
-      config: spec.config,
+      policy: cleanupPolicy(spec.config, this.options.maxRetentionMs),
     })
   }
 
@@ -94,11 +82,22 @@ export class MemoryBroker {
   }
 
   endOffset(topic: string, partition: number): number {
+    return this.log(topic, partition).next
+  }
+
+  /** The first offset a partition still holds (above 0 once retention deleted records). */
+  startOffset(topic: string, partition: number): number {
+    return this.log(topic, partition).start
+  }
+
+  /** Records held in a partition now, after cleanup. */
+  heldRecords(topic: string, partition: number): number {
     return this.log(topic, partition).entries.length
   }
 
   /** Appends records; inside a transaction they stay invisible to read_committed readers until it commits. */
   append(records: readonly ProducedRecord[], txn?: Transaction): void {
+    const now = this.now()
     for (const record of records) {
       const count = this.partitionCount(record.topic)
       if (count === undefined) throw new KafkaError(KAFKA_ERROR_CODES.BROKER, `unknown topic ${record.topic}`)
@@ -106,8 +105,8 @@ export class MemoryBroker {
         record.partition ??
         (record.key === null ? this.roundRobin++ % count : partitionForKey(record.key, count))
       const log = this.log(record.topic, partition)
-      log.entries.push({
-        offset: log.entries.length,
+      log.append({
+        appendedAt: now,
         key: record.key,
         value: record.value,
         timestamp: record.timestamp,
@@ -115,7 +114,24 @@ export class MemoryBroker {
         ...(txn === undefined ? {} : { txn }),
       })
     }
+    this.cleanIfDue()
     this.wake()
+  }
+
+  /** Cleans the partitions that are due, by their topic's policy. */
+  private cleanIfDue(): void {
+    const now = this.now()
+    for (const { partitions, policy } of this.topics.values()) {
+      if (!policy.compact && !(policy.delete && policy.retentionMs >= 0)) continue
+      for (const log of partitions) if (log.cleaningDue(now)) log.clean(policy, now)
+    }
+  }
+
+  /** Cleans every partition now (tests; the broker cleans on its own as records arrive). */
+  clean(): void {
+    const now = this.now()
+    for (const { partitions, policy } of this.topics.values())
+      for (const log of partitions) log.clean(policy, now)
   }
 
   /** Records from the offset on, at most `max`, as a reader of the isolation level sees them. */
@@ -127,12 +143,14 @@ export class MemoryBroker {
     readCommitted: boolean,
   ): { records: BrokerRecord[]; next: number } {
     const log = this.log(topic, partition)
-    const end = readCommitted ? log.lastStable() : log.entries.length
+    const end = readCommitted ? log.lastStable() : log.next
     const records: BrokerRecord[] = []
-    let at = from
-    for (; at < end && records.length < max; at++) {
-      const entry = log.entries[at]
-      if (entry === undefined) break
+    // A position below the log start reads from the start, as a consumer reset to earliest does.
+    let at = Math.max(from, log.start)
+    for (let i = log.indexOf(at); i < log.entries.length && records.length < max; i++) {
+      const entry = log.entries[i]
+      if (entry === undefined || entry.offset >= end) break
+      at = entry.offset + 1
       if (readCommitted && entry.txn?.state === 'aborted') continue
       records.push({
         topic,
@@ -144,6 +162,8 @@ export class MemoryBroker {
         headers: entry.headers,
       })
     }
+    // Past a compacted gap or aborted records, the position moves on to where reading stopped.
+    if (records.length < max) at = Math.max(at, Math.min(end, log.next))
     return { records, next: at }
   }
 

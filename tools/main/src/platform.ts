@@ -6,6 +6,7 @@ import {
   describeConnection,
   createKafkaBackend,
   MemoryBackend,
+  MemoryBroker,
   type Following,
   type KafkaBackend,
 } from '@oxagry/kafka'
@@ -46,6 +47,13 @@ export interface Platform {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
+/**
+ * How long the in-process broker keeps records of delete-policy topics (compacted ones keep each key's
+ * newest): an hour of pings is what the live views need, and the history is in ClickHouse. Without a
+ * bound it held every record for ever (~2 GB an hour at the default 100 pings/s).
+ */
+export const EMBEDDED_RETENTION_MS = 3_600_000
+
 /** The platform's domains, in the order they start. */
 export function platformModules(config: MainConfig): DomainModule[] {
   return [fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase })]
@@ -77,7 +85,7 @@ export async function startPlatform(
 
     const backend: KafkaBackend =
       config.kafka === undefined
-        ? new MemoryBackend()
+        ? new MemoryBackend(new MemoryBroker({ maxRetentionMs: EMBEDDED_RETENTION_MS }))
         : createKafkaBackend(config.kafkaClient, {
             ...config.kafka,
             logger: logger.child({ component: config.kafkaClient }),
