@@ -1,5 +1,6 @@
 import { Serdes, type Serde } from '@oxagry/kafka'
 import {
+  JoinWindows,
   SessionWindows,
   SlidingWindows,
   StreamsBuilder,
@@ -80,6 +81,19 @@ function stream(
   }
 }
 
+function streams(
+  fn: (input: KStream<string, string | null>, other: KStream<string, string | null>) => void,
+): (storeType: StoreType) => Topology {
+  return (storeType) => {
+    const b = builder(storeType)
+    fn(
+      b.stream<string, string | null>('in', { keySerde: S, valueSerde: S as Serde<string | null> }),
+      b.stream<string, string | null>('in2', { keySerde: S, valueSerde: S as Serde<string | null> }),
+    )
+    return b.build()
+  }
+}
+
 function table(
   fn: (input: KTable<string, string>, b: StreamsBuilder) => void,
 ): (storeType: StoreType) => Topology {
@@ -100,6 +114,7 @@ function sessionCount(t: KTable<Windowed<string>, number>): void {
 
 const IN = ['in'] as const
 const TABLE = ['table'] as const
+const IN_IN2 = ['in', 'in2'] as const
 const LONG = { valueSerde: L as never }
 
 /** Every named topology, by the name the Java side knows it under. */
@@ -722,5 +737,82 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out')
       return b.build()
     },
+  },
+
+  streamJoin: {
+    about: 'KStream.join(KStream) with JoinWindows.ofTimeDifferenceWithNoGrace',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.join(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(5)).to('out'),
+    ),
+  },
+  streamJoinGrace: {
+    about: 'KStream.join(KStream) with grace and a joiner that reads the key',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.join(o, (v, x, k) => `${k}:${cat(v, x, '+')}`, JoinWindows.ofTimeDifferenceAndGrace(5, 20)).to('out'),
+    ),
+  },
+  streamLeftJoin: {
+    about: 'KStream.leftJoin(KStream): unjoined left records wait for the window to close',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.leftJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(5, 3)).to('out'),
+    ),
+  },
+  streamLeftJoinNoGrace: {
+    about: 'KStream.leftJoin(KStream) without grace',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.leftJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(5)).to('out'),
+    ),
+  },
+  streamOuterJoin: {
+    about: 'KStream.outerJoin(KStream): unjoined records of both sides wait for their windows to close',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.outerJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(5, 3)).to('out'),
+    ),
+  },
+  streamOuterJoinBeforeAfter: {
+    about: 'KStream.outerJoin(KStream) with asymmetric windows (before 1, after 8)',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .outerJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(3).before(1).after(8))
+        .to('out'),
+    ),
+  },
+  streamJoinAfterBefore: {
+    about: 'KStream.join(KStream) looking back only (after 0)',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.join(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(4, 2).after(0)).to('out'),
+    ),
+  },
+  selectKeyStreamOuterJoin: {
+    about: 'selectKey, then a named KStream.outerJoin(KStream) through a repartition topic',
+    inputs: IN_IN2,
+    outputs: out(),
+    excludeNullKeys: true,
+    build: streams((s, o) =>
+      s
+        .selectKey((_k, v) => first(v) as string)
+        .outerJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(5, 3), {
+          keySerde: S,
+          valueSerde: S as Serde<string | null>,
+          otherValueSerde: S as Serde<string | null>,
+          name: 'sj',
+          storeName: 'sj-store',
+        })
+        .to('out'),
+    ),
   },
 }

@@ -9,7 +9,13 @@ export * from './topology/topology.ts'
 export * from './dsl/options.ts'
 export * from './dsl/windows.ts'
 export * from './dsl/streams-builder.ts'
-export { KStream, BranchedKStream, type Predicate, type ValueJoiner } from './dsl/kstream.ts'
+export {
+  KStream,
+  BranchedKStream,
+  type Predicate,
+  type ValueJoiner,
+  type ValueJoinerWithKey,
+} from './dsl/kstream.ts'
 export { KTable, GlobalKTable, Suppressed } from './dsl/ktable.ts'
 export {
   KGroupedStream,

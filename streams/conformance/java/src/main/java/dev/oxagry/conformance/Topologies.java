@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -21,6 +22,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -196,6 +198,26 @@ final class Topologies {
           .filter((k, v) -> v.startsWith("A")).toStream().to("out");
       case "selectKeyLeftJoin" -> { final KTable<String, String> t = table(b);
         in(b).selectKey((k, v) -> first(v)).leftJoin(t, (v, x) -> v + "*" + x).to("out"); }
+      case "streamJoin" -> in(b).join(in2(b), (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(5)))
+          .to("out");
+      case "streamJoinGrace" -> in(b).join(in2(b), (k, v, o) -> k + ":" + v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(20))).to("out");
+      case "streamLeftJoin" -> in(b).leftJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3))).to("out");
+      case "streamLeftJoinNoGrace" -> in(b).leftJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(5))).to("out");
+      case "streamOuterJoin" -> in(b).outerJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3))).to("out");
+      case "streamOuterJoinBeforeAfter" -> in(b).outerJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(3)).before(Duration.ofMillis(1)).after(Duration.ofMillis(8)))
+          .to("out");
+      case "streamJoinAfterBefore" -> in(b).join(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(4), Duration.ofMillis(2)).after(Duration.ofMillis(0)))
+          .to("out");
+      case "selectKeyStreamOuterJoin" -> in(b).selectKey((k, v) -> first(v))
+          .outerJoin(in2(b), (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3)),
+              StreamJoined.with(S, S, S).withName("sj").withStoreName("sj-store"))
+          .to("out");
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
@@ -203,6 +225,10 @@ final class Topologies {
 
   private static KStream<String, String> in(final StreamsBuilder b) {
     return b.stream("in", Consumed.with(S, S));
+  }
+
+  private static KStream<String, String> in2(final StreamsBuilder b) {
+    return b.stream("in2", Consumed.with(S, S));
   }
 
   private static KTable<String, String> table(final StreamsBuilder b) {
