@@ -27,7 +27,13 @@ export interface OutputSpec {
 }
 
 /** The topics scenarios may write to. */
-export const InputTopic = { IN: 'in', IN2: 'in2', TABLE: 'table', GLOBAL: 'global' } as const
+export const InputTopic = {
+  IN: 'in',
+  IN2: 'in2',
+  TABLE: 'table',
+  TABLE2: 'table2',
+  GLOBAL: 'global',
+} as const
 export type InputTopic = (typeof InputTopic)[keyof typeof InputTopic]
 
 export interface NamedTopology {
@@ -94,6 +100,19 @@ function streams(
   }
 }
 
+function tables(
+  fn: (input: KTable<string, string>, other: KTable<string, string>) => void,
+): (storeType: StoreType) => Topology {
+  return (storeType) => {
+    const b = builder(storeType)
+    fn(
+      b.table<string, string>('table', { keySerde: S, valueSerde: S }),
+      b.table<string, string>('table2', { keySerde: S, valueSerde: S }),
+    )
+    return b.build()
+  }
+}
+
 function table(
   fn: (input: KTable<string, string>, b: StreamsBuilder) => void,
 ): (storeType: StoreType) => Topology {
@@ -115,6 +134,7 @@ function sessionCount(t: KTable<Windowed<string>, number>): void {
 const IN = ['in'] as const
 const TABLE = ['table'] as const
 const IN_IN2 = ['in', 'in2'] as const
+const TABLES = ['table', 'table2'] as const
 const LONG = { valueSerde: L as never }
 
 /** Every named topology, by the name the Java side knows it under. */
@@ -812,6 +832,106 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
           name: 'sj',
           storeName: 'sj-store',
         })
+        .to('out'),
+    ),
+  },
+
+  tableJoin: {
+    about: 'KTable.join(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableLeftJoin: {
+    about: 'KTable.leftJoin(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableOuterJoin: {
+    about: 'KTable.outerJoin(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .outerJoin(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableJoinMaterializedFilter: {
+    about:
+      'a materialized KTable.join(KTable), then filter: the join sends old values and forces its tables to',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(o, (v, x) => cat(v, x, '+'), { storeName: 'joined-store', valueSerde: S })
+        .filter((_k, v) => startsWithA(v))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableLeftJoinGroupByCount: {
+    about: 'KTable.leftJoin(KTable), then groupBy().count(): old values retract',
+    inputs: TABLES,
+    outputs: out('string', 'long'),
+    build: tables((t, o) =>
+      t
+        .leftJoin(o, (v, x) => cat(v, x, '+'))
+        .groupBy((_k, v) => ({ key: first(v) as string, value: v }), { keySerde: S, valueSerde: S })
+        .count()
+        .toStream()
+        .to('out', LONG),
+    ),
+  },
+  tableOuterJoinFilter: {
+    about: 'KTable.outerJoin(KTable), then filter',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .outerJoin(o, (v, x) => cat(v, x, '+'))
+        .filter((_k, v) => startsWithA(v))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableMapValuesJoin: {
+    about: 'KTable.mapValues (read through its getter), then join(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .mapValues(upper)
+        .join(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableLeftJoinFilterNotNamed: {
+    about: 'a named KTable.leftJoin of a filtered table',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(
+          o.filterNot((_k, v) => startsWithA(v)),
+          (v, x) => cat(v, x, '+'),
+          undefined,
+          { name: 'lj' },
+        )
+        .toStream()
         .to('out'),
     ),
   },

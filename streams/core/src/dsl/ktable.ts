@@ -1,3 +1,4 @@
+import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
 import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
@@ -9,6 +10,7 @@ import { bufferedValueSerde } from './internal-serdes.ts'
 import { KStream } from './kstream.ts'
 import type { Grouped, Materialized, Named } from './options.ts'
 import { OldValues } from './old-values.ts'
+import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-join.ts'
 import {
   suppressUntilWindowCloses,
   tableRepartitionMap,
@@ -34,7 +36,8 @@ export interface TableState<K, V> {
   readonly sourceTopics: readonly TopicRef[]
   /** The store holding exactly this table, when it is materialized. */
   readonly storeName?: string
-  readonly getter?: ValueGetter<K, V>
+  /** How to read this table by key, made when first needed. */
+  readonly getter?: () => ValueGetter<K, V>
   readonly windowed?: WindowInfo
   /** Whether this table's updates carry old values (see OldValues). */
   readonly oldValues: OldValues
@@ -68,8 +71,14 @@ export class KTable<K, V> {
   }
 
   valueGetter(): ValueGetter<K, V> {
-    if (this.state.getter !== undefined) return this.state.getter
-    if (this.state.storeName === undefined) throw new Error(`table ${this.state.node} has no store to read`)
+    if (this.state.getter !== undefined) return this.state.getter()
+    if (this.state.storeName === undefined) {
+      throw new TopologyError(
+        `table ${this.state.node} has no store to read: materialize it (a Materialized with a store name) to join or look it up`,
+        STREAMS_ERROR_CODES.TOPOLOGY,
+        { node: this.state.node },
+      )
+    }
     return { storeName: this.state.storeName, read: (_k, stored) => stored as V }
   }
 
@@ -101,17 +110,19 @@ export class KTable<K, V> {
       this.state.node,
     )
     if (store !== undefined) this.ctx.topology.addStateStore(store, name)
-    const parent = this.valueGetter()
-    const getter: ValueGetter<K, V2> =
-      store !== undefined
-        ? { storeName: store.name, read: (_k, stored) => stored as V2 }
-        : {
-            storeName: parent.storeName,
-            read: (key, stored) => {
-              const value = parent.read(key, stored)
-              return value === null ? null : transform(key, value)
-            },
-          }
+    // Asked for only when something reads this table by key: a parent with no getter (an unmaterialized
+    // table-table join) is fine until then.
+    const getter = (): ValueGetter<K, V2> => {
+      if (store !== undefined) return { storeName: store.name, read: (_k, stored) => stored as V2 }
+      const parent = this.valueGetter()
+      return {
+        storeName: parent.storeName,
+        read: (key, stored) => {
+          const value = parent.read(key, stored)
+          return value === null ? null : transform(key, value)
+        },
+      }
+    }
     const serde = (store?.valueSerde as Serde<V2> | undefined) ?? valueSerde
     return new KTable<K, V2>(this.ctx, {
       node: name,
@@ -160,6 +171,58 @@ export class KTable<K, V> {
       materialized,
       named,
       materialized?.valueSerde,
+    )
+  }
+
+  /**
+   * Joins with another table on the key: an update of either side joins the other's current value;
+   * no result while either side is missing. A result is stamped with the later of the two times.
+   */
+  join<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V, VO, R>,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R> {
+    return this.tableJoin(other, joiner as never, TableJoinKind.INNER, materialized, named)
+  }
+
+  /** As `join`, and every value of this table has a result, joined with null while the other has none. */
+  leftJoin<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V, VO | null, R>,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R> {
+    return this.tableJoin(other, joiner as never, TableJoinKind.LEFT, materialized, named)
+  }
+
+  /** As `join`, and every value of either table has a result, joined with null while the other has none. */
+  outerJoin<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V | null, VO | null, R>,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R> {
+    return this.tableJoin(other, joiner, TableJoinKind.OUTER, materialized, named)
+  }
+
+  private tableJoin<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V | null, VO | null, R>,
+    kind: TableJoinKind,
+    materialized: Materialized<K, R> | undefined,
+    named: Named | undefined,
+  ): KTable<K, R> {
+    return tableTableJoin(
+      this.ctx,
+      this,
+      other,
+      joiner,
+      kind,
+      materialized,
+      named,
+      (state) => new KTable<K, R>(this.ctx, state),
     )
   }
 

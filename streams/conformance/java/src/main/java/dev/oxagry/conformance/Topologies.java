@@ -218,6 +218,21 @@ final class Topologies {
           .outerJoin(in2(b), (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3)),
               StreamJoined.with(S, S, S).withName("sj").withStoreName("sj-store"))
           .to("out");
+      case "tableJoin" -> table(b).join(table2(b), (v, o) -> v + "+" + o).toStream().to("out");
+      case "tableLeftJoin" -> table(b).leftJoin(table2(b), (v, o) -> v + "+" + o).toStream().to("out");
+      case "tableOuterJoin" -> table(b).outerJoin(table2(b), (v, o) -> v + "+" + o).toStream().to("out");
+      case "tableJoinMaterializedFilter" -> table(b).join(table2(b), (v, o) -> v + "+" + o,
+              Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("joined-store").withValueSerde(S))
+          .filter((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableLeftJoinGroupByCount" -> table(b).leftJoin(table2(b), (v, o) -> v + "+" + o)
+          .groupBy((k, v) -> KeyValue.pair(first(v), v), Grouped.with(S, S))
+          .count().toStream().to("out", Produced.with(S, L));
+      case "tableOuterJoinFilter" -> table(b).outerJoin(table2(b), (v, o) -> v + "+" + o)
+          .filter((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableMapValuesJoin" -> table(b).mapValues(Topologies::upper).join(table2(b), (v, o) -> v + "+" + o)
+          .toStream().to("out");
+      case "tableLeftJoinFilterNotNamed" -> table(b).leftJoin(table2(b).filterNot((k, v) -> startsWithA(v)), (v, o) -> v + "+" + o,
+              Named.as("lj")).toStream().to("out");
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
@@ -229,6 +244,10 @@ final class Topologies {
 
   private static KStream<String, String> in2(final StreamsBuilder b) {
     return b.stream("in2", Consumed.with(S, S));
+  }
+
+  private static KTable<String, String> table2(final StreamsBuilder b) {
+    return b.table("table2", Consumed.with(S, S));
   }
 
   private static KTable<String, String> table(final StreamsBuilder b) {
