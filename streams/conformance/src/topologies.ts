@@ -935,4 +935,82 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out'),
     ),
   },
+
+  cogroup: {
+    about: 'KGroupedStream.cogroup(...).cogroup(...).aggregate()',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .aggregate(() => '', { valueSerde: S })
+        .toStream()
+        .to('out'),
+    ),
+  },
+  cogroupRekeyed: {
+    about: 'a cogroup whose first stream is re-keyed (repartitioned), named',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .groupBy((_k, v) => first(v) as string, { keySerde: S, valueSerde: S as Serde<string | null> })
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .aggregate(() => '', { valueSerde: S }, { name: 'cg' })
+        .toStream()
+        .to('out'),
+    ),
+  },
+  cogroupWindowed: {
+    about: 'a cogroup in tumbling windows',
+    inputs: IN_IN2,
+    outputs: out('window'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .windowedBy(TimeWindows.ofSizeAndGrace(10, 5))
+        .aggregate(() => '', { valueSerde: S })
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  cogroupSliding: {
+    about: 'a cogroup in sliding windows',
+    inputs: IN_IN2,
+    outputs: out('window'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(10, 5))
+        .aggregate(() => '', { valueSerde: S })
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  cogroupSession: {
+    about: 'a cogroup in session windows',
+    inputs: IN_IN2,
+    outputs: out('session'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+        .aggregate(
+          () => '',
+          (_k, x, y) => `${x}&${y}`,
+          { valueSerde: S },
+        )
+        .toStream()
+        .to('out', { keySerde: SW as never }),
+    ),
+  },
 }

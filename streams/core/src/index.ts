@@ -25,6 +25,13 @@ export {
   type Reducer,
 } from './dsl/grouped.ts'
 export type { Aggregator, Initializer, Merger } from './dsl/processors.ts'
+export {
+  CogroupedKStream,
+  TimeWindowedCogroupedKStream,
+  SessionWindowedCogroupedKStream,
+  type CogroupPattern,
+} from './dsl/cogroup.ts'
+export type { TableValueJoiner } from './dsl/table-join.ts'
 export * from './runtime/config.ts'
 export * from './runtime/kafka-streams.ts'
 export { STREAMS_METRICS, StreamsMetrics } from './runtime/metrics.ts'

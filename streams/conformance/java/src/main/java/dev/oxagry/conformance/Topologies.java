@@ -233,6 +233,24 @@ final class Topologies {
           .toStream().to("out");
       case "tableLeftJoinFilterNotNamed" -> table(b).leftJoin(table2(b).filterNot((k, v) -> startsWithA(v)), (v, o) -> v + "+" + o,
               Named.as("lj")).toStream().to("out");
+      case "cogroup" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .aggregate(() -> "", Materialized.with(S, S)).toStream().to("out");
+      case "cogroupRekeyed" -> in(b).groupBy((k, v) -> first(v), Grouped.with(S, S)).<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .aggregate(() -> "", Named.as("cg"), Materialized.with(S, S)).toStream().to("out");
+      case "cogroupWindowed" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .aggregate(() -> "", Materialized.with(S, S)).toStream().to("out", Produced.with(W10, S));
+      case "cogroupSliding" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .aggregate(() -> "", Materialized.with(S, S)).toStream().to("out", Produced.with(W10, S));
+      case "cogroupSession" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .aggregate(() -> "", (k, x, y) -> x + "&" + y, Materialized.with(S, S)).toStream().to("out", Produced.with(SW, S));
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
