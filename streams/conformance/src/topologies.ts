@@ -1013,4 +1013,68 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out', { keySerde: SW as never }),
     ),
   },
+
+  fkJoin: {
+    about: 'KTable.join(KTable, foreignKeyExtractor, joiner): a foreign-key join',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(
+          o,
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+  fkLeftJoin: {
+    about: 'KTable.leftJoin(KTable, foreignKeyExtractor, joiner)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(
+          o,
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+  fkJoinNamed: {
+    about: 'a named, materialized foreign-key join',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(
+          o,
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+          { storeName: 'fk-store', valueSerde: S },
+          { name: 'fk' },
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+  fkLeftJoinFilter: {
+    about: 'a foreign-key left join of a filtered table, then filter',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(
+          o.filter((_k, v) => !v.startsWith('x')),
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+        )
+        .filter((_k, v) => v.endsWith('null'))
+        .toStream()
+        .to('out'),
+    ),
+  },
 }

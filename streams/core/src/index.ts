@@ -32,6 +32,7 @@ export {
   type CogroupPattern,
 } from './dsl/cogroup.ts'
 export type { TableValueJoiner } from './dsl/table-join.ts'
+export type { ForeignKeyExtractor } from './dsl/fk-join.ts'
 export * from './runtime/config.ts'
 export * from './runtime/kafka-streams.ts'
 export { STREAMS_METRICS, StreamsMetrics } from './runtime/metrics.ts'

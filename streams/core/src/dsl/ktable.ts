@@ -11,6 +11,7 @@ import { KStream } from './kstream.ts'
 import type { Grouped, Materialized, Named } from './options.ts'
 import { OldValues } from './old-values.ts'
 import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-join.ts'
+import { foreignKeyJoin, type ForeignKeyExtractor } from './fk-join.ts'
 import {
   suppressUntilWindowCloses,
   tableRepartitionMap,
@@ -175,6 +176,18 @@ export class KTable<K, V> {
   }
 
   /**
+   * A foreign-key join (KIP-213): each value of this table joins the other table's value under the key
+   * the extractor derives from it, through subscription and response topics; no result while either is
+   * missing. Results are keyed by this table's key.
+   */
+  join<KO, VO, R>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, otherValue: VO) => R,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R>
+  /**
    * Joins with another table on the key: an update of either side joins the other's current value;
    * no result while either side is missing. A result is stamped with the later of the two times.
    */
@@ -183,18 +196,93 @@ export class KTable<K, V> {
     joiner: TableValueJoiner<V, VO, R>,
     materialized?: Materialized<K, R>,
     named?: Named,
+  ): KTable<K, R>
+  join<VO, R>(
+    other: object,
+    second: unknown,
+    third?: unknown,
+    fourth?: unknown,
+    fifth?: Named,
   ): KTable<K, R> {
-    return this.tableJoin(other, joiner as never, TableJoinKind.INNER, materialized, named)
+    if (typeof third === 'function') {
+      return this.fkJoin(
+        other as KTable<unknown, VO>,
+        second as never,
+        third as never,
+        false,
+        fourth as never,
+        fifth,
+      )
+    }
+    return this.tableJoin(
+      other as never,
+      second as never,
+      TableJoinKind.INNER,
+      third as never,
+      fourth as never,
+    )
   }
 
+  /** A foreign-key left join: every value of this table has a result, joined with null while the other has none. */
+  leftJoin<KO, VO, R>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, otherValue: VO | null) => R,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R>
   /** As `join`, and every value of this table has a result, joined with null while the other has none. */
   leftJoin<VO, R>(
     other: KTable<K, VO>,
     joiner: TableValueJoiner<V, VO | null, R>,
     materialized?: Materialized<K, R>,
     named?: Named,
+  ): KTable<K, R>
+  leftJoin<VO, R>(
+    other: object,
+    second: unknown,
+    third?: unknown,
+    fourth?: unknown,
+    fifth?: Named,
   ): KTable<K, R> {
-    return this.tableJoin(other, joiner as never, TableJoinKind.LEFT, materialized, named)
+    if (typeof third === 'function') {
+      return this.fkJoin(
+        other as KTable<unknown, VO>,
+        second as never,
+        third as never,
+        true,
+        fourth as never,
+        fifth,
+      )
+    }
+    return this.tableJoin(
+      other as never,
+      second as never,
+      TableJoinKind.LEFT,
+      third as never,
+      fourth as never,
+    )
+  }
+
+  private fkJoin<KO, VO, R>(
+    other: KTable<KO, VO>,
+    extractor: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, otherValue: VO | null) => R,
+    leftJoin: boolean,
+    materialized: Materialized<K, R> | undefined,
+    named: Named | undefined,
+  ): KTable<K, R> {
+    return foreignKeyJoin(
+      this.ctx,
+      this,
+      other,
+      extractor,
+      joiner,
+      leftJoin,
+      materialized,
+      named,
+      (state) => new KTable<K, R>(this.ctx, state),
+    )
   }
 
   /** As `join`, and every value of either table has a result, joined with null while the other has none. */

@@ -22,6 +22,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.TableJoined;
 import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
@@ -251,6 +252,13 @@ final class Topologies {
           .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
           .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
           .aggregate(() -> "", (k, x, y) -> x + "&" + y, Materialized.with(S, S)).toStream().to("out", Produced.with(SW, S));
+      case "fkJoin" -> table(b).join(table2(b), v -> first(v), (v, o) -> v + "+" + o).toStream().to("out");
+      case "fkLeftJoin" -> table(b).leftJoin(table2(b), v -> first(v), (v, o) -> v + "+" + o).toStream().to("out");
+      case "fkJoinNamed" -> table(b).join(table2(b), v -> first(v), (v, o) -> v + "+" + o, TableJoined.as("fk"),
+              Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("fk-store").withValueSerde(S))
+          .toStream().to("out");
+      case "fkLeftJoinFilter" -> table(b).leftJoin(table2(b).filter((k, v) -> !v.startsWith("x")), v -> first(v), (v, o) -> v + "+" + o)
+          .filter((k, v) -> v.endsWith("null")).toStream().to("out");
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
