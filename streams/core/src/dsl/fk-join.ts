@@ -8,7 +8,7 @@ import type { TopicRef } from '../topology/nodes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import type { KTable, TableState } from './ktable.ts'
 import { OldValues } from './old-values.ts'
-import type { Materialized, Named } from './options.ts'
+import type { Materialized, TableJoined } from './options.ts'
 import { tableSource } from './processors.ts'
 
 /** Extracts the other table's key from a value of this table; null joins nothing. */
@@ -128,7 +128,7 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
   joiner: (value: V, otherValue: VO | null) => R,
   leftJoin: boolean,
   materialized: Materialized<K, R> | undefined,
-  named: Named | undefined,
+  named: TableJoined | undefined,
   create: (state: TableState<K, R>) => KTable<K, R>,
 ): KTable<K, R> {
   // Both tables send old values: this one to unsubscribe the old foreign key, the other as Kafka forces it.
@@ -222,9 +222,11 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
     }),
     left.state.node,
   )
+  const partitions = named?.partitions === undefined ? {} : { partitions: named.partitions }
   topology.addInternalTopic({
     name: registrationTopic.name,
     kind: 'repartition',
+    ...partitions,
     config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },
   })
   topology.addSink(
@@ -341,6 +343,7 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
   topology.addInternalTopic({
     name: responseTopic.name,
     kind: 'repartition',
+    ...partitions,
     config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },
   })
   topology.addSink(

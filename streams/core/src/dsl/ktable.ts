@@ -8,7 +8,7 @@ import type { BuilderContext } from './builder-context.ts'
 import { KGroupedTable } from './grouped.ts'
 import { bufferedValueSerde } from './internal-serdes.ts'
 import { KStream } from './kstream.ts'
-import type { Grouped, Materialized, Named } from './options.ts'
+import type { Grouped, Materialized, Named, TableJoined } from './options.ts'
 import { OldValues } from './old-values.ts'
 import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-join.ts'
 import { foreignKeyJoin, type ForeignKeyExtractor } from './fk-join.ts'
@@ -185,7 +185,7 @@ export class KTable<K, V> {
     foreignKeyExtractor: ForeignKeyExtractor<K, V, KO>,
     joiner: (value: V, otherValue: VO) => R,
     materialized?: Materialized<K, R>,
-    named?: Named,
+    tableJoined?: TableJoined,
   ): KTable<K, R>
   /**
    * Joins with another table on the key: an update of either side joins the other's current value;
@@ -202,7 +202,7 @@ export class KTable<K, V> {
     second: unknown,
     third?: unknown,
     fourth?: unknown,
-    fifth?: Named,
+    fifth?: TableJoined,
   ): KTable<K, R> {
     if (typeof third === 'function') {
       return this.fkJoin(
@@ -229,7 +229,7 @@ export class KTable<K, V> {
     foreignKeyExtractor: ForeignKeyExtractor<K, V, KO>,
     joiner: (value: V, otherValue: VO | null) => R,
     materialized?: Materialized<K, R>,
-    named?: Named,
+    tableJoined?: TableJoined,
   ): KTable<K, R>
   /** As `join`, and every value of this table has a result, joined with null while the other has none. */
   leftJoin<VO, R>(
@@ -243,7 +243,7 @@ export class KTable<K, V> {
     second: unknown,
     third?: unknown,
     fourth?: unknown,
-    fifth?: Named,
+    fifth?: TableJoined,
   ): KTable<K, R> {
     if (typeof third === 'function') {
       return this.fkJoin(
@@ -270,7 +270,7 @@ export class KTable<K, V> {
     joiner: (value: V, otherValue: VO | null) => R,
     leftJoin: boolean,
     materialized: Materialized<K, R> | undefined,
-    named: Named | undefined,
+    named: TableJoined | undefined,
   ): KTable<K, R> {
     return foreignKeyJoin(
       this.ctx,

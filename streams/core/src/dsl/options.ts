@@ -89,3 +89,18 @@ export interface StreamJoined<K, V, VO> {
    */
   readonly outerJoinEmitIntervalMs?: number
 }
+
+/**
+ * Names and sizes a foreign-key join, as Kafka Streams' TableJoined: `name` names its topics
+ * (`<name>-subscription-registration-topic`, `<name>-subscription-response-topic`), processors and
+ * subscription store.
+ */
+export interface TableJoined {
+  readonly name?: string
+  /**
+   * The partition count of the subscription and response topics, which must be both tables'. Needed when
+   * the tables have more than one partition: the runtime sizes an internal topic from the sub-topology
+   * writing it, and the join's two sub-topologies write each other's.
+   */
+  readonly partitions?: number
+}
