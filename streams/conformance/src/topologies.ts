@@ -1077,4 +1077,30 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out'),
     ),
   },
+
+  streamSelfJoin: {
+    about: 'a stream joined with itself: each record also meets itself',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s) =>
+      s.join(s, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(3)).to('out'),
+    ),
+  },
+  reduceOuterJoinReduce: {
+    about: 'two reduced tables outer-joined, then filtered: aggregates as join inputs, old values forced',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .reduce((a, v) => `${a}${v}`)
+        .outerJoin(
+          o.groupByKey().reduce((a, v) => `${a}${v}`),
+          (v, x) => cat(v, x, '+'),
+        )
+        .filter((_k, v) => v.length < 12)
+        .toStream()
+        .to('out'),
+    ),
+  },
 }

@@ -259,6 +259,11 @@ final class Topologies {
           .toStream().to("out");
       case "fkLeftJoinFilter" -> table(b).leftJoin(table2(b).filter((k, v) -> !v.startsWith("x")), v -> first(v), (v, o) -> v + "+" + o)
           .filter((k, v) -> v.endsWith("null")).toStream().to("out");
+      case "streamSelfJoin" -> { final KStream<String, String> s = in(b);
+        s.join(s, (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(3))).to("out"); }
+      case "reduceOuterJoinReduce" -> in(b).groupByKey().reduce((a, v) -> a + v)
+          .outerJoin(in2(b).groupByKey().reduce((a, v) -> a + v), (v, o) -> v + "+" + o)
+          .filter((k, v) -> v.length() < 12).toStream().to("out");
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
