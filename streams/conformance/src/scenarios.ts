@@ -146,6 +146,10 @@ export const INPUT_SETS: Readonly<Record<string, readonly InputRecord[]>> = {
     ['table', 'c', null, 19],
     ['table2', 'b', 'y2', 20],
     ['table', 'b', 'a5', 6],
+    ['in', 'a', 's1', 21],
+    ['in', 'b', 's2', 22],
+    ['in', 'c', 's3', 23],
+    ['in', 'x', 's4', 24],
   ]),
   global: rows([
     ['global', 'g1', 'G1', 0],

@@ -1103,4 +1103,23 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out'),
     ),
   },
+
+  streamJoinTableOuterJoin: {
+    about: 'KStream.join with a filtered, unmaterialized table-table outer join: read through both getters',
+    inputs: ['table', 'table2', 'in'],
+    outputs: out(),
+    build: (storeType) => {
+      const b = builder(storeType)
+      const t = b
+        .table<string, string>('table', { keySerde: S, valueSerde: S })
+        .outerJoin(b.table<string, string>('table2', { keySerde: S, valueSerde: S }), (v, x) =>
+          cat(v, x, '+'),
+        )
+        .filter((_k, v) => !v.startsWith('b'))
+      b.stream<string, string | null>('in')
+        .join(t, (v, x) => cat(v, x, '*'))
+        .to('out')
+      return b.build()
+    },
+  },
 }

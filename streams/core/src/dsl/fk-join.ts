@@ -6,7 +6,7 @@ import type { KeyValueStore } from '../state/store.ts'
 import { deserializeSync, serializeSync } from '../state/sync-serde.ts'
 import type { TopicRef } from '../topology/nodes.ts'
 import type { BuilderContext } from './builder-context.ts'
-import type { KTable, TableState } from './ktable.ts'
+import { bindGetter, type KTable, type TableState } from './ktable.ts'
 import { OldValues } from './old-values.ts'
 import type { Materialized, TableJoined } from './options.ts'
 import { tableSource } from './processors.ts'
@@ -245,15 +245,14 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
     receiveNode,
     stateful<KO | null, Subscription, K, Response>((receiveContext) => {
       const subscriptions = receiveContext.getStateStore<KeyValueStore<Buffer, Buffer>>(storeName)
-      const foreignStore = receiveContext.getStateStore<KeyValueStore<KO, unknown>>(rightGetter.storeName)
+      const foreignLookup = bindGetter(rightGetter, receiveContext)
       const foreignValue = (fk: KO): { value: Buffer; timestamp: number } | null => {
-        const stored = foreignStore.getWithTimestamp(fk)
-        const value = stored === undefined ? null : rightGetter.read(fk, stored.value)
-        return value === null || stored === undefined
+        const found = foreignLookup(fk)
+        return found === null
           ? null
           : {
-              value: bytesOf(foreignValueSerde as Serde<unknown>, value, receiveNode),
-              timestamp: stored.timestamp,
+              value: bytesOf(foreignValueSerde as Serde<unknown>, found.value, receiveNode),
+              timestamp: found.timestamp,
             }
       }
       return (record) => {
@@ -339,7 +338,7 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
     receiveNode,
     foreignNode,
   )
-  topology.connectProcessorAndStateStores([receiveNode, rightGetter.storeName])
+  topology.connectProcessorAndStateStores(...rightGetter.storeNames.map((s) => [receiveNode, s] as const))
   topology.addInternalTopic({
     name: responseTopic.name,
     kind: 'repartition',
@@ -362,10 +361,9 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
   topology.addProcessor(
     resolverNode,
     stateful<K, Response, K, R | null>((resolverContext) => {
-      const leftStore = resolverContext.getStateStore<KeyValueStore<K, unknown>>(leftGetter.storeName)
+      const leftLookup = bindGetter(leftGetter, resolverContext)
       return (record) => {
-        const stored = leftStore.getWithTimestamp(record.key)
-        const current = stored === undefined ? null : leftGetter.read(record.key, stored.value)
+        const current = leftLookup(record.key)?.value ?? null
         const currentHash =
           current === null ? null : valueHash(bytesOf(valueSerde as Serde<unknown>, current, resolverNode))
         if (!sameBytes(record.value.hash, currentHash)) {
@@ -388,7 +386,7 @@ export function foreignKeyJoin<K, V, KO, VO, R>(
     }),
     responseSource,
   )
-  topology.connectProcessorAndStateStores([resolverNode, leftGetter.storeName])
+  topology.connectProcessorAndStateStores(...leftGetter.storeNames.map((s) => [resolverNode, s] as const))
 
   // The result is a table read from the answers, as Kafka's KTableSource after the resolver.
   const output = ctx.storeSpec('keyValue', materialized, `${outputNode}-STATE-STORE`, {

@@ -7,7 +7,7 @@ import type { TopicNameExtractor, TopicRef } from '../topology/nodes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import { KGroupedStream } from './grouped.ts'
 import type { GlobalKTable, KTable } from './ktable.ts'
-import { KTable as KTableImpl } from './ktable.ts'
+import { bindGetter, KTable as KTableImpl, type Lookup } from './ktable.ts'
 import type {
   Grouped,
   Joined,
@@ -402,11 +402,11 @@ export class KStream<K, V> {
     const getter = table.valueGetter()
     const supplier: ProcessorSupplier<K, V, K, R> = () => {
       let context: ProcessorContext<K, R>
-      let store: KeyValueStore<K, unknown>
+      let lookup: Lookup<K, VT>
       return {
         init(c) {
           context = c
-          store = c.getStateStore(getter.storeName)
+          lookup = bindGetter(getter, c)
         },
         process(record) {
           // KIP-962: a null value never joins; a null key joins nothing, but a left join keeps it.
@@ -415,15 +415,14 @@ export class KStream<K, V> {
             context.recordDropped('null key or value in a stream-table join')
             return
           }
-          const stored = noKey ? undefined : store.get(record.key)
-          const tableValue = stored === undefined ? null : getter.read(record.key, stored)
+          const tableValue = noKey ? null : (lookup(record.key)?.value ?? null)
           if (tableValue === null && !left) return
           context.forward({ ...record, value: joiner(record.value, tableValue as VT) })
         },
       } satisfies Processor<K, V, K, R>
     }
     this.ctx.topology.addProcessor(name, supplier, input.state.node)
-    this.ctx.topology.connectProcessorAndStateStores([name, getter.storeName])
+    this.ctx.topology.connectProcessorAndStateStores(...getter.storeNames.map((s) => [name, s] as const))
     this.ctx.topology.requireCopartitioned(name, [...input.state.sourceTopics, ...table.sourceTopics])
     return new KStream<K, R>(this.ctx, {
       node: name,

@@ -1,6 +1,7 @@
 import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
 import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
+import type { KeyValueStore, StateStore, ValueAndTimestamp } from '../state/store.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { TopicRef } from '../topology/nodes.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
@@ -19,10 +20,37 @@ import {
   TableTransformKind,
 } from './processors.ts'
 
-/** Reads a table's current value for a key: from its store, through any unmaterialized steps. */
+/** A table's current value for a key and the time it was written, or null: Kafka's ValueAndTimestamp. */
+export type Lookup<K, V> = (key: K) => ValueAndTimestamp<V> | null
+
+/**
+ * Reads a table's current value for a key, as Kafka's KTableValueGetter: from its store, through any
+ * unmaterialized steps, or (an unmaterialized table-table join) from both joined tables' getters.
+ */
 export interface ValueGetter<K, V> {
-  readonly storeName: string
-  read(key: K, stored: unknown): V | null
+  /** The stores a processor reading through this getter must be connected to. */
+  readonly storeNames: readonly string[]
+  /** Binds to a processor's stores (in its init). */
+  bind(store: (name: string) => KeyValueStore<unknown, unknown>): Lookup<K, V>
+}
+
+/** The getter of a table kept in its own store. */
+export function storeGetter<K, V>(storeName: string): ValueGetter<K, V> {
+  return {
+    storeNames: [storeName],
+    bind: (store) => {
+      const kv = store(storeName) as KeyValueStore<K, V>
+      return (key) => kv.getWithTimestamp(key) ?? null
+    },
+  }
+}
+
+/** Binds a getter in a processor's init, through its context. */
+export function bindGetter<K, V>(
+  getter: ValueGetter<K, V>,
+  context: { getStateStore<S extends StateStore>(name: string): S },
+): Lookup<K, V> {
+  return getter.bind((name) => context.getStateStore<KeyValueStore<unknown, unknown>>(name))
 }
 
 /** What a windowed table knows of its windows, for suppression and serdes. */
@@ -80,7 +108,7 @@ export class KTable<K, V> {
         { node: this.state.node },
       )
     }
-    return { storeName: this.state.storeName, read: (_k, stored) => stored as V }
+    return storeGetter<K, V>(this.state.storeName)
   }
 
   private derive<V2>(
@@ -114,13 +142,17 @@ export class KTable<K, V> {
     // Asked for only when something reads this table by key: a parent with no getter (an unmaterialized
     // table-table join) is fine until then.
     const getter = (): ValueGetter<K, V2> => {
-      if (store !== undefined) return { storeName: store.name, read: (_k, stored) => stored as V2 }
+      if (store !== undefined) return storeGetter<K, V2>(store.name)
       const parent = this.valueGetter()
       return {
-        storeName: parent.storeName,
-        read: (key, stored) => {
-          const value = parent.read(key, stored)
-          return value === null ? null : transform(key, value)
+        storeNames: parent.storeNames,
+        bind: (stores) => {
+          const lookup = parent.bind(stores)
+          return (key) => {
+            const found = lookup(key)
+            const value = found === null ? null : transform(key, found.value)
+            return value === null || found === null ? null : { value, timestamp: found.timestamp }
+          }
         },
       }
     }

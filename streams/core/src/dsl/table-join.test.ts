@@ -1,6 +1,5 @@
 import test from 'ava'
 import { Serdes } from '@oxagry/kafka'
-import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import type { KTable } from './ktable.ts'
 import { StreamsBuilder } from './streams-builder.ts'
@@ -81,12 +80,29 @@ test('an outer table join emits for either side alone', (t) => {
   t.deepEqual(lines, ['0: a=null+x1@1', '1: a=a1+x1@2', '2: a=null+x1@3', '3: a=null@4'])
 })
 
-test('an unmaterialized join result cannot be read by key: joining it again names the node', (t) => {
+test('an unmaterialized join result is read through both tables, as a stream joined with it shows', (t) => {
   const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
-  const joined = b.table<string, string>('left').join(b.table<string, string>('right'), joiner)
-  const error = t.throws(() => b.stream<string, string>('in').join(joined, joiner), {
-    instanceOf: TopologyError,
-  })
-  t.is(error?.code, STREAMS_ERROR_CODES.TOPOLOGY)
-  t.regex(error?.message ?? '', /KTABLE-MERGE-\d+/)
+  const joined = b.table<string, string>('left').leftJoin(b.table<string, string>('right'), joiner)
+  b.stream<string, string>('in')
+    .join(joined, (v, x) => `${v}*${x}`)
+    .to('out')
+  const driver = new TopologyTestDriver(b.build())
+  const l = driver.createInputTopic('left', S, S)
+  const r = driver.createInputTopic('right', S, S)
+  const i = driver.createInputTopic('in', S, S)
+  i.pipeInput('a', 's0', 1)
+  l.pipeInput('a', 'a1', 2)
+  i.pipeInput('a', 's1', 3)
+  r.pipeInput('a', 'x1', 4)
+  i.pipeInput('a', 's2', 5)
+  r.pipeInput('b', 'y1', 6)
+  i.pipeInput('b', 's3', 7)
+  t.deepEqual(
+    driver
+      .createOutputTopic('out', S, S)
+      .readRecordsToList()
+      .map((rec) => `${rec.key}=${rec.value}`),
+    ['a=s1*a1+null', 'a=s2*a1+x1'],
+  )
+  driver.close()
 })

@@ -3,7 +3,7 @@ import type { Processor, ProcessorContext, ProcessorSupplier } from '../processo
 import type { Change } from '../record.ts'
 import type { KeyValueStore } from '../state/store.ts'
 import type { BuilderContext } from './builder-context.ts'
-import type { KTable, TableState, ValueGetter } from './ktable.ts'
+import { bindGetter, type KTable, type Lookup, type TableState, type ValueGetter } from './ktable.ts'
 import { OldValues } from './old-values.ts'
 import type { Materialized, Named } from './options.ts'
 
@@ -20,6 +20,32 @@ const NO_TIMESTAMP = -1
 
 function isMissing(value: unknown): boolean {
   return value === null || value === undefined
+}
+
+/** Reads a join's result from both tables' getters, stamped with the later of the values' times. */
+function joinGetter<K, V1, V2, R>(
+  left: ValueGetter<K, V1>,
+  right: ValueGetter<K, V2>,
+  joiner: TableValueJoiner<V1 | null, V2 | null, R>,
+  kind: TableJoinKind,
+): ValueGetter<K, R> {
+  return {
+    storeNames: [...new Set([...left.storeNames, ...right.storeNames])],
+    bind: (stores) => {
+      const l = left.bind(stores)
+      const r = right.bind(stores)
+      return (key) => {
+        const a = l(key)
+        if (a === null && kind !== TableJoinKind.OUTER) return null
+        const b = r(key)
+        if (b === null && (kind === TableJoinKind.INNER || a === null)) return null
+        return {
+          value: joiner(a?.value ?? null, b?.value ?? null),
+          timestamp: Math.max(a?.timestamp ?? NO_TIMESTAMP, b?.timestamp ?? NO_TIMESTAMP),
+        }
+      }
+    },
+  }
 }
 
 /**
@@ -69,11 +95,11 @@ export function tableTableJoin<K, V1, V2, R>(
             : 'right'
     return () => {
       let context: ProcessorContext<K, Change<R>>
-      let store: KeyValueStore<K, unknown>
+      let lookup: Lookup<K, VOther>
       return {
         init(c) {
           context = c
-          store = c.getStateStore(otherGetter.storeName)
+          lookup = bindGetter(otherGetter, c)
         },
         process(record) {
           if (isMissing(record.key)) {
@@ -84,9 +110,9 @@ export function tableTableJoin<K, V1, V2, R>(
           const newValue = record.value.newValue ?? null
           // An old value the table does not send is not there, as in Kafka where the Change carries null.
           const oldValue = thisOld.enabled ? (record.value.oldValue ?? null) : null
-          const stored = store.getWithTimestamp(record.key)
-          const other = stored === undefined ? null : otherGetter.read(record.key, stored.value)
-          const otherTime = other === null || stored === undefined ? NO_TIMESTAMP : stored.timestamp
+          const found = lookup(record.key)
+          const other = found?.value ?? null
+          const otherTime = found === null ? NO_TIMESTAMP : found.timestamp
           let result: Change<R>
           switch (mode) {
             case 'inner':
@@ -132,8 +158,8 @@ export function tableTableJoin<K, V1, V2, R>(
   topology.addProcessor(joinThis, side<V1, V2>('this', left.state.oldValues, rightGetter), left.state.node)
   topology.addProcessor(joinOther, side<V2, V1>('other', right.state.oldValues, leftGetter), right.state.node)
   topology.connectProcessorAndStateStores(
-    [joinThis, rightGetter.storeName],
-    [joinOther, leftGetter.storeName],
+    ...rightGetter.storeNames.map((s) => [joinThis, s] as const),
+    ...leftGetter.storeNames.map((s) => [joinOther, s] as const),
   )
   const mergeSupplier: ProcessorSupplier<K, Change<R>, K, Change<R>> = () => {
     let context: ProcessorContext<K, Change<R>>
@@ -162,7 +188,11 @@ export function tableTableJoin<K, V1, V2, R>(
     node: merge,
     sourceTopics: [...left.state.sourceTopics, ...right.state.sourceTopics],
     oldValues,
-    ...(store === undefined ? {} : { storeName: store.name }),
+    // Unmaterialized, the result is read by joining both tables' current values, as Kafka's
+    // KTableKTable*JoinValueGetter: inner needs both, left the left one, outer either.
+    ...(store === undefined
+      ? { getter: () => joinGetter(leftGetter, rightGetter, joiner, kind) }
+      : { storeName: store.name }),
     ...(keySerde === undefined ? {} : { keySerde }),
     ...(valueSerde === undefined ? {} : { valueSerde }),
   })

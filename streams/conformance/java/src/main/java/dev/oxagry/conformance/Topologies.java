@@ -264,6 +264,9 @@ final class Topologies {
       case "reduceOuterJoinReduce" -> in(b).groupByKey().reduce((a, v) -> a + v)
           .outerJoin(in2(b).groupByKey().reduce((a, v) -> a + v), (v, o) -> v + "+" + o)
           .filter((k, v) -> v.length() < 12).toStream().to("out");
+      case "streamJoinTableOuterJoin" -> { final KTable<String, String> t = table(b).outerJoin(table2(b), (v, o) -> v + "+" + o)
+          .filter((k, v) -> !v.startsWith("b"));
+        in(b).join(t, (v, x) -> v + "*" + x).to("out"); }
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
