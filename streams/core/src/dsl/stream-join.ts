@@ -8,7 +8,10 @@ import type { KStream, StreamState } from './kstream.ts'
 import type { StreamJoined } from './options.ts'
 import type { JoinWindows } from './windows.ts'
 
-/** A stream-stream joiner: either side may be null in left and outer joins. */
+/**
+ * A stream-stream joiner, Kafka's ValueJoinerWithKey with the key last, so a two-argument ValueJoiner
+ * fits too; either value may be null in left and outer joins.
+ */
 export type ValueJoinerWithKey<K, V1, V2, R> = (value: V1, otherValue: V2, key: K) => R
 
 export const StreamJoinKind = { INNER: 'inner', LEFT: 'left', OUTER: 'outer' } as const
