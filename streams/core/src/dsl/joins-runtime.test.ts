@@ -128,3 +128,34 @@ test('a foreign-key join runs across partitions through its subscription and res
   await streams.close()
   t.deepEqual(readAll(backend, 'out'), ['o1=c1:tea@Ann', 'o2=c2:jam@Bob', 'o3=c3:oil@Cy'])
 })
+
+test('a foreign-key join drops an answer computed for a value that has changed since', async (t) => {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.table<string, string>('orders')
+    .join(
+      b.table<string, string>('customers'),
+      (v) => v.split(':')[0] ?? null,
+      (order, customer) => `${order}@${customer}`,
+      undefined,
+      { partitions: 2 },
+    )
+    .toStream()
+    .to('out')
+  const backend = backendWith(['orders', 'customers', 'out'])
+  produce(backend, 'customers', [
+    ['c1', 'Ann', 1],
+    ['c2', 'Bob', 1],
+  ])
+  // Both updates of o1 are read in one batch, before either answer comes back: the first answer
+  // carries the hash of c1:tea, no longer o1's value, and must not reach the output.
+  produce(backend, 'orders', [
+    ['o1', 'c1:tea', 2],
+    ['o1', 'c2:jam', 3],
+  ])
+  const streams = new KafkaStreams(b.build(), config(backend, mkdtempSync(join(tmpdir(), 'joins-runtime-'))))
+  await streams.start()
+  await until(() => readAll(backend, 'out').length >= 1)
+  await new Promise((r) => setTimeout(r, 200))
+  await streams.close()
+  t.deepEqual(readAll(backend, 'out'), ['o1=c2:jam@Bob'])
+})
