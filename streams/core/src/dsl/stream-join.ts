@@ -251,9 +251,12 @@ export function streamStreamJoin<K, V1, V2, R>(
   }
   const retentionMs = windows.sizeMs + windows.graceMs
   const emitIntervalMs = joined.outerJoinEmitIntervalMs ?? 0
-  const shared = new Map<string, SharedTime>()
-  const sharedFor = (taskId: string): SharedTime => {
-    let time = shared.get(taskId)
+  // One per task instance, found through the task's own left buffer (every processor of the join is
+  // connected to it): two instances of a task in one process (a handover) never share one.
+  const shared = new WeakMap<object, SharedTime>()
+  const sharedFor = (context: ProcessorContext<unknown, unknown>): SharedTime => {
+    const task = context.getStateStore(leftStoreName)
+    let time = shared.get(task)
     if (time === undefined) {
       time = {
         streamTime: -1,
@@ -263,7 +266,7 @@ export function streamStreamJoin<K, V1, V2, R>(
         expiry: { left: new MinHeap(), right: new MinHeap() },
         loaded: { left: false, right: false },
       }
-      shared.set(taskId, time)
+      shared.set(task, time)
     }
     return time
   }
@@ -289,7 +292,7 @@ export function streamStreamJoin<K, V1, V2, R>(
         init(c) {
           context = c
           buffer = c.getStateStore(spec.storeName)
-          time = sharedFor(c.taskId)
+          time = sharedFor(c as ProcessorContext<unknown, unknown>)
           // After a restart the buffer is restored but its stream time and expiry order are not: read them back.
           if (!time.loaded[spec.side]) {
             time.loaded[spec.side] = true
@@ -382,7 +385,7 @@ export function streamStreamJoin<K, V1, V2, R>(
           otherBuffer = c.getStateStore(other.storeName)
           if (sharedStoreName !== undefined)
             pending = c.getStateStore<KeyValueStore<Buffer, Buffer>>(sharedStoreName)
-          time = sharedFor(c.taskId)
+          time = sharedFor(c as ProcessorContext<unknown, unknown>)
         },
         process(record) {
           const ts = record.timestamp
@@ -442,9 +445,6 @@ export function streamStreamJoin<K, V1, V2, R>(
             ),
           )
         },
-        close() {
-          shared.delete(context.taskId)
-        },
       } satisfies Processor<K, unknown, K, R>
     }
   }
@@ -472,6 +472,7 @@ export function streamStreamJoin<K, V1, V2, R>(
   )
   topology.addStateStore(storeSpec(leftStoreName), leftWindowed, joinOther)
   topology.addStateStore(storeSpec(rightStoreName), rightWindowed, joinThis)
+  topology.connectProcessorAndStateStores([rightWindowed, leftStoreName], [joinThis, leftStoreName])
   if (sharedStoreName !== undefined) topology.addStateStore(storeSpec(sharedStoreName), joinThis, joinOther)
   topology.requireCopartitioned(joinThis, [...left.state.sourceTopics, ...right.state.sourceTopics])
   const resultKeySerde = joined.keySerde ?? left.state.keySerde
