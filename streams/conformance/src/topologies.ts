@@ -1122,4 +1122,36 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
       return b.build()
     },
   },
+
+  windowedCountLeftJoin: {
+    about: 'two windowed counts left-joined: a windowed table read by window',
+    inputs: IN_IN2,
+    outputs: out('window'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .windowedBy(TimeWindows.ofSizeAndGrace(10, 5))
+        .count()
+        .leftJoin(o.groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(10, 5)).count(), (x, y) => `${x}+${y}`)
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  sessionCountOuterJoin: {
+    about: 'two session counts outer-joined: a session table read by session',
+    inputs: IN_IN2,
+    outputs: out('session'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+        .count()
+        .outerJoin(
+          o.groupByKey().windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2)).count(),
+          (x, y) => `${x}+${y}`,
+        )
+        .toStream()
+        .to('out', { keySerde: SW as never }),
+    ),
+  },
 }

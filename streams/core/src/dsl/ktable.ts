@@ -1,7 +1,13 @@
 import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
 import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
-import type { KeyValueStore, StateStore, ValueAndTimestamp } from '../state/store.ts'
+import type {
+  KeyValueStore,
+  SessionStore,
+  StateStore,
+  ValueAndTimestamp,
+  WindowStore,
+} from '../state/store.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { TopicRef } from '../topology/nodes.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
@@ -108,7 +114,36 @@ export class KTable<K, V> {
         { node: this.state.node },
       )
     }
-    return storeGetter<K, V>(this.state.storeName)
+    const storeName = this.state.storeName
+    switch (this.state.windowed?.kind) {
+      case undefined:
+        return storeGetter<K, V>(storeName)
+      case 'time':
+        // A windowed aggregate is read from its window store by the key's window start, as Kafka's getter.
+        return {
+          storeNames: [storeName],
+          bind: (store) => {
+            const windows = store(storeName) as unknown as WindowStore<unknown, V>
+            return (key) => {
+              const w = key as unknown as Windowed<unknown>
+              return windows.fetchWithTimestamp(w.key, w.window.start) ?? null
+            }
+          },
+        }
+      case 'session':
+        // Session results are stamped with the session's end (see the README).
+        return {
+          storeNames: [storeName],
+          bind: (store) => {
+            const sessions = store(storeName) as unknown as SessionStore<unknown, V>
+            return (key) => {
+              const w = key as unknown as Windowed<unknown>
+              const value = sessions.fetchSession(w.key, w.window.start, w.window.end)
+              return value === undefined ? null : { value, timestamp: w.window.end }
+            }
+          },
+        }
+    }
   }
 
   private derive<V2>(

@@ -267,6 +267,16 @@ final class Topologies {
       case "streamJoinTableOuterJoin" -> { final KTable<String, String> t = table(b).outerJoin(table2(b), (v, o) -> v + "+" + o)
           .filter((k, v) -> !v.startsWith("b"));
         in(b).join(t, (v, x) -> v + "*" + x).to("out"); }
+      case "windowedCountLeftJoin" -> in(b).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .count()
+          .leftJoin(in2(b).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5))).count(),
+              (x, y) -> x + "+" + y)
+          .toStream().to("out", Produced.with(W10, S));
+      case "sessionCountOuterJoin" -> in(b).groupByKey().windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .count()
+          .outerJoin(in2(b).groupByKey().windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2))).count(),
+              (x, y) -> x + "+" + y)
+          .toStream().to("out", Produced.with(SW, S));
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
