@@ -1,5 +1,6 @@
 import { Serdes, type Serde } from '@oxagry/kafka'
 import {
+  JoinWindows,
   SessionWindows,
   SlidingWindows,
   StreamsBuilder,
@@ -26,7 +27,13 @@ export interface OutputSpec {
 }
 
 /** The topics scenarios may write to. */
-export const InputTopic = { IN: 'in', IN2: 'in2', TABLE: 'table', GLOBAL: 'global' } as const
+export const InputTopic = {
+  IN: 'in',
+  IN2: 'in2',
+  TABLE: 'table',
+  TABLE2: 'table2',
+  GLOBAL: 'global',
+} as const
 export type InputTopic = (typeof InputTopic)[keyof typeof InputTopic]
 
 export interface NamedTopology {
@@ -80,6 +87,32 @@ function stream(
   }
 }
 
+function streams(
+  fn: (input: KStream<string, string | null>, other: KStream<string, string | null>) => void,
+): (storeType: StoreType) => Topology {
+  return (storeType) => {
+    const b = builder(storeType)
+    fn(
+      b.stream<string, string | null>('in', { keySerde: S, valueSerde: S as Serde<string | null> }),
+      b.stream<string, string | null>('in2', { keySerde: S, valueSerde: S as Serde<string | null> }),
+    )
+    return b.build()
+  }
+}
+
+function tables(
+  fn: (input: KTable<string, string>, other: KTable<string, string>) => void,
+): (storeType: StoreType) => Topology {
+  return (storeType) => {
+    const b = builder(storeType)
+    fn(
+      b.table<string, string>('table', { keySerde: S, valueSerde: S }),
+      b.table<string, string>('table2', { keySerde: S, valueSerde: S }),
+    )
+    return b.build()
+  }
+}
+
 function table(
   fn: (input: KTable<string, string>, b: StreamsBuilder) => void,
 ): (storeType: StoreType) => Topology {
@@ -100,6 +133,8 @@ function sessionCount(t: KTable<Windowed<string>, number>): void {
 
 const IN = ['in'] as const
 const TABLE = ['table'] as const
+const IN_IN2 = ['in', 'in2'] as const
+const TABLES = ['table', 'table2'] as const
 const LONG = { valueSerde: L as never }
 
 /** Every named topology, by the name the Java side knows it under. */
@@ -722,5 +757,401 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out')
       return b.build()
     },
+  },
+
+  streamJoin: {
+    about: 'KStream.join(KStream) with JoinWindows.ofTimeDifferenceWithNoGrace',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.join(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(5)).to('out'),
+    ),
+  },
+  streamJoinGrace: {
+    about: 'KStream.join(KStream) with grace and a joiner that reads the key',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.join(o, (v, x, k) => `${k}:${cat(v, x, '+')}`, JoinWindows.ofTimeDifferenceAndGrace(5, 20)).to('out'),
+    ),
+  },
+  streamLeftJoin: {
+    about: 'KStream.leftJoin(KStream): unjoined left records wait for the window to close',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.leftJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(5, 3)).to('out'),
+    ),
+  },
+  streamLeftJoinNoGrace: {
+    about: 'KStream.leftJoin(KStream) without grace',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.leftJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(5)).to('out'),
+    ),
+  },
+  streamOuterJoin: {
+    about: 'KStream.outerJoin(KStream): unjoined records of both sides wait for their windows to close',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.outerJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(5, 3)).to('out'),
+    ),
+  },
+  streamOuterJoinBeforeAfter: {
+    about: 'KStream.outerJoin(KStream) with asymmetric windows (before 1, after 8)',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .outerJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(3).before(1).after(8))
+        .to('out'),
+    ),
+  },
+  streamJoinAfterBefore: {
+    about: 'KStream.join(KStream) looking back only (after 0)',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s.join(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(4, 2).after(0)).to('out'),
+    ),
+  },
+  selectKeyStreamOuterJoin: {
+    about: 'selectKey, then a named KStream.outerJoin(KStream) through a repartition topic',
+    inputs: IN_IN2,
+    outputs: out(),
+    excludeNullKeys: true,
+    build: streams((s, o) =>
+      s
+        .selectKey((_k, v) => first(v) as string)
+        .outerJoin(o, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceAndGrace(5, 3), {
+          keySerde: S,
+          valueSerde: S as Serde<string | null>,
+          otherValueSerde: S as Serde<string | null>,
+          name: 'sj',
+          storeName: 'sj-store',
+        })
+        .to('out'),
+    ),
+  },
+
+  tableJoin: {
+    about: 'KTable.join(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableLeftJoin: {
+    about: 'KTable.leftJoin(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableOuterJoin: {
+    about: 'KTable.outerJoin(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .outerJoin(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableJoinMaterializedFilter: {
+    about:
+      'a materialized KTable.join(KTable), then filter: the join sends old values and forces its tables to',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(o, (v, x) => cat(v, x, '+'), { storeName: 'joined-store', valueSerde: S })
+        .filter((_k, v) => startsWithA(v))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableLeftJoinGroupByCount: {
+    about: 'KTable.leftJoin(KTable), then groupBy().count(): old values retract',
+    inputs: TABLES,
+    outputs: out('string', 'long'),
+    build: tables((t, o) =>
+      t
+        .leftJoin(o, (v, x) => cat(v, x, '+'))
+        .groupBy((_k, v) => ({ key: first(v) as string, value: v }), { keySerde: S, valueSerde: S })
+        .count()
+        .toStream()
+        .to('out', LONG),
+    ),
+  },
+  tableOuterJoinFilter: {
+    about: 'KTable.outerJoin(KTable), then filter',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .outerJoin(o, (v, x) => cat(v, x, '+'))
+        .filter((_k, v) => startsWithA(v))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableMapValuesJoin: {
+    about: 'KTable.mapValues (read through its getter), then join(KTable)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .mapValues(upper)
+        .join(o, (v, x) => cat(v, x, '+'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  tableLeftJoinFilterNotNamed: {
+    about: 'a named KTable.leftJoin of a filtered table',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(
+          o.filterNot((_k, v) => startsWithA(v)),
+          (v, x) => cat(v, x, '+'),
+          undefined,
+          { name: 'lj' },
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+
+  cogroup: {
+    about: 'KGroupedStream.cogroup(...).cogroup(...).aggregate()',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .aggregate(() => '', { valueSerde: S })
+        .toStream()
+        .to('out'),
+    ),
+  },
+  cogroupRekeyed: {
+    about: 'a cogroup whose first stream is re-keyed (repartitioned), named',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .groupBy((_k, v) => first(v) as string, { keySerde: S, valueSerde: S as Serde<string | null> })
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .aggregate(() => '', { valueSerde: S }, { name: 'cg' })
+        .toStream()
+        .to('out'),
+    ),
+  },
+  cogroupWindowed: {
+    about: 'a cogroup in tumbling windows',
+    inputs: IN_IN2,
+    outputs: out('window'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .windowedBy(TimeWindows.ofSizeAndGrace(10, 5))
+        .aggregate(() => '', { valueSerde: S })
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  cogroupSliding: {
+    about: 'a cogroup in sliding windows',
+    inputs: IN_IN2,
+    outputs: out('window'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(10, 5))
+        .aggregate(() => '', { valueSerde: S })
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  cogroupSession: {
+    about: 'a cogroup in session windows',
+    inputs: IN_IN2,
+    outputs: out('session'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .cogroup<string>((_k, v, a) => `${a}${v}`)
+        .cogroup(o.groupByKey(), (_k, v, a) => `${a}|${v}`)
+        .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+        .aggregate(
+          () => '',
+          (_k, x, y) => `${x}&${y}`,
+          { valueSerde: S },
+        )
+        .toStream()
+        .to('out', { keySerde: SW as never }),
+    ),
+  },
+
+  fkJoin: {
+    about: 'KTable.join(KTable, foreignKeyExtractor, joiner): a foreign-key join',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(
+          o,
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+  fkLeftJoin: {
+    about: 'KTable.leftJoin(KTable, foreignKeyExtractor, joiner)',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(
+          o,
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+  fkJoinNamed: {
+    about: 'a named, materialized foreign-key join',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .join(
+          o,
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+          { storeName: 'fk-store', valueSerde: S },
+          { name: 'fk' },
+        )
+        .toStream()
+        .to('out'),
+    ),
+  },
+  fkLeftJoinFilter: {
+    about: 'a foreign-key left join of a filtered table, then filter',
+    inputs: TABLES,
+    outputs: out(),
+    build: tables((t, o) =>
+      t
+        .leftJoin(
+          o.filter((_k, v) => !v.startsWith('x')),
+          (v) => first(v),
+          (v, x) => cat(v, x, '+'),
+        )
+        .filter((_k, v) => v.endsWith('null'))
+        .toStream()
+        .to('out'),
+    ),
+  },
+
+  streamSelfJoin: {
+    about: 'a stream joined with itself: each record also meets itself',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s) =>
+      s.join(s, (v, x) => cat(v, x, '+'), JoinWindows.ofTimeDifferenceWithNoGrace(3)).to('out'),
+    ),
+  },
+  reduceOuterJoinReduce: {
+    about: 'two reduced tables outer-joined, then filtered: aggregates as join inputs, old values forced',
+    inputs: IN_IN2,
+    outputs: out(),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .reduce((a, v) => `${a}${v}`)
+        .outerJoin(
+          o.groupByKey().reduce((a, v) => `${a}${v}`),
+          (v, x) => cat(v, x, '+'),
+        )
+        .filter((_k, v) => v.length < 12)
+        .toStream()
+        .to('out'),
+    ),
+  },
+
+  streamJoinTableOuterJoin: {
+    about: 'KStream.join with a filtered, unmaterialized table-table outer join: read through both getters',
+    inputs: ['table', 'table2', 'in'],
+    outputs: out(),
+    build: (storeType) => {
+      const b = builder(storeType)
+      const t = b
+        .table<string, string>('table', { keySerde: S, valueSerde: S })
+        .outerJoin(b.table<string, string>('table2', { keySerde: S, valueSerde: S }), (v, x) =>
+          cat(v, x, '+'),
+        )
+        .filter((_k, v) => !v.startsWith('b'))
+      b.stream<string, string | null>('in')
+        .join(t, (v, x) => cat(v, x, '*'))
+        .to('out')
+      return b.build()
+    },
+  },
+
+  windowedCountLeftJoin: {
+    about: 'two windowed counts left-joined: a windowed table read by window',
+    inputs: IN_IN2,
+    outputs: out('window'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .windowedBy(TimeWindows.ofSizeAndGrace(10, 5))
+        .count()
+        .leftJoin(o.groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(10, 5)).count(), (x, y) => `${x}+${y}`)
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  sessionCountOuterJoin: {
+    about: 'two session counts outer-joined: a session table read by session',
+    inputs: IN_IN2,
+    outputs: out('session'),
+    build: streams((s, o) =>
+      s
+        .groupByKey()
+        .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+        .count()
+        .outerJoin(
+          o.groupByKey().windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2)).count(),
+          (x, y) => `${x}+${y}`,
+        )
+        .toStream()
+        .to('out', { keySerde: SW as never }),
+    ),
   },
 }

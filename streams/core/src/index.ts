@@ -9,7 +9,13 @@ export * from './topology/topology.ts'
 export * from './dsl/options.ts'
 export * from './dsl/windows.ts'
 export * from './dsl/streams-builder.ts'
-export { KStream, BranchedKStream, type Predicate, type ValueJoiner } from './dsl/kstream.ts'
+export {
+  KStream,
+  BranchedKStream,
+  type Predicate,
+  type ValueJoiner,
+  type ValueJoinerWithKey,
+} from './dsl/kstream.ts'
 export { KTable, GlobalKTable, Suppressed } from './dsl/ktable.ts'
 export {
   KGroupedStream,
@@ -19,6 +25,14 @@ export {
   type Reducer,
 } from './dsl/grouped.ts'
 export type { Aggregator, Initializer, Merger } from './dsl/processors.ts'
+export {
+  CogroupedKStream,
+  TimeWindowedCogroupedKStream,
+  SessionWindowedCogroupedKStream,
+  type CogroupPattern,
+} from './dsl/cogroup.ts'
+export type { TableValueJoiner } from './dsl/table-join.ts'
+export type { ForeignKeyExtractor } from './dsl/fk-join.ts'
 export * from './runtime/config.ts'
 export * from './runtime/kafka-streams.ts'
 export { STREAMS_METRICS, StreamsMetrics } from './runtime/metrics.ts'

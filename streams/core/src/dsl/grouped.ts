@@ -4,6 +4,7 @@ import type { StoreSpec } from '../state/store.ts'
 import type { TopicRef } from '../topology/nodes.ts'
 import { changeSerde } from '../windowed-serdes.ts'
 import type { BuilderContext } from './builder-context.ts'
+import { CogroupedKStream, type CogroupPattern } from './cogroup.ts'
 import type { StreamState } from './kstream.ts'
 import { KTable, windowedKeySerde, type WindowInfo } from './ktable.ts'
 import { OldValues } from './old-values.ts'
@@ -109,6 +110,23 @@ export class KGroupedStream<K, V> {
 
   count(materialized?: Materialized<K, number>): KTable<K, number> {
     return this.aggregate(countFrom, countOne, countMaterialized(materialized))
+  }
+
+  /**
+   * Starts a cogroup (KIP-150): this stream and others grouped by the same key, each with its own
+   * aggregator, fold into one aggregate per key; `aggregate(initializer)` gives the table.
+   */
+  cogroup<A>(aggregator: Aggregator<K, V, A>): CogroupedKStream<K, A> {
+    return new CogroupedKStream<K, A>(this.ctx, [this.cogroupPattern(aggregator)])
+  }
+
+  /** This grouped stream as one input of a cogroup. */
+  cogroupPattern<A>(aggregator: Aggregator<K, V, A>): CogroupPattern<K, A> {
+    return {
+      state: this.state as StreamState<K, unknown>,
+      aggregator: aggregator as Aggregator<K, unknown, A>,
+      ...(this.repartitionName === undefined ? {} : { repartitionName: this.repartitionName }),
+    }
   }
 
   /** Combines values with the reducer; the first value of a key is its first aggregate. */

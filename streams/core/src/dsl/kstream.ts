@@ -7,13 +7,24 @@ import type { TopicNameExtractor, TopicRef } from '../topology/nodes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import { KGroupedStream } from './grouped.ts'
 import type { GlobalKTable, KTable } from './ktable.ts'
-import { KTable as KTableImpl } from './ktable.ts'
-import type { Grouped, Joined, Materialized, Named, Produced, Repartitioned } from './options.ts'
+import { bindGetter, KTable as KTableImpl, type Lookup } from './ktable.ts'
+import type {
+  Grouped,
+  Joined,
+  Materialized,
+  Named,
+  Produced,
+  Repartitioned,
+  StreamJoined,
+} from './options.ts'
+import { StreamJoinKind, streamStreamJoin, type ValueJoinerWithKey } from './stream-join.ts'
+import type { JoinWindows } from './windows.ts'
 import { OldValues } from './old-values.ts'
 import { tableSource } from './processors.ts'
 
 export type Predicate<K, V> = (key: K, value: V) => boolean
 export type ValueJoiner<V, VT, R> = (value: V, tableValue: VT) => R
+export type { ValueJoinerWithKey } from './stream-join.ts'
 
 /** Where a stream stands in the topology, and what it knows of its serdes and partitioning. */
 export interface StreamState<K, V> {
@@ -292,17 +303,87 @@ export class KStream<K, V> {
   }
 
   /** Joins each record with the table's current value for its key; no value, no output. */
-  join<VT, R>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT, R>, joined: Joined<K, V> = {}): KStream<K, R> {
-    return this.tableJoin(table, joiner, joined, false)
+  join<VT, R>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT, R>, joined?: Joined<K, V>): KStream<K, R>
+  /**
+   * Joins records of both streams with equal keys whose times lie within the windows, as Kafka
+   * Streams' windowed inner join; each result is stamped with the later of the two times.
+   */
+  join<VO, R>(
+    other: KStream<K, VO>,
+    joiner: ValueJoinerWithKey<K, V, VO, R>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, V, VO>,
+  ): KStream<K, R>
+  join<VO, R>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: ValueJoinerWithKey<K, V, VO, R>,
+    third?: Joined<K, V> | JoinWindows,
+    streamJoined: StreamJoined<K, V, VO> = {},
+  ): KStream<K, R> {
+    if (other instanceof KStream) {
+      return this.streamJoin(other, joiner as never, third as JoinWindows, StreamJoinKind.INNER, streamJoined)
+    }
+    return this.tableJoin(other, joiner as ValueJoiner<V, VO, R>, (third ?? {}) as Joined<K, V>, false)
   }
 
   /** Joins each record with the table's current value for its key, or null when it has none. */
   leftJoin<VT, R>(
     table: KTable<K, VT>,
     joiner: ValueJoiner<V, VT | null, R>,
-    joined: Joined<K, V> = {},
+    joined?: Joined<K, V>,
+  ): KStream<K, R>
+  /**
+   * A windowed left join: every record of this stream joins the other's records within the windows;
+   * one that found none is emitted with null once its window has closed (KIP-633).
+   */
+  leftJoin<VO, R>(
+    other: KStream<K, VO>,
+    joiner: ValueJoinerWithKey<K, V, VO | null, R>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, V, VO>,
+  ): KStream<K, R>
+  leftJoin<VO, R>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: ValueJoinerWithKey<K, V, VO | null, R>,
+    third?: Joined<K, V> | JoinWindows,
+    streamJoined: StreamJoined<K, V, VO> = {},
   ): KStream<K, R> {
-    return this.tableJoin(table, joiner as ValueJoiner<V, VT, R>, joined, true)
+    if (other instanceof KStream) {
+      return this.streamJoin(other, joiner as never, third as JoinWindows, StreamJoinKind.LEFT, streamJoined)
+    }
+    return this.tableJoin(other, joiner as ValueJoiner<V, VO, R>, (third ?? {}) as Joined<K, V>, true)
+  }
+
+  /**
+   * A windowed outer join: records of either stream that found no partner within the windows are
+   * emitted with null for the other side once their window has closed (KIP-633).
+   */
+  outerJoin<VO, R>(
+    other: KStream<K, VO>,
+    joiner: ValueJoinerWithKey<K, V | null, VO | null, R>,
+    windows: JoinWindows,
+    streamJoined: StreamJoined<K, V, VO> = {},
+  ): KStream<K, R> {
+    return this.streamJoin(other, joiner, windows, StreamJoinKind.OUTER, streamJoined)
+  }
+
+  private streamJoin<VO, R>(
+    other: KStream<K, VO>,
+    joiner: ValueJoinerWithKey<K, V | null, VO | null, R>,
+    windows: JoinWindows,
+    kind: StreamJoinKind,
+    streamJoined: StreamJoined<K, V, VO>,
+  ): KStream<K, R> {
+    return streamStreamJoin(
+      this.ctx,
+      this,
+      other,
+      joiner as ValueJoinerWithKey<K, V | null, VO | null, R>,
+      windows,
+      kind,
+      streamJoined,
+      (state) => new KStream<K, R>(this.ctx, state),
+    )
   }
 
   private tableJoin<VT, R>(
@@ -321,11 +402,11 @@ export class KStream<K, V> {
     const getter = table.valueGetter()
     const supplier: ProcessorSupplier<K, V, K, R> = () => {
       let context: ProcessorContext<K, R>
-      let store: KeyValueStore<K, unknown>
+      let lookup: Lookup<K, VT>
       return {
         init(c) {
           context = c
-          store = c.getStateStore(getter.storeName)
+          lookup = bindGetter(getter, c)
         },
         process(record) {
           // KIP-962: a null value never joins; a null key joins nothing, but a left join keeps it.
@@ -334,15 +415,14 @@ export class KStream<K, V> {
             context.recordDropped('null key or value in a stream-table join')
             return
           }
-          const stored = noKey ? undefined : store.get(record.key)
-          const tableValue = stored === undefined ? null : getter.read(record.key, stored)
+          const tableValue = noKey ? null : (lookup(record.key)?.value ?? null)
           if (tableValue === null && !left) return
           context.forward({ ...record, value: joiner(record.value, tableValue as VT) })
         },
       } satisfies Processor<K, V, K, R>
     }
     this.ctx.topology.addProcessor(name, supplier, input.state.node)
-    this.ctx.topology.connectProcessorAndStateStores([name, getter.storeName])
+    this.ctx.topology.connectProcessorAndStateStores(...getter.storeNames.map((s) => [name, s] as const))
     this.ctx.topology.requireCopartitioned(name, [...input.state.sourceTopics, ...table.sourceTopics])
     return new KStream<K, R>(this.ctx, {
       node: name,

@@ -1,5 +1,13 @@
+import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
 import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
+import type {
+  KeyValueStore,
+  SessionStore,
+  StateStore,
+  ValueAndTimestamp,
+  WindowStore,
+} from '../state/store.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { TopicRef } from '../topology/nodes.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
@@ -7,8 +15,10 @@ import type { BuilderContext } from './builder-context.ts'
 import { KGroupedTable } from './grouped.ts'
 import { bufferedValueSerde } from './internal-serdes.ts'
 import { KStream } from './kstream.ts'
-import type { Grouped, Materialized, Named } from './options.ts'
+import type { Grouped, Materialized, Named, TableJoined } from './options.ts'
 import { OldValues } from './old-values.ts'
+import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-join.ts'
+import { foreignKeyJoin, type ForeignKeyExtractor } from './fk-join.ts'
 import {
   suppressUntilWindowCloses,
   tableRepartitionMap,
@@ -16,10 +26,37 @@ import {
   TableTransformKind,
 } from './processors.ts'
 
-/** Reads a table's current value for a key: from its store, through any unmaterialized steps. */
+/** A table's current value for a key and the time it was written, or null: Kafka's ValueAndTimestamp. */
+export type Lookup<K, V> = (key: K) => ValueAndTimestamp<V> | null
+
+/**
+ * Reads a table's current value for a key, as Kafka's KTableValueGetter: from its store, through any
+ * unmaterialized steps, or (an unmaterialized table-table join) from both joined tables' getters.
+ */
 export interface ValueGetter<K, V> {
-  readonly storeName: string
-  read(key: K, stored: unknown): V | null
+  /** The stores a processor reading through this getter must be connected to. */
+  readonly storeNames: readonly string[]
+  /** Binds to a processor's stores (in its init). */
+  bind(store: (name: string) => KeyValueStore<unknown, unknown>): Lookup<K, V>
+}
+
+/** The getter of a table kept in its own store. */
+export function storeGetter<K, V>(storeName: string): ValueGetter<K, V> {
+  return {
+    storeNames: [storeName],
+    bind: (store) => {
+      const kv = store(storeName) as KeyValueStore<K, V>
+      return (key) => kv.getWithTimestamp(key) ?? null
+    },
+  }
+}
+
+/** Binds a getter in a processor's init, through its context. */
+export function bindGetter<K, V>(
+  getter: ValueGetter<K, V>,
+  context: { getStateStore<S extends StateStore>(name: string): S },
+): Lookup<K, V> {
+  return getter.bind((name) => context.getStateStore<KeyValueStore<unknown, unknown>>(name))
 }
 
 /** What a windowed table knows of its windows, for suppression and serdes. */
@@ -34,7 +71,8 @@ export interface TableState<K, V> {
   readonly sourceTopics: readonly TopicRef[]
   /** The store holding exactly this table, when it is materialized. */
   readonly storeName?: string
-  readonly getter?: ValueGetter<K, V>
+  /** How to read this table by key, made when first needed. */
+  readonly getter?: () => ValueGetter<K, V>
   readonly windowed?: WindowInfo
   /** Whether this table's updates carry old values (see OldValues). */
   readonly oldValues: OldValues
@@ -68,9 +106,44 @@ export class KTable<K, V> {
   }
 
   valueGetter(): ValueGetter<K, V> {
-    if (this.state.getter !== undefined) return this.state.getter
-    if (this.state.storeName === undefined) throw new Error(`table ${this.state.node} has no store to read`)
-    return { storeName: this.state.storeName, read: (_k, stored) => stored as V }
+    if (this.state.getter !== undefined) return this.state.getter()
+    if (this.state.storeName === undefined) {
+      throw new TopologyError(
+        `table ${this.state.node} has no store to read: materialize it (a Materialized with a store name) to join or look it up`,
+        STREAMS_ERROR_CODES.TOPOLOGY,
+        { node: this.state.node },
+      )
+    }
+    const storeName = this.state.storeName
+    switch (this.state.windowed?.kind) {
+      case undefined:
+        return storeGetter<K, V>(storeName)
+      case 'time':
+        // A windowed aggregate is read from its window store by the key's window start, as Kafka's getter.
+        return {
+          storeNames: [storeName],
+          bind: (store) => {
+            const windows = store(storeName) as unknown as WindowStore<unknown, V>
+            return (key) => {
+              const w = key as unknown as Windowed<unknown>
+              return windows.fetchWithTimestamp(w.key, w.window.start) ?? null
+            }
+          },
+        }
+      case 'session':
+        // Session results are stamped with the session's end (see the README).
+        return {
+          storeNames: [storeName],
+          bind: (store) => {
+            const sessions = store(storeName) as unknown as SessionStore<unknown, V>
+            return (key) => {
+              const w = key as unknown as Windowed<unknown>
+              const value = sessions.fetchSession(w.key, w.window.start, w.window.end)
+              return value === undefined ? null : { value, timestamp: w.window.end }
+            }
+          },
+        }
+    }
   }
 
   private derive<V2>(
@@ -101,17 +174,23 @@ export class KTable<K, V> {
       this.state.node,
     )
     if (store !== undefined) this.ctx.topology.addStateStore(store, name)
-    const parent = this.valueGetter()
-    const getter: ValueGetter<K, V2> =
-      store !== undefined
-        ? { storeName: store.name, read: (_k, stored) => stored as V2 }
-        : {
-            storeName: parent.storeName,
-            read: (key, stored) => {
-              const value = parent.read(key, stored)
-              return value === null ? null : transform(key, value)
-            },
+    // Asked for only when something reads this table by key: a parent with no getter (an unmaterialized
+    // table-table join) is fine until then.
+    const getter = (): ValueGetter<K, V2> => {
+      if (store !== undefined) return storeGetter<K, V2>(store.name)
+      const parent = this.valueGetter()
+      return {
+        storeNames: parent.storeNames,
+        bind: (stores) => {
+          const lookup = parent.bind(stores)
+          return (key) => {
+            const found = lookup(key)
+            const value = found === null ? null : transform(key, found.value)
+            return value === null || found === null ? null : { value, timestamp: found.timestamp }
           }
+        },
+      }
+    }
     const serde = (store?.valueSerde as Serde<V2> | undefined) ?? valueSerde
     return new KTable<K, V2>(this.ctx, {
       node: name,
@@ -160,6 +239,145 @@ export class KTable<K, V> {
       materialized,
       named,
       materialized?.valueSerde,
+    )
+  }
+
+  /**
+   * A foreign-key join (KIP-213): each value of this table joins the other table's value under the key
+   * the extractor derives from it, through subscription and response topics; no result while either is
+   * missing. Results are keyed by this table's key.
+   */
+  join<KO, VO, R>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, otherValue: VO) => R,
+    materialized?: Materialized<K, R>,
+    tableJoined?: TableJoined,
+  ): KTable<K, R>
+  /**
+   * Joins with another table on the key: an update of either side joins the other's current value;
+   * no result while either side is missing. A result is stamped with the later of the two times.
+   */
+  join<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V, VO, R>,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R>
+  join<VO, R>(
+    other: object,
+    second: unknown,
+    third?: unknown,
+    fourth?: unknown,
+    fifth?: TableJoined,
+  ): KTable<K, R> {
+    if (typeof third === 'function') {
+      return this.fkJoin(
+        other as KTable<unknown, VO>,
+        second as never,
+        third as never,
+        false,
+        fourth as never,
+        fifth,
+      )
+    }
+    return this.tableJoin(
+      other as never,
+      second as never,
+      TableJoinKind.INNER,
+      third as never,
+      fourth as never,
+    )
+  }
+
+  /** A foreign-key left join: every value of this table has a result, joined with null while the other has none. */
+  leftJoin<KO, VO, R>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, otherValue: VO | null) => R,
+    materialized?: Materialized<K, R>,
+    tableJoined?: TableJoined,
+  ): KTable<K, R>
+  /** As `join`, and every value of this table has a result, joined with null while the other has none. */
+  leftJoin<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V, VO | null, R>,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R>
+  leftJoin<VO, R>(
+    other: object,
+    second: unknown,
+    third?: unknown,
+    fourth?: unknown,
+    fifth?: TableJoined,
+  ): KTable<K, R> {
+    if (typeof third === 'function') {
+      return this.fkJoin(
+        other as KTable<unknown, VO>,
+        second as never,
+        third as never,
+        true,
+        fourth as never,
+        fifth,
+      )
+    }
+    return this.tableJoin(
+      other as never,
+      second as never,
+      TableJoinKind.LEFT,
+      third as never,
+      fourth as never,
+    )
+  }
+
+  private fkJoin<KO, VO, R>(
+    other: KTable<KO, VO>,
+    extractor: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, otherValue: VO | null) => R,
+    leftJoin: boolean,
+    materialized: Materialized<K, R> | undefined,
+    named: TableJoined | undefined,
+  ): KTable<K, R> {
+    return foreignKeyJoin(
+      this.ctx,
+      this,
+      other,
+      extractor,
+      joiner,
+      leftJoin,
+      materialized,
+      named,
+      (state) => new KTable<K, R>(this.ctx, state),
+    )
+  }
+
+  /** As `join`, and every value of either table has a result, joined with null while the other has none. */
+  outerJoin<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V | null, VO | null, R>,
+    materialized?: Materialized<K, R>,
+    named?: Named,
+  ): KTable<K, R> {
+    return this.tableJoin(other, joiner, TableJoinKind.OUTER, materialized, named)
+  }
+
+  private tableJoin<VO, R>(
+    other: KTable<K, VO>,
+    joiner: TableValueJoiner<V | null, VO | null, R>,
+    kind: TableJoinKind,
+    materialized: Materialized<K, R> | undefined,
+    named: Named | undefined,
+  ): KTable<K, R> {
+    return tableTableJoin(
+      this.ctx,
+      this,
+      other,
+      joiner,
+      kind,
+      materialized,
+      named,
+      (state) => new KTable<K, R>(this.ctx, state),
     )
   }
 

@@ -9,12 +9,21 @@ export class OldValues {
   private on: boolean
 
   private constructor(
-    private readonly kind: 'source' | 'aggregate' | 'derived',
+    private readonly kind: 'source' | 'aggregate' | 'derived' | 'join',
     private readonly queryable: boolean,
     private readonly parent: OldValues | undefined,
     initially: boolean,
+    private readonly joined: readonly OldValues[] = [],
   ) {
     this.on = initially
+  }
+
+  /**
+   * A table-table join: it can always send old values, and when asked to it makes both tables it joins
+   * send theirs (forced), as KTableKTableJoinMerger does.
+   */
+  static join(left: OldValues, right: OldValues): OldValues {
+    return new OldValues('join', false, undefined, false, [left, right])
   }
 
   /** A table read from a topic or made by toTable(); queryable when its store was named. */
@@ -49,6 +58,9 @@ export class OldValues {
         if (!force && !this.queryable) return false
         break
       case 'aggregate':
+        break
+      case 'join':
+        for (const table of this.joined) table.enable(true)
         break
       case 'derived':
         if (!this.queryable && this.parent?.enable(force) !== true) return false

@@ -65,3 +65,42 @@ export interface Joined<K, V> {
 export interface Named {
   readonly name?: string
 }
+
+/**
+ * Serdes and stores of a stream-stream join, as Kafka Streams' StreamJoined: `storeName` names the
+ * join's stores (`<storeName>-this-join-store`, `-other-join-store`, and `-left-shared-join-store` or
+ * `-outer-shared-join-store`), `name` its processors and repartition topics.
+ */
+export interface StreamJoined<K, V, VO> {
+  readonly keySerde?: Serde<K>
+  readonly valueSerde?: Serde<V>
+  readonly otherValueSerde?: Serde<VO>
+  readonly name?: string
+  readonly storeName?: string
+  readonly storeType?: StoreType
+  /** Backed by changelog topics; true unless turned off. */
+  readonly logging?: boolean
+  readonly changelogConfig?: Readonly<Record<string, string>>
+  /**
+   * The least processing (wall-clock) time between two sweeps for left and outer results whose window
+   * closed. 0 by default: a sweep runs on every record that advances the join's stream time, as in
+   * Kafka's TopologyTestDriver; a Kafka Streams application sweeps at most once a second (its internal
+   * `__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`), which 1000 here reproduces.
+   */
+  readonly outerJoinEmitIntervalMs?: number
+}
+
+/**
+ * Names and sizes a foreign-key join, as Kafka Streams' TableJoined: `name` names its topics
+ * (`<name>-subscription-registration-topic`, `<name>-subscription-response-topic`), processors and
+ * subscription store.
+ */
+export interface TableJoined {
+  readonly name?: string
+  /**
+   * The partition count of the subscription and response topics, which must be both tables'. Needed when
+   * the tables have more than one partition: the runtime sizes an internal topic from the sub-topology
+   * writing it, and the join's two sub-topologies write each other's.
+   */
+  readonly partitions?: number
+}

@@ -88,3 +88,48 @@ export class SessionWindows {
     return new SessionWindows(inactivityGapMs, 0)
   }
 }
+
+/**
+ * The time bounds of a stream-stream join, as Kafka Streams' JoinWindows: a left record at time t joins
+ * right records in [t - before, t + after]. Left and outer results for records that found no partner
+ * wait until the window closes (stream time passes t + after + grace on the left side, t + before +
+ * grace on the right), so a partner arriving late within the window gets joined instead (KIP-633).
+ */
+export class JoinWindows {
+  readonly kind = 'join'
+
+  private constructor(
+    readonly beforeMs: number,
+    readonly afterMs: number,
+    readonly graceMs: number,
+  ) {
+    check(
+      beforeMs + afterMs >= 0,
+      `window interval (before + after) must not be negative, got ${beforeMs + afterMs}`,
+    )
+    check(graceMs >= 0, `grace must not be negative, got ${graceMs}`)
+  }
+
+  static ofTimeDifferenceAndGrace(timeDifferenceMs: number, graceMs: number): JoinWindows {
+    check(timeDifferenceMs >= 0, `time difference must not be negative, got ${timeDifferenceMs}`)
+    return new JoinWindows(timeDifferenceMs, timeDifferenceMs, graceMs)
+  }
+
+  static ofTimeDifferenceWithNoGrace(timeDifferenceMs: number): JoinWindows {
+    return JoinWindows.ofTimeDifferenceAndGrace(timeDifferenceMs, 0)
+  }
+
+  /** How far back a left record looks for right records; may be negative if `after` covers it. */
+  before(timeDifferenceMs: number): JoinWindows {
+    return new JoinWindows(timeDifferenceMs, this.afterMs, this.graceMs)
+  }
+
+  /** How far forward a left record looks for right records; may be negative if `before` covers it. */
+  after(timeDifferenceMs: number): JoinWindows {
+    return new JoinWindows(this.beforeMs, timeDifferenceMs, this.graceMs)
+  }
+
+  get sizeMs(): number {
+    return this.beforeMs + this.afterMs
+  }
+}

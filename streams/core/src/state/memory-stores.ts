@@ -1,7 +1,7 @@
 import type { KeyValue, Windowed } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import { ChangeBuffer } from './changelog.ts'
-import { compareKeyBytes, hasPrefix, inRange } from './key-order.ts'
+import { compareKeyBytes, hasPrefix, inRange, lowerBound } from './key-order.ts'
 import {
   keyId,
   NO_TIMESTAMP,
@@ -31,7 +31,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
   readonly persistent: boolean = false
   readonly changes: ChangeBuffer | undefined
   protected readonly map = new Map<string, KeyValueEntry<K, V>>()
-  /** The entries in key-byte order, rebuilt after a key is added or removed. */
+  /** The entries in key-byte order, sorted once and then kept in order as keys come and go. */
   private sorted: KeyValueEntry<K, V>[] | undefined
 
   /**
@@ -76,14 +76,21 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
     if (value === null) {
       if (existing !== undefined) {
         this.map.delete(id)
-        this.sorted = undefined
+        // Keep the order rather than sort again: a join buffer adds and drops keys on every record.
+        if (this.sorted !== undefined) {
+          const at = this.indexOf(existing.bytes)
+          if (at >= 0) this.sorted.splice(at, 1)
+        }
       }
       return
     }
     const bytes = existing?.bytes ?? this.bytesOf(key)
     this.map.set(id, { key, value, timestamp, bytes })
-    if (existing === undefined) this.sorted = undefined
-    else if (this.sorted !== undefined) {
+    if (existing === undefined) {
+      if (this.sorted !== undefined) {
+        this.sorted.splice(lowerBound(this.sorted, bytes), 0, this.map.get(id) as KeyValueEntry<K, V>)
+      }
+    } else if (this.sorted !== undefined) {
       // Same key, same place in the order: patch the cached entry instead of sorting again.
       const at = this.indexOf(bytes)
       const entry = this.map.get(id)
@@ -136,11 +143,16 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
     return inRange(this.ordered(), this.bound(from), this.bound(to), true)
   }
 
-  *prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>> {
+  prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>> {
     const bytes = serializeSync(prefixSerde, this.name, prefix, `store ${this.name} prefix`)
-    for (const entry of this.ordered()) {
-      if (hasPrefix(entry.bytes, bytes)) yield { key: entry.key, value: entry.value }
+    const sorted = this.ordered()
+    const out: KeyValue<K, V>[] = []
+    for (let at = lowerBound(sorted, bytes); at < sorted.length; at++) {
+      const entry = sorted[at] as KeyValueEntry<K, V>
+      if (!hasPrefix(entry.bytes, bytes)) break
+      out.push({ key: entry.key, value: entry.value })
     }
+    return out[Symbol.iterator]()
   }
 
   private bound(key: K | undefined): Buffer | undefined {

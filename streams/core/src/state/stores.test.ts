@@ -199,3 +199,53 @@ for (const [kind, make] of sessionStores) {
     store.close()
   })
 }
+
+for (const [kind, make] of keyValueStores) {
+  test(`${kind} key-value store: keys added and removed between reads keep ranges, prefixes and all() in order`, (t) => {
+    const store = make()
+    const model = new Map<string, number>()
+    // A fixed pseudo-random walk of puts and deletes, reading after each step (the join buffers' pattern).
+    let seed = 7
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const keys = ['a', 'b', 'ab', 'B', 'aa', 'ba', 'c', '', 'abc', 'b0']
+    for (let step = 0; step < 300; step++) {
+      const key = keys[next(keys.length)] as string
+      if (next(3) === 0) {
+        store.delete(key)
+        model.delete(key)
+      } else {
+        store.put(key, step)
+        model.set(key, step)
+      }
+      const sorted = [...model.entries()].sort(([x], [y]) => Buffer.compare(Buffer.from(x), Buffer.from(y)))
+      t.deepEqual(
+        [...store.all()].map((kv) => [kv.key, kv.value]),
+        sorted,
+      )
+      t.deepEqual(
+        [...store.range('a', 'b')].map((kv) => kv.key),
+        sorted.map(([k]) => k).filter((k) => k >= 'a' && k <= 'b'),
+      )
+      t.deepEqual(
+        [...store.prefixScan('a', S)].map((kv) => kv.key),
+        sorted.map(([k]) => k).filter((k) => k.startsWith('a')),
+      )
+    }
+    store.close()
+  })
+}
+
+test('in-memory key-value store: an iterator is a snapshot, so a processor may write while it walks', (t) => {
+  const store = new InMemoryKeyValueStore<string, number>('kv', false, S)
+  for (const k of ['a', 'aa', 'ab', 'c']) store.put(k, 1)
+  const iterator = store.range('a', 'c')
+  store.put('abd', 1)
+  store.delete('a')
+  t.deepEqual(
+    [...iterator].map((kv) => kv.key),
+    ['a', 'aa', 'ab', 'c'],
+  )
+})

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -21,6 +22,8 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.TableJoined;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -196,6 +199,84 @@ final class Topologies {
           .filter((k, v) -> v.startsWith("A")).toStream().to("out");
       case "selectKeyLeftJoin" -> { final KTable<String, String> t = table(b);
         in(b).selectKey((k, v) -> first(v)).leftJoin(t, (v, x) -> v + "*" + x).to("out"); }
+      case "streamJoin" -> in(b).join(in2(b), (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(5)))
+          .to("out");
+      case "streamJoinGrace" -> in(b).join(in2(b), (k, v, o) -> k + ":" + v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(20))).to("out");
+      case "streamLeftJoin" -> in(b).leftJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3))).to("out");
+      case "streamLeftJoinNoGrace" -> in(b).leftJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(5))).to("out");
+      case "streamOuterJoin" -> in(b).outerJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3))).to("out");
+      case "streamOuterJoinBeforeAfter" -> in(b).outerJoin(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(3)).before(Duration.ofMillis(1)).after(Duration.ofMillis(8)))
+          .to("out");
+      case "streamJoinAfterBefore" -> in(b).join(in2(b), (v, o) -> v + "+" + o,
+          JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(4), Duration.ofMillis(2)).after(Duration.ofMillis(0)))
+          .to("out");
+      case "selectKeyStreamOuterJoin" -> in(b).selectKey((k, v) -> first(v))
+          .outerJoin(in2(b), (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5), Duration.ofMillis(3)),
+              StreamJoined.with(S, S, S).withName("sj").withStoreName("sj-store"))
+          .to("out");
+      case "tableJoin" -> table(b).join(table2(b), (v, o) -> v + "+" + o).toStream().to("out");
+      case "tableLeftJoin" -> table(b).leftJoin(table2(b), (v, o) -> v + "+" + o).toStream().to("out");
+      case "tableOuterJoin" -> table(b).outerJoin(table2(b), (v, o) -> v + "+" + o).toStream().to("out");
+      case "tableJoinMaterializedFilter" -> table(b).join(table2(b), (v, o) -> v + "+" + o,
+              Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("joined-store").withValueSerde(S))
+          .filter((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableLeftJoinGroupByCount" -> table(b).leftJoin(table2(b), (v, o) -> v + "+" + o)
+          .groupBy((k, v) -> KeyValue.pair(first(v), v), Grouped.with(S, S))
+          .count().toStream().to("out", Produced.with(S, L));
+      case "tableOuterJoinFilter" -> table(b).outerJoin(table2(b), (v, o) -> v + "+" + o)
+          .filter((k, v) -> startsWithA(v)).toStream().to("out");
+      case "tableMapValuesJoin" -> table(b).mapValues(Topologies::upper).join(table2(b), (v, o) -> v + "+" + o)
+          .toStream().to("out");
+      case "tableLeftJoinFilterNotNamed" -> table(b).leftJoin(table2(b).filterNot((k, v) -> startsWithA(v)), (v, o) -> v + "+" + o,
+              Named.as("lj")).toStream().to("out");
+      case "cogroup" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .aggregate(() -> "", Materialized.with(S, S)).toStream().to("out");
+      case "cogroupRekeyed" -> in(b).groupBy((k, v) -> first(v), Grouped.with(S, S)).<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .aggregate(() -> "", Named.as("cg"), Materialized.with(S, S)).toStream().to("out");
+      case "cogroupWindowed" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .aggregate(() -> "", Materialized.with(S, S)).toStream().to("out", Produced.with(W10, S));
+      case "cogroupSliding" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .aggregate(() -> "", Materialized.with(S, S)).toStream().to("out", Produced.with(W10, S));
+      case "cogroupSession" -> in(b).groupByKey().<String>cogroup((k, v, a) -> a + v)
+          .cogroup(in2(b).groupByKey(), (k, v, a) -> a + "|" + v)
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .aggregate(() -> "", (k, x, y) -> x + "&" + y, Materialized.with(S, S)).toStream().to("out", Produced.with(SW, S));
+      case "fkJoin" -> table(b).join(table2(b), v -> first(v), (v, o) -> v + "+" + o).toStream().to("out");
+      case "fkLeftJoin" -> table(b).leftJoin(table2(b), v -> first(v), (v, o) -> v + "+" + o).toStream().to("out");
+      case "fkJoinNamed" -> table(b).join(table2(b), v -> first(v), (v, o) -> v + "+" + o, TableJoined.as("fk"),
+              Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("fk-store").withValueSerde(S))
+          .toStream().to("out");
+      case "fkLeftJoinFilter" -> table(b).leftJoin(table2(b).filter((k, v) -> !v.startsWith("x")), v -> first(v), (v, o) -> v + "+" + o)
+          .filter((k, v) -> v.endsWith("null")).toStream().to("out");
+      case "streamSelfJoin" -> { final KStream<String, String> s = in(b);
+        s.join(s, (v, o) -> v + "+" + o, JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofMillis(3))).to("out"); }
+      case "reduceOuterJoinReduce" -> in(b).groupByKey().reduce((a, v) -> a + v)
+          .outerJoin(in2(b).groupByKey().reduce((a, v) -> a + v), (v, o) -> v + "+" + o)
+          .filter((k, v) -> v.length() < 12).toStream().to("out");
+      case "streamJoinTableOuterJoin" -> { final KTable<String, String> t = table(b).outerJoin(table2(b), (v, o) -> v + "+" + o)
+          .filter((k, v) -> !v.startsWith("b"));
+        in(b).join(t, (v, x) -> v + "*" + x).to("out"); }
+      case "windowedCountLeftJoin" -> in(b).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)))
+          .count()
+          .leftJoin(in2(b).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5))).count(),
+              (x, y) -> x + "+" + y)
+          .toStream().to("out", Produced.with(W10, S));
+      case "sessionCountOuterJoin" -> in(b).groupByKey().windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .count()
+          .outerJoin(in2(b).groupByKey().windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2))).count(),
+              (x, y) -> x + "+" + y)
+          .toStream().to("out", Produced.with(SW, S));
       default -> throw new IllegalArgumentException("no topology named " + name);
     }
     return b.build();
@@ -203,6 +284,14 @@ final class Topologies {
 
   private static KStream<String, String> in(final StreamsBuilder b) {
     return b.stream("in", Consumed.with(S, S));
+  }
+
+  private static KStream<String, String> in2(final StreamsBuilder b) {
+    return b.stream("in2", Consumed.with(S, S));
+  }
+
+  private static KTable<String, String> table2(final StreamsBuilder b) {
+    return b.table("table2", Consumed.with(S, S));
   }
 
   private static KTable<String, String> table(final StreamsBuilder b) {
