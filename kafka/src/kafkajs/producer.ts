@@ -1,7 +1,7 @@
 import { Partitioners, type Kafka, type Producer, type Transaction } from 'kafkajs'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import type { BackendProducer, PartitionOffset, ProducedRecord } from '../types.ts'
-import { brokerError } from './broker-errors.ts'
+import { askAgain, brokerError } from './broker-errors.ts'
 import { chunks, groupByTopic } from './records.ts'
 
 export class KafkaJsProducer implements BackendProducer {
@@ -68,14 +68,13 @@ export class KafkaJsProducer implements BackendProducer {
     const topics = new Map<string, { partition: number; offset: string }[]>()
     for (const o of offsets)
       topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }])
-    try {
-      await txn.sendOffsets({
+    // A group's coordinator found a moment ago may still be loading or moving: asked again (askAgain).
+    await askAgain('adding offsets to the transaction', () =>
+      txn.sendOffsets({
         consumerGroupId: groupId,
         topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-      })
-    } catch (error) {
-      throw brokerError('adding offsets to the transaction', error)
-    }
+      }),
+    )
   }
 
   async commitTransaction(): Promise<void> {

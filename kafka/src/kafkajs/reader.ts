@@ -7,6 +7,7 @@ import {
   type Following,
   type PartitionOffset,
 } from '../types.ts'
+import { brokerError } from './broker-errors.ts'
 import { toBrokerRecords } from './records.ts'
 
 /**
@@ -19,6 +20,27 @@ export class KafkaJsReader implements BackendReader {
     private readonly clientId: string,
     private readonly readCommitted: boolean,
   ) {}
+
+  /**
+   * kafkajs' `seek` needs the consumer's group, which `run()` creates on its own time after it returns
+   * ("Consumer group was not initialized" on a loaded machine): positions are placed once it joined.
+   */
+  private static seekOnceJoined(consumer: Consumer, partitions: readonly PartitionOffset[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
+        offJoin()
+        offCrash()
+        reject(brokerError('reading', payload.error))
+      })
+      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+        offJoin()
+        offCrash()
+        for (const p of partitions)
+          consumer.seek({ topic: p.topic, partition: p.partition, offset: p.offset })
+        resolve()
+      })
+    })
+  }
 
   private consumer(): Consumer {
     return this.kafka.consumer({
@@ -62,6 +84,7 @@ export class KafkaJsReader implements BackendReader {
     try {
       await consumer.connect()
       await consumer.subscribe({ topics: [...new Set(partitions.map((p) => p.topic))], fromBeginning: true })
+      const placed = KafkaJsReader.seekOnceJoined(consumer, partitions)
       await consumer.run({
         autoCommit: false,
         eachBatch: async (payload) => {
@@ -78,7 +101,7 @@ export class KafkaJsReader implements BackendReader {
           }
         },
       })
-      for (const p of partitions) consumer.seek({ topic: p.topic, partition: p.partition, offset: p.offset })
+      await placed
       await finished
     } finally {
       await consumer.disconnect()
@@ -93,6 +116,7 @@ export class KafkaJsReader implements BackendReader {
     const wanted = new Set(partitions.map((p) => tpKey(p.topic, p.partition)))
     await consumer.connect()
     await consumer.subscribe({ topics: [...new Set(partitions.map((p) => p.topic))], fromBeginning: true })
+    const placed = KafkaJsReader.seekOnceJoined(consumer, partitions)
     await consumer.run({
       autoCommit: false,
       eachBatch: async (payload) => {
@@ -100,7 +124,7 @@ export class KafkaJsReader implements BackendReader {
         await onRecords(toBrokerRecords(payload))
       },
     })
-    for (const p of partitions) consumer.seek({ topic: p.topic, partition: p.partition, offset: p.offset })
+    await placed
     return { stop: () => consumer.disconnect() }
   }
 

@@ -56,9 +56,13 @@ export class RdKafkaReader implements BackendReader {
     until: ReadonlyMap<string, string>,
     onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
   ): Promise<void> {
+    // Where each partition's read ends, and which are not there yet: node-rdkafka reports a partition's
+    // EOF before handing over the batch that reached it, so what a batch keeps is judged by `ends`.
+    const ends = new Map<string, number>()
     const remaining = new Map<string, number>()
     for (const p of partitions) {
       const end = Number(until.get(tpKey(p.topic, p.partition)) ?? '0')
+      ends.set(tpKey(p.topic, p.partition), end)
       if (Number(p.offset) < end) remaining.set(tpKey(p.topic, p.partition), end)
     }
     if (remaining.size === 0) return
@@ -71,10 +75,7 @@ export class RdKafkaReader implements BackendReader {
     try {
       while (remaining.size > 0) {
         const records = (await RdKafkaReader.consume(consumer))
-          .filter((m) => {
-            const end = remaining.get(tpKey(m.topic, m.partition))
-            return end !== undefined && m.offset < end
-          })
+          .filter((m) => m.offset < (ends.get(tpKey(m.topic, m.partition)) ?? 0))
           .map(toBrokerRecord)
         if (records.length > 0) await onRecords(records)
         for (const r of records) {
