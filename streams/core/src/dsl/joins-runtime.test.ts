@@ -159,3 +159,42 @@ test('a foreign-key join drops an answer computed for a value that has changed s
   await streams.close()
   t.deepEqual(readAll(backend, 'out'), ['o1=c2:jam@Bob'])
 })
+
+test('a foreign-key join sizes its subscription and response topics by the tables they sit beside', async (t) => {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.table<string, string>('orders')
+    .join(
+      b.table<string, string>('customers'),
+      (v) => v.split(':')[0] ?? null,
+      (order, customer) => `${order}@${customer}`,
+    )
+    .toStream()
+    .to('out')
+  // Tables of different sizes, and no `partitions` given: the subscription topic is read beside the
+  // customers (3 partitions), the response topic beside the orders (2).
+  const backend = new MemoryBackend()
+  backend.broker.createTopic({ name: 'orders', partitions: 2, config: {} })
+  backend.broker.createTopic({ name: 'customers', partitions: 3, config: {} })
+  backend.broker.createTopic({ name: 'out', partitions: 2, config: {} })
+  const streams = new KafkaStreams(b.build(), config(backend, mkdtempSync(join(tmpdir(), 'joins-runtime-'))))
+  await streams.start()
+  const sized = (kind: string): number | undefined =>
+    backend.broker.partitionCount(
+      backend.broker.topicNames().find((n) => n.includes(kind) && n.endsWith('-topic')) ?? '',
+    )
+  t.is(sized('SUBSCRIPTION-REGISTRATION'), 3)
+  t.is(sized('SUBSCRIPTION-RESPONSE'), 2)
+  produce(backend, 'customers', [
+    ['c1', 'Ann', 1],
+    ['c2', 'Bob', 1],
+    ['c3', 'Cy', 1],
+  ])
+  produce(backend, 'orders', [
+    ['o1', 'c1:tea', 2],
+    ['o2', 'c2:jam', 2],
+    ['o3', 'c3:oil', 2],
+  ])
+  await until(() => readAll(backend, 'out').length >= 3)
+  await streams.close()
+  t.deepEqual(readAll(backend, 'out'), ['o1=c1:tea@Ann', 'o2=c2:jam@Bob', 'o3=c3:oil@Cy'])
+})

@@ -57,20 +57,45 @@ export class InternalTopics {
     }
     for (const [t, n] of counts) this.partitionCounts.set(t, n)
     // Internal topics take the partition count of their sub-topology's inputs, which may themselves be
-    // internal: settle them in passes, as Kafka Streams' InternalTopicManager does.
+    // internal: settle them in passes, then size the internal topics of each co-partition group as the
+    // group's source topics (a foreign-key join's subscription topic is written by one table's
+    // sub-topology but read beside the other table), as Kafka Streams' InternalTopicManager and
+    // CopartitionedTopicsEnforcer do; changelogs last, as their task's inputs.
     const internal = topology.internalTopics
+    const explicit = new Set(
+      internal.filter((spec) => spec.partitions !== undefined).map((spec) => spec.name),
+    )
     const sizes = new Map<string, number>()
     for (const spec of internal) if (spec.partitions !== undefined) sizes.set(spec.name, spec.partitions)
-    for (let pass = 0; pass < internal.length + 1; pass++) {
-      for (const sub of subtopologies) {
-        const inputs = sub.sourceTopics.map((t) => (t.internal ? sizes.get(t.name) : counts.get(t.name)))
-        if (inputs.some((n) => n === undefined)) continue
-        const n = Math.max(1, ...(inputs as number[]))
-        for (const t of sub.sinkTopics) if (t.internal && !sizes.has(t.name)) sizes.set(t.name, n)
-        for (const store of sub.stores) {
-          const changelog = `${store}-changelog`
-          if (internal.some((i) => i.name === changelog) && !sizes.has(changelog)) sizes.set(changelog, n)
+    const inputsOf = (sub: (typeof subtopologies)[number]): number | undefined => {
+      const inputs = sub.sourceTopics.map((t) => (t.internal ? sizes.get(t.name) : counts.get(t.name)))
+      return inputs.some((n) => n === undefined) ? undefined : Math.max(1, ...(inputs as number[]))
+    }
+    for (let round = 0; round < 2; round++) {
+      for (let pass = 0; pass < internal.length + 1; pass++) {
+        for (const sub of subtopologies) {
+          const n = inputsOf(sub)
+          if (n === undefined) continue
+          for (const t of sub.sinkTopics) if (t.internal && !sizes.has(t.name)) sizes.set(t.name, n)
         }
+      }
+      for (const group of topology.copartitionGroups) {
+        const external = group.topics.filter((t) => !t.internal).map((t) => counts.get(t.name))
+        const internalSizes = group.topics.filter((t) => t.internal).map((t) => sizes.get(t.name))
+        const known = (external.length > 0 ? external : internalSizes).filter(
+          (n): n is number => n !== undefined,
+        )
+        if (known.length === 0) continue
+        const target = Math.max(...known)
+        for (const t of group.topics) if (t.internal && !explicit.has(t.name)) sizes.set(t.name, target)
+      }
+    }
+    for (const sub of subtopologies) {
+      const n = inputsOf(sub)
+      if (n === undefined) continue
+      for (const store of sub.stores) {
+        const changelog = `${store}-changelog`
+        if (internal.some((i) => i.name === changelog) && !explicit.has(changelog)) sizes.set(changelog, n)
       }
     }
     // The configured replication factor, or the backend's default when none is configured.
