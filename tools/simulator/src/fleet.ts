@@ -204,6 +204,11 @@ function truePing(m: Machine, region: Region, at: number): MachinePing {
   }
 }
 
+/** Sequences of a life start this far above the last's: more pings than one machine sends in a life. */
+export const SEQUENCE_STRIDE = 1_000_000_000
+/** Where the PRNG streams of later lives start, clear of the machines' own streams (one per machine). */
+const LIFE_STREAMS = 1_000_000
+
 const OUT_OF_RANGE: readonly Partial<Pick<MachinePing, 'latitude' | 'longitude'>>[] = [
   { latitude: 95 },
   { latitude: -91.5 },
@@ -229,11 +234,14 @@ export function createFleet(options: FleetOptions = {}): Fleet {
   const counts: PingCounts = { valid: 0, late: 0, outOfOrder: 0, duplicate: 0, gpsJump: 0, outOfRange: 0 }
   const machines: Machine[] = []
   let started = false
+  // Life 0 is the fleet as it always was; each later life draws from streams of its own.
+  const lifeSeed =
+    resolved.life === 0 ? resolved.seed : deriveSeed(resolved.seed, LIFE_STREAMS + resolved.life)
 
   function start(at: number): void {
     started = true
     for (let i = 0; i < resolved.machines; i++) {
-      const random = createRandom(deriveSeed(resolved.seed, i))
+      const random = createRandom(deriveSeed(lifeSeed, i))
       const home = region.yards[i % region.yards.length] as Area
       const m: Machine = {
         index: i,
@@ -245,7 +253,7 @@ export function createFleet(options: FleetOptions = {}): Fleet {
         legs: [],
         lastAt: at,
         nextAt: at + Math.floor(random.next() * intervalMs),
-        sequence: random.int(0, 50_000),
+        sequence: resolved.life * SEQUENCE_STRIDE + random.int(0, 50_000),
         fuel: random.chance(0.75) ? random.between(40, 100) : null,
         held: undefined,
         late: [],

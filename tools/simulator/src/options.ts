@@ -22,6 +22,11 @@ export interface FleetOptions {
   readonly ratePerSecond?: number
   /** PRNG seed; same seed and same tick times give the same pings. Default 42. */
   readonly seed?: number
+  /**
+   * Which run of the same fleet this is, from 0: a restarted simulator is its next life, whose pings have
+   * other ids and whose machines' sequences continue above the last life's, so nothing is replayed.
+   */
+  readonly life?: number
   /** Simulated time of the first ping; the first tick's time when absent. */
   readonly startTimeMs?: number
   readonly badData?: BadDataShares
@@ -38,6 +43,7 @@ export interface ResolvedFleetOptions {
   readonly machines: number
   readonly ratePerSecond: number
   readonly seed: number
+  readonly life: number
   readonly startTimeMs: number | undefined
   readonly badData: Required<BadDataShares>
   readonly region: { latitude: number; longitude: number; sectionsEast: number; sectionsNorth: number }
@@ -61,6 +67,7 @@ const schema = {
     machines: { type: 'integer', minimum: 1, maximum: 100_000 },
     ratePerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
     seed: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },
+    life: { type: 'integer', minimum: 0, maximum: 1_000_000 },
     startTimeMs: { type: 'integer', minimum: 0 },
     badData: {
       type: 'object',
@@ -110,6 +117,7 @@ export function resolveFleetOptions(options: FleetOptions = {}): ResolvedFleetOp
     machines: options.machines ?? 200,
     ratePerSecond: options.ratePerSecond ?? 100,
     seed: options.seed ?? 42,
+    life: options.life ?? 0,
     startTimeMs: options.startTimeMs,
     badData,
     region: {

@@ -13,7 +13,13 @@ import {
   type ClickHouseFleetWrite,
 } from '@oxagry/clickhouse'
 import { LatestPositions, type Geofence, type MachinePosition, type MachineQueries } from '@oxagry/fleet-api'
-import { createBackendPingSink, createFleet, createSimulatorSerdes, runSimulator } from '@oxagry/simulator'
+import {
+  createBackendPingSink,
+  createFleet,
+  createSimulatorSerdes,
+  nextLife,
+  runSimulator,
+} from '@oxagry/simulator'
 import {
   decodePings,
   decodePositions,
@@ -227,10 +233,13 @@ async function startFleetSimulator(
   const { simulator } = context.config
   const serdes = await createSimulatorSerdes(context.registry, topics, { autoRegister: true })
   const sink = await createBackendPingSink({ backend: context.backend, serdes, topics })
+  // A restarted platform's simulator continues (its next life) instead of replaying ping ids.
+  const life = nextLife(join(context.config.stateDir, 'simulator', 'life'))
   const fleet = createFleet({
     machines: simulator.machines,
     ratePerSecond: simulator.rate,
     seed: simulator.seed,
+    life,
   })
   const abort = new AbortController()
   const running = runSimulator({ fleet, sink, signal: abort.signal }).catch((error: unknown) =>
@@ -238,7 +247,7 @@ async function startFleetSimulator(
   )
   context.describe(
     'simulator',
-    `${simulator.machines} machines, ${simulator.rate} pings/s, seed ${simulator.seed}`,
+    `${simulator.machines} machines, ${simulator.rate} pings/s, seed ${simulator.seed}, life ${life}`,
   )
   return async () => {
     abort.abort()
