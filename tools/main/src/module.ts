@@ -24,10 +24,18 @@ export interface PlatformContext {
   group(name: string): string
   /** The options every sink shares: backend, logger, metrics and batch size. */
   readonly sinks: Pick<SinkOptions<never>, 'backend' | 'logger' | 'metricsRegistry' | 'batch'>
-  /** Follows every partition of a topic from its start until the platform stops (live views). */
-  follow(topic: string, onValue: (value: Buffer) => Promise<void>): Promise<Following>
+  /**
+   * Follows every partition of a topic from its start until the platform stops (live views): reads what
+   * the topic held when asked, then keeps up. `loaded()` says whether that first read is done.
+   */
+  follow(topic: string, onValue: (value: Buffer) => Promise<void>): Promise<LiveView>
   /** Says what runs where, for the start banner: `describe('readModel', 'MongoDB ...')`. */
   describe(service: string, where: string): void
+}
+
+/** A followed topic: stopped with the platform, loaded once what it held at the start was read. */
+export interface LiveView extends Following {
+  loaded(): boolean
 }
 
 /** The routes a module serves, by API: the root mounts each on the platform's one HTTP server. */
@@ -41,6 +49,8 @@ export interface StartedModule {
   readonly applications: Readonly<Record<string, { health(): Health }>>
   readonly sinks: Readonly<Record<string, SinkHandle>>
   readonly routes: readonly ModuleRoutes[]
+  /** Why the module is not ready yet (a live view still loading), or undefined when it is. */
+  notReady?(): string | undefined
   /** Starts what generates traffic (the simulator), once the routes are served; returns its stop. */
   startTraffic?(): Promise<() => Promise<void>>
   /** Stops everything the module started, in reverse. */

@@ -7,7 +7,6 @@ import {
   createKafkaBackend,
   MemoryBackend,
   MemoryBroker,
-  type Following,
   type KafkaBackend,
 } from '@oxagry/kafka'
 import { startEmbeddedRegistry } from '@oxagry/registry'
@@ -24,6 +23,7 @@ import {
   type PlatformHealth,
   type StartedModule,
 } from './module.ts'
+import { followTopic } from './live-view.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
@@ -134,25 +134,14 @@ export async function startPlatform(
         metricsRegistry: metrics,
         batch: config.sinkBatch,
       },
-      follow: async (name, onValue): Promise<Following> => {
-        const feedAdmin = await backend.admin()
-        const ends = await feedAdmin.endOffsets(name).finally(() => feedAdmin.close())
-        const reader = backend.reader({
-          clientId: 'oxagry-api',
+      follow: (topic, onValue) =>
+        followTopic({
+          backend,
+          topic,
           readCommitted: config.processingGuarantee === 'exactly_once',
-        })
-        return reader.follow(
-          [...ends.keys()].map((partition) => ({ topic: name, partition, offset: '0' })),
-          async (records) => {
-            for (const r of records) {
-              if (r.value === null) continue
-              await onValue(r.value).catch((error: unknown) =>
-                logger.warn({ err: error, topic: name, offset: r.offset }, 'feed record skipped'),
-              )
-            }
-          },
-        )
-      },
+          onValue,
+          logger,
+        }),
       describe: (service, where) => {
         services[service] = where
       },
@@ -175,6 +164,10 @@ export async function startPlatform(
         // that is down makes the platform not ready until the store is back (the API still answers).
         notReady: async () => {
           const waiting = [
+            ...started.flatMap(({ module, running }) => {
+              const why = running.notReady?.()
+              return why === undefined ? [] : [`${module.name}: ${why}`]
+            }),
             ...applications
               .filter(([, application]) => !application.health().ready)
               .map(([name, application]) => `${name} is ${application.health().state}`),

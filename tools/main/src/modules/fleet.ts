@@ -214,6 +214,8 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
               },
             },
           ],
+          notReady: () =>
+            feeds.every((feed) => feed.loaded()) ? undefined : 'the live view of positions is still loading',
           ...(config.simulator.enabled ? { startTraffic: () => startFleetSimulator(context, topics) } : {}),
           close: () => closers.closeAll(),
         }
