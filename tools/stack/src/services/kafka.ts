@@ -83,9 +83,16 @@ export class KafkaService extends DaemonService {
   }
 }
 
-/** A KRaft cluster id: 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` prints. */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url')
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` prints. Like
+ * Kafka's Uuid.randomUuid(), never one starting with '-': the storage tool's argument parser reads it as
+ * an option (one fresh stack in 64 failed to format).
+ */
+export function clusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
 
 function serverProperties(dataDir: string): string {
