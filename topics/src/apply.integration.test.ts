@@ -106,7 +106,7 @@ test.serial(
     t.is(afterSafe.find((a) => a.name === geofences)?.partitions, 4)
 
     lines.length = 0
-    t.is(await cli('--allow-destructive', '--delete-undeclared'), EXIT.OK)
+    t.is(await cli('--allow-destructive', '--delete-undeclared'), EXIT.OK, lines.join('\n'))
     t.regex(lines.join('\n'), /RECREATE/)
     // A broker applies altered configs when it replays the metadata log: a read right after the change
     // may still see the old value, so the plan is read again until it settles (at most 10 s).

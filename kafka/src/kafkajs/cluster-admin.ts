@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { ClusterAdmin, TopicDescription } from '../cluster-admin.ts'
 import { describeConnection, type KafkaConnection } from '../connection.ts'
 import type { TopicSpec } from '../types.ts'
-import { askAgain, brokerError } from './broker-errors.ts'
+import { answeredNotYet, askAgain, brokerError } from './broker-errors.ts'
 import { kafkaJsConnection, kafkaJsLogging } from './config.ts'
 
 // Kafka protocol values; kafkajs declares them as TypeScript enums it does not export to ES modules.
@@ -81,8 +81,10 @@ class KafkaJsClusterAdmin implements ClusterAdmin {
           throw new Error(`${topic.name} already exists: its deletion is not finished`)
       },
       {
-        boundMs: 10_000,
-        notYet: (error) => /marked for deletion|already exists/i.test((error as Error).message ?? ''),
+        boundMs: 15_000,
+        // Still deleting, then a fresh topic's metadata not spread yet: both are "not yet" here.
+        notYet: (error) =>
+          answeredNotYet(error) || /marked for deletion|already exists/i.test((error as Error).message ?? ''),
       },
     )
   }

@@ -27,7 +27,10 @@ export class KafkaJsReader implements BackendReader {
    */
   private static seekOnceJoined(consumer: Consumer, partitions: readonly PartitionOffset[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // kafkajs restarts a consumer that crashed on a retriable error (a group coordinator not found
+      // yet): its join comes later. Only a crash it does not restart from ends the read.
       const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart) return
         offJoin()
         offCrash()
         reject(brokerError('reading', payload.error))
