@@ -94,17 +94,31 @@ export class RdKafkaReader implements BackendReader {
   ): Promise<Following> {
     const consumer = await this.open(partitions)
     let running = true
-    const loop = (async () => {
+    let failure: unknown
+    const loop = (async (): Promise<void> => {
       while (running) {
-        const messages = await RdKafkaReader.consume(consumer).catch(() => [])
-        if (messages.length > 0 && running) await onRecords(messages.map(toBrokerRecord)).catch(() => {})
+        let messages: RdKafka.Message[]
+        try {
+          messages = await RdKafkaReader.consume(consumer)
+        } catch {
+          // librdkafka recovers by itself (a broker restarting); a pause keeps this loop from spinning.
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          continue
+        }
+        // The caller handles its records' failures (a global store logs and skips one): what escapes
+        // stops the following, and stop() hands it back, rather than records being skipped silently.
+        if (messages.length > 0 && running) await onRecords(messages.map(toBrokerRecord))
       }
-    })()
+    })().catch((error: unknown) => {
+      failure = error
+      running = false
+    })
     return {
       stop: async () => {
         running = false
         await loop
         await disconnect(consumer as never)
+        if (failure !== undefined) throw failure
       },
     }
   }
