@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connectClusterAdmin } from '@oxagry/kafka'
+import { connectClusterAdmin, KafkaJsBackend } from '@oxagry/kafka'
 import { cached } from '../cache.ts'
 import { HOST, PACKAGE_DIR, PORTS, VERSIONS, type StackPaths } from '../config.ts'
 import { DaemonService, type Launch } from '../daemon-service.ts'
@@ -67,6 +67,26 @@ export class KafkaService extends DaemonService {
         'kafka.Kafka',
         config,
       ],
+    }
+  }
+
+  /**
+   * Warms the group coordinator: the first consumer group on a fresh broker makes it create
+   * `__consumer_offsets` (50 partitions) and load them, which took the first tests' joins past their
+   * bounds. Best effort: a broker that is slow here is still a broker.
+   */
+  protected override async configure(): Promise<void> {
+    const backend = new KafkaJsBackend({ brokers: [this.address()], clientId: 'stack-warmup' })
+    const topic = 'oxagry-stack-warmup'
+    try {
+      const admin = await backend.admin()
+      await admin.createTopics([{ name: topic, partitions: 1, config: {} }]).finally(() => admin.close())
+      const group = backend.consumer({ groupId: topic, clientId: 'stack-warmup', readCommitted: false })
+      await group.committed([{ topic, partition: 0 }])
+    } catch (error) {
+      console.warn(`kafka: warming the group coordinator failed (${(error as Error).message}); going on`)
+    } finally {
+      await backend.close()
     }
   }
 
