@@ -13,6 +13,7 @@ import type { DefaultSerdes, Topology } from '../topology/topology.ts'
 import type { OutgoingRecord, RecordCollector } from '../runtime/collector.ts'
 import { GlobalStoreTask } from '../runtime/global-task.ts'
 import { effectiveDefaults } from '../runtime/serdes-resolution.ts'
+import { changelogTopic } from '../runtime/internal-topics.ts'
 import { resolveTopic, StreamTask } from '../runtime/task.ts'
 import { TestInputTopic, TestOutputTopic, type TestRecord } from './io-topics.ts'
 
@@ -278,7 +279,7 @@ export class TopologyTestDriver {
       if (store.changes === undefined || store.changes.size === 0) continue
       const spec = this.topology.store(name)
       if (spec === undefined) continue
-      const topic = `${this.applicationId}-${name}-changelog`
+      const topic = changelogTopic(this.applicationId, name)
       const serdes = storeSerdes(spec, this.defaults)
       for (const entry of store.changes.drain()) {
         const record = syncResult(
