@@ -106,6 +106,62 @@ export const TOPICS = {
     retentionMs: 90 * DAY,
     key: 'orderId',
     value: Contracts.PaymentEvent,
+    // BACKWARD, not FULL: the only producer is our own payment gateway worker, deployed after the
+    // processors that read it, so readers always know a new step of a payment first (PaymentVoided
+    // came that way; under FULL a new union branch is refused).
+    compatibility: 'BACKWARD',
+  }),
+  orderValidations: defineTopic({
+    name: 'orders.order-validations.v1',
+    description:
+      'Answers of the checks an order goes through (details, stock, fraud, payment), folded by the orders application into its decision.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 7 * DAY,
+    key: 'orderId',
+    value: Contracts.OrderValidation,
+  }),
+  orderCommands: defineTopic({
+    name: 'orders.order-commands.v1',
+    description:
+      'Requests about existing orders (cancel, delivery reported, refund) from customers, operators and the delivery service.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'orderId',
+    value: Contracts.OrderCommand,
+    compatibility: 'FULL',
+  }),
+  paymentCommands: defineTopic({
+    name: 'payments.payment-commands.v1',
+    description:
+      'Provider calls (authorise, capture, void, refund) from the orders application to the payment gateway worker.',
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'orderId',
+    value: Contracts.PaymentCommand,
+  }),
+  stockCommands: defineTopic({
+    name: 'inventory.stock-commands.v1',
+    description:
+      'Stock requests (adjust, reserve, confirm, release) per product and warehouse; the inventory application answers with stock events.',
+    partitions: 6,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'productWarehouse',
+    value: Contracts.StockCommand,
+    compatibility: 'FULL',
+  }),
+  products: defineTopic({
+    name: 'inventory.products.v1',
+    description:
+      'The product catalogue (price, currency, low-stock threshold); read whole as a global table.',
+    partitions: 3,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'productId',
+    value: Contracts.Product,
     compatibility: 'FULL',
   }),
   stockEvents: defineTopic({
@@ -213,8 +269,8 @@ export const TOPIC_LIST: readonly TopicSpec[] = Object.values(TOPICS)
  * records of one key land on different instances.
  */
 export const CO_PARTITIONED: readonly (readonly TopicId[])[] = [
-  ['orderEvents', 'orderStatus', 'paymentEvents'],
-  ['stockEvents', 'stockLevels'],
+  ['orderEvents', 'orderStatus', 'paymentEvents', 'orderValidations', 'orderCommands', 'paymentCommands'],
+  ['stockEvents', 'stockLevels', 'stockCommands'],
   ['machinePings', 'acceptedPings', 'machinePositions', 'geofenceTransitions', 'machineSessions'],
 ]
 

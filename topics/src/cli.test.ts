@@ -1,4 +1,5 @@
 import test from 'ava'
+import { TOPIC_LIST } from './catalogue.ts'
 import { EXIT, main, USAGE, type Io } from './cli.ts'
 
 function io(env: NodeJS.ProcessEnv = {}): Io & { lines: string[]; errors: string[] } {
@@ -32,7 +33,8 @@ test('unknown commands, options and profiles are usage errors (exit 2) with the 
 test('topics list prints one line per declared topic, with the profile applied', async (t) => {
   const run = io({ TOPICS_PROFILE: 'local' })
   t.is(await main(['topics', 'list', '--prefix', 'x.'], run), EXIT.OK)
-  t.is(run.lines.at(-1), '15 topics')
+  t.is(run.lines.at(-1), `${TOPIC_LIST.length} topics`)
+  t.is(run.lines.length, TOPIC_LIST.length + 1)
   t.regex(run.lines[0] ?? '', /^x\.orders\.order-events\.v1 +partitions=12 replicas=1 min\.insync=1 delete/)
 })
 

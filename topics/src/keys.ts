@@ -10,6 +10,7 @@ import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
  */
 export const KEY_FORMATS = {
   orderId: { description: 'orderId (UUID)', example: '6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f' },
+  productId: { description: 'productId', example: 'SEED-WHEAT-25KG' },
   productWarehouse: { description: 'productId|warehouseId', example: 'SEED-WHEAT-25KG|wh-north' },
   machineId: { description: 'machineId', example: 'MF-8S-00042' },
   geofenceId: { description: 'geofenceId', example: 'gf-north-field' },
@@ -22,6 +23,10 @@ export type KeyFormat = keyof typeof KEY_FORMATS
 const SEPARATOR = '|'
 
 export function orderKey(id: OrderId): string {
+  return id
+}
+
+export function productKey(id: ProductId): string {
   return id
 }
 

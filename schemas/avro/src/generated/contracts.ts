@@ -6,10 +6,15 @@ import type {
   MachinePing,
   MachinePosition,
   MachineSession,
+  Product,
+  StockCommand,
   StockEvent,
   StockLevel,
+  OrderCommand,
   OrderEvent,
   OrderStatus,
+  OrderValidation,
+  PaymentCommand,
   PaymentEvent,
   DeadLetter,
 } from './types.ts'
@@ -35,14 +40,33 @@ export const Contracts = {
     'fleet/machine-session.avsc',
     'dev.oxagry.fleet.MachineSession',
   ),
+  /** A catalogue product: what can be ordered, at what price, and when its stock counts as low. Compacted and keyed by productId; read whole as a global table. */
+  Product: defineContract<Product>('inventory/product.avsc', 'dev.oxagry.inventory.Product'),
+  /** A request to change the stock of one product in one warehouse. Keyed by productId|warehouseId, like the stock events the inventory application writes in answer: that application is the only writer of stock events, so a level is folded by one writer in order. */
+  StockCommand: defineContract<StockCommand>(
+    'inventory/stock-command.avsc',
+    'dev.oxagry.inventory.StockCommand',
+  ),
   /** A change to the stock of one product in one warehouse. Keyed by productId|warehouseId so a stock level folds its events in order. */
   StockEvent: defineContract<StockEvent>('inventory/stock-event.avsc', 'dev.oxagry.inventory.StockEvent'),
   /** The current stock of one product in one warehouse, folded from its stock events. Compacted and keyed by productId|warehouseId. */
   StockLevel: defineContract<StockLevel>('inventory/stock-level.avsc', 'dev.oxagry.inventory.StockLevel'),
+  /** A request about an existing order from a customer, an operator or the delivery service. Keyed by orderId; the orders application decides what it does to the order, so a command never changes an order by itself. */
+  OrderCommand: defineContract<OrderCommand>('orders/order-command.avsc', 'dev.oxagry.orders.OrderCommand'),
   /** One step in an order's life, in the order it happened. Keyed by orderId so every event of an order lands on one partition and is read in sequence. */
   OrderEvent: defineContract<OrderEvent>('orders/order-event.avsc', 'dev.oxagry.orders.OrderEvent'),
   /** The current state of an order, folded from its order and payment events. Compacted and keyed by orderId: the latest record is the truth. */
   OrderStatus: defineContract<OrderStatus>('orders/order-status.avsc', 'dev.oxagry.orders.OrderStatus'),
+  /** The answer of one check of an order (its details, its stock, its payment, the fraud check). Keyed by orderId: the orders application folds an order's answers into its decision. */
+  OrderValidation: defineContract<OrderValidation>(
+    'orders/order-validation.avsc',
+    'dev.oxagry.orders.OrderValidation',
+  ),
+  /** A request to the payment provider, from the orders application to the payment gateway worker. Keyed by orderId, so an order's requests are carried out in order; the paymentId is the provider's idempotency key. */
+  PaymentCommand: defineContract<PaymentCommand>(
+    'payments/payment-command.avsc',
+    'dev.oxagry.payments.PaymentCommand',
+  ),
   /** A step of a payment for an order. Keyed by orderId, not paymentId, so payments are co-partitioned with the order events they join. */
   PaymentEvent: defineContract<PaymentEvent>(
     'payments/payment-event.avsc',

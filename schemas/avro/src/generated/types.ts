@@ -189,6 +189,22 @@ export const AdjustmentReason = {
 } as const
 export type AdjustmentReason = (typeof AdjustmentReason)[keyof typeof AdjustmentReason]
 
+/** The quantity on hand changed: goods received, or a stock count corrected the books. */
+export interface AdjustStock {
+  /** Why the quantity on hand changed. */
+  readonly reason: AdjustmentReason
+  /** Signed change of the quantity on hand. */
+  readonly delta: number
+  /** Delivery note or count sheet the change comes from. Default: null. */
+  readonly reference: null | string
+}
+
+/** The order was confirmed: its reservation no longer expires and waits for fulfilment. */
+export interface ConfirmReservation {
+  /** The order. */
+  readonly orderId: OrderId
+}
+
 /** Available units fell below the product's threshold in this warehouse. */
 export interface LowStock {
   /** Units available (on hand minus reserved). */
@@ -197,6 +213,37 @@ export interface LowStock {
   readonly threshold: number
 }
 
+/** A catalogue product: what can be ordered, at what price, and when its stock counts as low. Compacted and keyed by productId; read whole as a global table. */
+export interface Product {
+  /** The product (SKU); also the record key. */
+  readonly productId: ProductId
+  /** What the customer sees. */
+  readonly name: string
+  /** Kind of product. */
+  readonly category: ProductCategory
+  /** The stock-keeping unit: a 25 kg bag, a rental day. */
+  readonly unit: string
+  /** List price of one unit in minor units of currency. */
+  readonly unitPriceMinor: number
+  /** ISO 4217 code the product is sold in; an order in another currency is invalid. */
+  readonly currency: CurrencyCode
+  /** Below this many available units in a warehouse a LowStock event is raised; null when not watched. Default: null. */
+  readonly lowStockThreshold: null | number
+  /** False once withdrawn: new orders for it are invalid. */
+  readonly active: boolean
+}
+
+/** Product families; OTHER is what old readers see for a family added later. Readers map unknown symbols to OTHER. */
+export const ProductCategory = {
+  SEED: 'SEED',
+  FERTILISER: 'FERTILISER',
+  CROP_PROTECTION: 'CROP_PROTECTION',
+  SPARE_PART: 'SPARE_PART',
+  MACHINERY_RENTAL: 'MACHINERY_RENTAL',
+  OTHER: 'OTHER',
+} as const
+export type ProductCategory = (typeof ProductCategory)[keyof typeof ProductCategory]
+
 /** ORDER_CANCELLED and EXPIRED return units; FULFILLED means a SALE adjustment follows. */
 export const ReleaseReason = {
   ORDER_CANCELLED: 'ORDER_CANCELLED',
@@ -204,6 +251,14 @@ export const ReleaseReason = {
   FULFILLED: 'FULFILLED',
 } as const
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason]
+
+/** End an order's reservation: its units return (cancelled) or leave the warehouse (fulfilled, followed by a SALE adjustment). */
+export interface ReleaseReservation {
+  /** The order. */
+  readonly orderId: OrderId
+  /** Why it ends. */
+  readonly reason: ReleaseReason
+}
 
 /** A reservation ended and its units are available again (or were shipped, see reason). */
 export interface ReservationReleased {
@@ -217,6 +272,18 @@ export interface ReservationReleased {
   readonly reason: ReleaseReason
 }
 
+/** Set units aside for an order line, all or nothing. */
+export interface ReserveStock {
+  /** The order. */
+  readonly orderId: OrderId
+  /** Units wanted. */
+  readonly quantity: number
+  /** How many stock keys (product and warehouse) the order reserves in all, so its answers can be counted. */
+  readonly lineCount: number
+  /** When the reservation lapses if the order is not decided by then (wall clock). */
+  readonly expiresAt: TimestampMillis
+}
+
 /** The quantity on hand changed physically or on paper. */
 export interface StockAdjusted {
   /** Why the quantity on hand changed. */
@@ -225,6 +292,24 @@ export interface StockAdjusted {
   readonly delta: number
   /** Delivery note, order id or count sheet the change comes from. Default: null. */
   readonly reference: null | string
+}
+
+/** A request to change the stock of one product in one warehouse. Keyed by productId|warehouseId, like the stock events the inventory application writes in answer: that application is the only writer of stock events, so a level is folded by one writer in order. */
+export interface StockCommand {
+  /** Unique id of this command; the same request sent again carries the same id. */
+  readonly commandId: string
+  /** The product. */
+  readonly productId: ProductId
+  /** The warehouse. */
+  readonly warehouseId: WarehouseId
+  /** When the request was made. */
+  readonly occurredAt: TimestampMillis
+  /** The request: one branch per kind. */
+  readonly payload:
+    | { readonly 'dev.oxagry.inventory.AdjustStock': AdjustStock }
+    | { readonly 'dev.oxagry.inventory.ReserveStock': ReserveStock }
+    | { readonly 'dev.oxagry.inventory.ConfirmReservation': ConfirmReservation }
+    | { readonly 'dev.oxagry.inventory.ReleaseReservation': ReleaseReservation }
 }
 
 /** A change to the stock of one product in one warehouse. Keyed by productId|warehouseId so a stock level folds its events in order. */
@@ -284,8 +369,16 @@ export const CancellationReason = {
   PAYMENT_FAILED: 'PAYMENT_FAILED',
   FRAUD_SUSPECTED: 'FRAUD_SUSPECTED',
   OTHER: 'OTHER',
+  INVALID_ORDER: 'INVALID_ORDER',
+  TIMED_OUT: 'TIMED_OUT',
 } as const
 export type CancellationReason = (typeof CancellationReason)[keyof typeof CancellationReason]
+
+/** The customer asks to cancel. Before the decision the order is cancelled; after confirmation its authorisation is voided; a completed order is refunded only by an operator. */
+export interface CancelOrder {
+  /** The customer's words. Default: null. */
+  readonly note: null | string
+}
 
 /** A delivery point. */
 export interface DeliveryLocation {
@@ -303,6 +396,21 @@ export interface OrderCancelled {
   readonly reason: CancellationReason
   /** Free text from the customer or the operator. Default: null. */
   readonly note: null | string
+}
+
+/** A request about an existing order from a customer, an operator or the delivery service. Keyed by orderId; the orders application decides what it does to the order, so a command never changes an order by itself. */
+export interface OrderCommand {
+  /** Unique id of this command; the same request sent again carries the same id. */
+  readonly commandId: string
+  /** The order; also the record key. */
+  readonly orderId: OrderId
+  /** When the request was made. */
+  readonly occurredAt: TimestampMillis
+  /** The request: one branch per kind. */
+  readonly payload:
+    | { readonly 'dev.oxagry.orders.CancelOrder': CancelOrder }
+    | { readonly 'dev.oxagry.orders.ReportDelivery': ReportDelivery }
+    | { readonly 'dev.oxagry.orders.RefundOrder': RefundOrder }
 }
 
 /** The goods were delivered and the payment captured. */
@@ -395,6 +503,24 @@ export interface OrderStatus {
   readonly version: number
 }
 
+/** The answer of one check of an order (its details, its stock, its payment, the fraud check). Keyed by orderId: the orders application folds an order's answers into its decision. */
+export interface OrderValidation {
+  /** Derived from the order and the check: an answer given again after a crash has the same id. */
+  readonly validationId: string
+  /** The order checked; also the record key. */
+  readonly orderId: OrderId
+  /** Which check answered. */
+  readonly check: ValidationCheck
+  /** True when the order may go on as far as this check is concerned. */
+  readonly passed: boolean
+  /** Why the check failed: the cancellation reason it leads to. Null when passed. Default: null. */
+  readonly reason: null | CancellationReason
+  /** What was found, for people: the line out of stock, the spend over the limit, the provider's message. Default: null. */
+  readonly note: null | string
+  /** When the check answered. */
+  readonly occurredAt: TimestampMillis
+}
+
 /** Payment steps as an order sees them. Readers map unknown symbols to UNKNOWN. */
 export const PaymentState = {
   REQUESTED: 'REQUESTED',
@@ -405,6 +531,46 @@ export const PaymentState = {
   UNKNOWN: 'UNKNOWN',
 } as const
 export type PaymentState = (typeof PaymentState)[keyof typeof PaymentState]
+
+/** An operator refunds a completed order in full. */
+export interface RefundOrder {
+  /** Why, as the operator wrote it. */
+  readonly reason: string
+}
+
+/** The goods reached the customer: the payment is captured and the order completes. */
+export interface ReportDelivery {
+  /** When the customer received the goods. */
+  readonly deliveredAt: TimestampMillis
+}
+
+/** The checks an order goes through before its decision; UNKNOWN is what old readers see for a check added later. Readers map unknown symbols to UNKNOWN. */
+export const ValidationCheck = {
+  DETAILS: 'DETAILS',
+  INVENTORY: 'INVENTORY',
+  FRAUD: 'FRAUD',
+  PAYMENT: 'PAYMENT',
+  UNKNOWN: 'UNKNOWN',
+} as const
+export type ValidationCheck = (typeof ValidationCheck)[keyof typeof ValidationCheck]
+
+/** Hold the order total on the customer's means of payment. */
+export interface AuthorisePayment {
+  /** Amount in minor units of currency. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** Who pays. */
+  readonly customerId: CustomerId
+}
+
+/** Move the held amount: the goods were delivered. */
+export interface CapturePayment {
+  /** Amount in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+}
 
 /** The provider holds the amount; it can be captured until expiresAt. */
 export interface PaymentAuthorised {
@@ -426,6 +592,24 @@ export interface PaymentCaptured {
   readonly currency: CurrencyCode
 }
 
+/** A request to the payment provider, from the orders application to the payment gateway worker. Keyed by orderId, so an order's requests are carried out in order; the paymentId is the provider's idempotency key. */
+export interface PaymentCommand {
+  /** Derived from the payment and the step: the same request sent again carries the same id. */
+  readonly commandId: string
+  /** The payment; the provider's idempotency key. */
+  readonly paymentId: PaymentId
+  /** The order paid for; also the record key. */
+  readonly orderId: OrderId
+  /** When the request was made. */
+  readonly occurredAt: TimestampMillis
+  /** The request: one branch per provider call. */
+  readonly payload:
+    | { readonly 'dev.oxagry.payments.AuthorisePayment': AuthorisePayment }
+    | { readonly 'dev.oxagry.payments.CapturePayment': CapturePayment }
+    | { readonly 'dev.oxagry.payments.VoidPayment': VoidPayment }
+    | { readonly 'dev.oxagry.payments.RefundPayment': RefundPayment }
+}
+
 /** A step of a payment for an order. Keyed by orderId, not paymentId, so payments are co-partitioned with the order events they join. */
 export interface PaymentEvent {
   /** Unique id of this event; consumers deduplicate on it. */
@@ -443,6 +627,7 @@ export interface PaymentEvent {
     | { readonly 'dev.oxagry.payments.PaymentCaptured': PaymentCaptured }
     | { readonly 'dev.oxagry.payments.PaymentFailed': PaymentFailed }
     | { readonly 'dev.oxagry.payments.PaymentRefunded': PaymentRefunded }
+    | { readonly 'dev.oxagry.payments.PaymentVoided': PaymentVoided }
 }
 
 /** The provider refused or could not complete the payment. */
@@ -491,6 +676,32 @@ export interface PaymentRequested {
   readonly currency: CurrencyCode
   /** How the customer pays. */
   readonly method: PaymentMethod
+}
+
+/** The hold was released without moving money: the order was cancelled before capture. */
+export interface PaymentVoided {
+  /** Amount that was held, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+}
+
+/** Give captured money back. */
+export interface RefundPayment {
+  /** Amount in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** Why, as the operator wrote it. */
+  readonly reason: string
+}
+
+/** Release the hold without moving money: the order was cancelled before capture. */
+export interface VoidPayment {
+  /** Amount held, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
 }
 
 /** A record a stream application could not process, with its original bytes and why. Keyed by sourceTopic:partition:offset. Replaying means producing key and value back to sourceTopic. */

@@ -255,6 +255,187 @@ export const SAMPLES: Samples = {
         },
       },
     },
+    {
+      name: 'voided',
+      value: {
+        eventId: '2f4e6a8c-0b1d-4e3f-9a5b-7c9d1e3f5a7b',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 40_000,
+        payload: { 'dev.oxagry.payments.PaymentVoided': { amountMinor: 221800, currency: EUR } },
+      },
+    },
+  ],
+  PaymentCommand: [
+    {
+      name: 'authorise',
+      value: {
+        commandId: '7d1c3e5a-9b2f-4c6d-8e0a-1b3c5d7e9f02',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 1_000,
+        payload: {
+          'dev.oxagry.payments.AuthorisePayment': {
+            amountMinor: 221800,
+            currency: EUR,
+            customerId: CUSTOMER,
+          },
+        },
+      },
+    },
+    {
+      name: 'capture',
+      value: {
+        commandId: '5d7f9b1c-4e6a-4b8c-ad9f-4b6c8e0a2dac',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 2 * 86_400_000,
+        payload: { 'dev.oxagry.payments.CapturePayment': { amountMinor: 221800, currency: EUR } },
+      },
+    },
+    {
+      name: 'void',
+      value: {
+        commandId: '6e8a0c2d-5f7b-4c9d-be0a-5c7d9f1b3ebd',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 40_000,
+        payload: { 'dev.oxagry.payments.VoidPayment': { amountMinor: 221800, currency: EUR } },
+      },
+    },
+    {
+      name: 'refund',
+      value: {
+        commandId: '9e2d4f6b-1c3e-4a5f-b7d9-2e4f6a8b0c13',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        occurredAt: T0 + 5 * 86_400_000,
+        payload: {
+          'dev.oxagry.payments.RefundPayment': { amountMinor: 221800, currency: EUR, reason: 'wrong seed' },
+        },
+      },
+    },
+  ],
+  OrderValidation: [
+    {
+      name: 'out-of-stock',
+      value: {
+        validationId: '4b6d8f0a-2c4e-4f6a-8b0d-3f5a7c9e1b24',
+        orderId: ORDER,
+        check: 'INVENTORY',
+        passed: false,
+        reason: 'OUT_OF_STOCK',
+        note: 'FERT-NPK-600KG at wh-north: 2 wanted, 1 available',
+        occurredAt: T0 + 300,
+      },
+    },
+    {
+      name: 'fraud-passed',
+      value: {
+        validationId: '6c8e0a2b-4d6f-4a8b-9c1e-5a7b9d1f3c35',
+        orderId: ORDER,
+        check: 'FRAUD',
+        passed: true,
+        reason: null,
+        note: null,
+        occurredAt: T0 + 200,
+      },
+    },
+  ],
+  OrderCommand: [
+    {
+      name: 'cancel',
+      value: {
+        commandId: '8d0f2b4c-6e8a-4b0c-ad2f-7b9c1e3a5d46',
+        orderId: ORDER,
+        occurredAt: T0 + 20_000,
+        payload: { 'dev.oxagry.orders.CancelOrder': { note: 'ordered twice' } },
+      },
+    },
+    {
+      name: 'refund',
+      value: {
+        commandId: '7f9b1d3e-6a8c-4dae-8f1b-6d8e0a2c4fce',
+        orderId: ORDER,
+        occurredAt: T0 + 5 * 86_400_000,
+        payload: { 'dev.oxagry.orders.RefundOrder': { reason: 'wrong seed delivered' } },
+      },
+    },
+    {
+      name: 'delivered',
+      value: {
+        commandId: '0e2a4c6d-8f0b-4c2d-be3a-9c1d3f5b7e57',
+        orderId: ORDER,
+        occurredAt: T0 + 2 * 86_400_000,
+        payload: { 'dev.oxagry.orders.ReportDelivery': { deliveredAt: T0 + 2 * 86_400_000 - 5_000 } },
+      },
+    },
+  ],
+  StockCommand: [
+    {
+      name: 'receipt',
+      value: {
+        commandId: '1f3b5d7e-0a2c-4d3e-8f4b-0d2e4a6c8f68',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 - 86_400_000,
+        payload: {
+          'dev.oxagry.inventory.AdjustStock': { reason: 'RECEIPT', delta: 400, reference: 'DN-2025-0412' },
+        },
+      },
+    },
+    {
+      name: 'reserve',
+      value: {
+        commandId: '2a4c6e8f-1b3d-4e5f-9a6c-1e3f5b7d9a79',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 + 100,
+        payload: {
+          'dev.oxagry.inventory.ReserveStock': {
+            orderId: ORDER,
+            quantity: 40,
+            lineCount: 2,
+            expiresAt: T0 + 15 * 60_000,
+          },
+        },
+      },
+    },
+    {
+      name: 'confirm',
+      value: {
+        commandId: '4c6e8a0b-3d5f-4a7b-9c8e-3a5b7d9f1c9b',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 + 60_000,
+        payload: { 'dev.oxagry.inventory.ConfirmReservation': { orderId: ORDER } },
+      },
+    },
+    {
+      name: 'release',
+      value: {
+        commandId: '3b5d7f9a-2c4e-4f6a-8b7d-2f4a6c8e0b8a',
+        productId: SEED,
+        warehouseId: WAREHOUSE,
+        occurredAt: T0 + 30_000,
+        payload: { 'dev.oxagry.inventory.ReleaseReservation': { orderId: ORDER, reason: 'ORDER_CANCELLED' } },
+      },
+    },
+  ],
+  Product: [
+    {
+      name: 'seed',
+      value: {
+        productId: SEED,
+        name: 'Winter wheat seed, 25 kg bag',
+        category: 'SEED',
+        unit: '25 kg bag',
+        unitPriceMinor: 3450,
+        currency: EUR,
+        lowStockThreshold: 50,
+        active: true,
+      },
+    },
   ],
   MachinePing: [
     {
