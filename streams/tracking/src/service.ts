@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DeadLetter } from '@oxagry/avro'
-import { deadLetterKey } from '@oxagry/topics'
+import { deadLetterRecord } from '@oxagry/topics'
 import type { KafkaBackend, Serde } from '@oxagry/kafka'
 import {
   KafkaStreams,
@@ -8,7 +8,6 @@ import {
   type ProcessingGuarantee,
   type StreamsConfig,
 } from '@oxagry/streams'
-import { nameUuid } from './ids.ts'
 import { resolveTrackingOptions, type TrackingOptions } from './options.ts'
 import { buildTrackingTopology } from './topology.ts'
 
@@ -34,26 +33,20 @@ export interface Tracking {
 export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
   return async (failure) => {
     const r = failure.record
-    const deadLetter: DeadLetter = {
-      deadLetterId: nameUuid(`dead-letter:${failure.applicationId}:${r.topic}:${r.partition}:${r.offset}`),
+    const { key, value } = deadLetterRecord({
       application: failure.applicationId,
       stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
-      sourceTopic: r.topic,
-      sourcePartition: r.partition,
-      sourceOffset: Number(r.offset),
-      sourceTimestamp: r.timestamp,
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
       key: r.key,
       value: r.value,
       headers: r.headers,
       errorCode: failure.code,
       errorMessage: failure.message,
-      retriable: false,
-      failedAt: r.timestamp,
-    }
-    return {
-      key: Buffer.from(deadLetterKey(r.topic, r.partition, r.offset)),
-      value: await serde.serialize(topic, deadLetter, {}),
-    }
+    })
+    return { key: Buffer.from(key), value: await serde.serialize(topic, value, {}) }
   }
 }
 

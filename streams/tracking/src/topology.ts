@@ -11,9 +11,8 @@ import {
   type StreamRecord,
   type Topology,
 } from '@oxagry/streams'
-import { deadLetterKey } from '@oxagry/topics'
+import { deadLetterRecord } from '@oxagry/topics'
 import { TRACKING_ERROR_CODES } from './errors.ts'
-import { nameUuid } from './ids.ts'
 import { resolveTrackingOptions, type ResolvedTrackingOptions, type TrackingOptions } from './options.ts'
 import { geofencesAt, nextPosition, transitionsOf, type PositionUpdate } from './positions.ts'
 import { pingTimestampExtractor, receivedPingSerde, type ReceivedPing } from './received.ts'
@@ -58,25 +57,22 @@ function guardProcessor(
       const offset = meta?.offset ?? '-1'
       // The Kafka timestamp: wall-clock time would make a replay produce different dead letters.
       const sentAt = record.value?.receivedAt || record.timestamp
-      const deadLetter: DeadLetter = {
-        deadLetterId: nameUuid(`dead-letter:${ctx.applicationId}:${topic}:${partition}:${offset}`),
+      const { key, value: deadLetter } = deadLetterRecord({
         application: ctx.applicationId,
         stage,
-        sourceTopic: topic,
-        sourcePartition: partition,
-        sourceOffset: Number(offset),
-        sourceTimestamp: sentAt,
+        topic,
+        partition,
+        offset,
+        timestamp: sentAt,
         key: record.key === null ? null : Buffer.from(record.key),
         value: record.value?.bytes ?? null,
         headers: record.headers,
         errorCode,
         errorMessage,
-        retriable: false,
-        failedAt: sentAt,
-      }
+      })
       ctx.forward({
         ...record,
-        key: deadLetterKey(topic, partition, offset),
+        key,
         value: { kind: 'rejected', deadLetter },
       })
     }
