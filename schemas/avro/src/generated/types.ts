@@ -499,6 +499,8 @@ export interface OrderStatus {
   readonly updatedAt: TimestampMillis
   /** Set when state is CANCELLED. Default: null. */
   readonly cancellationReason: null | CancellationReason
+  /** Why the order is where it is, for people: what was invalid, the line out of stock, a duplicate checkout refused. Default: null. */
+  readonly note: null | string
   /** How many events were folded in; a sink keeps the higher version when updates race. */
   readonly version: number
 }
@@ -529,6 +531,7 @@ export const PaymentState = {
   FAILED: 'FAILED',
   REFUNDED: 'REFUNDED',
   UNKNOWN: 'UNKNOWN',
+  VOIDED: 'VOIDED',
 } as const
 export type PaymentState = (typeof PaymentState)[keyof typeof PaymentState]
 

@@ -106,6 +106,7 @@ export const SAMPLES: Samples = {
         placedAt: T0,
         updatedAt: T0 + 60_000,
         cancellationReason: null,
+        note: null,
         version: 3,
       },
     },
