@@ -1,4 +1,5 @@
 import { nameUuid, type DeadLetter, type FailureStage } from '@oxagry/avro'
+import type { Serializer } from '@oxagry/kafka'
 import { deadLetterKey } from './keys.ts'
 
 /** Where a dead letter came from and why it failed: what every application knows about its failure. */
@@ -43,5 +44,49 @@ export function deadLetterRecord(source: DeadLetterSource): { key: string; value
       retriable: source.retriable ?? false,
       failedAt: source.timestamp,
     },
+  }
+}
+
+/** A failed record as a stream application's runtime reports it (the shape of its dead-letter hook). */
+export interface RecordFailure {
+  readonly stage: 'deserialization' | 'processing'
+  readonly code: string
+  readonly message: string
+  readonly applicationId: string
+  readonly record: {
+    readonly topic: string
+    readonly partition: number
+    readonly offset: string
+    readonly timestamp: number
+    readonly key: Buffer | null
+    readonly value: Buffer | null
+    readonly headers: Readonly<Record<string, Buffer>>
+  }
+}
+
+/**
+ * The runtime's dead-letter hook writing the catalogue's envelope: one format on every dead-letter
+ * topic, whichever application or stage failed.
+ */
+export function deadLetterFormatter(
+  serde: Serializer<DeadLetter>,
+  topic: string,
+): (failure: RecordFailure) => Promise<{ key: Buffer; value: Buffer }> {
+  return async (failure) => {
+    const r = failure.record
+    const { key, value } = deadLetterRecord({
+      application: failure.applicationId,
+      stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      errorCode: failure.code,
+      errorMessage: failure.message,
+    })
+    return { key: Buffer.from(key), value: await serde.serialize(topic, value, {}) }
   }
 }

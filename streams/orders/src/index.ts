@@ -1,1 +1,11 @@
-export {}
+export * from './errors.ts'
+export * from './options.ts'
+export * from './config.ts'
+export { buildOrdersTopology } from './topology.ts'
+export { ORDERS_STORES } from './stores.ts'
+export { createOrdersSerdes } from './serdes.ts'
+export { startOrders, ordersCounters, type Orders, type StartOrdersOptions } from './service.ts'
+export { PRECEDENCE, decide, decideAtDeadline, type Decision, type Verdict } from './decision.ts'
+export type { OrderRecord, Check, CheckAnswer } from './order.ts'
+export type { OrderInput, OrderOutput } from './transitions.ts'
+export type { OrdersCounters } from './processor.ts'

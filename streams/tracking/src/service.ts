@@ -1,6 +1,7 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { buildHealthServer } from '@oxagry/streams/http'
 import type { DeadLetter } from '@oxagry/avro'
-import { deadLetterRecord } from '@oxagry/topics'
+import { deadLetterFormatter } from '@oxagry/topics'
 import type { KafkaBackend, Serde } from '@oxagry/kafka'
 import {
   KafkaStreams,
@@ -26,28 +27,9 @@ export interface Tracking {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
-/**
- * The runtime's dead letters as the catalogue's DeadLetter envelope, like the topology's own: one
- * format on the topic, and the same id for the same source record however often it is replayed.
- */
+/** The runtime's dead letters as the catalogue's envelope, like the topology's own. */
 export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
-  return async (failure) => {
-    const r = failure.record
-    const { key, value } = deadLetterRecord({
-      application: failure.applicationId,
-      stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      errorCode: failure.code,
-      errorMessage: failure.message,
-    })
-    return { key: Buffer.from(key), value: await serde.serialize(topic, value, {}) }
-  }
+  return deadLetterFormatter(serde, topic)
 }
 
 /**
@@ -74,18 +56,5 @@ export async function startTracking(options: StartTrackingOptions): Promise<Trac
 
 /** Health and metrics over HTTP: liveness, readiness (stores restored) and Prometheus text. */
 export function buildHttp(streams: KafkaStreams): FastifyInstance {
-  const app = Fastify({ logger: false })
-  app.get('/health/live', async (_req, reply) => {
-    const health = streams.health()
-    return reply.code(health.live ? 200 : 503).send(health)
-  })
-  app.get('/health/ready', async (_req, reply) => {
-    const health = streams.health()
-    return reply.code(health.ready ? 200 : 503).send(health)
-  })
-  app.get('/metrics', async (_req, reply) => {
-    const registry = streams.metrics.registry
-    return reply.type(registry.contentType).send(await registry.metrics())
-  })
-  return app
+  return buildHealthServer(streams)
 }

@@ -1,0 +1,1 @@
+export { buildHealthServer } from './health-server.ts'

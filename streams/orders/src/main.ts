@@ -1,0 +1,40 @@
+import { ConfluentSchemaRegistry } from '@oxagry/avro'
+import { createKafkaBackend } from '@oxagry/kafka'
+import { shutdownOnSignals } from '@oxagry/streams'
+import { buildHealthServer } from '@oxagry/streams/http'
+import { readOrdersEnv } from './config.ts'
+import { DEFAULT_ORDERS_TOPICS } from './options.ts'
+import { createOrdersSerdes } from './serdes.ts'
+import { startOrders } from './service.ts'
+
+/** The orders service: the topology on Kafka, with health and metrics over HTTP. */
+async function main(): Promise<void> {
+  let env
+  try {
+    env = readOrdersEnv()
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  const serdes = await createOrdersSerdes(
+    new ConfluentSchemaRegistry({ url: env.schemaRegistryUrl }),
+    DEFAULT_ORDERS_TOPICS,
+  )
+  const orders = await startOrders({
+    backend: createKafkaBackend(env.client, { ...env.kafka, clientId: env.applicationId }),
+    serdes,
+    timeouts: env.timeouts,
+    applicationId: env.applicationId,
+    processingGuarantee: env.processingGuarantee,
+    streams: { stateDir: env.stateDir },
+  })
+  const http = buildHealthServer(orders.streams)
+  await http.listen({ port: env.httpPort, host: env.httpHost })
+  orders.streams.logger.info({ port: env.httpPort }, 'orders: health and metrics listening')
+  shutdownOnSignals([orders, { close: () => http.close() }], { logger: orders.streams.logger })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})
