@@ -12,3 +12,4 @@ export { RdKafkaBackend, type RdKafkaBackendOptions } from './rdkafka/backend.ts
 export { rdkafkaAvailable } from './rdkafka/client.ts'
 export * from './clients.ts'
 export type { BackendOptions } from './backend-options.ts'
+export * from './read-topic.ts'

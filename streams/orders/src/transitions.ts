@@ -36,7 +36,6 @@ export type OrderOutput =
 export type Ignored =
   | 'retried checkout'
   | 'idempotency key reused with another body'
-  | 'own decision read back'
   | 'answer after the decision'
   | 'command not allowed in this state'
   | 'payment step of an unknown order'
@@ -86,7 +85,8 @@ function onOrderEvent(order: OrderRecord | undefined, event: OrderEvent, ctx: St
     'dev.oxagry.orders.OrderPlaced' in event.payload
       ? event.payload['dev.oxagry.orders.OrderPlaced']
       : undefined
-  if (placed === undefined) return { ...NOTHING, ignored: 'own decision read back' }
+  // The application's own decisions, read back from the topic they share with OrderPlaced.
+  if (placed === undefined) return NOTHING
   const digest = placedDigest(placed.customerId, placed)
   if (order?.placed !== undefined)
     return {

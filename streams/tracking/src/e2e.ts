@@ -16,7 +16,7 @@ import {
   type EmittedPing,
   type PingCounts,
 } from '@oxagry/simulator'
-import { partitionForKey, type BrokerRecord, type KafkaBackend, type Serde } from '@oxagry/kafka'
+import { partitionForKey, readTopic, type BrokerRecord, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import { TRACKING_ERROR_CODES } from './errors.ts'
 import { DEFAULT_SESSIONS, type TrackingTopics } from './options.ts'
 import { activityOf } from './sessions.ts'
@@ -122,27 +122,7 @@ export interface Outputs {
   readonly deadLetters: DeadLetter[]
 }
 
-/** Every committed record of a topic up to its current end. */
-export async function readTopic(backend: KafkaBackend, topic: string): Promise<BrokerRecord[]> {
-  const admin = await backend.admin()
-  const ends = await admin.endOffsets(topic)
-  await admin.close()
-  const until = new Map([...ends].map(([p, o]) => [`${topic}:${p}`, o]))
-  const reader = backend.reader({ clientId: `e2e-${topic}`, readCommitted: true })
-  const records: BrokerRecord[] = []
-  try {
-    await reader.read(
-      [...ends.keys()].map((partition) => ({ topic, partition, offset: '0' })),
-      until,
-      async (batch) => {
-        records.push(...batch)
-      },
-    )
-  } finally {
-    await reader.close()
-  }
-  return records
-}
+export { readTopic }
 
 /** Everything the application produced so far, decoded. */
 export async function readOutputs(
