@@ -1,0 +1,3 @@
+export * from './catalogue.ts'
+export * from './market.ts'
+export * from './sink.ts'
