@@ -29,6 +29,8 @@ export interface MainConfig {
     readonly machines: number
     readonly rate: number
     readonly seed: number
+    /** Checkouts per second of the simulated market. */
+    readonly orderRate: number
   }
   readonly processingGuarantee: 'at_least_once' | 'exactly_once'
   /** Each sink writes a batch when it holds this many records or its oldest waited this long. */
@@ -75,6 +77,7 @@ const ENV_SCHEMA = {
     SIM_MACHINES: { type: 'integer', minimum: 1, maximum: 100_000 },
     SIM_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
     SIM_SEED: { type: 'integer' },
+    SIM_ORDER_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
     PROCESSING_GUARANTEE: { enum: ['at_least_once', 'exactly_once'] },
     SINK_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 100_000 },
     SINK_BATCH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60_000 },
@@ -165,6 +168,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       machines: Number(v.SIM_MACHINES ?? 200),
       rate: Number(v.SIM_RATE ?? 100),
       seed: Number(v.SIM_SEED ?? 42),
+      orderRate: Number(v.SIM_ORDER_RATE ?? 5),
     },
     processingGuarantee: v.PROCESSING_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',
     sinkBatch: {

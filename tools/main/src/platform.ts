@@ -24,6 +24,7 @@ import {
   type StartedModule,
 } from './module.ts'
 import { followTopic } from './live-view.ts'
+import { commerceModule } from './modules/commerce.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
@@ -56,7 +57,7 @@ export const EMBEDDED_RETENTION_MS = 3_600_000
 
 /** The platform's domains, in the order they start. */
 export function platformModules(config: MainConfig): DomainModule[] {
-  return [fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase })]
+  return [fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase }), commerceModule()]
 }
 
 function fleetRoutes(routes: readonly ModuleRoutes[]): Extract<ModuleRoutes, { kind: 'fleet-api' }> {

@@ -16,6 +16,20 @@ export const STREAMS_METRICS = {
   state: 'oxagry_streams_state',
 } as const
 
+type StoreSizes = () => { store: string; task: string; entries: number }[]
+
+/** The store-size sources of every instance sharing a registry: one gauge collects them all. */
+const STORE_SIZES = new WeakMap<Registry, Set<StoreSizes>>()
+
+/**
+ * The registry's metric of that name when an instance sharing the registry made it already (several
+ * applications in one process, one /metrics), else a new one. Every series is labelled with its
+ * application, so the instances do not mix.
+ */
+function shared<M>(registry: Registry, name: string, make: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? make()
+}
+
 /** Every metric of one KafkaStreams instance, labelled with its application id. */
 export class StreamsMetrics {
   readonly registry: Registry
@@ -31,89 +45,149 @@ export class StreamsMetrics {
   readonly errors: Counter<'application' | 'stage' | 'code'>
   readonly state: Gauge<'application' | 'state'>
 
-  constructor(
-    registry: Registry | undefined,
-    storeSizes: () => { store: string; task: string; entries: number }[],
-  ) {
+  constructor(registry: Registry | undefined, storeSizes: StoreSizes) {
     this.registry = registry ?? new Registry()
     const registers = [this.registry]
-    this.recordsProcessed = new Counter({
-      name: STREAMS_METRICS.recordsProcessed,
-      help: 'Records processed by the application, per sub-topology',
-      labelNames: ['application', 'subtopology'],
-      registers,
-    })
-    this.processLatency = new Histogram({
-      name: STREAMS_METRICS.processLatency,
-      help: 'Time to process one batch of input records, per record',
-      labelNames: ['application'],
-      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
-      registers,
-    })
-    this.commitLatency = new Histogram({
-      name: STREAMS_METRICS.commitLatency,
-      help: 'Time to commit offsets, changelogs and (exactly-once) transactions',
-      labelNames: ['application'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    })
-    this.consumerLag = new Gauge({
-      name: STREAMS_METRICS.consumerLag,
-      help: 'Records between the committed position and the end of each input partition',
-      labelNames: ['application', 'topic', 'partition'],
-      registers,
-    })
-    this.restoreRemaining = new Gauge({
-      name: STREAMS_METRICS.restoreRemaining,
-      help: 'Changelog records still to restore, per store and task',
-      labelNames: ['application', 'store', 'task'],
-      registers,
-    })
-    this.restored = new Counter({
-      name: STREAMS_METRICS.restored,
-      help: 'Changelog records restored into stores',
-      labelNames: ['application', 'store'],
-      registers,
-    })
-    new Gauge({
-      name: STREAMS_METRICS.storeEntries,
-      help: 'Approximate entries per store and task',
-      labelNames: ['store', 'task'],
-      registers,
-      collect() {
-        this.reset()
-        for (const s of storeSizes()) this.set({ store: s.store, task: s.task }, s.entries)
-      },
-    })
-    this.rebalances = new Counter({
-      name: STREAMS_METRICS.rebalances,
-      help: 'Partition assignments this instance went through',
-      labelNames: ['application'],
-      registers,
-    })
-    this.droppedRecords = new Counter({
-      name: STREAMS_METRICS.droppedRecords,
-      help: 'Records processors chose not to process (late for their window, null key)',
-      labelNames: ['application', 'node'],
-      registers,
-    })
-    this.deadLettered = new Counter({
-      name: STREAMS_METRICS.deadLettered,
-      help: 'Records sent to the dead-letter topic, per stage',
-      labelNames: ['application', 'stage'],
-      registers,
-    })
-    this.errors = new Counter({
-      name: STREAMS_METRICS.errors,
-      help: 'Record errors by stage and code, whatever the handler decided',
-      labelNames: ['application', 'stage', 'code'],
-      registers,
-    })
-    this.state = new Gauge({
-      name: STREAMS_METRICS.state,
-      help: '1 for the state the instance is in',
-      labelNames: ['application', 'state'],
-      registers,
-    })
+    this.recordsProcessed = shared(
+      this.registry,
+      STREAMS_METRICS.recordsProcessed,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.recordsProcessed,
+          help: 'Records processed by the application, per sub-topology',
+          labelNames: ['application', 'subtopology'],
+          registers,
+        }),
+    )
+    this.processLatency = shared(
+      this.registry,
+      STREAMS_METRICS.processLatency,
+      () =>
+        new Histogram({
+          name: STREAMS_METRICS.processLatency,
+          help: 'Time to process one batch of input records, per record',
+          labelNames: ['application'],
+          buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
+          registers,
+        }),
+    )
+    this.commitLatency = shared(
+      this.registry,
+      STREAMS_METRICS.commitLatency,
+      () =>
+        new Histogram({
+          name: STREAMS_METRICS.commitLatency,
+          help: 'Time to commit offsets, changelogs and (exactly-once) transactions',
+          labelNames: ['application'],
+          buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers,
+        }),
+    )
+    this.consumerLag = shared(
+      this.registry,
+      STREAMS_METRICS.consumerLag,
+      () =>
+        new Gauge({
+          name: STREAMS_METRICS.consumerLag,
+          help: 'Records between the committed position and the end of each input partition',
+          labelNames: ['application', 'topic', 'partition'],
+          registers,
+        }),
+    )
+    this.restoreRemaining = shared(
+      this.registry,
+      STREAMS_METRICS.restoreRemaining,
+      () =>
+        new Gauge({
+          name: STREAMS_METRICS.restoreRemaining,
+          help: 'Changelog records still to restore, per store and task',
+          labelNames: ['application', 'store', 'task'],
+          registers,
+        }),
+    )
+    this.restored = shared(
+      this.registry,
+      STREAMS_METRICS.restored,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.restored,
+          help: 'Changelog records restored into stores',
+          labelNames: ['application', 'store'],
+          registers,
+        }),
+    )
+    let sources = STORE_SIZES.get(this.registry)
+    if (sources === undefined) {
+      const all = new Set<StoreSizes>()
+      sources = all
+      STORE_SIZES.set(this.registry, all)
+      new Gauge({
+        name: STREAMS_METRICS.storeEntries,
+        help: 'Approximate entries per store and task',
+        labelNames: ['store', 'task'],
+        registers,
+        collect() {
+          this.reset()
+          for (const sizes of all)
+            for (const s of sizes()) this.set({ store: s.store, task: s.task }, s.entries)
+        },
+      })
+    }
+    sources.add(storeSizes)
+    this.rebalances = shared(
+      this.registry,
+      STREAMS_METRICS.rebalances,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.rebalances,
+          help: 'Partition assignments this instance went through',
+          labelNames: ['application'],
+          registers,
+        }),
+    )
+    this.droppedRecords = shared(
+      this.registry,
+      STREAMS_METRICS.droppedRecords,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.droppedRecords,
+          help: 'Records processors chose not to process (late for their window, null key)',
+          labelNames: ['application', 'node'],
+          registers,
+        }),
+    )
+    this.deadLettered = shared(
+      this.registry,
+      STREAMS_METRICS.deadLettered,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.deadLettered,
+          help: 'Records sent to the dead-letter topic, per stage',
+          labelNames: ['application', 'stage'],
+          registers,
+        }),
+    )
+    this.errors = shared(
+      this.registry,
+      STREAMS_METRICS.errors,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.errors,
+          help: 'Record errors by stage and code, whatever the handler decided',
+          labelNames: ['application', 'stage', 'code'],
+          registers,
+        }),
+    )
+    this.state = shared(
+      this.registry,
+      STREAMS_METRICS.state,
+      () =>
+        new Gauge({
+          name: STREAMS_METRICS.state,
+          help: '1 for the state the instance is in',
+          labelNames: ['application', 'state'],
+          registers,
+        }),
+    )
   }
 }

@@ -1,0 +1,20 @@
+import test from 'ava'
+import { Registry } from 'prom-client'
+import { STREAMS_METRICS, StreamsMetrics } from './metrics.ts'
+
+test('several applications share one registry: one set of metrics, a series per application, every store counted', async (t) => {
+  const registry = new Registry()
+  const a = new StreamsMetrics(registry, () => [{ store: 'orders-store', task: '0_0', entries: 3 }])
+  const b = new StreamsMetrics(registry, () => [{ store: 'stock-store', task: '0_1', entries: 5 }])
+  a.recordsProcessed.inc({ application: 'orders', subtopology: '0' }, 2)
+  b.recordsProcessed.inc({ application: 'inventory', subtopology: '0' }, 7)
+  const text = await registry.metrics()
+  t.regex(text, new RegExp(`${STREAMS_METRICS.recordsProcessed}\\{application="orders",subtopology="0"\\} 2`))
+  t.regex(
+    text,
+    new RegExp(`${STREAMS_METRICS.recordsProcessed}\\{application="inventory",subtopology="0"\\} 7`),
+  )
+  t.regex(text, /oxagry_streams_store_entries\{store="orders-store",task="0_0"\} 3/)
+  t.regex(text, /oxagry_streams_store_entries\{store="stock-store",task="0_1"\} 5/)
+  t.is(text.split(`# TYPE ${STREAMS_METRICS.recordsProcessed} counter`).length, 2, 'declared once')
+})

@@ -1,0 +1,118 @@
+import { join } from 'node:path'
+import { startOrders } from '@oxagry/orders'
+import { createOrdersSerdes, DEFAULT_ORDERS_TOPICS, type OrdersTopics } from '@oxagry/orders'
+import { createMarket, createMarketSink, nextLife, type Market, type MarketSink } from '@oxagry/simulator'
+import { TOPICS } from '@oxagry/topics'
+import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+
+/** The catalogue's commerce topics: orders, inventory and payments. */
+export const COMMERCE = {
+  orderEvents: TOPICS.orderEvents,
+  orderCommands: TOPICS.orderCommands,
+  orderValidations: TOPICS.orderValidations,
+  orderStatus: TOPICS.orderStatus,
+  paymentEvents: TOPICS.paymentEvents,
+  paymentCommands: TOPICS.paymentCommands,
+  stockCommands: TOPICS.stockCommands,
+  stockEvents: TOPICS.stockEvents,
+  stockLevels: TOPICS.stockLevels,
+  products: TOPICS.products,
+  ordersDeadLetters: TOPICS.ordersDeadLetters,
+  inventoryDeadLetters: TOPICS.inventoryDeadLetters,
+  paymentsDeadLetters: TOPICS.paymentsDeadLetters,
+} as const
+
+/**
+ * The commerce flow: checkouts (the simulated market) → the orders application, which asks the
+ * inventory and payments applications and decides each order → order events and statuses.
+ */
+export function commerceModule(): DomainModule {
+  return {
+    name: 'commerce',
+    topics: Object.values(COMMERCE),
+    async start(context: PlatformContext): Promise<StartedModule> {
+      const { config, backend, registry, logger } = context
+      const closers = new Closers(logger)
+      const topic = (key: keyof typeof COMMERCE): string => context.topic(COMMERCE[key])
+      const ordersTopics: OrdersTopics = {
+        ...DEFAULT_ORDERS_TOPICS,
+        orderEvents: topic('orderEvents'),
+        orderCommands: topic('orderCommands'),
+        orderValidations: topic('orderValidations'),
+        orderStatus: topic('orderStatus'),
+        paymentEvents: topic('paymentEvents'),
+        paymentCommands: topic('paymentCommands'),
+        stockCommands: topic('stockCommands'),
+        products: topic('products'),
+        deadLetters: topic('ordersDeadLetters'),
+      }
+      const streams = (name: string) => ({
+        stateDir: join(config.stateDir, 'streams'),
+        logger: logger.child({ component: name }),
+        metricsRegistry: context.metrics,
+        commitIntervalMs: 1000,
+      })
+      try {
+        const orders = await startOrders({
+          backend,
+          serdes: await createOrdersSerdes(registry, ordersTopics, { autoRegister: true }),
+          topics: ordersTopics,
+          applicationId: context.group('orders'),
+          processingGuarantee: config.processingGuarantee,
+          streams: streams('orders'),
+        })
+        closers.add(() => orders.close({ timeoutMs: 20_000 }))
+        return {
+          applications: { orders: orders.streams },
+          sinks: {},
+          routes: [],
+          ...(config.simulator.enabled
+            ? {
+                startTraffic: () =>
+                  startMarket(context, {
+                    product: topic('products'),
+                    stock: topic('stockCommands'),
+                    order: topic('orderEvents'),
+                    command: topic('orderCommands'),
+                  }),
+              }
+            : {}),
+          close: () => closers.closeAll(),
+        }
+      } catch (error) {
+        await closers.closeAll()
+        throw error
+      }
+    },
+  }
+}
+
+/** The simulated market, writing the catalogue, receipts, checkouts and follow-ups until stopped. */
+async function startMarket(
+  context: PlatformContext,
+  topics: { product: string; stock: string; order: string; command: string },
+): Promise<() => Promise<void>> {
+  const { simulator } = context.config
+  const sink: MarketSink = await createMarketSink({
+    backend: context.backend,
+    registry: context.registry,
+    topics,
+    autoRegister: true,
+  })
+  const life = nextLife(join(context.config.stateDir, 'simulator', 'market-life'))
+  const market: Market = createMarket({ seed: simulator.seed, life, ordersPerSecond: simulator.orderRate })
+  await sink.send(market.opening(Date.now()))
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      await sink.send(market.tick(Date.now()))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  })().catch((error: unknown) => context.logger.error({ err: error }, 'market simulator stopped'))
+  context.describe('market', `${simulator.orderRate} checkouts/s, seed ${simulator.seed}, life ${life}`)
+  return async () => {
+    stopped = true
+    await loop
+    await sink.close()
+  }
+}
