@@ -1,1 +1,9 @@
-export {}
+export * from './errors.ts'
+export * from './stock.ts'
+export * from './expiry.ts'
+export * from './answers.ts'
+export * from './received.ts'
+export * from './options.ts'
+export * from './serdes.ts'
+export * from './processor.ts'
+export { buildInventoryTopology, ANSWERS_REPARTITION } from './topology.ts'
