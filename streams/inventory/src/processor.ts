@@ -23,6 +23,7 @@ import type { ReceivedCommand } from './received.ts'
 import {
   EMPTY_STOCK,
   adjust,
+  adjustedBefore,
   available,
   confirm,
   release,
@@ -211,7 +212,12 @@ export function stockProcessor(
 
         if (`${BRANCH}AdjustStock` in payload) {
           const a = payload[`${BRANCH}AdjustStock`]
-          const adjusted = adjust(state, a, at)
+          if (adjustedBefore(state, command.commandId)) {
+            // A sender's retry: applied once already, so the stock is right as it is.
+            ctx.recordDropped(`AdjustStock ${command.commandId} at ${key} was applied already`)
+            return
+          }
+          const adjusted = adjust(state, a, at, command.commandId)
           if (adjusted === undefined) {
             reject(
               record,

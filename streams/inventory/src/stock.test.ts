@@ -1,7 +1,9 @@
 import test from 'ava'
 import {
+  ADJUSTMENT_MEMORY,
   EMPTY_STOCK,
   adjust,
+  adjustedBefore,
   available,
   confirm,
   release,
@@ -82,4 +84,15 @@ test('LowStock once per crossing below the threshold, re-armed at or above it; u
   t.deepEqual(watchLowStock({ ...back.state, onHand: 4 }, 5).lowStock, { available: 4, threshold: 5 })
   t.is(watchLowStock(low, null).lowStock, undefined)
   t.false(watchLowStock(first.state, null).state.belowThreshold)
+})
+
+test('adjustments remember their command ids, the latest ADJUSTMENT_MEMORY of them', (t) => {
+  let s = EMPTY_STOCK
+  for (let i = 0; i <= ADJUSTMENT_MEMORY; i++) s = adjust(s, receipt(1), i, `c-${i}`)?.state ?? s
+  t.is(s.onHand, ADJUSTMENT_MEMORY + 1)
+  t.true(adjustedBefore(s, `c-${ADJUSTMENT_MEMORY}`))
+  t.true(adjustedBefore(s, 'c-1'))
+  t.false(adjustedBefore(s, 'c-0'), 'the oldest is forgotten')
+  t.false(adjustedBefore(EMPTY_STOCK, 'c-1'))
+  t.is(s.recentAdjustments?.length, ADJUSTMENT_MEMORY)
 })

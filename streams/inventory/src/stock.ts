@@ -20,7 +20,12 @@ export interface StockState {
   readonly version: number
   /** Time of the latest change. */
   readonly updatedAt: number
+  /** Command ids of the latest adjustments, newest last: a resent one is not applied twice. */
+  readonly recentAdjustments?: readonly string[]
 }
+
+/** How many adjustment ids a stock key remembers. */
+export const ADJUSTMENT_MEMORY = 64
 
 export const EMPTY_STOCK: StockState = Object.freeze({
   onHand: 0,
@@ -29,6 +34,7 @@ export const EMPTY_STOCK: StockState = Object.freeze({
   belowThreshold: false,
   version: 0,
   updatedAt: 0,
+  recentAdjustments: Object.freeze([]),
 })
 
 /** What a transition changed; each becomes one stock event. */
@@ -67,16 +73,29 @@ function bump(state: StockState, fields: Partial<StockState>, count: number, at:
   return { ...state, ...fields, version: state.version + count, updatedAt: at }
 }
 
-/** Changes on hand; refused (undefined) when on hand would go below reserved. */
+/** Whether the adjustment with this command id was applied already (among the remembered ones). */
+export function adjustedBefore(state: StockState, commandId: string): boolean {
+  return state.recentAdjustments?.includes(commandId) ?? false
+}
+
+/**
+ * Changes on hand; refused (undefined) when on hand would go below reserved. The command id, when
+ * given, is remembered (the latest ADJUSTMENT_MEMORY of them) for `adjustedBefore`.
+ */
 export function adjust(
   state: StockState,
   adjustment: { reason: AdjustmentReason; delta: number; reference: string | null },
   at: number,
+  commandId?: string,
 ): Changed | undefined {
   const onHand = state.onHand + adjustment.delta
   if (onHand < state.reserved) return undefined
+  const recentAdjustments =
+    commandId === undefined
+      ? state.recentAdjustments
+      : [...(state.recentAdjustments ?? []), commandId].slice(-ADJUSTMENT_MEMORY)
   return {
-    state: bump(state, { onHand }, 1, at),
+    state: bump(state, { onHand, recentAdjustments }, 1, at),
     changes: [{ kind: 'adjusted', ...adjustment }],
   }
 }

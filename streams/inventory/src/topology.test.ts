@@ -123,7 +123,14 @@ test('AdjustStock writes StockAdjusted and the level; one that would leave less 
     plain(refused),
     'the command as sent',
   )
-  send(adjustStock(at(SEED), { reason: 'CORRECTION', delta: -4, reference: 'count-3' }))
+  const correction = adjustStock(at(SEED), { reason: 'CORRECTION', delta: -4, reference: 'count-3' })
+  send(correction)
+  send({ ...correction, occurredAt: correction.occurredAt + 5000 })
+  t.deepEqual(
+    driver.droppedRecords().map((d) => d.reason),
+    [`AdjustStock ${correction.commandId} at ${SEED}|${WH} was applied already`],
+    'a resent adjustment is dropped, counted and logged',
+  )
   t.deepEqual(
     levels().map((l) => [l.onHand, l.reserved, l.available, l.version]),
     [
