@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { OrderValidation, Product, ProductId, StockCommand, StockEvent, StockLevel } from '@oxagry/avro'
 import type { DeadLetter } from '@oxagry/avro'
 import type { BrokerRecord, KafkaBackend, Serde } from '@oxagry/kafka'
@@ -7,6 +10,16 @@ import type { InventorySerdes, InventoryTopics } from './options.ts'
 
 // End-to-end support shared by the embedded (memory broker) test and the Kafka integration test:
 // topics, the competing-orders scenario, and the outputs read back decoded.
+
+/**
+ * A state directory of the test's own, removed after it: persistent stores keep a checkpoint on a clean
+ * close, and one left from an earlier run would be restored on top of a fresh broker's empty changelog.
+ */
+export function freshStateDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'oxagry-inventory-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
 
 export function prefixedTopics(prefix: string): InventoryTopics {
   return {

@@ -5,6 +5,7 @@ import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { pino } from 'pino'
 import {
   createTopics,
+  freshStateDir,
   expectedSummary,
   prefixedTopics,
   readOutputs,
@@ -29,7 +30,7 @@ test('Kafka: receipts, then two orders competing for the last units under exactl
     serdes,
     topics,
     applicationId: run,
-    streams: { logger: pino({ level: 'warn' }) },
+    streams: { logger: pino({ level: 'warn' }), stateDir: freshStateDir(t) },
   })
   try {
     const expected = expectedSummary()
