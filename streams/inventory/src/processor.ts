@@ -281,6 +281,10 @@ export function stockProcessor(
           return
         }
 
+        if (!(`${BRANCH}ReleaseReservation` in payload)) {
+          reject(record, INVENTORY_ERROR_CODES.COMMAND_INVALID, 'a stock command of no known kind')
+          return
+        }
         const { orderId, reason } = payload[`${BRANCH}ReleaseReservation`]
         const released = release(state, orderId, reason, at)
         // A release of what was never reserved (or was released already) changes nothing.
