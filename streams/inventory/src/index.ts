@@ -1,1 +1,12 @@
-export {}
+export * from './errors.ts'
+export * from './stock.ts'
+export * from './expiry.ts'
+export * from './answers.ts'
+export * from './received.ts'
+export * from './commands.ts'
+export * from './options.ts'
+export * from './serdes.ts'
+export * from './processor.ts'
+export { buildInventoryTopology, ANSWERS_REPARTITION } from './topology.ts'
+export * from './config.ts'
+export * from './service.ts'

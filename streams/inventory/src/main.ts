@@ -1,0 +1,38 @@
+import { ConfluentSchemaRegistry } from '@oxagry/avro'
+import { createKafkaBackend } from '@oxagry/kafka'
+import { shutdownOnSignals } from '@oxagry/streams'
+import { readInventoryEnv } from './config.ts'
+import { DEFAULT_INVENTORY_TOPICS } from './options.ts'
+import { createInventorySerdes } from './serdes.ts'
+import { buildHttp, startInventory } from './service.ts'
+
+/** The inventory service: the topology on Kafka, with health and metrics over HTTP. */
+async function main(): Promise<void> {
+  let env
+  try {
+    env = readInventoryEnv()
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  const serdes = await createInventorySerdes(
+    new ConfluentSchemaRegistry({ url: env.schemaRegistryUrl }),
+    DEFAULT_INVENTORY_TOPICS,
+  )
+  const inventory = await startInventory({
+    backend: createKafkaBackend(env.kafkaClient, { ...env.kafka, clientId: env.applicationId }),
+    serdes,
+    applicationId: env.applicationId,
+    processingGuarantee: env.processingGuarantee,
+    expiry: { punctuationIntervalMs: env.expiryIntervalMs },
+  })
+  const http = buildHttp(inventory.streams)
+  await http.listen({ port: env.httpPort, host: env.httpHost })
+  inventory.streams.logger.info({ port: env.httpPort }, 'inventory: health and metrics listening')
+  shutdownOnSignals([inventory, { close: () => http.close() }], { logger: inventory.streams.logger })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,93 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { DeadLetter } from '@oxagry/avro'
+import type { KafkaBackend, Serde } from '@oxagry/kafka'
+import {
+  KafkaStreams,
+  type DeadLetterFormatter,
+  type ProcessingGuarantee,
+  type StreamsConfig,
+} from '@oxagry/streams'
+import { deadLetterRecord } from '@oxagry/topics'
+import { resolveInventoryOptions, type InventoryOptions } from './options.ts'
+import { buildInventoryTopology } from './topology.ts'
+
+export interface StartInventoryOptions extends InventoryOptions {
+  /** A Kafka backend in the service, MemoryBackend in embedded tests. */
+  readonly backend: KafkaBackend
+  /** Default `oxagry-inventory`. */
+  readonly applicationId?: string
+  /** Default `exactly_once`: a reservation and its answer commit together or not at all. */
+  readonly processingGuarantee?: ProcessingGuarantee
+  /** Passed to the runtime as is (commit interval, state dir, logger, metrics registry...). */
+  readonly streams?: Omit<StreamsConfig, 'applicationId' | 'backend' | 'processingGuarantee'>
+}
+
+export interface Inventory {
+  readonly streams: KafkaStreams
+  close(options?: { timeoutMs?: number }): Promise<void>
+}
+
+/**
+ * The runtime's dead letters as the catalogue's DeadLetter envelope, like the topology's own: one
+ * format on the topic, and the same id for the same source record however often it is replayed.
+ */
+export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
+  return async (failure) => {
+    const r = failure.record
+    const { key, value } = deadLetterRecord({
+      application: failure.applicationId,
+      stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      errorCode: failure.code,
+      errorMessage: failure.message,
+    })
+    return { key: Buffer.from(key), value: await serde.serialize(topic, value, {}) }
+  }
+}
+
+/**
+ * Builds the topology and starts it, exactly-once unless told otherwise. Commands that do not decode
+ * become dead-letter envelopes through the runtime's deserialization handler; commands the topology
+ * refuses are dead-lettered by the topology itself, in the same envelope. A registry outage is
+ * retriable: the runtime stops rather than dead-letter good commands.
+ */
+export async function startInventory(options: StartInventoryOptions): Promise<Inventory> {
+  const { backend, applicationId, processingGuarantee, streams: extra, ...inventory } = options
+  const resolved = resolveInventoryOptions(inventory)
+  const streams = new KafkaStreams(buildInventoryTopology(inventory), {
+    deserializationErrorHandler: {
+      deadLetterTopic: resolved.topics.deadLetters,
+      format: deadLetterEnvelope(inventory.serdes.deadLetter, resolved.topics.deadLetters),
+    },
+    ...extra,
+    applicationId: applicationId ?? 'oxagry-inventory',
+    backend,
+    processingGuarantee: processingGuarantee ?? 'exactly_once',
+  })
+  await streams.start()
+  return { streams, close: (o) => streams.close(o) }
+}
+
+/** Health and metrics over HTTP: liveness, readiness (stores restored) and Prometheus text. */
+export function buildHttp(streams: KafkaStreams): FastifyInstance {
+  const app = Fastify({ logger: false })
+  app.get('/health/live', async (_req, reply) => {
+    const health = streams.health()
+    return reply.code(health.live ? 200 : 503).send(health)
+  })
+  app.get('/health/ready', async (_req, reply) => {
+    const health = streams.health()
+    return reply.code(health.ready ? 200 : 503).send(health)
+  })
+  app.get('/metrics', async (_req, reply) => {
+    const registry = streams.metrics.registry
+    return reply.type(registry.contentType).send(await registry.metrics())
+  })
+  return app
+}
