@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { buildHealthServer } from '@oxagry/streams/http'
 import type { DeadLetter } from '@oxagry/avro'
 import type { KafkaBackend, Serde } from '@oxagry/kafka'
 import {
@@ -7,7 +8,7 @@ import {
   type ProcessingGuarantee,
   type StreamsConfig,
 } from '@oxagry/streams'
-import { deadLetterRecord } from '@oxagry/topics'
+import { deadLetterFormatter } from '@oxagry/topics'
 import { resolveInventoryOptions, type InventoryOptions } from './options.ts'
 import { buildInventoryTopology } from './topology.ts'
 
@@ -27,28 +28,9 @@ export interface Inventory {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
-/**
- * The runtime's dead letters as the catalogue's DeadLetter envelope, like the topology's own: one
- * format on the topic, and the same id for the same source record however often it is replayed.
- */
+/** The runtime's dead letters in the catalogue's envelope, the one format of every application. */
 export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
-  return async (failure) => {
-    const r = failure.record
-    const { key, value } = deadLetterRecord({
-      application: failure.applicationId,
-      stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      errorCode: failure.code,
-      errorMessage: failure.message,
-    })
-    return { key: Buffer.from(key), value: await serde.serialize(topic, value, {}) }
-  }
+  return deadLetterFormatter(serde, topic)
 }
 
 /**
@@ -76,18 +58,5 @@ export async function startInventory(options: StartInventoryOptions): Promise<In
 
 /** Health and metrics over HTTP: liveness, readiness (stores restored) and Prometheus text. */
 export function buildHttp(streams: KafkaStreams): FastifyInstance {
-  const app = Fastify({ logger: false })
-  app.get('/health/live', async (_req, reply) => {
-    const health = streams.health()
-    return reply.code(health.live ? 200 : 503).send(health)
-  })
-  app.get('/health/ready', async (_req, reply) => {
-    const health = streams.health()
-    return reply.code(health.ready ? 200 : 503).send(health)
-  })
-  app.get('/metrics', async (_req, reply) => {
-    const registry = streams.metrics.registry
-    return reply.type(registry.contentType).send(await registry.metrics())
-  })
-  return app
+  return buildHealthServer(streams)
 }

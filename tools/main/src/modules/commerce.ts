@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { startOrders } from '@oxagry/orders'
-import { createOrdersSerdes, DEFAULT_ORDERS_TOPICS, type OrdersTopics } from '@oxagry/orders'
+import { createInventorySerdes, startInventory, type InventoryTopics } from '@oxagry/inventory'
+import { createOrdersSerdes, startOrders, type OrdersTopics } from '@oxagry/orders'
 import { createMarket, createMarketSink, nextLife, type Market, type MarketSink } from '@oxagry/simulator'
 import { TOPICS } from '@oxagry/topics'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
@@ -35,7 +35,6 @@ export function commerceModule(): DomainModule {
       const closers = new Closers(logger)
       const topic = (key: keyof typeof COMMERCE): string => context.topic(COMMERCE[key])
       const ordersTopics: OrdersTopics = {
-        ...DEFAULT_ORDERS_TOPICS,
         orderEvents: topic('orderEvents'),
         orderCommands: topic('orderCommands'),
         orderValidations: topic('orderValidations'),
@@ -62,8 +61,25 @@ export function commerceModule(): DomainModule {
           streams: streams('orders'),
         })
         closers.add(() => orders.close({ timeoutMs: 20_000 }))
+        const inventoryTopics: InventoryTopics = {
+          commands: topic('stockCommands'),
+          products: topic('products'),
+          events: topic('stockEvents'),
+          levels: topic('stockLevels'),
+          validations: topic('orderValidations'),
+          deadLetters: topic('inventoryDeadLetters'),
+        }
+        const inventory = await startInventory({
+          backend,
+          serdes: await createInventorySerdes(registry, inventoryTopics, { autoRegister: true }),
+          topics: inventoryTopics,
+          applicationId: context.group('inventory'),
+          processingGuarantee: config.processingGuarantee,
+          streams: streams('inventory'),
+        })
+        closers.add(() => inventory.close({ timeoutMs: 20_000 }))
         return {
-          applications: { orders: orders.streams },
+          applications: { orders: orders.streams, inventory: inventory.streams },
           sinks: {},
           routes: [],
           ...(config.simulator.enabled
