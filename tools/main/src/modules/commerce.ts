@@ -1,26 +1,15 @@
 import { join } from 'node:path'
-import { createInventorySerdes, startInventory, type InventoryTopics } from '@oxagry/inventory'
-import { createOrdersSerdes, startOrders, type OrdersTopics } from '@oxagry/orders'
+import { createInventorySerdes, startInventory } from '@oxagry/inventory'
+import { createOrdersSerdes, startOrders } from '@oxagry/orders'
 import { createMarket, createMarketSink, nextLife, type Market, type MarketSink } from '@oxagry/simulator'
-import { TOPICS } from '@oxagry/topics'
+import {
+  COMMERCE,
+  commerceTopicNames,
+  inventoryTopicsOf,
+  marketTopicsOf,
+  ordersTopicsOf,
+} from '../commerce/topics.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
-
-/** The catalogue's commerce topics: orders, inventory and payments. */
-export const COMMERCE = {
-  orderEvents: TOPICS.orderEvents,
-  orderCommands: TOPICS.orderCommands,
-  orderValidations: TOPICS.orderValidations,
-  orderStatus: TOPICS.orderStatus,
-  paymentEvents: TOPICS.paymentEvents,
-  paymentCommands: TOPICS.paymentCommands,
-  stockCommands: TOPICS.stockCommands,
-  stockEvents: TOPICS.stockEvents,
-  stockLevels: TOPICS.stockLevels,
-  products: TOPICS.products,
-  ordersDeadLetters: TOPICS.ordersDeadLetters,
-  inventoryDeadLetters: TOPICS.inventoryDeadLetters,
-  paymentsDeadLetters: TOPICS.paymentsDeadLetters,
-} as const
 
 /**
  * The commerce flow: checkouts (the simulated market) → the orders application, which asks the
@@ -33,18 +22,8 @@ export function commerceModule(): DomainModule {
     async start(context: PlatformContext): Promise<StartedModule> {
       const { config, backend, registry, logger } = context
       const closers = new Closers(logger)
-      const topic = (key: keyof typeof COMMERCE): string => context.topic(COMMERCE[key])
-      const ordersTopics: OrdersTopics = {
-        orderEvents: topic('orderEvents'),
-        orderCommands: topic('orderCommands'),
-        orderValidations: topic('orderValidations'),
-        orderStatus: topic('orderStatus'),
-        paymentEvents: topic('paymentEvents'),
-        paymentCommands: topic('paymentCommands'),
-        stockCommands: topic('stockCommands'),
-        products: topic('products'),
-        deadLetters: topic('ordersDeadLetters'),
-      }
+      const names = commerceTopicNames(context.topic)
+      const ordersTopics = ordersTopicsOf(names)
       const streams = (name: string) => ({
         stateDir: join(config.stateDir, 'streams'),
         logger: logger.child({ component: name }),
@@ -61,14 +40,7 @@ export function commerceModule(): DomainModule {
           streams: streams('orders'),
         })
         closers.add(() => orders.close({ timeoutMs: 20_000 }))
-        const inventoryTopics: InventoryTopics = {
-          commands: topic('stockCommands'),
-          products: topic('products'),
-          events: topic('stockEvents'),
-          levels: topic('stockLevels'),
-          validations: topic('orderValidations'),
-          deadLetters: topic('inventoryDeadLetters'),
-        }
+        const inventoryTopics = inventoryTopicsOf(names)
         const inventory = await startInventory({
           backend,
           serdes: await createInventorySerdes(registry, inventoryTopics, { autoRegister: true }),
@@ -84,13 +56,7 @@ export function commerceModule(): DomainModule {
           routes: [],
           ...(config.simulator.enabled
             ? {
-                startTraffic: () =>
-                  startMarket(context, {
-                    product: topic('products'),
-                    stock: topic('stockCommands'),
-                    order: topic('orderEvents'),
-                    command: topic('orderCommands'),
-                  }),
+                startTraffic: () => startMarket(context, marketTopicsOf(names)),
               }
             : {}),
           close: () => closers.closeAll(),
