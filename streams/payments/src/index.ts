@@ -1,1 +1,7 @@
-export {}
+export * from './errors.ts'
+export * from './ids.ts'
+export * from './options.ts'
+export * from './serdes.ts'
+export * from './fraud.ts'
+export * from './payment-answers.ts'
+export * from './topology.ts'
