@@ -51,6 +51,8 @@ async function setup(name: string, provider: Partial<SimulatedProviderOptions> =
   return { backend, topics, serdes, sim, start, ledgerPath }
 }
 
+const stepOf = (e: PaymentEvent): string => Object.keys(e.payload)[0]?.split('.').pop() ?? ''
+
 function steps(events: { key: string; value: PaymentEvent }[]): string[] {
   return events.map((e) => `${e.key.slice(0, 8)}:${Object.keys(e.value.payload)[0]?.split('.').pop()}`)
 }
@@ -254,4 +256,71 @@ test('bad gateway options are refused with every problem named', async (t) => {
   )
   t.regex(error?.message ?? '', /groupId[\s\S]*processingGuarantee[\s\S]*baseMs[\s\S]*maxMs/)
   await s.sim.close()
+})
+
+test('void and refund: PaymentVoided and PaymentRefunded with the amounts; a capture after a void fails', async (t) => {
+  const s = await setup('gw-void-refund')
+  const gateway = await s.start()
+  t.teardown(() => gateway.stop())
+  const [voided, refunded] = [nameUuid('order:farm-1:v'), nameUuid('order:farm-1:r')]
+  await sendCommands(s.backend, s.serdes, s.topics.paymentCommands, [
+    paymentCommand(voided, 'authorise', 7_000, T0),
+    paymentCommand(voided, 'void', 7_000, T0 + 1),
+    paymentCommand(voided, 'capture', 7_000, T0 + 2),
+    paymentCommand(refunded, 'authorise', 9_000, T0),
+    paymentCommand(refunded, 'capture', 9_000, T0 + 1),
+    paymentCommand(refunded, 'refund', 2_500, T0 + 2),
+  ])
+  const events = await eventsOf(s, 8)
+  const of = (order: string) =>
+    events.filter((e) => e.key === order).map((e) => ({ [stepOf(e.value)]: e.value.payload }))
+  t.deepEqual(
+    of(voided).map((e) => Object.keys(e)[0]),
+    ['PaymentRequested', 'PaymentAuthorised', 'PaymentVoided', 'PaymentFailed'],
+  )
+  t.deepEqual(
+    of(refunded).map((e) => Object.keys(e)[0]),
+    ['PaymentRequested', 'PaymentAuthorised', 'PaymentCaptured', 'PaymentRefunded'],
+  )
+  const refund = events.find((e) => stepOf(e.value) === 'PaymentRefunded')?.value.payload
+  t.deepEqual(JSON.parse(JSON.stringify(refund)), {
+    'dev.oxagry.payments.PaymentRefunded': { amountMinor: 2_500, currency: 'EUR', reason: 'returned' },
+  })
+  const failed = events.find((e) => e.key === voided && stepOf(e.value) === 'PaymentFailed')?.value.payload
+  t.regex(JSON.stringify(failed), /capture declined: nothing to capture: the authorisation was voided/)
+  t.like(s.sim.ledger.balance(nameUuid(`payment:${refunded}:1`)), {
+    capturedMinor: 9_000,
+    refundedMinor: 2_500,
+  })
+})
+
+test('two gateways in one group share the partitions: every command done, each payment charged once', async (t) => {
+  const s = await setup('gw-group')
+  const first = await s.start()
+  t.teardown(() => first.stop())
+  const orders = Array.from({ length: 12 }, (_, i) => nameUuid(`order:farm-1:g${i}`))
+  await sendCommands(
+    s.backend,
+    s.serdes,
+    s.topics.paymentCommands,
+    orders.slice(0, 6).map((o) => paymentCommand(o, 'authorise', 1_000, T0)),
+  )
+  const second = await s.start()
+  t.teardown(() => second.stop())
+  await sendCommands(
+    s.backend,
+    s.serdes,
+    s.topics.paymentCommands,
+    orders.slice(6).map((o) => paymentCommand(o, 'authorise', 1_000, T0)),
+  )
+  const events = await eventsOf(s, 24)
+  const authorised = new Set(events.filter((e) => stepOf(e.value) === 'PaymentAuthorised').map((e) => e.key))
+  t.is(authorised.size, 12)
+  for (const o of orders) t.is(s.sim.ledger.balance(nameUuid(`payment:${o}:1`))?.authorisedMinor, 1_000)
+  t.true(first.health().live && second.health().live)
+  t.is(first.health().partitions + second.health().partitions, 3)
+  t.true(
+    first.health().partitions > 0 && second.health().partitions > 0,
+    'the partitions moved to the second member',
+  )
 })
