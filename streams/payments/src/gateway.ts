@@ -508,7 +508,8 @@ class Gateway implements PaymentGateway {
     this.metrics.up.set(0)
     if (outcome === 'timeout') this.logger.warn({ boundMs: this.config.shutdownTimeoutMs }, 'stop timed out')
     else this.logger.info({ state: this.state }, 'gateway stopped')
-    this.settle({ state: this.state, ...(error === undefined ? {} : { error }) })
+    const cause = error ?? (this.state === GatewayState.FAILED ? this.lastError : undefined)
+    this.settle({ state: this.state, ...(cause === undefined ? {} : { error: cause }) })
   }
 }
 

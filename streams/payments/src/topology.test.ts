@@ -259,6 +259,23 @@ test('fraud: orders older than the hour (event time) drop out of the window and 
   t.is(driver.getKeyValueStore(PAYMENTS_STORES.fraudOrders).get(a), undefined)
 })
 
+test('fraud: an event time far ahead of its record (a wrong clock) does not move the window on', (t) => {
+  const { orders, out } = setup({ fraud: { defaultLimitMinor: 1_000 } })
+  const [a, wrong, b] = [orderId('w1'), orderId('w2'), orderId('w3')]
+  orders.pipeInput(a, placed(a, T0, [[1, 900]]), T0)
+  orders.pipeInput(wrong, placed(wrong, T0 + 24 * HOUR, [[1, 1]]), T0 + MIN)
+  orders.pipeInput(b, placed(b, T0 + 2 * MIN, [[1, 200]]), T0 + 2 * MIN)
+  t.deepEqual(
+    out.readValuesToList().map((v) => [v.orderId, v.passed]),
+    [
+      [a, true],
+      [wrong, true],
+      [b, false],
+    ],
+    'a is still counted when b comes',
+  )
+})
+
 test('fraud: each currency and each customer has its own spend and limit', (t) => {
   const { orders, out } = setup({ fraud: { defaultLimitMinor: 1_000, limitsMinor: { SEK: 10_000 } } })
   const ids = ['e1', 'e2', 's1', 's2', 'o1'].map(orderId)

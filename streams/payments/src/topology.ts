@@ -46,10 +46,19 @@ interface Answered {
 
 const S = Serdes.String()
 
-/** Event time of an order event is when it happened at the source, not when it was written. */
+/** How far an event's own time may lie past its record's before it is taken for a wrong clock. */
+export const MAX_FUTURE_EVENT_MS = 5 * 60_000
+
+/**
+ * Event time of an order event is when it happened at the source, not when it was written. A time
+ * further ahead of the record's than a clock can be wrong by would move stream time on and prune every
+ * customer's window: the record's own time stands in for it.
+ */
 const orderEventTime: TimestampExtractor = (record, _key, value) => {
   const t = (value as OrderEvent | null)?.occurredAt
-  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : record.timestamp
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 && t <= record.timestamp + MAX_FUTURE_EVENT_MS
+    ? t
+    : record.timestamp
 }
 
 /** Drops the entries a predicate picks from a key-value store (collected first: no writes while iterating). */
