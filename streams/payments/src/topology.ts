@@ -125,9 +125,10 @@ function orderIndexProcessor(
         }
         const payload = event.payload
         if ('dev.oxagry.orders.OrderPlaced' in payload) {
+          // The record's time is the event time the extractor settled on (occurredAt, unless implausible).
           const order = fraudOrderOf(
             event.orderId,
-            event.occurredAt,
+            record.timestamp,
             payload['dev.oxagry.orders.OrderPlaced'],
           )
           const held = orders.get(event.orderId)
