@@ -7,10 +7,11 @@ import { MemoryBackend, MemoryBroker } from '@oxagry/kafka'
 import { eventually } from '@oxagry/testkit'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { PAYMENTS_ERROR_CODES } from './errors.ts'
+import { PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
 import { GatewayState, startPaymentGateway, type GatewayOptions } from './gateway.ts'
 import { paymentEventIdOf } from './ids.ts'
 import type { PaymentsSerdes, PaymentsTopics } from './options.ts'
+import type { PaymentProvider } from './provider.ts'
 import { createPaymentsSerdes } from './serdes.ts'
 import { SimulatedProvider, type SimulatedProviderOptions } from './simulated-provider.ts'
 import {
@@ -322,5 +323,47 @@ test('two gateways in one group share the partitions: every command done, each p
   t.true(
     first.health().partitions > 0 && second.health().partitions > 0,
     'the partitions moved to the second member',
+  )
+})
+
+test('a provider error that retrying cannot help fails the gateway without committing; a retriable one is retried', async (t) => {
+  const s = await setup('gw-errors')
+  let calls = 0
+  const broken: PaymentProvider = {
+    name: 'broken',
+    authorise: async () => {
+      calls++
+      if (calls < 3)
+        throw new PaymentsError(PAYMENTS_ERROR_CODES.PROVIDER_UNAVAILABLE, 'timeout', { retriable: true })
+      throw new PaymentsError(PAYMENTS_ERROR_CODES.LEDGER, 'disk full')
+    },
+    capture: () => Promise.reject(new Error('unused')),
+    void: () => Promise.reject(new Error('unused')),
+    refund: () => Promise.reject(new Error('unused')),
+  }
+  const gateway = await s.start({ provider: broken })
+  t.teardown(() => gateway.stop())
+  await sendCommands(s.backend, s.serdes, s.topics.paymentCommands, [
+    paymentCommand(nameUuid('order:farm-1:x'), 'authorise', 500, T0),
+  ])
+  const closed = await gateway.closed
+  t.is(closed.state, GatewayState.FAILED)
+  t.is((closed.error as PaymentsError).code, PAYMENTS_ERROR_CODES.LEDGER)
+  t.is(calls, 3, 'two retriable failures retried, the third error final')
+  t.false(gateway.health().live)
+  const events = await readDecoded(s.backend, s.topics.paymentEvents, s.serdes.paymentEvent)
+  t.deepEqual(
+    events.map((e) => stepOf(e.value)),
+    ['PaymentRequested'],
+    'no outcome',
+  )
+  for (const partition of [0, 1, 2])
+    t.is(
+      s.backend.broker.committed('gw-errors-gateway', { topic: s.topics.paymentCommands, partition }),
+      undefined,
+    )
+  t.regex(
+    await gateway.metrics.registry.metrics(),
+    /provider_calls_total\{operation="authorise",outcome="error"\} 3/,
   )
 })

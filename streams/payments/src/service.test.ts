@@ -2,7 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
-import { InMemorySchemaRegistry, nameUuid, type DeadLetter, type OrderValidation } from '@oxagry/avro'
+import {
+  InMemorySchemaRegistry,
+  nameUuid,
+  type CurrencyCode,
+  type CustomerId,
+  type DeadLetter,
+  type OrderEvent,
+  type OrderId,
+  type OrderValidation,
+  type ProductId,
+  type WarehouseId,
+} from '@oxagry/avro'
 import { MemoryBackend, MemoryBroker, type KafkaBackend } from '@oxagry/kafka'
 import { eventually } from '@oxagry/testkit'
 import { pino } from 'pino'
@@ -23,7 +34,7 @@ import {
 
 const T0 = 1_700_000_000_000
 
-test('embedded: gateway and topology on one memory broker: a command becomes a PAYMENT answer; an undecodable event a dead letter; health and metrics answer', async (t) => {
+test('embedded: gateway and topology on one memory broker: a command becomes a PAYMENT answer; an order a FRAUD answer through the repartition; an undecodable event a dead letter; health and metrics answer', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'oxagry-payments-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const backend = new MemoryBackend(new MemoryBroker())
@@ -58,16 +69,49 @@ test('embedded: gateway and topology on one memory broker: a command becomes a P
       headers: {},
     },
   ])
+  const placed: OrderEvent = {
+    eventId: nameUuid(`placed:${order}`),
+    orderId: order as OrderId,
+    occurredAt: T0,
+    payload: {
+      'dev.oxagry.orders.OrderPlaced': {
+        customerId: 'farm-1' as CustomerId,
+        items: [
+          {
+            productId: 'seed' as ProductId,
+            warehouseId: 'wh-1' as WarehouseId,
+            quantity: 2,
+            unitPriceMinor: 2_100,
+          },
+        ],
+        currency: 'EUR' as CurrencyCode,
+        deliveryLocation: { latitude: 52, longitude: 5, address: null },
+        idempotencyKey: 'embedded',
+      },
+    },
+  }
+  await producer.send([
+    {
+      topic: topics.orderEvents,
+      key: Buffer.from(order),
+      value: await serdes.orderEvent.serialize(topics.orderEvents, placed, {}),
+      timestamp: T0,
+      headers: {},
+    },
+  ])
   await producer.close()
 
   const answers = await eventually(
     async () => {
       const found = await readDecoded<OrderValidation>(backend, topics.orderValidations, serdes.validation)
-      return found.length > 0 ? found : undefined
+      return found.length >= 2 ? found : undefined
     },
-    { timeoutMs: 20_000, what: 'the PAYMENT answer' },
+    { timeoutMs: 20_000, what: 'the PAYMENT and FRAUD answers' },
   )
-  t.like(answers[0], { key: order, value: { check: 'PAYMENT', passed: true, orderId: order } })
+  const byCheck = Object.fromEntries(answers.map((a) => [a.value.check, a]))
+  t.like(byCheck.PAYMENT, { key: order, value: { passed: true, orderId: order } })
+  t.like(byCheck.FRAUD, { key: order, value: { passed: true, orderId: order } })
+  t.regex(byCheck.FRAUD?.value.note ?? '', /spend 4200 EUR/, 'through the repartition by customer')
   const dead = await eventually(
     async () => {
       const found = await readDecoded<DeadLetter>(backend, topics.deadLetters, serdes.deadLetter)
