@@ -1,0 +1,527 @@
+import type { PaymentEvent } from '@oxagry/avro'
+import {
+  KAFKA_ERROR_CODES,
+  tpKey,
+  type BackendConsumer,
+  type BackendProducer,
+  type Batch,
+  type BrokerRecord,
+  type KafkaBackend,
+  type PartitionOffset,
+  type ProducedRecord,
+  type TopicPartition,
+} from '@oxagry/kafka'
+import { deadLetterRecord } from '@oxagry/topics'
+import { pino, type Logger } from 'pino'
+import { Registry } from 'prom-client'
+import { callOf, invoke, outcomeEvent, requestedEvent } from './commands.ts'
+import { invalidOptions, PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
+import { GatewayMetrics } from './gateway-metrics.ts'
+import { resolveTopics, type PaymentsSerdes, type PaymentsTopics } from './options.ts'
+import type { FinalOutcome, PaymentProvider, ProviderOutcome } from './provider.ts'
+
+export const GatewayState = {
+  STARTING: 'STARTING',
+  RUNNING: 'RUNNING',
+  /** The provider is unavailable and the call is being retried: live, not ready. */
+  RETRYING: 'RETRYING',
+  STOPPING: 'STOPPING',
+  STOPPED: 'STOPPED',
+  /** A broker or ledger error it cannot get past: nothing after the last commit was committed. */
+  FAILED: 'FAILED',
+} as const
+export type GatewayState = (typeof GatewayState)[keyof typeof GatewayState]
+
+export interface GatewayOptions {
+  readonly backend: KafkaBackend
+  readonly provider: PaymentProvider
+  readonly serdes: Pick<PaymentsSerdes, 'paymentCommand' | 'paymentEvent' | 'deadLetter'>
+  readonly topics?: Partial<PaymentsTopics>
+  /** The gateway's own consumer group; also the dead letters' application. Default `oxagry-payment-gateway`. */
+  readonly groupId?: string
+  readonly clientId?: string
+  /**
+   * exactly_once (default): each partition has its transactional producer, and a command's outcome
+   * and its offset commit in one transaction. at_least_once: the offset is committed after the outcome
+   * is acknowledged; a crash in between writes the same events (same ids) again.
+   */
+  readonly processingGuarantee?: 'exactly_once' | 'at_least_once'
+  /** Back-off of a call the provider could not answer: doubles from baseMs up to maxMs. */
+  readonly retry?: { readonly baseMs?: number; readonly maxMs?: number }
+  readonly logger?: Logger
+  readonly metricsRegistry?: Registry
+  /** Bound of stop(); ms. Default 30 s. */
+  readonly shutdownTimeoutMs?: number
+}
+
+export interface GatewayHealth {
+  readonly live: boolean
+  readonly ready: boolean
+  readonly state: GatewayState
+  /** Partitions owned now. */
+  readonly partitions: number
+  readonly lastError?: { readonly code: string; readonly message: string }
+}
+
+export interface PaymentGateway {
+  health(): GatewayHealth
+  readonly metrics: GatewayMetrics
+  /** Resolves once the gateway stopped or failed; never rejects. */
+  readonly closed: Promise<{ readonly state: GatewayState; readonly error?: unknown }>
+  /** Stops after the command in hand (a retried one is left uncommitted), leaves the group. */
+  stop(): Promise<void>
+}
+
+interface Resolved {
+  readonly topics: PaymentsTopics
+  readonly groupId: string
+  readonly clientId: string
+  readonly exactlyOnce: boolean
+  readonly baseMs: number
+  readonly maxMs: number
+  readonly shutdownTimeoutMs: number
+}
+
+const HEARTBEAT_SLICE_MS = 1000
+const NAME = /^[A-Za-z0-9._-]+$/
+
+function resolve(options: GatewayOptions): Resolved {
+  const problems: string[] = []
+  const topics = resolveTopics(options.topics, problems)
+  const groupId = options.groupId ?? 'oxagry-payment-gateway'
+  if (!NAME.test(groupId)) problems.push(`/gateway/groupId must be letters, digits, ".", "_" or "-"`)
+  const guarantee = options.processingGuarantee ?? 'exactly_once'
+  if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once')
+    problems.push(`/gateway/processingGuarantee must be exactly_once or at_least_once`)
+  const baseMs = options.retry?.baseMs ?? 200
+  const maxMs = options.retry?.maxMs ?? 30_000
+  if (!Number.isSafeInteger(baseMs) || baseMs < 1) problems.push('/gateway/retry/baseMs must be >= 1')
+  if (!Number.isSafeInteger(maxMs) || maxMs < baseMs) problems.push('/gateway/retry/maxMs must be >= baseMs')
+  for (const k of ['paymentCommand', 'paymentEvent', 'deadLetter'] as const)
+    if (typeof options.serdes?.[k]?.serialize !== 'function')
+      problems.push(`/gateway/serdes/${k} must be a Serde`)
+  if (typeof options.provider?.authorise !== 'function')
+    problems.push('/gateway/provider must be a PaymentProvider')
+  if (problems.length > 0) throw invalidOptions(problems)
+  return {
+    topics,
+    groupId,
+    clientId: options.clientId ?? groupId,
+    exactlyOnce: guarantee === 'exactly_once',
+    baseMs,
+    maxMs,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? code : 'OXA_UNKNOWN'
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function isRetriable(error: unknown): boolean {
+  return (error as { retriable?: unknown } | undefined)?.retriable === true
+}
+
+function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
+  return new Promise((done) => {
+    if (signals.some((s) => s.aborted)) return done()
+    const finish = (): void => {
+      clearTimeout(timer)
+      for (const s of signals) s.removeEventListener('abort', finish)
+      done()
+    }
+    const timer = setTimeout(finish, ms)
+    for (const s of signals) s.addEventListener('abort', finish, { once: true })
+  })
+}
+
+class Gateway implements PaymentGateway {
+  readonly metrics: GatewayMetrics
+  readonly closed: Promise<{ state: GatewayState; error?: unknown }>
+  private state: GatewayState = GatewayState.STARTING
+  private lastError: unknown
+  private consumer: BackendConsumer | undefined
+  /** at_least_once: one producer; exactly_once: one transactional producer per owned partition. */
+  private producer: BackendProducer | undefined
+  private readonly producers = new Map<string, BackendProducer>()
+  /** The next offset per owned partition, as this member last committed it. */
+  private readonly positions = new Map<string, string>()
+  /** Owned partitions, each with a signal aborted when it is taken away. */
+  private readonly owned = new Map<string, AbortController>()
+  private readonly busy = new Map<string, Promise<void>>()
+  private readonly abort = new AbortController()
+  private stopping: Promise<void> | undefined
+  private settle: (result: { state: GatewayState; error?: unknown }) => void = () => {}
+  private readonly logger: Logger
+
+  constructor(
+    private readonly options: GatewayOptions,
+    private readonly config: Resolved,
+  ) {
+    this.metrics = new GatewayMetrics(options.metricsRegistry ?? new Registry())
+    this.logger = (options.logger ?? pino({ name: 'oxagry-payment-gateway' })).child({
+      gateway: config.groupId,
+    })
+    this.closed = new Promise((resolve) => (this.settle = resolve))
+  }
+
+  async start(): Promise<void> {
+    const { backend } = this.options
+    const { groupId, clientId, topics } = this.config
+    try {
+      if (!this.config.exactlyOnce) this.producer = await backend.producer({ clientId })
+      const consumer = backend.consumer({ groupId, clientId, readCommitted: true })
+      this.consumer = consumer
+      this.state = GatewayState.RUNNING
+      this.metrics.up.set(1)
+      await consumer.run([topics.paymentCommands], {
+        onAssigned: (added, assignment) => this.assigned(added, assignment),
+        onRevoked: (partitions) => this.revoked(partitions),
+        eachBatch: (batch) => this.batch(batch),
+        onFailed: (error) => this.fail(error),
+      })
+    } catch (error) {
+      this.fail(error)
+      await this.closed
+      throw new PaymentsError(
+        PAYMENTS_ERROR_CODES.GATEWAY_FAILED,
+        `starting the gateway: ${messageOf(error)}`,
+        {
+          cause: error,
+          retriable: isRetriable(error),
+        },
+      )
+    }
+    this.logger.info(
+      { topic: topics.paymentCommands, exactlyOnce: this.config.exactlyOnce },
+      'gateway started',
+    )
+  }
+
+  health(): GatewayHealth {
+    const error = this.lastError
+    return {
+      live: this.state !== GatewayState.STOPPED && this.state !== GatewayState.FAILED,
+      ready: this.state === GatewayState.RUNNING,
+      state: this.state,
+      partitions: this.owned.size,
+      ...(error === undefined ? {} : { lastError: { code: codeOf(error), message: messageOf(error) } }),
+    }
+  }
+
+  private async assigned(added: readonly TopicPartition[], assignment?: readonly TopicPartition[]) {
+    try {
+      for (const p of added) {
+        const key = tpKey(p.topic, p.partition)
+        if (!this.owned.has(key)) this.owned.set(key, new AbortController())
+        if (this.config.exactlyOnce && !this.producers.has(key)) {
+          // One transactional id per partition: a new owner fences the old one and aborts its open
+          // transaction before reading the committed offset below.
+          this.producers.set(
+            key,
+            await this.options.backend.producer({
+              clientId: `${this.config.clientId}-${p.partition}`,
+              transactionalId: `${this.config.groupId}-${p.topic}-${p.partition}`,
+            }),
+          )
+        }
+      }
+      const all = assignment ?? added
+      const unknown = all.filter((p) => !this.positions.has(tpKey(p.topic, p.partition)))
+      const committed = unknown.length > 0 ? await this.consumer!.committed(unknown) : new Map()
+      for (const p of all) {
+        const key = tpKey(p.topic, p.partition)
+        const offset = this.positions.get(key) ?? committed.get(key) ?? '0'
+        this.consumer!.seek({ topic: p.topic, partition: p.partition, offset })
+      }
+      if (added.length > 0) this.logger.info({ partitions: added }, 'partitions assigned')
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private async revoked(partitions: readonly TopicPartition[]): Promise<void> {
+    const keys = partitions.map((p) => tpKey(p.topic, p.partition))
+    for (const key of keys) this.owned.get(key)?.abort()
+    // The command in hand finishes (or, retried, is left uncommitted) before its producer goes.
+    await Promise.allSettled(keys.map((key) => this.busy.get(key)))
+    for (const key of keys) {
+      this.owned.delete(key)
+      this.positions.delete(key)
+      const producer = this.producers.get(key)
+      this.producers.delete(key)
+      await producer?.close().catch((e: unknown) => this.logger.warn({ err: e }, 'closing a producer failed'))
+    }
+  }
+
+  private canProcess(key: string): boolean {
+    const running = this.state === GatewayState.RUNNING || this.state === GatewayState.RETRYING
+    return running && this.owned.get(key)?.signal.aborted === false
+  }
+
+  private async batch(batch: Batch): Promise<void> {
+    const key = tpKey(batch.topic, batch.partition)
+    const run = (async () => {
+      for (const record of batch.records) {
+        if (!this.canProcess(key)) return
+        if (!(await this.handle(record, key, () => batch.heartbeat()))) return
+      }
+    })()
+    this.busy.set(key, run)
+    try {
+      await run
+    } finally {
+      if (this.busy.get(key) === run) this.busy.delete(key)
+    }
+  }
+
+  /** One command: Requested, the provider's answer, the outcome with the offset. False: stop this batch. */
+  private async handle(record: BrokerRecord, key: string, heartbeat: () => Promise<void>): Promise<boolean> {
+    const next: PartitionOffset = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: String(BigInt(record.offset) + 1n),
+    }
+    const { paymentCommand } = this.options.serdes
+    let command
+    try {
+      if (record.value === null)
+        throw new PaymentsError(
+          PAYMENTS_ERROR_CODES.COMMAND_UNREADABLE,
+          'a null value (tombstone) is no command',
+        )
+      command = await paymentCommand.deserialize(record.topic, record.value, record.headers)
+      callOf(command)
+    } catch (error) {
+      if (isRetriable(error)) {
+        this.fail(error)
+        return false
+      }
+      if (!(await this.produce(key, [await this.deadLetter(record, error)], next))) return false
+      this.metrics.commands.inc({ result: 'dead_lettered' })
+      this.positions.set(key, next.offset)
+      return true
+    }
+    const requested = requestedEvent(command)
+    if (requested !== undefined) {
+      if (!(await this.produce(key, [await this.eventRecord(requested)]))) return false
+      this.metrics.events.inc({ step: 'PaymentRequested' })
+    }
+    const outcome = await this.callProvider(command, key, heartbeat)
+    if (outcome === undefined) return false
+    const event = outcomeEvent(command, outcome)
+    if (!(await this.produce(key, [await this.eventRecord(event)], next))) return false
+    this.metrics.events.inc({ step: Object.keys(event.payload)[0]?.split('.').pop() ?? 'unknown' })
+    this.metrics.commands.inc({ result: 'done' })
+    this.positions.set(key, next.offset)
+    this.logger.debug(
+      { orderId: command.orderId, paymentId: command.paymentId, outcome: outcome.status },
+      'command done',
+    )
+    return true
+  }
+
+  /** Calls the provider until it answers, with capped exponential back-off; undefined when given up. */
+  private async callProvider(
+    command: Parameters<typeof callOf>[0],
+    key: string,
+    heartbeat: () => Promise<void>,
+  ): Promise<FinalOutcome | undefined> {
+    const call = callOf(command)
+    const { operation } = call
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now()
+      let outcome: ProviderOutcome
+      try {
+        outcome = await invoke(this.options.provider, call)
+        this.metrics.calls.inc({ operation, outcome: outcome.status })
+      } catch (error) {
+        this.metrics.calls.inc({ operation, outcome: 'error' })
+        if (!isRetriable(error)) {
+          this.fail(error)
+          return undefined
+        }
+        outcome = { status: 'unavailable', message: messageOf(error) }
+      } finally {
+        this.metrics.callDuration.observe({ operation }, (performance.now() - started) / 1000)
+      }
+      if (outcome.status !== 'unavailable') {
+        if (this.state === GatewayState.RETRYING) {
+          this.state = GatewayState.RUNNING
+          this.metrics.up.set(1)
+          this.logger.info({ operation, attempts: attempt }, 'provider answered again')
+        }
+        return outcome
+      }
+      const delay = Math.min(this.config.maxMs, this.config.baseMs * 2 ** (attempt - 1))
+      this.lastError = new PaymentsError(PAYMENTS_ERROR_CODES.PROVIDER_UNAVAILABLE, outcome.message, {
+        retriable: true,
+        context: { paymentId: command.paymentId },
+      })
+      if (this.state === GatewayState.RUNNING) {
+        this.state = GatewayState.RETRYING
+        this.metrics.up.set(0)
+      }
+      this.metrics.retries.inc({ operation })
+      this.logger.warn(
+        { operation, paymentId: command.paymentId, attempt, delayMs: delay, message: outcome.message },
+        'provider unavailable: retrying (the partition waits)',
+      )
+      await this.pause(delay, key, heartbeat)
+      if (!this.canProcess(key)) {
+        this.logger.warn(
+          { paymentId: command.paymentId },
+          'stopped while retrying: the command stays uncommitted',
+        )
+        return undefined
+      }
+    }
+  }
+
+  /** The back-off, in slices with a heartbeat after each so the member stays in its group. */
+  private async pause(ms: number, key: string, heartbeat: () => Promise<void>): Promise<void> {
+    const signals = [this.abort.signal, ...[this.owned.get(key)?.signal].filter((s) => s !== undefined)]
+    const until = performance.now() + ms
+    for (let left = ms; left > 0 && this.canProcess(key); left = until - performance.now()) {
+      await sleep(Math.min(left, HEARTBEAT_SLICE_MS), signals)
+      await heartbeat().catch((e: unknown) => this.logger.debug({ err: e }, 'heartbeat failed'))
+    }
+  }
+
+  /** Writes records (and commits the offset, when given); false when the partition moved or the gateway failed. */
+  private async produce(key: string, records: ProducedRecord[], offset?: PartitionOffset): Promise<boolean> {
+    try {
+      if (this.config.exactlyOnce) {
+        const producer = this.producers.get(key)
+        if (producer === undefined) return false
+        await producer.beginTransaction()
+        try {
+          await producer.send(records)
+          if (offset !== undefined) await producer.sendOffsets(this.config.groupId, [offset])
+          await producer.commitTransaction()
+        } catch (error) {
+          await producer.abortTransaction().catch(() => {})
+          throw error
+        }
+      } else {
+        await this.producer!.send(records)
+        if (offset !== undefined) await this.consumer!.commit([offset])
+      }
+      return true
+    } catch (error) {
+      const code = codeOf(error)
+      if (code === KAFKA_ERROR_CODES.FENCED || code === KAFKA_ERROR_CODES.REBALANCED) {
+        this.logger.warn(
+          { err: error, partition: key },
+          'the partition moved: its next owner does the command again',
+        )
+        this.owned.get(key)?.abort()
+        return false
+      }
+      this.fail(error)
+      return false
+    }
+  }
+
+  private async eventRecord(event: PaymentEvent): Promise<ProducedRecord> {
+    const topic = this.config.topics.paymentEvents
+    return {
+      topic,
+      key: Buffer.from(event.orderId),
+      value: await this.options.serdes.paymentEvent.serialize(topic, event, {}),
+      timestamp: event.occurredAt,
+      headers: {},
+    }
+  }
+
+  private async deadLetter(record: BrokerRecord, error: unknown): Promise<ProducedRecord> {
+    const topic = this.config.topics.deadLetters
+    const code = error instanceof PaymentsError ? error.code : codeOf(error)
+    this.logger.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, code, err: error },
+      'payment command dead-lettered',
+    )
+    const { key, value } = deadLetterRecord({
+      application: this.config.groupId,
+      stage: 'DESERIALIZATION',
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      timestamp: record.timestamp,
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      errorCode: code === 'OXA_UNKNOWN' ? PAYMENTS_ERROR_CODES.COMMAND_UNREADABLE : code,
+      errorMessage: messageOf(error),
+    })
+    return {
+      topic,
+      key: Buffer.from(key),
+      value: await this.options.serdes.deadLetter.serialize(topic, value, {}),
+      timestamp: record.timestamp,
+      headers: {},
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.state === GatewayState.FAILED) return
+    this.state = GatewayState.FAILED
+    this.lastError = error
+    this.metrics.up.set(0)
+    this.logger.error({ err: error }, 'gateway failed: stopping without committing the command in hand')
+    // Not awaited: the consumer may be inside eachBatch, which must return first.
+    setImmediate(() => {
+      this.stopping ??= this.shutDown(error)
+    })
+  }
+
+  stop(): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping
+    if (this.state !== GatewayState.FAILED) this.state = GatewayState.STOPPING
+    this.abort.abort()
+    this.stopping = this.shutDown(undefined)
+    return this.stopping
+  }
+
+  private async shutDown(error: unknown): Promise<void> {
+    this.abort.abort()
+    let timeout: NodeJS.Timeout | undefined
+    const bounded = new Promise<'timeout'>((resolve) => {
+      timeout = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs)
+    })
+    const work = (async () => {
+      await this.consumer
+        ?.stop()
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'leaving the group failed'))
+      const producers = [...this.producers.values(), ...(this.producer === undefined ? [] : [this.producer])]
+      this.producers.clear()
+      await Promise.allSettled(producers.map((p) => p.close()))
+    })()
+    const outcome = await Promise.race([work.then(() => 'done' as const), bounded])
+    clearTimeout(timeout)
+    if (this.state !== GatewayState.FAILED) this.state = GatewayState.STOPPED
+    this.metrics.up.set(0)
+    if (outcome === 'timeout') this.logger.warn({ boundMs: this.config.shutdownTimeoutMs }, 'stop timed out')
+    else this.logger.info({ state: this.state }, 'gateway stopped')
+    const cause = error ?? (this.state === GatewayState.FAILED ? this.lastError : undefined)
+    this.settle({ state: this.state, ...(cause === undefined ? {} : { error: cause }) })
+  }
+}
+
+/**
+ * Starts the payment gateway worker: consumes the payment commands in its own group, and for each
+ * writes `PaymentRequested` (authorisations), calls the provider (the payment id its idempotency key;
+ * an outage retried with capped exponential back-off while the partition waits), and writes the
+ * outcome to the payment events keyed by order, committing the command's offset with it. Event ids
+ * derive from the command id and the step, so a redelivered command writes the same events.
+ */
+export async function startPaymentGateway(options: GatewayOptions): Promise<PaymentGateway> {
+  const gateway = new Gateway(options, resolve(options))
+  await gateway.start()
+  return gateway
+}

@@ -1,0 +1,81 @@
+import { ConfluentSchemaRegistry } from '@oxagry/avro'
+import { createKafkaBackend } from '@oxagry/kafka'
+import { shutdownOnSignals } from '@oxagry/streams'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { readPaymentsEnv } from './config.ts'
+import { startPaymentGateway, type PaymentGateway } from './gateway.ts'
+import { DEFAULT_PAYMENTS_TOPICS } from './options.ts'
+import { createPaymentsSerdes } from './serdes.ts'
+import { buildHttp, startPayments, type Payments } from './service.ts'
+import { SimulatedProvider } from './simulated-provider.ts'
+
+/**
+ * The payments service: the topology (PAYMENT and FRAUD answers), the gateway worker with the simulated
+ * provider, or both (PAYMENTS_ROLE), with health and metrics over HTTP.
+ */
+async function main(): Promise<void> {
+  let env
+  try {
+    env = readPaymentsEnv()
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  const logger = pino({ name: 'oxagry-payments' })
+  const metricsRegistry = new Registry()
+  const serdes = await createPaymentsSerdes(
+    new ConfluentSchemaRegistry({ url: env.schemaRegistryUrl }),
+    DEFAULT_PAYMENTS_TOPICS,
+  )
+  const closing: { close(): Promise<void> }[] = []
+  let payments: Payments | undefined
+  let gateway: PaymentGateway | undefined
+  if (env.role !== 'gateway') {
+    payments = await startPayments({
+      backend: createKafkaBackend(env.kafkaClient, { ...env.kafka, clientId: env.applicationId }),
+      serdes,
+      fraud: env.fraud,
+      applicationId: env.applicationId,
+      processingGuarantee: env.processingGuarantee,
+      streams: { logger, metricsRegistry },
+    })
+    closing.push(payments)
+  }
+  if (env.role !== 'processor') {
+    const provider = await SimulatedProvider.open(env.provider)
+    gateway = await startPaymentGateway({
+      backend: createKafkaBackend(env.kafkaClient, { ...env.kafka, clientId: env.gatewayGroupId }),
+      provider,
+      serdes,
+      groupId: env.gatewayGroupId,
+      processingGuarantee: env.processingGuarantee,
+      logger,
+      metricsRegistry,
+    })
+    const running = gateway
+    // The gateway first: the provider's ledger stays open until no call can reach it.
+    closing.push({
+      close: async () => {
+        await running.stop()
+        await provider.close()
+      },
+    })
+    // A failed gateway does not sit idle looking alive: the process ends and is restarted.
+    void gateway.closed.then(({ state }) => {
+      if (state === 'FAILED') process.exit(1)
+    })
+  }
+  const http = buildHttp({
+    ...(payments === undefined ? {} : { streams: payments.streams }),
+    ...(gateway === undefined ? {} : { gateway }),
+  })
+  await http.listen({ port: env.httpPort, host: env.httpHost })
+  logger.info({ port: env.httpPort, role: env.role }, 'payments: health and metrics listening')
+  shutdownOnSignals([...closing, { close: () => http.close() }], { logger })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

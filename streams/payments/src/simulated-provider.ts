@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto'
+import type { PaymentFailureReason } from '@oxagry/avro'
+import { invalidOptions } from './errors.ts'
+import { PaymentLedger, type LedgerEntry } from './ledger.ts'
+import type {
+  AuthoriseRequest,
+  FinalOutcome,
+  PaymentOperation,
+  PaymentProvider,
+  PaymentRequest,
+  ProviderOutcome,
+  RefundRequest,
+} from './provider.ts'
+
+/** A span of wall-clock time, [fromMs, toMs), in which the provider answers nothing. */
+export interface OutageWindow {
+  readonly fromMs: number
+  readonly toMs: number
+}
+
+export interface SimulatedProviderOptions {
+  /** The ledger's JSON-lines file; created when missing, read back when there. */
+  readonly ledgerPath: string
+  /** Decides which payments are declined; the same seed declines the same payments. Default 1. */
+  readonly seed?: number | string
+  /** Share of authorisations declined, 0 to 1. Default 0.1. */
+  readonly declineRate?: number
+  /** Time each call takes; ms. Default 0. */
+  readonly latencyMs?: number
+  /** Wall-clock spans in which every call is unavailable. */
+  readonly outages?: readonly OutageWindow[]
+  /** How long an authorisation can be captured; ms. Default 7 days. */
+  readonly authorisationTtlMs?: number
+  /** The clock; Date.now unless a test says. */
+  readonly now?: () => number
+}
+
+const DECLINES: readonly { reason: PaymentFailureReason; message: string }[] = [
+  { reason: 'DECLINED', message: 'do not honour' },
+  { reason: 'INSUFFICIENT_FUNDS', message: 'insufficient funds' },
+]
+
+/**
+ * A payment provider for development and tests: deterministic (the seed and the payment id decide a
+ * decline, not the order of calls), idempotent per payment id and operation (a repeated call returns
+ * the recorded outcome), with latency and outage windows, and a ledger on disk that survives a crash.
+ */
+export class SimulatedProvider implements PaymentProvider {
+  readonly name = 'simulated'
+  private readonly inFlight = new Map<string, Promise<FinalOutcome>>()
+  private readonly seed: string
+  private readonly declineRate: number
+  private readonly latencyMs: number
+  private readonly outages: readonly OutageWindow[]
+  private readonly ttlMs: number
+  private readonly now: () => number
+  /** Calls answered, unavailable ones included, by operation. */
+  readonly calls: Record<PaymentOperation, number> = { authorise: 0, capture: 0, void: 0, refund: 0 }
+
+  private constructor(
+    readonly ledger: PaymentLedger,
+    options: SimulatedProviderOptions,
+  ) {
+    this.seed = String(options.seed ?? 1)
+    this.declineRate = options.declineRate ?? 0.1
+    this.latencyMs = options.latencyMs ?? 0
+    this.outages = options.outages ?? []
+    this.ttlMs = options.authorisationTtlMs ?? 7 * 24 * 3_600_000
+    this.now = options.now ?? Date.now
+  }
+
+  static async open(options: SimulatedProviderOptions): Promise<SimulatedProvider> {
+    const problems: string[] = []
+    if (typeof options.ledgerPath !== 'string' || options.ledgerPath === '')
+      problems.push('/provider/ledgerPath must be a file path')
+    const rate = options.declineRate
+    if (rate !== undefined && !(rate >= 0 && rate <= 1))
+      problems.push(`/provider/declineRate must be between 0 and 1, got ${rate}`)
+    for (const [name, value] of [
+      ['latencyMs', options.latencyMs],
+      ['authorisationTtlMs', options.authorisationTtlMs],
+    ] as const)
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
+        problems.push(`/provider/${name} must be a whole number of ms, got ${value}`)
+    for (const [i, w] of (options.outages ?? []).entries())
+      if (!(Number.isFinite(w.fromMs) && Number.isFinite(w.toMs) && w.fromMs < w.toMs))
+        problems.push(`/provider/outages/${i} must have fromMs < toMs`)
+    if (problems.length > 0) throw invalidOptions(problems)
+    return new SimulatedProvider(await PaymentLedger.open(options.ledgerPath), options)
+  }
+
+  authorise(request: AuthoriseRequest): Promise<ProviderOutcome> {
+    return this.call('authorise', request, (at) => {
+      if (request.amountMinor <= 0) return declined('OTHER', 'the amount must be above 0', at)
+      if (this.unit(request.paymentId, 'decline') < this.declineRate) {
+        const pick = DECLINES[Math.floor(this.unit(request.paymentId, 'reason') * DECLINES.length)]
+        const { reason, message } = pick ?? DECLINES[0]!
+        return declined(reason, message, at)
+      }
+      const code = createHash('sha256').update(`${this.seed}:${request.paymentId}:code`).digest('hex')
+      return approved(request, `SIM-${code.slice(0, 12).toUpperCase()}`, at, at + this.ttlMs)
+    })
+  }
+
+  capture(request: PaymentRequest): Promise<ProviderOutcome> {
+    return this.call('capture', request, (at) => {
+      const hold = this.hold(request)
+      if (typeof hold === 'string') return declined('OTHER', `nothing to capture: ${hold}`, at)
+      if (this.ledger.outcome(request.paymentId, 'void')?.outcome.status === 'approved')
+        return declined('OTHER', 'nothing to capture: the authorisation was voided', at)
+      if (
+        hold.outcome.status === 'approved' &&
+        hold.outcome.expiresAt !== null &&
+        at > hold.outcome.expiresAt
+      )
+        return declined('EXPIRED', 'the authorisation lapsed', at)
+      if (request.amountMinor > hold.amountMinor)
+        return declined(
+          'OTHER',
+          `capture of ${request.amountMinor} above the ${hold.amountMinor} authorised`,
+          at,
+        )
+      return approved(request, `${reference(hold)}-C`, at, null)
+    })
+  }
+
+  void(request: PaymentRequest): Promise<ProviderOutcome> {
+    return this.call('void', request, (at) => {
+      const hold = this.hold(request)
+      if (typeof hold === 'string') return declined('OTHER', `nothing to void: ${hold}`, at)
+      if (this.ledger.outcome(request.paymentId, 'capture')?.outcome.status === 'approved')
+        return declined('OTHER', 'nothing to void: the payment was captured (refund it)', at)
+      return approved({ ...request, amountMinor: hold.amountMinor }, `${reference(hold)}-V`, at, null)
+    })
+  }
+
+  refund(request: RefundRequest): Promise<ProviderOutcome> {
+    return this.call('refund', request, (at) => {
+      const balance = this.ledger.balance(request.paymentId)
+      const refundable = (balance?.capturedMinor ?? 0) - (balance?.refundedMinor ?? 0)
+      if (balance === undefined || balance.capturedMinor === 0)
+        return declined('OTHER', 'nothing to refund: the payment was not captured', at)
+      if (balance.currency !== request.currency)
+        return declined('OTHER', `the payment is in ${balance.currency}, not ${request.currency}`, at)
+      if (request.amountMinor <= 0 || request.amountMinor > refundable)
+        return declined('OTHER', `refund of ${request.amountMinor} outside the ${refundable} refundable`, at)
+      return approved(request, `${request.paymentId.slice(0, 8).toUpperCase()}-R`, at, null)
+    })
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.inFlight.values())
+    await this.ledger.close()
+  }
+
+  /** The approved authorisation of the payment, or why there is none. */
+  private hold(request: PaymentRequest): LedgerEntry | string {
+    const hold = this.ledger.outcome(request.paymentId, 'authorise')
+    if (hold === undefined) return 'the payment was never authorised'
+    if (hold.outcome.status !== 'approved') return 'the authorisation was declined'
+    if (hold.currency !== request.currency)
+      return `the payment is in ${hold.currency}, not ${request.currency}`
+    return hold
+  }
+
+  /** A number in [0, 1) from the seed, the payment and a purpose: the same inputs, the same number. */
+  private unit(paymentId: string, purpose: string): number {
+    const hash = createHash('sha256').update(`${this.seed}:${paymentId}:${purpose}`).digest()
+    return hash.readUInt32BE(0) / 2 ** 32
+  }
+
+  private async call(
+    operation: PaymentOperation,
+    request: PaymentRequest,
+    decide: (at: number) => FinalOutcome,
+  ): Promise<ProviderOutcome> {
+    this.calls[operation]++
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
+    const at = this.now()
+    const outage = this.outages.find((w) => at >= w.fromMs && at < w.toMs)
+    if (outage !== undefined)
+      return {
+        status: 'unavailable',
+        message: `provider outage until ${new Date(outage.toMs).toISOString()}`,
+      }
+    const recorded = this.ledger.outcome(request.paymentId, operation)
+    if (recorded !== undefined) return recorded.outcome
+    const key = `${request.paymentId}:${operation}`
+    const running = this.inFlight.get(key)
+    if (running !== undefined) return running
+    const answer = (async () => {
+      const outcome = decide(at)
+      const amountMinor = outcome.status === 'approved' ? outcome.amountMinor : request.amountMinor
+      await this.ledger.record({
+        paymentId: request.paymentId,
+        operation,
+        amountMinor,
+        currency: request.currency,
+        outcome,
+      })
+      return outcome
+    })()
+    this.inFlight.set(key, answer)
+    try {
+      return await answer
+    } finally {
+      this.inFlight.delete(key)
+    }
+  }
+}
+
+function approved(request: PaymentRequest, ref: string, at: number, expiresAt: number | null): FinalOutcome {
+  return {
+    status: 'approved',
+    reference: ref,
+    amountMinor: request.amountMinor,
+    currency: request.currency,
+    expiresAt,
+    at,
+  }
+}
+
+function declined(reason: PaymentFailureReason, message: string, at: number): FinalOutcome {
+  return { status: 'declined', reason, message, at }
+}
+
+function reference(hold: LedgerEntry): string {
+  return hold.outcome.status === 'approved' ? hold.outcome.reference : hold.paymentId
+}
