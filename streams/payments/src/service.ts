@@ -7,7 +7,7 @@ import {
   type ProcessingGuarantee,
   type StreamsConfig,
 } from '@oxagry/streams'
-import { deadLetterRecord } from '@oxagry/topics'
+import { deadLetterFormatter } from '@oxagry/topics'
 import { Registry } from 'prom-client'
 import type { PaymentGateway } from './gateway.ts'
 import { resolvePaymentsOptions, type PaymentsOptions } from './options.ts'
@@ -28,28 +28,9 @@ export interface Payments {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
-/**
- * The runtime's dead letters as the catalogue's DeadLetter envelope: one format on the topic, and the
- * same id for the same source record however often it is replayed.
- */
+/** The runtime's dead letters in the catalogue's envelope, the one format of every application. */
 export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
-  return async (failure) => {
-    const r = failure.record
-    const { key, value } = deadLetterRecord({
-      application: failure.applicationId,
-      stage: failure.stage === 'deserialization' ? 'DESERIALIZATION' : 'PROCESSING',
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      errorCode: failure.code,
-      errorMessage: failure.message,
-    })
-    return { key: Buffer.from(key), value: await serde.serialize(topic, value, {}) }
-  }
+  return deadLetterFormatter(serde, topic)
 }
 
 /**

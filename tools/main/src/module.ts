@@ -44,9 +44,16 @@ export type ModuleRoutes = {
   readonly ports: Pick<AppOptions, 'machines' | 'history' | 'geofences' | 'feed'>
 }
 
-/** A domain as it runs: its stream applications, sinks and routes by name. */
+/** How a running part says whether it works: stream applications, and workers such as the payment gateway. */
+export interface PartHealth {
+  readonly live: boolean
+  readonly ready: boolean
+  readonly state: string
+}
+
+/** A domain as it runs: its stream applications (and workers), sinks and routes by name. */
 export interface StartedModule {
-  readonly applications: Readonly<Record<string, { health(): Health }>>
+  readonly applications: Readonly<Record<string, { health(): Health | PartHealth }>>
   readonly sinks: Readonly<Record<string, SinkHandle>>
   readonly routes: readonly ModuleRoutes[]
   /** Why the module is not ready yet (a live view still loading), or undefined when it is. */
@@ -70,7 +77,7 @@ export interface DomainModule {
 
 /** Every application's and sink's health, by module and name: what to look at when nothing arrives. */
 export interface PlatformHealth {
-  readonly applications: Readonly<Record<string, Health>>
+  readonly applications: Readonly<Record<string, Health | PartHealth>>
   readonly sinks: Readonly<Record<string, SinkHealth>>
 }
 

@@ -1,5 +1,6 @@
 import type { InventoryTopics } from '@oxagry/inventory'
 import type { OrdersTopics } from '@oxagry/orders'
+import type { PaymentsTopics } from '@oxagry/payments'
 import { TOPICS, type TopicSpec } from '@oxagry/topics'
 
 /** The catalogue's commerce topics: orders, inventory and payments. */
@@ -51,6 +52,16 @@ export function inventoryTopicsOf(t: CommerceTopicNames): InventoryTopics {
     levels: t.stockLevels,
     validations: t.orderValidations,
     deadLetters: t.inventoryDeadLetters,
+  }
+}
+
+export function paymentsTopicsOf(t: CommerceTopicNames): PaymentsTopics {
+  return {
+    paymentCommands: t.paymentCommands,
+    paymentEvents: t.paymentEvents,
+    orderEvents: t.orderEvents,
+    orderValidations: t.orderValidations,
+    deadLetters: t.paymentsDeadLetters,
   }
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { createInventorySerdes, startInventory } from '@oxagry/inventory'
 import { createOrdersSerdes, startOrders } from '@oxagry/orders'
+import { createPaymentsSerdes, SimulatedProvider, startPayments, startPaymentGateway } from '@oxagry/payments'
 import { createMarket, createMarketSink, nextLife, type Market, type MarketSink } from '@oxagry/simulator'
 import {
   COMMERCE,
@@ -8,6 +9,7 @@ import {
   inventoryTopicsOf,
   marketTopicsOf,
   ordersTopicsOf,
+  paymentsTopicsOf,
 } from '../commerce/topics.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
 
@@ -50,8 +52,41 @@ export function commerceModule(): DomainModule {
           streams: streams('inventory'),
         })
         closers.add(() => inventory.close({ timeoutMs: 20_000 }))
+        const paymentsTopics = paymentsTopicsOf(names)
+        const paymentsSerdes = await createPaymentsSerdes(registry, paymentsTopics, { autoRegister: true })
+        const payments = await startPayments({
+          backend,
+          serdes: paymentsSerdes,
+          topics: paymentsTopics,
+          applicationId: context.group('payments'),
+          processingGuarantee: config.processingGuarantee,
+          streams: streams('payments'),
+        })
+        closers.add(() => payments.close({ timeoutMs: 20_000 }))
+        // The simulated provider keeps its own books beside the platform's state: the ledger the
+        // platform's payments are checked against.
+        const ledgerPath = join(config.stateDir, 'payment-provider', 'ledger.jsonl')
+        const provider = await SimulatedProvider.open({ ledgerPath, seed: config.simulator.seed })
+        closers.add(() => provider.close())
+        context.describe('paymentProvider', `simulated (ledger ${ledgerPath})`)
+        const gateway = await startPaymentGateway({
+          backend,
+          provider,
+          serdes: paymentsSerdes,
+          topics: paymentsTopics,
+          groupId: context.group('payment-gateway'),
+          processingGuarantee: config.processingGuarantee,
+          logger: logger.child({ component: 'payment-gateway' }),
+          metricsRegistry: context.metrics,
+        })
+        closers.add(() => gateway.stop())
         return {
-          applications: { orders: orders.streams, inventory: inventory.streams },
+          applications: {
+            orders: orders.streams,
+            inventory: inventory.streams,
+            payments: payments.streams,
+            'payment-gateway': gateway,
+          },
           sinks: {},
           routes: [],
           ...(config.simulator.enabled
