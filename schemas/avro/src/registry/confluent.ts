@@ -89,16 +89,24 @@ export class ConfluentSchemaRegistry implements SchemaRegistryClient {
       if (!(error instanceof AvroError && error.code === AVRO_ERROR_CODES.SCHEMA_NOT_REGISTERED)) throw error
     }
     // The library refuses to register when the subject's level differs from the one it is given, so it
-    // gets the subject's own level; a new subject gets ours.
-    const level = (await this.subjectCompatibility(subject)) ?? this.#options.compatibility
-    try {
-      const { id } = await this.#client.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: level as never },
-      )
-      return id
-    } catch (error) {
-      throw registryError(error, `registering under ${subject}`, { subject })
+    // gets the subject's own level; a new subject gets ours. Two clients registering a new subject at
+    // once race on that level (one sees the subject the other just created, before its level is set):
+    // the loser asks again.
+    for (let attempt = 1; ; attempt++) {
+      const level = (await this.subjectCompatibility(subject)) ?? this.#options.compatibility
+      try {
+        const { id } = await this.#client.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+          { subject, compatibility: level as never },
+        )
+        return id
+      } catch (error) {
+        if (attempt < 5 && /Compatibility does not match the configuration/.test((error as Error).message)) {
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
+          continue
+        }
+        throw registryError(error, `registering under ${subject}`, { subject })
+      }
     }
   }
 

@@ -1,0 +1,114 @@
+/**
+ * One commerce role as a process of its own, for the crash test (and to run a role alone on a
+ * prefixed platform): orders, inventory, payments or the payment gateway, exactly-once, until killed.
+ * Says `RUNNING <role>` on stdout once it processes.
+ */
+import { join } from 'node:path'
+import { ConfluentSchemaRegistry } from '@oxagry/avro'
+import { createInventorySerdes, startInventory } from '@oxagry/inventory'
+import { createKafkaBackend } from '@oxagry/kafka'
+import { createOrdersSerdes, startOrders, type OrdersTimeouts } from '@oxagry/orders'
+import { createPaymentsSerdes, SimulatedProvider, startPaymentGateway, startPayments } from '@oxagry/payments'
+import { shutdownOnSignals } from '@oxagry/streams'
+import { pino } from 'pino'
+import { commerceTopicNames, inventoryTopicsOf, ordersTopicsOf, paymentsTopicsOf } from './topics.ts'
+
+export const COMMERCE_ROLES = ['orders', 'inventory', 'payments', 'gateway'] as const
+export type CommerceRole = (typeof COMMERCE_ROLES)[number]
+
+export interface WorkerSpec {
+  readonly role: CommerceRole
+  /** Topic names, application ids and groups are all under this prefix. */
+  readonly prefix: string
+  readonly brokers: readonly string[]
+  readonly registryUrl: string
+  readonly stateDir: string
+  /** The simulated provider's ledger (gateway role). */
+  readonly ledgerPath: string
+  readonly seed: number
+  readonly timeouts?: Partial<OrdersTimeouts>
+}
+
+async function main(spec: WorkerSpec): Promise<void> {
+  const logger = pino({ level: 'warn' }).child({ role: spec.role })
+  const names = commerceTopicNames((t) => `${spec.prefix}.${t.name}`)
+  const backend = createKafkaBackend('kafkajs', {
+    brokers: [...spec.brokers],
+    clientId: `${spec.prefix}-${spec.role}`,
+    sessionTimeoutMs: 6000,
+  })
+  const registry = new ConfluentSchemaRegistry({ url: spec.registryUrl })
+  const streams = {
+    stateDir: join(spec.stateDir, spec.role),
+    logger,
+    commitIntervalMs: 200,
+  }
+  const id = `${spec.prefix}-${spec.role}`
+  const running = (): void => void process.stdout.write(`RUNNING ${spec.role}\n`)
+  switch (spec.role) {
+    case 'orders': {
+      const topics = ordersTopicsOf(names)
+      const app = await startOrders({
+        backend,
+        serdes: await createOrdersSerdes(registry, topics, { autoRegister: true }),
+        topics,
+        timeouts: spec.timeouts ?? {},
+        applicationId: id,
+        streams,
+      })
+      shutdownOnSignals([app], { timeoutMs: 10_000 })
+      return waitRunning(() => app.streams.health().ready, running)
+    }
+    case 'inventory': {
+      const topics = inventoryTopicsOf(names)
+      const app = await startInventory({
+        backend,
+        serdes: await createInventorySerdes(registry, topics, { autoRegister: true }),
+        topics,
+        applicationId: id,
+        streams,
+      })
+      shutdownOnSignals([app], { timeoutMs: 10_000 })
+      return waitRunning(() => app.streams.health().ready, running)
+    }
+    case 'payments': {
+      const topics = paymentsTopicsOf(names)
+      const app = await startPayments({
+        backend,
+        serdes: await createPaymentsSerdes(registry, topics, { autoRegister: true }),
+        topics,
+        applicationId: id,
+        streams,
+      })
+      shutdownOnSignals([app], { timeoutMs: 10_000 })
+      return waitRunning(() => app.streams.health().ready, running)
+    }
+    case 'gateway': {
+      const topics = paymentsTopicsOf(names)
+      const provider = await SimulatedProvider.open({ ledgerPath: spec.ledgerPath, seed: spec.seed })
+      const gateway = await startPaymentGateway({
+        backend,
+        provider,
+        serdes: await createPaymentsSerdes(registry, topics, { autoRegister: true }),
+        topics,
+        groupId: id,
+        logger,
+      })
+      shutdownOnSignals([{ close: () => gateway.stop() }, provider], { timeoutMs: 10_000 })
+      return waitRunning(() => gateway.health().ready, running)
+    }
+  }
+}
+
+async function waitRunning(ready: () => boolean, report: () => void): Promise<void> {
+  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 100))
+  report()
+}
+
+const arg = process.argv[2]
+if (arg !== undefined && process.argv[1]?.endsWith('worker.ts')) {
+  main(JSON.parse(arg) as WorkerSpec).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exit(1)
+  })
+}
