@@ -72,7 +72,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         'sum by (topic) (increase(kafka_topic_partition_current_offset{topic=~".+\\\\.dead-letters\\\\..+"}[10m])) > 0',
         '1m',
         'warning',
-        '{{ $value }} dead letters arrived on {{ $labels.topic }} in the last 10 minutes',
+        'dead letters are arriving on {{ $labels.topic }}',
       ),
     ],
   },

@@ -54,7 +54,7 @@ function podTemplate(workload: Workload): Record<string, unknown> {
           name: workload.name,
           image: IMAGE,
           workingDir: `${APP_DIR}/${workload.packageDir}`,
-          command: [...workload.command],
+          args: [...workload.command],
           ports: [{ name: 'http', containerPort: workload.port, protocol: 'TCP' }],
           envFrom: [{ configMapRef: { name: configMapName(workload) } }],
           env: containerEnv(workload),
