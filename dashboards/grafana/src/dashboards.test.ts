@@ -9,7 +9,7 @@ import { StreamsMetrics } from '@oxagry/streams'
 import { Registry } from 'prom-client'
 import { parse, stringify } from 'yaml'
 import { dashboards } from './all.ts'
-import { KAFKA_METRICS } from './kafka-metrics.ts'
+import { KAFKA_METRICS } from '@oxagry/deploy/kafka-metrics'
 import { DATASOURCE } from './panels.ts'
 import { GENERATED_DIR, PACKAGE_DIR, renderDashboards } from './render.ts'
 

@@ -1,5 +1,4 @@
 export * from './panels.ts'
-export * from './kafka-metrics.ts'
 export * from './ws-metrics.ts'
 export * from './dashboards/streams.ts'
 export * from './dashboards/sinks.ts'

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import test from 'ava'
 import { parse } from 'yaml'
 import { PACKAGE_DIR } from '../render.ts'
+import { KAFKA_METRICS } from '../cluster/kafka-metrics.ts'
 import { ALERT_GROUPS } from './groups.ts'
 import { promtool } from './promtool.ts'
 
@@ -52,4 +53,14 @@ test('the unit tests fail when an alert stops firing as they expect', (t) => {
   const run = promtool(['test', 'rules', 'tests.yaml'], dir)
   t.false(run.ok)
   t.true(run.output.includes('OxagrySinkFailing'), run.output)
+})
+
+test("the alerts query Kafka's metrics by the names the cluster exports", (t) => {
+  const known = new Set<string>(Object.values(KAFKA_METRICS))
+  const used = ALERT_GROUPS.flatMap((g) => g.rules.flatMap((r) => r.expr.match(/\bkafka_[a-z_]+/g) ?? []))
+  t.true(used.length >= 2)
+  t.deepEqual(
+    used.filter((m) => !known.has(m)),
+    [],
+  )
 })

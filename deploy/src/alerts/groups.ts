@@ -1,3 +1,5 @@
+import { KAFKA_METRICS as K } from '../cluster/kafka-metrics.ts'
+
 /** A Prometheus alerting rule, as rule files and PrometheusRule's `spec.groups[].rules` write it. */
 export interface AlertRule {
   readonly alert: string
@@ -69,7 +71,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
     rules: [
       rule(
         'OxagryDeadLettersArriving',
-        'sum by (topic) (increase(kafka_topic_partition_current_offset{topic=~".+\\\\.dead-letters\\\\..+"}[10m])) > 0',
+        `sum by (topic) (increase(${K.topicOffset}{topic=~".+\\\\.dead-letters\\\\..+"}[10m])) > 0`,
         '1m',
         'warning',
         'dead letters are arriving on {{ $labels.topic }}',
@@ -128,7 +130,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
     rules: [
       rule(
         'OxagryKafkaUnderReplicated',
-        'sum(kafka_server_replicamanager_underreplicatedpartitions) > 0',
+        `sum(${K.underReplicated}) > 0`,
         '10m',
         'page',
         '{{ $value }} partitions are under-replicated',

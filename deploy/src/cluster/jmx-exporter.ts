@@ -10,7 +10,7 @@ export const KAFKA_METRICS_CONFIG_KEY = 'kafka-metrics-config.yml'
  * (`kafka-metrics.yaml`): `kafka_<domain>_<type>_<name>` gauges, `..._total` counters for rates, and
  * percentiles as a `quantile` label. The brokers dashboard and alerts use these names.
  */
-const RULES = [
+export const JMX_EXPORTER_RULES = [
   {
     pattern: 'kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value',
     name: 'kafka_server_$1_$2',
@@ -84,7 +84,10 @@ export function kafkaMetricsConfigMap(): Record<string, unknown> {
     kind: 'ConfigMap',
     metadata: { name: KAFKA_METRICS_CONFIG_MAP, labels: { ...PART_OF } },
     data: {
-      [KAFKA_METRICS_CONFIG_KEY]: stringify({ lowercaseOutputName: true, rules: RULES }, { lineWidth: 0 }),
+      [KAFKA_METRICS_CONFIG_KEY]: stringify(
+        { lowercaseOutputName: true, rules: JMX_EXPORTER_RULES },
+        { lineWidth: 0 },
+      ),
     },
   }
 }

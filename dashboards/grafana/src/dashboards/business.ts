@@ -1,7 +1,7 @@
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
 import { DOMAINS, TOPIC_LIST, TOPICS } from '@oxagry/topics'
 import { datasourceVariable, q, stat, timeseries } from '../panels.ts'
-import { KAFKA_METRICS as K } from '../kafka-metrics.ts'
+import { KAFKA_METRICS as K } from '@oxagry/deploy/kafka-metrics'
 
 const RATE = '[$__rate_interval]'
 
