@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
@@ -96,4 +96,21 @@ test('the Dockerfile copies files that exist, runs as the workloads do, and not 
   t.is(facts.workdir, `${APP_DIR}/${platform.packageDir}`)
   t.deepEqual(facts.cmd, [...platform.command])
   t.true(existsSync(join(ROOT, 'deploy/Dockerfile.dockerignore')))
+})
+
+test("the Dockerfile copies every workspace's manifest before npm ci", (t) => {
+  const { workspaces } = JSON.parse(read('package.json')) as { workspaces: string[] }
+  const packages = workspaces
+    .flatMap((w) =>
+      w.endsWith('/*') ? readdirSync(join(ROOT, w.slice(0, -2))).map((d) => `${w.slice(0, -2)}/${d}`) : [w],
+    )
+    .filter((dir) => existsSync(join(ROOT, dir, 'package.json')))
+  t.true(packages.length > 10)
+  const copied = new Set(readDockerfile().copySources)
+  t.deepEqual(
+    packages.filter((dir) => !copied.has(`${dir}/package.json`)),
+    [],
+    'workspaces whose package.json the Dockerfile does not copy before npm ci',
+  )
+  t.true(copied.has('package-lock.json'))
 })
