@@ -3,7 +3,9 @@
 # a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server,
 # Chromium for the live map's browser test, Python's venv (schemathesis, tools/schemathesis/run.sh), and
 # what npm ci needs to build node-rdkafka (librdkafka with TLS and SASL): a C/C++ toolchain, Python for
-# node-gyp, and OpenSSL's and Cyrus SASL's headers.
+# node-gyp, and OpenSSL's and Cyrus SASL's headers; promtool (Debian's prometheus package) for the alert
+# rules' unit tests, and Go and Python's venv for the deployment tests' kustomize and kubernetes-validate
+# (deploy/scripts/validation-tools.sh).
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -12,6 +14,7 @@ command -v go >/dev/null || need+=(golang-go)
 command -v setpriv >/dev/null || need+=(util-linux)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+command -v promtool >/dev/null || need+=(prometheus)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)
@@ -28,6 +31,10 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Debian's prometheus package starts a server on 9090; only its promtool is wanted.
+if [[ " ${need[*]} " == *" prometheus "* ]]; then
+  $SUDO systemctl disable --now prometheus 2>/dev/null || $SUDO service prometheus stop 2>/dev/null || true
+fi
 # Debian's postgresql package starts a system cluster on 5432; the stack runs its own there.
 if [[ " ${need[*]} " == *" postgresql "* ]]; then
   $SUDO systemctl stop postgresql 2>/dev/null || $SUDO service postgresql stop 2>/dev/null || true

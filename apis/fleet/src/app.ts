@@ -26,6 +26,7 @@ import {
   type SecurityOptions,
 } from './options.ts'
 import { healthPlugin } from './plugins/health.ts'
+import { registerHttpMetrics } from './http-metrics.ts'
 import { machinesPlugin } from './plugins/machines.ts'
 import type { GeofenceQueries, HistoryQueries, MachineQueries, PositionFeed, Readiness } from './ports.ts'
 
@@ -178,6 +179,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     }
   })
   const registry = options.registry ?? new Registry()
+  registerHttpMetrics(app, registry)
   const hub = new LiveHub(options.feed, resolveHubOptions(options.live))
   new Gauge({
     name: 'oxagry_api_ws_clients',

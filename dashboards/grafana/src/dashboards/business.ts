@@ -1,0 +1,53 @@
+import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
+import { DOMAINS, TOPIC_LIST, TOPICS } from '@oxagry/topics'
+import { datasourceVariable, q, stat, timeseries } from '../panels.ts'
+import { KAFKA_METRICS as K } from '@oxagry/deploy/kafka-metrics'
+
+const RATE = '[$__rate_interval]'
+
+/** Events/s written to a topic: the growth of its partitions' end offsets (Kafka Exporter). */
+const eventsPerSecond = (topic: string): string => `sum(rate(${K.topicOffset}{topic="${topic}"}${RATE}))`
+
+/**
+ * The business in events: what the fleet reports and the share refused, then every domain's topics of
+ * the catalogue (a topic added there gets its series here).
+ */
+export function businessDashboard(): DashboardBuilder {
+  let dashboard = new DashboardBuilder('Oxagry / Business')
+    .uid('oxagry-business')
+    .tags(['oxagry', 'business'])
+    .refresh('1m')
+    .time({ from: 'now-24h', to: 'now' })
+    .withVariable(datasourceVariable())
+    .withRow(new RowBuilder('Fleet'))
+    .withPanel(stat('Pings/s', 'ops', [q(eventsPerSecond(TOPICS.machinePings.name), 'pings/s')]))
+    .withPanel(
+      stat('Pings refused', 'percentunit', [
+        q(
+          `(${eventsPerSecond(TOPICS.machinePings.name)} - ${eventsPerSecond(TOPICS.acceptedPings.name)}) / ${eventsPerSecond(TOPICS.machinePings.name)}`,
+          'refused',
+        ),
+      ]),
+    )
+    .withPanel(
+      stat('Trips and idle periods/h', 'none', [
+        q(`${eventsPerSecond(TOPICS.machineSessions.name)} * 3600`, 'sessions/h'),
+      ]),
+    )
+    .withPanel(
+      stat('Geofence transitions/h', 'none', [
+        q(`${eventsPerSecond(TOPICS.geofenceTransitions.name)} * 3600`, 'transitions/h'),
+      ]),
+    )
+  for (const domain of DOMAINS) {
+    const topics = TOPIC_LIST.filter((t) => t.name.startsWith(`${domain}.`))
+    dashboard = dashboard.withPanel(
+      timeseries(
+        `${domain}: events/s by topic`,
+        'ops',
+        topics.map((t) => q(eventsPerSecond(t.name), t.name)),
+      ),
+    )
+  }
+  return dashboard
+}

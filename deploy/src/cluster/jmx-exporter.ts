@@ -1,0 +1,93 @@
+import { stringify } from 'yaml'
+import { CLUSTER_NAME } from '@oxagry/strimzi'
+import { PART_OF } from '../labels.ts'
+
+export const KAFKA_METRICS_CONFIG_MAP = `${CLUSTER_NAME}-kafka-metrics`
+export const KAFKA_METRICS_CONFIG_KEY = 'kafka-metrics-config.yml'
+
+/**
+ * The Prometheus JMX exporter's rules for brokers and controllers, after Strimzi's example
+ * (`kafka-metrics.yaml`): `kafka_<domain>_<type>_<name>` gauges, `..._total` counters for rates, and
+ * percentiles as a `quantile` label. The brokers dashboard and alerts use these names.
+ */
+export const JMX_EXPORTER_RULES = [
+  {
+    pattern: 'kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value',
+    name: 'kafka_server_$1_$2',
+    type: 'GAUGE',
+    labels: { clientId: '$3', topic: '$4', partition: '$5' },
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)Percent\\w*><>MeanRate',
+    name: 'kafka_$1_$2_$3_percent',
+    type: 'GAUGE',
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)Percent\\w*><>Value',
+    name: 'kafka_$1_$2_$3_percent',
+    type: 'GAUGE',
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)Percent\\w*, (.+)=(.+)><>Value',
+    name: 'kafka_$1_$2_$3_percent',
+    type: 'GAUGE',
+    labels: { $4: '$5' },
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*, (.+)=(.+), (.+)=(.+)><>Count',
+    name: 'kafka_$1_$2_$3_total',
+    type: 'COUNTER',
+    labels: { $4: '$5', $6: '$7' },
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*, (.+)=(.+)><>Count',
+    name: 'kafka_$1_$2_$3_total',
+    type: 'COUNTER',
+    labels: { $4: '$5' },
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*><>Count',
+    name: 'kafka_$1_$2_$3_total',
+    type: 'COUNTER',
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+), (.+)=(.+), (.+)=(.+)><>Value',
+    name: 'kafka_$1_$2_$3',
+    type: 'GAUGE',
+    labels: { $4: '$5', $6: '$7' },
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+), (.+)=(.+)><>Value',
+    name: 'kafka_$1_$2_$3',
+    type: 'GAUGE',
+    labels: { $4: '$5' },
+  },
+  { pattern: 'kafka.(\\w+)<type=(.+), name=(.+)><>Value', name: 'kafka_$1_$2_$3', type: 'GAUGE' },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+), (.+)=(.+)><>(\\d+)thPercentile',
+    name: 'kafka_$1_$2_$3',
+    type: 'GAUGE',
+    labels: { $4: '$5', quantile: '0.$6' },
+  },
+  {
+    pattern: 'kafka.(\\w+)<type=(.+), name=(.+)><>(\\d+)thPercentile',
+    name: 'kafka_$1_$2_$3',
+    type: 'GAUGE',
+    labels: { quantile: '0.$4' },
+  },
+] as const
+
+/** The ConfigMap the `Kafka` resource's metricsConfig points at. */
+export function kafkaMetricsConfigMap(): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: KAFKA_METRICS_CONFIG_MAP, labels: { ...PART_OF } },
+    data: {
+      [KAFKA_METRICS_CONFIG_KEY]: stringify(
+        { lowercaseOutputName: true, rules: JMX_EXPORTER_RULES },
+        { lineWidth: 0 },
+      ),
+    },
+  }
+}
