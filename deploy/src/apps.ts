@@ -1,4 +1,5 @@
 import { InMemorySchemaRegistry } from '@oxagry/avro'
+import type { Topology } from '@oxagry/streams'
 import { FLEET, platformModules, platformNames, readConfig } from '@oxagry/main'
 import {
   buildTrackingTopology,
@@ -6,6 +7,11 @@ import {
   DEFAULT_TRACKING_TOPICS,
   resolveTrackingOptions,
 } from '@oxagry/tracking'
+import { buildInventoryTopology, createInventorySerdes, resolveInventoryOptions } from '@oxagry/inventory'
+import { buildOrdersTopology, createOrdersSerdes, resolveOrdersOptions } from '@oxagry/orders'
+import { buildPaymentsTopology, createPaymentsSerdes, resolvePaymentsOptions } from '@oxagry/payments'
+import { TOPICS } from '@oxagry/topics'
+import { NO_ACCESS } from './acl/model.ts'
 import {
   readerApplication,
   sinkApplication,
@@ -38,6 +44,31 @@ export const LIVE_VIEW_CLIENT_ID = 'oxagry-api'
 const fleetSink = (name: string, topics: readonly string[]): ApplicationEntry =>
   sinkApplication(name, { groupId: names.group(name), topics, deadLetterTopic: FLEET.deadLetters.name })
 
+const memoryRegistry = () => new InMemorySchemaRegistry()
+
+/** A commerce stream application (streams/orders, inventory, payments) from its exported builder. */
+const commerceApplication = (
+  name: string,
+  build: () => Promise<{ topology: Topology; deadLetterTopics: readonly string[] }>,
+): ApplicationEntry =>
+  streamsApplication(name, { applicationId: names.group(name), processingGuarantee: 'exactly_once', build })
+
+/**
+ * The payment gateway worker: its group reads the payment commands; each partition's transactional
+ * producer (`<group>-<topic>-<partition>`) writes the payment events, the dead letters and the offsets.
+ */
+const paymentGateway = (groupId: string): ApplicationEntry => ({
+  name: 'payment-gateway',
+  access: async () => ({
+    ...NO_ACCESS,
+    application: 'payment-gateway',
+    readTopics: [TOPICS.paymentCommands.name],
+    writeTopics: [TOPICS.paymentEvents.name, TOPICS.paymentsDeadLetters.name],
+    groups: [groupId],
+    transactionalIdPrefixes: [`${groupId}-`],
+  }),
+})
+
 /** Every application of the platform on Kafka, one entry each. */
 export const APPLICATIONS: readonly ApplicationEntry[] = [
   streamsApplication('tracking', {
@@ -52,6 +83,28 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
       }
     },
   }),
+  commerceApplication('orders', async () => {
+    const serdes = await createOrdersSerdes(memoryRegistry(), undefined, { autoRegister: true })
+    return {
+      topology: buildOrdersTopology({ serdes }),
+      deadLetterTopics: [resolveOrdersOptions({ serdes }).topics.deadLetters],
+    }
+  }),
+  commerceApplication('inventory', async () => {
+    const serdes = await createInventorySerdes(memoryRegistry(), undefined, { autoRegister: true })
+    return {
+      topology: buildInventoryTopology({ serdes }),
+      deadLetterTopics: [resolveInventoryOptions({ serdes }).topics.deadLetters],
+    }
+  }),
+  commerceApplication('payments', async () => {
+    const serdes = await createPaymentsSerdes(memoryRegistry(), undefined, { autoRegister: true })
+    return {
+      topology: buildPaymentsTopology({ serdes }),
+      deadLetterTopics: [resolvePaymentsOptions({ serdes }).topics.deadLetters],
+    }
+  }),
+  paymentGateway(names.group('payment-gateway')),
   fleetSink('sink-clickhouse-pings', [FLEET.accepted.name]),
   fleetSink('sink-clickhouse-sessions', [FLEET.sessions.name]),
   fleetSink('sink-read-model', [FLEET.positions.name]),

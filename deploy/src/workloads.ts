@@ -74,6 +74,10 @@ export const WORKLOADS: readonly Workload[] = [
     command: ['node', '--import', 'tsx', 'src/main.ts'],
     applications: [
       'tracking',
+      'orders',
+      'inventory',
+      'payments',
+      'payment-gateway',
       'sink-clickhouse-pings',
       'sink-clickhouse-sessions',
       'sink-read-model',

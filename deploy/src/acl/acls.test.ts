@@ -120,7 +120,9 @@ test('a sink whose topic is chosen per record cannot be given ACLs', (t) => {
 })
 
 test('a workload naming an application the registry lacks is an error', async (t) => {
-  const error = await t.throwsAsync(workloadAcls({ ...workload('tracking'), applications: ['payments'] }))
+  const error = await t.throwsAsync(
+    workloadAcls({ ...workload('tracking'), applications: ['no-such-application'] }),
+  )
   t.is((error as DeployError).code, DEPLOY_ERROR_CODES.UNKNOWN_APPLICATION)
 })
 

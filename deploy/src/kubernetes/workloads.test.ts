@@ -65,7 +65,8 @@ test('the services read their environment as the workloads set it, on the ports 
 })
 
 test('the probes are the paths the services serve', (t) => {
-  const tracking = read('streams/tracking/src/service.ts')
+  // Every stream application serves the streams library's health server.
+  const tracking = read('streams/core/src/http/health-server.ts')
   const fleet = read('apis/fleet/src/plugins/health.ts')
   for (const w of WORKLOADS) {
     const source = w.name === 'tracking' ? tracking : fleet
