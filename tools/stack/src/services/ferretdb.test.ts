@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
@@ -37,9 +37,9 @@ test('the command line listens where asked and opens SQLite in the data folder w
     '-sqlite-dir',
     '/state/ferretdb/data/',
     '-sqlite-params',
-    '_pragma=synchronous(normal)',
+    '_pragma=synchronous(normal)&_pragma=wal_autocheckpoint(20000)',
   ])
-  t.is(SQLITE_PARAMS, '_pragma=synchronous(normal)')
+  t.is(SQLITE_PARAMS, '_pragma=synchronous(normal)&_pragma=wal_autocheckpoint(20000)')
 })
 
 test('patches are the .patch files of the folder in name order', (t) => {
@@ -99,4 +99,5 @@ test('the repository patches fit the pinned FerretDB (when its module is in the 
     readFileSync(join(tree, 'internal/backends/sqlite/metadata/metadata.go'), 'utf8'),
     /IDColumn = DefaultColumn \+ "->'_id'"/,
   )
+  t.true(existsSync(join(tree, 'internal/handler/update_batch.go')), 'the update batching is in')
 })
