@@ -7,7 +7,8 @@
  * median reported. Only the upsert commands are timed, not the preparation of the collection.
  *
  * Flags: --url, --docs 2000, --batch 99, --runs 3, --guards plain,guarded, --scenarios insert,replace,stale,
- * --ids string|number, --timeout-ms 120000 (a command that does not answer by then fails the row),
+ * --concurrency 1 (commands in flight at once, each on its own connection; a command never shares a
+ * document with another), --ids string|number, --timeout-ms 120000 (a command that does not answer by then fails the row),
  * --server-pid <pid> (a local server: also report its CPU time per 1 000 upserts, which varies less than
  * upserts/s on a shared machine).
  */
@@ -38,6 +39,7 @@ const docs = intFlag(flags, 'docs', 2000)
 const batch = intFlag(flags, 'batch', 99)
 const runs = intFlag(flags, 'runs', 3)
 const timeoutMs = intFlag(flags, 'timeout-ms', 120_000)
+const concurrency = intFlag(flags, 'concurrency', 1)
 const guards = listFlag(flags, 'guards', GUARDS)
 const scenarios = listFlag(flags, 'scenarios', SCENARIOS)
 const [idType] = listFlag(flags, 'ids', ID_TYPES)
@@ -89,7 +91,14 @@ async function upsert(collection: Collection, all: readonly BenchId[], combinati
   let stale = 0
   const cpuStart = serverCpuMs()
   const start = performance.now()
-  for (const part of chunks(all, batch)) {
+  // `concurrency` connections, each sending its share of the commands one after another.
+  const commands = chunks(all, batch)
+  const worker = async (): Promise<void> => {
+    for (let part = commands.shift(); part !== undefined; part = commands.shift()) {
+      await command(part)
+    }
+  }
+  const command = async (part: BenchId[]): Promise<void> => {
     try {
       const result = await collection.bulkWrite(upsertOperations(part, written, combination.guard), {
         ordered: false,
@@ -104,6 +113,7 @@ async function upsert(collection: Collection, all: readonly BenchId[], combinati
       stale += writeErrors.length
     }
   }
+  await Promise.all(Array.from({ length: concurrency }, () => worker()))
   const ms = performance.now() - start
   const cpuEnd = serverCpuMs()
   const cpuMsPer1k =
@@ -121,7 +131,11 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const client = new MongoClient(url, { socketTimeoutMS: timeoutMs, serverSelectionTimeoutMS: 5000 })
+  const client = new MongoClient(url, {
+    socketTimeoutMS: timeoutMs,
+    serverSelectionTimeoutMS: 5000,
+    maxPoolSize: Math.max(concurrency, 2),
+  })
   await client.connect()
   const db = client.db(`bench_upserts_${process.pid}`)
   const collection = db.collection('docs')
@@ -157,7 +171,9 @@ async function main(): Promise<void> {
     await db.dropDatabase().catch(() => undefined)
     await client.close()
   }
-  console.log(`\n${url} — ${docs} upserts by ${idType} _id in commands of ${batch}, median of ${runs} runs\n`)
+  console.log(
+    `\n${url} — ${docs} upserts by ${idType} _id in commands of ${batch}, ${concurrency} at a time, median of ${runs} runs\n`,
+  )
   console.log(
     formatTable(
       [
