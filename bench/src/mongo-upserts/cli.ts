@@ -90,6 +90,7 @@ async function upsert(collection: Collection, all: readonly BenchId[], combinati
   let applied = 0
   let stale = 0
   const cpuStart = serverCpuMs()
+  const clientStart = process.cpuUsage()
   const start = performance.now()
   // `concurrency` connections, each sending its share of the commands one after another.
   const commands = chunks(all, batch)
@@ -115,16 +116,19 @@ async function upsert(collection: Collection, all: readonly BenchId[], combinati
   }
   await Promise.all(Array.from({ length: concurrency }, () => worker()))
   const ms = performance.now() - start
+  const client = process.cpuUsage(clientStart)
+  const clientCpuMsPer1k = ((client.user + client.system) / 1000) * (1000 / all.length)
   const cpuEnd = serverCpuMs()
   const cpuMsPer1k =
     cpuStart === undefined || cpuEnd === undefined ? undefined : ((cpuEnd - cpuStart) * 1000) / all.length
-  return { ms, applied, stale, cpuMsPer1k }
+  return { ms, applied, stale, cpuMsPer1k, clientCpuMsPer1k }
 }
 
 interface Row {
   readonly combination: Combination
   readonly rates: number[]
   readonly cpu: number[]
+  readonly clientCpu: number[]
   readonly applied: number
   readonly stale: number
   error?: string
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
     combination,
     rates: [],
     cpu: [],
+    clientCpu: [],
     applied: 0,
     stale: 0,
   }))
@@ -158,6 +163,7 @@ async function main(): Promise<void> {
           const perSec = rate(docs, r.ms) ?? 0
           row.rates.push(perSec)
           if (r.cpuMsPer1k !== undefined) row.cpu.push(r.cpuMsPer1k)
+          row.clientCpu.push(r.clientCpuMsPer1k)
           Object.assign(row, { applied: r.applied, stale: r.stale })
           const cpu = r.cpuMsPer1k === undefined ? '' : `, server ${Math.round(r.cpuMsPer1k)} cpu ms/1k`
           console.log(`run ${run} ${guard} ${scenario}: ${perSec}/s (${Math.round(r.ms)} ms${cpu})`)
@@ -182,6 +188,7 @@ async function main(): Promise<void> {
         { header: 'upserts/s' },
         { header: 'runs' },
         { header: 'server cpu ms/1k' },
+        { header: 'client cpu ms/1k' },
         { header: 'applied' },
         { header: 'stale' },
         { header: 'error', align: 'left' },
@@ -192,6 +199,7 @@ async function main(): Promise<void> {
         r.rates.length > 0 ? Math.round(median(r.rates)) : undefined,
         r.rates.join(' '),
         r.cpu.length > 0 ? Math.round(median(r.cpu)) : undefined,
+        r.clientCpu.length > 0 ? Math.round(median(r.clientCpu)) : undefined,
         r.applied,
         r.stale,
         r.error,
