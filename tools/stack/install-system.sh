@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages whatever the local stack needs and the machine lacks:
-# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ (FerretDB), the PostgreSQL server,
+# a JDK 17+ and Maven (Kafka, Apicurio Registry), Go 1.22+ and git (FerretDB, patched), the PostgreSQL server,
 # Chromium for the live map's browser test, Python's venv (schemathesis, tools/schemathesis/run.sh), and
 # what npm ci needs to build node-rdkafka (librdkafka with TLS and SASL): a C/C++ toolchain, Python for
 # node-gyp, and OpenSSL's and Cyrus SASL's headers; promtool (Debian's prometheus package) for the alert
@@ -11,6 +11,7 @@ need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 command -v go >/dev/null || need+=(golang-go)
+command -v git >/dev/null || need+=(git) # applies tools/stack/patches/ferretdb before FerretDB's build
 command -v setpriv >/dev/null || need+=(util-linux)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
