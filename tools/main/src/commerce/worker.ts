@@ -27,6 +27,10 @@ export interface WorkerSpec {
   readonly ledgerPath: string
   readonly seed: number
   readonly timeouts?: Partial<OrdersTimeouts>
+  /** The runtime's commit interval; ms. Default 200. */
+  readonly commitIntervalMs?: number
+  /** The simulated provider's share of declined authorisations. Default its own (0.1). */
+  readonly declineRate?: number
 }
 
 async function main(spec: WorkerSpec): Promise<void> {
@@ -41,7 +45,7 @@ async function main(spec: WorkerSpec): Promise<void> {
   const streams = {
     stateDir: join(spec.stateDir, spec.role),
     logger,
-    commitIntervalMs: 200,
+    commitIntervalMs: spec.commitIntervalMs ?? 200,
   }
   const id = `${spec.prefix}-${spec.role}`
   const running = (): void => void process.stdout.write(`RUNNING ${spec.role}\n`)
@@ -85,7 +89,11 @@ async function main(spec: WorkerSpec): Promise<void> {
     }
     case 'gateway': {
       const topics = paymentsTopicsOf(names)
-      const provider = await SimulatedProvider.open({ ledgerPath: spec.ledgerPath, seed: spec.seed })
+      const provider = await SimulatedProvider.open({
+        ledgerPath: spec.ledgerPath,
+        seed: spec.seed,
+        ...(spec.declineRate === undefined ? {} : { declineRate: spec.declineRate }),
+      })
       const gateway = await startPaymentGateway({
         backend,
         provider,

@@ -33,6 +33,8 @@ export interface MarketOptions {
   readonly ordersPerSecond?: number
   /** Share of checkouts that are bad, per kind. */
   readonly badData?: Partial<Record<BadOrderKind, number>>
+  /** Lines per checkout: fixed (benchmarks); 1 to 3 at random when unset. */
+  readonly linesPerOrder?: number
   /** Share of checkouts sent twice, unchanged (a client retry). */
   readonly retryRate?: number
   /** Share of orders the customer cancels, after `cancelAfterMs`. */
@@ -184,7 +186,7 @@ export function createMarket(options: MarketOptions = {}): Market {
     }
     const customer = random.pick(customers)
     const key = `L${life}-${++seq}`
-    const lines = random.int(1, 3)
+    const lines = options.linesPerOrder ?? random.int(1, 3)
     let items: OrderItem[] = Array.from({ length: lines }, () => {
       const p = random.pick(products)
       return {

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:commerce`: the commerce flow on the local stack (Kafka and the registry), the four
+ * roles (orders, inventory, payments, the payment gateway) as processes of their own under
+ * exactly-once. See bench/README.md.
+ *
+ *   throughput  --orders N checkouts of --lines lines written as fast as the market's producer can,
+ *               timed from the first write to the last decision readable on orders.order-status.v1
+ *   latency     checkouts at --rate per second for --measure-seconds; OrderPlaced produced → decision
+ *               readable (read_committed), p50 and p99, and the time spent per hop (broker append times)
+ *
+ *   --runs 3  --orders 5000  --lines 3  --rate 200  --measure-seconds 30  --commit-interval-ms 100
+ *   --quick    one short run of each; writes <tmpdir>/oxagry-commerce-quick.json
+ *   --out bench/results         where commerce.json goes
+ */
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { intFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
+import { writeJson } from '../results.ts'
+import { median, percentile } from '../stats.ts'
+import { formatTable } from '../table.ts'
+import { hopTimes, HOPS, type HopStats } from './hops.ts'
+import { checkouts, CommerceRun, type CommerceStack } from './run.ts'
+
+const { switches, rest } = takeSwitches(process.argv.slice(2), ['quick'])
+const quick = switches.has('quick')
+const flags = parseFlags(rest)
+const runs = intFlag(flags, 'runs', quick ? 1 : 3)
+const orders = intFlag(flags, 'orders', quick ? 500 : 5000)
+const lines = intFlag(flags, 'lines', 3)
+const rate = intFlag(flags, 'rate', quick ? 50 : 200)
+const measureMs = intFlag(flags, 'measure-seconds', quick ? 10 : 30) * 1000
+const commitIntervalMs = intFlag(flags, 'commit-interval-ms', 100)
+const out = quick
+  ? join(tmpdir(), 'oxagry-commerce-quick.json')
+  : join(stringFlag(flags, 'out', 'bench/results'), 'commerce.json')
+const stack: CommerceStack = {
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+}
+
+interface ThroughputResult {
+  readonly orders: number
+  readonly decided: number
+  readonly seconds: number
+  readonly ordersPerSec: number
+}
+interface LatencyResult {
+  readonly rate: number
+  readonly orders: number
+  readonly decided: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly hops: readonly HopStats[]
+}
+
+async function throughput(): Promise<ThroughputResult> {
+  const run = new CommerceRun(stack)
+  try {
+    await run.start({ commitIntervalMs })
+    // The whole backlog made up front on a synthetic clock, so writing it is all the market does.
+    const { sink, market } = await run.market({ ordersPerSecond: 1000, lines })
+    const t0 = Date.now()
+    await sink.send(market.opening(t0))
+    const backlog = []
+    for (let at = t0; backlog.length < orders; at += 100) backlog.push(...checkouts(market.tick(at)))
+    const start = Date.now()
+    for (let i = 0; i < orders; i += 1000) await sink.send(backlog.slice(i, Math.min(i + 1000, orders)))
+    const decided = await run.waitDecided(orders, 600_000)
+    const last = Math.max(...run.arrivals.decidedVisible.values())
+    const seconds = (last - start) / 1000
+    await sink.close()
+    return { orders, decided, seconds, ordersPerSec: Math.round(decided / seconds) }
+  } finally {
+    await run.close()
+  }
+}
+
+async function latency(): Promise<LatencyResult> {
+  const run = new CommerceRun(stack)
+  try {
+    await run.start({ commitIntervalMs })
+    const { sink, market } = await run.market({ ordersPerSecond: rate, lines })
+    await sink.send(market.opening(Date.now()))
+    // The catalogue and the stock arrive before the first checkout is timed.
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const start = Date.now()
+    let placed = 0
+    while (Date.now() - start < measureMs) {
+      const due = checkouts(market.tick(Date.now()))
+      placed += due.length
+      await sink.send(due)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const decided = await run.waitDecided(placed, 120_000)
+    await sink.close()
+    const latencies: number[] = []
+    for (const [orderId, visible] of run.arrivals.decidedVisible) {
+      const at = run.arrivals.placed.get(orderId)
+      if (at !== undefined) latencies.push(visible - at)
+    }
+    return {
+      rate,
+      orders: placed,
+      decided,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      hops: hopTimes(run.arrivals.hops),
+    }
+  } finally {
+    await run.close()
+  }
+}
+
+const throughputs: ThroughputResult[] = []
+const latencies: LatencyResult[] = []
+for (let i = 1; i <= runs; i++) {
+  process.stderr.write(`run ${i}/${runs}: throughput (${orders} orders of ${lines} lines)\n`)
+  throughputs.push(await throughput())
+  process.stderr.write(`  ${JSON.stringify(throughputs.at(-1))}\n`)
+  process.stderr.write(`run ${i}/${runs}: latency at ${rate} orders/s for ${measureMs / 1000} s\n`)
+  latencies.push(await latency())
+  const l = latencies.at(-1)
+  process.stderr.write(`  p50 ${l?.p50Ms} ms, p99 ${l?.p99Ms} ms, ${l?.decided}/${l?.orders} decided\n`)
+}
+
+const ordersPerSec = median(throughputs.map((r) => r.ordersPerSec))
+// Per order: OrderPlaced, 3 reserve commands, 3 stock events (reserved) + 3 levels, 3 per-line
+// answers (repartition) and their changelog, an authorise command, Requested and Authorised, 3
+// validations, the decision, the status twice at least, 3 confirm commands: counted from the topology.
+const summary = {
+  machine: { cores: 2 },
+  throughput: { runs: throughputs, medianOrdersPerSec: ordersPerSec },
+  latency: {
+    runs: latencies,
+    medianP50Ms: median(latencies.map((r) => r.p50Ms)),
+    medianP99Ms: median(latencies.map((r) => r.p99Ms)),
+  },
+}
+await writeJson(out, summary)
+
+console.log(`\ncommerce flow, exactly-once, ${lines} lines per order, medians of ${runs} runs\n`)
+console.log(
+  formatTable(
+    [
+      { header: 'run' },
+      { header: 'orders' },
+      { header: 'decided' },
+      { header: 'seconds' },
+      { header: 'orders/s' },
+    ],
+    throughputs.map((r, i) => [i + 1, r.orders, r.decided, r.seconds, r.ordersPerSec]),
+  ),
+)
+console.log(`\nmedian sustained: ${ordersPerSec} orders/s\n`)
+console.log(
+  formatTable(
+    [
+      { header: 'run' },
+      { header: 'rate/s' },
+      { header: 'orders' },
+      { header: 'decided' },
+      { header: 'p50 ms' },
+      { header: 'p99 ms' },
+    ],
+    latencies.map((r, i) => [i + 1, r.rate, r.orders, r.decided, r.p50Ms, r.p99Ms]),
+  ),
+)
+console.log('\ntime per hop (broker append times), median run:\n')
+const middle = [...latencies].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(latencies.length / 2)]
+console.log(
+  formatTable(
+    [{ header: 'hop' }, { header: 'who' }, { header: 'p50 ms' }, { header: 'p99 ms' }],
+    (middle?.hops ?? []).map((h) => [h.hop, HOPS.find((x) => x.name === h.hop)?.who, h.p50Ms, h.p99Ms]),
+  ),
+)
+console.log(`\nwritten to ${out}`)
