@@ -1,5 +1,6 @@
 import { Serdes, type Serde } from '@oxagry/kafka'
 import {
+  EmitStrategy,
   JoinWindows,
   SessionWindows,
   SlidingWindows,
@@ -404,6 +405,94 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         )
         .toStream()
         .to('out', { keySerde: SW as never }),
+    ),
+  },
+  emitCloseTumbling: {
+    about: 'tumbling count, emitStrategy(onWindowClose) (KIP-825)',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(10, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseNoGrace: {
+    about: 'tumbling count without grace, emitStrategy(onWindowClose): the store expires what closes',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseHopping: {
+    about: 'hopping aggregate, emitStrategy(onWindowClose), longer retention',
+    inputs: IN,
+    outputs: out('window'),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .windowedBy(TimeWindows.ofSizeAndGrace(10, 2).advanceBy(5))
+        .emitStrategy(EmitStrategy.onWindowClose())
+        .aggregate<string>(
+          () => '',
+          (_k, v, agg) => cat(agg, v, ''),
+          { keySerde: S, valueSerde: S, retentionMs: 100 },
+        )
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  emitCloseSliding: {
+    about: 'sliding count, emitStrategy(onWindowClose)',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(10, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseSession: {
+    about: 'session count, emitStrategy(onWindowClose)',
+    inputs: IN,
+    outputs: out('session', 'long'),
+    build: stream((s) =>
+      sessionCount(
+        s
+          .groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseSessionRetained: {
+    about: 'session count, emitStrategy(onWindowClose), retention beyond gap + grace',
+    inputs: IN,
+    outputs: out('session', 'long'),
+    build: stream((s) =>
+      sessionCount(
+        s
+          .groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count({ retentionMs: 100 }),
+      ),
     ),
   },
   suppressTumbling: {

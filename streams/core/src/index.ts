@@ -8,6 +8,7 @@ export * from './topology/nodes.ts'
 export * from './topology/topology.ts'
 export * from './dsl/options.ts'
 export * from './dsl/windows.ts'
+export * from './dsl/emit-strategy.ts'
 export * from './dsl/streams-builder.ts'
 export {
   KStream,

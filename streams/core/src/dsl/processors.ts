@@ -4,6 +4,7 @@ import type { Serde } from '@oxagry/kafka'
 import type { KeyValueStore, SessionStore, ValueAndTimestamp, WindowStore } from '../state/store.ts'
 import { keyId } from '../state/store.ts'
 import { serializeSync } from '../state/sync-serde.ts'
+import type { WindowCloseEmitter } from './window-close-emitter.ts'
 import type { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 
 export type Initializer<A> = () => A
@@ -209,18 +210,21 @@ class ObservedStreamTime {
  * Tumbling and hopping window aggregation, as KStreamWindowAggregate: only a null key is dropped (a
  * null value is aggregated, whatever the Javadoc says); the processor keeps its own stream time,
  * advanced by the records that reach it; a window is closed once that time minus grace reaches its end;
- * each result is stamped with the largest timestamp in its window.
+ * each result is stamped with the largest timestamp in its window. With a close emitter
+ * (`EmitStrategy.onWindowClose()`), updates only go to the store and the emitter sends final results.
  */
 export function windowAggregate<K, V, A>(
   storeName: string,
   windows: TimeWindows,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
+  onClose?: (store: () => WindowStore<unknown, A>) => WindowCloseEmitter,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
   return () => {
     let ctx: Ctx
     let store: WindowStore<K, A>
     const streamTime = new ObservedStreamTime()
+    const closer = onClose?.(() => store as WindowStore<unknown, A>)
     return {
       init(context) {
         ctx = context as Ctx
@@ -243,6 +247,7 @@ export function windowAggregate<K, V, A>(
           const previous = oldAgg ?? initializer()
           const aggregate = aggregator(record.key, record.value, previous)
           store.putWithTimestamp(record.key, aggregate, window.start, timestamp)
+          if (closer !== undefined) continue
           ctx.forward({
             ...record,
             timestamp,
@@ -252,6 +257,7 @@ export function windowAggregate<K, V, A>(
         }
         if (!accepted)
           ctx.recordDropped(`record at ${record.timestamp} is later than its windows' grace period`)
+        closer?.emit(record, closeTime, ctx)
       },
     }
   }
@@ -261,7 +267,8 @@ export function windowAggregate<K, V, A>(
  * Session aggregation, as KStreamSessionWindowAggregate: merges every session within the gap of the
  * record into one; a null value is aggregated, only a null key dropped. Merged sessions are removed,
  * each with a tombstone (also one whose window equals the result's), and every result or tombstone is
- * stamped with its session's end.
+ * stamped with its session's end. With a close emitter (`EmitStrategy.onWindowClose()`), updates
+ * and tombstones only change the store and the emitter sends each closed session's final result.
  */
 export function sessionAggregate<K, V, A>(
   storeName: string,
@@ -269,11 +276,16 @@ export function sessionAggregate<K, V, A>(
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
   merger: Merger<K, A>,
+  onClose?: (store: () => SessionStore<unknown, A>) => WindowCloseEmitter,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
   return () => {
     let ctx: Ctx
     let store: SessionStore<K, A>
     const streamTime = new ObservedStreamTime()
+    const closer = onClose?.(() => store as SessionStore<unknown, A>)
+    const forward = (r: StreamRecord<Windowed<K>, Change<A>>): void => {
+      if (closer === undefined) ctx.forward(r)
+    }
     return {
       init(context) {
         ctx = context as Ctx
@@ -302,12 +314,13 @@ export function sessionAggregate<K, V, A>(
         }
         if (end < closeTime) {
           ctx.recordDropped(`record at ${ts} is later than its session's grace period`)
+          closer?.emit(record, closeTime, ctx)
           return
         }
         if (start !== ts || end !== ts) {
           for (const session of merged) {
             store.remove(session.key)
-            ctx.forward({
+            forward({
               key: session.key,
               value: change<A>(null, session.value),
               timestamp: session.key.window.end,
@@ -319,7 +332,8 @@ export function sessionAggregate<K, V, A>(
         const key: Windowed<K> = { key: record.key, window: { start, end } }
         if (aggregate === null) store.remove(key)
         else store.put(key, aggregate)
-        ctx.forward({ key, value: change(aggregate, null), timestamp: end, headers: record.headers })
+        forward({ key, value: change(aggregate, null), timestamp: end, headers: record.headers })
+        closer?.emit(record, closeTime, ctx)
       },
     }
   }
@@ -330,19 +344,22 @@ export function sessionAggregate<K, V, A>(
  * spans `timeDifferenceMs`, both ends inclusive: the window ending at each record (its left window) and
  * the window starting just after it (its right window, when a later record falls in it). The existing
  * windows a reverse scan finds are updated first, then the missing ones are created; each is stamped
- * with the largest timestamp in it. Records with a null key or value are dropped.
+ * with the largest timestamp in it. Records with a null key or value are dropped. With a close
+ * emitter (`EmitStrategy.onWindowClose()`), updates only go to the store.
  */
 export function slidingAggregate<K, V, A>(
   storeName: string,
   windows: SlidingWindows,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
+  onClose?: (store: () => WindowStore<unknown, A>) => WindowCloseEmitter,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
   const diff = windows.timeDifferenceMs
   return () => {
     let ctx: Ctx
     let store: WindowStore<K, A>
     const streamTime = new ObservedStreamTime()
+    const closer = onClose?.(() => store as WindowStore<unknown, A>)
 
     const forward = (
       record: StreamRecord<K, V>,
@@ -351,6 +368,7 @@ export function slidingAggregate<K, V, A>(
       old: A | null,
       ts: number,
     ): void => {
+      if (closer !== undefined) return
       ctx.forward({
         ...record,
         timestamp: ts,
@@ -495,8 +513,12 @@ export function slidingAggregate<K, V, A>(
           ctx.recordDropped(`record at ${record.timestamp} is later than its sliding windows' grace period`)
           return
         }
+        // As Kafka's, a record earlier than the time difference emits no final results.
         if (record.timestamp < diff) processEarly(record, closeTime)
-        else processReverse(record, closeTime)
+        else {
+          processReverse(record, closeTime)
+          closer?.emit(record, closeTime, ctx)
+        }
       },
     }
   }

@@ -398,6 +398,7 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
   }
 
   *all(): IterableIterator<KeyValue<Windowed<K>, V>> {
+    this.expireByTime()
     for (const { key, sessions } of this.byKey.values()) {
       for (const s of sessions) yield { key: { key, window: { start: s.start, end: s.end } }, value: s.value }
     }

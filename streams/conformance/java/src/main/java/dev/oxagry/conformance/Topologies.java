@@ -12,6 +12,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.JoinWindows;
@@ -29,6 +30,8 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.SessionStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The named topologies of the conformance suite, as Kafka Streams builds them. Each one has a twin of
@@ -129,6 +132,32 @@ final class Topologies {
           .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(5)))
           .aggregate(() -> "", (k, v, agg) -> agg + v, (k, x, y) -> x + "|" + y, Materialized.with(S, S))
           .toStream().to("out", Produced.with(SW, S));
+      case "emitCloseTumbling" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseNoGrace" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseHopping" -> in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)).advanceBy(Duration.ofMillis(5)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .aggregate(() -> "", (k, v, agg) -> agg + v,
+              Materialized.<String, String, WindowStore<Bytes, byte[]>>with(S, S).withRetention(Duration.ofMillis(100)))
+          .toStream().to("out", Produced.with(W10, S));
+      case "emitCloseSliding" -> windowed(in(b).groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseSession" -> sessions(in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseSessionRetained" -> sessions(in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(Materialized.<String, Long, SessionStore<Bytes, byte[]>>with(S, L).withRetention(Duration.ofMillis(100))));
       case "suppressTumbling" -> windowed(in(b).groupByKey()
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
           .count()
