@@ -1,5 +1,6 @@
 import { Serdes, type Serde } from '@oxagry/kafka'
 import {
+  BufferConfig,
   EmitStrategy,
   JoinWindows,
   SessionWindows,
@@ -492,6 +493,71 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
           .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
           .emitStrategy(EmitStrategy.onWindowClose())
           .count({ retentionMs: 100 }),
+      ),
+    ),
+  },
+  suppressTimeLimit: {
+    about: 'count, suppress(untilTimeLimit) with an unbounded buffer',
+    inputs: IN,
+    outputs: out('string', 'long'),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .count()
+        .suppress(Suppressed.untilTimeLimit(5, BufferConfig.unbounded()))
+        .toStream()
+        .to('out', LONG),
+    ),
+  },
+  suppressTimeLimitMaxRecords: {
+    about: 'count, suppress(untilTimeLimit) with maxRecords(2), emitting early',
+    inputs: IN,
+    outputs: out('string', 'long'),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .count()
+        .suppress(Suppressed.untilTimeLimit(20, BufferConfig.maxRecords(2)))
+        .toStream()
+        .to('out', LONG),
+    ),
+  },
+  suppressTimeLimitMaxBytes: {
+    about: 'string reduce, suppress(untilTimeLimit) with maxBytes(120), emitting early',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .reduce((a, v) => cat(a, v, '+'))
+        .suppress(Suppressed.untilTimeLimit(20, BufferConfig.maxBytes(120)))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  suppressTimeLimitTable: {
+    about: 'source table, filter, suppress(untilTimeLimit): deletes are emitted too',
+    inputs: TABLE,
+    outputs: out(),
+    build: table((t) =>
+      t
+        .filter((_k, v) => startsWithA(v))
+        .suppress(Suppressed.untilTimeLimit(3, BufferConfig.maxRecords(3)))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  suppressTimeLimitWindowed: {
+    about: 'hopping count, suppress(untilTimeLimit) by record time',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(10, 5).advanceBy(5))
+          .count()
+          .suppress(Suppressed.untilTimeLimit(4, BufferConfig.unbounded())),
       ),
     ),
   },

@@ -17,7 +17,8 @@ export {
   type ValueJoiner,
   type ValueJoinerWithKey,
 } from './dsl/kstream.ts'
-export { KTable, GlobalKTable, Suppressed } from './dsl/ktable.ts'
+export { KTable, GlobalKTable } from './dsl/ktable.ts'
+export * from './dsl/suppressed.ts'
 export {
   KGroupedStream,
   KGroupedTable,

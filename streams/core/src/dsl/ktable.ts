@@ -13,18 +13,15 @@ import type { TopicRef } from '../topology/nodes.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import { KGroupedTable } from './grouped.ts'
-import { bufferedValueSerde } from './internal-serdes.ts'
 import { KStream } from './kstream.ts'
 import type { Grouped, Materialized, Named, TableJoined } from './options.ts'
 import { OldValues } from './old-values.ts'
 import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-join.ts'
 import { foreignKeyJoin, type ForeignKeyExtractor } from './fk-join.ts'
-import {
-  suppressUntilWindowCloses,
-  tableRepartitionMap,
-  tableTransform,
-  TableTransformKind,
-} from './processors.ts'
+import { tableRepartitionMap, tableTransform, TableTransformKind } from './processors.ts'
+import { suppressProcessor } from './suppress-processor.ts'
+import { suppressEntrySerde } from './suppress-buffer.ts'
+import type { Suppressed } from './suppressed.ts'
 
 /** A table's current value for a key and the time it was written, or null: Kafka's ValueAndTimestamp. */
 export type Lookup<K, V> = (key: K) => ValueAndTimestamp<V> | null
@@ -77,13 +74,6 @@ export interface TableState<K, V> {
   /** Whether this table's updates carry old values (see OldValues). */
   readonly oldValues: OldValues
 }
-
-/** Emits each window's result only when the window closes. */
-export const Suppressed = {
-  untilWindowCloses: (name?: string): { readonly kind: 'untilWindowCloses'; readonly name?: string } =>
-    name === undefined ? { kind: 'untilWindowCloses' } : { kind: 'untilWindowCloses', name },
-} as const
-export type Suppressed = ReturnType<typeof Suppressed.untilWindowCloses>
 
 /** A changelog stream seen as a table: the latest value per key, as Kafka Streams' KTable. */
 export class KTable<K, V> {
@@ -424,46 +414,62 @@ export class KTable<K, V> {
   }
 
   /**
-   * Holds back a windowed table's updates and emits each window's final result once, when stream time
-   * passes its end plus grace. The buffer is a logged store, so a restart loses none of it.
+   * Holds back the table's updates, as Kafka Streams' `suppress`: `untilWindowCloses` emits each
+   * window's final result once, when stream time passes its end plus grace (windowed tables only);
+   * `untilTimeLimit` emits a key's latest update once the time limit has passed since its first
+   * buffered one. The buffer is a logged store, so a restart loses none of it.
    */
   suppress(suppressed: Suppressed): KTable<K, V> {
     const windowed = this.state.windowed
-    if (windowed === undefined) {
-      throw new Error(`suppress(untilWindowCloses) needs a windowed table; ${this.state.node} is not one`)
-    }
     const name = suppressed.name ?? this.ctx.newName('KTABLE-SUPPRESS-')
-    const innerKey = this.ctx.requireSerde(
-      (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner,
-      'key',
-      name,
-      'set Grouped.keySerde or read the topic with a key serde',
-    )
-    // The buffer emits due windows by end, then serialized key: the windowed key's bytes, as Kafka's.
-    const keySerde =
-      windowed.kind === 'time'
-        ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
-        : WindowedSerdes.sessionWindowed(innerKey)
-    this.state.oldValues.enable(true)
-    const valueSerde = bufferedValueSerde(
-      this.ctx.requireSerde(
-        this.state.valueSerde,
-        'value',
+    let keySerde: Serde<K>
+    if (suppressed.kind === 'untilWindowCloses') {
+      if (windowed === undefined) {
+        throw new TopologyError(
+          `suppress(untilWindowCloses) needs a windowed table; ${this.state.node} is not one`,
+          STREAMS_ERROR_CODES.TOPOLOGY,
+          { node: name },
+        )
+      }
+      const innerKey = this.ctx.requireSerde(
+        (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner,
+        'key',
         name,
-        'set Materialized.valueSerde on the aggregation',
-      ),
+        'set Grouped.keySerde or read the topic with a key serde',
+      )
+      // The buffer emits due windows by end, then serialized key: the windowed key's bytes, as Kafka's.
+      keySerde = (windowed.kind === 'time'
+        ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
+        : WindowedSerdes.sessionWindowed(innerKey)) as unknown as Serde<K>
+    } else {
+      keySerde = this.ctx.requireSerde(this.state.keySerde, 'key', name, 'read the topic with a key serde')
+    }
+    this.state.oldValues.enable(true)
+    const valueSerde = this.ctx.requireSerde(
+      this.state.valueSerde,
+      'value',
+      name,
+      'set Materialized.valueSerde on the table',
     )
     const store = this.ctx.storeSpec('keyValue', { storeType: 'in-memory' }, `${name}-STATE-STORE`, {
       keySerde: keySerde as Serde<unknown>,
-      valueSerde: valueSerde as Serde<unknown> | undefined,
+      valueSerde: suppressEntrySerde as Serde<unknown>,
     })
+    const finalResults = suppressed.kind === 'untilWindowCloses'
     this.ctx.topology.addProcessor(
       name,
-      suppressUntilWindowCloses<unknown, V>(
-        store.name,
-        windowed.graceMs,
+      suppressProcessor<K, V>({
+        node: name,
+        bufferStoreName: store.name,
         keySerde,
-      ) as unknown as ProcessorSupplier<K, Change<V>, K, Change<V>>,
+        valueSerde,
+        bufferTime: finalResults
+          ? (record) => (record.key as unknown as Windowed<unknown>).window.end
+          : (record) => record.timestamp,
+        suppressDurationMs: finalResults ? (windowed?.graceMs ?? 0) : suppressed.timeToWaitMs,
+        safeToDropTombstones: finalResults,
+        buffer: suppressed.buffer,
+      }),
       this.state.node,
     )
     this.ctx.topology.addStateStore(store, name)

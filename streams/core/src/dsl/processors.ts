@@ -1,9 +1,7 @@
 import type { Processor, ProcessorContext } from '../processor/api.ts'
 import type { Change, StreamRecord, Windowed } from '../record.ts'
-import type { Serde } from '@oxagry/kafka'
 import type { KeyValueStore, SessionStore, ValueAndTimestamp, WindowStore } from '../state/store.ts'
 import { keyId } from '../state/store.ts'
-import { serializeSync } from '../state/sync-serde.ts'
 import type { WindowCloseEmitter } from './window-close-emitter.ts'
 import type { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 
@@ -527,62 +525,5 @@ export function slidingAggregate<K, V, A>(
 interface WindowStoreEntryOf<A> {
   readonly windowStart: number
   readonly value: A
-  readonly timestamp: number
-}
-
-/**
- * Emits each window's final result once, as Kafka Streams' KTableSuppressProcessor with
- * `untilWindowCloses`: the processor keeps its own stream time (the largest timestamp of the updates
- * reaching it) and, only when an update arrives, emits every buffered window whose end is at or before
- * that time minus grace, ordered by window end, then by serialized key; a deleted window emits nothing.
- */
-export function suppressUntilWindowCloses<K, V>(
-  bufferStoreName: string,
-  graceMs: number,
-  keySerde: Serde<Windowed<K>>,
-): () => Processor<Windowed<K>, Change<V>, Windowed<K>, Change<V>> {
-  return () => {
-    let ctx: Ctx
-    let buffer: KeyValueStore<Windowed<K>, BufferedValue<V>>
-    const streamTime = new ObservedStreamTime()
-    // The earliest window end buffered: until stream time passes it plus grace, nothing is due.
-    let earliestEnd = Number.NEGATIVE_INFINITY
-    const evict = (now: number): void => {
-      const expiry = now - graceMs
-      if (earliestEnd > expiry) return
-      const due: { key: Windowed<K>; value: BufferedValue<V>; bytes: Buffer }[] = []
-      let nextEarliest = Number.POSITIVE_INFINITY
-      for (const entry of buffer.all()) {
-        if (entry.key.window.end <= expiry) {
-          due.push({ ...entry, bytes: serializeSync(keySerde, bufferStoreName, entry.key, 'suppress key') })
-        } else nextEarliest = Math.min(nextEarliest, entry.key.window.end)
-      }
-      earliestEnd = nextEarliest
-      due.sort((a, b) => a.key.window.end - b.key.window.end || Buffer.compare(a.bytes, b.bytes))
-      for (const { key, value } of due) {
-        buffer.delete(key)
-        ctx.forward({ key, value: change(value.value, null), timestamp: value.timestamp, headers: {} })
-      }
-    }
-    return {
-      init(context) {
-        ctx = context as Ctx
-        buffer = context.getStateStore(bufferStoreName)
-      },
-      process(record: StreamRecord<Windowed<K>, Change<V>>) {
-        const now = streamTime.advance(record.timestamp)
-        if (record.value.newValue === null) buffer.delete(record.key)
-        else {
-          buffer.put(record.key, { value: record.value.newValue, timestamp: record.timestamp })
-          earliestEnd = Math.min(earliestEnd, record.key.window.end)
-        }
-        evict(now)
-      },
-    }
-  }
-}
-
-export interface BufferedValue<V> {
-  readonly value: V
   readonly timestamp: number
 }

@@ -158,6 +158,22 @@ final class Topologies {
           .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
           .emitStrategy(EmitStrategy.onWindowClose())
           .count(Materialized.<String, Long, SessionStore<Bytes, byte[]>>with(S, L).withRetention(Duration.ofMillis(100))));
+      case "suppressTimeLimit" -> in(b).groupByKey().count()
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(5), Suppressed.BufferConfig.unbounded()))
+          .toStream().to("out", Produced.with(S, L));
+      case "suppressTimeLimitMaxRecords" -> in(b).groupByKey().count()
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(20), Suppressed.BufferConfig.maxRecords(2)))
+          .toStream().to("out", Produced.with(S, L));
+      case "suppressTimeLimitMaxBytes" -> in(b).groupByKey().reduce((a, v) -> a + "+" + v)
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(20), Suppressed.BufferConfig.maxBytes(120)))
+          .toStream().to("out");
+      case "suppressTimeLimitTable" -> table(b).filter((k, v) -> startsWithA(v))
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(3), Suppressed.BufferConfig.maxRecords(3)))
+          .toStream().to("out");
+      case "suppressTimeLimitWindowed" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)).advanceBy(Duration.ofMillis(5)))
+          .count()
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(4), Suppressed.BufferConfig.unbounded())));
       case "suppressTumbling" -> windowed(in(b).groupByKey()
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
           .count()
