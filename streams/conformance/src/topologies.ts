@@ -1,6 +1,11 @@
 import { Serdes, type Serde } from '@oxagry/kafka'
 import {
   BufferConfig,
+  FixedKeyRecord,
+  Stores,
+  type FixedKeyProcessorContext,
+  type KeyValueStore,
+  type ValueTransformerContext,
   EmitStrategy,
   JoinWindows,
   SessionWindows,
@@ -131,6 +136,44 @@ function windowedCount(t: KTable<Windowed<string>, number>): void {
 
 function sessionCount(t: KTable<Windowed<string>, number>): void {
   t.toStream().to('out', { keySerde: SW as never, valueSerde: L as never })
+}
+
+/** A fixed-key processor numbering each key's values in the store 'seen' (a null key is not stored). */
+function numbering() {
+  let context: FixedKeyProcessorContext<string | null, string>
+  let seen: KeyValueStore<string, number>
+  return {
+    init(c: FixedKeyProcessorContext<string | null, string>) {
+      context = c
+      seen = c.getStateStore<KeyValueStore<string, number>>('seen')
+    },
+    process(r: FixedKeyRecord<string | null, string | null>) {
+      if (r.key === null) {
+        context.forward(FixedKeyRecord.withValue(r, `${r.value}#0`))
+        return
+      }
+      const n = (seen.get(r.key) ?? 0) + 1
+      seen.put(r.key, n)
+      context.forward(
+        FixedKeyRecord.withTimestamp(FixedKeyRecord.withValue(r, `${r.value}#${n}`), r.timestamp + n),
+      )
+    },
+  }
+}
+
+/** A value transformer counting its calls per key in the store 'calls'. */
+function counting() {
+  let calls: KeyValueStore<string, number>
+  return {
+    init(c: ValueTransformerContext) {
+      calls = c.getStateStore<KeyValueStore<string, number>>('calls')
+    },
+    transform(key: string, value: string | null): string | null {
+      const n = (calls.get(key) ?? 0) + 1
+      calls.put(key, n)
+      return value === null ? null : `${value}@${n}`
+    },
+  }
 }
 
 const IN = ['in'] as const
@@ -560,6 +603,50 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
           .suppress(Suppressed.untilTimeLimit(4, BufferConfig.unbounded())),
       ),
     ),
+  },
+  processValues: {
+    about: 'KStream.processValues (KIP-820) with a store, then a count that needs no repartition',
+    inputs: IN,
+    outputs: [
+      { topic: 'out', key: 'string', value: 'string' },
+      { topic: 'counts', key: 'string', value: 'long' },
+    ],
+    build: stream((s, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('seen', { keySerde: S, valueSerde: L }))
+      const numbered = s.processValues(numbering, 'seen')
+      numbered.to('out')
+      numbered.groupByKey().count().toStream().to('counts', LONG)
+    }),
+  },
+  tableTransformValues: {
+    about: 'KTable.transformValues with a store; groupBy forces old values through the transformer',
+    inputs: TABLE,
+    outputs: [
+      { topic: 'out', key: 'string', value: 'string' },
+      { topic: 'counts', key: 'string', value: 'long' },
+    ],
+    build: table((t, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('calls', { keySerde: S, valueSerde: L }))
+      const transformed = t.transformValues(counting, undefined, undefined, 'calls')
+      transformed.toStream().to('out')
+      transformed
+        .groupBy((_k, v) => ({ key: first(v) ?? '', value: v }), { keySerde: S, valueSerde: S })
+        .count()
+        .toStream()
+        .to('counts', LONG)
+    }),
+  },
+  tableTransformValuesMaterialized: {
+    about: 'KTable.transformValues materialized: old values from its store, then filter',
+    inputs: TABLE,
+    outputs: out(),
+    build: table((t, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('calls', { keySerde: S, valueSerde: L }))
+      t.transformValues(counting, { storeName: 'transformed', valueSerde: S }, undefined, 'calls')
+        .filter((_k, v) => v.startsWith('a'))
+        .toStream()
+        .to('out')
+    }),
   },
   suppressTumbling: {
     about: 'tumbling count, suppress(untilWindowCloses)',

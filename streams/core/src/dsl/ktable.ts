@@ -1,5 +1,9 @@
 import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
-import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
+import type {
+  ProcessorContext,
+  ProcessorSupplier,
+  ValueTransformerWithKeySupplier,
+} from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
 import type {
   KeyValueStore,
@@ -22,6 +26,7 @@ import { tableRepartitionMap, tableTransform, TableTransformKind } from './proce
 import { suppressProcessor } from './suppress-processor.ts'
 import { suppressEntrySerde } from './suppress-buffer.ts'
 import type { Suppressed } from './suppressed.ts'
+import { tableTransformValues, transformValuesGetter } from './transform-values.ts'
 
 /** A table's current value for a key and the time it was written, or null: Kafka's ValueAndTimestamp. */
 export type Lookup<K, V> = (key: K) => ValueAndTimestamp<V> | null
@@ -230,6 +235,50 @@ export class KTable<K, V> {
       named,
       materialized?.valueSerde,
     )
+  }
+
+  /**
+   * Transforms every value with a stateful transformer (Kafka's `KTable.transformValues`): it may read
+   * and write the named stores, and is called with the key and the new value, null for a delete (a null
+   * result deletes). Materialized, the table keeps the results in its own store and its old values come
+   * from there; otherwise the transformer is called on old values too when they are sent.
+   */
+  transformValues<VR>(
+    supplier: ValueTransformerWithKeySupplier<K, V, VR>,
+    materialized?: Materialized<K, VR>,
+    named?: Named,
+    ...storeNames: string[]
+  ): KTable<K, VR> {
+    const name = named?.name ?? this.ctx.newName('KTABLE-TRANSFORMVALUES-')
+    const store =
+      materialized === undefined
+        ? undefined
+        : this.ctx.storeSpec('keyValue', materialized, `${name}-STATE-STORE`, {
+            keySerde: this.state.keySerde as Serde<unknown> | undefined,
+          })
+    const oldValues = OldValues.derived(this.state.oldValues, materialized?.storeName !== undefined)
+    this.ctx.topology.addProcessor(
+      name,
+      tableTransformValues<K, V, VR>(name, supplier, store?.name, () => oldValues.enabled),
+      this.state.node,
+    )
+    if (store !== undefined) this.ctx.topology.addStateStore(store, name)
+    this.ctx.topology.connectProcessorAndStateStores(...storeNames.map((s) => [name, s] as const))
+    const getter = (): ValueGetter<K, VR> =>
+      store !== undefined
+        ? storeGetter<K, VR>(store.name)
+        : transformValuesGetter(name, this.valueGetter(), supplier, storeNames)
+    const serde = store?.valueSerde as Serde<VR> | undefined
+    return new KTable<K, VR>(this.ctx, {
+      node: name,
+      sourceTopics: this.state.sourceTopics,
+      getter,
+      oldValues,
+      ...(store === undefined ? {} : { storeName: store.name }),
+      ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
+      ...(serde === undefined ? {} : { valueSerde: serde }),
+      ...(this.state.windowed === undefined ? {} : { windowed: this.state.windowed }),
+    })
   }
 
   /**

@@ -29,7 +29,13 @@ import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.kstream.ValueTransformerWithKey;
+import org.apache.kafka.streams.processor.ProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -174,6 +180,25 @@ final class Topologies {
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)).advanceBy(Duration.ofMillis(5)))
           .count()
           .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(4), Suppressed.BufferConfig.unbounded())));
+      case "processValues" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("seen"), S, L));
+        final KStream<String, String> numbered = in(b).processValues(Numbering::new, "seen");
+        numbered.to("out");
+        numbered.groupByKey().count().toStream().to("counts", Produced.with(S, L));
+      }
+      case "tableTransformValues" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("calls"), S, L));
+        final KTable<String, String> transformed = table(b).transformValues(Counting::new, "calls");
+        transformed.toStream().to("out");
+        transformed.groupBy((k, v) -> KeyValue.pair(first(v) == null ? "" : first(v), v), Grouped.with(S, S))
+            .count().toStream().to("counts", Produced.with(S, L));
+      }
+      case "tableTransformValuesMaterialized" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("calls"), S, L));
+        table(b).transformValues(Counting::new,
+                Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("transformed").withValueSerde(S), "calls")
+            .filter((k, v) -> v.startsWith("a")).toStream().to("out");
+      }
       case "suppressTumbling" -> windowed(in(b).groupByKey()
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
           .count()
@@ -351,4 +376,49 @@ final class Topologies {
     table.toStream().to("out", Produced.with(SW, L));
   }
 
+
+  /** Numbers each key's values in the store "seen" (a null key is not stored); the twin of numbering(). */
+  private static final class Numbering implements FixedKeyProcessor<String, String, String> {
+    private FixedKeyProcessorContext<String, String> context;
+    private KeyValueStore<String, Long> seen;
+
+    @Override
+    public void init(final FixedKeyProcessorContext<String, String> context) {
+      this.context = context;
+      this.seen = context.getStateStore("seen");
+    }
+
+    @Override
+    public void process(final FixedKeyRecord<String, String> r) {
+      if (r.key() == null) {
+        context.forward(r.withValue(r.value() + "#0"));
+        return;
+      }
+      final Long before = seen.get(r.key());
+      final long n = (before == null ? 0 : before) + 1;
+      seen.put(r.key(), n);
+      context.forward(r.withValue(r.value() + "#" + n).withTimestamp(r.timestamp() + n));
+    }
+  }
+
+  /** Counts its calls per key in the store "calls"; the twin of counting(). */
+  private static final class Counting implements ValueTransformerWithKey<String, String, String> {
+    private KeyValueStore<String, Long> calls;
+
+    @Override
+    public void init(final ProcessorContext context) {
+      this.calls = context.getStateStore("calls");
+    }
+
+    @Override
+    public String transform(final String key, final String value) {
+      final Long before = calls.get(key);
+      final long n = (before == null ? 0 : before) + 1;
+      calls.put(key, n);
+      return value == null ? null : value + "@" + n;
+    }
+
+    @Override
+    public void close() {}
+  }
 }
