@@ -139,6 +139,10 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
     return inRange(this.ordered(), this.bound(from), this.bound(to), false)
   }
 
+  reverseAll(): IterableIterator<KeyValue<K, V>> {
+    return this.reverseRange()
+  }
+
   reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
     return inRange(this.ordered(), this.bound(from), this.bound(to), true)
   }
