@@ -14,6 +14,7 @@ import { appLabel, isExactlyOnce, type RuntimeContext } from './context.ts'
 import { TaskOutputs } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
 import type { StateManager } from './state-manager.ts'
+import { PartitionGroup } from './partition-group.ts'
 import { StreamTask } from './task.ts'
 
 /** A task this instance runs, with what the runtime keeps beside it. */
@@ -26,6 +27,8 @@ export interface ActiveTask {
   readonly outputs: TaskOutputs
   /** Exactly-once: the task's own transactional producer. */
   readonly producer?: BackendProducer
+  /** Its input partitions' fetched records, processed in timestamp order. */
+  readonly group: PartitionGroup
   dirty: boolean
 }
 
@@ -50,6 +53,8 @@ export class TaskManager {
   constructor(
     private readonly context: RuntimeContext,
     private readonly deps: TaskManagerDeps,
+    /** Told where each owned partition will be read from next, once placed after a join. */
+    private readonly onPlaced: (partition: string, offset: string) => void = () => {},
   ) {}
 
   all(): ActiveTask[] {
@@ -113,7 +118,10 @@ export class TaskManager {
       const key = tpKey(tp.topic, tp.partition)
       const position = this.byPartition.get(key)?.offsets.get(key)
       if (position === undefined) unknown.push(tp)
-      else consumer.seek({ topic: tp.topic, partition: tp.partition, offset: position })
+      else {
+        consumer.seek({ topic: tp.topic, partition: tp.partition, offset: position })
+        this.onPlaced(key, position)
+      }
     }
     if (unknown.length === 0) return
     const committed = await consumer.committed(unknown)
@@ -122,6 +130,7 @@ export class TaskManager {
       // below the log's start up to it), and not from wherever the client had read to.
       const offset = committed.get(tpKey(tp.topic, tp.partition)) ?? '0'
       consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
+      this.onPlaced(tpKey(tp.topic, tp.partition), offset)
     }
   }
 
@@ -176,6 +185,7 @@ export class TaskManager {
       stores,
       outputs,
       ...(producer === undefined ? {} : { producer }),
+      group: new PartitionGroup(tps, this.context.config.maxTaskIdleMs),
       dirty: false,
     }
   }
