@@ -125,13 +125,38 @@ export class TaskManager {
     }
     if (unknown.length === 0) return
     const committed = await consumer.committed(unknown)
+    const latest = await this.latestOffsets(
+      unknown.filter(
+        (tp) =>
+          !committed.has(tpKey(tp.topic, tp.partition)) ||
+          committed.get(tpKey(tp.topic, tp.partition)) === undefined,
+      ),
+    )
     for (const tp of unknown) {
-      // Never committed: from the start, as the group's reset policy says (the client moves an offset
-      // below the log's start up to it), and not from wherever the client had read to.
-      const offset = committed.get(tpKey(tp.topic, tp.partition)) ?? '0'
+      // Never committed: where the source's reset policy says, the log's end for 'latest', else from
+      // the start (the client moves an offset below the log's start up to it), and not from wherever
+      // the client had read to.
+      const key = tpKey(tp.topic, tp.partition)
+      const offset = committed.get(key) ?? latest.get(key) ?? '0'
       consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
       this.onPlaced(tpKey(tp.topic, tp.partition), offset)
     }
+  }
+
+  /** The end offsets of the partitions whose source reads from the latest offset when never committed. */
+  private async latestOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, string>> {
+    const ends = new Map<string, string>()
+    const topics = new Set(
+      partitions
+        .filter((tp) => this.deps.routes.get(tp.topic)?.node.offsetReset === 'latest')
+        .map((tp) => tp.topic),
+    )
+    const admin = this.deps.admin()
+    if (topics.size === 0 || admin === undefined) return ends
+    for (const topic of topics) {
+      for (const [partition, end] of await admin.endOffsets(topic)) ends.set(tpKey(topic, partition), end)
+    }
+    return ends
   }
 
   private async createTask(
