@@ -176,6 +176,34 @@ function counting() {
   }
 }
 
+/** Keeps each key's value in the store 'kv' and answers with range, reverseRange and prefixScan walks. */
+function scanning() {
+  let context: FixedKeyProcessorContext<string | null, string>
+  let kv: KeyValueStore<string, string>
+  const keys = (entries: Iterable<{ key: string }>): string => [...entries].map((e) => e.key).join(',')
+  return {
+    init(c: FixedKeyProcessorContext<string | null, string>) {
+      context = c
+      kv = c.getStateStore<KeyValueStore<string, string>>('kv')
+    },
+    process(r: FixedKeyRecord<string | null, string | null>) {
+      if (r.key === null) {
+        context.forward(FixedKeyRecord.withValue(r, '-'))
+        return
+      }
+      kv.put(r.key, r.value)
+      const answer = [
+        keys(kv.range('a', 'b')),
+        keys(kv.reverseRange(undefined, 'ab')),
+        keys(kv.range('b', 'a')),
+        keys(kv.prefixScan(r.key.slice(0, 1), S)),
+        keys(kv.all()),
+      ].join('|')
+      context.forward(FixedKeyRecord.withValue(r, answer))
+    },
+  }
+}
+
 const IN = ['in'] as const
 const TABLE = ['table'] as const
 const IN_IN2 = ['in', 'in2'] as const
@@ -646,6 +674,24 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .filter((_k, v) => v.startsWith('a'))
         .toStream()
         .to('out')
+    }),
+  },
+  storeScans: {
+    about: 'key-value store range, reverseRange, prefixScan and all, in serialized key-byte order',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('kv', { keySerde: S, valueSerde: S }))
+      s.processValues(scanning, 'kv').to('out')
+    }),
+  },
+  storeScansPersistent: {
+    about: 'the same walks over a persistent (LMDB) store; Kafka answers with its in-memory store',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s, b) => {
+      b.addStateStore(Stores.persistentKeyValueStore('kv', { keySerde: S, valueSerde: S }))
+      s.processValues(scanning, 'kv').to('out')
     }),
   },
   suppressTumbling: {

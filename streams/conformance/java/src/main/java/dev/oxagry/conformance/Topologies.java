@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -34,6 +35,7 @@ import org.apache.kafka.streams.processor.ProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.SessionStore;
@@ -198,6 +200,10 @@ final class Topologies {
         table(b).transformValues(Counting::new,
                 Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("transformed").withValueSerde(S), "calls")
             .filter((k, v) -> v.startsWith("a")).toStream().to("out");
+      }
+      case "storeScans", "storeScansPersistent" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("kv"), S, S));
+        in(b).processValues(Scanning::new, "kv").to("out");
       }
       case "suppressTumbling" -> windowed(in(b).groupByKey()
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
@@ -420,5 +426,41 @@ final class Topologies {
 
     @Override
     public void close() {}
+  }
+
+  /** Keeps each key's value in "kv" and answers with range, reverseRange and prefixScan walks; the twin of scanning(). */
+  private static final class Scanning implements FixedKeyProcessor<String, String, String> {
+    private FixedKeyProcessorContext<String, String> context;
+    private KeyValueStore<String, String> kv;
+
+    @Override
+    public void init(final FixedKeyProcessorContext<String, String> context) {
+      this.context = context;
+      this.kv = context.getStateStore("kv");
+    }
+
+    private static String keys(final KeyValueIterator<String, String> it) {
+      final List<String> out = new ArrayList<>();
+      try (it) {
+        while (it.hasNext()) out.add(it.next().key);
+      }
+      return String.join(",", out);
+    }
+
+    @Override
+    public void process(final FixedKeyRecord<String, String> r) {
+      if (r.key() == null) {
+        context.forward(r.withValue("-"));
+        return;
+      }
+      kv.put(r.key(), r.value());
+      final String answer = String.join("|",
+          keys(kv.range("a", "b")),
+          keys(kv.reverseRange(null, "ab")),
+          keys(kv.range("b", "a")),
+          keys(kv.prefixScan(r.key().substring(0, Math.min(1, r.key().length())), new StringSerializer())),
+          keys(kv.all()));
+      context.forward(r.withValue(answer));
+    }
   }
 }
