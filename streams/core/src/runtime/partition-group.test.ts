@@ -178,3 +178,18 @@ test('maxTaskIdleMs is validated: at least -1', (t) => {
   t.is((error as StreamsError).code, STREAMS_ERROR_CODES.INVALID_CONFIG)
   t.regex(error?.message ?? '', /maxTaskIdleMs must be >= -1/)
 })
+
+test('long queues keep their order while taken from and refilled (the head index compacts)', (t) => {
+  const group = new PartitionGroup(AB, -1)
+  for (let i = 0; i < 3000; i++) group.add(i % 2 === 0 ? 'a:0' : 'b:0', queued(i, String(i)))
+  const seen: number[] = []
+  for (let i = 0; i < 2500; i++) seen.push(group.next()?.entry.record.timestamp ?? -1)
+  for (let i = 3000; i < 3100; i++) group.add(i % 2 === 0 ? 'a:0' : 'b:0', queued(i, String(i)))
+  for (let next = group.next(); next !== undefined; next = group.next())
+    seen.push(next.entry.record.timestamp)
+  t.deepEqual(
+    seen,
+    Array.from({ length: 3100 }, (_, i) => i),
+  )
+  t.is(group.size, 0)
+})

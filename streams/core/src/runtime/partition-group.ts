@@ -11,6 +11,45 @@ export interface QueuedRecord {
   next: string
 }
 
+/** One partition's records in arrival order: taken from the head by index, so a big batch costs O(n). */
+class RecordQueue {
+  private items: QueuedRecord[] = []
+  private head = 0
+
+  get length(): number {
+    return this.items.length - this.head
+  }
+
+  get first(): QueuedRecord | undefined {
+    return this.items[this.head]
+  }
+
+  get last(): QueuedRecord | undefined {
+    return this.length === 0 ? undefined : this.items[this.items.length - 1]
+  }
+
+  push(entry: QueuedRecord): void {
+    this.items.push(entry)
+  }
+
+  shift(): QueuedRecord | undefined {
+    const entry = this.items[this.head]
+    if (entry === undefined) return undefined
+    this.head++
+    // Drop the taken part once it is most of the array, so memory follows what is queued.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return entry
+  }
+
+  clear(): void {
+    this.items = []
+    this.head = 0
+  }
+}
+
 /** What the group knows of a partition it has no records of: how far behind the log's end it reads. */
 export type LagOf = (partition: string) => number | undefined
 
@@ -29,14 +68,14 @@ export type Readiness =
  * `maxTaskIdleMs` more (0: not at all) before processing without that partition ("enforced").
  */
 export class PartitionGroup {
-  private readonly queues = new Map<string, QueuedRecord[]>()
+  private readonly queues = new Map<string, RecordQueue>()
   private readonly idleDeadlines = new Map<string, number>()
 
   constructor(
     partitions: readonly { readonly topic: string; readonly partition: number }[],
     private readonly maxTaskIdleMs: number,
   ) {
-    for (const tp of partitions) this.queues.set(tpKey(tp.topic, tp.partition), [])
+    for (const tp of partitions) this.queues.set(tpKey(tp.topic, tp.partition), new RecordQueue())
   }
 
   get size(): number {
@@ -56,8 +95,7 @@ export class PartitionGroup {
 
   /** The last record queued on the partition, if any: an undecodable record behind it is skipped with it. */
   last(partition: string): QueuedRecord | undefined {
-    const queue = this.queues.get(partition)
-    return queue === undefined ? undefined : queue[queue.length - 1]
+    return this.queues.get(partition)?.last
   }
 
   readiness(now: number, lagOf: LagOf): Readiness {
@@ -87,12 +125,12 @@ export class PartitionGroup {
 
   /** Takes the queued record with the smallest timestamp. */
   next(): { partition: string; entry: QueuedRecord } | undefined {
-    let best: { partition: string; queue: QueuedRecord[] } | undefined
+    let best: { partition: string; queue: RecordQueue; timestamp: number } | undefined
     for (const [partition, queue] of this.queues) {
-      const head = queue[0]
+      const head = queue.first
       if (head === undefined) continue
-      if (best === undefined || head.record.timestamp < (best.queue[0] as QueuedRecord).record.timestamp) {
-        best = { partition, queue }
+      if (best === undefined || head.record.timestamp < best.timestamp) {
+        best = { partition, queue, timestamp: head.record.timestamp }
       }
     }
     if (best === undefined) return undefined
@@ -100,7 +138,7 @@ export class PartitionGroup {
   }
 
   clear(): void {
-    for (const queue of this.queues.values()) queue.length = 0
+    for (const queue of this.queues.values()) queue.clear()
     this.idleDeadlines.clear()
   }
 }
