@@ -240,8 +240,9 @@ export class KTable<K, V> {
   /**
    * Transforms every value with a stateful transformer (Kafka's `KTable.transformValues`): it may read
    * and write the named stores, and is called with the key and the new value, null for a delete (a null
-   * result deletes). Materialized, the table keeps the results in its own store and its old values come
-   * from there; otherwise the transformer is called on old values too when they are sent.
+   * result deletes). Materialized under a store name, the table keeps the results in its own store and
+   * its old values come from there; otherwise the transformer is called on old values too when they are
+   * sent.
    */
   transformValues<VR>(
     supplier: ValueTransformerWithKeySupplier<K, V, VR>,
@@ -250,8 +251,9 @@ export class KTable<K, V> {
     ...storeNames: string[]
   ): KTable<K, VR> {
     const name = named?.name ?? this.ctx.newName('KTABLE-TRANSFORMVALUES-')
+    // As Kafka's, only a Materialized naming its store materializes: one with serdes alone does not.
     const store =
-      materialized === undefined
+      materialized?.storeName === undefined
         ? undefined
         : this.ctx.storeSpec('keyValue', materialized, `${name}-STATE-STORE`, {
             keySerde: this.state.keySerde as Serde<unknown> | undefined,
@@ -268,7 +270,7 @@ export class KTable<K, V> {
       store !== undefined
         ? storeGetter<K, VR>(store.name)
         : transformValuesGetter(name, this.valueGetter(), supplier, storeNames)
-    const serde = store?.valueSerde as Serde<VR> | undefined
+    const serde = (store?.valueSerde as Serde<VR> | undefined) ?? materialized?.valueSerde
     return new KTable<K, VR>(this.ctx, {
       node: name,
       sourceTopics: this.state.sourceTopics,

@@ -176,3 +176,21 @@ test('KTable.transformValues materialized keeps results in its store, takes old 
   t.deepEqual(driver.createOutputTopic('joined', S, S).readKeyValuesToList(), [{ key: 'k', value: 'v+b1@2' }])
   driver.close()
 })
+
+test('KTable.transformValues with serdes but no store name is not materialized, as in Kafka, and joins through its getter', (t) => {
+  const b = builder()
+  b.addStateStore(Stores.inMemoryKeyValueStore('calls', { keySerde: S, valueSerde: L }))
+  const transformed = b
+    .table<string, string>('table')
+    .transformValues(counting, { valueSerde: S }, undefined, 'calls')
+  t.is(transformed.queryableStoreName, undefined)
+  b.stream<string, string>('in')
+    .join(transformed, (v, tv) => `${v}+${tv}`)
+    .to('joined')
+  const driver = new TopologyTestDriver(b.build())
+  driver.createInputTopic('table', S, S).pipeInput('k', 'a1', 1)
+  // The join reads through the parent's store and a transformer of the getter's own: a second call.
+  driver.createInputTopic('in', S, S).pipeInput('k', 'v', 2)
+  t.deepEqual(driver.createOutputTopic('joined', S, S).readKeyValuesToList(), [{ key: 'k', value: 'v+a1@2' }])
+  driver.close()
+})
