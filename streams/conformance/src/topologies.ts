@@ -1000,6 +1000,19 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .to('out'),
     ),
   },
+  leftJoinSuppressed: {
+    about: 'KStream.leftJoin of a suppress(untilTimeLimit) table: buffered keys read as before buffering',
+    inputs: ['table', 'in'],
+    outputs: out(),
+    build: table((t, b) =>
+      b
+        .stream<string, string | null>('in')
+        .leftJoin(t.suppress(Suppressed.untilTimeLimit(5, BufferConfig.unbounded())), (v, x) =>
+          cat(v, x, '*'),
+        )
+        .to('out'),
+    ),
+  },
   selectKeyJoin: {
     about: 'selectKey, then KStream.join(KTable) through a repartition topic',
     inputs: ['table', 'in'],

@@ -24,7 +24,7 @@ import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-jo
 import { foreignKeyJoin, type ForeignKeyExtractor } from './fk-join.ts'
 import { tableRepartitionMap, tableTransform, TableTransformKind } from './processors.ts'
 import { suppressProcessor } from './suppress-processor.ts'
-import { suppressEntrySerde } from './suppress-buffer.ts'
+import { suppressedGetter, suppressEntrySerde } from './suppress-buffer.ts'
 import type { Suppressed } from './suppressed.ts'
 import { tableTransformValues, transformValuesGetter } from './transform-values.ts'
 
@@ -529,6 +529,7 @@ export class KTable<K, V> {
       ...rest,
       node: name,
       oldValues: OldValues.derived(this.state.oldValues, false),
+      getter: () => suppressedGetter(this.valueGetter(), store.name, valueSerde),
     })
   }
 }

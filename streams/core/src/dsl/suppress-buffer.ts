@@ -1,4 +1,7 @@
 import type { RecordHeaders, Serde } from '@oxagry/kafka'
+import { NO_TIMESTAMP, type KeyValueStore } from '../state/store.ts'
+import { deserializeSync } from '../state/sync-serde.ts'
+import type { ValueGetter } from './ktable.ts'
 
 /**
  * One key's entry in a suppression buffer, in bytes as Kafka's BufferValue: the value the key had before
@@ -97,4 +100,30 @@ export const suppressEntrySerde: Serde<SuppressEntry> = {
     }
     return { time, prior, old, new: next, oldIsPrior, timestamp, topic, headers }
   },
+}
+
+/**
+ * Reads a suppressed table as Kafka's suppress view does: a key waiting in the buffer reads as it was
+ * before it was first buffered (what downstream has seen), with no timestamp (Kafka cannot know it
+ * either); any other key reads through the parent table.
+ */
+export function suppressedGetter<K, V>(
+  parent: ValueGetter<K, V>,
+  bufferStoreName: string,
+  valueSerde: Serde<V>,
+): ValueGetter<K, V> {
+  return {
+    storeNames: [...parent.storeNames, bufferStoreName],
+    bind: (stores) => {
+      const lookup = parent.bind(stores)
+      const buffer = stores(bufferStoreName) as unknown as KeyValueStore<K, SuppressEntry>
+      return (key) => {
+        const entry = buffer.get(key)
+        if (entry === undefined) return lookup(key)
+        if (entry.prior === null) return null
+        const value = deserializeSync(valueSerde, bufferStoreName, entry.prior, 'suppressed value')
+        return { value, timestamp: NO_TIMESTAMP }
+      }
+    },
+  }
 }

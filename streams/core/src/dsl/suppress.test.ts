@@ -153,3 +153,29 @@ test('untilWindowCloses with a bounded buffer shuts down when more windows wait 
   t.throws(() => input.pipeInput('b', 'x', 13))
   driver.close()
 })
+
+test('a suppressed table reads, for a join, as downstream has seen it: a buffered key by its value before buffering', (t) => {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  const suppressed = b
+    .table<string, string>('table')
+    .suppress(Suppressed.untilTimeLimit(10, BufferConfig.unbounded()))
+  b.stream<string, string>('in')
+    .leftJoin(suppressed, (v, tv) => `${v}+${tv}`)
+    .to('joined')
+  const driver = new TopologyTestDriver(b.build())
+  const table = driver.createInputTopic('table', S, S)
+  const stream = driver.createInputTopic('in', S, S)
+  const joined = (): string[] =>
+    driver
+      .createOutputTopic('joined', S, S)
+      .readKeyValuesToList()
+      .map((kv) => `${kv.value}`)
+  table.pipeInput('k', 'a1', 1)
+  stream.pipeInput('k', 'v', 2) // buffered since 1, never emitted: nothing seen yet
+  table.pipeInput('x', 'other', 11) // k is emitted
+  stream.pipeInput('k', 'w', 12)
+  table.pipeInput('k', 'a2', 13) // buffered again: its prior value is a1
+  stream.pipeInput('k', 'y', 14)
+  t.deepEqual(joined(), ['v+null', 'w+a1', 'y+a1'])
+  driver.close()
+})

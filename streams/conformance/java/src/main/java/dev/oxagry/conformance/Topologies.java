@@ -205,6 +205,9 @@ final class Topologies {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("kv"), S, S));
         in(b).processValues(Scanning::new, "kv").to("out");
       }
+      case "leftJoinSuppressed" -> { final KTable<String, String> t = table(b)
+            .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(5), Suppressed.BufferConfig.unbounded()));
+        in(b).leftJoin(t, (v, x) -> v + "*" + x).to("out"); }
       case "suppressTumbling" -> windowed(in(b).groupByKey()
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
           .count()
