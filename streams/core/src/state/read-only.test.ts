@@ -9,6 +9,7 @@ import { SessionWindows, TimeWindows } from '../dsl/windows.ts'
 import type { StreamsError } from '../errors.ts'
 import { STREAMS_ERROR_CODES } from '../errors.ts'
 import { KafkaStreams } from '../runtime/kafka-streams.ts'
+import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { createStore } from './factory.ts'
 import { readOnlyKeyValue, readOnlyView } from './read-only.ts'
 import type { KeyValueStore } from './store.ts'
@@ -157,4 +158,42 @@ test('KafkaStreams.store gives read-only views of every kind, and names a wrong 
   t.throws(() => streams.store('counts', 'window'), { message: /keyValue store, not a window store/ })
   t.throws(() => streams.store('nope', 'keyValue'), { message: /no store named nope/ })
   await streams.close()
+})
+
+test('a processor reads a global store but cannot write it, as in Kafka', (t) => {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  const global = b.globalTable<string, string>('products', {}, { storeName: 'products' })
+  t.is(global.storeName, 'products')
+  b.stream<string, string>('in')
+    .process(() => {
+      let store: KeyValueStore<string, string>
+      let forward: (value: string) => void
+      return {
+        init(context) {
+          store = context.getStateStore<KeyValueStore<string, string>>('products')
+          forward = (value) => context.forward({ key: 'k', value, timestamp: 0, headers: {} })
+        },
+        process(record) {
+          forward(store.get(record.key) ?? 'none')
+          try {
+            store.put(record.key, 'written')
+          } catch (error) {
+            forward((error as StreamsError).code)
+          }
+        },
+      }
+    })
+    .to('out')
+  const driver = new TopologyTestDriver(b.build())
+  driver.createInputTopic('products', S, S).pipeInput('p1', 'wheat', 1)
+  driver.createInputTopic('in', S, S).pipeInput('p1', 'x', 2)
+  t.deepEqual(
+    driver
+      .createOutputTopic('out', S, S)
+      .readKeyValuesToList()
+      .map((kv) => kv.value),
+    ['wheat', STREAMS_ERROR_CODES.STATE],
+  )
+  t.is(driver.getKeyValueStore<string, string>('products').get('p1'), 'wheat')
+  driver.close()
 })

@@ -1,11 +1,13 @@
 import type { KeyValue, Windowed } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
+import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import type {
   AnyReadOnlyStore,
   AnyStore,
   ReadOnlyKeyValueStore,
   ReadOnlySessionStore,
   ReadOnlyWindowStore,
+  StateStore,
   ValueAndTimestamp,
   WindowStoreEntry,
 } from './store.ts'
@@ -96,4 +98,25 @@ export function readOnlyView(store: AnyStore): AnyReadOnlyStore {
     case 'session':
       return readOnlySession(store.name, store.retentionMs, [store])
   }
+}
+
+/**
+ * A global store as a stream task's processors see it, as Kafka's read-only decorators: every read
+ * answers, every write fails (only the global store's own processor writes it).
+ */
+export function readOnlyGlobal<S extends StateStore>(store: AnyStore): S {
+  const view = readOnlyView(store) as unknown as Record<string, unknown>
+  const refuse = (method: string) => (): never => {
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.STATE,
+      `global store ${store.name} is read only: ${method} belongs to its own global processor`,
+      { context: { store: store.name } },
+    )
+  }
+  const writes = ['put', 'putWithTimestamp', 'putIfAbsent', 'delete', 'remove', 'expire', 'flush', 'close']
+  return Object.freeze({
+    ...view,
+    persistent: store.persistent,
+    ...Object.fromEntries(writes.map((m) => [m, refuse(m)])),
+  }) as unknown as S
 }
