@@ -8,6 +8,7 @@ import { StreamsBuilder } from '../dsl/streams-builder.ts'
 import type { StreamsError } from '../errors.ts'
 import { STREAMS_ERROR_CODES } from '../errors.ts'
 import { KafkaStreams } from './kafka-streams.ts'
+import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { PartitionGroup, type QueuedRecord } from './partition-group.ts'
 
 const S = Serdes.String()
@@ -192,4 +193,31 @@ test('long queues keep their order while taken from and refilled (the head index
     Array.from({ length: 3100 }, (_, i) => i),
   )
   t.is(group.size, 0)
+})
+
+test("a timestamp extractor is told its partition's time, not the task's", (t) => {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  // A record without a usable time takes its partition's latest, as a Kafka extractor would.
+  const extractor = (
+    record: { timestamp: number },
+    _k: unknown,
+    _v: unknown,
+    partitionTime: number,
+  ): number => (record.timestamp >= 0 ? record.timestamp : partitionTime)
+  b.stream<string, string>('left', { timestampExtractor: extractor })
+    .merge(b.stream<string, string>('right'))
+    .to('out')
+  const driver = new TopologyTestDriver(b.build())
+  const left = driver.createInputTopic('left', S, S)
+  left.pipeInput('k', 'l1', 10)
+  driver.createInputTopic('right', S, S).pipeInput('k', 'r1', 50)
+  left.pipeInput('k', 'l2', -1)
+  t.deepEqual(
+    driver
+      .createOutputTopic('out', S, S)
+      .readRecordsToList()
+      .map((r) => `${r.value}@${r.timestamp}`),
+    ['l1@10', 'r1@50', 'l2@10'],
+  )
+  driver.close()
 })

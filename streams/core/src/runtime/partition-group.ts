@@ -70,6 +70,8 @@ export type Readiness =
 export class PartitionGroup {
   private readonly queues = new Map<string, RecordQueue>()
   private readonly idleDeadlines = new Map<string, number>()
+  /** The largest timestamp extracted on each partition (Kafka's RecordQueue partition time). */
+  private readonly partitionTimes = new Map<string, number>()
 
   constructor(
     partitions: readonly { readonly topic: string; readonly partition: number }[],
@@ -91,6 +93,12 @@ export class PartitionGroup {
 
   add(partition: string, entry: QueuedRecord): void {
     this.queues.get(partition)?.push(entry)
+    this.partitionTimes.set(partition, Math.max(this.partitionTime(partition), entry.record.timestamp))
+  }
+
+  /** What a timestamp extractor is told: the largest timestamp on the partition so far, -1 before any. */
+  partitionTime(partition: string): number {
+    return this.partitionTimes.get(partition) ?? -1
   }
 
   /** The last record queued on the partition, if any: an undecodable record behind it is skipped with it. */

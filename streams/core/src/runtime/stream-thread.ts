@@ -179,7 +179,7 @@ export class StreamThread {
                 { ...metadata, timestamp: record.timestamp, headers: record.headers },
                 k,
                 v,
-                active.task.streamTime,
+                active.group.partitionTime(key),
               )
       } catch (error) {
         await this.errors.route('processing', config.processingErrorHandler, error, record, active)
