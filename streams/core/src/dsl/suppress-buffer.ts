@@ -45,14 +45,38 @@ export function entrySize(keyBytes: Buffer, entry: SuppressEntry): number {
 
 const NULL = -1
 
+/**
+ * The layout's first byte. The buffer of `untilWindowCloses` before `untilTimeLimit` existed held the
+ * record timestamp (8 bytes, big-endian, so a first byte of 0x00, or 0xff for a negative one) and the
+ * value: its changelog records still restore, placed by their key's window end.
+ */
+const FORMAT = 0x02
+
+/** Marks a restored entry of the earlier layout: its buffer time is its key's window end. */
+export const LEGACY_TIME = Number.MIN_SAFE_INTEGER
+
+function legacyEntry(data: Buffer): SuppressEntry {
+  return {
+    time: LEGACY_TIME,
+    prior: null,
+    old: null,
+    new: Buffer.from(data.subarray(8)),
+    oldIsPrior: true,
+    timestamp: Number(data.readBigInt64BE(0)),
+    topic: '',
+    headers: {},
+  }
+}
+
 /** The buffer store's value: a small length-prefixed layout, internal to this package. */
 export const suppressEntrySerde: Serde<SuppressEntry> = {
   serialize: (_topic, e) => {
     const parts: Buffer[] = []
-    const head = Buffer.allocUnsafe(17)
-    head.writeBigInt64BE(BigInt(e.time), 0)
-    head.writeBigInt64BE(BigInt(e.timestamp), 8)
-    head.writeUInt8(e.oldIsPrior ? 1 : 0, 16)
+    const head = Buffer.allocUnsafe(18)
+    head.writeUInt8(FORMAT, 0)
+    head.writeBigInt64BE(BigInt(e.time), 1)
+    head.writeBigInt64BE(BigInt(e.timestamp), 9)
+    head.writeUInt8(e.oldIsPrior ? 1 : 0, 17)
     parts.push(head)
     const bytes = (b: Buffer | null): void => {
       const n = Buffer.allocUnsafe(4)
@@ -75,7 +99,8 @@ export const suppressEntrySerde: Serde<SuppressEntry> = {
     return Buffer.concat(parts)
   },
   deserialize: (_topic, data) => {
-    let at = 17
+    if (data.readUInt8(0) !== FORMAT) return legacyEntry(data)
+    let at = 18
     const bytes = (): Buffer | null => {
       const n = data.readInt32BE(at)
       at += 4
@@ -84,9 +109,9 @@ export const suppressEntrySerde: Serde<SuppressEntry> = {
       at += n
       return b
     }
-    const time = Number(data.readBigInt64BE(0))
-    const timestamp = Number(data.readBigInt64BE(8))
-    const oldIsPrior = data.readUInt8(16) === 1
+    const time = Number(data.readBigInt64BE(1))
+    const timestamp = Number(data.readBigInt64BE(9))
+    const oldIsPrior = data.readUInt8(17) === 1
     const prior = bytes()
     const old = bytes()
     const next = bytes()

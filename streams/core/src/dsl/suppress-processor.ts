@@ -5,7 +5,7 @@ import type { Serde } from '@oxagry/kafka'
 import { compareKeyBytes } from '../state/key-order.ts'
 import type { KeyValueStore } from '../state/store.ts'
 import { deserializeSync, serializeSync } from '../state/sync-serde.ts'
-import { entrySize, type SuppressEntry } from './suppress-buffer.ts'
+import { entrySize, LEGACY_TIME, type SuppressEntry } from './suppress-buffer.ts'
 import type { BufferConfig } from './suppressed.ts'
 
 export interface SuppressProcessorOptions<K, V> {
@@ -78,7 +78,16 @@ export function suppressProcessor<K, V>(
       order = []
       for (const { key, value } of store.all()) {
         const bytes = serializeSync(keySerde, storeName, key, 'suppressed key')
-        const entry = { key, bytes, time: value.time, size: entrySize(bytes, value) }
+        const time =
+          value.time === LEGACY_TIME
+            ? options.bufferTime({
+                key,
+                value: { newValue: de(value.new), oldValue: null },
+                timestamp: value.timestamp,
+                headers: {},
+              })
+            : value.time
+        const entry = { key, bytes, time, size: entrySize(bytes, value) }
         byKey.set(bytes.toString('latin1'), entry)
         bytesUsed += entry.size
         insert(entry)

@@ -6,6 +6,7 @@ import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
 import { StreamsBuilder } from './streams-builder.ts'
 import { BufferConfig, Suppressed } from './suppressed.ts'
+import { suppressEntrySerde, type SuppressEntry } from './suppress-buffer.ts'
 import { TimeWindows } from './windows.ts'
 
 const S = Serdes.String()
@@ -177,5 +178,46 @@ test('a suppressed table reads, for a join, as downstream has seen it: a buffere
   table.pipeInput('k', 'a2', 13) // buffered again: its prior value is a1
   stream.pipeInput('k', 'y', 14)
   t.deepEqual(joined(), ['v+null', 'w+a1', 'y+a1'])
+  driver.close()
+})
+
+test('a buffer entry of the earlier layout (timestamp, value) restores and leaves at its window end', (t) => {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .groupByKey()
+    .windowedBy(TimeWindows.ofSizeAndGrace(10, 0))
+    .count()
+    .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded(), 'final'))
+    .toStream()
+    .to('out', { keySerde: WindowedSerdes.timeWindowed(S, 10) as never, valueSerde: L as never })
+  const driver = new TopologyTestDriver(b.build())
+  // What the earlier buffer wrote to its changelog for window old@[0,10): timestamp 7, then a long 5.
+  const legacy = Buffer.alloc(16)
+  legacy.writeBigInt64BE(7n, 0)
+  legacy.writeBigInt64BE(5n, 8)
+  const entry = suppressEntrySerde.deserialize('final-STATE-STORE-changelog', legacy, {}) as SuppressEntry
+  t.is(entry.timestamp, 7)
+  const buffer = driver.getKeyValueStore<Windowed<string>, SuppressEntry>('final-STATE-STORE')
+  buffer.put({ key: 'old', window: { start: 0, end: 10 } }, entry)
+  const input = driver.createInputTopic('in', S, S)
+  input.pipeInput('a', 'x', 5)
+  input.pipeInput('a', 'x', 12) // closes [0,10): the restored window and a's
+  const out = driver
+    .createOutputTopic('out', WindowedSerdes.timeWindowed(S, 10), L)
+    .readRecordsToList()
+    .map(
+      (r) =>
+        `${(r.key as Windowed<string>).key}@${(r.key as Windowed<string>).window.start}=${r.value}@${r.timestamp}`,
+    )
+  t.deepEqual(out, ['a@0=1@5', 'old@0=5@7'])
+  // The current layout round-trips.
+  const again = suppressEntrySerde.deserialize(
+    't',
+    suppressEntrySerde.serialize('t', { ...entry, time: 3, headers: { h: Buffer.from('v') } }, {}) as Buffer,
+    {},
+  ) as SuppressEntry
+  t.is(again.time, 3)
+  t.deepEqual(again.headers, { h: Buffer.from('v') })
+  t.deepEqual(again.new, entry.new)
   driver.close()
 })
