@@ -26,7 +26,8 @@ interface Indexed<K> {
   readonly key: K
   readonly bytes: Buffer
   readonly time: number
-  readonly size: number
+  /** Changes as later updates replace the key's value; its place (time, bytes) never does. */
+  size: number
 }
 
 /**
@@ -66,11 +67,6 @@ export function suppressProcessor<K, V>(
         else hi = mid
       }
       list.splice(lo, 0, entry)
-    }
-    const remove = (entry: Indexed<K>): void => {
-      const list = order as Indexed<K>[]
-      const at = list.indexOf(entry)
-      if (at >= 0) list.splice(at, 1)
     }
     /** Built from the store on first use: after a restore, the store holds what was buffered. */
     const index = (): Indexed<K>[] => {
@@ -112,37 +108,50 @@ export function suppressProcessor<K, V>(
         headers: record.headers,
       }
       store.put(record.key, value)
-      const entry = { key: record.key, bytes, time: value.time, size: entrySize(bytes, value) }
+      const size = entrySize(bytes, value)
       if (existing !== undefined) {
-        bytesUsed -= existing.size
-        remove(existing)
+        // Non-resetting: the key keeps its place in the buffer, only its size changes.
+        bytesUsed += size - existing.size
+        existing.size = size
+        return
       }
-      bytesUsed += entry.size
+      const entry = { key: record.key, bytes, time: value.time, size }
+      bytesUsed += size
       byKey.set(id, entry)
       insert(entry)
     }
 
+    /** Entries emitted by the running eviction, still at the front of the list until it ends. */
+    let taken = 0
     const overCapacity = (): boolean =>
-      index().length > options.buffer.maxRecords || bytesUsed > options.buffer.maxBytes
+      index().length - taken > options.buffer.maxRecords || bytesUsed > options.buffer.maxBytes
+    const head = (): Indexed<K> | undefined => index()[taken]
 
     const evictWhile = (predicate: () => boolean): void => {
       const list = index()
-      while (list.length > 0 && predicate()) {
-        const entry = list.shift() as Indexed<K>
-        byKey.delete(entry.bytes.toString('latin1'))
-        bytesUsed -= entry.size
-        const value = store.get(entry.key)
-        store.delete(entry.key)
-        if (value === undefined) continue
-        const newValue = de(value.new)
-        if (newValue === null && options.safeToDropTombstones) continue
-        ctx.forward({
-          key: entry.key,
-          value: { newValue, oldValue: de(value.old) },
-          timestamp: value.timestamp,
-          headers: value.headers,
-        })
+      try {
+        while (taken < list.length && predicate()) evict(list[taken++] as Indexed<K>)
+      } finally {
+        // One splice for the whole eviction: shifting entries one by one would be quadratic.
+        list.splice(0, taken)
+        taken = 0
       }
+    }
+
+    const evict = (entry: Indexed<K>): void => {
+      byKey.delete(entry.bytes.toString('latin1'))
+      bytesUsed -= entry.size
+      const value = store.get(entry.key)
+      store.delete(entry.key)
+      if (value === undefined) return
+      const newValue = de(value.new)
+      if (newValue === null && options.safeToDropTombstones) return
+      ctx.forward({
+        key: entry.key,
+        value: { newValue, oldValue: de(value.old) },
+        timestamp: value.timestamp,
+        headers: value.headers,
+      })
     }
 
     return {
@@ -155,7 +164,7 @@ export function suppressProcessor<K, V>(
         index()
         put(record)
         const expiry = streamTime - options.suppressDurationMs
-        evictWhile(() => ((order as Indexed<K>[])[0]?.time ?? Number.POSITIVE_INFINITY) <= expiry)
+        evictWhile(() => (head()?.time ?? Number.POSITIVE_INFINITY) <= expiry)
         if (!overCapacity()) return
         if (options.buffer.whenFull === 'emitEarlyWhenFull') {
           evictWhile(overCapacity)
@@ -163,7 +172,7 @@ export function suppressProcessor<K, V>(
         }
         throw new StreamsError(
           STREAMS_ERROR_CODES.SUPPRESS_BUFFER_FULL,
-          `${options.node} buffer exceeded its max capacity. Currently [${index().length}/${options.buffer.maxRecords}] records and [${bytesUsed}/${options.buffer.maxBytes}] bytes.`,
+          `${options.node} buffer exceeded its max capacity. Currently [${index().length - taken}/${options.buffer.maxRecords}] records and [${bytesUsed}/${options.buffer.maxBytes}] bytes.`,
           { context: { node: options.node, store: storeName } },
         )
       },
