@@ -194,3 +194,15 @@ test('KTable.transformValues with serdes but no store name is not materialized, 
   t.deepEqual(driver.createOutputTopic('joined', S, S).readKeyValuesToList(), [{ key: 'k', value: 'v+a1@2' }])
   driver.close()
 })
+
+test('processValues takes a name for its processor, before its stores', (t) => {
+  const b = builder()
+  b.addStateStore(Stores.inMemoryKeyValueStore('seen', { keySerde: S, valueSerde: L }))
+  b.stream<string, string | null>('in').processValues(numbering, { name: 'numbering' }, 'seen').to('out')
+  const description = b.build().describe().toString()
+  t.regex(description, /Processor: numbering \(stores: \[seen\]\)/)
+  const driver = new TopologyTestDriver(b.build())
+  driver.createInputTopic('in', S, S).pipeInput('a', 'x', 1)
+  t.deepEqual(driver.createOutputTopic('out', S, S).readKeyValuesToList(), [{ key: 'a', value: 'x#1' }])
+  driver.close()
+})
