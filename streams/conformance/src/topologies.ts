@@ -1,5 +1,12 @@
 import { Serdes, type Serde } from '@oxagry/kafka'
 import {
+  BufferConfig,
+  FixedKeyRecord,
+  Stores,
+  type FixedKeyProcessorContext,
+  type KeyValueStore,
+  type ValueTransformerContext,
+  EmitStrategy,
   JoinWindows,
   SessionWindows,
   SlidingWindows,
@@ -129,6 +136,72 @@ function windowedCount(t: KTable<Windowed<string>, number>): void {
 
 function sessionCount(t: KTable<Windowed<string>, number>): void {
   t.toStream().to('out', { keySerde: SW as never, valueSerde: L as never })
+}
+
+/** A fixed-key processor numbering each key's values in the store 'seen' (a null key is not stored). */
+function numbering() {
+  let context: FixedKeyProcessorContext<string | null, string>
+  let seen: KeyValueStore<string, number>
+  return {
+    init(c: FixedKeyProcessorContext<string | null, string>) {
+      context = c
+      seen = c.getStateStore<KeyValueStore<string, number>>('seen')
+    },
+    process(r: FixedKeyRecord<string | null, string | null>) {
+      if (r.key === null) {
+        context.forward(FixedKeyRecord.withValue(r, `${r.value}#0`))
+        return
+      }
+      const n = (seen.get(r.key) ?? 0) + 1
+      seen.put(r.key, n)
+      context.forward(
+        FixedKeyRecord.withTimestamp(FixedKeyRecord.withValue(r, `${r.value}#${n}`), r.timestamp + n),
+      )
+    },
+  }
+}
+
+/** A value transformer counting its calls per key in the store 'calls'. */
+function counting() {
+  let calls: KeyValueStore<string, number>
+  return {
+    init(c: ValueTransformerContext) {
+      calls = c.getStateStore<KeyValueStore<string, number>>('calls')
+    },
+    transform(key: string, value: string | null): string | null {
+      const n = (calls.get(key) ?? 0) + 1
+      calls.put(key, n)
+      return value === null ? null : `${value}@${n}`
+    },
+  }
+}
+
+/** Keeps each key's value in the store 'kv' and answers with range, reverseRange and prefixScan walks. */
+function scanning() {
+  let context: FixedKeyProcessorContext<string | null, string>
+  let kv: KeyValueStore<string, string>
+  const keys = (entries: Iterable<{ key: string }>): string => [...entries].map((e) => e.key).join(',')
+  return {
+    init(c: FixedKeyProcessorContext<string | null, string>) {
+      context = c
+      kv = c.getStateStore<KeyValueStore<string, string>>('kv')
+    },
+    process(r: FixedKeyRecord<string | null, string | null>) {
+      if (r.key === null) {
+        context.forward(FixedKeyRecord.withValue(r, '-'))
+        return
+      }
+      kv.put(r.key, r.value)
+      const answer = [
+        keys(kv.range('a', 'b')),
+        keys(kv.reverseRange(undefined, 'ab')),
+        keys(kv.range('b', 'a')),
+        keys(kv.prefixScan(r.key.slice(0, 1), S)),
+        keys(kv.all()),
+      ].join('|')
+      context.forward(FixedKeyRecord.withValue(r, answer))
+    },
+  }
 }
 
 const IN = ['in'] as const
@@ -405,6 +478,221 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
         .toStream()
         .to('out', { keySerde: SW as never }),
     ),
+  },
+  emitCloseTumbling: {
+    about: 'tumbling count, emitStrategy(onWindowClose) (KIP-825)',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(10, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseNoGrace: {
+    about: 'tumbling count without grace, emitStrategy(onWindowClose): the store expires what closes',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseHopping: {
+    about: 'hopping aggregate, emitStrategy(onWindowClose), longer retention',
+    inputs: IN,
+    outputs: out('window'),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .windowedBy(TimeWindows.ofSizeAndGrace(10, 2).advanceBy(5))
+        .emitStrategy(EmitStrategy.onWindowClose())
+        .aggregate<string>(
+          () => '',
+          (_k, v, agg) => cat(agg, v, ''),
+          { keySerde: S, valueSerde: S, retentionMs: 100 },
+        )
+        .toStream()
+        .to('out', { keySerde: W10 as never }),
+    ),
+  },
+  emitCloseSliding: {
+    about: 'sliding count, emitStrategy(onWindowClose)',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(10, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseSession: {
+    about: 'session count, emitStrategy(onWindowClose)',
+    inputs: IN,
+    outputs: out('session', 'long'),
+    build: stream((s) =>
+      sessionCount(
+        s
+          .groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(),
+      ),
+    ),
+  },
+  emitCloseSessionRetained: {
+    about: 'session count, emitStrategy(onWindowClose), retention beyond gap + grace',
+    inputs: IN,
+    outputs: out('session', 'long'),
+    build: stream((s) =>
+      sessionCount(
+        s
+          .groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(5, 2))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count({ retentionMs: 100 }),
+      ),
+    ),
+  },
+  suppressTimeLimit: {
+    about: 'count, suppress(untilTimeLimit) with an unbounded buffer',
+    inputs: IN,
+    outputs: out('string', 'long'),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .count()
+        .suppress(Suppressed.untilTimeLimit(5, BufferConfig.unbounded()))
+        .toStream()
+        .to('out', LONG),
+    ),
+  },
+  suppressTimeLimitMaxRecords: {
+    about: 'count, suppress(untilTimeLimit) with maxRecords(2), emitting early',
+    inputs: IN,
+    outputs: out('string', 'long'),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .count()
+        .suppress(Suppressed.untilTimeLimit(20, BufferConfig.maxRecords(2)))
+        .toStream()
+        .to('out', LONG),
+    ),
+  },
+  suppressTimeLimitMaxBytes: {
+    about: 'string reduce, suppress(untilTimeLimit) with maxBytes(120), emitting early',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s) =>
+      s
+        .groupByKey()
+        .reduce((a, v) => cat(a, v, '+'))
+        .suppress(Suppressed.untilTimeLimit(20, BufferConfig.maxBytes(120)))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  suppressTimeLimitTable: {
+    about: 'source table, filter, suppress(untilTimeLimit): deletes are emitted too',
+    inputs: TABLE,
+    outputs: out(),
+    build: table((t) =>
+      t
+        .filter((_k, v) => startsWithA(v))
+        .suppress(Suppressed.untilTimeLimit(3, BufferConfig.maxRecords(3)))
+        .toStream()
+        .to('out'),
+    ),
+  },
+  suppressTimeLimitWindowed: {
+    about: 'hopping count, suppress(untilTimeLimit) by record time',
+    inputs: IN,
+    outputs: out('window', 'long'),
+    build: stream((s) =>
+      windowedCount(
+        s
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(10, 5).advanceBy(5))
+          .count()
+          .suppress(Suppressed.untilTimeLimit(4, BufferConfig.unbounded())),
+      ),
+    ),
+  },
+  processValues: {
+    about: 'KStream.processValues (KIP-820) with a store, then a count that needs no repartition',
+    inputs: IN,
+    outputs: [
+      { topic: 'out', key: 'string', value: 'string' },
+      { topic: 'counts', key: 'string', value: 'long' },
+    ],
+    build: stream((s, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('seen', { keySerde: S, valueSerde: L }))
+      const numbered = s.processValues(numbering, 'seen')
+      numbered.to('out')
+      numbered.groupByKey().count().toStream().to('counts', LONG)
+    }),
+  },
+  tableTransformValues: {
+    about: 'KTable.transformValues with a store; groupBy forces old values through the transformer',
+    inputs: TABLE,
+    outputs: [
+      { topic: 'out', key: 'string', value: 'string' },
+      { topic: 'counts', key: 'string', value: 'long' },
+    ],
+    build: table((t, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('calls', { keySerde: S, valueSerde: L }))
+      const transformed = t.transformValues(counting, undefined, undefined, 'calls')
+      transformed.toStream().to('out')
+      transformed
+        .groupBy((_k, v) => ({ key: first(v) ?? '', value: v }), { keySerde: S, valueSerde: S })
+        .count()
+        .toStream()
+        .to('counts', LONG)
+    }),
+  },
+  tableTransformValuesMaterialized: {
+    about: 'KTable.transformValues materialized: old values from its store, then filter',
+    inputs: TABLE,
+    outputs: out(),
+    build: table((t, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('calls', { keySerde: S, valueSerde: L }))
+      t.transformValues(counting, { storeName: 'transformed', valueSerde: S }, undefined, 'calls')
+        .filter((_k, v) => v.startsWith('a'))
+        .toStream()
+        .to('out')
+    }),
+  },
+  storeScans: {
+    about: 'key-value store range, reverseRange, prefixScan and all, in serialized key-byte order',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s, b) => {
+      b.addStateStore(Stores.inMemoryKeyValueStore('kv', { keySerde: S, valueSerde: S }))
+      s.processValues(scanning, 'kv').to('out')
+    }),
+  },
+  storeScansPersistent: {
+    about: 'the same walks over a persistent (LMDB) store; Kafka answers with its in-memory store',
+    inputs: IN,
+    outputs: out(),
+    build: stream((s, b) => {
+      b.addStateStore(Stores.persistentKeyValueStore('kv', { keySerde: S, valueSerde: S }))
+      s.processValues(scanning, 'kv').to('out')
+    }),
   },
   suppressTumbling: {
     about: 'tumbling count, suppress(untilWindowCloses)',
@@ -709,6 +997,19 @@ export const TOPOLOGIES: Readonly<Record<string, NamedTopology>> = {
       b
         .stream<string, string | null>('in')
         .leftJoin(t, (v, x) => cat(v, x, '*'))
+        .to('out'),
+    ),
+  },
+  leftJoinSuppressed: {
+    about: 'KStream.leftJoin of a suppress(untilTimeLimit) table: buffered keys read as before buffering',
+    inputs: ['table', 'in'],
+    outputs: out(),
+    build: table((t, b) =>
+      b
+        .stream<string, string | null>('in')
+        .leftJoin(t.suppress(Suppressed.untilTimeLimit(5, BufferConfig.unbounded())), (v, x) =>
+          cat(v, x, '*'),
+        )
         .to('out'),
     ),
   },

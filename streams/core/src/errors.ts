@@ -14,6 +14,8 @@ export const STREAMS_ERROR_CODES = {
   /** Kafka failed a call the runtime made (the client's KafkaError is the cause). */
   BROKER: 'OXA_STREAMS_BROKER',
   SHUTDOWN_TIMEOUT: 'OXA_STREAMS_SHUTDOWN_TIMEOUT',
+  /** A suppression buffer set to shut down when full went over its bounds. */
+  SUPPRESS_BUFFER_FULL: 'OXA_STREAMS_SUPPRESS_BUFFER_FULL',
 } as const
 
 export type StreamsErrorCode = (typeof STREAMS_ERROR_CODES)[keyof typeof STREAMS_ERROR_CODES]

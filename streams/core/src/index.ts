@@ -8,6 +8,7 @@ export * from './topology/nodes.ts'
 export * from './topology/topology.ts'
 export * from './dsl/options.ts'
 export * from './dsl/windows.ts'
+export * from './dsl/emit-strategy.ts'
 export * from './dsl/streams-builder.ts'
 export {
   KStream,
@@ -16,7 +17,8 @@ export {
   type ValueJoiner,
   type ValueJoinerWithKey,
 } from './dsl/kstream.ts'
-export { KTable, GlobalKTable, Suppressed } from './dsl/ktable.ts'
+export { KTable, GlobalKTable } from './dsl/ktable.ts'
+export * from './dsl/suppressed.ts'
 export {
   KGroupedStream,
   KGroupedTable,

@@ -1,10 +1,11 @@
 import type { Change, Windowed } from '../record.ts'
 import { Serdes, type Serde } from '@oxagry/kafka'
-import type { StoreSpec } from '../state/store.ts'
+import type { SessionStore, StoreSpec, WindowStore } from '../state/store.ts'
 import type { TopicRef } from '../topology/nodes.ts'
 import { changeSerde } from '../windowed-serdes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import { CogroupedKStream, type CogroupPattern } from './cogroup.ts'
+import { EmitStrategy } from './emit-strategy.ts'
 import type { StreamState } from './kstream.ts'
 import { KTable, windowedKeySerde, type WindowInfo } from './ktable.ts'
 import { OldValues } from './old-values.ts'
@@ -19,6 +20,11 @@ import {
   type Initializer,
   type Merger,
 } from './processors.ts'
+import {
+  sessionWindowCloseEmitter,
+  slidingWindowCloseEmitter,
+  timeWindowCloseEmitter,
+} from './window-close-emitter.ts'
 import type { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 
 export type Reducer<V> = (aggregate: V, value: V) => V
@@ -150,6 +156,16 @@ export class KGroupedStream<K, V> {
   }
 }
 
+/** The key serde a window-close emitter orders by: Kafka's stores order a time range by key bytes. */
+function closeKeySerde<K>(ctx: BuilderContext, state: StreamState<K, unknown>, node: string): Serde<unknown> {
+  return ctx.requireSerde(
+    state.keySerde as Serde<unknown> | undefined,
+    'key',
+    node,
+    'set Grouped.keySerde or read the topic with a key serde (final results are emitted in key-byte order)',
+  )
+}
+
 /** A grouped stream in tumbling, hopping or sliding windows. */
 export class TimeWindowedKStream<K, V> {
   constructor(
@@ -157,7 +173,13 @@ export class TimeWindowedKStream<K, V> {
     private readonly state: StreamState<K, V>,
     private readonly windows: TimeWindows | SlidingWindows,
     private readonly repartitionName?: string,
+    private readonly emit: EmitStrategy = EmitStrategy.onWindowUpdate(),
   ) {}
+
+  /** When results are emitted: on every update (the default), or once per window when it closes (KIP-825). */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V> {
+    return new TimeWindowedKStream(this.ctx, this.state, this.windows, this.repartitionName, strategy)
+  }
 
   aggregate<A>(
     initializer: Initializer<A>,
@@ -178,24 +200,34 @@ export class TimeWindowedKStream<K, V> {
       size + w.graceMs + (w.kind === 'sliding' ? size : 0),
     )
     const input = groupedInput(this.ctx, this.state, this.repartitionName ?? store.name)
+    const keySerde =
+      this.emit.type === 'onWindowClose' ? closeKeySerde(this.ctx, this.state, name) : undefined
     if (w.kind === 'time') {
+      const onClose =
+        keySerde === undefined
+          ? undefined
+          : (s: () => WindowStore<unknown, A>) => timeWindowCloseEmitter(store.name, w, keySerde, s)
       this.ctx.topology.addProcessor(
         name,
-        windowAggregate(store.name, w, initializer, aggregator),
+        windowAggregate(store.name, w, initializer, aggregator, onClose),
         input.node,
       )
       this.ctx.topology.addStateStore(store, name)
     } else {
+      const onClose =
+        keySerde === undefined
+          ? undefined
+          : (s: () => WindowStore<unknown, A>) => slidingWindowCloseEmitter(store.name, w, keySerde, s)
       this.ctx.topology.addProcessor(
         name,
-        slidingAggregate(store.name, w, initializer, aggregator),
+        slidingAggregate(store.name, w, initializer, aggregator, onClose),
         input.node,
       )
       this.ctx.topology.addStateStore(store, name)
     }
     const info: WindowInfo = { kind: 'time', sizeMs: size, graceMs: w.graceMs }
     const table = tableFrom<K, A>(this.ctx, name, store, input.sourceTopics)
-    const keySerde = windowedKeySerde(
+    const windowedSerde = windowedKeySerde(
       this.state.keySerde ?? (this.ctx.defaultKeySerde as Serde<K> | undefined),
       info,
     )
@@ -205,7 +237,7 @@ export class TimeWindowedKStream<K, V> {
       sourceTopics: input.sourceTopics,
       windowed: info,
       oldValues: OldValues.aggregate(),
-      ...(keySerde === undefined ? {} : { keySerde }),
+      ...(windowedSerde === undefined ? {} : { keySerde: windowedSerde }),
       ...(table.state.valueSerde === undefined ? {} : { valueSerde: table.state.valueSerde }),
     })
   }
@@ -230,7 +262,13 @@ export class SessionWindowedKStream<K, V> {
     private readonly state: StreamState<K, V>,
     private readonly windows: SessionWindows,
     private readonly repartitionName?: string,
+    private readonly emit: EmitStrategy = EmitStrategy.onWindowUpdate(),
   ) {}
+
+  /** When results are emitted: on every update (the default), or once per session when it closes (KIP-825). */
+  emitStrategy(strategy: EmitStrategy): SessionWindowedKStream<K, V> {
+    return new SessionWindowedKStream(this.ctx, this.state, this.windows, this.repartitionName, strategy)
+  }
 
   aggregate<A>(
     initializer: Initializer<A>,
@@ -250,15 +288,21 @@ export class SessionWindowedKStream<K, V> {
       this.windows.inactivityGapMs + this.windows.graceMs,
     )
     const input = groupedInput(this.ctx, this.state, this.repartitionName ?? store.name)
+    const keySerde =
+      this.emit.type === 'onWindowClose' ? closeKeySerde(this.ctx, this.state, name) : undefined
+    const onClose =
+      keySerde === undefined
+        ? undefined
+        : (s: () => SessionStore<unknown, A>) => sessionWindowCloseEmitter(store.name, keySerde, s)
     this.ctx.topology.addProcessor(
       name,
-      sessionAggregate(store.name, this.windows, initializer, aggregator, merger),
+      sessionAggregate(store.name, this.windows, initializer, aggregator, merger, onClose),
       input.node,
     )
     this.ctx.topology.addStateStore(store, name)
     // Suppression waits as long as the aggregation may still change a session: end + gap + grace.
     const info: WindowInfo = { kind: 'session', graceMs: this.windows.inactivityGapMs + this.windows.graceMs }
-    const keySerde = windowedKeySerde(
+    const windowedSerde = windowedKeySerde(
       this.state.keySerde ?? (this.ctx.defaultKeySerde as Serde<K> | undefined),
       info,
     )
@@ -268,7 +312,7 @@ export class SessionWindowedKStream<K, V> {
       sourceTopics: input.sourceTopics,
       windowed: info,
       oldValues: OldValues.aggregate(),
-      ...(keySerde === undefined ? {} : { keySerde }),
+      ...(windowedSerde === undefined ? {} : { keySerde: windowedSerde }),
       ...(store.valueSerde === undefined ? {} : { valueSerde: store.valueSerde as Serde<A> }),
     })
   }

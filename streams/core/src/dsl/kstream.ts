@@ -1,5 +1,11 @@
 import { TopologyError } from '../errors.ts'
-import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
+import type {
+  FixedKeyProcessorSupplier,
+  Processor,
+  ProcessorContext,
+  ProcessorSupplier,
+} from '../processor/api.ts'
+import { fixedKeyProcessor } from './process-values.ts'
 import type { KeyValue, StreamRecord } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { KeyValueStore } from '../state/store.ts'
@@ -299,6 +305,35 @@ export class KStream<K, V> {
       node,
       repartitionRequired: this.state.repartitionRequired,
       sourceTopics: this.state.sourceTopics,
+    })
+  }
+
+  /**
+   * Runs a fixed-key processor (KIP-820) on every record: it may change values, timestamps and headers
+   * and read or write the named stores, but not the key, so the stream needs no repartition after it.
+   */
+  processValues<VR>(supplier: FixedKeyProcessorSupplier<K, V, VR>, ...storeNames: string[]): KStream<K, VR>
+  /** As above, with the processor named. */
+  processValues<VR>(
+    supplier: FixedKeyProcessorSupplier<K, V, VR>,
+    named: Named,
+    ...storeNames: string[]
+  ): KStream<K, VR>
+  processValues<VR>(
+    supplier: FixedKeyProcessorSupplier<K, V, VR>,
+    first?: Named | string,
+    ...rest: string[]
+  ): KStream<K, VR> {
+    const named = typeof first === 'object' ? first : undefined
+    const storeNames = typeof first === 'string' ? [first, ...rest] : rest
+    const name = named?.name ?? this.ctx.newName('KSTREAM-PROCESSVALUES-')
+    this.ctx.topology.addProcessor(name, fixedKeyProcessor(name, supplier), this.state.node)
+    this.ctx.topology.connectProcessorAndStateStores(...storeNames.map((s) => [name, s] as const))
+    return new KStream<K, VR>(this.ctx, {
+      node: name,
+      repartitionRequired: this.state.repartitionRequired,
+      sourceTopics: this.state.sourceTopics,
+      ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
     })
   }
 

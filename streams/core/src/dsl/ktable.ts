@@ -1,5 +1,9 @@
 import { STREAMS_ERROR_CODES, TopologyError } from '../errors.ts'
-import type { ProcessorContext, ProcessorSupplier } from '../processor/api.ts'
+import type {
+  ProcessorContext,
+  ProcessorSupplier,
+  ValueTransformerWithKeySupplier,
+} from '../processor/api.ts'
 import type { Change, KeyValue, Windowed } from '../record.ts'
 import type {
   KeyValueStore,
@@ -13,18 +17,16 @@ import type { TopicRef } from '../topology/nodes.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import { KGroupedTable } from './grouped.ts'
-import { bufferedValueSerde } from './internal-serdes.ts'
 import { KStream } from './kstream.ts'
 import type { Grouped, Materialized, Named, TableJoined } from './options.ts'
 import { OldValues } from './old-values.ts'
 import { TableJoinKind, tableTableJoin, type TableValueJoiner } from './table-join.ts'
 import { foreignKeyJoin, type ForeignKeyExtractor } from './fk-join.ts'
-import {
-  suppressUntilWindowCloses,
-  tableRepartitionMap,
-  tableTransform,
-  TableTransformKind,
-} from './processors.ts'
+import { tableRepartitionMap, tableTransform, TableTransformKind } from './processors.ts'
+import { suppressProcessor } from './suppress-processor.ts'
+import { suppressedGetter, suppressEntrySerde } from './suppress-buffer.ts'
+import type { Suppressed } from './suppressed.ts'
+import { tableTransformValues, transformValuesGetter } from './transform-values.ts'
 
 /** A table's current value for a key and the time it was written, or null: Kafka's ValueAndTimestamp. */
 export type Lookup<K, V> = (key: K) => ValueAndTimestamp<V> | null
@@ -77,13 +79,6 @@ export interface TableState<K, V> {
   /** Whether this table's updates carry old values (see OldValues). */
   readonly oldValues: OldValues
 }
-
-/** Emits each window's result only when the window closes. */
-export const Suppressed = {
-  untilWindowCloses: (name?: string): { readonly kind: 'untilWindowCloses'; readonly name?: string } =>
-    name === undefined ? { kind: 'untilWindowCloses' } : { kind: 'untilWindowCloses', name },
-} as const
-export type Suppressed = ReturnType<typeof Suppressed.untilWindowCloses>
 
 /** A changelog stream seen as a table: the latest value per key, as Kafka Streams' KTable. */
 export class KTable<K, V> {
@@ -240,6 +235,52 @@ export class KTable<K, V> {
       named,
       materialized?.valueSerde,
     )
+  }
+
+  /**
+   * Transforms every value with a stateful transformer (Kafka's `KTable.transformValues`): it may read
+   * and write the named stores, and is called with the key and the new value, null for a delete (a null
+   * result deletes). Materialized under a store name, the table keeps the results in its own store and
+   * its old values come from there; otherwise the transformer is called on old values too when they are
+   * sent.
+   */
+  transformValues<VR>(
+    supplier: ValueTransformerWithKeySupplier<K, V, VR>,
+    materialized?: Materialized<K, VR>,
+    named?: Named,
+    ...storeNames: string[]
+  ): KTable<K, VR> {
+    const name = named?.name ?? this.ctx.newName('KTABLE-TRANSFORMVALUES-')
+    // As Kafka's, only a Materialized naming its store materializes: one with serdes alone does not.
+    const store =
+      materialized?.storeName === undefined
+        ? undefined
+        : this.ctx.storeSpec('keyValue', materialized, `${name}-STATE-STORE`, {
+            keySerde: this.state.keySerde as Serde<unknown> | undefined,
+          })
+    const oldValues = OldValues.derived(this.state.oldValues, materialized?.storeName !== undefined)
+    this.ctx.topology.addProcessor(
+      name,
+      tableTransformValues<K, V, VR>(name, supplier, store?.name, () => oldValues.enabled),
+      this.state.node,
+    )
+    if (store !== undefined) this.ctx.topology.addStateStore(store, name)
+    this.ctx.topology.connectProcessorAndStateStores(...storeNames.map((s) => [name, s] as const))
+    const getter = (): ValueGetter<K, VR> =>
+      store !== undefined
+        ? storeGetter<K, VR>(store.name)
+        : transformValuesGetter(name, this.valueGetter(), supplier, storeNames)
+    const serde = (store?.valueSerde as Serde<VR> | undefined) ?? materialized?.valueSerde
+    return new KTable<K, VR>(this.ctx, {
+      node: name,
+      sourceTopics: this.state.sourceTopics,
+      getter,
+      oldValues,
+      ...(store === undefined ? {} : { storeName: store.name }),
+      ...(this.state.keySerde === undefined ? {} : { keySerde: this.state.keySerde }),
+      ...(serde === undefined ? {} : { valueSerde: serde }),
+      ...(this.state.windowed === undefined ? {} : { windowed: this.state.windowed }),
+    })
   }
 
   /**
@@ -424,46 +465,62 @@ export class KTable<K, V> {
   }
 
   /**
-   * Holds back a windowed table's updates and emits each window's final result once, when stream time
-   * passes its end plus grace. The buffer is a logged store, so a restart loses none of it.
+   * Holds back the table's updates, as Kafka Streams' `suppress`: `untilWindowCloses` emits each
+   * window's final result once, when stream time passes its end plus grace (windowed tables only);
+   * `untilTimeLimit` emits a key's latest update once the time limit has passed since its first
+   * buffered one. The buffer is a logged store, so a restart loses none of it.
    */
   suppress(suppressed: Suppressed): KTable<K, V> {
     const windowed = this.state.windowed
-    if (windowed === undefined) {
-      throw new Error(`suppress(untilWindowCloses) needs a windowed table; ${this.state.node} is not one`)
-    }
     const name = suppressed.name ?? this.ctx.newName('KTABLE-SUPPRESS-')
-    const innerKey = this.ctx.requireSerde(
-      (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner,
-      'key',
-      name,
-      'set Grouped.keySerde or read the topic with a key serde',
-    )
-    // The buffer emits due windows by end, then serialized key: the windowed key's bytes, as Kafka's.
-    const keySerde =
-      windowed.kind === 'time'
-        ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
-        : WindowedSerdes.sessionWindowed(innerKey)
-    this.state.oldValues.enable(true)
-    const valueSerde = bufferedValueSerde(
-      this.ctx.requireSerde(
-        this.state.valueSerde,
-        'value',
+    let keySerde: Serde<K>
+    if (suppressed.kind === 'untilWindowCloses') {
+      if (windowed === undefined) {
+        throw new TopologyError(
+          `suppress(untilWindowCloses) needs a windowed table; ${this.state.node} is not one`,
+          STREAMS_ERROR_CODES.TOPOLOGY,
+          { node: name },
+        )
+      }
+      const innerKey = this.ctx.requireSerde(
+        (this.state.keySerde as unknown as { inner?: Serde<unknown> } | undefined)?.inner,
+        'key',
         name,
-        'set Materialized.valueSerde on the aggregation',
-      ),
+        'set Grouped.keySerde or read the topic with a key serde',
+      )
+      // The buffer emits due windows by end, then serialized key: the windowed key's bytes, as Kafka's.
+      keySerde = (windowed.kind === 'time'
+        ? WindowedSerdes.timeWindowed(innerKey, windowed.sizeMs)
+        : WindowedSerdes.sessionWindowed(innerKey)) as unknown as Serde<K>
+    } else {
+      keySerde = this.ctx.requireSerde(this.state.keySerde, 'key', name, 'read the topic with a key serde')
+    }
+    this.state.oldValues.enable(true)
+    const valueSerde = this.ctx.requireSerde(
+      this.state.valueSerde,
+      'value',
+      name,
+      'set Materialized.valueSerde on the table',
     )
     const store = this.ctx.storeSpec('keyValue', { storeType: 'in-memory' }, `${name}-STATE-STORE`, {
       keySerde: keySerde as Serde<unknown>,
-      valueSerde: valueSerde as Serde<unknown> | undefined,
+      valueSerde: suppressEntrySerde as Serde<unknown>,
     })
+    const finalResults = suppressed.kind === 'untilWindowCloses'
     this.ctx.topology.addProcessor(
       name,
-      suppressUntilWindowCloses<unknown, V>(
-        store.name,
-        windowed.graceMs,
+      suppressProcessor<K, V>({
+        node: name,
+        bufferStoreName: store.name,
         keySerde,
-      ) as unknown as ProcessorSupplier<K, Change<V>, K, Change<V>>,
+        valueSerde,
+        bufferTime: finalResults
+          ? (record) => (record.key as unknown as Windowed<unknown>).window.end
+          : (record) => record.timestamp,
+        suppressDurationMs: finalResults ? (windowed?.graceMs ?? 0) : suppressed.timeToWaitMs,
+        safeToDropTombstones: finalResults,
+        buffer: suppressed.buffer,
+      }),
       this.state.node,
     )
     this.ctx.topology.addStateStore(store, name)
@@ -472,6 +529,7 @@ export class KTable<K, V> {
       ...rest,
       node: name,
       oldValues: OldValues.derived(this.state.oldValues, false),
+      getter: () => suppressedGetter(this.valueGetter(), store.name, valueSerde),
     })
   }
 }

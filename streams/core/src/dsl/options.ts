@@ -1,5 +1,5 @@
 import type { Serde } from '@oxagry/kafka'
-import type { StreamPartitioner, TimestampExtractor } from '../topology/nodes.ts'
+import type { OffsetResetPolicy, StreamPartitioner, TimestampExtractor } from '../topology/nodes.ts'
 
 /** How a topic is read: serdes and event time. */
 export interface Consumed<K, V> {
@@ -7,6 +7,11 @@ export interface Consumed<K, V> {
   readonly valueSerde?: Serde<V>
   readonly timestampExtractor?: TimestampExtractor
   readonly name?: string
+  /**
+   * Where to start reading a partition the application never committed on: `'earliest'` (the group's
+   * default) or `'latest'`, for this source's topics only (Kafka's `withOffsetResetPolicy`).
+   */
+  readonly offsetResetPolicy?: OffsetResetPolicy
 }
 
 /** How a stream is written to a topic. */

@@ -1,9 +1,8 @@
 import type { Processor, ProcessorContext } from '../processor/api.ts'
 import type { Change, StreamRecord, Windowed } from '../record.ts'
-import type { Serde } from '@oxagry/kafka'
 import type { KeyValueStore, SessionStore, ValueAndTimestamp, WindowStore } from '../state/store.ts'
 import { keyId } from '../state/store.ts'
-import { serializeSync } from '../state/sync-serde.ts'
+import type { WindowCloseEmitter } from './window-close-emitter.ts'
 import type { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 
 export type Initializer<A> = () => A
@@ -209,18 +208,21 @@ class ObservedStreamTime {
  * Tumbling and hopping window aggregation, as KStreamWindowAggregate: only a null key is dropped (a
  * null value is aggregated, whatever the Javadoc says); the processor keeps its own stream time,
  * advanced by the records that reach it; a window is closed once that time minus grace reaches its end;
- * each result is stamped with the largest timestamp in its window.
+ * each result is stamped with the largest timestamp in its window. With a close emitter
+ * (`EmitStrategy.onWindowClose()`), updates only go to the store and the emitter sends final results.
  */
 export function windowAggregate<K, V, A>(
   storeName: string,
   windows: TimeWindows,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
+  onClose?: (store: () => WindowStore<unknown, A>) => WindowCloseEmitter,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
   return () => {
     let ctx: Ctx
     let store: WindowStore<K, A>
     const streamTime = new ObservedStreamTime()
+    const closer = onClose?.(() => store as WindowStore<unknown, A>)
     return {
       init(context) {
         ctx = context as Ctx
@@ -243,6 +245,7 @@ export function windowAggregate<K, V, A>(
           const previous = oldAgg ?? initializer()
           const aggregate = aggregator(record.key, record.value, previous)
           store.putWithTimestamp(record.key, aggregate, window.start, timestamp)
+          if (closer !== undefined) continue
           ctx.forward({
             ...record,
             timestamp,
@@ -252,6 +255,7 @@ export function windowAggregate<K, V, A>(
         }
         if (!accepted)
           ctx.recordDropped(`record at ${record.timestamp} is later than its windows' grace period`)
+        closer?.emit(record, closeTime, ctx)
       },
     }
   }
@@ -261,7 +265,8 @@ export function windowAggregate<K, V, A>(
  * Session aggregation, as KStreamSessionWindowAggregate: merges every session within the gap of the
  * record into one; a null value is aggregated, only a null key dropped. Merged sessions are removed,
  * each with a tombstone (also one whose window equals the result's), and every result or tombstone is
- * stamped with its session's end.
+ * stamped with its session's end. With a close emitter (`EmitStrategy.onWindowClose()`), updates
+ * and tombstones only change the store and the emitter sends each closed session's final result.
  */
 export function sessionAggregate<K, V, A>(
   storeName: string,
@@ -269,11 +274,16 @@ export function sessionAggregate<K, V, A>(
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
   merger: Merger<K, A>,
+  onClose?: (store: () => SessionStore<unknown, A>) => WindowCloseEmitter,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
   return () => {
     let ctx: Ctx
     let store: SessionStore<K, A>
     const streamTime = new ObservedStreamTime()
+    const closer = onClose?.(() => store as SessionStore<unknown, A>)
+    const forward = (r: StreamRecord<Windowed<K>, Change<A>>): void => {
+      if (closer === undefined) ctx.forward(r)
+    }
     return {
       init(context) {
         ctx = context as Ctx
@@ -302,12 +312,13 @@ export function sessionAggregate<K, V, A>(
         }
         if (end < closeTime) {
           ctx.recordDropped(`record at ${ts} is later than its session's grace period`)
+          closer?.emit(record, closeTime, ctx)
           return
         }
         if (start !== ts || end !== ts) {
           for (const session of merged) {
             store.remove(session.key)
-            ctx.forward({
+            forward({
               key: session.key,
               value: change<A>(null, session.value),
               timestamp: session.key.window.end,
@@ -319,7 +330,8 @@ export function sessionAggregate<K, V, A>(
         const key: Windowed<K> = { key: record.key, window: { start, end } }
         if (aggregate === null) store.remove(key)
         else store.put(key, aggregate)
-        ctx.forward({ key, value: change(aggregate, null), timestamp: end, headers: record.headers })
+        forward({ key, value: change(aggregate, null), timestamp: end, headers: record.headers })
+        closer?.emit(record, closeTime, ctx)
       },
     }
   }
@@ -330,19 +342,22 @@ export function sessionAggregate<K, V, A>(
  * spans `timeDifferenceMs`, both ends inclusive: the window ending at each record (its left window) and
  * the window starting just after it (its right window, when a later record falls in it). The existing
  * windows a reverse scan finds are updated first, then the missing ones are created; each is stamped
- * with the largest timestamp in it. Records with a null key or value are dropped.
+ * with the largest timestamp in it. Records with a null key or value are dropped. With a close
+ * emitter (`EmitStrategy.onWindowClose()`), updates only go to the store.
  */
 export function slidingAggregate<K, V, A>(
   storeName: string,
   windows: SlidingWindows,
   initializer: Initializer<A>,
   aggregator: Aggregator<K, V, A>,
+  onClose?: (store: () => WindowStore<unknown, A>) => WindowCloseEmitter,
 ): () => Processor<K, V, Windowed<K>, Change<A>> {
   const diff = windows.timeDifferenceMs
   return () => {
     let ctx: Ctx
     let store: WindowStore<K, A>
     const streamTime = new ObservedStreamTime()
+    const closer = onClose?.(() => store as WindowStore<unknown, A>)
 
     const forward = (
       record: StreamRecord<K, V>,
@@ -351,6 +366,7 @@ export function slidingAggregate<K, V, A>(
       old: A | null,
       ts: number,
     ): void => {
+      if (closer !== undefined) return
       ctx.forward({
         ...record,
         timestamp: ts,
@@ -495,8 +511,12 @@ export function slidingAggregate<K, V, A>(
           ctx.recordDropped(`record at ${record.timestamp} is later than its sliding windows' grace period`)
           return
         }
+        // As Kafka's, a record earlier than the time difference emits no final results.
         if (record.timestamp < diff) processEarly(record, closeTime)
-        else processReverse(record, closeTime)
+        else {
+          processReverse(record, closeTime)
+          closer?.emit(record, closeTime, ctx)
+        }
       },
     }
   }
@@ -505,62 +525,5 @@ export function slidingAggregate<K, V, A>(
 interface WindowStoreEntryOf<A> {
   readonly windowStart: number
   readonly value: A
-  readonly timestamp: number
-}
-
-/**
- * Emits each window's final result once, as Kafka Streams' KTableSuppressProcessor with
- * `untilWindowCloses`: the processor keeps its own stream time (the largest timestamp of the updates
- * reaching it) and, only when an update arrives, emits every buffered window whose end is at or before
- * that time minus grace, ordered by window end, then by serialized key; a deleted window emits nothing.
- */
-export function suppressUntilWindowCloses<K, V>(
-  bufferStoreName: string,
-  graceMs: number,
-  keySerde: Serde<Windowed<K>>,
-): () => Processor<Windowed<K>, Change<V>, Windowed<K>, Change<V>> {
-  return () => {
-    let ctx: Ctx
-    let buffer: KeyValueStore<Windowed<K>, BufferedValue<V>>
-    const streamTime = new ObservedStreamTime()
-    // The earliest window end buffered: until stream time passes it plus grace, nothing is due.
-    let earliestEnd = Number.NEGATIVE_INFINITY
-    const evict = (now: number): void => {
-      const expiry = now - graceMs
-      if (earliestEnd > expiry) return
-      const due: { key: Windowed<K>; value: BufferedValue<V>; bytes: Buffer }[] = []
-      let nextEarliest = Number.POSITIVE_INFINITY
-      for (const entry of buffer.all()) {
-        if (entry.key.window.end <= expiry) {
-          due.push({ ...entry, bytes: serializeSync(keySerde, bufferStoreName, entry.key, 'suppress key') })
-        } else nextEarliest = Math.min(nextEarliest, entry.key.window.end)
-      }
-      earliestEnd = nextEarliest
-      due.sort((a, b) => a.key.window.end - b.key.window.end || Buffer.compare(a.bytes, b.bytes))
-      for (const { key, value } of due) {
-        buffer.delete(key)
-        ctx.forward({ key, value: change(value.value, null), timestamp: value.timestamp, headers: {} })
-      }
-    }
-    return {
-      init(context) {
-        ctx = context as Ctx
-        buffer = context.getStateStore(bufferStoreName)
-      },
-      process(record: StreamRecord<Windowed<K>, Change<V>>) {
-        const now = streamTime.advance(record.timestamp)
-        if (record.value.newValue === null) buffer.delete(record.key)
-        else {
-          buffer.put(record.key, { value: record.value.newValue, timestamp: record.timestamp })
-          earliestEnd = Math.min(earliestEnd, record.key.window.end)
-        }
-        evict(now)
-      },
-    }
-  }
-}
-
-export interface BufferedValue<V> {
-  readonly value: V
   readonly timestamp: number
 }

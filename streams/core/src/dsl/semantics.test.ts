@@ -11,7 +11,7 @@ import type { KeyValueStore } from '../state/store.ts'
 import { Stores } from '../state/stores.ts'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
-import { Suppressed } from './ktable.ts'
+import { Suppressed } from './suppressed.ts'
 import { StreamsBuilder } from './streams-builder.ts'
 import { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 

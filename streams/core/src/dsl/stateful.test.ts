@@ -3,7 +3,7 @@ import type { Windowed } from '../record.ts'
 import { Serdes } from '@oxagry/kafka'
 import { TopologyTestDriver } from '../testing/topology-test-driver.ts'
 import { WindowedSerdes } from '../windowed-serdes.ts'
-import { Suppressed } from './ktable.ts'
+import { Suppressed } from './suppressed.ts'
 import { StreamsBuilder } from './streams-builder.ts'
 import { SessionWindows, SlidingWindows, TimeWindows } from './windows.ts'
 

@@ -39,6 +39,7 @@ export class StreamsBuilder {
       ...(consumed.timestampExtractor === undefined
         ? {}
         : { timestampExtractor: consumed.timestampExtractor }),
+      ...(consumed.offsetResetPolicy === undefined ? {} : { offsetReset: consumed.offsetResetPolicy }),
     })
     return new KStream<K, V>(this.ctx, {
       node: name,
@@ -61,6 +62,7 @@ export class StreamsBuilder {
       ...(consumed.timestampExtractor === undefined
         ? {}
         : { timestampExtractor: consumed.timestampExtractor }),
+      ...(consumed.offsetResetPolicy === undefined ? {} : { offsetReset: consumed.offsetResetPolicy }),
     })
     const store = this.ctx.storeSpec('keyValue', materialized, `${topic}-STATE-STORE-${name.slice(-10)}`, {
       ...(keySerde === undefined ? {} : { keySerde }),

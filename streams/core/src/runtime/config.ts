@@ -61,6 +61,12 @@ export interface StreamsConfig {
   readonly shutdownTimeoutMs?: number
   /** How often wall-clock punctuation and commit deadlines are checked. */
   readonly pollIntervalMs?: number
+  /**
+   * Kafka Streams' `max.task.idle.ms`: how long a task with records on some input partitions waits for
+   * an empty partition that is caught up, before processing without it. 0 (the default): no wait, but
+   * a partition whose records are known to be on the way is waited for; -1: never wait.
+   */
+  readonly maxTaskIdleMs?: number
   readonly logger?: Logger
   /** Where metrics are registered; a registry of its own when absent. */
   readonly metricsRegistry?: Registry
@@ -76,6 +82,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly replicationFactor?: number
   readonly shutdownTimeoutMs: number
   readonly pollIntervalMs: number
+  readonly maxTaskIdleMs: number
 }
 
 const handlerSchema = {
@@ -105,6 +112,7 @@ const schema = {
     replicationFactor: { type: 'integer', minimum: 1 },
     shutdownTimeoutMs: { type: 'integer', minimum: 0 },
     pollIntervalMs: { type: 'integer', minimum: 1 },
+    maxTaskIdleMs: { type: 'integer', minimum: -1 },
   },
 }
 
@@ -136,5 +144,6 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     ...(config.replicationFactor === undefined ? {} : { replicationFactor: config.replicationFactor }),
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
     pollIntervalMs: config.pollIntervalMs ?? 100,
+    maxTaskIdleMs: config.maxTaskIdleMs ?? 0,
   }
 }

@@ -3,7 +3,19 @@ import { join } from 'node:path'
 import type { BackendAdmin, BackendProducer } from '@oxagry/kafka'
 import { pino, type Logger } from 'pino'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type { StateStore } from '../state/store.ts'
+import { readOnlyKeyValue, readOnlySession, readOnlyView, readOnlyWindow } from '../state/read-only.ts'
+import type {
+  AnyReadOnlyStore,
+  AnyStore,
+  KeyValueStore,
+  ReadOnlyKeyValueStore,
+  ReadOnlySessionStore,
+  ReadOnlyStateStore,
+  ReadOnlyWindowStore,
+  SessionStore,
+  StoreKind,
+  WindowStore,
+} from '../state/store.ts'
 import type { Topology } from '../topology/topology.ts'
 import { ChangelogRestorer, type RestoreProgress } from './changelog-restorer.ts'
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './config.ts'
@@ -115,13 +127,54 @@ export class KafkaStreams {
     return this.restorer.all()
   }
 
-  /** The instances of a store on this instance, one per local task (or the global one). */
-  localStores<S extends StateStore>(name: string): S[] {
+  /**
+   * Read-only views of a store's instances on this instance, one per local task (or the global one):
+   * nothing outside a processor writes a store.
+   */
+  localStores<S extends ReadOnlyStateStore = AnyReadOnlyStore>(name: string): S[] {
+    return this.instancesOf(name).map((store) => readOnlyView(store) as unknown as S)
+  }
+
+  /**
+   * A store of this instance to query, as Kafka Streams' `KafkaStreams.store(...)`: one read-only view
+   * over every local instance (each task's, or the global one), of the kind asked for.
+   */
+  store<K, V>(name: string, kind: 'keyValue'): ReadOnlyKeyValueStore<K, V>
+  store<K, V>(name: string, kind: 'window'): ReadOnlyWindowStore<K, V>
+  store<K, V>(name: string, kind: 'session'): ReadOnlySessionStore<K, V>
+  store(name: string, kind: StoreKind): AnyReadOnlyStore {
+    const instances = this.instancesOf(name)
+    const topology = this.context.topology
+    const spec = topology.store(name) ?? topology.globalStores.find((g) => g.store.name === name)?.store
+    if (spec === undefined) {
+      throw new StreamsError(STREAMS_ERROR_CODES.UNKNOWN_STORE, `no store named ${name} in the topology`)
+    }
+    if (spec.kind !== kind) {
+      throw new StreamsError(
+        STREAMS_ERROR_CODES.UNKNOWN_STORE,
+        `store ${name} is a ${spec.kind} store, not a ${kind} store`,
+      )
+    }
+    switch (kind) {
+      case 'keyValue':
+        return readOnlyKeyValue(name, instances as KeyValueStore<unknown, unknown>[])
+      case 'window': {
+        const windows = instances as WindowStore<unknown, unknown>[]
+        return readOnlyWindow(name, windows[0]?.retentionMs ?? 0, windows)
+      }
+      case 'session': {
+        const sessions = instances as SessionStore<unknown, unknown>[]
+        return readOnlySession(name, sessions[0]?.retentionMs ?? 0, sessions)
+      }
+    }
+  }
+
+  private instancesOf(name: string): AnyStore[] {
     const global = this.globals.stores.get(name)
-    if (global !== undefined) return [global as S]
+    if (global !== undefined) return [global as unknown as AnyStore]
     return this.thread.tasks.all().flatMap((active) => {
       const store = active.stores.get(name)
-      return store === undefined ? [] : [store as unknown as S]
+      return store === undefined ? [] : [store as unknown as AnyStore]
     })
   }
 

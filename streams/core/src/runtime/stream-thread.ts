@@ -14,6 +14,7 @@ import type { ChangelogRestorer } from './changelog-restorer.ts'
 import { Committer } from './committer.ts'
 import { appLabel, groupIdOf, isExactlyOnce, type RuntimeContext } from './context.ts'
 import { ErrorRouter, isTaskMigration } from './error-router.ts'
+import { FetchLag } from './fetch-lag.ts'
 import type { InternalTopics } from './internal-topics.ts'
 import { awaitable, RecordSender } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
@@ -56,12 +57,14 @@ export class StreamThread {
   private timer: NodeJS.Timeout | undefined
   private work: Promise<void> = Promise.resolve()
   private lastLag = 0
+  private readonly lag: FetchLag
 
   constructor(
     private readonly context: RuntimeContext,
     private readonly deps: StreamThreadDeps,
   ) {
-    this.tasks = new TaskManager(context, deps)
+    this.lag = new FetchLag(context.config.pollIntervalMs)
+    this.tasks = new TaskManager(context, deps, (partition, offset) => this.lag.placed(partition, offset))
     this.sender = new RecordSender(context, deps.topics, deps.sharedProducer)
     this.committer = new Committer(
       context,
@@ -124,18 +127,31 @@ export class StreamThread {
     )
   }
 
+  /**
+   * Queues a batch's records in their task's partition group (deserialized, timestamps extracted, as
+   * Kafka's RecordQueue does on arrival), then processes what the group lets through.
+   */
   private async processBatch(batch: Batch): Promise<void> {
     const fatal = this.deps.fatal()
     if (fatal !== undefined) throw fatal
-    const { config, metrics } = this.context
+    const { config } = this.context
     const key = tpKey(batch.topic, batch.partition)
     const active = this.tasks.taskOf(batch.topic, batch.partition)
     const route = this.deps.routes.get(batch.topic)
     if (active === undefined || route === undefined) return
-    const started = process.hrtime.bigint()
     const { keySerde, valueSerde, node } = route
-    let processed = 0
+    // A record that cannot be queued is skipped: at once when nothing waits before it, else with the
+    // record queued before it, so the committed offset never passes an unprocessed record.
+    const skip = (done: string): void => {
+      const before = active.group.last(key)
+      if (before !== undefined) before.next = done
+      else {
+        active.offsets.set(key, done)
+        active.dirty = true
+      }
+    }
     for (const record of batch.records) {
+      this.lag.fetched(key, record.offset)
       const done = nextOffset(record.offset)
       let k: unknown = null
       let v: unknown = null
@@ -150,46 +166,77 @@ export class StreamThread {
         }
       } catch (error) {
         await this.errors.route('deserialization', config.deserializationErrorHandler, error, record, active)
-        active.offsets.set(key, done)
-        active.dirty = true
+        skip(done)
         continue
       }
       const metadata = { topic: record.topic, partition: record.partition, offset: record.offset }
+      let timestamp: number
       try {
-        const timestamp =
+        timestamp =
           node.timestampExtractor === undefined
             ? record.timestamp
             : node.timestampExtractor(
                 { ...metadata, timestamp: record.timestamp, headers: record.headers },
                 k,
                 v,
-                active.task.streamTime,
+                active.group.partitionTime(key),
               )
-        const input: StreamRecord<unknown, unknown> = { key: k, value: v, timestamp, headers: record.headers }
-        active.task.process(record.topic, input, metadata)
       } catch (error) {
         await this.errors.route('processing', config.processingErrorHandler, error, record, active)
+        skip(done)
+        continue
       }
-      active.offsets.set(key, done)
+      const input: StreamRecord<unknown, unknown> = { key: k, value: v, timestamp, headers: record.headers }
+      active.group.add(key, { raw: record, record: input, metadata, next: done })
+    }
+    if (await this.drain(active)) await this.maybeCommit()
+  }
+
+  /**
+   * Processes a task's queued records while its partition group is ready, lowest timestamp first
+   * (Kafka's PartitionGroup.nextRecord under max.task.idle.ms), then sends what they produced. Returns
+   * false when the task was dropped as migrated.
+   */
+  private async drain(active: ActiveTask): Promise<boolean> {
+    const { config, metrics } = this.context
+    const started = process.hrtime.bigint()
+    let processed = 0
+    let looked = false
+    for (;;) {
+      const readiness = active.group.readiness(Date.now(), this.lag.lagOf)
+      if (!readiness.ready) {
+        if (readiness.waitingFor !== 'lag' || looked) break
+        looked = true
+        await this.lag.look(this.deps.admin(), active.group.emptyPartitions(), Date.now())
+        continue
+      }
+      const next = active.group.next()
+      if (next === undefined) break
+      const { partition, entry } = next
+      try {
+        active.task.process(entry.metadata.topic, entry.record, entry.metadata)
+      } catch (error) {
+        await this.errors.route('processing', config.processingErrorHandler, error, entry.raw, active)
+      }
+      active.offsets.set(partition, entry.next)
       active.dirty = true
       processed++
     }
+    if (processed === 0) return true
     metrics.recordsProcessed.inc(
       { ...appLabel(this.context), subtopology: String(active.task.subtopology.id) },
       processed,
     )
-    if (processed > 0) {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      metrics.processLatency.observe(appLabel(this.context), seconds / processed)
-    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    metrics.processLatency.observe(appLabel(this.context), seconds / processed)
     try {
       await this.sender.flush(active)
     } catch (error) {
       if (!isExactlyOnce(this.context) || !isTaskMigration(error)) throw error
       await this.dropMigrated(active, error, true)
-      return
+      return false
     }
-    await this.maybeCommit()
+    return true
   }
 
   /**
@@ -234,6 +281,10 @@ export class StreamThread {
   private async tick(): Promise<void> {
     if (this.deps.fatal() !== undefined) return
     await this.updateLag()
+    // Records held for a partition that had none: its lag may be known now, or its idle time over.
+    for (const active of this.tasks.all()) {
+      if (active.group.size > 0) await this.drain(active)
+    }
     const now = Date.now()
     for (const active of this.tasks.all()) {
       if (active.task.punctuate('WALL_CLOCK_TIME', now)) {

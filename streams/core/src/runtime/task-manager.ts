@@ -14,6 +14,7 @@ import { appLabel, isExactlyOnce, type RuntimeContext } from './context.ts'
 import { TaskOutputs } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
 import type { StateManager } from './state-manager.ts'
+import { PartitionGroup } from './partition-group.ts'
 import { StreamTask } from './task.ts'
 
 /** A task this instance runs, with what the runtime keeps beside it. */
@@ -26,6 +27,8 @@ export interface ActiveTask {
   readonly outputs: TaskOutputs
   /** Exactly-once: the task's own transactional producer. */
   readonly producer?: BackendProducer
+  /** Its input partitions' fetched records, processed in timestamp order. */
+  readonly group: PartitionGroup
   dirty: boolean
 }
 
@@ -50,6 +53,8 @@ export class TaskManager {
   constructor(
     private readonly context: RuntimeContext,
     private readonly deps: TaskManagerDeps,
+    /** Told where each owned partition will be read from next, once placed after a join. */
+    private readonly onPlaced: (partition: string, offset: string) => void = () => {},
   ) {}
 
   all(): ActiveTask[] {
@@ -113,16 +118,45 @@ export class TaskManager {
       const key = tpKey(tp.topic, tp.partition)
       const position = this.byPartition.get(key)?.offsets.get(key)
       if (position === undefined) unknown.push(tp)
-      else consumer.seek({ topic: tp.topic, partition: tp.partition, offset: position })
+      else {
+        consumer.seek({ topic: tp.topic, partition: tp.partition, offset: position })
+        this.onPlaced(key, position)
+      }
     }
     if (unknown.length === 0) return
     const committed = await consumer.committed(unknown)
+    const latest = await this.latestOffsets(
+      unknown.filter(
+        (tp) =>
+          !committed.has(tpKey(tp.topic, tp.partition)) ||
+          committed.get(tpKey(tp.topic, tp.partition)) === undefined,
+      ),
+    )
     for (const tp of unknown) {
-      // Never committed: from the start, as the group's reset policy says (the client moves an offset
-      // below the log's start up to it), and not from wherever the client had read to.
-      const offset = committed.get(tpKey(tp.topic, tp.partition)) ?? '0'
+      // Never committed: where the source's reset policy says, the log's end for 'latest', else from
+      // the start (the client moves an offset below the log's start up to it), and not from wherever
+      // the client had read to.
+      const key = tpKey(tp.topic, tp.partition)
+      const offset = committed.get(key) ?? latest.get(key) ?? '0'
       consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
+      this.onPlaced(tpKey(tp.topic, tp.partition), offset)
     }
+  }
+
+  /** The end offsets of the partitions whose source reads from the latest offset when never committed. */
+  private async latestOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, string>> {
+    const ends = new Map<string, string>()
+    const topics = new Set(
+      partitions
+        .filter((tp) => this.deps.routes.get(tp.topic)?.node.offsetReset === 'latest')
+        .map((tp) => tp.topic),
+    )
+    const admin = this.deps.admin()
+    if (topics.size === 0 || admin === undefined) return ends
+    for (const topic of topics) {
+      for (const [partition, end] of await admin.endOffsets(topic)) ends.set(tpKey(topic, partition), end)
+    }
+    return ends
   }
 
   private async createTask(
@@ -176,6 +210,7 @@ export class TaskManager {
       stores,
       outputs,
       ...(producer === undefined ? {} : { producer }),
+      group: new PartitionGroup(tps, this.context.config.maxTaskIdleMs),
       dirty: false,
     }
   }

@@ -9,7 +9,8 @@ import type {
 import type { RecordMetadata, StreamRecord } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { ManagedStore } from '../state/factory.ts'
-import type { StateStore } from '../state/store.ts'
+import { readOnlyGlobal } from '../state/read-only.ts'
+import type { AnyStore, StateStore } from '../state/store.ts'
 import type { TopicRef, TopologyNode } from '../topology/nodes.ts'
 import { isTopicRef, type DefaultSerdes, type Subtopology, type Topology } from '../topology/topology.ts'
 import type { RecordCollector } from './collector.ts'
@@ -201,7 +202,8 @@ export class StreamTask {
       },
       getStateStore: <S extends StateStore>(name: string): S => {
         const global = this.options.globalStores.get(name)
-        if (global !== undefined) return global as S
+        // Read only, as Kafka's decorators: only the global store's own processor writes it.
+        if (global !== undefined) return readOnlyGlobal<S>(global as unknown as AnyStore)
         const store = this.options.stores.get(name)
         if (store === undefined || !allowed.has(name)) {
           throw new TopologyError(

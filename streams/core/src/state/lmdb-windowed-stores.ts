@@ -350,6 +350,7 @@ export class LmdbSessionStore<K, V> extends LmdbTimeStore<K, V> implements Sessi
     for (const { key, value } of this.db.getRange()) {
       const { keyBytes, times } = parse(key, 2)
       const [end = 0, start = 0] = times
+      if (this.expired(end)) continue
       yield { key: { key: this.decodeKey(keyBytes), window: { start, end } }, value: this.decodeValue(value) }
     }
   }

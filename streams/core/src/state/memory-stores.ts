@@ -139,6 +139,10 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
     return inRange(this.ordered(), this.bound(from), this.bound(to), false)
   }
 
+  reverseAll(): IterableIterator<KeyValue<K, V>> {
+    return this.reverseRange()
+  }
+
   reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
     return inRange(this.ordered(), this.bound(from), this.bound(to), true)
   }
@@ -398,6 +402,7 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, Logged {
   }
 
   *all(): IterableIterator<KeyValue<Windowed<K>, V>> {
+    this.expireByTime()
     for (const { key, sessions } of this.byKey.values()) {
       for (const s of sessions) yield { key: { key, window: { start: s.start, end: s.end } }, value: s.value }
     }

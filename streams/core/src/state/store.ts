@@ -28,29 +28,44 @@ export interface ValueAndTimestamp<V> {
 /** The timestamp of a value written without one (Kafka's `RecordBatch.NO_TIMESTAMP`). */
 export const NO_TIMESTAMP = -1
 
+/** What any caller may read of a store: its name, kind and size. */
+export interface ReadOnlyStateStore {
+  readonly name: string
+  readonly kind: StoreKind
+  approximateNumEntries(): number
+}
+
 /**
- * Values by key. Iteration (`all`, `range`, `reverseRange`, `prefixScan`) is in ascending order of the
+ * Reads of a key-value store, as Kafka Streams' ReadOnlyKeyValueStore: what a caller outside a
+ * processor gets. Iteration (`all`, `range`, `reverseRange`, `prefixScan`) is in ascending order of the
  * serialized key bytes, as Kafka Streams' stores iterate, so a processor that walks a store sees the
  * same order whichever engine holds it.
  */
-export interface KeyValueStore<K, V> extends StateStore {
+export interface ReadOnlyKeyValueStore<K, V> extends ReadOnlyStateStore {
   readonly kind: 'keyValue'
   get(key: K): V | undefined
   /** The value with the timestamp it was written with (NO_TIMESTAMP when written by `put`). */
   getWithTimestamp(key: K): ValueAndTimestamp<V> | undefined
+  all(): IterableIterator<KeyValue<K, V>>
+  /** `all` in descending key order. */
+  reverseAll(): IterableIterator<KeyValue<K, V>>
+  /** Keys in [from, to], both inclusive; an undefined bound is open; from above to: nothing. */
+  range(from?: K, to?: K): IterableIterator<KeyValue<K, V>>
+  /** `range` in descending key order. */
+  reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>>
+  /** Keys whose serialized bytes start with the prefix's bytes. */
+  prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>>
+}
+
+/** Values by key, readable and writable: what a processor connected to the store gets. */
+export interface KeyValueStore<K, V> extends StateStore, ReadOnlyKeyValueStore<K, V> {
+  readonly kind: 'keyValue'
   /** A null value deletes the key. */
   put(key: K, value: V | null): void
   /** As `put`, keeping the timestamp beside the value (what DSL aggregations stamp their results with). */
   putWithTimestamp(key: K, value: V | null, timestamp: number): void
   putIfAbsent(key: K, value: V): V | undefined
   delete(key: K): V | undefined
-  all(): IterableIterator<KeyValue<K, V>>
-  /** Keys in [from, to], both inclusive; an undefined bound is open. */
-  range(from?: K, to?: K): IterableIterator<KeyValue<K, V>>
-  /** `range` in descending key order. */
-  reverseRange(from?: K, to?: K): IterableIterator<KeyValue<K, V>>
-  /** Keys whose serialized bytes start with the prefix's bytes. */
-  prefixScan<P>(prefix: P, prefixSerde: Serde<P>): IterableIterator<KeyValue<K, V>>
 }
 
 export interface WindowStoreEntry<V> {
@@ -60,40 +75,56 @@ export interface WindowStoreEntry<V> {
   readonly timestamp: number
 }
 
+/** Reads of a window store, as Kafka Streams' ReadOnlyWindowStore. */
+export interface ReadOnlyWindowStore<K, V> extends ReadOnlyStateStore {
+  readonly kind: 'window'
+  readonly retentionMs: number
+  fetch(key: K, windowStart: number): V | undefined
+  fetchWithTimestamp(key: K, windowStart: number): ValueAndTimestamp<V> | undefined
+  /** Windows of the key whose start lies in [timeFrom, timeTo], in start order. */
+  fetchRange(key: K, timeFrom: number, timeTo: number): WindowStoreEntry<V>[]
+  /** Every window held; a window's `end` here is its start (the store does not know the size). */
+  all(): IterableIterator<KeyValue<Windowed<K>, V>>
+}
+
 /**
  * Values per key and window start. As Kafka Streams' window stores, a store keeps its own stream time,
  * the largest window start written to it: a window whose start is at or below that time minus the
  * retention is gone, from writes and from reads alike.
  */
-export interface WindowStore<K, V> extends StateStore {
+export interface WindowStore<K, V> extends StateStore, ReadOnlyWindowStore<K, V> {
   readonly kind: 'window'
-  readonly retentionMs: number
   put(key: K, value: V | null, windowStart: number): void
   putWithTimestamp(key: K, value: V | null, windowStart: number, timestamp: number): void
-  fetch(key: K, windowStart: number): V | undefined
-  fetchWithTimestamp(key: K, windowStart: number): ValueAndTimestamp<V> | undefined
-  /** Windows of the key whose start lies in [timeFrom, timeTo], in start order. */
-  fetchRange(key: K, timeFrom: number, timeTo: number): WindowStoreEntry<V>[]
-  all(): IterableIterator<KeyValue<Windowed<K>, V>>
   /** Drops windows that started before the time (the store also expires by its own stream time). */
   expire(beforeWindowStart: number): void
+}
+
+/** Reads of a session store, as Kafka Streams' ReadOnlySessionStore. */
+export interface ReadOnlySessionStore<K, V> extends ReadOnlyStateStore {
+  readonly kind: 'session'
+  readonly retentionMs: number
+  /** Sessions of the key with end >= earliestSessionEnd and start <= latestSessionStart, by end then start. */
+  findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[]
+  fetchSession(key: K, start: number, end: number): V | undefined
+  all(): IterableIterator<KeyValue<Windowed<K>, V>>
 }
 
 /**
  * Aggregates per key and session window. The store's stream time is the largest session end written:
  * a session whose end is at or below it minus the retention is gone, as in Kafka Streams.
  */
-export interface SessionStore<K, V> extends StateStore {
+export interface SessionStore<K, V> extends StateStore, ReadOnlySessionStore<K, V> {
   readonly kind: 'session'
-  readonly retentionMs: number
-  /** Sessions of the key with end >= earliestSessionEnd and start <= latestSessionStart, by end then start. */
-  findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[]
-  fetchSession(key: K, start: number, end: number): V | undefined
   put(session: Windowed<K>, aggregate: V): void
   remove(session: Windowed<K>): void
-  all(): IterableIterator<KeyValue<Windowed<K>, V>>
   expire(beforeSessionEnd: number): void
 }
+
+export type AnyReadOnlyStore =
+  | ReadOnlyKeyValueStore<unknown, unknown>
+  | ReadOnlyWindowStore<unknown, unknown>
+  | ReadOnlySessionStore<unknown, unknown>
 
 export type AnyStore =
   KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>

@@ -1,3 +1,4 @@
+import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { StoreKind, StoreSpec } from './store.ts'
 
@@ -16,6 +17,12 @@ function spec<K, V>(
   options: StoreOptions<K, V>,
   retentionMs?: number,
 ): StoreSpec {
+  if (retentionMs !== undefined && !(Number.isSafeInteger(retentionMs) && retentionMs > 0)) {
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.INVALID_CONFIG,
+      `store ${name} needs a retention of a positive whole number of milliseconds, got ${retentionMs}`,
+    )
+  }
   return {
     name,
     kind,
@@ -47,4 +54,19 @@ export const Stores = {
     retentionMs: number,
     options: StoreOptions<K, V> = {},
   ): StoreSpec => spec(name, 'session', false, options, retentionMs),
+  /**
+   * A window store in LMDB, the engine of `persistentKeyValueStore`: entries by key then window start,
+   * with a time index for expiry; needs key and value serdes (its own or the application's defaults).
+   */
+  persistentWindowStore: <K, V>(
+    name: string,
+    retentionMs: number,
+    options: StoreOptions<K, V> = {},
+  ): StoreSpec => spec(name, 'window', true, options, retentionMs),
+  /** A session store in LMDB: entries by key, then session end and start, expired by end. */
+  persistentSessionStore: <K, V>(
+    name: string,
+    retentionMs: number,
+    options: StoreOptions<K, V> = {},
+  ): StoreSpec => spec(name, 'session', true, options, retentionMs),
 } as const

@@ -55,6 +55,8 @@ export class TopologyTestDriver {
   private readonly outputs = new Map<string, CapturedRecord[]>()
   private readonly produced = new Set<string>()
   private readonly offsets = new Map<string, number>()
+  /** The largest timestamp extracted per input partition, which timestamp extractors are told. */
+  private readonly partitionTimes = new Map<string, number>()
   private readonly pending: { topic: string; record: CapturedRecord }[] = []
   private readonly stateDir: string
   private readonly ownsStateDir: boolean
@@ -266,8 +268,10 @@ export class TopologyTestDriver {
             { ...metadata, timestamp: bytes.timestamp, headers: bytes.headers },
             key,
             value,
-            task.streamTime,
+            this.partitionTimes.get(`${topic}:${metadata.partition}`) ?? -1,
           )
+    const partitionKey = `${topic}:${metadata.partition}`
+    this.partitionTimes.set(partitionKey, Math.max(this.partitionTimes.get(partitionKey) ?? -1, timestamp))
     const record: StreamRecord<unknown, unknown> = { key, value, timestamp, headers: bytes.headers }
     task.process(topic, record, metadata)
     this.logChanges(task)

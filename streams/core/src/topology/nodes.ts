@@ -1,6 +1,12 @@
 import type { ProcessorSupplier } from '../processor/api.ts'
 import type { RecordHeaders, Serde } from '@oxagry/kafka'
 
+/**
+ * Where a source starts reading a partition its group has no committed offset for, as Kafka Streams'
+ * per-source `Consumed.withOffsetResetPolicy`: the log's start, or its end (new records only).
+ */
+export type OffsetResetPolicy = 'earliest' | 'latest'
+
 /** Where a record came from, for timestamp extraction and topic name extraction. */
 export interface ConsumedRecordInfo {
   readonly topic: string
@@ -47,6 +53,8 @@ export interface SourceNode {
   readonly keySerde?: Serde<unknown>
   readonly valueSerde?: Serde<unknown>
   readonly timestampExtractor?: TimestampExtractor
+  /** Where to start reading a partition the group never committed on (Kafka's per-source reset). */
+  readonly offsetReset?: OffsetResetPolicy
   readonly order: number
 }
 

@@ -3,6 +3,7 @@ import type { ProcessorSupplier } from '../processor/api.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { StoreSpec } from '../state/store.ts'
 import type {
+  OffsetResetPolicy,
   InternalTopicSpec,
   StreamPartitioner,
   TimestampExtractor,
@@ -35,6 +36,8 @@ export interface SourceOptions {
   readonly keySerde?: Serde<unknown>
   readonly valueSerde?: Serde<unknown>
   readonly timestampExtractor?: TimestampExtractor
+  /** Where to start reading a partition the group never committed on; the group's (earliest) when absent. */
+  readonly offsetReset?: OffsetResetPolicy
 }
 
 export interface SinkOptions {
@@ -65,6 +68,13 @@ export class Topology {
 
   addSource(name: string, topics: readonly (string | TopicRef)[], options: SourceOptions = {}): this {
     this.assertNewName(name)
+    if (options.offsetReset !== undefined && !['earliest', 'latest'].includes(options.offsetReset)) {
+      throw new TopologyError(
+        `source ${name} has offset reset policy ${String(options.offsetReset)}: it must be 'earliest' or 'latest'`,
+        STREAMS_ERROR_CODES.INVALID_CONFIG,
+        { node: name },
+      )
+    }
     if (topics.length === 0) throw new TopologyError(`source ${name} reads no topic`)
     const refs = topics.map((t) => (typeof t === 'string' ? { name: t, internal: false } : t))
     for (const ref of refs) {

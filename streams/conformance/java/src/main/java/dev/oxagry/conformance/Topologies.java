@@ -6,12 +6,14 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.JoinWindows;
@@ -28,7 +30,16 @@ import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.kstream.ValueTransformerWithKey;
+import org.apache.kafka.streams.processor.ProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.SessionStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The named topologies of the conformance suite, as Kafka Streams builds them. Each one has a twin of
@@ -129,6 +140,74 @@ final class Topologies {
           .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(5)))
           .aggregate(() -> "", (k, v, agg) -> agg + v, (k, x, y) -> x + "|" + y, Materialized.with(S, S))
           .toStream().to("out", Produced.with(SW, S));
+      case "emitCloseTumbling" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseNoGrace" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofMillis(10)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseHopping" -> in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)).advanceBy(Duration.ofMillis(5)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .aggregate(() -> "", (k, v, agg) -> agg + v,
+              Materialized.<String, String, WindowStore<Bytes, byte[]>>with(S, S).withRetention(Duration.ofMillis(100)))
+          .toStream().to("out", Produced.with(W10, S));
+      case "emitCloseSliding" -> windowed(in(b).groupByKey()
+          .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseSession" -> sessions(in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count());
+      case "emitCloseSessionRetained" -> sessions(in(b).groupByKey()
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(5), Duration.ofMillis(2)))
+          .emitStrategy(EmitStrategy.onWindowClose())
+          .count(Materialized.<String, Long, SessionStore<Bytes, byte[]>>with(S, L).withRetention(Duration.ofMillis(100))));
+      case "suppressTimeLimit" -> in(b).groupByKey().count()
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(5), Suppressed.BufferConfig.unbounded()))
+          .toStream().to("out", Produced.with(S, L));
+      case "suppressTimeLimitMaxRecords" -> in(b).groupByKey().count()
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(20), Suppressed.BufferConfig.maxRecords(2)))
+          .toStream().to("out", Produced.with(S, L));
+      case "suppressTimeLimitMaxBytes" -> in(b).groupByKey().reduce((a, v) -> a + "+" + v)
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(20), Suppressed.BufferConfig.maxBytes(120)))
+          .toStream().to("out");
+      case "suppressTimeLimitTable" -> table(b).filter((k, v) -> startsWithA(v))
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(3), Suppressed.BufferConfig.maxRecords(3)))
+          .toStream().to("out");
+      case "suppressTimeLimitWindowed" -> windowed(in(b).groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(5)).advanceBy(Duration.ofMillis(5)))
+          .count()
+          .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(4), Suppressed.BufferConfig.unbounded())));
+      case "processValues" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("seen"), S, L));
+        final KStream<String, String> numbered = in(b).processValues(Numbering::new, "seen");
+        numbered.to("out");
+        numbered.groupByKey().count().toStream().to("counts", Produced.with(S, L));
+      }
+      case "tableTransformValues" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("calls"), S, L));
+        final KTable<String, String> transformed = table(b).transformValues(Counting::new, "calls");
+        transformed.toStream().to("out");
+        transformed.groupBy((k, v) -> KeyValue.pair(first(v) == null ? "" : first(v), v), Grouped.with(S, S))
+            .count().toStream().to("counts", Produced.with(S, L));
+      }
+      case "tableTransformValuesMaterialized" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("calls"), S, L));
+        table(b).transformValues(Counting::new,
+                Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("transformed").withValueSerde(S), "calls")
+            .filter((k, v) -> v.startsWith("a")).toStream().to("out");
+      }
+      case "storeScans", "storeScansPersistent" -> {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("kv"), S, S));
+        in(b).processValues(Scanning::new, "kv").to("out");
+      }
+      case "leftJoinSuppressed" -> { final KTable<String, String> t = table(b)
+            .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(5), Suppressed.BufferConfig.unbounded()));
+        in(b).leftJoin(t, (v, x) -> v + "*" + x).to("out"); }
       case "suppressTumbling" -> windowed(in(b).groupByKey()
           .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(10), Duration.ofMillis(2)))
           .count()
@@ -306,4 +385,85 @@ final class Topologies {
     table.toStream().to("out", Produced.with(SW, L));
   }
 
+
+  /** Numbers each key's values in the store "seen" (a null key is not stored); the twin of numbering(). */
+  private static final class Numbering implements FixedKeyProcessor<String, String, String> {
+    private FixedKeyProcessorContext<String, String> context;
+    private KeyValueStore<String, Long> seen;
+
+    @Override
+    public void init(final FixedKeyProcessorContext<String, String> context) {
+      this.context = context;
+      this.seen = context.getStateStore("seen");
+    }
+
+    @Override
+    public void process(final FixedKeyRecord<String, String> r) {
+      if (r.key() == null) {
+        context.forward(r.withValue(r.value() + "#0"));
+        return;
+      }
+      final Long before = seen.get(r.key());
+      final long n = (before == null ? 0 : before) + 1;
+      seen.put(r.key(), n);
+      context.forward(r.withValue(r.value() + "#" + n).withTimestamp(r.timestamp() + n));
+    }
+  }
+
+  /** Counts its calls per key in the store "calls"; the twin of counting(). */
+  private static final class Counting implements ValueTransformerWithKey<String, String, String> {
+    private KeyValueStore<String, Long> calls;
+
+    @Override
+    public void init(final ProcessorContext context) {
+      this.calls = context.getStateStore("calls");
+    }
+
+    @Override
+    public String transform(final String key, final String value) {
+      final Long before = calls.get(key);
+      final long n = (before == null ? 0 : before) + 1;
+      calls.put(key, n);
+      return value == null ? null : value + "@" + n;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Keeps each key's value in "kv" and answers with range, reverseRange and prefixScan walks; the twin of scanning(). */
+  private static final class Scanning implements FixedKeyProcessor<String, String, String> {
+    private FixedKeyProcessorContext<String, String> context;
+    private KeyValueStore<String, String> kv;
+
+    @Override
+    public void init(final FixedKeyProcessorContext<String, String> context) {
+      this.context = context;
+      this.kv = context.getStateStore("kv");
+    }
+
+    private static String keys(final KeyValueIterator<String, String> it) {
+      final List<String> out = new ArrayList<>();
+      try (it) {
+        while (it.hasNext()) out.add(it.next().key);
+      }
+      return String.join(",", out);
+    }
+
+    @Override
+    public void process(final FixedKeyRecord<String, String> r) {
+      if (r.key() == null) {
+        context.forward(r.withValue("-"));
+        return;
+      }
+      kv.put(r.key(), r.value());
+      final String answer = String.join("|",
+          keys(kv.range("a", "b")),
+          keys(kv.reverseRange(null, "ab")),
+          keys(kv.range("b", "a")),
+          keys(kv.prefixScan(r.key().substring(0, Math.min(1, r.key().length())), new StringSerializer())),
+          keys(kv.all()));
+      context.forward(r.withValue(answer));
+    }
+  }
 }

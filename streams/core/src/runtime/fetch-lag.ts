@@ -1,0 +1,79 @@
+import type { BackendAdmin } from '@oxagry/kafka'
+import { tpKey } from '@oxagry/kafka'
+
+/**
+ * How far each input partition's fetch position is behind its log's end, for the partition groups:
+ * what Kafka's consumer knows from its fetch responses, asked here of the admin client, at most once a
+ * poll interval. A fetch position is where the next record would come from: past the last record
+ * fetched, or where the partition was placed after a join.
+ *
+ * A log may end past its last record (transaction markers, compacted records): a partition whose end
+ * stayed where it was while nothing arrived between two looks counts as caught up, so a task never
+ * waits for records that will not come.
+ */
+export class FetchLag {
+  private readonly positions = new Map<string, string>()
+  private readonly ends = new Map<string, { end: string; arrivals: number; stalled: boolean }>()
+  private readonly arrivals = new Map<string, number>()
+  private lastLook = 0
+  private looking: Promise<void> | undefined
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** The next offset to fetch on the partition: after a join, or past a fetched record. */
+  placed(partition: string, offset: string): void {
+    this.positions.set(partition, offset)
+  }
+
+  fetched(partition: string, offset: string): void {
+    this.positions.set(partition, String(Number(offset) + 1))
+    this.arrivals.set(partition, (this.arrivals.get(partition) ?? 0) + 1)
+  }
+
+  forget(partition: string): void {
+    this.positions.delete(partition)
+    this.ends.delete(partition)
+    this.arrivals.delete(partition)
+  }
+
+  lagOf = (partition: string): number | undefined => {
+    const position = this.positions.get(partition)
+    const end = this.ends.get(partition)
+    if (position === undefined || end === undefined) return undefined
+    if (end.stalled) return 0
+    return Math.max(0, Number(end.end) - Number(position))
+  }
+
+  /** Asks for the end offsets of the partitions' topics, unless it did within the interval. */
+  async look(admin: BackendAdmin | undefined, partitions: readonly string[], now: number): Promise<void> {
+    if (admin === undefined || partitions.length === 0 || now - this.lastLook < this.intervalMs) return
+    this.lastLook = now
+    this.looking ??= this.refresh(admin, partitions).finally(() => {
+      this.looking = undefined
+    })
+    await this.looking
+  }
+
+  private async refresh(admin: BackendAdmin, partitions: readonly string[]): Promise<void> {
+    const topics = new Set(partitions.map((p) => p.slice(0, p.lastIndexOf(':'))))
+    for (const topic of topics) {
+      // A broker that cannot say where its logs end must not stall the tasks: their empty partitions
+      // count as caught up, and the task processes what it has, lowest timestamp first.
+      const ends = await admin.endOffsets(topic).catch(() => undefined)
+      if (ends === undefined) {
+        for (const key of partitions) {
+          if (key.startsWith(`${topic}:`)) this.ends.set(key, { end: '0', arrivals: 0, stalled: true })
+        }
+        continue
+      }
+      for (const [partition, end] of ends) {
+        const key = tpKey(topic, partition)
+        if (!partitions.includes(key)) continue
+        const arrivals = this.arrivals.get(key) ?? 0
+        const before = this.ends.get(key)
+        const stalled = before !== undefined && before.end === end && before.arrivals === arrivals
+        this.ends.set(key, { end, arrivals, stalled })
+      }
+    }
+  }
+}
