@@ -209,8 +209,11 @@ export class CommerceRun {
       await new Promise((resolve) => setTimeout(resolve, 100))
       if (Date.now() > report) {
         report += 10_000
+        const reached: Record<string, number> = {}
+        for (const points of this.arrivals.hops.values())
+          for (const point of Object.keys(points)) reached[point] = (reached[point] ?? 0) + 1
         process.stderr.write(
-          `  ${this.arrivals.placed.size} placed, ${this.arrivals.decidedVisible.size}/${orders} decided\n`,
+          `  ${this.arrivals.decidedVisible.size}/${orders} decided; reached ${JSON.stringify(reached)}\n`,
         )
       }
     }

@@ -264,13 +264,33 @@ class Gateway implements PaymentGateway {
     return running && this.owned.get(key)?.signal.aborted === false
   }
 
+  /**
+   * A fetched batch of one partition: each command handled in order, and their events written with
+   * the batch's last offset in one transaction (one round of the transaction protocol per batch, not
+   * two per command). What is held is written before a provider outage is waited out, so Requested is
+   * visible meanwhile; a crash before the write does the batch's commands again, with the same event
+   * ids, and the provider answers a repeated call as before.
+   */
   private async batch(batch: Batch): Promise<void> {
     const key = tpKey(batch.topic, batch.partition)
+    const pending: ProducedRecord[] = []
+    let last: PartitionOffset | undefined
+    const flush = async (): Promise<boolean> => {
+      if (pending.length === 0 && last === undefined) return true
+      const offset = last
+      const ok = await this.produce(key, pending.splice(0), offset)
+      if (ok && offset !== undefined) this.positions.set(key, offset.offset)
+      last = undefined
+      return ok
+    }
     const run = (async () => {
       for (const record of batch.records) {
         if (!this.canProcess(key)) return
-        if (!(await this.handle(record, key, () => batch.heartbeat()))) return
+        const done = await this.handle(record, key, () => batch.heartbeat(), pending, flush)
+        if (done === undefined) return
+        last = done
       }
+      await flush()
     })()
     this.busy.set(key, run)
     try {
@@ -280,8 +300,17 @@ class Gateway implements PaymentGateway {
     }
   }
 
-  /** One command: Requested, the provider's answer, the outcome with the offset. False: stop this batch. */
-  private async handle(record: BrokerRecord, key: string, heartbeat: () => Promise<void>): Promise<boolean> {
+  /**
+   * One command: Requested, the provider's answer, the outcome, added to `pending`. Returns the offset
+   * after the command, or undefined to stop this batch (the gateway failed, or the partition moved).
+   */
+  private async handle(
+    record: BrokerRecord,
+    key: string,
+    heartbeat: () => Promise<void>,
+    pending: ProducedRecord[],
+    flush: () => Promise<boolean>,
+  ): Promise<PartitionOffset | undefined> {
     const next: PartitionOffset = {
       topic: record.topic,
       partition: record.partition,
@@ -300,30 +329,28 @@ class Gateway implements PaymentGateway {
     } catch (error) {
       if (isRetriable(error)) {
         this.fail(error)
-        return false
+        return undefined
       }
-      if (!(await this.produce(key, [await this.deadLetter(record, error)], next))) return false
+      pending.push(await this.deadLetter(record, error))
       this.metrics.commands.inc({ result: 'dead_lettered' })
-      this.positions.set(key, next.offset)
-      return true
+      return next
     }
     const requested = requestedEvent(command)
     if (requested !== undefined) {
-      if (!(await this.produce(key, [await this.eventRecord(requested)]))) return false
+      pending.push(await this.eventRecord(requested))
       this.metrics.events.inc({ step: 'PaymentRequested' })
     }
-    const outcome = await this.callProvider(command, key, heartbeat)
-    if (outcome === undefined) return false
+    const outcome = await this.callProvider(command, key, heartbeat, flush)
+    if (outcome === undefined) return undefined
     const event = outcomeEvent(command, outcome)
-    if (!(await this.produce(key, [await this.eventRecord(event)], next))) return false
+    pending.push(await this.eventRecord(event))
     this.metrics.events.inc({ step: Object.keys(event.payload)[0]?.split('.').pop() ?? 'unknown' })
     this.metrics.commands.inc({ result: 'done' })
-    this.positions.set(key, next.offset)
     this.logger.debug(
       { orderId: command.orderId, paymentId: command.paymentId, outcome: outcome.status },
       'command done',
     )
-    return true
+    return next
   }
 
   /** Calls the provider until it answers, with capped exponential back-off; undefined when given up. */
@@ -331,6 +358,7 @@ class Gateway implements PaymentGateway {
     command: Parameters<typeof callOf>[0],
     key: string,
     heartbeat: () => Promise<void>,
+    flush: () => Promise<boolean>,
   ): Promise<FinalOutcome | undefined> {
     const call = callOf(command)
     const { operation } = call
@@ -368,6 +396,8 @@ class Gateway implements PaymentGateway {
         this.metrics.up.set(0)
       }
       this.metrics.retries.inc({ operation })
+      // What the batch holds is written before waiting: the outage may last.
+      if (attempt === 1 && !(await flush())) return undefined
       this.logger.warn(
         { operation, paymentId: command.paymentId, attempt, delayMs: delay, message: outcome.message },
         'provider unavailable: retrying (the partition waits)',
