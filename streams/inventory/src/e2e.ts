@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { OrderValidation, Product, ProductId, StockCommand, StockEvent, StockLevel } from '@oxagry/avro'
 import type { DeadLetter } from '@oxagry/avro'
-import type { BrokerRecord, KafkaBackend, Serde } from '@oxagry/kafka'
+import { readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import { stockKey } from '@oxagry/topics'
 import { adjustStock, reserveStock } from './commands.ts'
 import type { InventorySerdes, InventoryTopics } from './options.ts'
@@ -128,27 +128,8 @@ export async function sendCompetingOrders(
   }
 }
 
-/** Every committed record of a topic up to its current end. */
-export async function readTopic(backend: KafkaBackend, topic: string): Promise<BrokerRecord[]> {
-  const admin = await backend.admin()
-  const ends = await admin.endOffsets(topic)
-  await admin.close()
-  const until = new Map([...ends].map(([p, o]) => [`${topic}:${p}`, o]))
-  const reader = backend.reader({ clientId: `e2e-${topic}`, readCommitted: true })
-  const records: BrokerRecord[] = []
-  try {
-    await reader.read(
-      [...ends.keys()].map((partition) => ({ topic, partition, offset: '0' })),
-      until,
-      async (batch) => {
-        records.push(...batch)
-      },
-    )
-  } finally {
-    await reader.close()
-  }
-  return records
-}
+/** Every committed record of a topic up to its current end (the Kafka package's). */
+export { readTopic }
 
 export interface Outputs {
   readonly events: StockEvent[]

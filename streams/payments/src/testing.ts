@@ -6,7 +6,7 @@ import {
   type PaymentCommand,
   type PaymentId,
 } from '@oxagry/avro'
-import type { BrokerRecord, KafkaBackend } from '@oxagry/kafka'
+import { readTopic, type KafkaBackend } from '@oxagry/kafka'
 import type { PaymentsSerdes, PaymentsTopics } from './options.ts'
 
 // Support shared by the gateway's memory-broker tests and its Kafka integration test.
@@ -88,27 +88,8 @@ export async function sendCommands(
   }
 }
 
-/** Every committed record of a topic up to its current end. */
-export async function readTopic(backend: KafkaBackend, topic: string): Promise<BrokerRecord[]> {
-  const admin = await backend.admin()
-  const ends = await admin.endOffsets(topic)
-  await admin.close()
-  const until = new Map([...ends].map(([p, o]) => [`${topic}:${p}`, o]))
-  const reader = backend.reader({ clientId: `read-${topic}`, readCommitted: true })
-  const records: BrokerRecord[] = []
-  try {
-    await reader.read(
-      [...ends.keys()].map((partition) => ({ topic, partition, offset: '0' })),
-      until,
-      async (batch) => {
-        records.push(...batch)
-      },
-    )
-  } finally {
-    await reader.close()
-  }
-  return records
-}
+/** Every committed record of a topic up to its current end (the Kafka package's). */
+export { readTopic }
 
 /** The topic's records decoded, with their keys. */
 export async function readDecoded<T>(
