@@ -8,7 +8,7 @@ test('no environment: embedded defaults on 127.0.0.1:8080 with state under the w
   t.is(config.schemaRegistryUrl, undefined)
   t.is(config.mongodbUrl, undefined)
   t.is(config.clickhouseUrl, 'chdb:/srv/app/.oxagry/clickhouse')
-  t.deepEqual(config.simulator, { enabled: true, machines: 200, rate: 100, seed: 42 })
+  t.deepEqual(config.simulator, { enabled: true, machines: 200, rate: 100, seed: 42, orderRate: 5 })
   t.is(config.processingGuarantee, 'at_least_once')
   t.deepEqual(config.sinkBatch, { maxRecords: 2000, maxWaitMs: 250 })
 })
@@ -128,4 +128,10 @@ test("an OIDC provider's JWKS needs its issuer and the audience; CORS, rate limi
     exposeDocs: true,
   })
   t.throws(() => readConfig({ CORS_ORIGINS: '*' }), { message: /CORS_ORIGINS="\*": must match pattern/ })
+})
+
+test('the simulated market’s checkout rate is read and checked', (t) => {
+  t.is(readConfig({ SIM_ORDER_RATE: '12.5' }, '/srv').simulator.orderRate, 12.5)
+  const error = t.throws(() => readConfig({ SIM_ORDER_RATE: '0' }, '/srv'), { instanceOf: ConfigError })
+  t.regex(error?.message ?? '', /SIM_ORDER_RATE="0": must be > 0/)
 })
