@@ -1,22 +1,27 @@
 import {
   nameUuid,
   paymentId as toPaymentId,
-  type CancellationReason,
   type OrderCommand,
   type OrderEvent,
   type OrderPlaced,
-  type OrderStatus,
   type OrderValidation,
-  type PaymentCommand,
   type PaymentEvent,
   type Product,
-  type StockCommand,
 } from '@oxagry/avro'
-import { stockKey } from '@oxagry/topics'
 import { decide, decideAtDeadline, type Verdict } from './decision.ts'
 import { checkDetails, placedDigest } from './details.ts'
-import { CHECKS, emptyOrder, type Check, type OrderRecord, type StockLine } from './order.ts'
+import { CHECKS, emptyOrder, type Check, type OrderRecord } from './order.ts'
 import type { OrdersTimeouts } from './options.ts'
+import {
+  cancelledEvent,
+  orderEvent,
+  paymentCommand,
+  status,
+  stockCommand,
+  type OrderOutput,
+} from './outputs.ts'
+
+export type { OrderOutput } from './outputs.ts'
 
 /** What reaches the order processor, from the four co-partitioned topics it reads. */
 export type OrderInput =
@@ -24,13 +29,6 @@ export type OrderInput =
   | { readonly kind: 'command'; readonly value: OrderCommand }
   | { readonly kind: 'validation'; readonly value: OrderValidation }
   | { readonly kind: 'payment'; readonly value: PaymentEvent }
-
-/** What the order processor writes; `stock` goes out keyed by its stock key, the rest by order id. */
-export type OrderOutput =
-  | { readonly kind: 'event'; readonly value: OrderEvent }
-  | { readonly kind: 'status'; readonly value: OrderStatus }
-  | { readonly kind: 'payment'; readonly value: PaymentCommand }
-  | { readonly kind: 'stock'; readonly key: string; readonly value: StockCommand }
 
 /** Why an input changed nothing: counted and logged by the processor, never silent. */
 export type Ignored =
@@ -228,7 +226,7 @@ function onCommand(order: OrderRecord | undefined, c: OrderCommand, ctx: StepCon
       )
       return {
         order: cancelled,
-        outputs: [cancelledEvent(cancelled, ctx), ...compensations(cancelled, ctx), status(cancelled)],
+        outputs: [cancelledEvent(cancelled, ctx.at), ...compensations(cancelled, ctx), status(cancelled)],
         decided: 'CANCELLED',
       }
     }
@@ -294,7 +292,7 @@ function settle(order: OrderRecord, decision: Verdict, ctx: StepContext): Step {
   )
   return {
     order: cancelled,
-    outputs: [cancelledEvent(cancelled, ctx), ...compensations(cancelled, ctx), status(cancelled)],
+    outputs: [cancelledEvent(cancelled, ctx.at), ...compensations(cancelled, ctx), status(cancelled)],
     decided: 'CANCELLED',
   }
 }
@@ -326,91 +324,4 @@ function compensations(order: OrderRecord, ctx: StepContext): OrderOutput[] {
 
 function bump(order: OrderRecord, ctx: StepContext): OrderRecord {
   return { ...order, updatedAt: ctx.at, version: order.version + 1 }
-}
-
-function cancelledEvent(order: OrderRecord, ctx: StepContext): OrderOutput {
-  return orderEvent(order, ctx.at, 'cancelled', {
-    'dev.oxagry.orders.OrderCancelled': { reason: order.cancellationReason ?? 'OTHER', note: order.note },
-  })
-}
-
-function orderEvent(
-  order: OrderRecord,
-  at: number,
-  step: string,
-  payload: OrderEvent['payload'],
-): OrderOutput {
-  return {
-    kind: 'event',
-    value: {
-      eventId: nameUuid(`order-event:${order.orderId}:${step}`),
-      orderId: order.orderId,
-      occurredAt: at,
-      payload,
-    },
-  }
-}
-
-function stockCommand(
-  order: OrderRecord,
-  line: StockLine,
-  at: number,
-  step: string,
-  payload: StockCommand['payload'],
-): OrderOutput {
-  const key = stockKey(line.productId, line.warehouseId)
-  return {
-    kind: 'stock',
-    key,
-    value: {
-      commandId: nameUuid(`stock-command:${order.orderId}:${key}:${step}`),
-      productId: line.productId,
-      warehouseId: line.warehouseId,
-      occurredAt: at,
-      payload,
-    },
-  }
-}
-
-function paymentCommand(
-  order: OrderRecord,
-  at: number,
-  step: string,
-  payload: PaymentCommand['payload'],
-): OrderOutput {
-  const paymentId = order.paymentId ?? toPaymentId(nameUuid(`payment:${order.orderId}:1`))
-  return {
-    kind: 'payment',
-    value: {
-      commandId: nameUuid(`payment-command:${paymentId}:${step}`),
-      paymentId,
-      orderId: order.orderId,
-      occurredAt: at,
-      payload,
-    },
-  }
-}
-
-/** The order's status record: what the compacted status topic holds for it from now on. */
-export function status(order: OrderRecord): OrderOutput {
-  const placed = order.placed
-  const state = order.state === 'AWAITING_ORDER' ? 'PLACED' : order.state
-  const reason: CancellationReason | null = order.state === 'CANCELLED' ? order.cancellationReason : null
-  return {
-    kind: 'status',
-    value: {
-      orderId: order.orderId,
-      customerId: placed?.customerId ?? ('' as OrderStatus['customerId']),
-      state,
-      paymentState: order.paymentState,
-      totalMinor: placed?.totalMinor ?? 0,
-      currency: placed?.currency ?? ('' as OrderStatus['currency']),
-      itemCount: placed?.itemCount ?? 0,
-      placedAt: placed?.placedAt ?? order.updatedAt,
-      updatedAt: order.updatedAt,
-      cancellationReason: reason,
-      note: order.note,
-      version: order.version,
-    },
-  }
 }
