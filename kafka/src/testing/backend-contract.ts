@@ -332,7 +332,14 @@ export function backendContract(
     await newer.send([record(topic, 'owner', { partition: 0 })])
     await newer.commitTransaction()
     await newer.close()
-    const read = await readToEnd(backend, topic)
+    // The coordinator writes a transaction's markers after EndTxn returns, so the committed record
+    // becomes readable (read_committed) a moment later; the aborted one never does.
+    let read: string[] = []
+    const deadline = Date.now() + 10_000
+    while (read.length === 0 && Date.now() < deadline) {
+      read = await readToEnd(backend, topic)
+      if (read.length === 0) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     t.deepEqual(read, ['owner'], 'the fenced transaction was aborted')
   })
 
