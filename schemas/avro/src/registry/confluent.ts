@@ -101,7 +101,9 @@ export class ConfluentSchemaRegistry implements SchemaRegistryClient {
         )
         return id
       } catch (error) {
-        if (attempt < 5 && /Compatibility does not match the configuration/.test((error as Error).message)) {
+        const race =
+          /Compatibility does not match the configuration|rule named 'COMPATIBILITY' already exists/
+        if (attempt < 5 && race.test((error as Error).message)) {
           await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
           continue
         }
