@@ -88,6 +88,11 @@ test('the repository patches fit the pinned FerretDB (when its module is in the 
     },
   )
   if (found.status !== 0) {
+    // CI builds FerretDB (stack:up) before the tests, so there the module must be in the cache.
+    if (process.env.CI === 'true' || process.env.REQUIRE_SERVICES === '1') {
+      t.fail('FerretDB is not in the Go module cache although stack:up built it')
+      return
+    }
     t.log('FerretDB is not in the Go module cache; `npm run stack:up` checks the patches when it builds')
     t.pass()
     return
