@@ -10,7 +10,7 @@ test("the environment's defaults are the local stack's, exactly-once", (t) => {
     applicationId: 'oxagry-inventory',
     processingGuarantee: 'exactly_once',
     expiryIntervalMs: 1000,
-    httpPort: 9465,
+    httpPort: 9467,
     httpHost: '0.0.0.0',
   })
   t.like(

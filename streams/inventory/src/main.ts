@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     applicationId: env.applicationId,
     processingGuarantee: env.processingGuarantee,
     expiry: { punctuationIntervalMs: env.expiryIntervalMs },
+    streams: { stateDir: env.stateDir },
   })
   const http = buildHttp(inventory.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })

@@ -7,7 +7,7 @@ test('the environment is read once with the local stack as default, time-outs in
   const env = readOrdersEnv({ ORDERS_VALIDATION_TIMEOUT_MS: '5000' })
   t.is(env.applicationId, 'oxagry-orders')
   t.is(env.processingGuarantee, 'exactly_once')
-  t.is(env.client, 'kafkajs')
+  t.is(env.kafkaClient, 'kafkajs')
   t.is(env.timeouts.validationTimeoutMs, 5000)
   t.is(env.timeouts.paymentDeadlineMs, 600_000)
 })

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     DEFAULT_ORDERS_TOPICS,
   )
   const orders = await startOrders({
-    backend: createKafkaBackend(env.client, { ...env.kafka, clientId: env.applicationId }),
+    backend: createKafkaBackend(env.kafkaClient, { ...env.kafka, clientId: env.applicationId }),
     serdes,
     timeouts: env.timeouts,
     applicationId: env.applicationId,

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       fraud: env.fraud,
       applicationId: env.applicationId,
       processingGuarantee: env.processingGuarantee,
-      streams: { logger, metricsRegistry },
+      streams: { logger, metricsRegistry, stateDir: env.stateDir },
     })
     closing.push(payments)
   }

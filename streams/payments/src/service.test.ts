@@ -188,10 +188,8 @@ test('environment: defaults, and every bad value named', (t) => {
     { instanceOf: PaymentsError },
   )
   t.is(error?.code, PAYMENTS_ERROR_CODES.INVALID_OPTIONS)
-  t.regex(
-    error?.message ?? '',
-    /PAYMENTS_ROLE[\s\S]*PAYMENTS_FRAUD_LIMITS[\s\S]*DECLINE_RATE[\s\S]*PAYMENTS_HTTP_PORT/,
-  )
+  for (const name of ['PAYMENTS_ROLE', 'PAYMENTS_FRAUD_LIMITS', 'DECLINE_RATE', 'PAYMENTS_HTTP_PORT'])
+    t.regex(error?.message ?? '', new RegExp(name))
 })
 
 test('topology options: every problem named', async (t) => {

@@ -1,5 +1,5 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
-import { KafkaJsBackend } from '@oxagry/kafka'
+import { createKafkaBackend } from '@oxagry/kafka'
 import { shutdownOnSignals } from '@oxagry/streams'
 import { readTrackingEnv } from './config.ts'
 import { DEFAULT_TRACKING_TOPICS } from './options.ts'
@@ -20,10 +20,11 @@ async function main(): Promise<void> {
     DEFAULT_TRACKING_TOPICS,
   )
   const tracking = await startTracking({
-    backend: new KafkaJsBackend({ ...env.kafka, clientId: env.applicationId }),
+    backend: createKafkaBackend(env.kafkaClient, { ...env.kafka, clientId: env.applicationId }),
     serdes,
     applicationId: env.applicationId,
     processingGuarantee: env.processingGuarantee,
+    streams: { stateDir: env.stateDir },
   })
   const http = buildHttp(tracking.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
