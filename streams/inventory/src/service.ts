@@ -1,13 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildHealthServer } from '@oxagry/streams/http'
-import type { DeadLetter } from '@oxagry/avro'
-import type { KafkaBackend, Serde } from '@oxagry/kafka'
-import {
-  KafkaStreams,
-  type DeadLetterFormatter,
-  type ProcessingGuarantee,
-  type StreamsConfig,
-} from '@oxagry/streams'
+import type { KafkaBackend } from '@oxagry/kafka'
+import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
 import { deadLetterFormatter } from '@oxagry/topics'
 import { resolveInventoryOptions, type InventoryOptions } from './options.ts'
 import { buildInventoryTopology } from './topology.ts'
@@ -28,11 +22,6 @@ export interface Inventory {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
-/** The runtime's dead letters in the catalogue's envelope, the one format of every application. */
-export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
-  return deadLetterFormatter(serde, topic)
-}
-
 /**
  * Builds the topology and starts it, exactly-once unless told otherwise. Commands that do not decode
  * become dead-letter envelopes through the runtime's deserialization handler; commands the topology
@@ -45,7 +34,7 @@ export async function startInventory(options: StartInventoryOptions): Promise<In
   const streams = new KafkaStreams(buildInventoryTopology(inventory), {
     deserializationErrorHandler: {
       deadLetterTopic: resolved.topics.deadLetters,
-      format: deadLetterEnvelope(inventory.serdes.deadLetter, resolved.topics.deadLetters),
+      format: deadLetterFormatter(inventory.serdes.deadLetter, resolved.topics.deadLetters),
     },
     ...extra,
     applicationId: applicationId ?? 'oxagry-inventory',

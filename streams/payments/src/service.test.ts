@@ -22,7 +22,7 @@ import { readPaymentsEnv } from './config.ts'
 import { PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
 import { startPaymentGateway } from './gateway.ts'
 import { createPaymentsSerdes } from './serdes.ts'
-import { buildHttp, deadLetterEnvelope, startPayments } from './service.ts'
+import { buildHttp, startPayments } from './service.ts'
 import { SimulatedProvider } from './simulated-provider.ts'
 import {
   createPaymentsTopics,
@@ -140,32 +140,6 @@ test('embedded: gateway and topology on one memory broker: a command becomes a P
   )
   await gateway.stop()
   t.is((await http.inject({ url: '/health/live' })).statusCode, 503, 'a stopped gateway is not live')
-})
-
-test("the runtime's dead letters are the catalogue's envelope, with a replay-stable id", async (t) => {
-  const topics = prefixedPaymentsTopics('unit')
-  const serdes = await createPaymentsSerdes(new InMemorySchemaRegistry(), topics, { autoRegister: true })
-  const format = deadLetterEnvelope(serdes.deadLetter, topics.deadLetters)
-  const failure = {
-    stage: 'deserialization' as const,
-    code: 'OXA_AVRO_UNKNOWN_SCHEMA_ID',
-    message: 'schema 99 is not registered',
-    applicationId: 'payments',
-    record: {
-      topic: topics.paymentEvents,
-      partition: 2,
-      offset: '41',
-      key: Buffer.from('o-1'),
-      value: Buffer.from([0, 0, 0, 0, 99, 1]),
-      timestamp: T0,
-      headers: {},
-    },
-  }
-  const first = await format(failure)
-  t.deepEqual(first.value, (await format(failure)).value)
-  t.is(first.key?.toString(), `${topics.paymentEvents}:2:41`)
-  const envelope = await serdes.deadLetter.deserialize(topics.deadLetters, first.value as Buffer, {})
-  t.like(envelope, { stage: 'DESERIALIZATION', errorCode: 'OXA_AVRO_UNKNOWN_SCHEMA_ID', sourceOffset: 41 })
 })
 
 test('environment: defaults, and every bad value named', (t) => {

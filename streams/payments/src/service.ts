@@ -1,12 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { DeadLetter } from '@oxagry/avro'
-import type { KafkaBackend, Serde } from '@oxagry/kafka'
-import {
-  KafkaStreams,
-  type DeadLetterFormatter,
-  type ProcessingGuarantee,
-  type StreamsConfig,
-} from '@oxagry/streams'
+import type { KafkaBackend } from '@oxagry/kafka'
+import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
 import { deadLetterFormatter } from '@oxagry/topics'
 import { Registry } from 'prom-client'
 import type { PaymentGateway } from './gateway.ts'
@@ -28,11 +22,6 @@ export interface Payments {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
-/** The runtime's dead letters in the catalogue's envelope, the one format of every application. */
-export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
-  return deadLetterFormatter(serde, topic)
-}
-
 /**
  * Builds the payments topology and starts it. Records that do not decode go to the payments dead-letter
  * topic as the catalogue's envelope, by the runtime's deserialization handler; a registry outage is
@@ -44,7 +33,7 @@ export async function startPayments(options: StartPaymentsOptions): Promise<Paym
   const streams = new KafkaStreams(buildPaymentsTopology(payments), {
     deserializationErrorHandler: {
       deadLetterTopic: resolved.topics.deadLetters,
-      format: deadLetterEnvelope(payments.serdes.deadLetter, resolved.topics.deadLetters),
+      format: deadLetterFormatter(payments.serdes.deadLetter, resolved.topics.deadLetters),
     },
     ...extra,
     applicationId: applicationId ?? 'oxagry-payments',

@@ -1,14 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { buildHealthServer } from '@oxagry/streams/http'
-import type { DeadLetter } from '@oxagry/avro'
 import { deadLetterFormatter } from '@oxagry/topics'
-import type { KafkaBackend, Serde } from '@oxagry/kafka'
-import {
-  KafkaStreams,
-  type DeadLetterFormatter,
-  type ProcessingGuarantee,
-  type StreamsConfig,
-} from '@oxagry/streams'
+import type { KafkaBackend } from '@oxagry/kafka'
+import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
 import { resolveTrackingOptions, type TrackingOptions } from './options.ts'
 import { buildTrackingTopology } from './topology.ts'
 
@@ -27,11 +21,6 @@ export interface Tracking {
   close(options?: { timeoutMs?: number }): Promise<void>
 }
 
-/** The runtime's dead letters as the catalogue's envelope, like the topology's own. */
-export function deadLetterEnvelope(serde: Serde<DeadLetter>, topic: string): DeadLetterFormatter {
-  return deadLetterFormatter(serde, topic)
-}
-
 /**
  * Builds the topology and starts it. Undecodable pings become dead-letter envelopes in the topology;
  * the runtime's dead-letter handler, writing the same envelope, is the backstop for what the topology
@@ -43,7 +32,7 @@ export async function startTracking(options: StartTrackingOptions): Promise<Trac
   const streams = new KafkaStreams(buildTrackingTopology(tracking), {
     deserializationErrorHandler: {
       deadLetterTopic: resolved.topics.deadLetters,
-      format: deadLetterEnvelope(tracking.serdes.deadLetter, resolved.topics.deadLetters),
+      format: deadLetterFormatter(tracking.serdes.deadLetter, resolved.topics.deadLetters),
     },
     ...extra,
     applicationId: applicationId ?? 'oxagry-tracking',
