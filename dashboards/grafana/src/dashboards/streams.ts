@@ -82,7 +82,11 @@ export function streamsDashboard(): DashboardBuilder {
         q(`sum by (application, pod) (increase(${M.rebalances}{${APP}}${RATE}))`, '{{application}} {{pod}}'),
       ]),
     )
-    .withPanel(timeseries('Store entries', 'short', [q(`sum by (store) (${M.storeEntries})`, '{{store}}')]))
+    .withPanel(
+      timeseries('Store entries', 'short', [
+        q(`sum by (application, store) (${M.storeEntries})`, '{{application}} {{store}}'),
+      ]),
+    )
     .withRow(new RowBuilder('Errors and dead letters'))
     .withPanel(
       timeseries('Errors/s by stage and code', 'ops', [

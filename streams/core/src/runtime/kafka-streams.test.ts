@@ -353,7 +353,7 @@ test('metrics count processed records, store entries, dead letters and the state
   await until(() => readAll(backend, 'out', L).length === 3)
   const text = await streams.metrics.registry.metrics()
   t.regex(text, /oxagry_streams_records_processed_total\{application="counter",subtopology="0"\} 3/)
-  t.regex(text, /oxagry_streams_store_entries\{store="counts",task="0_0"\} 2/)
+  t.regex(text, /oxagry_streams_store_entries\{application="counter",store="counts",task="0_0"\} 2/)
   t.regex(text, /oxagry_streams_state\{application="counter",state="RUNNING"\} 1/)
   await streams.close()
 })

@@ -76,6 +76,7 @@ export class KafkaStreams {
     this.metrics = new StreamsMetrics(config.metricsRegistry, () =>
       this.thread.tasks.all().flatMap((active) =>
         [...active.stores.entries()].map(([store, s]) => ({
+          application: this.config.applicationId,
           store,
           task: active.task.id,
           entries: s.approximateNumEntries(),
@@ -269,6 +270,7 @@ export class KafkaStreams {
       await this.globals.stop()
       await this.producer?.close().catch(() => {})
       await this.admin?.close().catch(() => {})
+      this.metrics.close()
       if (this.currentState !== StreamsState.ERROR) this.setState(StreamsState.NOT_RUNNING)
     })()
     return this.shuttingDown

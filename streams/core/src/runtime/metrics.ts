@@ -16,7 +16,7 @@ export const STREAMS_METRICS = {
   state: 'oxagry_streams_state',
 } as const
 
-type StoreSizes = () => { store: string; task: string; entries: number }[]
+type StoreSizes = () => { application: string; store: string; task: string; entries: number }[]
 
 /** The store-size sources of every instance sharing a registry: one gauge collects them all. */
 const STORE_SIZES = new WeakMap<Registry, Set<StoreSizes>>()
@@ -45,7 +45,10 @@ export class StreamsMetrics {
   readonly errors: Counter<'application' | 'stage' | 'code'>
   readonly state: Gauge<'application' | 'state'>
 
+  private readonly storeSizes: StoreSizes
+
   constructor(registry: Registry | undefined, storeSizes: StoreSizes) {
+    this.storeSizes = storeSizes
     this.registry = registry ?? new Registry()
     const registers = [this.registry]
     this.recordsProcessed = shared(
@@ -124,12 +127,13 @@ export class StreamsMetrics {
       new Gauge({
         name: STREAMS_METRICS.storeEntries,
         help: 'Approximate entries per store and task',
-        labelNames: ['store', 'task'],
+        labelNames: ['application', 'store', 'task'],
         registers,
         collect() {
           this.reset()
           for (const sizes of all)
-            for (const s of sizes()) this.set({ store: s.store, task: s.task }, s.entries)
+            for (const s of sizes())
+              this.set({ application: s.application, store: s.store, task: s.task }, s.entries)
         },
       })
     }
@@ -189,5 +193,13 @@ export class StreamsMetrics {
           registers,
         }),
     )
+  }
+
+  /**
+   * A closed instance's stores leave the shared store gauge (its other series stay, as counters do
+   * in Prometheus), and the registry no longer holds the instance.
+   */
+  close(): void {
+    STORE_SIZES.get(this.registry)?.delete(this.storeSizes)
   }
 }
