@@ -54,6 +54,12 @@ export interface Batch {
   readonly topic: string
   readonly partition: number
   readonly records: readonly BrokerRecord[]
+  /**
+   * The consumer's position after this batch, when the client says: past its last record and any
+   * transaction markers or aborted records fetched with it (Kafka's fetch position). Without it the
+   * position is taken to be the last record's offset plus one.
+   */
+  readonly nextOffset?: string
   /** Keeps group membership alive during long work. */
   heartbeat(): Promise<void>
 }

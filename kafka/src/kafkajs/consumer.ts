@@ -88,6 +88,8 @@ export class KafkaJsConsumer implements BackendConsumer {
           topic,
           partition,
           records: toBrokerRecords(payload),
+          // kafkajs keeps the markers it filtered out in the batch's last offset.
+          nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n),
           heartbeat: () => payload.heartbeat(),
         })
       },

@@ -81,6 +81,7 @@ class MemoryConsumer implements BackendConsumer {
               topic: position.tp.topic,
               partition: position.tp.partition,
               records,
+              nextOffset: String(next),
               heartbeat: async () => {},
             })
           }

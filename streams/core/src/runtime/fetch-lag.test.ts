@@ -53,3 +53,39 @@ test('a broker that cannot say where its logs end does not hold the task back', 
   await lag.look(failing, ['t:0'], 100)
   t.is(lag.lagOf('t:0'), 0)
 })
+
+test("a client's position past the markers of its batch makes the lag exact at once", async (t) => {
+  const lag = new FetchLag(10)
+  lag.placed('t:0', '0')
+  await lag.look(
+    admin(() => new Map([[0, '4']])),
+    ['t:0'],
+    100,
+  )
+  lag.fetched('t:0', '0')
+  lag.fetched('t:0', '2')
+  t.is(lag.lagOf('t:0'), 1, 'without the client: the marker at 3 looks like a record on the way')
+  lag.fetchedUpTo('t:0', '4')
+  t.is(lag.lagOf('t:0'), 0)
+  lag.fetchedUpTo('t:0', '2')
+  t.is(lag.lagOf('t:0'), 0, 'a position never goes back by a late report')
+})
+
+test('one look reads the ends of every partition asked for, whichever task asked first', async (t) => {
+  const lag = new FetchLag(10)
+  lag.placed('a:0', '5')
+  lag.placed('b:0', '7')
+  const asked: string[] = []
+  const ends: BackendAdmin = {
+    ...admin(() => new Map()),
+    endOffsets: (topic) => {
+      asked.push(topic)
+      return Promise.resolve(new Map([[0, topic === 'a' ? '9' : '7']]))
+    },
+  }
+  await lag.look(ends, ['a:0', 'b:0'], 100)
+  await lag.look(ends, ['b:0'], 105) // a second task within the interval: nothing asked
+  t.deepEqual(asked.sort(), ['a', 'b'])
+  t.is(lag.lagOf('a:0'), 4)
+  t.is(lag.lagOf('b:0'), 0)
+})

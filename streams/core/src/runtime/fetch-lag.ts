@@ -7,9 +7,14 @@ import { tpKey } from '@oxagry/kafka'
  * poll interval. A fetch position is where the next record would come from: past the last record
  * fetched, or where the partition was placed after a join.
  *
- * A log may end past its last record (transaction markers, compacted records): a partition whose end
- * stayed where it was while nothing arrived between two looks counts as caught up, so a task never
- * waits for records that will not come.
+ * A log may end past its last record (transaction markers, aborted or compacted records). A client
+ * that reports its position past those (a batch's `nextOffset`) is followed, as Kafka's consumer is.
+ * Markers a client skips without a batch (kafkajs does, for a fetch of markers alone) are covered by
+ * the fallback: a partition whose end stayed where it was while nothing arrived between two looks
+ * counts as caught up, so a task never waits for records that will not come.
+ *
+ * Each look reads the ends of every partition waited on, across all of a thread's tasks: a task kept
+ * waiting on a busy partition must not take every look and starve the others of theirs.
  */
 export class FetchLag {
   private readonly positions = new Map<string, string>()
@@ -28,6 +33,13 @@ export class FetchLag {
   fetched(partition: string, offset: string): void {
     this.positions.set(partition, String(Number(offset) + 1))
     this.arrivals.set(partition, (this.arrivals.get(partition) ?? 0) + 1)
+  }
+
+  /** Where the client says it will fetch next after a batch: past the markers it skipped. */
+  fetchedUpTo(partition: string, nextOffset: string): void {
+    const position = this.positions.get(partition)
+    if (position === undefined || Number(nextOffset) > Number(position))
+      this.positions.set(partition, nextOffset)
   }
 
   forget(partition: string): void {

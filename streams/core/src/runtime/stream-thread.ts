@@ -189,6 +189,7 @@ export class StreamThread {
       const input: StreamRecord<unknown, unknown> = { key: k, value: v, timestamp, headers: record.headers }
       active.group.add(key, { raw: record, record: input, metadata, next: done })
     }
+    if (batch.nextOffset !== undefined) this.lag.fetchedUpTo(key, batch.nextOffset)
     if (await this.drain(active)) await this.maybeCommit()
   }
 
@@ -207,7 +208,7 @@ export class StreamThread {
       if (!readiness.ready) {
         if (readiness.waitingFor !== 'lag' || looked) break
         looked = true
-        await this.lag.look(this.deps.admin(), active.group.emptyPartitions(), Date.now())
+        await this.lag.look(this.deps.admin(), this.waitedOn(), Date.now())
         continue
       }
       const next = active.group.next()
@@ -246,6 +247,11 @@ export class StreamThread {
    * away revokes it here next; if none does (its transaction timed out), its partitions are not left
    * unread. In a revocation its next owner restores it.
    */
+  /** Every empty input partition of the thread's tasks: one look reads all their ends. */
+  private waitedOn(): string[] {
+    return this.tasks.all().flatMap((active) => (active.group.size > 0 ? active.group.emptyPartitions() : []))
+  }
+
   private async dropMigrated(active: ActiveTask, error: unknown, reclaim: boolean): Promise<void> {
     this.context.logger.warn(
       { task: active.task.id, err: error, reclaim },
