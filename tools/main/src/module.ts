@@ -2,7 +2,7 @@ import type { ConfluentSchemaRegistry } from '@oxagry/avro'
 import type { createClickHouseClient } from '@oxagry/clickhouse'
 import type { AppOptions } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
-import type { SinkHandle, SinkHealth, SinkOptions } from '@oxagry/sink'
+import type { CommerceReadModel, SinkHandle, SinkHealth, SinkOptions, StockReadModel } from '@oxagry/sink'
 import type { Health } from '@oxagry/streams'
 import type { TopicSpec } from '@oxagry/topics'
 import type { Logger } from 'pino'
@@ -39,10 +39,17 @@ export interface LiveView extends Following {
 }
 
 /** The routes a module serves, by API: the root mounts each on the platform's one HTTP server. */
-export type ModuleRoutes = {
-  readonly kind: 'fleet-api'
-  readonly ports: Pick<AppOptions, 'machines' | 'history' | 'geofences' | 'feed'>
-}
+export type ModuleRoutes =
+  | {
+      readonly kind: 'fleet-api'
+      readonly ports: Pick<AppOptions, 'machines' | 'history' | 'geofences' | 'feed'>
+    }
+  | {
+      /** The commerce views the commerce API reads (orders and payments; stock). */
+      readonly kind: 'commerce-views'
+      readonly orders: CommerceReadModel
+      readonly stock: StockReadModel
+    }
 
 /** How a running part says whether it works: stream applications, and workers such as the payment gateway. */
 export interface PartHealth {
