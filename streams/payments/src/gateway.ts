@@ -6,7 +6,6 @@ import {
   type BackendProducer,
   type Batch,
   type BrokerRecord,
-  type KafkaBackend,
   type PartitionOffset,
   type ProducedRecord,
   type TopicPartition,
@@ -15,130 +14,20 @@ import { deadLetterRecord } from '@oxagry/topics'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { callOf, invoke, outcomeEvent, requestedEvent } from './commands.ts'
-import { invalidOptions, PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
+import { PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
 import { GatewayMetrics } from './gateway-metrics.ts'
-import { resolveTopics, type PaymentsSerdes, type PaymentsTopics } from './options.ts'
-import type { FinalOutcome, PaymentProvider, ProviderOutcome } from './provider.ts'
-
-export const GatewayState = {
-  STARTING: 'STARTING',
-  RUNNING: 'RUNNING',
-  /** The provider is unavailable and the call is being retried: live, not ready. */
-  RETRYING: 'RETRYING',
-  STOPPING: 'STOPPING',
-  STOPPED: 'STOPPED',
-  /** A broker or ledger error it cannot get past: nothing after the last commit was committed. */
-  FAILED: 'FAILED',
-} as const
-export type GatewayState = (typeof GatewayState)[keyof typeof GatewayState]
-
-export interface GatewayOptions {
-  readonly backend: KafkaBackend
-  readonly provider: PaymentProvider
-  readonly serdes: Pick<PaymentsSerdes, 'paymentCommand' | 'paymentEvent' | 'deadLetter'>
-  readonly topics?: Partial<PaymentsTopics>
-  /** The gateway's own consumer group; also the dead letters' application. Default `oxagry-payment-gateway`. */
-  readonly groupId?: string
-  readonly clientId?: string
-  /**
-   * exactly_once (default): each partition has its transactional producer, and a command's outcome
-   * and its offset commit in one transaction. at_least_once: the offset is committed after the outcome
-   * is acknowledged; a crash in between writes the same events (same ids) again.
-   */
-  readonly processingGuarantee?: 'exactly_once' | 'at_least_once'
-  /** Back-off of a call the provider could not answer: doubles from baseMs up to maxMs. */
-  readonly retry?: { readonly baseMs?: number; readonly maxMs?: number }
-  readonly logger?: Logger
-  readonly metricsRegistry?: Registry
-  /** Bound of stop(); ms. Default 30 s. */
-  readonly shutdownTimeoutMs?: number
-}
-
-export interface GatewayHealth {
-  readonly live: boolean
-  readonly ready: boolean
-  readonly state: GatewayState
-  /** Partitions owned now. */
-  readonly partitions: number
-  readonly lastError?: { readonly code: string; readonly message: string }
-}
-
-export interface PaymentGateway {
-  health(): GatewayHealth
-  readonly metrics: GatewayMetrics
-  /** Resolves once the gateway stopped or failed; never rejects. */
-  readonly closed: Promise<{ readonly state: GatewayState; readonly error?: unknown }>
-  /** Stops after the command in hand (a retried one is left uncommitted), leaves the group. */
-  stop(): Promise<void>
-}
-
-interface Resolved {
-  readonly topics: PaymentsTopics
-  readonly groupId: string
-  readonly clientId: string
-  readonly exactlyOnce: boolean
-  readonly baseMs: number
-  readonly maxMs: number
-  readonly shutdownTimeoutMs: number
-}
+import {
+  GatewayState,
+  resolveGatewayOptions,
+  type GatewayHealth,
+  type GatewayOptions,
+  type PaymentGateway,
+  type ResolvedGatewayOptions,
+} from './gateway-options.ts'
+import { codeOf, isRetriable, messageOf, sleep } from './gateway-support.ts'
+import type { FinalOutcome, ProviderOutcome } from './provider.ts'
 
 const HEARTBEAT_SLICE_MS = 1000
-const NAME = /^[A-Za-z0-9._-]+$/
-
-function resolve(options: GatewayOptions): Resolved {
-  const problems: string[] = []
-  const topics = resolveTopics(options.topics, problems)
-  const groupId = options.groupId ?? 'oxagry-payment-gateway'
-  if (!NAME.test(groupId)) problems.push(`/gateway/groupId must be letters, digits, ".", "_" or "-"`)
-  const guarantee = options.processingGuarantee ?? 'exactly_once'
-  if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once')
-    problems.push(`/gateway/processingGuarantee must be exactly_once or at_least_once`)
-  const baseMs = options.retry?.baseMs ?? 200
-  const maxMs = options.retry?.maxMs ?? 30_000
-  if (!Number.isSafeInteger(baseMs) || baseMs < 1) problems.push('/gateway/retry/baseMs must be >= 1')
-  if (!Number.isSafeInteger(maxMs) || maxMs < baseMs) problems.push('/gateway/retry/maxMs must be >= baseMs')
-  for (const k of ['paymentCommand', 'paymentEvent', 'deadLetter'] as const)
-    if (typeof options.serdes?.[k]?.serialize !== 'function')
-      problems.push(`/gateway/serdes/${k} must be a Serde`)
-  if (typeof options.provider?.authorise !== 'function')
-    problems.push('/gateway/provider must be a PaymentProvider')
-  if (problems.length > 0) throw invalidOptions(problems)
-  return {
-    topics,
-    groupId,
-    clientId: options.clientId ?? groupId,
-    exactlyOnce: guarantee === 'exactly_once',
-    baseMs,
-    maxMs,
-    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
-  }
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? code : 'OXA_UNKNOWN'
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function isRetriable(error: unknown): boolean {
-  return (error as { retriable?: unknown } | undefined)?.retriable === true
-}
-
-function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
-  return new Promise((done) => {
-    if (signals.some((s) => s.aborted)) return done()
-    const finish = (): void => {
-      clearTimeout(timer)
-      for (const s of signals) s.removeEventListener('abort', finish)
-      done()
-    }
-    const timer = setTimeout(finish, ms)
-    for (const s of signals) s.addEventListener('abort', finish, { once: true })
-  })
-}
 
 class Gateway implements PaymentGateway {
   readonly metrics: GatewayMetrics
@@ -161,7 +50,7 @@ class Gateway implements PaymentGateway {
 
   constructor(
     private readonly options: GatewayOptions,
-    private readonly config: Resolved,
+    private readonly config: ResolvedGatewayOptions,
   ) {
     this.metrics = new GatewayMetrics(options.metricsRegistry ?? new Registry())
     this.logger = (options.logger ?? pino({ name: 'oxagry-payment-gateway' })).child({
@@ -551,7 +440,7 @@ class Gateway implements PaymentGateway {
  * derive from the command id and the step, so a redelivered command writes the same events.
  */
 export async function startPaymentGateway(options: GatewayOptions): Promise<PaymentGateway> {
-  const gateway = new Gateway(options, resolve(options))
+  const gateway = new Gateway(options, resolveGatewayOptions(options))
   await gateway.start()
   return gateway
 }

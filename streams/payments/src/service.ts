@@ -3,7 +3,7 @@ import type { KafkaBackend } from '@oxagry/kafka'
 import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
 import { deadLetterFormatter } from '@oxagry/topics'
 import { Registry } from 'prom-client'
-import type { PaymentGateway } from './gateway.ts'
+import type { PaymentGateway } from './gateway-options.ts'
 import { resolvePaymentsOptions, type PaymentsOptions } from './options.ts'
 import { buildPaymentsTopology } from './topology.ts'
 
