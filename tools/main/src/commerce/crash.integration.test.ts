@@ -30,7 +30,7 @@ const test = await integrationTest('kafka', 'schemaRegistry')
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))
 const TRAFFIC_MS = 40_000
 const KILL_EVERY_MS = 5_000
-const SETTLE_MS = 100_000
+const SETTLE_MS = 180_000
 
 interface Running {
   child: ChildProcess
@@ -61,7 +61,8 @@ async function decodeAll<T>(backend: KafkaBackend, serde: Serde<T>, topic: strin
 }
 
 test('commerce on the broker under exactly-once, workers SIGKILLed at random points: every invariant holds', async (t) => {
-  t.timeout(240_000)
+  // Generous: on a loaded two-core machine the four processes run slowly, and the invariants are the point.
+  t.timeout(420_000)
   const prefix = `it-commerce-${randomUUID().slice(0, 8)}`
   const names: CommerceTopicNames = commerceTopicNames((spec) => `${prefix}.${spec.name}`)
   const backend = new KafkaJsBackend({ brokers: kafkaBrokers(), clientId: prefix })
@@ -87,7 +88,7 @@ test('commerce on the broker under exactly-once, workers SIGKILLed at random poi
     stateDir,
     ledgerPath,
     seed: 11,
-    timeouts: { validationTimeoutMs: 15_000, paymentDeadlineMs: 30_000, reservationTtlMs: 120_000 },
+    timeouts: { validationTimeoutMs: 30_000, paymentDeadlineMs: 60_000, reservationTtlMs: 180_000 },
   })
   const workers = new Map<CommerceRole, Running>()
   for (const role of COMMERCE_ROLES) workers.set(role, startWorker(spec(role)))
@@ -209,6 +210,13 @@ test('commerce on the broker under exactly-once, workers SIGKILLed at random poi
       providerLedger,
     })
     t.log(`kills: ${kills.join(', ')}; orders: ${report.orders}; ${JSON.stringify(report.byState)}`)
+    const reasons: Record<string, number> = {}
+    for (const e of orderEvents) {
+      if (!('dev.oxagry.orders.OrderCancelled' in e.payload)) continue
+      const { reason } = e.payload['dev.oxagry.orders.OrderCancelled']
+      reasons[reason] = (reasons[reason] ?? 0) + 1
+    }
+    t.log(`cancelled by reason: ${JSON.stringify(reasons)}`)
     t.true(kills.length >= 6, 'workers were killed mid-stream')
     t.true(report.orders >= 300, `${report.orders} orders`)
     t.true((report.byState.COMPLETED ?? 0) > 0 && (report.byState.CANCELLED ?? 0) > 0)
