@@ -5,13 +5,15 @@ import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import {
   connectClusterAdmin,
   KafkaJsBackend,
+  rdkafkaAvailable,
   readTopic,
   type ClusterAdmin,
   type KafkaBackend,
 } from '@oxagry/kafka'
-import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { eventually, integrationTest, kafkaBrokers, servicesRequired, serviceUrl } from '@oxagry/testkit'
 import { DEAD_LETTER_REPLAY_HEADER } from '@oxagry/topics'
 import { EXIT, main } from '../cli.ts'
+import { parseFilter } from '../filter.ts'
 import { deadLetterRecords, failure } from '../testing/dead-letters.ts'
 import { defaultReplayGroup } from './replay.ts'
 
@@ -26,23 +28,22 @@ const TOTAL = 200
 const kafka: KafkaBackend = new KafkaJsBackend({ brokers, clientId: 'ops-it' })
 let admin: ClusterAdmin
 
-test.before(async () => {
-  admin = await connectClusterAdmin({ brokers }, { clientId: 'ops-it' })
+/** Dead letters as the applications write them: the catalogue's envelope through the real registry. */
+async function seed(dlq: string, sourceTopic: string, total: number): Promise<void> {
   const backendAdmin = await kafka.admin()
   await backendAdmin.createTopics([
-    { name: deadLetters, partitions: 2, config: {} },
-    { name: source, partitions: 2, config: {} },
+    { name: dlq, partitions: 2, config: {} },
+    { name: sourceTopic, partitions: 2, config: {} },
   ])
   await backendAdmin.close()
-  // Dead letters as the applications write them: the catalogue's envelope through the real registry.
   const registry = new ConfluentSchemaRegistry({ url: registryUrl })
   const records = await deadLetterRecords(
     registry,
-    deadLetters,
-    Array.from({ length: TOTAL }, (_, i) =>
+    dlq,
+    Array.from({ length: total }, (_, i) =>
       failure({
         application: i % 4 === 0 ? 'inventory-app' : 'orders-app',
-        topic: source,
+        topic: sourceTopic,
         partition: i % 2,
         offset: 1000 + i,
         key: Buffer.from(`O-${i}`),
@@ -54,6 +55,11 @@ test.before(async () => {
   const producer = await kafka.producer({ clientId: 'ops-it-producer' })
   await producer.send(records.map((r, i) => ({ ...r, partition: i % 2 })))
   await producer.close()
+}
+
+test.before(async () => {
+  admin = await connectClusterAdmin({ brokers }, { clientId: 'ops-it' })
+  await seed(deadLetters, source, TOTAL)
 })
 
 test.after(async () => {
@@ -65,15 +71,22 @@ test.after(async () => {
 const common = ['--brokers', brokers.join(','), '--registry', registryUrl]
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return cliWith({}, ...argv)
+}
+
+async function cliWith(
+  env: NodeJS.ProcessEnv,
+  ...argv: string[]
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = []
   const err: string[] = []
-  const code = await main([...argv, ...common], { out: (l) => out.push(l), err: (l) => err.push(l), env: {} })
+  const code = await main([...argv, ...common], { out: (l) => out.push(l), err: (l) => err.push(l), env })
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
-async function committed(group: string): Promise<number> {
+async function committed(group: string, topic = deadLetters): Promise<number> {
   return (await admin.groupOffsets(group))
-    .filter((o) => o.topic === deadLetters)
+    .filter((o) => o.topic === topic)
     .reduce((n, o) => n + Number(o.offset), 0)
 }
 
@@ -197,5 +210,47 @@ test.serial(
     t.regex(again.out, /nothing left/)
     t.regex(again.out, /replayed 0 dead letter\(s\)/)
     t.is((await readTopic(kafka, source)).length, TOTAL, 'a finished replay run again produces nothing')
+  },
+)
+
+test.serial(
+  'a replay through librdkafka ($KAFKA_CLIENT=rdkafka): each dead letter once, and a second run replays none',
+  async (t) => {
+    if (!servicesRequired() && !rdkafkaAvailable()) {
+      t.log('node-rdkafka is not built here: kafkajs only')
+      t.pass()
+      return
+    }
+    const dlq = `${prefix}.rd.dead-letters`
+    const sourceTopic = `${prefix}.rd.commands`
+    await seed(dlq, sourceTopic, 40)
+    const env = { KAFKA_CLIENT: 'rdkafka' }
+    const first = await cliWith(
+      env,
+      'dead-letters',
+      'replay',
+      dlq,
+      '--batch-size',
+      '9',
+      '--filter',
+      'application=orders-app',
+    )
+    t.is(first.code, EXIT.OK, first.err)
+    t.regex(first.out, /replayed 30 dead letter\(s\), 10 passed over by the filter/)
+    const group = defaultReplayGroup(dlq, parseFilter(['application=orders-app']))
+    t.is(await committed(group, dlq), 40)
+    const second = await cliWith(env, 'dead-letters', 'replay', dlq, '--filter', 'application=orders-app')
+    t.regex(second.out, /replayed 0 dead letter\(s\)/)
+    const replayed = await readTopic(kafka, sourceTopic)
+    t.is(replayed.length, 30)
+    t.is(new Set(replayed.map((r) => r.headers[DEAD_LETTER_REPLAY_HEADER]?.toString())).size, 30)
+    t.deepEqual(
+      replayed.map((r) => r.value?.toString()).sort(),
+      Array.from({ length: 40 }, (_, i) => i)
+        .filter((i) => i % 4 !== 0)
+        .map((i) => `order ${i}`)
+        .sort(),
+      "only the filter's dead letters",
+    )
   },
 )
