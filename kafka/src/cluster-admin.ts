@@ -55,7 +55,7 @@ export interface ClusterAdmin {
    * has no members: with members this fails (describe the group first to say which).
    */
   setGroupOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>
-  /** The offset of each partition of the topic at a position (past the end for a time after the last record). */
+  /** The offset of each partition of the topic at a position (the end for a time after the last record), by partition. */
   offsetsAt(topic: string, position: OffsetPosition): Promise<Map<number, string>>
   close(): Promise<void>
 }

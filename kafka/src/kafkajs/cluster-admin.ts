@@ -159,10 +159,14 @@ class KafkaJsClusterAdmin implements ClusterAdmin {
     return call(`reading the offsets of ${topic}`, async () => {
       if (position.kind === 'timestamp') {
         const found = await this.admin.fetchTopicOffsetsByTimestamp(topic, position.timestamp)
-        return new Map(found.map((o) => [o.partition, o.offset]))
+        return new Map(found.sort((a, b) => a.partition - b.partition).map((o) => [o.partition, o.offset]))
       }
       const offsets = await this.admin.fetchTopicOffsets(topic)
-      return new Map(offsets.map((o) => [o.partition, position.kind === 'earliest' ? o.low : o.high]))
+      return new Map(
+        offsets
+          .sort((a, b) => a.partition - b.partition)
+          .map((o) => [o.partition, position.kind === 'earliest' ? o.low : o.high]),
+      )
     })
   }
 
