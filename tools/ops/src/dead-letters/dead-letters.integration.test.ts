@@ -53,8 +53,20 @@ async function seed(dlq: string, sourceTopic: string, total: number): Promise<vo
     ),
   )
   const producer = await kafka.producer({ clientId: 'ops-it-producer' })
-  await producer.send(records.map((r, i) => ({ ...r, partition: i % 2 })))
-  await producer.close()
+  try {
+    // A topic created a moment ago on a busy broker may still be refused ("does not host this
+    // topic-partition"); each partition's records go in one request, which lands whole or not at all.
+    for (const partition of [0, 1])
+      await eventually(
+        async () => {
+          await producer.send(records.filter((_, i) => i % 2 === partition).map((r) => ({ ...r, partition })))
+          return true
+        },
+        { what: `dead letters on ${dlq}:${partition}`, timeoutMs: 30_000, intervalMs: 500 },
+      )
+  } finally {
+    await producer.close()
+  }
 }
 
 test.before(async () => {

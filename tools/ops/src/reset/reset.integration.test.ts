@@ -89,15 +89,25 @@ test.serial(
     ])
     await admin.close()
     const producer = await kafka.producer({ clientId: 'ops-it-producer' })
-    await producer.send(
-      Array.from({ length: 12 }, (_, i) => ({
-        topic: input,
-        key: Buffer.from(`k${i}`),
-        value: Buffer.from(`m${i % 3}`),
-        timestamp: Date.now(),
-        headers: {},
-      })),
-    )
+    // A topic created a moment ago on a busy broker may still be refused; each partition's records go
+    // in one request, which lands whole or not at all, so asking again never writes a record twice.
+    for (const partition of [0, 1])
+      await eventually(
+        async () => {
+          await producer.send(
+            Array.from({ length: 6 }, (_, j) => 2 * j + partition).map((i) => ({
+              topic: input,
+              partition,
+              key: Buffer.from(`k${i}`),
+              value: Buffer.from(`m${i % 3}`),
+              timestamp: Date.now(),
+              headers: {},
+            })),
+          )
+          return true
+        },
+        { what: `inputs on ${input}:${partition}`, timeoutMs: 30_000, intervalMs: 500 },
+      )
     await producer.close()
 
     const first = application(app, input, output, stateDir)
