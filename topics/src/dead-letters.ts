@@ -2,6 +2,13 @@ import { nameUuid, type DeadLetter, type FailureStage } from '@oxagry/avro'
 import type { Serializer } from '@oxagry/kafka'
 import { deadLetterKey } from './keys.ts'
 
+/**
+ * The header a replayed record carries (`oxagry ops dead-letters replay`): the dead letter it was
+ * replayed from, as `<dead-letter topic>:<partition>:<offset>`. A replayed record that fails again keeps
+ * it among the headers of its new dead letter, so a second failure is recognisable.
+ */
+export const DEAD_LETTER_REPLAY_HEADER = 'oxagry-replay-of'
+
 /** Where a dead letter came from and why it failed: what every application knows about its failure. */
 export interface DeadLetterSource {
   readonly application: string

@@ -1,8 +1,8 @@
 import { Kafka, type Admin, type ConfigResourceTypes } from 'kafkajs'
 import type { Logger } from 'pino'
-import type { ClusterAdmin, TopicDescription } from '../cluster-admin.ts'
+import type { ClusterAdmin, GroupDescription, OffsetPosition, TopicDescription } from '../cluster-admin.ts'
 import { describeConnection, type KafkaConnection } from '../connection.ts'
-import type { TopicSpec } from '../types.ts'
+import type { PartitionOffset, TopicSpec } from '../types.ts'
 import { answeredNotYet, askAgain, brokerError } from './broker-errors.ts'
 import { kafkaJsConnection, kafkaJsLogging } from './config.ts'
 
@@ -111,6 +111,62 @@ class KafkaJsClusterAdmin implements ClusterAdmin {
           },
         ],
       })
+    })
+  }
+
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return call(`describing group ${groupId}`, async () => {
+      const { groups } = await this.admin.describeGroups([groupId])
+      const group = groups.find((g) => g.groupId === groupId)
+      return {
+        groupId,
+        state: group?.state ?? 'Dead',
+        members: (group?.members ?? []).map((m) => ({
+          memberId: m.memberId,
+          clientId: m.clientId,
+          host: m.clientHost,
+        })),
+      }
+    })
+  }
+
+  groupOffsets(groupId: string): Promise<PartitionOffset[]> {
+    return call(`reading the offsets of group ${groupId}`, async () => {
+      // No topics: the coordinator answers for every topic the group committed on.
+      const topics = await this.admin.fetchOffsets({ groupId })
+      return topics
+        .flatMap(({ topic, partitions }) =>
+          partitions
+            .filter((p) => Number(p.offset) >= 0)
+            .map((p) => ({ topic, partition: p.partition, offset: p.offset })),
+        )
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+    })
+  }
+
+  async setGroupOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>()
+    for (const o of offsets)
+      byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }])
+    // kafkajs commits by joining the group with a paused member, which it refuses while others run.
+    for (const [topic, partitions] of byTopic)
+      await call(`setting the offsets of group ${groupId} on ${topic}`, () =>
+        this.admin.setOffsets({ groupId, topic, partitions }),
+      )
+  }
+
+  offsetsAt(topic: string, position: OffsetPosition): Promise<Map<number, string>> {
+    return call(`reading the offsets of ${topic}`, async () => {
+      if (position.kind === 'timestamp') {
+        const found = await this.admin.fetchTopicOffsetsByTimestamp(topic, position.timestamp)
+        return new Map(found.sort((a, b) => a.partition - b.partition).map((o) => [o.partition, o.offset]))
+      }
+      const offsets = await this.admin.fetchTopicOffsets(topic)
+      return new Map(
+        offsets
+          .sort((a, b) => a.partition - b.partition)
+          .map((o) => [o.partition, position.kind === 'earliest' ? o.low : o.high]),
+      )
     })
   }
 
