@@ -70,7 +70,8 @@ export class InstanceClaims {
       if (endpoint === local.endpoint || now - k.entry.publishedAt > this.staleAfterMs) continue
       for (const p of partitions) {
         const since = k.since.get(p)
-        if (since !== undefined && (best === undefined || since > best.since)) best = { entry: k.entry, since }
+        if (since !== undefined && (best === undefined || since > best.since))
+          best = { entry: k.entry, since }
       }
     }
     if (best === undefined) return { kind: 'unknown' }

@@ -59,7 +59,10 @@ export class InstanceDirectory {
       },
     ])
     this.producer = await this.backend.producer({ clientId: `${config.applicationId}-instances-producer` })
-    this.reader = this.backend.reader({ clientId: `${config.applicationId}-instances-reader`, readCommitted: false })
+    this.reader = this.backend.reader({
+      clientId: `${config.applicationId}-instances-reader`,
+      readCommitted: false,
+    })
     this.following = await this.reader.follow([{ topic: this.topic, partition: 0, offset: '0' }], (records) =>
       this.apply(records),
     )

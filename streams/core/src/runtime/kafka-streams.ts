@@ -129,7 +129,9 @@ export class KafkaStreams {
     })
     const server = this.config.applicationServer
     this.directory =
-      server === undefined ? undefined : new InstanceDirectory(this.context, backend, server, () => this.localView())
+      server === undefined
+        ? undefined
+        : new InstanceDirectory(this.context, backend, server, () => this.localView())
     this.metadataState = new MetadataState(this.context, this.topics, this.directory, () => this.localView())
     this.setState(StreamsState.CREATED)
   }

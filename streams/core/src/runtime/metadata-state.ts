@@ -109,27 +109,35 @@ export class MetadataState {
     const directory = this.requireDirectory('queryMetadataForKey')
     const home = this.storeHome(store)
     const local = this.local()
-    if (home === 'global') return { activeHost: parseHostInfo(local.endpoint), standbyHosts: [], partition: -1 }
+    if (home === 'global')
+      return { activeHost: parseHostInfo(local.endpoint), standbyHosts: [], partition: -1 }
     const sources = this.sourcesOf(home)
     const source = sources[0]
     const partitions = source === undefined ? undefined : this.topics.knownPartitions(source)
-    if (source === undefined || partitions === undefined) return { activeHost: undefined, standbyHosts: [], partition: -1 }
+    if (source === undefined || partitions === undefined)
+      return { activeHost: undefined, standbyHosts: [], partition: -1 }
     let bytes: Buffer
     try {
       bytes = await keySerializer.serialize(source, key, {})
     } catch (error) {
-      throw new StreamsError(STREAMS_ERROR_CODES.INVALID_KEY, `the key of a lookup in ${store} does not serialize`, {
-        cause: error,
-        context: { store, topic: source },
-      })
+      throw new StreamsError(
+        STREAMS_ERROR_CODES.INVALID_KEY,
+        `the key of a lookup in ${store} does not serialize`,
+        {
+          cause: error,
+          context: { store, topic: source },
+        },
+      )
     }
-    const partition = partitioner === undefined ? partitionForKey(bytes, partitions) : partitioner(key, bytes, partitions)
+    const partition =
+      partitioner === undefined ? partitionForKey(bytes, partitions) : partitioner(key, bytes, partitions)
     const owner = directory.claims.owner(
       sources.map((t) => tpKey(t, partition)),
       Date.now(),
       local,
     )
-    const activeHost: HostInfo | undefined = owner.kind === 'owned' ? parseHostInfo(owner.endpoint) : undefined
+    const activeHost: HostInfo | undefined =
+      owner.kind === 'owned' ? parseHostInfo(owner.endpoint) : undefined
     return { activeHost, standbyHosts: [], partition }
   }
 }

@@ -41,7 +41,11 @@ export interface AsyncReadOnlySessionStore<K, V> {
   readonly name: string
   readonly kind: 'session'
   approximateNumEntries(): Promise<number>
-  findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): Promise<KeyValue<Windowed<K>, V>[]>
+  findSessions(
+    key: K,
+    earliestSessionEnd: number,
+    latestSessionStart: number,
+  ): Promise<KeyValue<Windowed<K>, V>[]>
   fetchSession(key: K, start: number, end: number): Promise<V | undefined>
   all(): AsyncIterableIterator<KeyValue<Windowed<K>, V>>
 }
@@ -59,7 +63,10 @@ function call<S, T>(resolve: StoreResolver<S>, read: (store: S) => T): Promise<T
   return new Promise<T>((done) => done(read(resolve())))
 }
 
-async function* stream<S, T>(resolve: StoreResolver<S>, read: (store: S) => Iterable<T>): AsyncIterableIterator<T> {
+async function* stream<S, T>(
+  resolve: StoreResolver<S>,
+  read: (store: S) => Iterable<T>,
+): AsyncIterableIterator<T> {
   yield* read(resolve())
 }
 
@@ -106,13 +113,18 @@ export function asyncSession<K, V>(
     approximateNumEntries: () => call(resolve, (s) => s.approximateNumEntries()),
     findSessions: (key: K, earliestEnd: number, latestStart: number) =>
       call(resolve, (s) => s.findSessions(key, earliestEnd, latestStart)),
-    fetchSession: (key: K, start: number, end: number) => call(resolve, (s) => s.fetchSession(key, start, end)),
+    fetchSession: (key: K, start: number, end: number) =>
+      call(resolve, (s) => s.fetchSession(key, start, end)),
     all: () => stream(resolve, (s) => s.all()),
   })
 }
 
 /** The async view of a kind, as `KafkaStreams.asyncStore` hands it out. */
-export function asyncView(kind: StoreKind, name: string, resolve: StoreResolver<unknown>): AnyAsyncReadOnlyStore {
+export function asyncView(
+  kind: StoreKind,
+  name: string,
+  resolve: StoreResolver<unknown>,
+): AnyAsyncReadOnlyStore {
   switch (kind) {
     case 'keyValue':
       return asyncKeyValue(name, resolve as StoreResolver<ReadOnlyKeyValueStore<unknown, unknown>>)
