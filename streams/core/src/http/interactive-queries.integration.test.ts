@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { eventually, integrationTest, kafkaBrokers, servicesRequired } from '@oxagry/testkit'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
@@ -40,7 +42,12 @@ const PARTITIONS = 4
 /** Keys m0..m19, key mi counted i % 3 + 1 times. */
 const KEYS = Array.from({ length: 20 }, (_, i) => ({ key: `m${i}`, count: (i % 3) + 1 }))
 
-async function instance(client: KafkaClientName, app: string, input: string, output: string): Promise<KafkaStreams> {
+async function instance(
+  client: KafkaClientName,
+  app: string,
+  input: string,
+  output: string,
+): Promise<KafkaStreams> {
   return new KafkaStreams(countTopology(input, output), {
     applicationId: app,
     backend: createKafkaBackend(client, { brokers, sessionTimeoutMs: 6000 }),
@@ -52,20 +59,62 @@ async function instance(client: KafkaClientName, app: string, input: string, out
   })
 }
 
-/** Waits until every key looked up through `app` answers its count (503s while partitions move). */
+/**
+ * Waits until every key looked up through `app` answers its count, and returns the hosts that answered.
+ * Meanwhile 503 (partitions moving), 404 or a lower count (not counted yet) are fine; a count above the
+ * final one fails the test.
+ */
 async function allAnswered(app: FastifyInstance, what: string): Promise<Set<unknown>> {
   const hosts = new Set<unknown>()
+  const wrong: string[] = []
   for (const { key, count } of KEYS) {
     const answer = await eventually(
       async () => {
         const r = await lookup(app, key)
+        if (r.status === 200 && r.body.value !== count && r.body.value !== undefined) {
+          // A count below the final one is a count not caught up yet; above it is a wrong answer.
+          if (typeof r.body.value !== 'number' || r.body.value > count)
+            wrong.push(`${key} answered ${JSON.stringify(r.body)}, expected ${count}`)
+        }
         return r.status === 200 && r.body.value === count ? r : undefined
       },
       { timeoutMs: 60_000, intervalMs: 100, what: `${key} = ${count} through ${what}` },
     )
     hosts.add(answer.body.host)
   }
+  if (wrong.length > 0) throw new Error(`wrong answers through ${what}: ${wrong.join('; ')}`)
   return hosts
+}
+
+/** Runs an instance with its query server in a child process, to be killed; resolves once it runs. */
+async function worker(
+  client: KafkaClientName,
+  app: string,
+  input: string,
+  output: string,
+): Promise<{ kill: () => void; server: string }> {
+  const server = `127.0.0.1:${await freePort()}`
+  const file = fileURLToPath(new URL('../runtime/crash-worker.ts', import.meta.url))
+  const args = [
+    app,
+    input,
+    output,
+    'at_least_once',
+    brokers.join(','),
+    mkdtempSync(join(tmpdir(), 'iq-it-')),
+    client,
+    server,
+  ]
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('STATE RUNNING')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before running`)))
+  })
+  return { kill: () => child.kill('SIGKILL'), server }
 }
 
 for (const client of TEST_CLIENTS) {
@@ -76,12 +125,7 @@ for (const client of TEST_CLIENTS) {
       const app = `iq-it-${id}`
       const input = `${app}-in`
       const output = `${app}-out`
-      created.push(
-        input,
-        output,
-        `${app}-instances`,
-        `${app}-counts-changelog`,
-      )
+      created.push(input, output, `${app}-instances`, `${app}-counts-changelog`)
       await createTopics(kafka, [
         { name: input, partitions: PARTITIONS },
         { name: output, partitions: PARTITIONS },
@@ -130,6 +174,55 @@ for (const client of TEST_CLIENTS) {
       t.deepEqual([...alone], [hostA])
       t.is(a.taskIds.length, PARTITIONS)
       t.log(`${client}: every key answered by a alone ${Date.now() - stopped} ms after b began to stop`)
+    },
+  )
+}
+
+for (const client of TEST_CLIENTS) {
+  test.serial(
+    `${client}: after the owner of half the keys is killed, the other answers them all`,
+    async (t) => {
+      const id = randomUUID().slice(0, 8)
+      const app = `iq-it-${id}`
+      const input = `${app}-in`
+      const output = `${app}-out`
+      created.push(input, output, `${app}-instances`, `${app}-counts-changelog`)
+      await createTopics(kafka, [
+        { name: input, partitions: PARTITIONS },
+        { name: output, partitions: PARTITIONS },
+      ])
+      const a = await instance(client, app, input, output)
+      const httpA = await serveCounts(a)
+      const b = await worker(client, app, input, output)
+      t.teardown(async () => {
+        b.kill()
+        await httpA.close()
+        await a.close().catch(() => {})
+      })
+      await a.start()
+      await produce(
+        kafka,
+        input,
+        KEYS.flatMap(({ key, count }) => Array.from({ length: count }, () => ({ key, value: 'ping' }))),
+      )
+      await eventually(
+        async () =>
+          a.state === StreamsState.RUNNING && a.taskIds.length > 0 && a.taskIds.length < PARTITIONS
+            ? true
+            : undefined,
+        { timeoutMs: 60_000, what: 'a running beside the worker' },
+      )
+      const hostA = `127.0.0.1:${a.hostInfo?.port}`
+      const before = await allAnswered(httpA, 'a beside the worker')
+      t.deepEqual([...before].sort(), [hostA, b.server].sort())
+
+      const killed = Date.now()
+      b.kill()
+      // Until the group notices (its session timeout), the worker's keys are 503; then a restores them.
+      const after = await allAnswered(httpA, 'a after the kill')
+      t.deepEqual([...after], [hostA])
+      t.is(a.taskIds.length, PARTITIONS)
+      t.log(`${client}: every key answered by a alone ${Date.now() - killed} ms after the worker's SIGKILL`)
     },
   )
 }
