@@ -16,6 +16,14 @@ export const STREAMS_ERROR_CODES = {
   SHUTDOWN_TIMEOUT: 'OXA_STREAMS_SHUTDOWN_TIMEOUT',
   /** A suppression buffer set to shut down when full went over its bounds. */
   SUPPRESS_BUFFER_FULL: 'OXA_STREAMS_SUPPRESS_BUFFER_FULL',
+  /** Interactive queries: the owner of a key is not known now (a rebalance, an instance gone); retry. */
+  NOT_AVAILABLE: 'OXA_STREAMS_NOT_AVAILABLE',
+  /** Interactive queries: a key given in a request that does not parse or serialize. */
+  INVALID_KEY: 'OXA_STREAMS_INVALID_KEY',
+  /** Interactive queries: the store holds no value for the key. */
+  KEY_NOT_FOUND: 'OXA_STREAMS_KEY_NOT_FOUND',
+  /** Interactive queries: the owning instance did not answer a forwarded lookup. */
+  FORWARD_FAILED: 'OXA_STREAMS_FORWARD_FAILED',
 } as const
 
 export type StreamsErrorCode = (typeof STREAMS_ERROR_CODES)[keyof typeof STREAMS_ERROR_CODES]

@@ -1,1 +1,7 @@
 export { buildHealthServer } from './health-server.ts'
+export {
+  interactiveQueries,
+  FORWARDED_HEADER,
+  type InteractiveQueriesOptions,
+  type QueryableStore,
+} from './interactive-queries.ts'

@@ -67,6 +67,14 @@ export interface StreamsConfig {
    * a partition whose records are known to be on the way is waited for; -1: never wait.
    */
   readonly maxTaskIdleMs?: number
+  /**
+   * Kafka Streams' `application.server`: the `host:port` this instance answers interactive queries on.
+   * Every instance of the application publishes it with the partitions it owns, so any of them can say
+   * which instance holds a key (`queryMetadataForKey`). Without it the instance keeps its stores to itself.
+   */
+  readonly applicationServer?: string
+  /** How often an instance republishes its endpoint and partitions; an entry three times older is stale. */
+  readonly instanceHeartbeatMs?: number
   readonly logger?: Logger
   /** Where metrics are registered; a registry of its own when absent. */
   readonly metricsRegistry?: Registry
@@ -83,6 +91,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly shutdownTimeoutMs: number
   readonly pollIntervalMs: number
   readonly maxTaskIdleMs: number
+  readonly instanceHeartbeatMs: number
 }
 
 const handlerSchema = {
@@ -96,6 +105,9 @@ const handlerSchema = {
     },
   ],
 }
+
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address; the port is checked apart. */
+const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/
 
 const schema = {
   type: 'object',
@@ -113,6 +125,8 @@ const schema = {
     shutdownTimeoutMs: { type: 'integer', minimum: 0 },
     pollIntervalMs: { type: 'integer', minimum: 1 },
     maxTaskIdleMs: { type: 'integer', minimum: -1 },
+    applicationServer: { type: 'string', pattern: HOST_PORT.source },
+    instanceHeartbeatMs: { type: 'integer', minimum: 10 },
   },
 }
 
@@ -132,6 +146,15 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
       `invalid streams config:\n  ${[...new Set(problems)].join('\n  ')}`,
     )
   }
+  if (config.applicationServer !== undefined) {
+    const port = Number(config.applicationServer.slice(config.applicationServer.lastIndexOf(':') + 1))
+    if (port < 1 || port > 65_535) {
+      throw new StreamsError(
+        STREAMS_ERROR_CODES.INVALID_CONFIG,
+        `invalid streams config:\n  /config/applicationServer port ${port} is outside 1-65535`,
+      )
+    }
+  }
   const guarantee = config.processingGuarantee ?? 'at_least_once'
   return {
     ...config,
@@ -145,5 +168,6 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
     pollIntervalMs: config.pollIntervalMs ?? 100,
     maxTaskIdleMs: config.maxTaskIdleMs ?? 0,
+    instanceHeartbeatMs: config.instanceHeartbeatMs ?? 5_000,
   }
 }

@@ -29,6 +29,14 @@ export async function createTopics(
   const admin = await backend.admin()
   try {
     await admin.createTopics(topics.map((t) => ({ name: t.name, partitions: t.partitions, config: {} })))
+    // A broker may answer the creation before its metadata shows the topics to every client (seen on a
+    // freshly started broker): wait until they show, so the application under test finds its sources.
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const counts = await admin.partitionCounts(topics.map((t) => t.name))
+      if (topics.every((t) => counts.get(t.name) === t.partitions) || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   } finally {
     await admin.close()
   }

@@ -1,9 +1,16 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { BackendAdmin, BackendProducer } from '@oxagry/kafka'
+import type { BackendAdmin, BackendProducer, Serializer, TopicPartition } from '@oxagry/kafka'
 import { pino, type Logger } from 'pino'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import { readOnlyKeyValue, readOnlySession, readOnlyView, readOnlyWindow } from '../state/read-only.ts'
+import {
+  asyncView,
+  type AnyAsyncReadOnlyStore,
+  type AsyncReadOnlyKeyValueStore,
+  type AsyncReadOnlySessionStore,
+  type AsyncReadOnlyWindowStore,
+} from '../state/async-read-only.ts'
 import type {
   AnyReadOnlyStore,
   AnyStore,
@@ -22,15 +29,26 @@ import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './config
 import { isExactlyOnce, type RuntimeContext } from './context.ts'
 import { asFatal } from './error-router.ts'
 import { GlobalStores } from './global-stores.ts'
+import { InstanceDirectory } from './instance-directory.ts'
 import { InternalTopics } from './internal-topics.ts'
+import { MetadataState, type LocalView } from './metadata-state.ts'
 import { StreamsMetrics } from './metrics.ts'
 import { effectiveDefaults } from './serdes-resolution.ts'
 import { sourceRoutes } from './sources.ts'
 import { StateManager } from './state-manager.ts'
 import { StreamThread } from './stream-thread.ts'
 import { StreamsState } from './streams-state.ts'
+import {
+  parseHostInfo,
+  type HostInfo,
+  type KeyPartitioner,
+  type KeyQueryMetadata,
+  type StreamsMetadata,
+} from './streams-metadata.ts'
 
 export { StreamsState } from './streams-state.ts'
+export * from './streams-metadata.ts'
+export type * from '../state/async-read-only.ts'
 export { DEAD_LETTER_HEADERS } from './error-router.ts'
 export type { RestoreProgress } from './changelog-restorer.ts'
 
@@ -59,6 +77,9 @@ export class KafkaStreams {
   private readonly globals: GlobalStores
   private readonly restorer: ChangelogRestorer
   private readonly thread: StreamThread
+  /** Shares where each instance answers queries; only with `applicationServer`. */
+  private readonly directory: InstanceDirectory | undefined
+  private readonly metadataState: MetadataState
   private currentState: StreamsState = StreamsState.CREATED
   private readonly listeners: ((next: StreamsState, previous: StreamsState) => void)[] = []
   private admin: BackendAdmin | undefined
@@ -98,11 +119,62 @@ export class KafkaStreams {
       state,
       restorer: this.restorer,
       sharedProducer: () => this.producer,
-      setState: (next) => this.setState(next),
+      setState: (next) => {
+        this.setState(next)
+        // Every step of a rebalance is published, so others stop routing here while partitions move.
+        this.directory?.publish()
+      },
       fail: (error) => this.fail(error),
       fatal: () => this.fatal,
     })
+    const server = this.config.applicationServer
+    this.directory =
+      server === undefined
+        ? undefined
+        : new InstanceDirectory(this.context, backend, server, () => this.localView())
+    this.metadataState = new MetadataState(this.context, this.topics, this.directory, () => this.localView())
     this.setState(StreamsState.CREATED)
+  }
+
+  private localView(): LocalView {
+    const partitions: TopicPartition[] = this.thread.tasks.all().flatMap((active) => active.partitions)
+    return {
+      endpoint: this.config.applicationServer ?? '',
+      running: this.currentState === StreamsState.RUNNING,
+      owned: new Set(this.thread.tasks.ownedPartitions()),
+      partitions,
+    }
+  }
+
+  /** Where this instance answers interactive queries (`applicationServer`), if it does. */
+  get hostInfo(): HostInfo | undefined {
+    const server = this.config.applicationServer
+    return server === undefined ? undefined : parseHostInfo(server)
+  }
+
+  /** Every instance of the application known now, this one first (needs `applicationServer`). */
+  metadataForAllStreamsClients(): StreamsMetadata[] {
+    return this.metadataState.allMetadata()
+  }
+
+  /** The instances that hold a part of a store now (needs `applicationServer`). */
+  streamsMetadataForStore(store: string): StreamsMetadata[] {
+    return this.metadataState.streamsMetadataForStore(store)
+  }
+
+  /**
+   * Which instance holds `key` of `store` now, as Kafka Streams' `queryMetadataForKey` (needs
+   * `applicationServer`): `activeHost` is undefined while nobody is known to own its partition (a
+   * rebalance, or the owner left and its partitions have not moved yet), Kafka's NOT_AVAILABLE.
+   * Asynchronous because the key serializer may be.
+   */
+  queryMetadataForKey<K>(
+    store: string,
+    key: K,
+    keySerializer: Serializer<K>,
+    partitioner?: KeyPartitioner<K>,
+  ): Promise<KeyQueryMetadata> {
+    return this.metadataState.queryMetadataForKey(store, key, keySerializer, partitioner)
   }
 
   get state(): StreamsState {
@@ -144,18 +216,8 @@ export class KafkaStreams {
   store<K, V>(name: string, kind: 'window'): ReadOnlyWindowStore<K, V>
   store<K, V>(name: string, kind: 'session'): ReadOnlySessionStore<K, V>
   store(name: string, kind: StoreKind): AnyReadOnlyStore {
+    this.checkStore(name, kind)
     const instances = this.instancesOf(name)
-    const topology = this.context.topology
-    const spec = topology.store(name) ?? topology.globalStores.find((g) => g.store.name === name)?.store
-    if (spec === undefined) {
-      throw new StreamsError(STREAMS_ERROR_CODES.UNKNOWN_STORE, `no store named ${name} in the topology`)
-    }
-    if (spec.kind !== kind) {
-      throw new StreamsError(
-        STREAMS_ERROR_CODES.UNKNOWN_STORE,
-        `store ${name} is a ${spec.kind} store, not a ${kind} store`,
-      )
-    }
     switch (kind) {
       case 'keyValue':
         return readOnlyKeyValue(name, instances as KeyValueStore<unknown, unknown>[])
@@ -167,6 +229,42 @@ export class KafkaStreams {
         const sessions = instances as SessionStore<unknown, unknown>[]
         return readOnlySession(name, sessions[0]?.retentionMs ?? 0, sessions)
       }
+    }
+  }
+
+  /**
+   * An asynchronous read-only view of a store of this instance: each call finds the store's instances
+   * anew (wherever a rebalance put them) and fails with a retriable `OXA_STREAMS_NOT_AVAILABLE` while
+   * the instance is not running (its stores may be moving), as Kafka Streams' InvalidStateStoreException.
+   */
+  asyncStore<K, V>(name: string, kind: 'keyValue'): AsyncReadOnlyKeyValueStore<K, V>
+  asyncStore<K, V>(name: string, kind: 'window'): AsyncReadOnlyWindowStore<K, V>
+  asyncStore<K, V>(name: string, kind: 'session'): AsyncReadOnlySessionStore<K, V>
+  asyncStore(name: string, kind: StoreKind): AnyAsyncReadOnlyStore {
+    this.checkStore(name, kind)
+    return asyncView(kind, name, () => {
+      if (this.currentState !== StreamsState.RUNNING) {
+        throw new StreamsError(
+          STREAMS_ERROR_CODES.NOT_AVAILABLE,
+          `store ${name} cannot be read while the instance is ${this.currentState}; its tasks may be moving`,
+          { retriable: true, context: { store: name } },
+        )
+      }
+      return this.store(name, kind as 'keyValue')
+    })
+  }
+
+  private checkStore(name: string, kind: StoreKind): void {
+    const topology = this.context.topology
+    const spec = topology.store(name) ?? topology.globalStores.find((g) => g.store.name === name)?.store
+    if (spec === undefined) {
+      throw new StreamsError(STREAMS_ERROR_CODES.UNKNOWN_STORE, `no store named ${name} in the topology`)
+    }
+    if (spec.kind !== kind) {
+      throw new StreamsError(
+        STREAMS_ERROR_CODES.UNKNOWN_STORE,
+        `store ${name} is a ${spec.kind} store, not a ${kind} store`,
+      )
     }
   }
 
@@ -217,6 +315,7 @@ export class KafkaStreams {
           clientId: `${this.config.applicationId}-producer`,
         })
       await this.globals.start(this.admin)
+      await this.directory?.start(this.admin)
       await this.thread.start()
     } catch (error) {
       this.fail(error)
@@ -267,6 +366,7 @@ export class KafkaStreams {
   private shutdown(clean: boolean): Promise<void> {
     this.shuttingDown ??= (async () => {
       await this.thread.shutdown(clean)
+      await this.directory?.stop()
       await this.globals.stop()
       await this.producer?.close().catch(() => {})
       await this.admin?.close().catch(() => {})
