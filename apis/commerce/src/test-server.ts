@@ -7,7 +7,7 @@ import {
   type OrderEvent,
   type StockCommand,
 } from '@oxagry/avro'
-import { MemoryBackend, MemoryBroker, readTopic, type KafkaBackend } from '@oxagry/kafka'
+import { MemoryBackend, MemoryBroker, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import type { FastifyInstance } from 'fastify'
 import { buildCommerceApp } from './app.ts'
 import { OrderStatusBroadcast } from './live/feed.ts'
@@ -55,10 +55,7 @@ export async function testServer(
     command: await createAvroSerde({ registry, contract: Contracts.OrderCommand }),
     stock: await createAvroSerde({ registry, contract: Contracts.StockCommand }),
   }
-  async function written<T>(
-    topic: string,
-    serde: { deserialize(topic: string, data: Buffer, h: {}): T | Promise<T> },
-  ) {
+  async function written<T>(topic: string, serde: Pick<Serde<T>, 'deserialize'>) {
     const records = await readTopic(memory, topic)
     return Promise.all(
       records.map(async (r) => ({

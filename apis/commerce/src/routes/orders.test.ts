@@ -22,7 +22,7 @@ test('POST /orders: 202 with the order id derived from customer and key, a Locat
   t.is(events.length, 1)
   const [event] = events
   t.is(event?.key, orderId)
-  t.is(event?.value.orderId, orderId)
+  t.is(event?.value.orderId as string | undefined, orderId)
   t.is(event?.value.occurredAt, 1_700_000_500_000)
   t.deepEqual(plain(event?.value.payload), {
     'dev.oxagry.orders.OrderPlaced': {
