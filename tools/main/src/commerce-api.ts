@@ -4,6 +4,7 @@ import {
   createOrderStatusDecoder,
   OrderStatusBroadcast,
 } from '@oxagry/commerce-api'
+import type { SchemaRegistryClient } from '@oxagry/avro'
 import { TOPICS } from '@oxagry/topics'
 import type { FastifyInstance } from 'fastify'
 import type { ModuleRoutes, PlatformContext } from './module.ts'
@@ -15,7 +16,9 @@ import type { ModuleRoutes, PlatformContext } from './module.ts'
  */
 export async function mountCommerceApi(
   app: FastifyInstance,
-  context: Pick<PlatformContext, 'backend' | 'registry' | 'topic' | 'follow'>,
+  context: Pick<PlatformContext, 'backend' | 'topic' | 'follow'> & {
+    readonly registry: SchemaRegistryClient
+  },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
 ): Promise<() => Promise<void>> {
   const feed = new OrderStatusBroadcast()
