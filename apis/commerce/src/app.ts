@@ -58,7 +58,7 @@ export async function buildCommerceApp(options: CommerceAppOptions): Promise<Fas
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     ...(options.security === undefined ? {} : { security: options.security }),
   })
-  await app.register(commerceApi, options)
+  await app.register(commerceApi, { ...options, metrics: registry })
   await app.register(healthPlugin, {
     readiness: options.readiness ?? { notReady: async () => undefined },
     registry,

@@ -1,4 +1,5 @@
 import { ApiOptionsError, positiveIntegers } from '@oxagry/api-http'
+import type { Registry } from 'prom-client'
 import type { CommerceReadModel, StockReadModel } from '@oxagry/sink'
 import type { IdempotencyDigests } from './idempotency.ts'
 import type { OrderHubOptions } from './live/hub.ts'
@@ -23,6 +24,8 @@ export interface CommercePluginOptions {
   readonly live?: Partial<OrderHubOptions>
   /** The clock events are stamped with; tests fix it. */
   readonly now?: () => number
+  /** Where the feed's gauges are registered (the platform's one registry); none without it. */
+  readonly metrics?: Registry
 }
 
 /** What each route plugin gets: the resolved options. */

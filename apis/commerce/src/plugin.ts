@@ -2,6 +2,7 @@ import { COMMERCE_SCOPES, customerScope } from '@oxagry/api-auth'
 import type { FastifyInstance } from 'fastify'
 import { IdempotencyDigests } from './idempotency.ts'
 import { OrderHub } from './live/hub.ts'
+import { registerCommerceMetrics } from './metrics.ts'
 import { resolveCommerceNumbers, type CommercePluginOptions, type CommerceRouteOptions } from './options.ts'
 import { inventoryRoutes } from './routes/inventory.ts'
 import { ordersRoutes } from './routes/orders.ts'
@@ -31,6 +32,7 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   await app.register(paymentsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(inventoryRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   const hub = new OrderHub(options.feed, options.orders, numbers.live)
+  if (options.metrics !== undefined) registerCommerceMetrics(options.metrics, hub)
   app.get(
     COMMERCE_PATHS.live,
     { websocket: true, config: { scopes: [COMMERCE_SCOPES.read] }, schema: { hide: true } },

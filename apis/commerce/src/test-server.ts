@@ -68,6 +68,7 @@ export async function testServer(
     staff: await auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.write]),
     operator: await auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.operator]),
     reader: await auth.token([COMMERCE_SCOPES.read]),
+    ops: await auth.token(['ops']),
     customer: (id: string) => auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.write], { customerId: id }),
   }
   return {

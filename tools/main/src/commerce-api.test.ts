@@ -15,6 +15,7 @@ import { buildApp, LatestPositions } from '@oxagry/fleet-api'
 import { MemoryBackend, readTopic } from '@oxagry/kafka'
 import { TOPICS } from '@oxagry/topics'
 import { pino } from 'pino'
+import { Registry } from 'prom-client'
 import { mountCommerceApi } from './commerce-api.ts'
 import { followTopic } from './live-view.ts'
 
@@ -40,6 +41,7 @@ test("the platform's commerce API writes to the platform's topics and its feed f
       backend,
       registry,
       topic,
+      metrics: new Registry(),
       follow: (name, onValue) =>
         followTopic({
           backend,

@@ -16,7 +16,7 @@ import type { ModuleRoutes, PlatformContext } from './module.ts'
  */
 export async function mountCommerceApi(
   app: FastifyInstance,
-  context: Pick<PlatformContext, 'backend' | 'topic' | 'follow'> & {
+  context: Pick<PlatformContext, 'backend' | 'topic' | 'follow' | 'metrics'> & {
     readonly registry: SchemaRegistryClient
   },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
@@ -38,7 +38,13 @@ export async function mountCommerceApi(
       stockCommands: context.topic(TOPICS.stockCommands),
     },
   })
-  await app.register(commerceApi, { orders: views.orders, stock: views.stock, writer, feed })
+  await app.register(commerceApi, {
+    orders: views.orders,
+    stock: views.stock,
+    writer,
+    feed,
+    metrics: context.metrics,
+  })
   return async () => {
     await following.stop()
     await writer.close()

@@ -64,6 +64,9 @@ test("a customer subscription gets a snapshot of the customer's orders, then the
     paymentState: 'AUTHORISED',
     placedAt: '2023-11-14T22:13:20.000Z',
   })
+  const metrics = (await s.app.inject({ url: '/metrics', headers: s.bearer(s.tokens.ops) })).body
+  t.regex(metrics, /oxagry_api_orders_ws_clients 1/)
+  t.regex(metrics, /oxagry_api_orders_ws_sent 1/)
   c.ws.close()
 })
 
