@@ -442,3 +442,19 @@ test('one error shape: 405 with Allow, a body where none is taken 413, unknown r
   t.is(none.statusCode, 404)
   t.is(none.json().code, 'OXA_API_NOT_FOUND')
 })
+
+test('GET /orders/{id}?waitFor over a real connection waits until the view shows the state', async (t) => {
+  const s = await testServer(t, { plugin: { pollMs: 10 } })
+  const address = await s.app.listen({ port: 0, host: '127.0.0.1' })
+  const id = nameUuid('order:farm-0001:socket')
+  s.views.putOrder(orderView(id))
+  setTimeout(() => s.views.putOrder(orderView(id, { state: 'CONFIRMED', version: 2 })), 300)
+  const started = Date.now()
+  const res = await fetch(`${address}/api/v1/orders/${id}?waitFor=CONFIRMED&timeoutMs=5000`, {
+    headers: s.bearer(s.tokens.reader),
+  })
+  t.is(res.status, 200)
+  t.is(res.headers.get('oxagry-wait'), 'satisfied')
+  t.is(((await res.json()) as { state: string }).state, 'CONFIRMED')
+  t.true(Date.now() - started >= 250, 'it waited for the change')
+})

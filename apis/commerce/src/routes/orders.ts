@@ -149,7 +149,9 @@ export async function ordersRoutes(app: FastifyInstance, options: CommerceRouteO
       const { waitFor, timeoutMs } = request.query
       if (waitFor === undefined) return orderJson(await visibleOrder(options, request, id))
       const abort = new AbortController()
-      request.raw.once('close', () => abort.abort())
+      // The response closing before it was sent is the client gone (the request's own 'close' fires as soon
+      // as a GET is read, so it cannot tell).
+      reply.raw.once('close', () => abort.abort())
       const { order, satisfied } = await waitForOrder(options.orders, id, waitFor, {
         timeoutMs,
         pollMs: options.pollMs,
