@@ -2,9 +2,8 @@ import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import test from 'ava'
 import { buildApp } from './app.ts'
-import { ApiOptionsError } from './errors.ts'
+import { ApiOptionsError, DEFAULT_HTTP_LIMITS, resolveHttpLimits, type HttpLimits } from '@oxagry/api-http'
 import { LatestPositions } from './live/latest-positions.ts'
-import { DEFAULT_HTTP_LIMITS, resolveHttpLimits, type HttpLimits } from './options.ts'
 import { InMemoryMachines, noGeofences, noHistory } from './testing.ts'
 
 async function listening(t: { teardown(fn: () => Promise<void>): void }, http: Partial<HttpLimits>) {

@@ -2,7 +2,7 @@ import test from 'ava'
 import Fastify from 'fastify'
 import { Registry } from 'prom-client'
 import { buildApp } from './app.ts'
-import { HTTP_METRICS, registerHttpMetrics } from './http-metrics.ts'
+import { HTTP_METRICS, registerHttpMetrics } from '@oxagry/api-http'
 import { LatestPositions } from './live/latest-positions.ts'
 import { InMemoryMachines, noGeofences } from './testing.ts'
 

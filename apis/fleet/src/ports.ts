@@ -97,10 +97,7 @@ export interface PositionFeed {
   subscribe(listener: (position: MachinePosition) => void): () => void
 }
 
-export interface Readiness {
-  /** Why the service is not ready yet (e.g. a store still restoring), or undefined when ready. */
-  notReady(): Promise<string | undefined>
-}
+export type { Readiness } from '@oxagry/api-http'
 
 /**
  * Derived status, the read model's rule: moving at 1 km/h or more whatever the engine reports (a

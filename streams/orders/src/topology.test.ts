@@ -23,6 +23,7 @@ import { TopologyTestDriver } from '@oxagry/streams/testing'
 import { DEFAULT_ORDERS_TOPICS as T, type OrdersSerdes } from './options.ts'
 import { createOrdersSerdes } from './serdes.ts'
 import { buildOrdersTopology } from './topology.ts'
+import { DUPLICATE_NOTE } from './transitions.ts'
 
 const S = Serdes.String()
 const T0 = 1_750_000_000_000
@@ -299,24 +300,38 @@ test('invalid details cancel at once with a note naming the problem, asking noth
   driver.close()
 })
 
-test('the same checkout placed twice is one order; the key reused with another body changes nothing', (t) => {
+test('the same checkout placed twice is one order; the key reused with another body is refused and the order says why, once', (t) => {
   const { driver, place, out } = setup()
   const first = place(undefined, { key: 'same' })
   out.stock.readValuesToList()
   out.payments.readValuesToList()
-  out.status.readValuesToList()
+  const before = out.status.readValuesToList().at(-1)
   const again = place(undefined, { key: 'same' })
   const other = place([{ productId: FERT, warehouseId: NORTH, quantity: 1, unitPriceMinor: 41900 }], {
     key: 'same',
   })
+  const third = place([{ productId: FERT, warehouseId: NORTH, quantity: 2, unitPriceMinor: 41900 }], {
+    key: 'same',
+  })
   t.is(again, first)
   t.is(other, first)
-  t.deepEqual(out.stock.readValuesToList(), [])
-  t.deepEqual(out.payments.readValuesToList(), [])
-  t.deepEqual(out.status.readValuesToList(), [])
+  t.is(third, first)
+  t.deepEqual(out.stock.readValuesToList(), [], 'nothing reserved for the second body')
+  t.deepEqual(out.payments.readValuesToList(), [], 'nothing charged for the second body')
+  const statuses = out.status.readValuesToList()
+  t.is(statuses.length, 1, 'the refusal is noted once')
+  const noted = statuses[0]
+  t.is(noted?.note, DUPLICATE_NOTE)
+  t.is(noted?.state, before?.state, 'the order itself is unchanged')
+  t.is(noted?.totalMinor, before?.totalMinor, 'it keeps its first body')
+  t.true((noted?.version ?? 0) > (before?.version ?? 0))
   t.deepEqual(
     driver.droppedRecords().map((d) => d.reason),
-    [`retried checkout (order ${first})`, `idempotency key reused with another body (order ${first})`],
+    [
+      `retried checkout (order ${first})`,
+      `idempotency key reused with another body (order ${first})`,
+      `idempotency key reused with another body (order ${first})`,
+    ],
   )
   driver.close()
 })

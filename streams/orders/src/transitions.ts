@@ -72,6 +72,27 @@ export function applyInput(order: OrderRecord | undefined, input: OrderInput, ct
   }
 }
 
+/** What the order's status says, once, when its idempotency key came again with another body. */
+export const DUPLICATE_NOTE =
+  'a second checkout with this idempotency key and another body was refused (INVALID_ORDER); the order keeps its first body'
+
+/**
+ * A second OrderPlaced for the order with another body (the client reused its idempotency key): refused,
+ * the order unchanged but for its note, so the order's resource shows why the second checkout did not
+ * happen. Said once: a third such checkout changes nothing more.
+ */
+function refusedDuplicate(order: OrderRecord, ctx: StepContext): Step {
+  const ignored = 'idempotency key reused with another body'
+  if (order.note?.includes(DUPLICATE_NOTE) === true) return { ...NOTHING, ignored }
+  const noted: OrderRecord = {
+    ...order,
+    note: order.note === null ? DUPLICATE_NOTE : `${order.note}; ${DUPLICATE_NOTE}`,
+    updatedAt: ctx.at,
+    version: order.version + 1,
+  }
+  return { order: noted, outputs: [status(noted)], ignored }
+}
+
 /** The deadlines of an undecided order, looked at on the wall clock. */
 export function applyDeadline(order: OrderRecord, ctx: StepContext): Step {
   const decision = decideAtDeadline(order, ctx.now)
@@ -86,12 +107,10 @@ function onOrderEvent(order: OrderRecord | undefined, event: OrderEvent, ctx: St
   // The application's own decisions, read back from the topic they share with OrderPlaced.
   if (placed === undefined) return NOTHING
   const digest = placedDigest(placed.customerId, placed)
-  if (order?.placed !== undefined)
-    return {
-      ...NOTHING,
-      ignored:
-        order.placed.digest === digest ? 'retried checkout' : 'idempotency key reused with another body',
-    }
+  if (order?.placed !== undefined) {
+    if (order.placed.digest === digest) return { ...NOTHING, ignored: 'retried checkout' }
+    return refusedDuplicate(order, ctx)
+  }
   const base = order ?? emptyOrder(event.orderId, ctx.at)
   const details = checkDetails(placed, ctx.product)
   const totalMinor = details.valid

@@ -14,6 +14,7 @@ import { creatableTopic } from '@oxagry/topics'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { apiAuthSettings } from './api-auth.ts'
+import { mountCommerceApi } from './commerce-api.ts'
 import type { MainConfig } from './config.ts'
 import {
   Closers,
@@ -184,6 +185,11 @@ export async function startPlatform(
       auth: await apiAuthSettings(config),
       security: config.api.security,
     })
+    const commerceViews = started
+      .flatMap(({ running }) => running.routes)
+      .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
+    // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
+    if (commerceViews !== undefined) closers.add(await mountCommerceApi(app, context, commerceViews))
     closers.add(() => app.close())
 
     for (const { running } of started) {

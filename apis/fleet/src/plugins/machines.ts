@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { ApiError } from '../errors.ts'
+import { ApiError } from '@oxagry/api-http'
 import { machineView } from '../views.ts'
 import {
   MACHINE_STATUSES,

@@ -1,4 +1,4 @@
-/** Error codes of the fleet API and the HTTP status each maps to, in one table. */
+/** Error codes of every oxagry API (fleet, commerce) and the HTTP status each maps to, in one table. */
 export const API_ERRORS = {
   OXA_API_BAD_REQUEST: 400,
   OXA_API_UNAUTHORIZED: 401,
@@ -6,6 +6,8 @@ export const API_ERRORS = {
   OXA_API_NOT_FOUND: 404,
   OXA_API_METHOD_NOT_ALLOWED: 405,
   OXA_API_TIMEOUT: 408,
+  /** A write that contradicts an earlier one: an idempotency key reused with another body. */
+  OXA_API_CONFLICT: 409,
   OXA_API_PAYLOAD_TOO_LARGE: 413,
   OXA_API_URI_TOO_LONG: 414,
   OXA_API_UNSUPPORTED_MEDIA_TYPE: 415,
@@ -13,6 +15,8 @@ export const API_ERRORS = {
   OXA_API_INTERNAL: 500,
   OXA_API_UPSTREAM: 502,
   OXA_API_NOT_READY: 503,
+  /** The event log (Kafka) did not acknowledge a write in time: nothing was written, retry. */
+  OXA_API_UNAVAILABLE: 503,
 } as const
 
 export type ApiErrorCode = keyof typeof API_ERRORS
@@ -122,12 +126,12 @@ export function toErrorBody(error: unknown): { body: ApiErrorBody; internal: boo
   return { body: body('OXA_API_INTERNAL', 'internal error'), internal: true }
 }
 
-/** Options of `buildApp` that do not validate; thrown once, before anything listens. */
+/** Options of an API's builder that do not validate; thrown once, before anything listens. */
 export class ApiOptionsError extends Error {
   readonly code = 'OXA_API_INVALID_OPTIONS'
 
   constructor(readonly problems: readonly string[]) {
-    super(`invalid fleet API options:\n  ${problems.join('\n  ')}`)
+    super(`invalid API options:\n  ${problems.join('\n  ')}`)
     this.name = 'ApiOptionsError'
   }
 }

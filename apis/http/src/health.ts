@@ -1,6 +1,11 @@
+import type {} from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
-import type { Readiness } from '../ports.ts'
+
+export interface Readiness {
+  /** Why the service is not ready yet (e.g. a store still restoring), or undefined when ready. */
+  notReady(): Promise<string | undefined>
+}
 
 /** Liveness, readiness (with the reason when not ready) and, when exposed, Prometheus metrics. */
 export async function healthPlugin(

@@ -1,0 +1,42 @@
+import { COMMERCE_SCOPES, customerScope } from '@oxagry/api-auth'
+import type { FastifyInstance } from 'fastify'
+import { IdempotencyDigests } from './idempotency.ts'
+import { OrderHub } from './live/hub.ts'
+import { registerCommerceMetrics } from './metrics.ts'
+import { resolveCommerceNumbers, type CommercePluginOptions, type CommerceRouteOptions } from './options.ts'
+import { inventoryRoutes } from './routes/inventory.ts'
+import { ordersRoutes } from './routes/orders.ts'
+import { paymentsRoutes } from './routes/payments.ts'
+
+/** Where the commerce API's REST routes and live feed are served. */
+export const COMMERCE_PATHS = { rest: '/api/v1', live: '/ws/orders' } as const
+
+/**
+ * The commerce API as a Fastify plugin, for a server made by `createApiServer` (`@oxagry/api-http`):
+ * the platform registers it on its one HTTP server next to the fleet API, `buildCommerceApp` on a
+ * server of its own. Each route names its scopes; the host's error handler gives the one error shape.
+ */
+export async function commerceApi(app: FastifyInstance, options: CommercePluginOptions): Promise<void> {
+  const numbers = resolveCommerceNumbers(options)
+  const routes: CommerceRouteOptions = {
+    orders: options.orders,
+    stock: options.stock,
+    writer: options.writer,
+    digests: new IdempotencyDigests(numbers.idempotencyKeys),
+    maxWaitMs: numbers.maxWaitMs,
+    pollMs: numbers.pollMs,
+    now: options.now ?? Date.now,
+    prefix: COMMERCE_PATHS.rest,
+  }
+  await app.register(ordersRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  await app.register(paymentsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  await app.register(inventoryRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  const hub = new OrderHub(options.feed, options.orders, numbers.live)
+  if (options.metrics !== undefined) registerCommerceMetrics(options.metrics, hub)
+  app.get(
+    COMMERCE_PATHS.live,
+    { websocket: true, config: { scopes: [COMMERCE_SCOPES.read] }, schema: { hide: true } },
+    (socket, request) => hub.attach(socket, customerScope(request)),
+  )
+  app.addHook('onClose', async () => hub.close())
+}

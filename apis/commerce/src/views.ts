@@ -1,0 +1,23 @@
+import type { OrderView, PaymentView, StockView } from '@oxagry/sink'
+import type { OrderStatusChange } from './live/feed.ts'
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+/** Rows of the read model as the API answers them: times as ISO 8601, the row's bookkeeping left out. */
+export function orderJson(order: OrderView): Record<string, unknown> {
+  return { ...order, placedAt: iso(order.placedAt), updatedAt: iso(order.updatedAt) }
+}
+
+export function orderStatusJson(change: OrderStatusChange): Record<string, unknown> {
+  return { ...change, placedAt: iso(change.placedAt), updatedAt: iso(change.updatedAt) }
+}
+
+export function paymentJson(payment: PaymentView): Record<string, unknown> {
+  const { version: _version, ...rest } = payment
+  return { ...rest, createdAt: iso(payment.createdAt), updatedAt: iso(payment.updatedAt) }
+}
+
+export function stockJson(stock: StockView): Record<string, unknown> {
+  const { version: _version, ...rest } = stock
+  return { ...rest, updatedAt: iso(stock.updatedAt) }
+}

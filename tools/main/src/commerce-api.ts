@@ -1,0 +1,52 @@
+import {
+  commerceApi,
+  createCommerceWriter,
+  createOrderStatusDecoder,
+  OrderStatusBroadcast,
+} from '@oxagry/commerce-api'
+import type { SchemaRegistryClient } from '@oxagry/avro'
+import { TOPICS } from '@oxagry/topics'
+import type { FastifyInstance } from 'fastify'
+import type { ModuleRoutes, PlatformContext } from './module.ts'
+
+/**
+ * Serves the commerce API on the platform's one HTTP server, when a module serves the commerce views:
+ * a writer on the platform's topics, and the live feed following `orders.order-status.v1`. Returns what
+ * stops them, after the server closed.
+ */
+export async function mountCommerceApi(
+  app: FastifyInstance,
+  context: Pick<PlatformContext, 'backend' | 'topic' | 'follow' | 'metrics'> & {
+    readonly registry: SchemaRegistryClient
+  },
+  views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
+): Promise<() => Promise<void>> {
+  const feed = new OrderStatusBroadcast()
+  const decode = await createOrderStatusDecoder(context.registry)
+  const statusTopic = context.topic(TOPICS.orderStatus)
+  const following = await context.follow(statusTopic, async (bytes) =>
+    feed.publish(await decode(statusTopic, bytes)),
+  )
+  const writer = await createCommerceWriter({
+    backend: context.backend,
+    registry: context.registry,
+    // As the platform's applications do: the embedded registry starts empty, a real one is kept current.
+    autoRegister: true,
+    topics: {
+      orderEvents: context.topic(TOPICS.orderEvents),
+      orderCommands: context.topic(TOPICS.orderCommands),
+      stockCommands: context.topic(TOPICS.stockCommands),
+    },
+  })
+  await app.register(commerceApi, {
+    orders: views.orders,
+    stock: views.stock,
+    writer,
+    feed,
+    metrics: context.metrics,
+  })
+  return async () => {
+    await following.stop()
+    await writer.close()
+  }
+}
