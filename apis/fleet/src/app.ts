@@ -1,9 +1,6 @@
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import fastifyCors from '@fastify/cors'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
-import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fastifyWebsocket from '@fastify/websocket'
@@ -28,9 +25,9 @@ import {
 import { healthPlugin } from './plugins/health.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
 import { machinesPlugin } from './plugins/machines.ts'
+import { mapPlugin } from './plugins/map.ts'
+import { resolveMapOptions, tileOrigin, type TileSource } from './map/options.ts'
 import type { GeofenceQueries, HistoryQueries, MachineQueries, PositionFeed, Readiness } from './ports.ts'
-
-const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'public')
 
 /** The scopes of the fleet API's tokens. */
 export const FLEET_SCOPES = { read: 'fleet:read', ops: 'ops' } as const
@@ -49,7 +46,15 @@ const ACCESS: readonly (readonly [string, Pick<FastifyContextConfig, 'scopes' | 
   ['/docs', { public: true }],
 ]
 
-/** The map page and Swagger UI load only from this server; the feed is a same-origin WebSocket. */
+/**
+ * The map page and Swagger UI load only from this server, the map's base tiles (images) also from the
+ * configured tile origin; the feed is a same-origin WebSocket.
+ */
+function contentSecurityPolicy(tiles: TileSource): Record<string, string[]> {
+  const tileSources = tiles.urlTemplate === null ? [] : [tileOrigin(tiles.urlTemplate) ?? "'none'"]
+  return { ...CONTENT_SECURITY_POLICY, imgSrc: ["'self'", 'data:', ...tileSources] }
+}
+
 const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
@@ -81,6 +86,8 @@ export interface AppOptions {
   readonly auth?: AuthSettings
   /** CORS, rate limits, what /metrics and /docs expose; defaults in DEFAULT_SECURITY. */
   readonly security?: Partial<SecurityOptions>
+  /** The live map's base tiles; defaults in DEFAULT_MAP_OPTIONS (OpenStreetMap). */
+  readonly map?: { readonly tiles?: Partial<TileSource> }
 }
 
 /**
@@ -90,6 +97,7 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; hub: LiveHub }> {
   const limits = resolveHttpLimits(options.http)
   const security = resolveSecurity(options.security)
+  const map = resolveMapOptions(options.map)
   const auth: AuthSettings = options.auth ?? { mode: 'off' }
   const app = Fastify({
     logger: options.logger ?? false,
@@ -228,7 +236,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     keyGenerator: (request) =>
       request.principal === null ? `ip:${request.ip}` : `sub:${request.principal.subject}`,
   })
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } })
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: contentSecurityPolicy(map.tiles) } })
   if (security.allowedOrigins.length > 0)
     await app.register(fastifyCors, {
       origin: [...security.allowedOrigins],
@@ -276,8 +284,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   await app.register(async (scope) => {
     scope.get('/ws/machines', { websocket: true, schema: { hide: true } }, (socket) => hub.attach(socket))
   })
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/map/', decorateReply: false })
-  app.get('/map', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/map/'))
+  await app.register(mapPlugin, { map })
   app.addHook('onClose', async () => hub.close())
   return { app, hub }
 }

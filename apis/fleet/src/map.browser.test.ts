@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { servicesRequired } from '@oxagry/testkit'
 import anyTest from 'ava'
-import { chromium } from 'playwright-core'
+import { chromium, type Page } from 'playwright-core'
 import { buildApp } from './app.ts'
+import { FixtureFleet } from './fixture-fleet.ts'
 import { LatestPositions } from './live/latest-positions.ts'
-import { InMemoryMachines, noHistory, position } from './testing.ts'
+import { statusOf } from './ports.ts'
+import { InMemoryMachines, testAuth } from './testing.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts')
@@ -16,43 +18,69 @@ const test = available || servicesRequired() ? anyTest : anyTest.skip
 if (!available && !servicesRequired())
   process.emitWarning(`map browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
 
-const field = {
-  geofenceId: 'F-1',
-  name: 'North 40',
-  kind: 'FIELD',
-  boundary: [
-    { latitude: 41.9, longitude: -93.62 },
-    { latitude: 41.9, longitude: -93.6 },
-    { latitude: 41.91, longitude: -93.6 },
-    { latitude: 41.91, longitude: -93.62 },
-  ],
+const MACHINES = 2000
+/** How long frame time is measured at full load. */
+const MEASURE_MS = 10_000
+/**
+ * The bound on the page's script work per frame (decoding the feed, drawing 2,000 machines), p95. The
+ * issue asks for frames under 16 ms; see the test for why the gap between frames is bounded looser.
+ */
+const WORK_P95_MS = 16
+/** Frames the compositor drops under a loaded 2-core machine in software rendering: at most 4 in a row, p95. */
+const FRAME_P95_MS = 4 * 16.7
+
+interface Summary {
+  frames: number
+  /** Frames with script work: those after a feed message, or with machines to redraw. */
+  busyFrames: number
+  frameMs: { median: number; p95: number; max: number }
+  workMs: { median: number; p95: number; max: number }
 }
 
-test(`the live map loads in headless Chromium, draws the machines and moves them${available ? '' : ` [skipped: no Chromium at ${CHROMIUM}]`}`, async (t) => {
+/** The page's test handle (public/js/main.js). */
+type FleetMap = {
+  layer: { pointOf(id: string): { x: number; y: number } | undefined }
+  perf: { reset(): void; summary(): Summary }
+  alerts: { entries: { kind: string }[] }
+  map: { setView(centre: [number, number], zoom: number, options: { animate: boolean }): void }
+}
+
+async function clickMachine(page: Page, id: string): Promise<void> {
+  const point = await page.evaluate(
+    (machineId) => (window as unknown as { fleetMap: FleetMap }).fleetMap.layer.pointOf(machineId),
+    id,
+  )
+  if (point === undefined) throw new Error(`${id} is not drawn`)
+  const box = await page.locator('#map').boundingBox()
+  if (box === null) throw new Error('no map on the page')
+  await page.mouse.click(box.x + point.x, box.y + point.y)
+}
+
+test(`the live map: 2,000 machines moving every second, click one for its trail and trips, filter, follow the viewport, alerts, frame time${available ? '' : ` [skipped: no Chromium at ${CHROMIUM}]`}`, async (t) => {
+  t.timeout(120_000)
+  const fleet = new FixtureFleet(MACHINES)
   const feed = new LatestPositions()
-  for (let m = 0; m < 5; m++)
-    feed.publish(position(`MF-${m}`, { latitude: 41.901 + m * 0.001, longitude: -93.619 }))
+  for (const p of fleet.positions(Date.now())) feed.publish(p)
+  const auth = await testAuth()
   const { app } = await buildApp({
+    auth: auth.settings,
     machines: new InMemoryMachines(() => feed.latest()),
-    history: noHistory,
-    geofences: { list: async () => [field] },
+    history: fleet.history,
+    geofences: { list: async () => [...fleet.geofences] },
     feed,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const { port } = app.server.address() as AddressInfo
-  let tick = 0
+  const origin = `http://127.0.0.1:${port}`
+  // Every machine moves every second: 2,000 positions a second through the hub to the page, a tenth of
+  // the fleet every 100 ms, as a fleet's pings arrive spread over the second (not in one burst).
+  let slot = 0
   const mover = setInterval(() => {
-    tick++
-    for (let m = 0; m < 5; m++) {
-      feed.publish(
-        position(`MF-${m}`, {
-          eventTime: 1_700_000_000_000 + tick * 1000,
-          latitude: 41.901 + m * 0.001,
-          longitude: -93.619 + tick * 0.0002,
-        }),
-      )
-    }
+    slot = (slot + 1) % 10
+    fleet.positions(Date.now()).forEach((p, i) => {
+      if (i % 10 === slot) feed.publish(p)
+    })
   }, 100)
   t.teardown(() => clearInterval(mover))
 
@@ -69,46 +97,104 @@ test(`the live map loads in headless Chromium, draws the machines and moves them
     ],
   })
   t.teardown(() => browser.close())
-  const page = await browser.newPage({ viewport: { width: 900, height: 600 } })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  // No network here: requests beyond this server are refused and recorded; only tiles may be among them.
   const external: string[] = []
-  page.on('request', (request) => {
-    if (
-      !request.url().startsWith(`http://127.0.0.1:${port}`) &&
-      !request.url().startsWith(`ws://127.0.0.1:${port}`)
-    )
-      external.push(request.url())
-  })
-  await page.goto(`http://127.0.0.1:${port}/map`)
-  await page.waitForFunction(() => document.body.dataset.machines === '5', undefined, { timeout: 15_000 })
-  const first = await page.evaluate(
-    () =>
-      (
-        window as unknown as { fleetMap: { machines: Map<string, { longitude: number }> } }
-      ).fleetMap.machines.get('MF-0')?.longitude,
+  await page.route(
+    (url) => url.origin !== origin,
+    (route) => {
+      external.push(route.request().url())
+      return route.abort()
+    },
   )
-  await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 20, undefined, {
-    timeout: 15_000,
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|SyntaxError|TypeError/.test(message.text()))
+      problems.push(message.text())
   })
-  const later = await page.evaluate(
-    () =>
-      (
-        window as unknown as { fleetMap: { machines: Map<string, { longitude: number }> } }
-      ).fleetMap.machines.get('MF-0')?.longitude,
-  )
+  await page.goto(`${origin}/map/#token=${await auth.token()}`)
+  await page.waitForFunction((n) => document.body.dataset.machines === String(n), MACHINES, {
+    timeout: 30_000,
+  })
   t.is(await page.textContent('#status'), 'live')
-  t.true(later !== undefined && first !== undefined && later > first, `MF-0 moved east: ${first} -> ${later}`)
-  // The machines are on the canvas: some pixels carry the "moving" colour.
-  const blue = await page.evaluate(() => {
-    const canvas = document.getElementById('map') as HTMLCanvasElement
-    const data =
-      canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray()
-    let n = 0
-    for (let i = 0; i < data.length; i += 4)
-      if (data[i] === 0x15 && data[i + 1] === 0x65 && data[i + 2] === 0xc0) n++
-    return n
+  t.is(page.url(), `${origin}/map/`, 'the token leaves the address bar')
+  t.is(await page.locator('.leaflet-overlay-pane path').count(), fleet.geofences.length, 'fields and yard drawn')
+  await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 2 * 2000, undefined, {
+    timeout: 20_000,
   })
-  t.true(blue > 0, 'machine dots are drawn')
-  t.deepEqual(external, [], 'the page loads nothing from elsewhere')
+
+  // Frame time at full load: every machine in view, each moving every second.
+  await page.evaluate(() => (window as unknown as { fleetMap: FleetMap }).fleetMap.perf.reset())
+  await page.waitForTimeout(MEASURE_MS)
+  const summary = await page.evaluate(() => (window as unknown as { fleetMap: FleetMap }).fleetMap.perf.summary())
+  const fmt = (p: Summary['frameMs']): string =>
+    `median ${p.median.toFixed(1)} ms, p95 ${p.p95.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`
+  t.log(`${MACHINES} machines, ${summary.frames} frames in ${MEASURE_MS / 1000} s, ${summary.busyFrames} with work`)
+  t.log(`frame interval: ${fmt(summary.frameMs)}`)
+  t.log(`script work per busy frame: ${fmt(summary.workMs)}`)
   mkdirSync(ARTIFACTS, { recursive: true })
+  writeFileSync(join(ARTIFACTS, 'live-map-frames.json'), JSON.stringify({ machines: MACHINES, ...summary }, null, 2))
+  t.true(summary.frames > MEASURE_MS / 100, `the page kept animating: ${summary.frames} frames`)
+  t.true(summary.workMs.p95 < WORK_P95_MS, `script work per busy frame p95 ${summary.workMs.p95.toFixed(1)} ms`)
+  t.true(summary.frameMs.p95 < FRAME_P95_MS, `frame interval p95 ${summary.frameMs.p95.toFixed(1)} ms`)
+
+  // Machines leaving their fields raise alerts (every seventh drives a loop wider than its field).
+  await page.waitForFunction(() => document.querySelectorAll('#alerts-list li[data-kind="geofence-exit"]').length > 0, undefined, {
+    timeout: 30_000,
+  })
+
+  // Click a machine: its details, last hour's trail and today's trips.
+  const moving = fleet.positions(Date.now()).find((p) => statusOf(p) === 'moving')?.machineId ?? ''
+  await clickMachine(page, moving)
+  await page.waitForFunction((id) => document.getElementById('details')?.dataset.machine === id, moving)
+  await page.waitForFunction(() => Number(document.getElementById('details')?.dataset.trailPoints ?? 0) > 0)
+  t.is(await page.textContent('#details-title'), moving)
+  const trail = await page.locator('.leaflet-trail-pane path').getAttribute('d')
+  t.true((trail ?? '').split('L').length > 100, 'the trail is drawn through the last hour of points')
+  t.regex((await page.textContent('#details-fields')) ?? '', /Statusmoving/)
+  await page.waitForFunction(() => document.getElementById('details')?.dataset.trips !== undefined)
+  const midnight = new Date().setHours(0, 0, 0, 0)
+  t.is(
+    await page.locator('#details-trips li').count(),
+    Math.max(1, Math.floor((Date.now() - midnight - 45 * 60_000) / 3_600_000) + 1),
+    "today's trips, one an hour",
+  )
+
+  // Filter: hide moving machines (the selected one goes with them), then one type.
+  const now = fleet.positions(Date.now())
+  const parked = now.filter((p) => statusOf(p) !== 'moving')
+  await page.uncheck('input[data-filter="statuses"][value="moving"]')
+  t.is(await page.locator('body').getAttribute('data-shown'), String(parked.length))
+  t.true(await page.locator('#details').isHidden(), 'the selected machine was filtered out')
+  await page.uncheck('input[data-filter="types"][value="JD-8R"]')
+  t.is(
+    await page.locator('body').getAttribute('data-shown'),
+    String(parked.filter((p) => !p.machineId.startsWith('JD-8R-')).length),
+  )
+  t.false(await page.isVisible('#filter-booking'), 'no booking data, no booking filter')
+  await page.check('input[data-filter="statuses"][value="moving"]')
+  await page.check('input[data-filter="types"][value="JD-8R"]')
+
+  // The subscription follows the viewport: zoomed into one field, only its neighbourhood is fed.
+  const [corner] = fleet.geofences[0]?.boundary ?? []
+  await page.evaluate(
+    ([lat, lon]) =>
+      (window as unknown as { fleetMap: FleetMap }).fleetMap.map.setView([lat, lon], 17, { animate: false }),
+    [corner?.latitude ?? 0, corner?.longitude ?? 0] as const,
+  )
+  await page.waitForFunction((n) => Number(document.body.dataset.machines) < n / 4, MACHINES, {
+    timeout: 10_000,
+  })
+  const inView = Number(await page.locator('body').getAttribute('data-machines'))
+  t.true(inView > 0, `machines near the field: ${inView}`)
+
+  t.deepEqual(problems, [], 'no script errors or CSP violations')
+  const tileOrigin = 'https://tile.openstreetmap.org/'
+  t.deepEqual(
+    external.filter((url) => !url.startsWith(tileOrigin)),
+    [],
+    'the page loads nothing from elsewhere but the configured tiles',
+  )
   await page.screenshot({ path: join(ARTIFACTS, 'live-map.png') })
 })

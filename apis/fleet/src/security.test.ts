@@ -51,7 +51,7 @@ test('every API route needs a token with fleet:read, /metrics one with ops; the 
   const ops = { authorization: `Bearer ${await auth.token(['ops'])}` }
   t.is((await app.inject({ url: '/metrics', headers: ops })).statusCode, 200)
   // Probes, the map's files and the documentation are public.
-  for (const url of ['/health/live', '/health/ready', '/map/', '/map/map.js', '/docs/json'])
+  for (const url of ['/health/live', '/health/ready', '/map/', '/map/js/main.js', '/map/vendor/leaflet/leaflet.js', '/map/config.json', '/docs/json'])
     t.is((await app.inject(url)).statusCode, 200, url)
 })
 
