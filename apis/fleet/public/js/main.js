@@ -68,9 +68,8 @@ function select(machineId) {
 }
 
 function showCount() {
-  let shown = 0
-  for (const e of layer.entries.values()) if (matches(layer.filter, e.m)) shown++
-  countEl.textContent = `${shown} of ${layer.entries.size} machines in view`
+  const shown = layer.shownCount()
+  countEl.textContent = `${shown} of ${layer.entries.size} machines around the view`
   document.body.dataset.machines = String(layer.entries.size)
   document.body.dataset.shown = String(shown)
 }
@@ -103,7 +102,7 @@ const feed = new LiveFeed({
     statusEl.dataset.state = state
   },
   onSnapshot: (machines) =>
-    perf.measure(() => {
+    perf.measure('snapshot', () => {
       layer.replaceAll(machines)
       filters.learn(machines)
       if (!fitted && geofences.length === 0 && machines.length > 0) fitTo(machines)
@@ -112,7 +111,7 @@ const feed = new LiveFeed({
       showCount()
     }),
   onUpdate: (machines) =>
-    perf.measure(() => {
+    perf.measure('update', () => {
       const raised = []
       for (const m of machines) {
         const found = alertsFor(layer.get(m.machineId), m, geofenceNames)

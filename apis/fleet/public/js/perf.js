@@ -19,17 +19,20 @@ export class FrameStats {
   reset() {
     this.frames = []
     this.work = []
+    this.byLabel = {}
     this.pending = 0
     this.last = undefined
   }
 
-  /** Times `fn` as work of the current frame. */
-  measure(fn) {
+  /** Times `fn` as work of the current frame, and under its label (`draw`, `update`…) on its own. */
+  measure(label, fn) {
     const start = performance.now()
     try {
       return fn()
     } finally {
-      this.pending += performance.now() - start
+      const took = performance.now() - start
+      this.pending += took
+      this.push((this.byLabel[label] ??= []), took)
     }
   }
 
@@ -43,6 +46,7 @@ export class FrameStats {
       busyFrames: this.work.length,
       frameMs: percentiles(this.frames),
       workMs: percentiles(this.work),
+      byLabel: Object.fromEntries(Object.entries(this.byLabel).map(([label, values]) => [label, percentiles(values)])),
     }
   }
 }
