@@ -183,6 +183,7 @@ export async function startPlatform(
       logger: false,
       auth: await apiAuthSettings(config),
       security: config.api.security,
+      map: config.api.map,
     })
     closers.add(() => app.close())
 

@@ -67,12 +67,14 @@ export function tileOrigin(template: string): string | undefined {
   let url: URL
   try {
     // {s} is no valid host character; a placeholder label makes the template parse.
-    url = new URL(template.replace('{s}', 'subdomain-placeholder'))
+    url = new URL(template.replaceAll('{s}', 'subdomain-placeholder'))
   } catch {
     return undefined
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
   if (url.username !== '' || url.password !== '') return undefined
+  // WHATWG URLs take braces and more in a host; a tile host is a DNS name, an IPv4 or an IPv6 address.
+  if (!/^([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/.test(url.hostname)) return undefined
   const labels = url.hostname.split('.')
   const placeholders = labels.filter((l) => l === 'subdomain-placeholder').length
   if (placeholders > 1 || (placeholders === 1 && labels[0] !== 'subdomain-placeholder')) return undefined
