@@ -236,7 +236,9 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
     keyGenerator: (request) =>
       request.principal === null ? `ip:${request.ip}` : `sub:${request.principal.subject}`,
   })
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: contentSecurityPolicy(map.tiles) } })
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: contentSecurityPolicy(map.tiles) },
+  })
   if (security.allowedOrigins.length > 0)
     await app.register(fastifyCors, {
       origin: [...security.allowedOrigins],

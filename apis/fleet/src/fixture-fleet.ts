@@ -36,7 +36,9 @@ export class FixtureFleet {
       for (let column = 0; column < GRID.columns; column++) {
         const south = ORIGIN.latitude + row * FIELD_SPAN.latitude * 1.25
         const west = ORIGIN.longitude + column * FIELD_SPAN.longitude * 1.25
-        fields.push(rectangle(`F-${row}-${column}`, `Field ${row * GRID.columns + column + 1}`, 'FIELD', south, west))
+        fields.push(
+          rectangle(`F-${row}-${column}`, `Field ${row * GRID.columns + column + 1}`, 'FIELD', south, west),
+        )
       }
     const yard = rectangle('Y-1', 'Home yard', 'YARD', ORIGIN.latitude - 0.004, ORIGIN.longitude - 0.004, 0.4)
     this.geofences = [...fields, yard]
@@ -68,7 +70,11 @@ export class FixtureFleet {
       if (loop === undefined) return []
       const points: TrackPoint[] = []
       const end = Math.min(to, Date.now())
-      for (let t = Math.ceil(from / TRACK_STEP_MS) * TRACK_STEP_MS; t < end && points.length < limit; t += TRACK_STEP_MS) {
+      for (
+        let t = Math.ceil(from / TRACK_STEP_MS) * TRACK_STEP_MS;
+        t < end && points.length < limit;
+        t += TRACK_STEP_MS
+      ) {
         const p = this.positionOf(loop, t)
         points.push({
           pingId: `00000000-0000-4000-8000-${String(points.length).padStart(12, '0')}`,
@@ -129,9 +135,7 @@ export class FixtureFleet {
       accuracyMeters: 3,
       engineState: loop.parked ?? 'RUNNING',
       fuelLevelPercent: 100 - (Number(loop.machineId.slice(-5)) % 97),
-      geofenceIds: this.geofences
-        .filter((g) => inside(g, latitude, longitude))
-        .map((g) => g.geofenceId),
+      geofenceIds: this.geofences.filter((g) => inside(g, latitude, longitude)).map((g) => g.geofenceId),
     }
   }
 }

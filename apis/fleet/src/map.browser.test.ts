@@ -127,7 +127,11 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
   })
   t.is(await page.textContent('#status'), 'live')
   t.is(page.url(), `${origin}/map/`, 'the token leaves the address bar')
-  t.is(await page.locator('.leaflet-overlay-pane path').count(), fleet.geofences.length, 'fields and yard drawn')
+  t.is(
+    await page.locator('.leaflet-overlay-pane path').count(),
+    fleet.geofences.length,
+    'fields and yard drawn',
+  )
   await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 2 * 2000, undefined, {
     timeout: 20_000,
   })
@@ -135,10 +139,14 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
   // Frame time at full load: every machine in view, each moving every second.
   await page.evaluate(() => (window as unknown as { fleetMap: FleetMap }).fleetMap.perf.reset())
   await page.waitForTimeout(MEASURE_MS)
-  const summary = await page.evaluate(() => (window as unknown as { fleetMap: FleetMap }).fleetMap.perf.summary())
+  const summary = await page.evaluate(() =>
+    (window as unknown as { fleetMap: FleetMap }).fleetMap.perf.summary(),
+  )
   const fmt = (p: Summary['frameMs']): string =>
     `median ${p.median.toFixed(1)} ms, p95 ${p.p95.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`
-  t.log(`${MACHINES} machines, ${summary.frames} frames in ${MEASURE_MS / 1000} s, ${summary.busyFrames} with work`)
+  t.log(
+    `${MACHINES} machines, ${summary.frames} frames in ${MEASURE_MS / 1000} s, ${summary.busyFrames} with work`,
+  )
   t.log(`frame interval: ${fmt(summary.frameMs)}`)
   t.log(`script work per busy frame: ${fmt(summary.workMs)}`)
   for (const [label, p] of Object.entries(summary.byLabel)) t.log(`  ${label}: ${fmt(p)}`)
@@ -163,21 +171,32 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
     return took.sort((a, b) => a - b)
   })
   const load = loadPerCore()
-  t.log(`draw of ${MACHINES} machines: fastest ${draws[0]?.toFixed(1)} ms, median ${draws[30]?.toFixed(1)} ms`)
+  t.log(
+    `draw of ${MACHINES} machines: fastest ${draws[0]?.toFixed(1)} ms, median ${draws[30]?.toFixed(1)} ms`,
+  )
   t.log(`machine load: ${load.toFixed(1)} per core`)
   t.true((draws[0] ?? Infinity) < FRAME_BUDGET_MS, 'drawing every machine fits in a frame')
   if (load < BUSY_LOAD_PER_CORE) {
-    t.true(summary.workMs.p95 < FRAME_BUDGET_MS, `script work per busy frame p95 ${summary.workMs.p95.toFixed(1)} ms`)
+    t.true(
+      summary.workMs.p95 < FRAME_BUDGET_MS,
+      `script work per busy frame p95 ${summary.workMs.p95.toFixed(1)} ms`,
+    )
     t.true(summary.frameMs.p95 < 2 * 16.7, `frame interval p95 ${summary.frameMs.p95.toFixed(1)} ms`)
   } else
-    t.log(`frame time p95 not asserted: ${load.toFixed(1)} runnable processes per core, the page gets a fraction of one`)
+    t.log(
+      `frame time p95 not asserted: ${load.toFixed(1)} runnable processes per core, the page gets a fraction of one`,
+    )
 
   await page.screenshot({ path: join(ARTIFACTS, 'live-map-fleet.png') })
 
   // Machines leaving their fields raise alerts (every seventh drives a loop wider than its field).
-  await page.waitForFunction(() => document.querySelectorAll('#alerts-list li[data-kind="geofence-exit"]').length > 0, undefined, {
-    timeout: 30_000,
-  })
+  await page.waitForFunction(
+    () => document.querySelectorAll('#alerts-list li[data-kind="geofence-exit"]').length > 0,
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  )
 
   // Click a machine: its details, last hour's trail and today's trips.
   const moving = fleet.positions(Date.now()).find((p) => statusOf(p) === 'moving')?.machineId ?? ''

@@ -52,7 +52,15 @@ test('every API route needs a token with fleet:read, /metrics one with ops; the 
   const ops = { authorization: `Bearer ${await auth.token(['ops'])}` }
   t.is((await app.inject({ url: '/metrics', headers: ops })).statusCode, 200)
   // Probes, the map's files and the documentation are public.
-  for (const url of ['/health/live', '/health/ready', '/map/', '/map/js/main.js', '/map/vendor/leaflet/leaflet.js', '/map/config.json', '/docs/json'])
+  for (const url of [
+    '/health/live',
+    '/health/ready',
+    '/map/',
+    '/map/js/main.js',
+    '/map/vendor/leaflet/leaflet.js',
+    '/map/config.json',
+    '/docs/json',
+  ])
     t.is((await app.inject(url)).statusCode, 200, url)
 })
 
@@ -147,18 +155,35 @@ test("security headers: the map's tiles load from the configured tile origin and
     const { app } = await secured(t, { map: { tiles: { urlTemplate } } })
     return String((await app.inject('/map/')).headers['content-security-policy'])
   }
-  t.regex(await csp('https://tile.openstreetmap.org/{z}/{x}/{y}.png'), /img-src 'self' data: https:\/\/tile\.openstreetmap\.org;/)
-  t.regex(await csp('https://{s}.tiles.example.com:8443/t/{z}/{x}/{y}.png'), /img-src 'self' data: https:\/\/\*\.tiles\.example\.com:8443;/)
+  t.regex(
+    await csp('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+    /img-src 'self' data: https:\/\/tile\.openstreetmap\.org;/,
+  )
+  t.regex(
+    await csp('https://{s}.tiles.example.com:8443/t/{z}/{x}/{y}.png'),
+    /img-src 'self' data: https:\/\/\*\.tiles\.example\.com:8443;/,
+  )
   t.regex(await csp(null), /img-src 'self' data:;/)
   // Everything else stays this server's own.
   const other = await csp('https://tiles.example.com/{z}/{x}/{y}.png')
-  for (const directive of ["default-src 'self'", "connect-src 'self'", "script-src 'self'", "style-src 'self'"])
+  for (const directive of [
+    "default-src 'self'",
+    "connect-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+  ])
     t.true(other.split(';').includes(directive), directive)
 })
 
 test("the map's page gets the tile source from /map/config.json, and Leaflet from this server", async (t) => {
   const { app } = await secured(t, {
-    map: { tiles: { urlTemplate: 'https://tiles.example.com/{z}/{x}/{y}.png', attribution: '© Example', maxZoom: 17 } },
+    map: {
+      tiles: {
+        urlTemplate: 'https://tiles.example.com/{z}/{x}/{y}.png',
+        attribution: '© Example',
+        maxZoom: 17,
+      },
+    },
   })
   const config = await app.inject('/map/config.json')
   t.is(config.statusCode, 200)
@@ -181,7 +206,12 @@ test("the map's page gets the tile source from /map/config.json, and Leaflet fro
 
 test('a tile source that does not validate is refused when the app is built, every problem named', async (t) => {
   const feed = new LatestPositions()
-  const base = { machines: new InMemoryMachines(() => feed.latest()), history: noHistory, geofences: noGeofences, feed }
+  const base = {
+    machines: new InMemoryMachines(() => feed.latest()),
+    history: noHistory,
+    geofences: noGeofences,
+    feed,
+  }
   const error = await t.throwsAsync(
     buildApp({ ...base, map: { tiles: { urlTemplate: 'javascript:alert(1)//{z}', maxZoom: 40 } } }),
     { instanceOf: ApiOptionsError },

@@ -146,12 +146,26 @@ test("the map's tiles: OpenStreetMap by default, another template, or none; a ba
     },
     '/srv',
   ).api.map.tiles
-  t.like(own, { urlTemplate: 'https://{s}.tiles.example.com/{z}/{x}/{y}.png', attribution: '© Example', maxZoom: 17 })
-  t.is(readConfig({ MAP_TILE_URL: 'off' }, '/srv').api.map.tiles.urlTemplate, null)
-  const missing = t.throws(() => readConfig({ MAP_TILE_URL: 'https://tiles.example.com/{z}/{x}.png' }, '/srv'), {
-    instanceOf: ConfigError,
+  t.like(own, {
+    urlTemplate: 'https://{s}.tiles.example.com/{z}/{x}/{y}.png',
+    attribution: '© Example',
+    maxZoom: 17,
   })
-  t.regex(missing?.message ?? '', /MAP_TILE_URL="https:\/\/tiles.example.com\/\{z\}\/\{x\}.png": must contain \{y\}/)
-  t.throws(() => readConfig({ MAP_TILE_URL: 'ftp://tiles/{z}/{x}/{y}' }, '/srv'), { message: /MAP_TILE_URL="ftp/ })
-  t.throws(() => readConfig({ MAP_TILE_MAX_ZOOM: '30' }, '/srv'), { message: /MAP_TILE_MAX_ZOOM="30": must be <= 24/ })
+  t.is(readConfig({ MAP_TILE_URL: 'off' }, '/srv').api.map.tiles.urlTemplate, null)
+  const missing = t.throws(
+    () => readConfig({ MAP_TILE_URL: 'https://tiles.example.com/{z}/{x}.png' }, '/srv'),
+    {
+      instanceOf: ConfigError,
+    },
+  )
+  t.regex(
+    missing?.message ?? '',
+    /MAP_TILE_URL="https:\/\/tiles.example.com\/\{z\}\/\{x\}.png": must contain \{y\}/,
+  )
+  t.throws(() => readConfig({ MAP_TILE_URL: 'ftp://tiles/{z}/{x}/{y}' }, '/srv'), {
+    message: /MAP_TILE_URL="ftp/,
+  })
+  t.throws(() => readConfig({ MAP_TILE_MAX_ZOOM: '30' }, '/srv'), {
+    message: /MAP_TILE_MAX_ZOOM="30": must be <= 24/,
+  })
 })

@@ -15,16 +15,31 @@ export function alertsFor(previous, next, geofenceNames) {
   const now = new Set(next.geofenceIds)
   for (const id of previous.geofenceIds)
     if (!now.has(id))
-      alerts.push({ kind: 'geofence-exit', machineId: next.machineId, at, text: `left ${geofenceNames.get(id) ?? id}` })
+      alerts.push({
+        kind: 'geofence-exit',
+        machineId: next.machineId,
+        at,
+        text: `left ${geofenceNames.get(id) ?? id}`,
+      })
   if (
     typeof previous.fuelLevelPercent === 'number' &&
     typeof next.fuelLevelPercent === 'number' &&
     previous.fuelLevelPercent >= LOW_FUEL_PERCENT &&
     next.fuelLevelPercent < LOW_FUEL_PERCENT
   )
-    alerts.push({ kind: 'low-fuel', machineId: next.machineId, at, text: `fuel at ${next.fuelLevelPercent}%` })
+    alerts.push({
+      kind: 'low-fuel',
+      machineId: next.machineId,
+      at,
+      text: `fuel at ${next.fuelLevelPercent}%`,
+    })
   if (next.booking?.late === true && previous.booking?.late !== true)
-    alerts.push({ kind: 'late', machineId: next.machineId, at, text: `late for ${next.booking.fieldName ?? 'its booking'}` })
+    alerts.push({
+      kind: 'late',
+      machineId: next.machineId,
+      at,
+      text: `late for ${next.booking.fieldName ?? 'its booking'}`,
+    })
   return alerts
 }
 

@@ -14,7 +14,10 @@ export function takeToken() {
 /** GETs JSON from this server with the token; an error answer throws with its code and message. */
 export function apiGetter(token) {
   return async (path) => {
-    const response = await fetch(path, token === null ? {} : { headers: { authorization: `Bearer ${token}` } })
+    const response = await fetch(
+      path,
+      token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
+    )
     const body = await response.json().catch(() => ({}))
     if (!response.ok) throw new Error(`${path}: ${response.status} ${body.code ?? ''} ${body.message ?? ''}`)
     return body

@@ -71,13 +71,18 @@ export class DetailsPanel {
       ['Speed', `${m.speedKmh.toFixed(1)} km/h`],
       ['Heading', m.headingDegrees === null ? '—' : `${Math.round(m.headingDegrees)}°`],
       ['Fuel', m.fuelLevelPercent === null ? '—' : `${Math.round(m.fuelLevelPercent)}%`],
-      ['Position', `${m.latitude.toFixed(5)}, ${m.longitude.toFixed(5)} (±${Math.round(m.accuracyMeters)} m)`],
+      [
+        'Position',
+        `${m.latitude.toFixed(5)}, ${m.longitude.toFixed(5)} (±${Math.round(m.accuracyMeters)} m)`,
+      ],
       ['In', m.geofenceIds.length === 0 ? '—' : m.geofenceIds.join(', ')],
       ['Seen', clock(m.eventTime)],
     ]
     if (bookingStateOf(m) !== NO_BOOKING)
       rows.push(['Booking', `${m.booking.bookingId ?? ''} ${bookingStateOf(m)}`.trim()])
-    this.fields.replaceChildren(...rows.flatMap(([name, value]) => [el('dt', { textContent: name }), el('dd', { textContent: value })]))
+    this.fields.replaceChildren(
+      ...rows.flatMap(([name, value]) => [el('dt', { textContent: name }), el('dd', { textContent: value })]),
+    )
   }
 
   hide() {

@@ -42,7 +42,9 @@ export class LiveFeed {
 
   send() {
     if (this.socket === null || this.socket.readyState !== WebSocket.OPEN) return
-    this.socket.send(JSON.stringify(this.bbox === null ? { type: 'subscribe' } : { type: 'subscribe', bbox: this.bbox }))
+    this.socket.send(
+      JSON.stringify(this.bbox === null ? { type: 'subscribe' } : { type: 'subscribe', bbox: this.bbox }),
+    )
   }
 }
 

@@ -42,7 +42,14 @@ export class MachineLayer {
   upsert(positions) {
     for (const m of positions) {
       const p = this.map.project([m.latitude, m.longitude], 0)
-      const e = { m, status: statusOf(m), type: machineTypeOf(m), booking: bookingStateOf(m), x0: p.x, y0: p.y }
+      const e = {
+        m,
+        status: statusOf(m),
+        type: machineTypeOf(m),
+        booking: bookingStateOf(m),
+        x0: p.x,
+        y0: p.y,
+      }
       e.shown = this.passes(e)
       this.entries.set(m.machineId, e)
     }
@@ -61,7 +68,11 @@ export class MachineLayer {
 
   /** The filter's rule (machines.js matches) over the entry's derived values. */
   passes(e) {
-    return !this.filter.statuses.has(e.status) && !this.filter.types.has(e.type) && !this.filter.bookings.has(e.booking)
+    return (
+      !this.filter.statuses.has(e.status) &&
+      !this.filter.types.has(e.type) &&
+      !this.filter.bookings.has(e.booking)
+    )
   }
 
   /** How many machines pass the filter. */

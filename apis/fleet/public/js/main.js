@@ -78,7 +78,10 @@ function renderAlerts() {
   document.getElementById('alerts-count').textContent = String(alerts.total)
   alertsList.replaceChildren(
     ...alerts.entries.map((a) =>
-      el('li', { dataset: { kind: a.kind, machine: a.machineId }, textContent: `${clock(a.at)} ${a.machineId} ${a.text}` }),
+      el('li', {
+        dataset: { kind: a.kind, machine: a.machineId },
+        textContent: `${clock(a.at)} ${a.machineId} ${a.text}`,
+      }),
     ),
   )
 }
@@ -98,7 +101,8 @@ map.on('click', (event) => {
 const feed = new LiveFeed({
   token,
   onState: (state, message) => {
-    statusEl.textContent = state === 'live' ? 'live' : state === 'closed' ? 'reconnecting…' : `error: ${message}`
+    statusEl.textContent =
+      state === 'live' ? 'live' : state === 'closed' ? 'reconnecting…' : `error: ${message}`
     statusEl.dataset.state = state
   },
   onSnapshot: (machines) =>

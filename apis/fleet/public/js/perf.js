@@ -46,7 +46,9 @@ export class FrameStats {
       busyFrames: this.work.length,
       frameMs: percentiles(this.frames),
       workMs: percentiles(this.work),
-      byLabel: Object.fromEntries(Object.entries(this.byLabel).map(([label, values]) => [label, percentiles(values)])),
+      byLabel: Object.fromEntries(
+        Object.entries(this.byLabel).map(([label, values]) => [label, percentiles(values)]),
+      ),
     }
   }
 }

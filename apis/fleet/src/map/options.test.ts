@@ -4,11 +4,14 @@ import { DEFAULT_MAP_OPTIONS, resolveMapOptions, tileOrigin } from './options.ts
 
 test('the tile source defaults to OpenStreetMap and takes another template, or none', (t) => {
   t.deepEqual(resolveMapOptions(), DEFAULT_MAP_OPTIONS)
-  t.like(resolveMapOptions({ tiles: { urlTemplate: 'https://t.example.com/{z}/{x}/{y}.png', maxZoom: 12 } }).tiles, {
-    urlTemplate: 'https://t.example.com/{z}/{x}/{y}.png',
-    maxZoom: 12,
-    attribution: DEFAULT_MAP_OPTIONS.tiles.attribution,
-  })
+  t.like(
+    resolveMapOptions({ tiles: { urlTemplate: 'https://t.example.com/{z}/{x}/{y}.png', maxZoom: 12 } }).tiles,
+    {
+      urlTemplate: 'https://t.example.com/{z}/{x}/{y}.png',
+      maxZoom: 12,
+      attribution: DEFAULT_MAP_OPTIONS.tiles.attribution,
+    },
+  )
   t.is(resolveMapOptions({ tiles: { urlTemplate: null } }).tiles.urlTemplate, null)
 })
 
@@ -16,7 +19,12 @@ test('a bad tile source is refused with every problem named by its path', (t) =>
   const error = t.throws(
     () =>
       resolveMapOptions({
-        tiles: { urlTemplate: 'https://a.{s}.example.com/{z}/{x}/{y}', attribution: 'x'.repeat(501), subdomains: ['A!'], maxZoom: 0 },
+        tiles: {
+          urlTemplate: 'https://a.{s}.example.com/{z}/{x}/{y}',
+          attribution: 'x'.repeat(501),
+          subdomains: ['A!'],
+          maxZoom: 0,
+        },
       }),
     { instanceOf: ApiOptionsError },
   )

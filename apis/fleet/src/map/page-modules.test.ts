@@ -11,7 +11,10 @@ import type { MachinePosition } from '../ports.ts'
 
 const PAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'js')
 
-type Machine = MachinePosition & { machineType?: string; booking?: { state: string; late?: boolean; fieldName?: string } }
+type Machine = MachinePosition & {
+  machineType?: string
+  booking?: { state: string; late?: boolean; fieldName?: string }
+}
 interface Filter {
   statuses: Set<string>
   types: Set<string>
@@ -42,7 +45,9 @@ const alerts = await load<{
 const feed = await load<{
   viewportBox(bounds: unknown): { minLat: number; maxLat: number; minLon: number; maxLon: number }
 }>('feed.js')
-const perf = await load<{ percentiles(values: number[]): { median: number; p95: number; max: number } }>('perf.js')
+const perf = await load<{ percentiles(values: number[]): { median: number; p95: number; max: number } }>(
+  'perf.js',
+)
 
 test("status is the read model's rule; type is the id's model until the feed carries one", (t) => {
   t.is(machines.statusOf(position('JD-8R-00001', { speedKmh: 12, engineState: 'OFF' })), 'moving')
@@ -86,7 +91,11 @@ test('alerts: leaving a geofence, fuel falling below 15 %, a booking turning lat
       ['low-fuel', 'fuel at 14%', 1_700_000_001_000],
     ],
   )
-  t.deepEqual(alerts.alertsFor(out, { ...out, fuelLevelPercent: 10 }, names), [], 'already low: no second alert')
+  t.deepEqual(
+    alerts.alertsFor(out, { ...out, fuelLevelPercent: 10 }, names),
+    [],
+    'already low: no second alert',
+  )
   const late: Machine = { ...out, booking: { state: 'en-route', late: true, fieldName: 'North 40' } }
   t.deepEqual(
     alerts.alertsFor(out, late, names).map((a) => a.text),
@@ -101,7 +110,10 @@ test('the alert log keeps the newest first, up to its limit, and counts them all
   t.false(log.add([]))
   t.true(log.add([alert(1), alert(2)]))
   t.true(log.add([alert(3), alert(4)]))
-  t.deepEqual(log.entries.map((a) => a.at), [4, 3, 2])
+  t.deepEqual(
+    log.entries.map((a) => a.at),
+    [4, 3, 2],
+  )
   t.is(log.total, 4)
 })
 
@@ -121,7 +133,12 @@ test('the subscribed box is the viewport padded by a quarter, clamped to the glo
   const expected = { minLat: 41.85, maxLat: 42.15, minLon: -93.75, maxLon: -93.45 }
   for (const [edge, value] of Object.entries(expected))
     t.true(Math.abs(box[edge as keyof typeof box] - value) < 1e-9, `${edge} ${box[edge as keyof typeof box]}`)
-  t.deepEqual(feed.viewportBox(bounds(-80, -200, 80, 200)), { minLat: -90, maxLat: 90, minLon: -180, maxLon: 180 })
+  t.deepEqual(feed.viewportBox(bounds(-80, -200, 80, 200)), {
+    minLat: -90,
+    maxLat: 90,
+    minLon: -180,
+    maxLon: 180,
+  })
 })
 
 test('percentiles of frame times: median, p95 and max; zeros when nothing was measured', (t) => {
