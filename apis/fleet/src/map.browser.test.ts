@@ -45,7 +45,6 @@ type FleetMap = {
   layer: { pointOf(id: string): { x: number; y: number } | undefined; draw(): void }
   perf: { reset(): void; summary(): Summary }
   alerts: { entries: { kind: string }[] }
-  map: { setView(centre: [number, number], zoom: number, options: { animate: boolean }): void }
 }
 
 /** Runnable processes per core over the last minute. */
@@ -53,19 +52,26 @@ function loadPerCore(): number {
   return (loadavg()[0] ?? 0) / availableParallelism()
 }
 
-async function clickMachine(page: Page, id: string): Promise<void> {
-  const point = await page.evaluate(
-    (machineId) => (window as unknown as { fleetMap: FleetMap }).fleetMap.layer.pointOf(machineId),
-    id,
-  )
-  if (point === undefined) throw new Error(`${id} is not drawn`)
+/** Clicks the first of the machines that is on screen; which one it clicked. */
+async function clickMachine(page: Page, candidates: readonly string[]): Promise<string> {
+  const found = await page.evaluate((ids) => {
+    const { layer } = (window as unknown as { fleetMap: FleetMap }).fleetMap
+    for (const id of ids) {
+      const point = layer.pointOf(id)
+      if (point !== undefined) return { id, point }
+    }
+    return undefined
+  }, candidates)
+  if (found === undefined) throw new Error('none of the machines is on screen')
+  const { id, point } = found
   const box = await page.locator('#map').boundingBox()
   if (box === null) throw new Error('no map on the page')
   await page.mouse.click(box.x + point.x, box.y + point.y)
+  return id
 }
 
 test(`the live map: 2,000 machines moving every second, click one for its trail and trips, filter, follow the viewport, alerts, frame time${available ? '' : ` [skipped: no Chromium at ${CHROMIUM}]`}`, async (t) => {
-  t.timeout(180_000)
+  t.timeout(300_000)
   const fleet = new FixtureFleet(MACHINES)
   const feed = new LatestPositions()
   for (const p of fleet.positions(Date.now())) feed.publish(p)
@@ -198,9 +204,20 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
     },
   )
 
+  // An alert names its machine: clicking it selects that machine.
+  const alerted = (await page.locator('#alerts-list li').last().getAttribute('data-machine')) ?? ''
+  await page.locator(`#alerts-list li[data-machine="${alerted}"]`).last().click()
+  await page.waitForFunction((id) => document.getElementById('details')?.dataset.machine === id, alerted)
+
   // Click a machine: its details, last hour's trail and today's trips.
-  const moving = fleet.positions(Date.now()).find((p) => statusOf(p) === 'moving')?.machineId ?? ''
-  await clickMachine(page, moving)
+  await page.waitForTimeout(500) // the alert's pan to its machine is animated
+  const moving = await clickMachine(
+    page,
+    fleet
+      .positions(Date.now())
+      .filter((p) => statusOf(p) === 'moving')
+      .map((p) => p.machineId),
+  )
   await page.waitForFunction((id) => document.getElementById('details')?.dataset.machine === id, moving)
   await page.waitForFunction(() => Number(document.getElementById('details')?.dataset.trailPoints ?? 0) > 0)
   t.is(await page.textContent('#details-title'), moving)
@@ -230,18 +247,30 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
   await page.check('input[data-filter="statuses"][value="moving"]')
   await page.check('input[data-filter="types"][value="JD-8R"]')
 
-  // The subscription follows the viewport: zoomed into one field, only its neighbourhood is fed.
-  const [corner] = fleet.geofences[0]?.boundary ?? []
-  await page.evaluate(
-    ([lat, lon]) =>
-      (window as unknown as { fleetMap: FleetMap }).fleetMap.map.setView([lat, lon], 17, { animate: false }),
-    [corner?.latitude ?? 0, corner?.longitude ?? 0] as const,
-  )
-  await page.waitForFunction((n) => Number(document.body.dataset.machines) < n / 4, MACHINES, {
-    timeout: 10_000,
+  // Zoom and pan with the map's own controls; the subscription follows the viewport. Two zoom levels
+  // in, the view holds a sixteenth of the fleet's area (a ninth with the padding of the box subscribed).
+  await page.click('.leaflet-control-zoom-in')
+  await page.waitForTimeout(400)
+  await page.click('.leaflet-control-zoom-in')
+  await page.waitForFunction((n) => Number(document.body.dataset.machines) < n / 3, MACHINES, {
+    timeout: 15_000,
   })
-  const inView = Number(await page.locator('body').getAttribute('data-machines'))
-  t.true(inView > 0, `machines near the field: ${inView}`)
+  const zoomed = Number(await page.locator('body').getAttribute('data-machines'))
+  t.true(zoomed > 0, `machines around the zoomed view: ${zoomed}`)
+  const box = await page.locator('#map').boundingBox()
+  if (box === null) throw new Error('no map on the page')
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 }
+  await page.mouse.move(centre.x, centre.y)
+  await page.mouse.down()
+  await page.mouse.move(centre.x + 300, centre.y + 200, { steps: 10 })
+  await page.mouse.up()
+  // Dragged towards the south-west corner of the fleet: fewer machines there, a new snapshot says so.
+  await page.waitForFunction((before) => Number(document.body.dataset.machines) !== before, zoomed, {
+    timeout: 15_000,
+  })
+  t.log(
+    `machines fed: ${MACHINES} for the whole fleet, ${zoomed} zoomed in, ${await page.locator('body').getAttribute('data-machines')} after the pan`,
+  )
 
   t.deepEqual(problems, [], 'no script errors or CSP violations')
   const tileOrigin = 'https://tile.openstreetmap.org/'

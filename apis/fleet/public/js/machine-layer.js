@@ -87,11 +87,13 @@ export class MachineLayer {
     this.dirty = true
   }
 
-  /** Where a machine is drawn, in container pixels; undefined when it is unknown or filtered out. */
+  /** Where a machine is drawn, in container pixels; undefined when it is unknown, filtered out or off screen. */
   pointOf(machineId) {
     const e = this.entries.get(machineId)
     if (e === undefined || !e.shown) return undefined
-    return this.toContainer(e)
+    const p = this.toContainer(e)
+    const size = this.map.getSize()
+    return p.x >= 0 && p.y >= 0 && p.x <= size.x && p.y <= size.y ? p : undefined
   }
 
   /** The visible machine nearest to a container point, within a marker's reach. */

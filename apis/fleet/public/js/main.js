@@ -74,16 +74,18 @@ function showCount() {
   document.body.dataset.shown = String(shown)
 }
 
-function renderAlerts() {
+/** New alerts go on top and the oldest leave: rows already shown stay put, so they can be clicked. */
+function renderAlerts(raised) {
   document.getElementById('alerts-count').textContent = String(alerts.total)
-  alertsList.replaceChildren(
-    ...alerts.entries.map((a) =>
+  alertsList.prepend(
+    ...[...raised].reverse().map((a) =>
       el('li', {
         dataset: { kind: a.kind, machine: a.machineId },
         textContent: `${clock(a.at)} ${a.machineId} ${a.text}`,
       }),
     ),
   )
+  while (alertsList.children.length > alerts.limit) alertsList.lastElementChild.remove()
 }
 alertsList.addEventListener('click', (event) => {
   const id = event.target.closest('li')?.dataset.machine
@@ -126,7 +128,7 @@ const feed = new LiveFeed({
       filters.learn(machines)
       updates += machines.length
       document.body.dataset.updates = String(updates)
-      if (alerts.add(raised)) renderAlerts()
+      if (alerts.add(raised)) renderAlerts(raised)
       showCount()
     }),
 })
