@@ -50,9 +50,14 @@ const ACCESS: readonly (readonly [string, Pick<FastifyContextConfig, 'scopes' | 
  * The map page and Swagger UI load only from this server, the map's base tiles (images) also from the
  * configured tile origin; the feed is a same-origin WebSocket.
  */
-function contentSecurityPolicy(tiles: TileSource): Record<string, string[]> {
+function contentSecurityPolicy(tiles: TileSource): Record<string, string[] | null> {
   const tileSources = tiles.urlTemplate === null ? [] : [tileOrigin(tiles.urlTemplate) ?? "'none'"]
-  return { ...CONTENT_SECURITY_POLICY, imgSrc: ["'self'", 'data:', ...tileSources] }
+  return {
+    ...CONTENT_SECURITY_POLICY,
+    imgSrc: ["'self'", 'data:', ...tileSources],
+    // Helmet's default upgrade would send a plain-http tile server's requests over https, where it has none.
+    ...(tiles.urlTemplate?.startsWith('http:') === true ? { upgradeInsecureRequests: null } : {}),
+  }
 }
 
 const CONTENT_SECURITY_POLICY = {

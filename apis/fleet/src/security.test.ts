@@ -164,6 +164,11 @@ test("security headers: the map's tiles load from the configured tile origin and
     /img-src 'self' data: https:\/\/\*\.tiles\.example\.com:8443;/,
   )
   t.regex(await csp(null), /img-src 'self' data:;/)
+  // A plain-http tile server (one on the LAN) is asked over http, not upgraded to https.
+  const plain = await csp('http://10.0.0.5:8090/{z}/{x}/{y}.png')
+  t.regex(plain, /img-src 'self' data: http:\/\/10\.0\.0\.5:8090;/)
+  t.notRegex(plain, /upgrade-insecure-requests/)
+  t.regex(await csp('https://tile.openstreetmap.org/{z}/{x}/{y}.png'), /upgrade-insecure-requests/)
   // Everything else stays this server's own.
   const other = await csp('https://tiles.example.com/{z}/{x}/{y}.png')
   for (const directive of [
