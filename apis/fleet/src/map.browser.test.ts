@@ -5,12 +5,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { servicesRequired } from '@oxagry/testkit'
 import anyTest from 'ava'
-import { chromium, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildApp } from './app.ts'
 import { FixtureFleet } from './fixture-fleet.ts'
 import { LatestPositions } from './live/latest-positions.ts'
 import { statusOf } from './ports.ts'
-import { InMemoryMachines, testAuth } from './testing.ts'
+import { InMemoryMachines, noGeofences, noHistory, position, testAuth } from './testing.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts')
@@ -45,6 +45,22 @@ type FleetMap = {
   layer: { pointOf(id: string): { x: number; y: number } | undefined; draw(): void }
   perf: { reset(): void; summary(): Summary }
   alerts: { entries: { kind: string }[] }
+}
+
+/** Headless Chromium as CI has it: no GPU, so canvas and WebGL render in software. */
+function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
 }
 
 /** Runnable processes per core over the last minute. */
@@ -98,18 +114,7 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
   }, 100)
   t.teardown(() => clearInterval(mover))
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const browser = await launch()
   t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   // No network here: requests beyond this server are refused and recorded; only tiles may be among them.
@@ -280,4 +285,48 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
     'the page loads nothing from elsewhere but the configured tiles',
   )
   await page.screenshot({ path: join(ARTIFACTS, 'live-map-field.png') })
+})
+
+test(`with tiles off and no geofences the map fits the machines and asks nothing of any other server${available ? '' : ` [skipped: no Chromium at ${CHROMIUM}]`}`, async (t) => {
+  t.timeout(120_000)
+  const feed = new LatestPositions()
+  for (let m = 0; m < 5; m++)
+    feed.publish(
+      position(`NH-T7-0000${m}`, { latitude: 52.1 + m * 0.001, longitude: 5.1, headingDegrees: null }),
+    )
+  const { app } = await buildApp({
+    machines: new InMemoryMachines(() => feed.latest()),
+    history: noHistory,
+    geofences: noGeofences,
+    feed,
+    map: { tiles: { urlTemplate: null } },
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${port}`
+  const browser = await launch()
+  t.teardown(() => browser.close())
+  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } })
+  const external: string[] = []
+  await page.route(
+    (url) => url.origin !== origin,
+    (route) => {
+      external.push(route.request().url())
+      return route.abort()
+    },
+  )
+  await page.goto(`${origin}/map/`)
+  await page.waitForFunction(() => document.body.dataset.machines === '5', undefined, { timeout: 30_000 })
+  // Fitted to the machines: every one of them is on screen.
+  const onScreen = await page.evaluate(() =>
+    [0, 1, 2, 3, 4].map(
+      (m) =>
+        (window as unknown as { fleetMap: FleetMap }).fleetMap.layer.pointOf(`NH-T7-0000${m}`) !== undefined,
+    ),
+  )
+  t.deepEqual(onScreen, [true, true, true, true, true])
+  t.is(await page.locator('.leaflet-tile').count(), 0, 'no tile layer')
+  t.is(await page.locator('#alerts-count').textContent(), '0')
+  t.deepEqual(external, [], 'nothing requested beyond this server')
 })
