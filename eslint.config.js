@@ -35,6 +35,8 @@ export default tseslint.config(
         WebSocket: 'readonly',
         fetch: 'readonly',
         setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        performance: 'readonly',
         requestAnimationFrame: 'readonly',
         devicePixelRatio: 'readonly',
       },

@@ -157,7 +157,7 @@ test('OpenAPI is served at /docs, health and metrics at their paths', async (t) 
   t.regex((await server.inject('/metrics')).body, /oxagry_api_ws_clients 0/)
   const map = await server.inject('/map/')
   t.is(map.statusCode, 200)
-  t.regex(map.body, /<canvas id="map"/)
+  t.regex(map.body, /<div id="map"/)
 })
 
 /** The read model's own argument checks (cursor, limit, box), as the main job's stores run them. */

@@ -1,6 +1,3 @@
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import fastifyStatic from '@fastify/static'
 import type { AuthSettings } from '@oxagry/api-auth'
 import {
   createApiServer,
@@ -14,10 +11,10 @@ import { Gauge, type Registry } from 'prom-client'
 import { LiveHub, type HubOptions } from './live/hub.ts'
 import { MAX_FRAME_BYTES } from './live/messages.ts'
 import { resolveHubOptions } from './options.ts'
+import { resolveMapOptions, tileOrigin, type TileSource } from './map/options.ts'
 import { machinesPlugin } from './plugins/machines.ts'
+import { mapPlugin } from './plugins/map.ts'
 import type { GeofenceQueries, HistoryQueries, MachineQueries, PositionFeed, Readiness } from './ports.ts'
-
-const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'public')
 
 /** The scopes of the fleet API's tokens. */
 export const FLEET_SCOPES = { read: 'fleet:read', ops: 'ops' } as const
@@ -55,6 +52,20 @@ export interface AppOptions {
   readonly auth?: AuthSettings
   /** CORS, rate limits, what /metrics and /docs expose; defaults in DEFAULT_SECURITY. */
   readonly security?: Partial<SecurityOptions>
+  /** The live map's base tiles; defaults in DEFAULT_MAP_OPTIONS (OpenStreetMap). */
+  readonly map?: { readonly tiles?: Partial<TileSource> }
+}
+
+/**
+ * The map's base tiles (images) may also come from the configured tile origin. Helmet's default
+ * upgrade would send a plain-http tile server's requests over https, where it has none.
+ */
+function tileDirectives(tiles: TileSource): Record<string, string[] | null> {
+  const tileSources = tiles.urlTemplate === null ? [] : [tileOrigin(tiles.urlTemplate) ?? "'none'"]
+  return {
+    imgSrc: ["'self'", 'data:', ...tileSources],
+    ...(tiles.urlTemplate?.startsWith('http:') === true ? { upgradeInsecureRequests: null } : {}),
+  }
 }
 
 /**
@@ -62,7 +73,9 @@ export interface AppOptions {
  * feed at /ws/machines, the map at /map, health and metrics. `listen` is the caller's.
  */
 export async function buildApp(options: AppOptions): Promise<{ app: FastifyInstance; hub: LiveHub }> {
+  const map = resolveMapOptions(options.map)
   const { app, registry, security } = await createApiServer({
+    contentSecurityPolicy: tileDirectives(map.tiles),
     title: 'oxagry fleet API',
     description: 'Machines, their live positions, tracks and trips.',
     scopeNote: `Every operation needs a bearer token (JWT) with the \`${FLEET_SCOPES.read}\` scope.`,
@@ -110,8 +123,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: FastifyInsta
   await app.register(async (scope) => {
     scope.get('/ws/machines', { websocket: true, schema: { hide: true } }, (socket) => hub.attach(socket))
   })
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/map/', decorateReply: false })
-  app.get('/map', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/map/'))
+  await app.register(mapPlugin, { map })
   app.addHook('onClose', async () => hub.close())
   return { app, hub }
 }

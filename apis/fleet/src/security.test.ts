@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import test from 'ava'
 import WebSocket from 'ws'
 import { buildApp, type AppOptions } from './app.ts'
+import { ApiOptionsError } from '@oxagry/api-http'
 import { LatestPositions } from './live/latest-positions.ts'
 import { InMemoryMachines, noGeofences, noHistory, position, testAuth } from './testing.ts'
 
@@ -51,7 +52,15 @@ test('every API route needs a token with fleet:read, /metrics one with ops; the 
   const ops = { authorization: `Bearer ${await auth.token(['ops'])}` }
   t.is((await app.inject({ url: '/metrics', headers: ops })).statusCode, 200)
   // Probes, the map's files and the documentation are public.
-  for (const url of ['/health/live', '/health/ready', '/map/', '/map/map.js', '/docs/json'])
+  for (const url of [
+    '/health/live',
+    '/health/ready',
+    '/map/',
+    '/map/js/main.js',
+    '/map/vendor/leaflet/leaflet.js',
+    '/map/config.json',
+    '/docs/json',
+  ])
     t.is((await app.inject(url)).statusCode, 200, url)
 })
 
@@ -139,6 +148,86 @@ test('security headers: a CSP that allows only this server, which the map page l
   t.is(page.headers['x-content-type-options'], 'nosniff')
   // What the page loads is same-origin and not inline, so the policy lets it run.
   t.notRegex(page.body, /<script>|style=|https?:\/\//)
+})
+
+test("security headers: the map's tiles load from the configured tile origin and nowhere else", async (t) => {
+  const csp = async (urlTemplate: string | null): Promise<string> => {
+    // Without /docs: Swagger UI's plugin is the slowest to start, and this builds five apps.
+    const { app } = await secured(t, { map: { tiles: { urlTemplate } }, security: { exposeDocs: false } })
+    return String((await app.inject('/map/')).headers['content-security-policy'])
+  }
+  t.regex(
+    await csp('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+    /img-src 'self' data: https:\/\/tile\.openstreetmap\.org;/,
+  )
+  t.regex(
+    await csp('https://{s}.tiles.example.com:8443/t/{z}/{x}/{y}.png'),
+    /img-src 'self' data: https:\/\/\*\.tiles\.example\.com:8443;/,
+  )
+  t.regex(await csp(null), /img-src 'self' data:;/)
+  // A plain-http tile server (one on the LAN) is asked over http, not upgraded to https.
+  const plain = await csp('http://10.0.0.5:8090/{z}/{x}/{y}.png')
+  t.regex(plain, /img-src 'self' data: http:\/\/10\.0\.0\.5:8090;/)
+  t.notRegex(plain, /upgrade-insecure-requests/)
+  t.regex(await csp('https://tile.openstreetmap.org/{z}/{x}/{y}.png'), /upgrade-insecure-requests/)
+  // Everything else stays this server's own.
+  const other = await csp('https://tiles.example.com/{z}/{x}/{y}.png')
+  for (const directive of [
+    "default-src 'self'",
+    "connect-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+  ])
+    t.true(other.split(';').includes(directive), directive)
+})
+
+test("the map's page gets the tile source from /map/config.json, and Leaflet from this server", async (t) => {
+  const { app } = await secured(t, {
+    map: {
+      tiles: {
+        urlTemplate: 'https://tiles.example.com/{z}/{x}/{y}.png',
+        attribution: '© Example',
+        maxZoom: 17,
+      },
+    },
+  })
+  const config = await app.inject('/map/config.json')
+  t.is(config.statusCode, 200)
+  t.deepEqual(config.json(), {
+    tiles: {
+      urlTemplate: 'https://tiles.example.com/{z}/{x}/{y}.png',
+      attribution: '© Example',
+      subdomains: ['a', 'b', 'c'],
+      maxZoom: 17,
+    },
+  })
+  const leaflet = await app.inject('/map/vendor/leaflet/leaflet.js')
+  t.is(leaflet.statusCode, 200)
+  t.regex(leaflet.body, /Leaflet 1\.9/)
+  t.is((await app.inject('/map/vendor/leaflet/leaflet.css')).statusCode, 200)
+  // Only the built files: not the sources, source maps or anything else of the package.
+  for (const path of ['leaflet-src.js', 'leaflet.js.map', '../package.json', '%2e%2e/package.json'])
+    t.is((await app.inject(`/map/vendor/leaflet/${path}`)).statusCode, 404, path)
+})
+
+test('a tile source that does not validate is refused when the app is built, every problem named', async (t) => {
+  const feed = new LatestPositions()
+  const base = {
+    machines: new InMemoryMachines(() => feed.latest()),
+    history: noHistory,
+    geofences: noGeofences,
+    feed,
+  }
+  const error = await t.throwsAsync(
+    buildApp({ ...base, map: { tiles: { urlTemplate: 'javascript:alert(1)//{z}', maxZoom: 40 } } }),
+    { instanceOf: ApiOptionsError },
+  )
+  t.deepEqual(error?.problems, [
+    'map.tiles.urlTemplate must contain {x}',
+    'map.tiles.urlTemplate must contain {y}',
+    'map.tiles.urlTemplate must be an http(s) URL whose host has {s} only as its leftmost label, got javascript:alert(1)//{z}',
+    'map.tiles.maxZoom must be an integer from 1 to 24, got 40',
+  ])
 })
 
 test('/metrics and /docs can be switched off', async (t) => {

@@ -20,7 +20,7 @@ import { resolveHttpLimits, resolveSecurity, type HttpLimits, type SecurityOptio
 export type AccessTable = readonly (readonly [string, Pick<FastifyContextConfig, 'scopes' | 'public'>])[]
 
 /** The pages an API serves (Swagger UI, the map) load only from this server. */
-const CONTENT_SECURITY_POLICY = {
+export const CONTENT_SECURITY_POLICY: Readonly<Record<string, readonly string[] | null>> = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   connectSrc: ["'self'"],
@@ -51,6 +51,8 @@ export interface ApiServerOptions {
   /** Methods and request headers cross-origin pages may use (CORS), beyond GET and HEAD with a token. */
   readonly corsMethods?: readonly string[]
   readonly corsHeaders?: readonly string[]
+  /** Directives replacing the defaults' ({@link CONTENT_SECURITY_POLICY}), e.g. a map's tile origin. */
+  readonly contentSecurityPolicy?: Readonly<Record<string, readonly string[] | null>>
 }
 
 /**
@@ -178,7 +180,11 @@ export async function createApiServer(
     keyGenerator: (request) =>
       request.principal === null ? `ip:${request.ip}` : `sub:${request.principal.subject}`,
   })
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } })
+  const directives = { ...CONTENT_SECURITY_POLICY, ...options.contentSecurityPolicy } as Record<
+    string,
+    string[] | null
+  >
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives } })
   if (security.allowedOrigins.length > 0)
     await app.register(fastifyCors, {
       origin: [...security.allowedOrigins],

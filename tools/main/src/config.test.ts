@@ -135,3 +135,37 @@ test('the simulated market’s checkout rate is read and checked', (t) => {
   const error = t.throws(() => readConfig({ SIM_ORDER_RATE: '0' }, '/srv'), { instanceOf: ConfigError })
   t.regex(error?.message ?? '', /SIM_ORDER_RATE="0": must be > 0/)
 })
+
+test("the map's tiles: OpenStreetMap by default, another template, or none; a bad template is refused", (t) => {
+  t.is(readConfig({}, '/srv').api.map.tiles.urlTemplate, 'https://tile.openstreetmap.org/{z}/{x}/{y}.png')
+  const own = readConfig(
+    {
+      MAP_TILE_URL: 'https://{s}.tiles.example.com/{z}/{x}/{y}.png',
+      MAP_TILE_ATTRIBUTION: '© Example',
+      MAP_TILE_MAX_ZOOM: '17',
+    },
+    '/srv',
+  ).api.map.tiles
+  t.like(own, {
+    urlTemplate: 'https://{s}.tiles.example.com/{z}/{x}/{y}.png',
+    attribution: '© Example',
+    maxZoom: 17,
+  })
+  t.is(readConfig({ MAP_TILE_URL: 'off' }, '/srv').api.map.tiles.urlTemplate, null)
+  const missing = t.throws(
+    () => readConfig({ MAP_TILE_URL: 'https://tiles.example.com/{z}/{x}.png' }, '/srv'),
+    {
+      instanceOf: ConfigError,
+    },
+  )
+  t.regex(
+    missing?.message ?? '',
+    /MAP_TILE_URL="https:\/\/tiles.example.com\/\{z\}\/\{x\}.png": must contain \{y\}/,
+  )
+  t.throws(() => readConfig({ MAP_TILE_URL: 'ftp://tiles/{z}/{x}/{y}' }, '/srv'), {
+    message: /MAP_TILE_URL="ftp/,
+  })
+  t.throws(() => readConfig({ MAP_TILE_MAX_ZOOM: '30' }, '/srv'), {
+    message: /MAP_TILE_MAX_ZOOM="30": must be <= 24/,
+  })
+})

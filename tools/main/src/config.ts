@@ -7,6 +7,7 @@ import {
   type KafkaClientName,
   type KafkaConnection,
 } from '@oxagry/kafka'
+import { ApiOptionsError, resolveMapOptions, type MapOptions } from '@oxagry/fleet-api'
 import { Ajv } from 'ajv'
 
 /** The main job's configuration, from the environment. Unset service URLs mean embedded defaults. */
@@ -60,6 +61,8 @@ export interface ApiConfig {
     readonly exposeMetrics: boolean
     readonly exposeDocs: boolean
   }
+  /** The live map's base tiles (MAP_TILE_URL, MAP_TILE_ATTRIBUTION, MAP_TILE_MAX_ZOOM), checked. */
+  readonly map: MapOptions
 }
 
 const ENV_SCHEMA = {
@@ -92,6 +95,9 @@ const ENV_SCHEMA = {
     RATE_LIMIT_WINDOW_MS: { type: 'integer', minimum: 1 },
     EXPOSE_METRICS: { enum: ['on', 'off'] },
     EXPOSE_DOCS: { enum: ['on', 'off'] },
+    MAP_TILE_URL: { type: 'string', pattern: '^(off|https?://.+)$' },
+    MAP_TILE_ATTRIBUTION: { type: 'string', maxLength: 500 },
+    MAP_TILE_MAX_ZOOM: { type: 'integer', minimum: 1, maximum: 24 },
   },
   // A provider's tokens are checked for its issuer and this API's audience: all three or none.
   dependencies: {
@@ -137,6 +143,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }
   }
   const stateDir = String(v.STATE_DIR ?? join(cwd, '.oxagry'))
+  const map = mapOptions(v)
   const authRequiredBy = whyAuthIsRequired(v)
   if (v.AUTH === 'off' && authRequiredBy !== undefined)
     throw new ConfigError([`AUTH="off": authentication is required when ${authRequiredBy}`])
@@ -188,7 +195,33 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
         exposeMetrics: v.EXPOSE_METRICS !== 'off',
         exposeDocs: v.EXPOSE_DOCS !== 'off',
       },
+      map,
     },
+  }
+}
+
+/** The map's tiles: `MAP_TILE_URL=off` draws none; the fleet API's own rules check the template. */
+function mapOptions(v: Record<string, string | number | undefined>): MapOptions {
+  try {
+    return resolveMapOptions({
+      tiles: {
+        ...(v.MAP_TILE_URL === undefined
+          ? {}
+          : { urlTemplate: v.MAP_TILE_URL === 'off' ? null : String(v.MAP_TILE_URL) }),
+        ...(v.MAP_TILE_ATTRIBUTION === undefined ? {} : { attribution: String(v.MAP_TILE_ATTRIBUTION) }),
+        ...(v.MAP_TILE_MAX_ZOOM === undefined ? {} : { maxZoom: Number(v.MAP_TILE_MAX_ZOOM) }),
+      },
+    })
+  } catch (error) {
+    if (!(error instanceof ApiOptionsError)) throw error
+    throw new ConfigError(
+      error.problems.map((p) =>
+        p
+          .replace('map.tiles.urlTemplate', `MAP_TILE_URL=${JSON.stringify(v.MAP_TILE_URL)}:`)
+          .replace('map.tiles.attribution', 'MAP_TILE_ATTRIBUTION')
+          .replace('map.tiles.maxZoom', 'MAP_TILE_MAX_ZOOM'),
+      ),
+    )
   }
 }
 

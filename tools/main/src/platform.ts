@@ -184,6 +184,7 @@ export async function startPlatform(
       logger: false,
       auth: await apiAuthSettings(config),
       security: config.api.security,
+      map: config.api.map,
     })
     const commerceViews = started
       .flatMap(({ running }) => running.routes)
