@@ -66,7 +66,7 @@ const serdes = {
 const deadLetters = await serde(Contracts.DeadLetter, TOPICS.ordersDeadLetters.name)
 
 const workload = factWorkload(orders)
-const producer = await backend.producer({ clientId: 'bench-facts' })
+const producer = await backend.producer({})
 let records = 0
 for (const name of ['orderEvents', 'orderStatus', 'paymentEvents', 'stockEvents'] as const) {
   const topic = topics[name]

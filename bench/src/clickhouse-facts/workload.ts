@@ -46,9 +46,11 @@ export function factWorkload(orders: number, start = Date.UTC(2026, 0, 1)): Fact
         deliveryLocation: { latitude: 52, longitude: 9.7, address: null },
         idempotencyKey: `k-${i}`,
       },
-    } as OrderEvent['payload'])
+    } as unknown as OrderEvent['payload'])
     event(1, { 'dev.oxagry.orders.OrderConfirmed': { estimatedDeliveryAt: null } })
-    event(2, { 'dev.oxagry.orders.OrderCompleted': { deliveredAt: at + 2 } } as OrderEvent['payload'])
+    event(2, {
+      'dev.oxagry.orders.OrderCompleted': { deliveredAt: at + 2 },
+    } as unknown as OrderEvent['payload'])
     // The status topic is compacted: a reader finds each order's latest status only.
     for (const [version, state, payment] of [[7, 'COMPLETED', 'CAPTURED']] as const)
       out.orderStatus.push({

@@ -90,7 +90,7 @@ function orderLife(): { items: CommerceFactWrite[]; order: string; products: [st
           deliveryLocation: { latitude: 52, longitude: 9, address: null },
           idempotencyKey: 'k1',
         },
-      } as OrderEvent['payload']),
+      } as unknown as OrderEvent['payload']),
       orderEvent('confirmed', T0 + 1000, {
         'dev.oxagry.orders.OrderConfirmed': { estimatedDeliveryAt: null },
       }),

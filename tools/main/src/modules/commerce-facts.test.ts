@@ -286,7 +286,7 @@ test('every README example answers what the event log says, also after duplicate
       return (await result.json<{ n: string }>()).reduce((sum, r) => sum + Number(r.n), 0)
     }
     const rowsBefore = await tableRows()
-    const producer = await backend.producer({ clientId: 'facts-test-duplicates' })
+    const producer = await backend.producer({})
     for (const topic of factTopics) {
       const records = (await readTopic(backend, topic)).filter((_, i) => i % 3 === 0)
       await producer.send(
