@@ -8,6 +8,8 @@ export const CLICKHOUSE_ERROR_CODES = {
   QUERY: 'OXA_SINK_CLICKHOUSE_QUERY',
   /** `CLICKHOUSE_URL` is neither http(s)://… nor chdb:<path>. */
   INVALID_URL: 'OXA_SINK_CLICKHOUSE_INVALID_URL',
+  /** Options given to a ClickHouse sink or tool are inconsistent (e.g. two fact topics with one name). */
+  INVALID_OPTIONS: 'OXA_SINK_CLICKHOUSE_INVALID_OPTIONS',
 } as const
 
 export type ClickHouseErrorCode = (typeof CLICKHOUSE_ERROR_CODES)[keyof typeof CLICKHOUSE_ERROR_CODES]

@@ -54,10 +54,10 @@ test.serial('the DDL files are applied once, in order, and recorded', async (t) 
   const files = await readMigrations()
   t.deepEqual(
     files.map((m) => `${m.version}_${m.name}`),
-    ['1_machine_pings', '2_machine_sessions'],
+    ['1_machine_pings', '2_machine_sessions', '3_commerce_facts', '4_commerce_views'],
   )
   t.deepEqual(await applyMigrations(client), [])
-  t.is(await scalar('SELECT count() AS n FROM schema_migrations FINAL'), 2)
+  t.is(await scalar('SELECT count() AS n FROM schema_migrations FINAL'), 4)
   const engine = await client.query({
     query: `SELECT name, engine, partition_key, sorting_key, engine_full FROM system.tables
             WHERE database = currentDatabase() AND name IN ('machine_pings', 'machine_sessions') ORDER BY name`,

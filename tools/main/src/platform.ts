@@ -26,6 +26,7 @@ import {
 } from './module.ts'
 import { followTopic } from './live-view.ts'
 import { commerceModule } from './modules/commerce.ts'
+import { commerceFactsModule } from './modules/commerce-facts.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
@@ -58,7 +59,11 @@ export const EMBEDDED_RETENTION_MS = 3_600_000
 
 /** The platform's domains, in the order they start. */
 export function platformModules(config: MainConfig): DomainModule[] {
-  return [fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase }), commerceModule()]
+  return [
+    fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase }),
+    commerceModule(),
+    commerceFactsModule(),
+  ]
 }
 
 function fleetRoutes(routes: readonly ModuleRoutes[]): Extract<ModuleRoutes, { kind: 'fleet-api' }> {

@@ -1,0 +1,3 @@
+export * from './rows.ts'
+export * from './writes.ts'
+export * from './target.ts'

@@ -1,0 +1,3 @@
+export * from './query.ts'
+export * from './table.ts'
+export * from './open.ts'
