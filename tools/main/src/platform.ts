@@ -25,6 +25,7 @@ import {
 } from './module.ts'
 import { followTopic } from './live-view.ts'
 import { commerceModule } from './modules/commerce.ts'
+import { commerceViewsModule } from './modules/commerce-views.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
@@ -57,7 +58,8 @@ export const EMBEDDED_RETENTION_MS = 3_600_000
 
 /** The platform's domains, in the order they start. */
 export function platformModules(config: MainConfig): DomainModule[] {
-  return [fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase }), commerceModule()]
+  const { mongoDatabase } = platformNames(config.topicPrefix)
+  return [fleetModule({ mongoDatabase }), commerceModule(), commerceViewsModule({ mongoDatabase })]
 }
 
 function fleetRoutes(routes: readonly ModuleRoutes[]): Extract<ModuleRoutes, { kind: 'fleet-api' }> {
