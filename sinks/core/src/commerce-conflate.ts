@@ -35,7 +35,10 @@ export interface ConflatedCommerce {
   readonly orders: readonly OrderRow[]
   /** Orders whose status was tombstoned after anything else the batch said of them, by orderId. */
   readonly deletedOrders: readonly string[]
-  /** Every payment step once, by paymentId then position: the store folds those newer than its row. */
+  /**
+   * Every payment step once (by event id, at its first position), by paymentId then position: the store
+   * folds those past its row's position whose event it has not folded yet.
+   */
   readonly paymentSteps: readonly PaymentStep[]
 }
 
@@ -94,7 +97,7 @@ export function conflateCommerce(writes: readonly CommerceWrite[]): ConflatedCom
   const placements = new Map<string, Placement>()
   const statuses = new Map<string, { status: OrderStatus; position: number }>()
   const tombstones = new Map<string, number>()
-  const steps = new Map<number, PaymentStep>()
+  const steps = new Map<string, PaymentStep>()
   for (const write of writes) {
     switch (write.kind) {
       case 'order-placed':
@@ -115,9 +118,13 @@ export function conflateCommerce(writes: readonly CommerceWrite[]): ConflatedCom
       case 'order-deleted':
         tombstones.set(write.orderId, Math.max(write.position, tombstones.get(write.orderId) ?? -1))
         break
-      case 'payment-step':
-        steps.set(write.step.position, write.step)
+      case 'payment-step': {
+        // By event id: a re-delivered record and a producer's re-send of the event are one step.
+        const seen = steps.get(write.step.eventId)
+        if (seen === undefined || write.step.position < seen.position)
+          steps.set(write.step.eventId, write.step)
         break
+      }
       default:
         assertNever(write, 'commerce write')
     }

@@ -62,7 +62,13 @@ export function decodeOrderStatus(deserializer: Deserializer<OrderStatus>): Deco
 
 /** Flattens a payment event's branch into the step a payment row folds. */
 export function paymentStepOf(event: PaymentEvent, position: number): PaymentStep {
-  const base = { paymentId: event.paymentId, orderId: event.orderId, occurredAt: event.occurredAt, position }
+  const base = {
+    eventId: event.eventId,
+    paymentId: event.paymentId,
+    orderId: event.orderId,
+    occurredAt: event.occurredAt,
+    position,
+  }
   const p = event.payload
   if ('dev.oxagry.payments.PaymentRequested' in p) {
     const s = p['dev.oxagry.payments.PaymentRequested']

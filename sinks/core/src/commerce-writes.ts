@@ -46,6 +46,8 @@ export type PaymentStepKind = (typeof PAYMENT_STEP_KINDS)[number]
 
 /** One payment event, flattened: what its branch says about the payment's row. */
 export interface PaymentStep {
+  /** The event's id: a step re-sent by a producer (a new position) is recognised by it and counted once. */
+  readonly eventId: string
   readonly paymentId: string
   readonly orderId: string
   /** The state the payment is in after this step. */

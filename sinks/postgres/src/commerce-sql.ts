@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS ${p} (
   method text,
   failure_reason text,
   refunded_minor bigint NOT NULL,
+  event_ids text[] NOT NULL,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   version bigint NOT NULL,
@@ -66,7 +67,7 @@ CREATE INDEX IF NOT EXISTS ${p}_order ON ${p} (order_id, created_at, payment_id)
 const ORDER_COLUMNS = `order_id text, customer_id text, state text, payment_state text,
   cancellation_reason text, note text, currency text, total_minor bigint, item_count integer, lines jsonb,
   placed_at bigint, updated_at bigint, version bigint`
-const STEP_COLUMNS = `payment_id text, order_id text, state text, amount_minor bigint, currency text,
+const STEP_COLUMNS = `event_id text, payment_id text, order_id text, state text, amount_minor bigint, currency text,
   method text, failure_reason text, refund_minor bigint, occurred_at bigint, position bigint`
 
 /** Takes the stored value unless the incoming status is newer. */
@@ -79,9 +80,9 @@ const newer = (column: string): string =>
  *
  * - An order's status fields move only to a higher version; its lines are set once, whichever of
  *   placement and status came first. A row that changes neither is not touched (nor counted).
- * - A payment folds only the steps past the position its row holds: the last step's state, the latest
- *   amount, method and failure reason named, and the refunds added up, so a re-delivered step never
- *   counts twice.
+ * - A payment folds only the steps past the position its row holds and not folded before (by event
+ *   id: a producer's re-send lands at a new position): the last step's state, the latest amount, method
+ *   and failure reason named, and the refunds added up, so no step counts twice.
  *
  * Returns one row: how many orders were deleted and upserted, how many payments upserted.
  */
@@ -112,9 +113,10 @@ WITH deleted AS (
 ), steps AS (
   SELECT s.* FROM jsonb_to_recordset($3::jsonb) AS s(${STEP_COLUMNS})
   LEFT JOIN ${p} stored ON stored.payment_id = s.payment_id
-  WHERE stored.version IS NULL OR s.position > stored.version
+  WHERE stored.version IS NULL OR (s.position > stored.version AND NOT s.event_id = ANY(stored.event_ids))
 ), folded AS (
   SELECT payment_id,
+    array_agg(event_id ORDER BY position) AS event_ids,
     (array_agg(order_id ORDER BY position DESC))[1] AS order_id,
     (array_agg(state ORDER BY position DESC))[1] AS state,
     (array_agg(amount_minor ORDER BY position DESC) FILTER (WHERE amount_minor IS NOT NULL))[1] AS amount_minor,
@@ -128,9 +130,9 @@ WITH deleted AS (
   FROM steps GROUP BY payment_id
 ), payments AS (
   INSERT INTO ${p} AS t (payment_id, order_id, state, amount_minor, currency, method, failure_reason,
-    refunded_minor, created_at, updated_at, version)
+    refunded_minor, event_ids, created_at, updated_at, version)
   SELECT payment_id, order_id, state, amount_minor, currency, method, failure_reason, refunded_minor,
-    ${fromMs('created_at')}, ${fromMs('updated_at')}, version
+    event_ids, ${fromMs('created_at')}, ${fromMs('updated_at')}, version
   FROM folded ORDER BY payment_id
   ON CONFLICT (payment_id) DO UPDATE SET
     state = EXCLUDED.state,
@@ -139,6 +141,7 @@ WITH deleted AS (
     method = COALESCE(EXCLUDED.method, t.method),
     failure_reason = COALESCE(EXCLUDED.failure_reason, t.failure_reason),
     refunded_minor = t.refunded_minor + EXCLUDED.refunded_minor,
+    event_ids = t.event_ids || EXCLUDED.event_ids,
     created_at = LEAST(t.created_at, EXCLUDED.created_at),
     updated_at = EXCLUDED.updated_at,
     version = EXCLUDED.version,

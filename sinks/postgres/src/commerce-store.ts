@@ -157,6 +157,7 @@ export class PostgresCommerceReadModel implements CommerceStore {
       version: r.version,
     }))
     const steps = batch.paymentSteps.map((s) => ({
+      event_id: s.eventId,
       payment_id: s.paymentId,
       order_id: s.orderId,
       state: s.state,

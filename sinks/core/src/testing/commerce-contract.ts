@@ -121,44 +121,54 @@ export function commerceStoreContract(
     t.is((await store.getOrder(sampleOrderId('q')))?.version, 1)
   })
 
-  check('a payment folds its steps; refunds add up; a re-delivered step counts once', async (t, store) => {
-    const pay = samplePaymentId('p1')
-    await apply(store, step('p1', 'o', 'REQUESTED', 1), step('p1', 'o', 'AUTHORISED', 2))
-    t.like(await store.getPayment(pay), { state: 'AUTHORISED', amountMinor: 3490, method: 'CARD' })
-    await apply(store, step('p1', 'o', 'CAPTURED', 3), step('p1', 'o', 'REFUNDED', 4, 500))
-    // A crash re-delivers steps 3 and 4 with a new one, cut into another batch.
-    await apply(
-      store,
-      step('p1', 'o', 'CAPTURED', 3),
-      step('p1', 'o', 'REFUNDED', 4, 500),
-      step('p1', 'o', 'REFUNDED', 5, 700),
-    )
-    t.deepEqual(await store.getPayment(pay), {
-      paymentId: pay,
-      orderId: sampleOrderId('o'),
-      state: 'REFUNDED',
-      amountMinor: 3490,
-      currency: 'EUR',
-      method: 'CARD',
-      failureReason: null,
-      refundedMinor: 1200,
-      createdAt: T0 + 1000,
-      updatedAt: T0 + 5000,
-      version: 5,
-    })
-    // The whole history again: nothing moves.
-    t.deepEqual(
+  check(
+    'a payment folds its steps; refunds add up; a re-delivered or re-sent step counts once',
+    async (t, store) => {
+      const pay = samplePaymentId('p1')
+      await apply(store, step('p1', 'o', 'REQUESTED', 1), step('p1', 'o', 'AUTHORISED', 2))
+      t.like(await store.getPayment(pay), { state: 'AUTHORISED', amountMinor: 3490, method: 'CARD' })
+      await apply(store, step('p1', 'o', 'CAPTURED', 3), step('p1', 'o', 'REFUNDED', 4, 500))
+      // A crash re-delivers steps 3 and 4 with a new one, cut into another batch.
       await apply(
         store,
-        ...[1, 2, 3].map((p) =>
-          step('p1', 'o', p === 1 ? 'REQUESTED' : p === 2 ? 'AUTHORISED' : 'CAPTURED', p),
+        step('p1', 'o', 'CAPTURED', 3),
+        step('p1', 'o', 'REFUNDED', 4, 500),
+        step('p1', 'o', 'REFUNDED', 5, 700),
+      )
+      t.deepEqual(await store.getPayment(pay), {
+        paymentId: pay,
+        orderId: sampleOrderId('o'),
+        state: 'REFUNDED',
+        amountMinor: 3490,
+        currency: 'EUR',
+        method: 'CARD',
+        failureReason: null,
+        refundedMinor: 1200,
+        createdAt: T0 + 1000,
+        updatedAt: T0 + 5000,
+        version: 5,
+      })
+      // The whole history again: nothing moves.
+      t.deepEqual(
+        await apply(
+          store,
+          ...[1, 2, 3].map((p) =>
+            step('p1', 'o', p === 1 ? 'REQUESTED' : p === 2 ? 'AUTHORISED' : 'CAPTURED', p),
+          ),
         ),
-      ),
-      { applied: 0, stale: 1 },
-    )
-    t.is((await store.getPayment(pay))?.refundedMinor, 1200)
-    t.is(await store.getPayment(samplePaymentId('unknown')), undefined)
-  })
+        { applied: 0, stale: 1 },
+      )
+      t.is((await store.getPayment(pay))?.refundedMinor, 1200)
+      // A producer re-sent the last refund: the same event at a later position counts once.
+      const resent: CommerceWrite = {
+        kind: 'payment-step',
+        step: paymentStepOf(paymentEvent('p1', 'o', 'REFUNDED', T0 + 5000, 700), 9),
+      }
+      t.deepEqual(await apply(store, resent), { applied: 0, stale: 1 })
+      t.is((await store.getPayment(pay))?.refundedMinor, 1200)
+      t.is(await store.getPayment(samplePaymentId('unknown')), undefined)
+    },
+  )
 
   check("an order's payments, oldest first, with a failure's reason", async (t, store) => {
     await apply(store, step('second', 'o', 'REQUESTED', 20), step('first', 'o', 'REQUESTED', 10))
