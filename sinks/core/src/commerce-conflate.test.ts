@@ -61,7 +61,7 @@ test('a tombstone after the kept status deletes the order and drops its placemen
     orderDeleted('o', 11),
   ])
   t.deepEqual(deleted.orders, [])
-  t.deepEqual(deleted.deletedOrders, [sampleOrderId('o')])
+  t.deepEqual(deleted.deletedOrders, [{ orderId: sampleOrderId('o'), version: 1 }])
   const revived = conflateCommerce([orderDeleted('o', 10), orderStatus('o', 1, { position: 11 })])
   t.deepEqual(revived.deletedOrders, [])
   t.is(revived.orders.length, 1)

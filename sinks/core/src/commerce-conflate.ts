@@ -33,13 +33,22 @@ export interface OrderRow {
 export interface ConflatedCommerce {
   /** One row per order, by orderId. */
   readonly orders: readonly OrderRow[]
-  /** Orders whose status was tombstoned after anything else the batch said of them, by orderId. */
-  readonly deletedOrders: readonly string[]
+  /**
+   * Orders whose status was tombstoned after anything else the batch said of them, by orderId, with the
+   * highest status version the batch saw before the tombstone (0 if none): the store keeps that much of
+   * a deleted order, so a replayed older status cannot bring it back.
+   */
+  readonly deletedOrders: readonly DeletedOrder[]
   /**
    * Every payment step once (by event id, at its first position), by paymentId then position: the store
    * folds those past its row's position whose event it has not folded yet.
    */
   readonly paymentSteps: readonly PaymentStep[]
+}
+
+export interface DeletedOrder {
+  readonly orderId: string
+  readonly version: number
 }
 
 interface Placement {
@@ -90,7 +99,7 @@ function rowOf(orderId: string, placement: Placement | undefined, status: OrderS
  * Conflates a batch per key, in any order of arrival: per order the highest status version and the
  * first placement (OrderPlaced is immutable; a duplicate says the same), merged into one row; a
  * tombstone later in the status partition than the kept status deletes the order (and drops what the
- * batch said of it). Payment steps stay separate: refunds add up, so each step counts once, which only
+ * batch said of it, but for its version). Payment steps stay separate: refunds add up, so each step counts once, which only
  * the store can decide against the position it holds.
  */
 export function conflateCommerce(writes: readonly CommerceWrite[]): ConflatedCommerce {
@@ -129,11 +138,11 @@ export function conflateCommerce(writes: readonly CommerceWrite[]): ConflatedCom
         assertNever(write, 'commerce write')
     }
   }
-  const deletedOrders: string[] = []
+  const deletedOrders: DeletedOrder[] = []
   for (const [orderId, position] of tombstones) {
     const status = statuses.get(orderId)
     if (status === undefined || status.position < position) {
-      deletedOrders.push(orderId)
+      deletedOrders.push({ orderId, version: status?.status.version ?? 0 })
       statuses.delete(orderId)
       placements.delete(orderId)
     }
@@ -143,7 +152,11 @@ export function conflateCommerce(writes: readonly CommerceWrite[]): ConflatedCom
   const paymentSteps = [...steps.values()].sort(
     (a, b) => byString(a.paymentId, b.paymentId) || a.position - b.position,
   )
-  return { orders, deletedOrders: deletedOrders.sort(byString), paymentSteps }
+  return {
+    orders,
+    deletedOrders: deletedOrders.sort((a, b) => byString(a.orderId, b.orderId)),
+    paymentSteps,
+  }
 }
 
 export interface StockKey {

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS ${o} (
   placed_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   version bigint NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
   written_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS ${o}_placed ON ${o} (placed_at DESC, order_id);
@@ -75,9 +76,12 @@ const newer = (column: string): string =>
   `${column} = CASE WHEN EXCLUDED.version > t.version THEN EXCLUDED.${column} ELSE t.${column} END`
 
 /**
- * A whole batch in one statement, hence one round trip and one transaction: $1 the orders to delete
- * (text[]), $2 the conflated order rows and $3 the payment steps (JSON arrays).
+ * A whole batch in one statement, hence one round trip and one transaction: $1 the orders to delete,
+ * $2 the conflated order rows and $3 the payment steps (JSON arrays).
  *
+ * - A deleted order stays as a marker (`deleted`, its highest status version) that reads never return:
+ *   OrderPlaced comes from another topic, so a late or replayed placement would otherwise bring the row
+ *   back, and so would a replayed older status. Only a status of a higher version revives it.
  * - An order's status fields move only to a higher version; its lines are set once, whichever of
  *   placement and status came first. A row that changes neither is not touched (nor counted).
  * - A payment folds only the steps past the position its row holds and not folded before (by event
@@ -90,7 +94,14 @@ export function commerceWriteSql(t: CommerceTables): string {
   const { orders: o, payments: p } = t
   return `
 WITH deleted AS (
-  DELETE FROM ${o} WHERE order_id = ANY($1::text[]) RETURNING 1
+  INSERT INTO ${o} AS t (order_id, customer_id, state, currency, total_minor, item_count, placed_at,
+    updated_at, version, deleted)
+  SELECT order_id, '', 'UNKNOWN', '', 0, 0, 'epoch', 'epoch', version, true
+  FROM jsonb_to_recordset($1::jsonb) AS d(order_id text, version bigint)
+  ON CONFLICT (order_id) DO UPDATE SET
+    deleted = true, version = GREATEST(t.version, EXCLUDED.version), written_at = now()
+  WHERE NOT t.deleted
+  RETURNING 1
 ), orders AS (
   INSERT INTO ${o} AS t (order_id, customer_id, state, payment_state, cancellation_reason, note, currency,
     total_minor, item_count, lines, placed_at, updated_at, version)
@@ -99,6 +110,9 @@ WITH deleted AS (
   FROM jsonb_to_recordset($2::jsonb) AS x(${ORDER_COLUMNS})
   ON CONFLICT (order_id) DO UPDATE SET
     lines = COALESCE(t.lines, EXCLUDED.lines),
+    customer_id = CASE WHEN t.deleted THEN EXCLUDED.customer_id ELSE t.customer_id END,
+    currency = CASE WHEN t.deleted THEN EXCLUDED.currency ELSE t.currency END,
+    placed_at = CASE WHEN t.deleted THEN EXCLUDED.placed_at ELSE t.placed_at END,
     ${newer('state')},
     ${newer('payment_state')},
     ${newer('cancellation_reason')},
@@ -107,8 +121,9 @@ WITH deleted AS (
     ${newer('item_count')},
     ${newer('updated_at')},
     version = GREATEST(t.version, EXCLUDED.version),
+    deleted = t.deleted AND EXCLUDED.version <= t.version,
     written_at = now()
-  WHERE EXCLUDED.version > t.version OR (t.lines IS NULL AND EXCLUDED.lines IS NOT NULL)
+  WHERE EXCLUDED.version > t.version OR (t.lines IS NULL AND EXCLUDED.lines IS NOT NULL AND NOT t.deleted)
   RETURNING 1
 ), steps AS (
   SELECT s.* FROM jsonb_to_recordset($3::jsonb) AS s(${STEP_COLUMNS})

@@ -172,7 +172,11 @@ export class PostgresCommerceReadModel implements CommerceStore {
     try {
       const result = await this.executor.query<{ deleted: number; orders: number; payments: number }>(
         this.writeSql,
-        [batch.deletedOrders, JSON.stringify(orders), JSON.stringify(steps)],
+        [
+          JSON.stringify(batch.deletedOrders.map((d) => ({ order_id: d.orderId, version: d.version }))),
+          JSON.stringify(orders),
+          JSON.stringify(steps),
+        ],
       )
       const row = result.rows[0]
       const applied = (row?.deleted ?? 0) + (row?.orders ?? 0) + (row?.payments ?? 0)
@@ -188,7 +192,7 @@ export class PostgresCommerceReadModel implements CommerceStore {
   async getOrder(orderId: string): Promise<OrderView | undefined> {
     try {
       const result = await this.executor.query<OrderRecord>(
-        `SELECT ${ORDER_SELECT} FROM ${this.tables.orders} WHERE order_id = $1`,
+        `SELECT ${ORDER_SELECT} FROM ${this.tables.orders} WHERE order_id = $1 AND NOT deleted`,
         [orderId],
       )
       const row = result.rows[0]
@@ -200,7 +204,7 @@ export class PostgresCommerceReadModel implements CommerceStore {
 
   async listOrders(query?: OrderListQuery): Promise<OrderPage> {
     const q = resolveOrderListQuery(query)
-    const where: string[] = []
+    const where: string[] = ['NOT deleted']
     const params: unknown[] = []
     const param = (value: unknown): string => {
       params.push(value)
@@ -214,7 +218,7 @@ export class PostgresCommerceReadModel implements CommerceStore {
       const at = fromMs(`${param(q.after.placedAt)}::bigint`)
       where.push(`(placed_at < ${at} OR (placed_at = ${at} AND order_id > ${param(q.after.orderId)}))`)
     }
-    const sql = `SELECT ${ORDER_SELECT} FROM ${this.tables.orders}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${ORDER_SELECT} FROM ${this.tables.orders} WHERE ${where.join(' AND ')}
 ORDER BY placed_at DESC, order_id LIMIT ${param(q.limit + 1)}`
     try {
       const result = await this.executor.query<OrderRecord>(sql, params)
