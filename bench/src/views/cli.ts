@@ -5,10 +5,18 @@
  * scenarios: `insert` (new keys) and `update` (every key exists at a lower version: the guarded
  * upsert replaces it). Only the writes are timed; the median of `--runs` is reported.
  *
+ * Besides rows/s, the CPU each row costs: the client's (this process: conflation, JSON, the driver, and
+ * PGlite itself) and the server's (the PostgreSQL backend of the benchmark's one connection, or the
+ * FerretDB process given by --server-pid), in ms per 1 000 rows. On a machine other work keeps busy
+ * rows/s understates what the sink does; `cpu-bound rows/s` = 10^6 / (client + server ms per 1 000) is
+ * what one free core each would allow, the writes being sequential.
+ *
  * Flags: --rows 20000, --batch 2000 (the platform's SINK_BATCH_RECORDS), --runs 3,
  * --stores postgres,pglite,mongodb, --postgres-url, --mongodb-url, --mongo-command 99 (upserts per
- * update command; FerretDB v1 answers up to 99 unpatched).
+ * update command; FerretDB v1 answers up to 99 unpatched), --server-pid (FerretDB's pid, e.g.
+ * `$(cat .stack/ferretdb/ferretdb.pid)`).
  */
+import { readFileSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import { MongoClient } from 'mongodb'
@@ -38,6 +46,22 @@ const postgresUrl = stringFlag(
 )
 const mongodbUrl = stringFlag(flags, 'mongodb-url', process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/')
 const mongoCommand = intFlag(flags, 'mongo-command', 99)
+const ferretPid = flags.has('server-pid') ? intFlag(flags, 'server-pid', 0) : undefined
+
+const CLOCK_TICKS = 100
+
+/** CPU time (user + system) a process has used so far, ms. */
+function processCpuMs(pid: number): number {
+  // After the command name (which may hold spaces, hence the last ')'): utime is the 12th field, stime the 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
+
+const ownCpuMs = (): number => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
 
 const SCENARIOS = ['insert', 'update'] as const
 type Scenario = (typeof SCENARIOS)[number]
@@ -47,20 +71,42 @@ interface Row {
   readonly view: View
   readonly scenario: Scenario
   readonly rates: number[]
+  readonly clientCpu: number[]
+  readonly serverCpu: number[]
   error?: string
 }
 
 const context = (n: number): WriteContext => ({ batchId: `bench:${n}`, attempt: 1, records: [] })
 
-/** Writes the batches one after another, as one sink does; returns the elapsed ms. */
-async function timed<T>(target: SinkTarget<T>, batches: readonly (readonly T[])[]): Promise<number> {
+interface Timing {
+  readonly ms: number
+  readonly clientCpuMs: number
+  readonly serverCpuMs?: number
+}
+
+/** Writes the batches one after another, as one sink does. */
+async function timed<T>(
+  target: SinkTarget<T>,
+  batches: readonly (readonly T[])[],
+  serverPid: number | undefined,
+): Promise<Timing> {
+  const server = serverPid === undefined ? undefined : processCpuMs(serverPid)
+  const client = ownCpuMs()
   const started = performance.now()
   for (const [i, b] of batches.entries()) await target.write(b, context(i))
-  return performance.now() - started
+  return {
+    ms: performance.now() - started,
+    clientCpuMs: ownCpuMs() - client,
+    ...(serverPid === undefined || server === undefined
+      ? {}
+      : { serverCpuMs: processCpuMs(serverPid) - server }),
+  }
 }
 
 interface Opened {
   readonly target: (view: View) => Promise<SinkTarget<never>>
+  /** The server process whose CPU the writes cost, when known. */
+  readonly serverPid?: number
   readonly close: () => Promise<void>
 }
 
@@ -79,17 +125,26 @@ async function open(store: Store, run: string): Promise<Opened> {
         await target.start?.()
         return target as SinkTarget<never>
       },
+      ...(ferretPid === undefined ? {} : { serverPid: ferretPid }),
       close: async () => {
         await db.dropDatabase().catch(() => undefined)
         await client.close()
       },
     }
   }
+  // One connection, so its backend's CPU is the server's share.
   const executor: SqlExecutor =
-    store === 'postgres' ? pgUrlExecutor(postgresUrl) : pgliteExecutor(new PGlite(), { owns: true })
+    store === 'postgres'
+      ? pgUrlExecutor(postgresUrl, { max: 1 })
+      : pgliteExecutor(new PGlite(), { owns: true })
+  const backendPid =
+    store === 'postgres'
+      ? Number((await executor.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid)
+      : undefined
   const tables = { orders: `bench_orders_${run}`, payments: `bench_payments_${run}` }
   const stock = `bench_stock_${run}`
   return {
+    ...(backendPid === undefined ? {} : { serverPid: backendPid }),
     target: async (view) => {
       const target =
         view === 'orders'
@@ -113,7 +168,9 @@ DELETE FROM schema_migrations WHERE scope IN ('commerce:${tables.orders}', 'stoc
 
 async function main(): Promise<void> {
   const table: Row[] = stores.flatMap((store) =>
-    viewsOf(store).flatMap((view) => SCENARIOS.map((scenario) => ({ store, view, scenario, rates: [] }))),
+    viewsOf(store).flatMap((view) =>
+      SCENARIOS.map((scenario) => ({ store, view, scenario, rates: [], clientCpu: [], serverCpu: [] })),
+    ),
   )
   for (let r = 1; r <= runs; r++) {
     for (const store of stores) {
@@ -131,10 +188,15 @@ async function main(): Promise<void> {
             if (row.error !== undefined) continue
             const batches = make(run, rows, batch, version) as never[][]
             try {
-              const ms = await timed(target, batches)
-              const perSec = rate(rowsOf(batches, view, version), ms) ?? 0
+              const timing = await timed(target, batches, opened.serverPid)
+              const written = rowsOf(batches, view, version)
+              const perSec = rate(written, timing.ms) ?? 0
               row.rates.push(perSec)
-              console.log(`run ${r} ${store} ${view} ${scenario}: ${perSec} rows/s (${Math.round(ms)} ms)`)
+              row.clientCpu.push((timing.clientCpuMs * 1000) / written)
+              if (timing.serverCpuMs !== undefined) row.serverCpu.push((timing.serverCpuMs * 1000) / written)
+              console.log(
+                `run ${r} ${store} ${view} ${scenario}: ${perSec} rows/s (${Math.round(timing.ms)} ms, client ${Math.round(timing.clientCpuMs)} cpu ms, server ${timing.serverCpuMs === undefined ? '?' : Math.round(timing.serverCpuMs)} cpu ms)`,
+              )
             } catch (error) {
               row.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
               console.log(`run ${r} ${store} ${view} ${scenario}: failed, ${row.error}`)
@@ -157,16 +219,28 @@ async function main(): Promise<void> {
         { header: 'scenario' },
         { header: 'rows/s' },
         { header: 'runs' },
+        { header: 'client cpu ms/1k' },
+        { header: 'server cpu ms/1k' },
+        { header: 'cpu-bound rows/s' },
         { header: 'error', align: 'left' },
       ],
-      table.map((row) => [
-        row.store,
-        row.view,
-        row.scenario,
-        row.rates.length > 0 ? Math.round(median(row.rates)) : undefined,
-        row.rates.join(' '),
-        row.error,
-      ]),
+      table.map((row) => {
+        const client = row.clientCpu.length > 0 ? median(row.clientCpu) : undefined
+        const server = row.serverCpu.length > 0 ? median(row.serverCpu) : undefined
+        return [
+          row.store,
+          row.view,
+          row.scenario,
+          row.rates.length > 0 ? Math.round(median(row.rates)) : undefined,
+          row.rates.join(' '),
+          client === undefined ? undefined : Math.round(client),
+          server === undefined ? undefined : Math.round(server),
+          client === undefined || (server === undefined && row.store !== 'pglite')
+            ? undefined
+            : Math.round(1e6 / (client + (server ?? 0))),
+          row.error,
+        ]
+      }),
     ),
   )
   if (table.some((row) => row.error !== undefined)) process.exitCode = 1
