@@ -1,2 +1,5 @@
 export * from './errors.ts'
+export * from './guarded-bulk.ts'
+export * from './indexes.ts'
 export * from './read-model.ts'
+export * from './stock-store.ts'

@@ -1,10 +1,4 @@
-import {
-  MongoBulkWriteError,
-  type AnyBulkWriteOperation,
-  type Collection,
-  type Db,
-  type Filter,
-} from 'mongodb'
+import { type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb'
 import type { EngineState, GeofenceId, MachineId, MachinePosition } from '@oxagry/avro'
 import {
   newestPerMachine,
@@ -19,9 +13,9 @@ import {
   type MachineStatus,
   type UpsertResult,
 } from '@oxagry/sink'
-import { DUPLICATE_KEY, classifyMongoError } from './errors.ts'
-
-const NAMESPACE_NOT_FOUND = 26
+import { classifyMongoError } from './errors.ts'
+import { FERRETDB_MAX_UPSERTS, guardedUpserts } from './guarded-bulk.ts'
+import { ensureIndexes } from './indexes.ts'
 
 /** Status pages walk (status, _id); the bounding box filters latitude and longitude ranges. */
 const INDEXES = [
@@ -60,9 +54,6 @@ export interface MongoReadModelOptions {
    */
   readonly maxUpsertsPerCommand?: number
 }
-
-/** The most upserts FerretDB v1 answers in one update command. */
-export const FERRETDB_MAX_UPSERTS = 99
 
 function fromDocument(doc: MachineDocument): MachineState {
   return {
@@ -105,30 +96,9 @@ export class MongoMachineReadModel implements MachineReadModel {
     this.collection = options.db.collection<MachineDocument>(options.collection ?? 'machines')
   }
 
-  /**
-   * Creates the missing indexes one at a time. FerretDB v1 drops the connection (a panic on its side)
-   * when `createIndexes` names several indexes that all exist already, so existing ones are listed first.
-   */
+  /** Creates the missing indexes (one at a time, as FerretDB v1 needs). */
   async ensureIndexes(): Promise<void> {
-    try {
-      const existing = new Set(
-        (
-          await this.collection
-            .listIndexes()
-            .toArray()
-            .catch((error: unknown) => {
-              // The collection does not exist yet: it has no indexes.
-              if ((error as { code?: unknown }).code === NAMESPACE_NOT_FOUND) return []
-              throw error
-            })
-        ).map((i) => i.name as string),
-      )
-      for (const index of INDEXES) {
-        if (!existing.has(index.name)) await this.collection.createIndex(index.key, { name: index.name })
-      }
-    } catch (error) {
-      throw classifyMongoError(error, `creating indexes on ${this.collection.collectionName}`)
-    }
+    await ensureIndexes(this.collection, INDEXES)
   }
 
   async upsertPositions(positions: readonly MachinePosition[]): Promise<UpsertResult> {
@@ -158,38 +128,8 @@ export class MongoMachineReadModel implements MachineReadModel {
       return { updateOne: { filter, update: { $set: doc }, upsert: true } }
     })
     const size = this.options.maxUpsertsPerCommand ?? FERRETDB_MAX_UPSERTS
-    let applied = 0
-    // One machine is in one command only, so the commands may go one after another in any order.
-    for (let i = 0; i < operations.length; i += size)
-      applied += await this.upsertCommand(operations.slice(i, i + size))
+    const applied = await guardedUpserts(this.collection, operations, size, 'upserting machines')
     return { applied, stale: positions.length - applied }
-  }
-
-  /** One update command of guarded upserts; returns how many applied. */
-  private async upsertCommand(operations: AnyBulkWriteOperation<MachineDocument>[]): Promise<number> {
-    let pending = operations
-    let applied = 0
-    // Second round: the duplicate keys of the first, which may have lost an insert race.
-    for (let round = 0; round < 2 && pending.length > 0; round++) {
-      try {
-        const result = await this.collection.bulkWrite(pending, { ordered: false })
-        applied += result.upsertedCount + result.matchedCount
-        pending = []
-      } catch (error) {
-        if (!(error instanceof MongoBulkWriteError)) throw classifyMongoError(error, 'upserting machines')
-        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]
-        const other = writeErrors.find((e) => e.code !== DUPLICATE_KEY)
-        if (other !== undefined)
-          throw classifyMongoError(
-            Object.assign(error, { code: other.code }),
-            `upserting machines (${other.errmsg ?? 'write error'})`,
-          )
-        applied += (error.result?.upsertedCount ?? 0) + (error.result?.matchedCount ?? 0)
-        const retry = new Set(writeErrors.map((e) => e.index))
-        pending = pending.filter((_, i) => retry.has(i))
-      }
-    }
-    return applied
   }
 
   async get(machineId: string): Promise<MachineState | undefined> {

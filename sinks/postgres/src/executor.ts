@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite'
-import type { Pool } from 'pg'
+import pg, { type Pool } from 'pg'
 
 /**
  * The little the read model needs of PostgreSQL, so it runs on a server through `pg` and embedded
@@ -43,5 +43,22 @@ export function pgliteExecutor(db: PGlite, options: { readonly owns?: boolean } 
     async close() {
       if (options.owns === true) await db.close()
     },
+  }
+}
+
+/** A pool of its own on a server's URL, ended on close: what a service opens from `POSTGRES_URL`. */
+export function pgUrlExecutor(
+  connectionString: string,
+  options: { readonly max?: number } = {},
+): SqlExecutor {
+  return pgExecutor(new pg.Pool({ connectionString, max: options.max ?? 4 }), { owns: true })
+}
+
+/** The same executor for stores that share it: their close() leaves it open for its owner to close. */
+export function sharedExecutor(executor: SqlExecutor): SqlExecutor {
+  return {
+    query: (sql, params) => executor.query(sql, params),
+    exec: (sql) => executor.exec(sql),
+    close: async () => {},
   }
 }

@@ -1,3 +1,7 @@
 export * from './errors.ts'
 export * from './executor.ts'
 export * from './read-model.ts'
+export * from './migrations.ts'
+export * from './commerce-sql.ts'
+export * from './commerce-store.ts'
+export * from './stock-store.ts'

@@ -7,6 +7,7 @@ test('no environment: embedded defaults on 127.0.0.1:8080 with state under the w
   t.is(config.kafka, undefined)
   t.is(config.schemaRegistryUrl, undefined)
   t.is(config.mongodbUrl, undefined)
+  t.is(config.postgresUrl, undefined)
   t.is(config.clickhouseUrl, 'chdb:/srv/app/.oxagry/clickhouse')
   t.deepEqual(config.simulator, { enabled: true, machines: 200, rate: 100, seed: 42, orderRate: 5 })
   t.is(config.processingGuarantee, 'at_least_once')
@@ -30,8 +31,10 @@ test('service URLs in the environment select the real services', (t) => {
     SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
     MONGODB_URL: 'mongodb://127.0.0.1:27017/',
     CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+    POSTGRES_URL: 'postgres://oxagry@127.0.0.1:5432/oxagry',
   })
   t.is(config.port, 9000)
+  t.is(config.postgresUrl, 'postgres://oxagry@127.0.0.1:5432/oxagry')
   t.deepEqual(config.kafka?.brokers, ['127.0.0.1:9092', '10.0.0.2:9092'])
   t.is(config.clickhouseUrl, 'http://127.0.0.1:8123')
 })
@@ -44,6 +47,7 @@ test('every bad value is named in one error', (t) => {
       SIMULATOR: 'maybe',
       SIM_RATE: '0',
       SINK_BATCH_RECORDS: '0',
+      POSTGRES_URL: 'mysql://db',
     }),
   )
   t.true(error instanceof ConfigError)
@@ -52,6 +56,7 @@ test('every bad value is named in one error', (t) => {
   t.regex(error.message, /SIMULATOR="maybe": must be equal to one of the allowed values \(on, off\)/)
   t.regex(error.message, /SIM_RATE="0": must be > 0/)
   t.regex(error.message, /SINK_BATCH_RECORDS="0": must be >= 1/)
+  t.regex(error.message, /POSTGRES_URL="mysql:\/\/db": must match pattern/)
 })
 
 test('a secured Kafka is configured with the client package’s variables, each checked', (t) => {

@@ -22,6 +22,8 @@ export interface MainConfig {
   readonly schemaRegistryUrl?: string
   /** The machine read model in MongoDB; PGlite (embedded PostgreSQL) when unset. */
   readonly mongodbUrl?: string
+  /** The commerce views (orders, payments; stock without MongoDB) in PostgreSQL; PGlite when unset. */
+  readonly postgresUrl?: string
   /** ClickHouse over HTTP, or `chdb:<dir>`; chdb under the state directory when unset. */
   readonly clickhouseUrl: string
   readonly stateDir: string
@@ -74,6 +76,7 @@ const ENV_SCHEMA = {
     KAFKA_CLIENT: { enum: KAFKA_CLIENTS },
     SCHEMA_REGISTRY_URL: { type: 'string', pattern: '^https?://' },
     MONGODB_URL: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    POSTGRES_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     CLICKHOUSE_URL: { type: 'string', pattern: '^(https?://|chdb:)' },
     STATE_DIR: { type: 'string', minLength: 1 },
     SIMULATOR: { enum: ['on', 'off'] },
@@ -168,6 +171,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     kafkaClient: isKafkaClientName(String(v.KAFKA_CLIENT)) ? (v.KAFKA_CLIENT as KafkaClientName) : 'kafkajs',
     ...(v.SCHEMA_REGISTRY_URL === undefined ? {} : { schemaRegistryUrl: String(v.SCHEMA_REGISTRY_URL) }),
     ...(v.MONGODB_URL === undefined ? {} : { mongodbUrl: String(v.MONGODB_URL) }),
+    ...(v.POSTGRES_URL === undefined ? {} : { postgresUrl: String(v.POSTGRES_URL) }),
     clickhouseUrl: String(v.CLICKHOUSE_URL ?? `chdb:${join(stateDir, 'clickhouse')}`),
     stateDir,
     simulator: {
@@ -234,7 +238,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
 function whyAuthIsRequired(v: Record<string, string | number | undefined>): string | undefined {
   if (v.HOST !== undefined && !LOOPBACK_HOSTS.has(String(v.HOST)))
     return `HOST=${String(v.HOST)} is beyond loopback`
-  for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URL'])
+  for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URL', 'POSTGRES_URL'])
     if (v[name] !== undefined) return `${name} names a real service`
   if (v.CLICKHOUSE_URL !== undefined && String(v.CLICKHOUSE_URL).startsWith('http'))
     return 'CLICKHOUSE_URL names a real service'

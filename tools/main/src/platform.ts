@@ -27,6 +27,7 @@ import {
 import { followTopic } from './live-view.ts'
 import { commerceModule } from './modules/commerce.ts'
 import { commerceFactsModule } from './modules/commerce-facts.ts'
+import { commerceViewsModule } from './modules/commerce-views.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
@@ -59,9 +60,11 @@ export const EMBEDDED_RETENTION_MS = 3_600_000
 
 /** The platform's domains, in the order they start. */
 export function platformModules(config: MainConfig): DomainModule[] {
+  const { mongoDatabase } = platformNames(config.topicPrefix)
   return [
-    fleetModule({ mongoDatabase: platformNames(config.topicPrefix).mongoDatabase }),
+    fleetModule({ mongoDatabase }),
     commerceModule(),
+    commerceViewsModule({ mongoDatabase }),
     commerceFactsModule(),
   ]
 }

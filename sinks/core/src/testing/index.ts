@@ -1,3 +1,6 @@
 export * from './samples.ts'
 export * from './read-model-contract.ts'
 export * from './fake-target.ts'
+export * from './commerce-samples.ts'
+export * from './stock-contract.ts'
+export * from './commerce-contract.ts'

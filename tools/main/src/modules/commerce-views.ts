@@ -1,0 +1,189 @@
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Contracts, createAvroSerde, type SchemaRegistryClient } from '@oxagry/avro'
+import {
+  commerceTarget,
+  decodeOrderEvents,
+  decodeOrderStatus,
+  decodePaymentEvents,
+  decodeStockLevels,
+  runSink,
+  stockTarget,
+  type CommerceStore,
+  type SinkHandle,
+  type SinkOptions,
+  type StockStore,
+} from '@oxagry/sink'
+import { MongoStockReadModel } from '@oxagry/sink-mongodb'
+import {
+  PostgresCommerceReadModel,
+  PostgresStockReadModel,
+  pgliteExecutor,
+  pgUrlExecutor,
+  sharedExecutor,
+  type SqlExecutor,
+} from '@oxagry/sink-postgres'
+import { MongoClient } from 'mongodb'
+import { COMMERCE, commerceTopicNames } from '../commerce/topics.ts'
+import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+
+/** The topics the views read, and where what they cannot write goes. */
+export interface CommerceViewTopics {
+  readonly orderEvents: string
+  readonly orderStatus: string
+  readonly paymentEvents: string
+  readonly stockLevels: string
+  readonly ordersDeadLetters: string
+  readonly paymentsDeadLetters: string
+  readonly inventoryDeadLetters: string
+}
+
+export interface CommerceViewSinksOptions {
+  readonly registry: SchemaRegistryClient
+  readonly topics: CommerceViewTopics
+  readonly orders: CommerceStore
+  readonly stock: StockStore
+  /** A consumer group's name: `postgres-orders`, `postgres-payments`, `stock` under the platform's prefix. */
+  readonly group: (name: string) => string
+  /** Backend, logger, metrics and batch size, shared by every sink. */
+  readonly sink: Pick<SinkOptions<never>, 'backend' | 'logger' | 'metricsRegistry' | 'batch'>
+}
+
+/**
+ * The commerce views' three sinks: orders (OrderPlaced and statuses) and payments into the commerce
+ * store, stock levels into the stock store. Each has its own consumer group and its domain's dead-letter
+ * topic; the stores are migrated by the first sink that starts on them.
+ */
+export async function startCommerceViewSinks(
+  options: CommerceViewSinksOptions,
+): Promise<Record<string, SinkHandle>> {
+  const { registry, topics } = options
+  const deadLetterSerde = (topic: string) =>
+    createAvroSerde({ registry, contract: Contracts.DeadLetter, autoRegister: true, topics: [topic] })
+  const [orderEvents, orderStatus, paymentEvents, stockLevels, ordersDlq, paymentsDlq, inventoryDlq] =
+    await Promise.all([
+      createAvroSerde({ registry, contract: Contracts.OrderEvent }),
+      createAvroSerde({ registry, contract: Contracts.OrderStatus }),
+      createAvroSerde({ registry, contract: Contracts.PaymentEvent }),
+      createAvroSerde({ registry, contract: Contracts.StockLevel }),
+      deadLetterSerde(topics.ordersDeadLetters),
+      deadLetterSerde(topics.paymentsDeadLetters),
+      deadLetterSerde(topics.inventoryDeadLetters),
+    ])
+  const sinks: Record<string, SinkHandle> = {}
+  try {
+    // One decoder per topic: a record is decoded by its topic's contract.
+    const decodeOrders = {
+      [topics.orderEvents]: decodeOrderEvents(orderEvents),
+      [topics.orderStatus]: decodeOrderStatus(orderStatus),
+    }
+    sinks['postgres-orders'] = await runSink({
+      ...options.sink,
+      groupId: options.group('sink-postgres-orders'),
+      topics: [topics.orderEvents, topics.orderStatus],
+      decode: (record) => {
+        const decode = decodeOrders[record.topic]
+        if (decode === undefined) throw new TypeError(`no decoder for topic ${record.topic}`)
+        return decode(record)
+      },
+      target: commerceTarget('postgres:orders', options.orders),
+      deadLetter: { topic: topics.ordersDeadLetters, serializer: ordersDlq },
+    })
+    sinks['postgres-payments'] = await runSink({
+      ...options.sink,
+      groupId: options.group('sink-postgres-payments'),
+      topics: [topics.paymentEvents],
+      decode: decodePaymentEvents(paymentEvents),
+      target: commerceTarget('postgres:payments', options.orders),
+      deadLetter: { topic: topics.paymentsDeadLetters, serializer: paymentsDlq },
+    })
+    sinks.stock = await runSink({
+      ...options.sink,
+      groupId: options.group('sink-stock'),
+      topics: [topics.stockLevels],
+      decode: decodeStockLevels(stockLevels),
+      target: stockTarget('stock:levels', options.stock),
+      deadLetter: { topic: topics.inventoryDeadLetters, serializer: inventoryDlq },
+    })
+  } catch (error) {
+    await Promise.all(Object.values(sinks).map((s) => s.stop()))
+    throw error
+  }
+  return sinks
+}
+
+/** The stores: PostgreSQL when POSTGRES_URL is set (else PGlite), stock in MongoDB when MONGODB_URL is. */
+function openStores(
+  context: PlatformContext,
+  mongoDatabase: string,
+  closers: Closers,
+): { orders: CommerceStore; stock: StockStore } {
+  const { config } = context
+  let owned: SqlExecutor
+  if (config.postgresUrl !== undefined) {
+    owned = pgUrlExecutor(config.postgresUrl)
+    context.describe('commerceViews', `PostgreSQL ${config.postgresUrl.replace(/\/\/[^@/]*@/, '//')}`)
+  } else {
+    // A database of its own: two PGlite instances must not share a directory (the machine read model's).
+    const dir = join(config.stateDir, 'pglite-commerce')
+    owned = pgliteExecutor(new PGlite(dir), { owns: true })
+    context.describe('commerceViews', `embedded PostgreSQL (PGlite, ${dir})`)
+  }
+  closers.add(() => owned.close())
+  // The stores share the executor and do not own it: the closers end it once.
+  const executor = sharedExecutor(owned)
+  const orders = new PostgresCommerceReadModel({ executor })
+  if (config.mongodbUrl === undefined) {
+    context.describe('stockView', 'PostgreSQL, with the orders')
+    return { orders, stock: new PostgresStockReadModel({ executor }) }
+  }
+  const mongo = new MongoClient(config.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
+  closers.add(() => mongo.close())
+  context.describe('stockView', `MongoDB ${config.mongodbUrl}`)
+  return { orders, stock: new MongoStockReadModel({ db: mongo.db(mongoDatabase) }) }
+}
+
+/**
+ * The commerce read side's views: orders and payments (PostgreSQL, PGlite on embedded defaults) and
+ * stock levels (MongoDB when configured), kept by sinks from the commerce topics, served to the
+ * commerce API as the `commerce-views` routes.
+ */
+export function commerceViewsModule(options: { mongoDatabase: string }): DomainModule {
+  return {
+    name: 'commerce-views',
+    topics: [
+      COMMERCE.orderEvents,
+      COMMERCE.orderStatus,
+      COMMERCE.paymentEvents,
+      COMMERCE.stockLevels,
+      COMMERCE.ordersDeadLetters,
+      COMMERCE.paymentsDeadLetters,
+      COMMERCE.inventoryDeadLetters,
+    ],
+    async start(context: PlatformContext): Promise<StartedModule> {
+      const closers = new Closers(context.logger)
+      try {
+        const { orders, stock } = openStores(context, options.mongoDatabase, closers)
+        const names = commerceTopicNames(context.topic)
+        const sinks = await startCommerceViewSinks({
+          registry: context.registry,
+          topics: names,
+          orders,
+          stock,
+          group: context.group,
+          sink: context.sinks,
+        })
+        closers.add(async () => void (await Promise.all(Object.values(sinks).map((s) => s.stop()))))
+        return {
+          applications: {},
+          sinks,
+          routes: [{ kind: 'commerce-views', orders, stock }],
+          close: () => closers.closeAll(),
+        }
+      } catch (error) {
+        await closers.closeAll()
+        throw error
+      }
+    },
+  }
+}
