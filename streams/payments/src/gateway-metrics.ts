@@ -7,6 +7,7 @@ export const GATEWAY_METRICS = {
   retries: 'oxagry_payment_gateway_retries_total',
   commands: 'oxagry_payment_gateway_commands_total',
   events: 'oxagry_payment_gateway_events_total',
+  amounts: 'oxagry_payment_gateway_amount_minor_total',
   up: 'oxagry_payment_gateway_up',
 } as const
 
@@ -25,6 +26,11 @@ export class GatewayMetrics {
   readonly commands: Counter<'result'>
   /** Payment events written, by step. */
   readonly events: Counter<'step'>
+  /**
+   * Money moved by the provider, in minor units, by step (PaymentCaptured, PaymentRefunded,
+   * PaymentVoided) and currency: revenue captured is the captured series minus the refunded one.
+   */
+  readonly amounts: Counter<'step' | 'currency'>
   /** 1 while consuming and the provider answers. */
   readonly up: Gauge
 
@@ -83,6 +89,17 @@ export class GatewayMetrics {
           name: GATEWAY_METRICS.events,
           help: 'Payment events written, by step',
           labelNames: ['step'],
+          registers,
+        }),
+    )
+    this.amounts = once(
+      registry,
+      GATEWAY_METRICS.amounts,
+      () =>
+        new Counter({
+          name: GATEWAY_METRICS.amounts,
+          help: 'Money moved by the payment provider in minor units, by step and currency',
+          labelNames: ['step', 'currency'],
           registers,
         }),
     )

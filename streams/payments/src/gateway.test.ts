@@ -121,6 +121,12 @@ for (const guarantee of ['exactly_once', 'at_least_once'] as const) {
       metrics,
       /oxagry_payment_gateway_provider_calls_total\{operation="capture",outcome="approved"\} 1/,
     )
+    t.regex(
+      metrics,
+      /oxagry_payment_gateway_amount_minor_total\{step="PaymentCaptured",currency="EUR"\} 25000/,
+      'revenue captured, in minor units',
+    )
+    t.notRegex(metrics, /amount_minor_total\{step="PaymentAuthorised"/, 'an authorisation moves no money')
     t.true(gateway.health().ready)
     await gateway.stop()
     t.is(gateway.health().state, GatewayState.STOPPED)

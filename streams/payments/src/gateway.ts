@@ -233,7 +233,11 @@ class Gateway implements PaymentGateway {
     if (outcome === undefined) return undefined
     const event = outcomeEvent(command, outcome)
     pending.push(await this.eventRecord(event))
-    this.metrics.events.inc({ step: Object.keys(event.payload)[0]?.split('.').pop() ?? 'unknown' })
+    const step = Object.keys(event.payload)[0]?.split('.').pop() ?? 'unknown'
+    this.metrics.events.inc({ step })
+    const moved = Object.values(event.payload)[0] as { amountMinor?: number; currency?: string } | undefined
+    if (step !== 'PaymentAuthorised' && moved?.amountMinor !== undefined && moved.currency !== undefined)
+      this.metrics.amounts.inc({ step, currency: moved.currency }, moved.amountMinor)
     this.metrics.commands.inc({ result: 'done' })
     this.logger.debug(
       { orderId: command.orderId, paymentId: command.paymentId, outcome: outcome.status },
