@@ -92,8 +92,17 @@ function payloadOf(change: StockChange): StockEvent['payload'] {
  * Every change writes its stock events, a LowStock at a crossing and the new level; every ReserveStock
  * also answers its line, keyed by order id. A wall-clock punctuation releases lapsed reservations.
  */
+/** Business counters: reservations by result (a refused one is a stock-out for the order), low-stock alerts. */
+export interface InventoryCounters {
+  reservation(result: 'reserved' | 'refused' | 'already'): void
+  lowStock(): void
+}
+
+export const NO_INVENTORY_COUNTERS: InventoryCounters = { reservation: () => {}, lowStock: () => {} }
+
 export function stockProcessor(
   options: ResolvedInventoryOptions,
+  counters: InventoryCounters = NO_INVENTORY_COUNTERS,
 ): () => Processor<string, ReceivedCommand | null, string, InventoryOutput> {
   return () => {
     let ctx: ProcessorContext<string, InventoryOutput>
@@ -147,6 +156,7 @@ export function stockProcessor(
           },
         })
       for (const change of changed.changes) event(change.kind, payloadOf(change))
+      if (watched.lowStock !== undefined) counters.lowStock()
       if (watched.lowStock !== undefined)
         event('low-stock', { [`${BRANCH}LowStock`]: watched.lowStock } as StockEvent['payload'])
       const s = watched.state
@@ -249,6 +259,9 @@ export function stockProcessor(
               expiresAt: r.expiresAt,
             },
             at,
+          )
+          counters.reservation(
+            outcome.kind === 'refused' ? 'refused' : outcome.kind === 'reserved' ? 'reserved' : 'already',
           )
           if (outcome.kind === 'reserved') {
             publish(key, outcome, at, source)

@@ -18,6 +18,7 @@ import { inventoryValidationId } from './answers.ts'
 import { adjustStock, confirmReservation, releaseReservation, reserveStock } from './commands.ts'
 import { INVENTORY_ERROR_CODES } from './errors.ts'
 import type { ExpiryEntry } from './expiry.ts'
+import type { InventoryCounters } from './processor.ts'
 import { DEFAULT_INVENTORY_TOPICS as T, type InventoryOptions, type InventorySerdes } from './options.ts'
 import { createInventorySerdes } from './serdes.ts'
 import type { StockState } from './stock.ts'
@@ -56,8 +57,8 @@ function describe(e: StockEvent): [string, Record<string, unknown>] {
   return [(branch ?? '').replace('dev.oxagry.inventory.', ''), body ?? {}]
 }
 
-function setup(options: Partial<InventoryOptions> = {}) {
-  const driver = new TopologyTestDriver(buildInventoryTopology({ serdes, ...options }), {
+function setup(options: Partial<InventoryOptions> = {}, counters?: InventoryCounters) {
+  const driver = new TopologyTestDriver(buildInventoryTopology({ serdes, ...options }, counters), {
     applicationId: APP,
     initialWallClockTimeMs: T0,
   })
@@ -196,6 +197,25 @@ test('competing orders never oversell: all or nothing in arrival order, reserved
     version: 6,
   })
   t.true([...driver.producedTopicNames()].includes(`${APP}-${ANSWERS_REPARTITION}-repartition`))
+  driver.close()
+})
+
+test('business counters: each reservation by result (a refusal is a stock-out for its order), each low-stock crossing', (t) => {
+  const counted: string[] = []
+  const { driver, receive, reserve, products } = setup(
+    {},
+    {
+      reservation: (result) => counted.push(result),
+      lowStock: () => counted.push('low-stock'),
+    },
+  )
+  products.pipeInput(SEED, product(SEED, 3), T0)
+  receive(SEED, 5)
+  reserve(SEED, order(1), 2)
+  reserve(SEED, order(1), 2)
+  reserve(SEED, order(2), 2)
+  reserve(SEED, order(3), 2)
+  t.deepEqual(counted, ['reserved', 'already', 'reserved', 'low-stock', 'refused'])
   driver.close()
 })
 

@@ -4,7 +4,13 @@ import { Stores, StreamsBuilder, type Topology } from '@oxagry/streams'
 import { foldAnswer, NO_ANSWERS, type LineAnswer, type OrderAnswers } from './answers.ts'
 import type { ExpiryEntry } from './expiry.ts'
 import { resolveInventoryOptions, type InventoryOptions } from './options.ts'
-import { INVENTORY_STORES, stockProcessor, type InventoryOutput } from './processor.ts'
+import {
+  INVENTORY_STORES,
+  NO_INVENTORY_COUNTERS,
+  stockProcessor,
+  type InventoryCounters,
+  type InventoryOutput,
+} from './processor.ts'
 import { commandTimestampExtractor, receivedCommandSerde, type ReceivedCommand } from './received.ts'
 import type { StockState } from './stock.ts'
 
@@ -21,7 +27,10 @@ const S = Serdes.String()
  * letters; the line answers go through a repartition by order id into one INVENTORY validation per
  * order. Serdes are injected, so the test driver runs it with an in-memory registry.
  */
-export function buildInventoryTopology(input: InventoryOptions): Topology {
+export function buildInventoryTopology(
+  input: InventoryOptions,
+  counters: InventoryCounters = NO_INVENTORY_COUNTERS,
+): Topology {
   const options = resolveInventoryOptions(input)
   const { topics, serdes } = options
   const builder = new StreamsBuilder({ defaultKeySerde: S })
@@ -50,7 +59,7 @@ export function buildInventoryTopology(input: InventoryOptions): Topology {
       valueSerde: receivedCommandSerde(serdes.command),
       timestampExtractor: commandTimestampExtractor,
     })
-    .process(stockProcessor(options), INVENTORY_STORES.stock, INVENTORY_STORES.expiry)
+    .process(stockProcessor(options, counters), INVENTORY_STORES.stock, INVENTORY_STORES.expiry)
 
   const only = <T>(pick: (o: InventoryOutput) => T | undefined) =>
     outputs.flatMapValues((o) => {

@@ -1,7 +1,12 @@
 import type { KafkaBackend } from '@oxagry/kafka'
-import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
+import {
+  KafkaStreams,
+  registeredCounter,
+  type ProcessingGuarantee,
+  type StreamsConfig,
+} from '@oxagry/streams'
 import { deadLetterFormatter } from '@oxagry/topics'
-import { Counter, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import { resolveOrdersOptions, type OrdersOptions } from './options.ts'
 import type { OrdersCounters } from './processor.ts'
 import { buildOrdersTopology } from './topology.ts'
@@ -24,8 +29,7 @@ export interface Orders {
 /** Business counters in the application's registry: orders placed, decided by outcome, ignored inputs. */
 export function ordersCounters(registry: Registry): OrdersCounters {
   const metric = <L extends string>(name: string, help: string, labelNames: L[]) =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] })
+    registeredCounter(registry, name, help, labelNames)
   const placed = metric(
     'oxagry_orders_placed_total',
     'Orders placed (each order once, retries not counted)',

@@ -30,6 +30,19 @@ function shared<M>(registry: Registry, name: string, make: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? make()
 }
 
+/**
+ * An application's own (business) counter in a registry several instances may share: the one already
+ * registered under that name, else a new one.
+ */
+export function registeredCounter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+): Counter<L> {
+  return shared(registry, name, () => new Counter({ name, help, labelNames, registers: [registry] }))
+}
+
 /** Every metric of one KafkaStreams instance, labelled with its application id. */
 export class StreamsMetrics {
   readonly registry: Registry
