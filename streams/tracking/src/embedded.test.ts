@@ -51,6 +51,8 @@ test('embedded: simulator → memory broker → tracking accounts for every ping
     t.is((await http.inject({ url: '/health/ready' })).statusCode, 200)
     const metrics = await http.inject({ url: '/metrics' })
     t.regex(metrics.body, /oxagry_streams_/)
+    // The simulated fixes are from 2023: every machine is known, none reports now.
+    t.regex(metrics.body, /oxagry_fleet_machines_reporting\{application="embedded-tracking"\} 0\n/)
     await http.close()
   } finally {
     await tracking.close()

@@ -3,7 +3,9 @@ import { buildHealthServer } from '@oxagry/streams/http'
 import { deadLetterFormatter } from '@oxagry/topics'
 import type { KafkaBackend } from '@oxagry/kafka'
 import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
+import { Registry } from 'prom-client'
 import { resolveTrackingOptions, type TrackingOptions } from './options.ts'
+import { machinesReporting } from './reporting.ts'
 import { buildTrackingTopology } from './topology.ts'
 
 export interface StartTrackingOptions extends TrackingOptions {
@@ -29,18 +31,27 @@ export interface Tracking {
 export async function startTracking(options: StartTrackingOptions): Promise<Tracking> {
   const { backend, applicationId, processingGuarantee, streams: extra, ...tracking } = options
   const resolved = resolveTrackingOptions(tracking)
+  const metricsRegistry = extra?.metricsRegistry ?? new Registry()
   const streams = new KafkaStreams(buildTrackingTopology(tracking), {
     deserializationErrorHandler: {
       deadLetterTopic: resolved.topics.deadLetters,
       format: deadLetterFormatter(tracking.serdes.deadLetter, resolved.topics.deadLetters),
     },
     ...extra,
+    metricsRegistry,
     applicationId: applicationId ?? 'oxagry-tracking',
     backend,
     processingGuarantee: processingGuarantee ?? 'at_least_once',
   })
   await streams.start()
-  return { streams, close: (o) => streams.close(o) }
+  const leave = machinesReporting(metricsRegistry, streams)
+  return {
+    streams,
+    close: async (o) => {
+      leave()
+      await streams.close(o)
+    },
+  }
 }
 
 /** Health and metrics over HTTP: liveness, readiness (stores restored) and Prometheus text. */
