@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
 import { buildApp, LatestPositions } from '@oxagry/fleet-api'
+import { inventoryCounters } from '@oxagry/inventory'
+import { ordersCounters } from '@oxagry/orders'
+import { GatewayMetrics } from '@oxagry/payments'
 import { SinkMetrics } from '@oxagry/sink'
 import { StreamsMetrics } from '@oxagry/streams'
+import { machinesReportingGauge } from '@oxagry/tracking'
 import { Registry } from 'prom-client'
 import { parse, stringify } from 'yaml'
 import { dashboards } from './all.ts'
@@ -23,11 +27,18 @@ interface Panel {
 const panels = (): Panel[] => dashboards().flatMap((d) => (d.panels ?? []) as Panel[])
 const expressions = (): string[] => panels().flatMap((p) => (p.targets ?? []).map((t) => t.expr))
 
-/** The metric names the platform's code registers: streams, sinks and the fleet API, as they run. */
+/**
+ * The metric names the platform's code registers: streams, sinks, the fleet API and the applications'
+ * business metrics, as they run.
+ */
 async function registeredNames(): Promise<Set<string>> {
   const registry = new Registry()
   new StreamsMetrics(registry, () => [])
   new SinkMetrics(registry)
+  ordersCounters(registry)
+  inventoryCounters(registry)
+  new GatewayMetrics(registry)
+  machinesReportingGauge(registry)
   const feed = new LatestPositions()
   const { app } = await buildApp({
     machines: { get: async () => undefined, list: async () => ({ machines: [] }) },

@@ -9,8 +9,9 @@ const RATE = '[$__rate_interval]'
 const eventsPerSecond = (topic: string): string => `sum(rate(${K.topicOffset}{topic="${topic}"}${RATE}))`
 
 /**
- * The business in events: what the fleet reports and the share refused, then every domain's topics of
- * the catalogue (a topic added there gets its series here).
+ * The business in events: what the fleet reports and the share refused, the commerce applications'
+ * own counters (orders placed and decided, money moved, stock-outs), then every domain's topics of the
+ * catalogue (a topic added there gets its series here).
  */
 export function businessDashboard(): DashboardBuilder {
   let dashboard = new DashboardBuilder('Oxagry / Business')
@@ -37,6 +38,38 @@ export function businessDashboard(): DashboardBuilder {
     .withPanel(
       stat('Geofence transitions/h', 'none', [
         q(`${eventsPerSecond(TOPICS.geofenceTransitions.name)} * 3600`, 'transitions/h'),
+      ]),
+    )
+    .withPanel(stat('Machines reporting', 'none', [q('sum(oxagry_fleet_machines_reporting)', 'machines')]))
+    .withRow(new RowBuilder('Commerce'))
+    .withPanel(
+      stat('Orders placed/h', 'none', [q(`sum(rate(oxagry_orders_placed_total${RATE})) * 3600`, 'orders/h')]),
+    )
+    .withPanel(
+      timeseries('Orders decided/h by outcome', 'none', [
+        q(`sum by (outcome) (rate(oxagry_orders_decided_total${RATE})) * 3600`, '{{outcome}}'),
+      ]),
+    )
+    .withPanel(
+      timeseries('Orders cancelled/h by reason', 'none', [
+        q(
+          `sum by (reason) (rate(oxagry_orders_decided_total{outcome="CANCELLED"}${RATE})) * 3600`,
+          '{{reason}}',
+        ),
+      ]),
+    )
+    .withPanel(
+      timeseries('Money moved/h by step and currency (minor units)', 'none', [
+        q(
+          `sum by (step, currency) (rate(oxagry_payment_gateway_amount_minor_total${RATE})) * 3600`,
+          '{{step}} {{currency}}',
+        ),
+      ]),
+    )
+    .withPanel(
+      timeseries('Stock-outs/h (reservations refused) and low-stock alerts/h', 'none', [
+        q(`sum(rate(oxagry_inventory_reservations_total{result="refused"}${RATE})) * 3600`, 'refused'),
+        q(`sum(rate(oxagry_inventory_low_stock_total${RATE})) * 3600`, 'low stock'),
       ]),
     )
   for (const domain of DOMAINS) {
