@@ -25,6 +25,7 @@ export class KafkaJsAdmin implements BackendAdmin {
     const existing = new Set(await this.admin.listTopics())
     let missing = topics.filter((t) => !existing.has(t.name))
     if (missing.length === 0) return
+    const created = missing.map((t) => ({ name: t.name, partitions: t.partitions }))
     // Another instance may create them at the same time, and a fresh broker may answer the wait for
     // leaders with UNKNOWN_TOPIC_OR_PARTITION before the new topic's metadata has spread: a failure is
     // asked again while topics are still missing, and is the error only once the bound has passed.
@@ -45,6 +46,30 @@ export class KafkaJsAdmin implements BackendAdmin {
           const now = new Set(await this.admin.listTopics())
           missing = missing.filter((t) => !now.has(t.name))
           if (missing.length > 0) throw error
+        }
+      },
+      { notYet: () => true },
+    )
+    await this.served(created)
+  }
+
+  /**
+   * Returns once the broker's metadata has every partition of the topics with a leader. In KRaft a
+   * topic is created when the controller commits it, and the broker's metadata follows a moment later:
+   * a client asking in between is told UNKNOWN_TOPIC_OR_PARTITION, which kafkajs' subscribe does not
+   * ask again.
+   */
+  private async served(topics: readonly { name: string; partitions: number }[]): Promise<void> {
+    await askAgain(
+      `waiting for the leaders of ${topics.map((t) => t.name).join(', ')}`,
+      async () => {
+        const metadata = await this.admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) })
+        for (const topic of topics) {
+          const partitions = metadata.topics.find((m) => m.name === topic.name)?.partitions ?? []
+          if (partitions.length < topic.partitions || partitions.some((p) => p.leader < 0))
+            throw Object.assign(new Error(`${topic.name} has no leader for every partition yet`), {
+              type: 'LEADER_NOT_AVAILABLE',
+            })
         }
       },
       { notYet: () => true },
