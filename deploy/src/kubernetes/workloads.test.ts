@@ -67,7 +67,7 @@ test('the services read their environment as the workloads set it, on the ports 
 test('the probes are the paths the services serve', (t) => {
   // Every stream application serves the streams library's health server.
   const tracking = read('streams/core/src/http/health-server.ts')
-  const fleet = read('apis/fleet/src/plugins/health.ts')
+  const fleet = read('apis/http/src/health.ts')
   for (const w of WORKLOADS) {
     const source = w.name === 'tracking' ? tracking : fleet
     for (const path of [w.paths.live, w.paths.ready, w.paths.metrics])
