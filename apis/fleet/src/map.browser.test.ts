@@ -259,13 +259,20 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
   // Filter: hide moving machines (the selected one goes with them), then one type.
   const now = fleet.positions(Date.now())
   const parked = now.filter((p) => statusOf(p) !== 'moving')
+  // The page knows each machine's status from its last update, the test from the fixture's clock now: a
+  // machine stopping or starting in between may count on either side, a handful at most.
+  const near = (shown: string | null, expected: number, what: string): void => {
+    const n = Number(shown)
+    t.true(Math.abs(n - expected) <= 5, `${what}: ${n} shown, ${expected} expected`)
+  }
   await page.uncheck('input[data-filter="statuses"][value="moving"]')
-  t.is(await page.locator('body').getAttribute('data-shown'), String(parked.length))
+  near(await page.locator('body').getAttribute('data-shown'), parked.length, 'parked')
   t.true(await page.locator('#details').isHidden(), 'the selected machine was filtered out')
   await page.uncheck('input[data-filter="types"][value="JD-8R"]')
-  t.is(
+  near(
     await page.locator('body').getAttribute('data-shown'),
-    String(parked.filter((p) => !p.machineId.startsWith('JD-8R-')).length),
+    parked.filter((p) => !p.machineId.startsWith('JD-8R-')).length,
+    'parked and not JD-8R',
   )
   t.false(await page.isVisible('#filter-booking'), 'no booking data, no booking filter')
   await page.check('input[data-filter="statuses"][value="moving"]')
