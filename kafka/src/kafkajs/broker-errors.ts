@@ -69,6 +69,9 @@ const NOT_YET_TYPES = new Set([
   // The group's coordinator loading its offsets or moving (kafkajs' fetchOffsets does not retry these).
   'GROUP_LOAD_IN_PROGRESS',
   'GROUP_COORDINATOR_NOT_AVAILABLE',
+  // The transaction coordinator still writing the previous transaction's markers: the Java producer
+  // asks again; failing here stopped a stream thread that committed right after its last commit.
+  'CONCURRENT_TRANSACTIONS',
   'NOT_COORDINATOR_FOR_GROUP',
 ])
 
