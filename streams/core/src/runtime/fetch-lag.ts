@@ -18,12 +18,24 @@ import { tpKey } from '@oxagry/kafka'
  */
 export class FetchLag {
   private readonly positions = new Map<string, string>()
-  private readonly ends = new Map<string, { end: string; arrivals: number; stalled: boolean }>()
+  private readonly ends = new Map<
+    string,
+    { end: string; arrivals: number; stalled: boolean; quietSince: number }
+  >()
   private readonly arrivals = new Map<string, number>()
   private lastLook = 0
   private looking: Promise<void> | undefined
 
-  constructor(private readonly intervalMs: number) {}
+  /**
+   * @param intervalMs at most one look per interval
+   * @param quietMs a partition that said it had records on the way but delivered none for this long
+   *   counts as caught up, whatever its end does: markers of aborted transactions that a client skips
+   *   without a batch (kafkajs) would otherwise hold a task back for as long as others keep writing.
+   */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly quietMs = 2_000,
+  ) {}
 
   /** The next offset to fetch on the partition: after a join, or past a fetched record. */
   placed(partition: string, offset: string): void {
@@ -60,13 +72,13 @@ export class FetchLag {
   async look(admin: BackendAdmin | undefined, partitions: readonly string[], now: number): Promise<void> {
     if (admin === undefined || partitions.length === 0 || now - this.lastLook < this.intervalMs) return
     this.lastLook = now
-    this.looking ??= this.refresh(admin, partitions).finally(() => {
+    this.looking ??= this.refresh(admin, partitions, now).finally(() => {
       this.looking = undefined
     })
     await this.looking
   }
 
-  private async refresh(admin: BackendAdmin, partitions: readonly string[]): Promise<void> {
+  private async refresh(admin: BackendAdmin, partitions: readonly string[], now: number): Promise<void> {
     const topics = new Set(partitions.map((p) => p.slice(0, p.lastIndexOf(':'))))
     for (const topic of topics) {
       // A broker that cannot say where its logs end must not stall the tasks: their empty partitions
@@ -74,7 +86,8 @@ export class FetchLag {
       const ends = await admin.endOffsets(topic).catch(() => undefined)
       if (ends === undefined) {
         for (const key of partitions) {
-          if (key.startsWith(`${topic}:`)) this.ends.set(key, { end: '0', arrivals: 0, stalled: true })
+          if (key.startsWith(`${topic}:`))
+            this.ends.set(key, { end: '0', arrivals: 0, stalled: true, quietSince: now })
         }
         continue
       }
@@ -83,8 +96,10 @@ export class FetchLag {
         if (!partitions.includes(key)) continue
         const arrivals = this.arrivals.get(key) ?? 0
         const before = this.ends.get(key)
-        const stalled = before !== undefined && before.end === end && before.arrivals === arrivals
-        this.ends.set(key, { end, arrivals, stalled })
+        const quiet = before !== undefined && before.arrivals === arrivals
+        const quietSince = quiet ? before.quietSince : now
+        const stalled = quiet && (before.end === end || now - quietSince >= this.quietMs)
+        this.ends.set(key, { end, arrivals, stalled, quietSince })
       }
     }
   }
