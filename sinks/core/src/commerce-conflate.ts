@@ -1,5 +1,5 @@
 import type { OrderStatus } from '@oxagry/avro'
-import type { OrderLineView, OrderState, StockView } from './commerce-views.ts'
+import type { OrderLineView, OrderView, StockView } from './commerce-views.ts'
 import {
   stockKey,
   toStockView,
@@ -13,21 +13,7 @@ import { assertNever } from './write-models.ts'
  * One order's row as a batch leaves it: what a guarded upsert writes. `lines` is null while only the
  * status is known; `version` is 0 while only the placement is.
  */
-export interface OrderRow {
-  readonly orderId: string
-  readonly customerId: string
-  readonly state: OrderState
-  readonly paymentState: string | null
-  readonly cancellationReason: string | null
-  readonly note: string | null
-  readonly currency: string
-  readonly totalMinor: number
-  readonly itemCount: number
-  readonly lines: readonly OrderLineView[] | null
-  readonly placedAt: number
-  readonly updatedAt: number
-  readonly version: number
-}
+export type OrderRow = Omit<OrderView, 'lines'> & { readonly lines: readonly OrderLineView[] | null }
 
 /** What a batch of commerce writes comes to: one change per key. */
 export interface ConflatedCommerce {

@@ -1,8 +1,19 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Document } from 'mongodb'
+import { SINK_ERROR_CODES, SinkError } from '@oxagry/sink'
 import { DUPLICATE_KEY, classifyMongoError } from './errors.ts'
 
 /** The most upserts FerretDB v1 answers in one update command. */
 export const FERRETDB_MAX_UPSERTS = 99
+
+/** Checks the `maxUpsertsPerCommand` option of a store built on guardedUpserts, once at construction. */
+export function checkMaxUpsertsPerCommand(size: number | undefined): void {
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1))
+    throw new SinkError(
+      SINK_ERROR_CODES.INVALID_OPTIONS,
+      `maxUpsertsPerCommand must be a positive integer, got ${size}`,
+      { context: { path: '/options/maxUpsertsPerCommand' } },
+    )
+}
 
 /**
  * Runs guarded upserts (`filter: { _id, <stored is older> }`, `upsert: true`) in commands of `size`,

@@ -3,8 +3,6 @@ import type { EngineState, GeofenceId, MachineId, MachinePosition } from '@oxagr
 import {
   newestPerMachine,
   pageOf,
-  SINK_ERROR_CODES,
-  SinkError,
   resolveListQuery,
   type MachineListQuery,
   type MachinePage,
@@ -14,7 +12,7 @@ import {
   type UpsertResult,
 } from '@oxagry/sink'
 import { classifyMongoError } from './errors.ts'
-import { FERRETDB_MAX_UPSERTS, guardedUpserts } from './guarded-bulk.ts'
+import { checkMaxUpsertsPerCommand, FERRETDB_MAX_UPSERTS, guardedUpserts } from './guarded-bulk.ts'
 import { ensureIndexes } from './indexes.ts'
 
 /** Status pages walk (status, _id); the bounding box filters latitude and longitude ranges. */
@@ -86,13 +84,7 @@ export class MongoMachineReadModel implements MachineReadModel {
   readonly collection: Collection<MachineDocument>
 
   constructor(private readonly options: MongoReadModelOptions) {
-    const size = options.maxUpsertsPerCommand
-    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1))
-      throw new SinkError(
-        SINK_ERROR_CODES.INVALID_OPTIONS,
-        `maxUpsertsPerCommand must be a positive integer, got ${size}`,
-        { context: { path: '/options/maxUpsertsPerCommand' } },
-      )
+    checkMaxUpsertsPerCommand(options.maxUpsertsPerCommand)
     this.collection = options.db.collection<MachineDocument>(options.collection ?? 'machines')
   }
 

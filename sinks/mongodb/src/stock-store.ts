@@ -2,8 +2,6 @@ import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb'
 import {
   resolveLowStockLimit,
   resolveStockQuery,
-  SINK_ERROR_CODES,
-  SinkError,
   stockKey,
   type ApplyResult,
   type ConflatedStock,
@@ -11,7 +9,7 @@ import {
   type StockView,
 } from '@oxagry/sink'
 import { classifyMongoError } from './errors.ts'
-import { FERRETDB_MAX_UPSERTS, guardedUpserts } from './guarded-bulk.ts'
+import { checkMaxUpsertsPerCommand, FERRETDB_MAX_UPSERTS, guardedUpserts } from './guarded-bulk.ts'
 import { ensureIndexes } from './indexes.ts'
 
 /** One document per product and warehouse, `_id` = the topic's key `productId|warehouseId`. */
@@ -71,13 +69,7 @@ export class MongoStockReadModel implements StockStore {
   readonly collection: Collection<StockDocument>
 
   constructor(private readonly options: MongoStockOptions) {
-    const size = options.maxUpsertsPerCommand
-    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1))
-      throw new SinkError(
-        SINK_ERROR_CODES.INVALID_OPTIONS,
-        `maxUpsertsPerCommand must be a positive integer, got ${size}`,
-        { context: { path: '/options/maxUpsertsPerCommand' } },
-      )
+    checkMaxUpsertsPerCommand(options.maxUpsertsPerCommand)
     this.collection = options.db.collection<StockDocument>(options.collection ?? 'stock_levels')
   }
 

@@ -1,22 +1,10 @@
-import type { OrderState, OrderView } from '@oxagry/sink'
+import type { OrderView } from '@oxagry/sink'
 
-/** An order's status as the live feed sends it: `orders.order-status.v1` without the order's lines. */
-export interface OrderStatusChange {
-  readonly orderId: string
-  readonly customerId: string
-  readonly state: OrderState
-  readonly paymentState: string | null
-  readonly cancellationReason: string | null
-  readonly note: string | null
-  readonly currency: string
-  readonly totalMinor: number
-  readonly itemCount: number
-  /** epoch ms */
-  readonly placedAt: number
-  readonly updatedAt: number
-  /** Events folded into the status: a change with a lower version than one already sent is stale. */
-  readonly version: number
-}
+/**
+ * An order's status as the live feed sends it: `orders.order-status.v1` without the order's lines. Its
+ * `version` orders the changes: one lower than a change already sent is stale.
+ */
+export type OrderStatusChange = Omit<OrderView, 'lines'>
 
 /**
  * Where the feed's changes come from: the platform follows `orders.order-status.v1` and publishes each
