@@ -45,8 +45,12 @@ export interface BackendAdmin {
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>
   /** Creates the topics that do not exist yet. */
   createTopics(topics: readonly TopicSpec[]): Promise<void>
-  /** The end offset (next offset to be written) of each partition. */
-  endOffsets(topic: string): Promise<Map<number, string>>
+  /**
+   * The end offset (next offset to be written) of each partition; with `readCommitted`, its last stable
+   * offset instead: where a read_committed reader's records end while transactions are open (the end
+   * Kafka's consumer measures a read_committed member's lag against).
+   */
+  endOffsets(topic: string, options?: { readCommitted?: boolean }): Promise<Map<number, string>>
   close(): Promise<void>
 }
 
@@ -89,6 +93,11 @@ export interface BackendConsumer {
   committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>>
   /** Moves the read position of an assigned partition. */
   seek(partition: PartitionOffset): void
+  /**
+   * Where the client reads each owned partition next, by tpKey, past transaction markers it skipped
+   * without a batch; only clients that can tell (librdkafka) have it.
+   */
+  fetchPositions?(partitions: readonly TopicPartition[]): Map<string, string>
   stop(): Promise<void>
 }
 
@@ -123,12 +132,29 @@ export interface Following {
   stop(): Promise<void>
 }
 
-/** What the streams runtime, the sinks and the producers of the platform need of Kafka: kafkajs, the memory broker and later node-rdkafka fit behind it. */
+/**
+ * How exactly-once processing names its transactional producers on a backend.
+ * - `per-thread`: the backend's transactional offsets carry the consumer's group metadata (KIP-447), so
+ *   the group coordinator refuses a commit from a member the group has moved past: one transactional
+ *   producer per consumer (Kafka Streams' `exactly_once_v2`), id `<applicationId>-<processId>-<thread>`.
+ * - `per-task`: the backend cannot send group metadata, so fencing comes from the transactional id
+ *   itself: one producer per task, id `<applicationId>-<taskId>` (Kafka Streams' former `exactly_once`).
+ * Both ids start with `<applicationId>-`, the prefix the generated ACLs grant.
+ */
+export type TransactionalIdScheme = 'per-task' | 'per-thread'
+
+export interface ProducerOptions {
+  readonly clientId: string
+  readonly transactionalId?: string
+}
+
+/** What the streams runtime, the sinks and the producers of the platform need of Kafka: kafkajs, the memory broker and node-rdkafka fit behind it. */
 export interface KafkaBackend {
   readonly name: string
+  readonly transactionalIds: TransactionalIdScheme
   admin(): Promise<BackendAdmin>
   consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer
-  producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer>
+  producer(options: ProducerOptions): Promise<BackendProducer>
   reader(options: { clientId: string; readCommitted: boolean }): BackendReader
   /** Closes every client this backend handed out that its owner has not closed yet. */
   close(): Promise<void>

@@ -202,6 +202,7 @@ export function stockView(
 export function unreachableProducers(backend: KafkaBackend, down: () => boolean = () => true): KafkaBackend {
   return {
     name: `${backend.name} (producers unreachable)`,
+    transactionalIds: backend.transactionalIds,
     admin: () => backend.admin(),
     consumer: (options) => backend.consumer(options),
     reader: (options) => backend.reader(options),

@@ -5,6 +5,8 @@ import type {
   BackendReader,
   KafkaBackend,
   PartitionOffset,
+  ProducerOptions,
+  TransactionalIdScheme,
 } from '@oxagry/kafka'
 import type { AclRequest } from './permits.ts'
 
@@ -16,9 +18,11 @@ import type { AclRequest } from './permits.ts'
 export class AuditingBackend implements KafkaBackend {
   readonly requests: AclRequest[] = []
   readonly name: string
+  readonly transactionalIds: TransactionalIdScheme
 
   constructor(private readonly inner: KafkaBackend) {
     this.name = `audited ${inner.name}`
+    this.transactionalIds = inner.transactionalIds
   }
 
   private note(type: AclRequest['type'], names: Iterable<string>, operation: AclRequest['operation']): void {
@@ -40,9 +44,9 @@ export class AuditingBackend implements KafkaBackend {
         )
         return admin.createTopics(topics)
       },
-      endOffsets: (topic) => {
+      endOffsets: (topic, options) => {
         this.note('topic', [topic], 'Describe')
-        return admin.endOffsets(topic)
+        return admin.endOffsets(topic, options)
       },
       close: () => admin.close(),
     }
@@ -66,7 +70,7 @@ export class AuditingBackend implements KafkaBackend {
     }
   }
 
-  async producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer> {
+  async producer(options: ProducerOptions): Promise<BackendProducer> {
     const producer = await this.inner.producer(options)
     if (options.transactionalId !== undefined)
       this.note('transactionalId', [options.transactionalId], 'Write')

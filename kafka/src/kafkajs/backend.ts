@@ -1,7 +1,14 @@
 import { Kafka } from 'kafkajs'
 import type { BackendOptions } from '../backend-options.ts'
 import { OpenClients } from '../open-clients.ts'
-import type { BackendAdmin, BackendConsumer, BackendProducer, BackendReader, KafkaBackend } from '../types.ts'
+import type {
+  BackendAdmin,
+  BackendConsumer,
+  BackendProducer,
+  BackendReader,
+  KafkaBackend,
+  ProducerOptions,
+} from '../types.ts'
 import { KafkaJsAdmin } from './admin.ts'
 import { brokerError } from './broker-errors.ts'
 import { kafkaJsConnection, kafkaJsLogging } from './config.ts'
@@ -14,6 +21,8 @@ export type KafkaJsBackendOptions = BackendOptions
 /** Kafka through kafkajs: a client of the broker's protocol written in JavaScript, on the event loop. */
 export class KafkaJsBackend implements KafkaBackend {
   readonly name = 'kafkajs'
+  /** kafkajs' TxnOffsetCommit (v0–v1) carries no group metadata. */
+  readonly transactionalIds = 'per-task'
   /** One kafkajs instance per client id. */
   private readonly instances = new Map<string, Kafka>()
   private readonly clients = new OpenClients()
@@ -62,7 +71,7 @@ export class KafkaJsBackend implements KafkaBackend {
     )
   }
 
-  async producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer> {
+  async producer(options: ProducerOptions): Promise<BackendProducer> {
     return this.clients.track(
       await KafkaJsProducer.connect(this.kafka(options.clientId), options.transactionalId),
       'close',

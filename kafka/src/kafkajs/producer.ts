@@ -6,6 +6,8 @@ import { chunks, groupByTopic } from './records.ts'
 
 export class KafkaJsProducer implements BackendProducer {
   private txn: Transaction | undefined
+  /** The last send handed to kafkajs: the next waits for it. */
+  private sending: Promise<void> = Promise.resolve()
 
   /** An idempotent producer, connected; with a transactional id, registered (see below). */
   static async connect(kafka: Kafka, transactionalId?: string): Promise<KafkaJsProducer> {
@@ -41,18 +43,26 @@ export class KafkaJsProducer implements BackendProducer {
     return this.txn !== undefined
   }
 
+  /**
+   * Sends in call order, one request after another: kafkajs numbers an idempotent producer's batches
+   * when it builds a request, so two sends at once would both take the same sequence numbers.
+   */
   async send(records: readonly ProducedRecord[]): Promise<void> {
     if (records.length === 0) return
-    try {
-      const target = this.txn ?? this.producer
-      if (this.transactional && this.txn === undefined) {
-        throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'a transactional producer sends outside a transaction')
-      }
-      for (const chunk of chunks(records))
-        await target.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 })
-    } catch (error) {
-      throw error instanceof KafkaError ? error : brokerError('producing', error)
+    const target = this.txn ?? this.producer
+    if (this.transactional && this.txn === undefined) {
+      throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'a transactional producer sends outside a transaction')
     }
+    const sending = this.sending.then(async () => {
+      try {
+        for (const chunk of chunks(records))
+          await target.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 })
+      } catch (error) {
+        throw error instanceof KafkaError ? error : brokerError('producing', error)
+      }
+    })
+    this.sending = sending.catch(() => {})
+    return sending
   }
 
   async beginTransaction(): Promise<void> {
@@ -80,6 +90,8 @@ export class KafkaJsProducer implements BackendProducer {
   async commitTransaction(): Promise<void> {
     const txn = this.requireTxn()
     this.txn = undefined
+    // What was sent belongs in the transaction: ended only after it was acknowledged.
+    await this.sending
     try {
       await txn.commit()
     } catch (error) {
@@ -91,6 +103,7 @@ export class KafkaJsProducer implements BackendProducer {
     const txn = this.txn
     this.txn = undefined
     if (txn === undefined) return
+    await this.sending
     try {
       await txn.abort()
     } catch (error) {

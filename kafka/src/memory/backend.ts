@@ -12,9 +12,11 @@ import {
   type Following,
   type PartitionOffset,
   type ProducedRecord,
+  type ProducerOptions,
   type KafkaBackend,
   type TopicPartition,
   type TopicSpec,
+  type TransactionalIdScheme,
 } from '../types.ts'
 import { MemoryBroker } from './broker.ts'
 
@@ -245,10 +247,20 @@ class MemoryReader implements BackendReader {
 /** The backend over an in-process MemoryBroker. */
 export class MemoryBackend implements KafkaBackend {
   readonly name = 'memory'
+  /**
+   * `per-task` unless asked: the memory broker does not fence transactional offsets by group generation,
+   * so `per-thread` here only exercises the runtime's one-transaction-per-thread path on one instance.
+   */
+  readonly transactionalIds: TransactionalIdScheme
   /** Consumers handed out, stopped by `close()` (the other clients hold nothing to release). */
   private readonly consumers = new Set<BackendConsumer>()
 
-  constructor(readonly broker: MemoryBroker = new MemoryBroker()) {}
+  constructor(
+    readonly broker: MemoryBroker = new MemoryBroker(),
+    options: { readonly transactionalIds?: TransactionalIdScheme } = {},
+  ) {
+    this.transactionalIds = options.transactionalIds ?? 'per-task'
+  }
 
   async admin(): Promise<BackendAdmin> {
     const broker = this.broker
@@ -264,9 +276,12 @@ export class MemoryBackend implements KafkaBackend {
       async createTopics(topics: readonly TopicSpec[]) {
         for (const t of topics) broker.createTopic(t)
       },
-      async endOffsets(topic) {
+      async endOffsets(topic, options) {
         const n = broker.partitionCount(topic) ?? 0
-        return new Map(Array.from({ length: n }, (_, p) => [p, String(broker.endOffset(topic, p))]))
+        const committed = options?.readCommitted === true
+        return new Map(
+          Array.from({ length: n }, (_, p) => [p, String(broker.endOffset(topic, p, committed))]),
+        )
       },
       async close() {},
     }
@@ -278,7 +293,7 @@ export class MemoryBackend implements KafkaBackend {
     return consumer
   }
 
-  async producer(options: { transactionalId?: string }): Promise<BackendProducer> {
+  async producer(options: Pick<ProducerOptions, 'transactionalId'>): Promise<BackendProducer> {
     return new MemoryProducer(this.broker, options.transactionalId)
   }
 

@@ -81,8 +81,9 @@ export class MemoryBroker {
     return log
   }
 
-  endOffset(topic: string, partition: number): number {
-    return this.log(topic, partition).next
+  endOffset(topic: string, partition: number, readCommitted = false): number {
+    const log = this.log(topic, partition)
+    return readCommitted ? log.lastStable() : log.next
   }
 
   /** The first offset a partition still holds (above 0 once retention deleted records). */

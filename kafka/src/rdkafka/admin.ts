@@ -19,19 +19,27 @@ const ask = <T>(what: string, run: () => Promise<T>): Promise<T> =>
 export class RdKafkaAdmin implements BackendAdmin {
   private constructor(
     private readonly admin: RdKafka.IAdminClient,
-    /** Metadata and watermarks come from a client's connection; a producer is the lightest one. */
+    /**
+     * Metadata and watermarks come from a client's connection; a producer is the lightest one. Its
+     * ListOffsets carry the handle's isolation level: read_uncommitted, for the high watermark.
+     */
     private readonly metadataClient: RdKafka.Producer,
     private readonly replicationFactor: number,
+    private readonly config: Record<string, string | number | boolean>,
   ) {}
+
+  /** Made on first use: a read_committed handle, whose watermarks end at the last stable offset. */
+  private stableClient: Promise<RdKafka.Producer> | undefined
 
   static async connect(
     config: Record<string, string | number | boolean>,
     replicationFactor: number,
   ): Promise<RdKafkaAdmin> {
     const { AdminClient, Producer } = rdkafka()
-    const metadataClient = new Producer({ ...config })
+    // A consumer property, which librdkafka keeps on a producer's handle too and its ListOffsets use.
+    const metadataClient = new Producer(withIsolation(config, 'read_uncommitted'))
     await connect(metadataClient as never, 'connecting an admin client')
-    return new RdKafkaAdmin(AdminClient.create({ ...config }), metadataClient, replicationFactor)
+    return new RdKafkaAdmin(AdminClient.create({ ...config }), metadataClient, replicationFactor, config)
   }
 
   private metadata(topic?: string): Promise<RdKafka.Metadata> {
@@ -83,23 +91,47 @@ export class RdKafkaAdmin implements BackendAdmin {
     })
   }
 
-  async endOffsets(topic: string): Promise<Map<number, string>> {
+  async endOffsets(topic: string, options: { readCommitted?: boolean } = {}): Promise<Map<number, string>> {
     const metadata = await ask(`reading the metadata of ${topic}`, () => this.metadata(topic))
     const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? []
-    const ends = new Map<number, string>()
-    for (const p of partitions) {
-      const offsets = await ask(`reading the end offsets of ${topic}`, () =>
-        call<RdKafka.WatermarkOffsets>('watermarks', (done) =>
-          this.metadataClient.queryWatermarkOffsets(topic, p.id, 10_000, done),
-        ),
-      )
-      ends.set(p.id, String(offsets.highOffset))
-    }
-    return ends
+    const client = options.readCommitted === true ? await this.stable() : this.metadataClient
+    // One query per partition, all at once: librdkafka sends them together.
+    const ends = await Promise.all(
+      partitions.map(async (p) => {
+        const offsets = await ask(`reading the end offsets of ${topic}`, () =>
+          call<RdKafka.WatermarkOffsets>('watermarks', (done) =>
+            client.queryWatermarkOffsets(topic, p.id, 10_000, done),
+          ),
+        )
+        return [p.id, String(offsets.highOffset)] as const
+      }),
+    )
+    return new Map(ends)
+  }
+
+  private stable(): Promise<RdKafka.Producer> {
+    this.stableClient ??= (async () => {
+      const client = new (rdkafka().Producer)(withIsolation(this.config, 'read_committed'))
+      await connect(client as never, 'connecting an admin client')
+      return client
+    })()
+    this.stableClient.catch(() => {
+      this.stableClient = undefined
+    })
+    return this.stableClient
   }
 
   async close(): Promise<void> {
     this.admin.disconnect()
     await disconnect(this.metadataClient as never)
+    const stable = await this.stableClient?.catch(() => undefined)
+    if (stable !== undefined) await disconnect(stable as never)
   }
+}
+
+function withIsolation(
+  config: Record<string, string | number | boolean>,
+  level: 'read_committed' | 'read_uncommitted',
+): RdKafka.ProducerGlobalConfig {
+  return { ...config, 'isolation.level': level } as RdKafka.ProducerGlobalConfig
 }

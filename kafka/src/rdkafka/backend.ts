@@ -1,14 +1,28 @@
 import type * as RdKafka from 'node-rdkafka'
 import type { BackendOptions } from '../backend-options.ts'
 import { OpenClients } from '../open-clients.ts'
-import type { BackendAdmin, BackendConsumer, BackendProducer, BackendReader, KafkaBackend } from '../types.ts'
+import type {
+  BackendAdmin,
+  BackendConsumer,
+  BackendProducer,
+  BackendReader,
+  KafkaBackend,
+  ProducerOptions,
+  TransactionalIdScheme,
+} from '../types.ts'
 import { RdKafkaAdmin } from './admin.ts'
 import { disconnect, rdkafka, rdkafkaConnection } from './client.ts'
 import { groupClient, RdKafkaConsumer } from './consumer.ts'
 import { RdKafkaProducer } from './producer.ts'
 import { RdKafkaReader } from './reader.ts'
 
-export type RdKafkaBackendOptions = BackendOptions
+export interface RdKafkaBackendOptions extends BackendOptions {
+  /**
+   * Exactly-once's transactional ids (see TransactionalIdScheme): `per-thread` (the default, as Kafka
+   * Streams' exactly_once_v2) since librdkafka sends the member's group metadata; `per-task` to compare.
+   */
+  readonly transactionalIds?: TransactionalIdScheme
+}
 
 /**
  * Kafka through librdkafka (node-rdkafka): fetching, batching, compression and commits on librdkafka's
@@ -23,8 +37,11 @@ export class RdKafkaBackend implements KafkaBackend {
   /** The running member of each group in this process, whose metadata transactions carry. */
   private readonly members = new Map<string, RdKafka.KafkaConsumer>()
 
+  readonly transactionalIds: TransactionalIdScheme
+
   constructor(private readonly options: RdKafkaBackendOptions) {
     rdkafka()
+    this.transactionalIds = options.transactionalIds ?? 'per-thread'
     this.config = { ...rdkafkaConnection(options), 'client.id': options.clientId ?? 'oxagry' }
   }
 
@@ -56,7 +73,7 @@ export class RdKafkaBackend implements KafkaBackend {
     )
   }
 
-  async producer(options: { clientId: string; transactionalId?: string }): Promise<BackendProducer> {
+  async producer(options: ProducerOptions): Promise<BackendProducer> {
     const config = this.withClientId(options.clientId)
     const memberOf = async (
       groupId: string,

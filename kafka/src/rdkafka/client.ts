@@ -134,3 +134,29 @@ export function disconnect(client: RdKafka.Client<never>): Promise<void> {
     else (client.disconnect as (cb: () => void) => unknown)(() => resolve())
   })
 }
+
+function consumeNum(consumer: RdKafka.KafkaConsumer, max: number, timeoutMs: number, what: string) {
+  consumer.setDefaultConsumeTimeout(timeoutMs)
+  return new Promise<RdKafka.Message[]>((resolve, reject) =>
+    consumer.consume(max, (error, messages) =>
+      error ? reject(rdkafkaError(what, error)) : resolve(messages),
+    ),
+  )
+}
+
+/**
+ * What the consumer has now, as Kafka's poll returns what its fetches brought: waits up to `waitMs` for
+ * a first message, then takes those queued behind it, up to `max`. node-rdkafka's `consume(n)` waits its
+ * timeout again after every message until it has `n`, so a steady trickle (a message every few
+ * milliseconds) would hold a batch back for seconds; here the wait after the first is 1 ms.
+ */
+export async function consumeQueued(
+  consumer: RdKafka.KafkaConsumer,
+  max: number,
+  waitMs: number,
+  what: string,
+): Promise<RdKafka.Message[]> {
+  const first = await consumeNum(consumer, 1, waitMs, what)
+  if (first.length === 0 || max <= 1) return first
+  return [...first, ...(await consumeNum(consumer, max - 1, 1, what))]
+}

@@ -7,7 +7,7 @@ import {
   type PartitionOffset,
   type TopicPartition,
 } from '../types.ts'
-import { call, connect, disconnect, rdkafka, rdkafkaError } from './client.ts'
+import { call, connect, consumeQueued, disconnect, rdkafka, rdkafkaError } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
 const ASSIGN = -175
@@ -109,7 +109,6 @@ export class RdKafkaConsumer implements BackendConsumer {
         handlers.onFailed?.(rdkafkaError('consuming', error))
     })
     consumer.subscribe([...topics])
-    consumer.setDefaultConsumeTimeout(100)
     this.running = true
     this.onRunning(consumer)
     this.loop = this.poll()
@@ -154,11 +153,8 @@ export class RdKafkaConsumer implements BackendConsumer {
   }
 
   private consume(): Promise<RdKafka.Message[]> {
-    return new Promise((resolve, reject) => {
-      this.consumer?.consume(BATCH, (error, messages) =>
-        error ? reject(rdkafkaError('consuming', error)) : resolve(messages),
-      )
-    })
+    const consumer = this.consumer
+    return consumer === undefined ? Promise.resolve([]) : consumeQueued(consumer, BATCH, 100, 'consuming')
   }
 
   private async poll(): Promise<void> {
@@ -199,17 +195,36 @@ export class RdKafkaConsumer implements BackendConsumer {
       list.push(toBrokerRecord(message))
       byPartition.set(key, list)
     }
+    // librdkafka's position passes the transaction markers it skipped after the last record: where the
+    // partition is read next, which the application's lag must be measured from (see Batch.nextOffset).
+    const positions = new Map<string, number>()
+    const batches = [...byPartition.values()].flatMap((records) => records.slice(-1))
+    for (const p of this.consumer?.position(
+      batches.map((r) => ({ topic: r.topic, partition: r.partition })),
+    ) ?? [])
+      if (p.offset >= 0) positions.set(tpKey(p.topic, p.partition), p.offset)
     for (const [key, records] of byPartition) {
       const last = records.at(-1)
       if (last === undefined || !this.owned.has(key)) continue
+      const next = Math.max(Number(last.offset) + 1, positions.get(key) ?? 0)
       this.next.set(key, Number(last.offset) + 1)
       await handlers.eachBatch({
         topic: last.topic,
         partition: last.partition,
         records,
+        nextOffset: String(next),
         heartbeat: async () => {},
       })
     }
+  }
+
+  fetchPositions(partitions: readonly TopicPartition[]): Map<string, string> {
+    const positions = new Map<string, string>()
+    const owned = partitions.filter((tp) => this.owned.has(tpKey(tp.topic, tp.partition)))
+    if (owned.length === 0 || this.consumer === undefined) return positions
+    for (const p of this.consumer.position(owned.map((tp) => ({ topic: tp.topic, partition: tp.partition }))))
+      if (p.offset >= 0) positions.set(tpKey(p.topic, p.partition), String(p.offset))
+    return positions
   }
 
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {

@@ -7,7 +7,7 @@ import {
   type Following,
   type PartitionOffset,
 } from '../types.ts'
-import { connect, disconnect, rdkafka, rdkafkaError } from './client.ts'
+import { connect, consumeQueued, disconnect, rdkafka } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
 /**
@@ -36,7 +36,6 @@ export class RdKafkaReader implements BackendReader {
       { 'auto.offset.reset': 'earliest' },
     )
     await connect(consumer as never, 'connecting a reader')
-    consumer.setDefaultConsumeTimeout(100)
     consumer.assign(
       partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: Number(p.offset) })),
     )
@@ -44,11 +43,7 @@ export class RdKafkaReader implements BackendReader {
   }
 
   private static consume(consumer: RdKafka.KafkaConsumer): Promise<RdKafka.Message[]> {
-    return new Promise((resolve, reject) =>
-      consumer.consume(1000, (error, messages) =>
-        error ? reject(rdkafkaError('reading', error)) : resolve(messages),
-      ),
-    )
+    return consumeQueued(consumer, 1000, 100, 'reading')
   }
 
   async read(

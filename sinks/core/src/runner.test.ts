@@ -448,6 +448,7 @@ class ScriptedConsumer implements BackendConsumer {
 function scriptedBackend(memory: MemoryBackend, consumer: BackendConsumer, log: string[] = []): KafkaBackend {
   return {
     name: 'scripted',
+    transactionalIds: memory.transactionalIds,
     close: () => memory.close(),
     consumer: () => consumer,
     reader: (options) => memory.reader(options),
