@@ -23,6 +23,14 @@ export function isExactlyOnce(context: RuntimeContext): boolean {
   return context.config.processingGuarantee === 'exactly_once'
 }
 
+/**
+ * Exactly-once with one transactional producer per stream thread (Kafka Streams' exactly_once_v2), where
+ * the backend's transactional offsets carry group metadata; otherwise one per task (`TransactionalIdScheme`).
+ */
+export function isExactlyOncePerThread(context: RuntimeContext): boolean {
+  return isExactlyOnce(context) && context.config.backend.transactionalIds === 'per-thread'
+}
+
 /** Where the application keeps its tasks' persistent stores and checkpoints. */
 export function stateDirOf(context: RuntimeContext): string {
   return join(context.config.stateDir, context.config.applicationId)

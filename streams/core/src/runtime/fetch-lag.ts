@@ -28,13 +28,16 @@ export class FetchLag {
 
   /**
    * @param intervalMs at most one look per interval
-   * @param quietMs a partition that said it had records on the way but delivered none for this long
-   *   counts as caught up, whatever its end does: markers of aborted transactions that a client skips
-   *   without a batch (kafkajs) would otherwise hold a task back for as long as others keep writing.
+   * @param options.readCommitted the partitions are read read_committed: their ends are their last
+   *   stable offsets, as Kafka's consumer measures such a member's lag, so records of a transaction
+   *   still open (always, somewhere, under exactly-once) are not waited for
+   * @param options.quietMs a partition that said it had records on the way but delivered none for this
+   *   long counts as caught up, whatever its end does: markers of aborted transactions that a client
+   *   skips without a batch (kafkajs) would otherwise hold a task back for as long as others keep writing.
    */
   constructor(
     private readonly intervalMs: number,
-    private readonly quietMs = 2_000,
+    private readonly options: { readonly readCommitted?: boolean; readonly quietMs?: number } = {},
   ) {}
 
   /** The next offset to fetch on the partition: after a join, or past a fetched record. */
@@ -79,11 +82,18 @@ export class FetchLag {
   }
 
   private async refresh(admin: BackendAdmin, partitions: readonly string[], now: number): Promise<void> {
-    const topics = new Set(partitions.map((p) => p.slice(0, p.lastIndexOf(':'))))
-    for (const topic of topics) {
-      // A broker that cannot say where its logs end must not stall the tasks: their empty partitions
-      // count as caught up, and the task processes what it has, lowest timestamp first.
-      const ends = await admin.endOffsets(topic).catch(() => undefined)
+    const topics = [...new Set(partitions.map((p) => p.slice(0, p.lastIndexOf(':'))))]
+    // Every topic asked at once; a broker that cannot say where its logs end must not stall the tasks:
+    // their empty partitions count as caught up, and the task processes what it has, lowest timestamp first.
+    const answers = await Promise.all(
+      topics.map((topic) =>
+        admin
+          .endOffsets(topic, { readCommitted: this.options.readCommitted === true })
+          .catch(() => undefined),
+      ),
+    )
+    for (const [i, topic] of topics.entries()) {
+      const ends = answers[i]
       if (ends === undefined) {
         for (const key of partitions) {
           if (key.startsWith(`${topic}:`))
@@ -98,7 +108,7 @@ export class FetchLag {
         const before = this.ends.get(key)
         const quiet = before !== undefined && before.arrivals === arrivals
         const quietSince = quiet ? before.quietSince : now
-        const stalled = quiet && (before.end === end || now - quietSince >= this.quietMs)
+        const stalled = quiet && (before.end === end || now - quietSince >= (this.options.quietMs ?? 2_000))
         this.ends.set(key, { end, arrivals, stalled, quietSince })
       }
     }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { BackendAdmin, BackendProducer, Serializer, TopicPartition } from '@oxagry/kafka'
+import type { BackendAdmin, Serializer, TopicPartition } from '@oxagry/kafka'
 import { pino, type Logger } from 'pino'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import { readOnlyKeyValue, readOnlySession, readOnlyView, readOnlyWindow } from '../state/read-only.ts'
@@ -26,7 +26,7 @@ import type {
 import type { Topology } from '../topology/topology.ts'
 import { ChangelogRestorer, type RestoreProgress } from './changelog-restorer.ts'
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './config.ts'
-import { isExactlyOnce, type RuntimeContext } from './context.ts'
+import type { RuntimeContext } from './context.ts'
 import { asFatal } from './error-router.ts'
 import { GlobalStores } from './global-stores.ts'
 import { InstanceDirectory } from './instance-directory.ts'
@@ -83,7 +83,6 @@ export class KafkaStreams {
   private currentState: StreamsState = StreamsState.CREATED
   private readonly listeners: ((next: StreamsState, previous: StreamsState) => void)[] = []
   private admin: BackendAdmin | undefined
-  private producer: BackendProducer | undefined
   private fatal: StreamsError | undefined
   private shuttingDown: Promise<void> | undefined
 
@@ -118,7 +117,6 @@ export class KafkaStreams {
       globalStores: this.globals.stores,
       state,
       restorer: this.restorer,
-      sharedProducer: () => this.producer,
       setState: (next) => {
         this.setState(next)
         // Every step of a rebalance is published, so others stop routing here while partitions move.
@@ -310,10 +308,6 @@ export class KafkaStreams {
     try {
       this.admin = await this.config.backend.admin()
       await this.topics.prepare(this.admin)
-      if (!isExactlyOnce(this.context))
-        this.producer = await this.config.backend.producer({
-          clientId: `${this.config.applicationId}-producer`,
-        })
       await this.globals.start(this.admin)
       await this.directory?.start(this.admin)
       await this.thread.start()
@@ -368,7 +362,6 @@ export class KafkaStreams {
       await this.thread.shutdown(clean)
       await this.directory?.stop()
       await this.globals.stop()
-      await this.producer?.close().catch(() => {})
       await this.admin?.close().catch(() => {})
       this.metrics.close()
       if (this.currentState !== StreamsState.ERROR) this.setState(StreamsState.NOT_RUNNING)

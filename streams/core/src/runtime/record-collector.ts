@@ -27,33 +27,84 @@ export class TaskOutputs implements RecordCollector {
 
 /**
  * Serializes, partitions and sends what tasks produced (Kafka Streams' RecordCollector): at-least-once
- * through the instance's producer, exactly-once through each task's transactional producer, opening its
- * transaction on first use. A record that cannot be serialized fails the instance or is skipped, as the
- * production error handler says: it has no bytes to dead-letter.
+ * through the thread's producer, exactly-once through the thread's transactional producer or each task's
+ * (see `TransactionalIdScheme`), opening the transaction on first use. Sends are not waited for one by
+ * one: processing goes on while the client delivers, and `delivered` waits for every acknowledgement
+ * before a commit, as Kafka's producer is flushed before offsets commit. A failed send is thrown by the
+ * next flush or `delivered` of the same producer. A record that cannot be serialized fails the instance
+ * or is skipped, as the production error handler says: it has no bytes to dead-letter.
  */
 export class RecordSender {
+  /** Per producer: its sends not yet acknowledged, and the first that failed. */
+  private readonly inFlight = new WeakMap<BackendProducer, { sends: Promise<void>[]; failure?: unknown }>()
+
   constructor(
     private readonly context: RuntimeContext,
     private readonly topics: InternalTopics,
-    private readonly sharedProducer: () => BackendProducer | undefined,
+    private readonly threadProducer: () => BackendProducer | undefined,
   ) {}
 
-  /** The producer a task's records go through now, inside the task's transaction under exactly-once. */
-  async producerFor(active: ActiveTask): Promise<BackendProducer> {
-    if (!isExactlyOnce(this.context)) {
-      const producer = this.sharedProducer()
-      if (producer === undefined) throw new StreamsError(STREAMS_ERROR_CODES.STATE, 'no producer')
-      return producer
+  /** Hands records to the task's producer without waiting for their acknowledgement. */
+  async send(active: ActiveTask, records: readonly ProducedRecord[]): Promise<void> {
+    const producer = await this.producerFor(active)
+    const flight = this.flightOf(producer)
+    this.throwFailure(producer, flight)
+    flight.sends.push(
+      producer.send(records).catch((error: unknown) => {
+        flight.failure ??= error
+      }),
+    )
+  }
+
+  /** Waits until everything sent through the task's producer is acknowledged; throws what failed. */
+  async delivered(active: ActiveTask): Promise<void> {
+    const producer = active.producer ?? this.threadProducer()
+    const flight = producer === undefined ? undefined : this.inFlight.get(producer)
+    if (producer === undefined || flight === undefined) return
+    while (flight.sends.length > 0) {
+      const sends = flight.sends
+      flight.sends = []
+      await Promise.all(sends)
     }
-    const producer = active.producer
+    this.throwFailure(producer, flight)
+  }
+
+  /** Whether a send through the task's producer failed, not yet thrown. */
+  failed(active: ActiveTask): boolean {
+    const producer = active.producer ?? this.threadProducer()
+    return producer !== undefined && this.inFlight.get(producer)?.failure !== undefined
+  }
+
+  private flightOf(producer: BackendProducer): { sends: Promise<void>[]; failure?: unknown } {
+    let flight = this.inFlight.get(producer)
+    if (flight === undefined) {
+      flight = { sends: [] }
+      this.inFlight.set(producer, flight)
+    }
+    return flight
+  }
+
+  private throwFailure(producer: BackendProducer, flight: { failure?: unknown }): void {
+    if (flight.failure === undefined) return
+    const failure = flight.failure
+    this.inFlight.delete(producer)
+    throw failure
+  }
+
+  /** The producer a task's records go through now, inside its open transaction under exactly-once. */
+  async producerFor(active: ActiveTask): Promise<BackendProducer> {
+    const producer = active.producer ?? this.threadProducer()
     if (producer === undefined)
       throw new StreamsError(STREAMS_ERROR_CODES.STATE, `task ${active.task.id} has no producer`)
-    if (!producer.inTransaction) await producer.beginTransaction()
+    if (isExactlyOnce(this.context) && !producer.inTransaction) await producer.beginTransaction()
     return producer
   }
 
   /** Serializes and sends what the task produced since the last send. */
   async flush(active: ActiveTask): Promise<void> {
+    const producer = active.producer ?? this.threadProducer()
+    const flight = producer === undefined ? undefined : this.inFlight.get(producer)
+    if (producer !== undefined && flight !== undefined) this.throwFailure(producer, flight)
     const outputs = active.outputs
     if (outputs.empty) return
     const pending = outputs.records
@@ -83,7 +134,7 @@ export class RecordSender {
       }
     }
     if (records.length === 0) return
-    await (await this.producerFor(active)).send(records)
+    await this.send(active, records)
   }
 
   private async serialize(out: OutgoingRecord): Promise<ProducedRecord> {

@@ -12,9 +12,17 @@ import type { StreamRecord } from '../record.ts'
 import type { StateStore } from '../state/store.ts'
 import type { ChangelogRestorer } from './changelog-restorer.ts'
 import { Committer } from './committer.ts'
-import { appLabel, groupIdOf, isExactlyOnce, type RuntimeContext } from './context.ts'
+import {
+  appLabel,
+  groupIdOf,
+  isExactlyOnce,
+  isExactlyOncePerThread,
+  stateDirOf,
+  type RuntimeContext,
+} from './context.ts'
 import { ErrorRouter, isTaskMigration } from './error-router.ts'
 import { FetchLag } from './fetch-lag.ts'
+import { claimProcessId } from './process-id.ts'
 import type { InternalTopics } from './internal-topics.ts'
 import { awaitable, RecordSender } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
@@ -30,8 +38,6 @@ export interface StreamThreadDeps {
   readonly globalStores: ReadonlyMap<string, StateStore>
   readonly state: StateManager
   readonly restorer: ChangelogRestorer
-  /** At-least-once: the instance's producer, shared by its tasks. */
-  readonly sharedProducer: () => BackendProducer | undefined
   readonly setState: (next: StreamsState) => void
   /** Stops the instance with this error. */
   readonly fail: (error: unknown) => void
@@ -54,6 +60,9 @@ export class StreamThread {
   private readonly committer: Committer
   private readonly errors: ErrorRouter
   private consumer: BackendConsumer | undefined
+  /** At-least-once, or exactly-once per thread (transactional): the producer every task sends through. */
+  private producer: BackendProducer | undefined
+  private processId: string | undefined
   private timer: NodeJS.Timeout | undefined
   private work: Promise<void> = Promise.resolve()
   private lastLag = 0
@@ -63,15 +72,15 @@ export class StreamThread {
     private readonly context: RuntimeContext,
     private readonly deps: StreamThreadDeps,
   ) {
-    this.lag = new FetchLag(context.config.pollIntervalMs)
+    this.lag = new FetchLag(context.config.pollIntervalMs, { readCommitted: isExactlyOnce(context) })
     this.tasks = new TaskManager(context, deps, (partition, offset) => this.lag.placed(partition, offset))
-    this.sender = new RecordSender(context, deps.topics, deps.sharedProducer)
+    this.sender = new RecordSender(context, deps.topics, () => this.producer)
     this.committer = new Committer(
       context,
       this.sender,
       deps.state,
       () => this.consumer,
-      (active, error, reclaim) => this.dropMigrated(active, error, reclaim),
+      (tasks, error, reclaim) => this.dropMigrated(tasks, error, reclaim),
     )
     this.errors = new ErrorRouter(context)
   }
@@ -88,6 +97,7 @@ export class StreamThread {
 
   async start(): Promise<void> {
     const { config } = this.context
+    this.producer = await this.createProducer()
     const consumer = this.deps.backend.consumer({
       groupId: groupIdOf(this.context),
       clientId: `${config.applicationId}-consumer`,
@@ -110,6 +120,21 @@ export class StreamThread {
     }, config.pollIntervalMs)
   }
 
+  /**
+   * The thread's producer: plain at-least-once; exactly-once per thread, transactional with the id
+   * `<applicationId>-<processId>-1`, claimed before the group is joined so that what a previous run of
+   * this instance left open is aborted before any restore reads past it; none per task.
+   */
+  private async createProducer(): Promise<BackendProducer | undefined> {
+    const { config, logger } = this.context
+    if (!isExactlyOnce(this.context))
+      return this.deps.backend.producer({ clientId: `${config.applicationId}-producer` })
+    if (!isExactlyOncePerThread(this.context)) return undefined
+    this.processId ??= claimProcessId(stateDirOf(this.context), logger)
+    const transactionalId = `${config.applicationId}-${this.processId}-1`
+    return this.deps.backend.producer({ clientId: `${transactionalId}-producer`, transactionalId })
+  }
+
   private async assign(partitions: readonly TopicPartition[]): Promise<void> {
     this.context.metrics.rebalances.inc(appLabel(this.context))
     this.deps.setState(StreamsState.REBALANCING)
@@ -120,9 +145,11 @@ export class StreamThread {
 
   private async revoke(partitions: readonly TopicPartition[]): Promise<void> {
     this.deps.setState(StreamsState.REBALANCING)
+    // Per thread, the open transaction holds every task's work: all of it commits, or none.
+    const perThread = isExactlyOncePerThread(this.context)
     await this.tasks.revoke(
       partitions,
-      (tasks) => this.committer.commit(tasks),
+      (tasks) => this.committer.commit(perThread ? this.tasks.all() : tasks),
       this.deps.fatal() !== undefined,
     )
   }
@@ -208,7 +235,16 @@ export class StreamThread {
       if (!readiness.ready) {
         if (readiness.waitingFor !== 'lag' || looked) break
         looked = true
-        await this.lag.look(this.deps.admin(), this.waitedOn(), Date.now())
+        const waitedOn = this.waitedOn()
+        // A client that knows its positions (past markers it skipped with no batch) says so first.
+        const positions = this.consumer?.fetchPositions?.(
+          waitedOn.map((key) => ({
+            topic: key.slice(0, key.lastIndexOf(':')),
+            partition: Number(key.slice(key.lastIndexOf(':') + 1)),
+          })),
+        )
+        for (const [key, offset] of positions ?? []) this.lag.fetchedUpTo(key, offset)
+        await this.lag.look(this.deps.admin(), waitedOn, Date.now())
         continue
       }
       const next = active.group.next()
@@ -230,35 +266,59 @@ export class StreamThread {
     )
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     metrics.processLatency.observe(appLabel(this.context), seconds / processed)
+    return this.flush(active)
+  }
+
+  /**
+   * Sends what the task produced (and throws what an earlier send of its producer failed with). Returns
+   * false when that showed the task migrated: exactly-once, its transaction's tasks are dropped.
+   */
+  private async flush(active: ActiveTask): Promise<boolean> {
     try {
       await this.sender.flush(active)
     } catch (error) {
       if (!isExactlyOnce(this.context) || !isTaskMigration(error)) throw error
-      await this.dropMigrated(active, error, true)
+      await this.dropMigrated(this.inTransaction(active), error, true)
       return false
     }
     return true
   }
 
-  /**
-   * Exactly-once, a task whose producer was fenced (or whose group moved on): its open transaction is
-   * lost, so it is closed dirty. Outside a revocation (`reclaim`) it is created again at once from its
-   * changelog and the committed offsets: if another member does own it now, the rebalance that gave it
-   * away revokes it here next; if none does (its transaction timed out), its partitions are not left
-   * unread. In a revocation its next owner restores it.
-   */
+  /** The tasks whose work is in the transaction `active` sends in: its own, or per thread every dirty one. */
+  private inTransaction(active: ActiveTask): ActiveTask[] {
+    if (!isExactlyOncePerThread(this.context)) return [active]
+    const dirty = this.tasks.all().filter((t) => t.dirty)
+    return dirty.includes(active) ? dirty : [...dirty, active]
+  }
+
   /** Every empty input partition of the thread's tasks: one look reads all their ends. */
   private waitedOn(): string[] {
     return this.tasks.all().flatMap((active) => (active.group.size > 0 ? active.group.emptyPartitions() : []))
   }
 
-  private async dropMigrated(active: ActiveTask, error: unknown, reclaim: boolean): Promise<void> {
+  /**
+   * Exactly-once, tasks whose transaction was fenced (or whose group moved on): the transaction is lost
+   * (aborted), so they are closed dirty. Outside a revocation (`reclaim`) they are created again at once
+   * from their changelogs and the committed offsets: if another member does own one now, the rebalance
+   * that gave it away revokes it here next; if none does (the transaction timed out), its partitions are
+   * not left unread. In a revocation their next owner restores them; per thread, the tasks this member
+   * keeps are created again by the assignment that ends the rebalance.
+   */
+  private async dropMigrated(tasks: readonly ActiveTask[], error: unknown, reclaim: boolean): Promise<void> {
     this.context.logger.warn(
-      { task: active.task.id, err: error, reclaim },
-      'task migrated: its transaction is aborted and the task closed',
+      { tasks: tasks.map((active) => active.task.id), err: error, reclaim },
+      'tasks migrated: their transaction is aborted and the tasks closed',
     )
-    await this.tasks.close(active, false)
-    if (reclaim) await this.assign(active.partitions)
+    if (isExactlyOncePerThread(this.context)) {
+      // The thread's producer may be left in a state only an abort or a new epoch clears (a commit that
+      // failed half-way, a fence): it is replaced, as Kafka Streams resets its producer, and claiming
+      // the same transactional id again aborts whatever the old one had open.
+      await this.producer?.close().catch(() => {})
+      this.producer = undefined
+      for (const active of tasks) await this.tasks.close(active, false)
+      this.producer = await this.createProducer()
+    } else for (const active of tasks) await this.tasks.close(active, false)
+    if (reclaim) await this.assign(tasks.flatMap((active) => active.partitions))
   }
 
   /** Records between each input partition's position and its end, at most every five seconds. */
@@ -293,10 +353,9 @@ export class StreamThread {
     }
     const now = Date.now()
     for (const active of this.tasks.all()) {
-      if (active.task.punctuate('WALL_CLOCK_TIME', now)) {
-        active.dirty = true
-        await this.sender.flush(active)
-      }
+      if (active.task.punctuate('WALL_CLOCK_TIME', now)) active.dirty = true
+      // A send that failed since (a fence, say) is dealt with now, not at the next commit.
+      if (active.dirty || this.sender.failed(active)) await this.flush(active)
     }
     await this.maybeCommit()
   }
@@ -323,5 +382,8 @@ export class StreamThread {
       ?.stop()
       .catch((error: unknown) => this.context.logger.warn({ err: error }, 'consumer stop failed'))
     await this.serial(() => this.tasks.closeAll(clean))
+    // What is still open was not committed: aborted rather than left for the broker to time out.
+    if (this.producer?.inTransaction === true) await this.producer.abortTransaction().catch(() => {})
+    await this.producer?.close().catch(() => {})
   }
 }

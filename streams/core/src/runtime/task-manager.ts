@@ -10,7 +10,7 @@ import type { ManagedStore } from '../state/factory.ts'
 import type { StateStore } from '../state/store.ts'
 import type { Subtopology } from '../topology/topology.ts'
 import type { ChangelogRestorer } from './changelog-restorer.ts'
-import { appLabel, isExactlyOnce, type RuntimeContext } from './context.ts'
+import { appLabel, isExactlyOnce, isExactlyOncePerThread, type RuntimeContext } from './context.ts'
 import { TaskOutputs } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
 import type { StateManager } from './state-manager.ts'
@@ -25,7 +25,7 @@ export interface ActiveTask {
   readonly offsets: Map<string, string>
   readonly stores: Map<string, ManagedStore>
   readonly outputs: TaskOutputs
-  /** Exactly-once: the task's own transactional producer. */
+  /** Exactly-once per task: the task's own transactional producer (per thread, the thread's is used). */
   readonly producer?: BackendProducer
   /** Its input partitions' fetched records, processed in timestamp order. */
   readonly group: PartitionGroup
@@ -167,16 +167,18 @@ export class TaskManager {
   ): Promise<ActiveTask> {
     const { config, metrics, logger } = this.context
     const stores = this.deps.state.createStores(id, sub)
-    // Exactly-once: the task's transactional id is claimed before its changelogs are read, which fences a
-    // previous owner and settles its open transaction (a read_committed restore would otherwise wait on
-    // it), and makes the offsets that transaction committed visible to the positions placed next. One
-    // transactional id per task: a new owner of the task fences the old one (zombie fencing).
-    const producer = isExactlyOnce(this.context)
-      ? await this.deps.backend.producer({
-          clientId: `${config.applicationId}-${id}-producer`,
-          transactionalId: `${config.applicationId}-${id}`,
-        })
-      : undefined
+    // Exactly-once per task: the task's transactional id is claimed before its changelogs are read, which
+    // fences a previous owner and settles its open transaction (a read_committed restore would otherwise
+    // wait on it), and makes the offsets that transaction committed visible to the positions placed next:
+    // a new owner of the task fences the old one (zombie fencing). Per thread, the group coordinator
+    // fences a previous owner's offsets by generation, and a restore waits out its open transaction.
+    const producer =
+      isExactlyOnce(this.context) && !isExactlyOncePerThread(this.context)
+        ? await this.deps.backend.producer({
+            clientId: `${config.applicationId}-${id}-producer`,
+            transactionalId: `${config.applicationId}-${id}`,
+          })
+        : undefined
     try {
       const admin = this.deps.admin()
       if (admin !== undefined) await this.deps.restorer.restore(admin, id, partition, stores)
