@@ -9,12 +9,16 @@
  *               readable (read_committed), p50 and p99, and the time spent per hop (broker append times)
  *
  *   --runs 3  --orders 5000  --lines 3  --rate 200  --measure-seconds 30  --commit-interval-ms 100
+ *   --clients kafkajs,rdkafka   the Kafka client every role runs on, each measured in turn (exactly-once
+ *               per task on kafkajs, per thread on rdkafka: see TransactionalIdScheme)
  *   --quick    one short run of each; writes <tmpdir>/oxagry-commerce-quick.json
  *   --out bench/results         where commerce.json goes
+ *   --profile-dir DIR          each role writes a CPU profile (<role>-<time>.cpuprofile) there
  */
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { intFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
+import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
+import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
 import { writeJson } from '../results.ts'
 import { median, percentile } from '../stats.ts'
 import { formatTable } from '../table.ts'
@@ -30,6 +34,8 @@ const lines = intFlag(flags, 'lines', 3)
 const rate = intFlag(flags, 'rate', quick ? 50 : 200)
 const measureMs = intFlag(flags, 'measure-seconds', quick ? 10 : 30) * 1000
 const commitIntervalMs = intFlag(flags, 'commit-interval-ms', 100)
+const clients = listFlag(flags, 'clients', availableKafkaClients())
+const profileDir = flags.get('profile-dir')
 const out = quick
   ? join(tmpdir(), 'oxagry-commerce-quick.json')
   : join(stringFlag(flags, 'out', 'bench/results'), 'commerce.json')
@@ -39,12 +45,14 @@ const stack: CommerceStack = {
 }
 
 interface ThroughputResult {
+  readonly client: KafkaClientName
   readonly orders: number
   readonly decided: number
   readonly seconds: number
   readonly ordersPerSec: number
 }
 interface LatencyResult {
+  readonly client: KafkaClientName
   readonly rate: number
   readonly orders: number
   readonly decided: number
@@ -53,10 +61,10 @@ interface LatencyResult {
   readonly hops: readonly HopStats[]
 }
 
-async function throughput(): Promise<ThroughputResult> {
-  const run = new CommerceRun(stack)
+async function throughput(client: KafkaClientName): Promise<ThroughputResult> {
+  const run = new CommerceRun(stack, profileDir)
   try {
-    await run.start({ commitIntervalMs })
+    await run.start({ commitIntervalMs, kafkaClient: client })
     // The whole backlog made up front on a synthetic clock, so writing it is all the market does.
     const { sink, market } = await run.market({ ordersPerSecond: 1000, lines })
     const t0 = Date.now()
@@ -69,16 +77,16 @@ async function throughput(): Promise<ThroughputResult> {
     const last = Math.max(...run.arrivals.decidedVisible.values())
     const seconds = (last - start) / 1000
     await sink.close()
-    return { orders, decided, seconds, ordersPerSec: Math.round(decided / seconds) }
+    return { client, orders, decided, seconds, ordersPerSec: Math.round(decided / seconds) }
   } finally {
     await run.close()
   }
 }
 
-async function latency(): Promise<LatencyResult> {
-  const run = new CommerceRun(stack)
+async function latency(client: KafkaClientName): Promise<LatencyResult> {
+  const run = new CommerceRun(stack, profileDir)
   try {
-    await run.start({ commitIntervalMs })
+    await run.start({ commitIntervalMs, kafkaClient: client })
     const { sink, market } = await run.market({ ordersPerSecond: rate, lines })
     await sink.send(market.opening(Date.now()))
     // The catalogue and the stock arrive before the first checkout is timed.
@@ -99,6 +107,7 @@ async function latency(): Promise<LatencyResult> {
       if (at !== undefined) latencies.push(visible - at)
     }
     return {
+      client,
       rate,
       orders: placed,
       decided,
@@ -114,27 +123,41 @@ async function latency(): Promise<LatencyResult> {
 const throughputs: ThroughputResult[] = []
 const latencies: LatencyResult[] = []
 for (let i = 1; i <= runs; i++) {
-  process.stderr.write(`run ${i}/${runs}: throughput (${orders} orders of ${lines} lines)\n`)
-  throughputs.push(await throughput())
-  process.stderr.write(`  ${JSON.stringify(throughputs.at(-1))}\n`)
-  process.stderr.write(`run ${i}/${runs}: latency at ${rate} orders/s for ${measureMs / 1000} s\n`)
-  latencies.push(await latency())
-  const l = latencies.at(-1)
-  process.stderr.write(`  p50 ${l?.p50Ms} ms, p99 ${l?.p99Ms} ms, ${l?.decided}/${l?.orders} decided\n`)
+  for (const client of clients) {
+    process.stderr.write(`run ${i}/${runs}, ${client}: throughput (${orders} orders of ${lines} lines)\n`)
+    throughputs.push(await throughput(client))
+    process.stderr.write(`  ${JSON.stringify(throughputs.at(-1))}\n`)
+    process.stderr.write(
+      `run ${i}/${runs}, ${client}: latency at ${rate} orders/s for ${measureMs / 1000} s\n`,
+    )
+    latencies.push(await latency(client))
+    const l = latencies.at(-1)
+    process.stderr.write(`  p50 ${l?.p50Ms} ms, p99 ${l?.p99Ms} ms, ${l?.decided}/${l?.orders} decided\n`)
+  }
 }
 
-const ordersPerSec = median(throughputs.map((r) => r.ordersPerSec))
+const byClient = clients.map((client) => {
+  const t = throughputs.filter((r) => r.client === client)
+  const l = latencies.filter((r) => r.client === client)
+  // The run whose p99 is the median's, for its hops.
+  const middle = [...l].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(l.length / 2)]
+  return {
+    client,
+    medianOrdersPerSec: median(t.map((r) => r.ordersPerSec)),
+    medianP50Ms: median(l.map((r) => r.p50Ms)),
+    medianP99Ms: median(l.map((r) => r.p99Ms)),
+    hops: middle?.hops ?? [],
+  }
+})
 // Per order: OrderPlaced, 3 reserve commands, 3 stock events (reserved) + 3 levels, 3 per-line
 // answers (repartition) and their changelog, an authorise command, Requested and Authorised, 3
 // validations, the decision, the status twice at least, 3 confirm commands: counted from the topology.
 const summary = {
   machine: { cores: 2 },
-  throughput: { runs: throughputs, medianOrdersPerSec: ordersPerSec },
-  latency: {
-    runs: latencies,
-    medianP50Ms: median(latencies.map((r) => r.p50Ms)),
-    medianP99Ms: median(latencies.map((r) => r.p99Ms)),
-  },
+  settings: { orders, lines, rate, measureSeconds: measureMs / 1000, commitIntervalMs, runs },
+  throughput: { runs: throughputs },
+  latency: { runs: latencies },
+  clients: byClient,
 }
 await writeJson(out, summary)
 
@@ -142,19 +165,28 @@ console.log(`\ncommerce flow, exactly-once, ${lines} lines per order, medians of
 console.log(
   formatTable(
     [
+      { header: 'client' },
       { header: 'run' },
       { header: 'orders' },
       { header: 'decided' },
       { header: 'seconds' },
       { header: 'orders/s' },
     ],
-    throughputs.map((r, i) => [i + 1, r.orders, r.decided, r.seconds, r.ordersPerSec]),
+    throughputs.map((r, i) => [
+      r.client,
+      Math.floor(i / clients.length) + 1,
+      r.orders,
+      r.decided,
+      r.seconds,
+      r.ordersPerSec,
+    ]),
   ),
 )
-console.log(`\nmedian sustained: ${ordersPerSec} orders/s\n`)
+console.log('')
 console.log(
   formatTable(
     [
+      { header: 'client' },
       { header: 'run' },
       { header: 'rate/s' },
       { header: 'orders' },
@@ -162,15 +194,31 @@ console.log(
       { header: 'p50 ms' },
       { header: 'p99 ms' },
     ],
-    latencies.map((r, i) => [i + 1, r.rate, r.orders, r.decided, r.p50Ms, r.p99Ms]),
+    latencies.map((r, i) => [
+      r.client,
+      Math.floor(i / clients.length) + 1,
+      r.rate,
+      r.orders,
+      r.decided,
+      r.p50Ms,
+      r.p99Ms,
+    ]),
   ),
 )
-console.log('\ntime per hop (broker append times), median run:\n')
-const middle = [...latencies].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(latencies.length / 2)]
+console.log('\nmedians\n')
 console.log(
   formatTable(
-    [{ header: 'hop' }, { header: 'who' }, { header: 'p50 ms' }, { header: 'p99 ms' }],
-    (middle?.hops ?? []).map((h) => [h.hop, HOPS.find((x) => x.name === h.hop)?.who, h.p50Ms, h.p99Ms]),
+    [{ header: 'client' }, { header: 'orders/s' }, { header: 'p50 ms' }, { header: 'p99 ms' }],
+    byClient.map((c) => [c.client, c.medianOrdersPerSec, c.medianP50Ms, c.medianP99Ms]),
   ),
 )
+for (const c of byClient) {
+  console.log(`\ntime per hop (broker append times), ${c.client}, median run:\n`)
+  console.log(
+    formatTable(
+      [{ header: 'hop' }, { header: 'who' }, { header: 'p50 ms' }, { header: 'p99 ms' }],
+      c.hops.map((h) => [h.hop, HOPS.find((x) => x.name === h.hop)?.who, h.p50Ms, h.p99Ms]),
+    ),
+  )
+}
 console.log(`\nwritten to ${out}`)

@@ -3,7 +3,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Contracts, ConfluentSchemaRegistry, createAvroSerde, type OrderStatus } from '@oxagry/avro'
-import { KafkaJsBackend, type BrokerRecord, type Following, type KafkaBackend } from '@oxagry/kafka'
+import {
+  KafkaJsBackend,
+  type BrokerRecord,
+  type Following,
+  type KafkaBackend,
+  type KafkaClientName,
+} from '@oxagry/kafka'
 import {
   COMMERCE,
   COMMERCE_ROLES,
@@ -58,11 +64,15 @@ export class CommerceRun {
   private readonly workers: ChildProcess[] = []
   private readonly follows: Following[] = []
 
-  constructor(private readonly stack: CommerceStack) {
+  /** @param profileDir each role's process writes a CPU profile there (`--cpu-prof`) when it exits */
+  constructor(
+    private readonly stack: CommerceStack,
+    private readonly profileDir?: string,
+  ) {
     this.backend = new KafkaJsBackend({ brokers: [...stack.brokers], clientId: this.prefix })
   }
 
-  async start(options: { commitIntervalMs: number }): Promise<void> {
+  async start(options: { commitIntervalMs: number; kafkaClient: KafkaClientName }): Promise<void> {
     process.stderr.write(`  topics under ${this.prefix}\n`)
     const admin = await this.backend.admin()
     await admin.createTopics(
@@ -84,15 +94,28 @@ export class CommerceRun {
       seed: 3,
       declineRate: 0,
       commitIntervalMs: options.commitIntervalMs,
+      kafkaClient: options.kafkaClient,
     })
     await Promise.all(COMMERCE_ROLES.map((role) => this.startWorker(spec(role))))
     await this.followArrivals()
   }
 
   private startWorker(spec: WorkerSpec): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', COMMERCE_WORKER, JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const profile =
+      this.profileDir === undefined
+        ? []
+        : [
+            '--cpu-prof',
+            `--cpu-prof-dir=${this.profileDir}`,
+            `--cpu-prof-name=${spec.role}-${Date.now()}.cpuprofile`,
+          ]
+    const child = spawn(
+      process.execPath,
+      [...profile, '--import', 'tsx', COMMERCE_WORKER, JSON.stringify(spec)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     this.workers.push(child)
     return new Promise((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createInventorySerdes, startInventory } from '@oxagry/inventory'
-import { createKafkaBackend } from '@oxagry/kafka'
+import { createKafkaBackend, type KafkaClientName } from '@oxagry/kafka'
 import { createOrdersSerdes, startOrders, type OrdersTimeouts } from '@oxagry/orders'
 import { createPaymentsSerdes, SimulatedProvider, startPaymentGateway, startPayments } from '@oxagry/payments'
 import { shutdownOnSignals } from '@oxagry/streams'
@@ -31,12 +31,14 @@ export interface WorkerSpec {
   readonly commitIntervalMs?: number
   /** The simulated provider's share of declined authorisations. Default its own (0.1). */
   readonly declineRate?: number
+  /** The Kafka client every role runs on. Default kafkajs. */
+  readonly kafkaClient?: KafkaClientName
 }
 
 async function main(spec: WorkerSpec): Promise<void> {
   const logger = pino({ level: 'warn' }).child({ role: spec.role })
   const names = commerceTopicNames((t) => `${spec.prefix}.${t.name}`)
-  const backend = createKafkaBackend('kafkajs', {
+  const backend = createKafkaBackend(spec.kafkaClient ?? 'kafkajs', {
     brokers: [...spec.brokers],
     clientId: `${spec.prefix}-${spec.role}`,
     sessionTimeoutMs: 6000,
