@@ -46,7 +46,7 @@ export interface KafkaAccess {
   readonly groups: readonly string[]
   /** Group prefixes: readers outside the application's group join one named `<clientId>-<uuid>`. */
   readonly groupPrefixes: readonly string[]
-  /** Transactional id prefixes (exactly-once: one transactional id per task, `<applicationId>-<task>`). */
+  /** Transactional id prefixes (exactly-once: `<applicationId>-` covers per-task and per-thread ids). */
   readonly transactionalIdPrefixes: readonly string[]
 }
 

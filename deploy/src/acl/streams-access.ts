@@ -18,8 +18,9 @@ const EXTRACTED = '(extracted per record)'
  * A stream application's access, from its topology's description: it reads its source and global-store
  * topics and writes its sink topics; it owns every topic, group and transactional id under
  * `<applicationId>-` (changelogs and repartition topics, which it creates; the groups its restore and
- * global-store readers join; one transactional id per task, `<applicationId>-<task>`, under
- * exactly-once), and joins the group named by its application id.
+ * global-store readers join; under exactly-once its transactional ids, `<applicationId>-<task>` per task
+ * or `<applicationId>-<processId>-<thread>` per thread, as the backend's TransactionalIdScheme says),
+ * and joins the group named by its application id.
  */
 export function streamsAccess(application: string, spec: StreamsApplicationSpec): KafkaAccess {
   const description = spec.topology.describe()
