@@ -102,7 +102,7 @@ test('pending: the gateway writes PaymentRequested and a pending note, no outcom
     'simulated',
     Date.now(),
   )
-  const producer = await backend.producer({ clientId: 'webhook' })
+  const producer = await backend.producer({})
   for (let i = 0; i < 2; i++)
     await producer.send([
       {

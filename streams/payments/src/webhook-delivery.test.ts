@@ -51,113 +51,122 @@ const auth = (n: number) => ({
   customerId: 'farm-1',
 })
 
-test.serial('pending is decided by the seed and the payment like a decline, answered the same when asked again, and its final outcome is recorded', async (t) => {
-  const { sim, open } = await provider()
-  const answers = []
-  for (let n = 0; n < 40; n++) answers.push(await sim.authorise(auth(n)))
-  const pending = answers.filter((a) => a.status === 'pending').length
-  t.true(pending > 8 && pending < 32, `about half pending, got ${pending}`)
-  for (let n = 0; n < 40; n++)
-    t.deepEqual(await sim.authorise(auth(n)), answers[n], 'a repeated call answers the first answer')
-  const due = sim.dueDeliveries(clock + 1_000)
-  t.is(due.length, pending)
-  t.is(sim.dueDeliveries(clock + 999).length, 0, 'decided pendingDelayMs after the pending answer')
-  const other = await provider({ seed: 4 })
-  const otherPending = []
-  for (let n = 0; n < 40; n++) otherPending.push((await other.sim.authorise(auth(n))).status === 'pending')
-  t.notDeepEqual(
-    otherPending,
-    answers.map((a) => a.status === 'pending'),
-    'another seed leaves others pending',
-  )
-  // The ledger says what will come, and survives a restart.
-  await sim.close()
-  const again = await open()
-  t.deepEqual(again.dueDeliveries(clock + 1_000), due)
-  await again.close()
-  await other.sim.close()
-})
-
-test.serial('a pending hold cannot be captured until its outcome is delivered and settled; then it can, once', async (t) => {
-  const { sim } = await provider({ declineRate: 0, pendingRate: 1 })
-  const request = auth(1)
-  t.is((await sim.authorise(request)).status, 'pending')
-  const early = await sim.capture({ ...request, paymentId: nameUuid('payment:delivery-x:1') })
-  t.is(early.status, 'declined')
-  t.like(await sim.capture({ ...auth(2) }), { status: 'declined' })
-  const [delivery] = sim.dueDeliveries(clock + 1_000)
-  t.like(delivery, { paymentId: request.paymentId, operation: 'authorise', final: { status: 'approved' } })
-  await sim.settle(request.paymentId, 'authorise')
-  await sim.settle(request.paymentId, 'authorise')
-  t.deepEqual(sim.dueDeliveries(clock + 1_000), [])
-  t.like(sim.ledger.balance(request.paymentId), { authorisedMinor: request.amountMinor })
-  t.like(await sim.capture(request), { status: 'approved', amountMinor: request.amountMinor })
-  await sim.close()
-})
-
-test.serial('the deliverer POSTs each due outcome signed with the shared secret, retries a refusal with back-off, and settles on 2xx', async (t) => {
-  const { sim } = await provider({ declineRate: 0.5, pendingRate: 1 })
-  for (let n = 0; n < 4; n++) await sim.authorise(auth(n))
-  const received: WebhookNotification[] = []
-  let refuse = 2
-  const server = createServer(async (req: IncomingMessage, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const body = Buffer.concat(chunks)
-    try {
-      verifyWebhookSignature({
-        secrets: [SECRET],
-        header: req.headers[WEBHOOK_SIGNATURE_HEADER] as string,
-        body,
-        nowMs: clock,
-      })
-    } catch {
-      res.writeHead(401).end()
-      return
-    }
-    if (refuse-- > 0) {
-      res.writeHead(503).end()
-      return
-    }
-    received.push(JSON.parse(body.toString()) as WebhookNotification)
-    res.writeHead(202).end('{}')
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
-  const deliverer = new WebhookDeliverer({
-    provider: sim,
-    url,
-    secret: SECRET,
-    retry: { baseMs: 100, maxMs: 400 },
-    logger: pino({ level: 'silent' }),
-    now,
-  })
-  try {
-    await deliverer.deliverDue()
-    t.is(received.length, 0, 'nothing is due before pendingDelayMs')
-    clock += 1_000
-    await deliverer.deliverDue()
-    t.is(received.length, 2, 'two refused (503), two delivered')
-    await deliverer.deliverDue()
-    t.is(received.length, 2, 'the refused ones wait their back-off')
-    clock += 100
-    await deliverer.deliverDue()
-    t.is(received.length, 4)
-    t.deepEqual(sim.dueDeliveries(), [], 'every delivered outcome is settled')
-    t.deepEqual(deliverer.counts, { delivered: 4, failed: 2 })
-    const ids = new Set(received.map((r) => r.id))
-    t.is(ids.size, 4)
-    for (const r of received) {
-      t.is(r.id, sim.notificationIdOf(r.paymentId, 'authorise'), 'a redelivery would carry the same id')
-      if (r.outcome === 'declined') t.truthy(r.reason)
-      else t.truthy(r.reference)
-    }
-  } finally {
-    await deliverer.stop()
-    server.close()
+test.serial(
+  'pending is decided by the seed and the payment like a decline, answered the same when asked again, and its final outcome is recorded',
+  async (t) => {
+    const { sim, open } = await provider()
+    const answers = []
+    for (let n = 0; n < 40; n++) answers.push(await sim.authorise(auth(n)))
+    const pending = answers.filter((a) => a.status === 'pending').length
+    t.true(pending > 8 && pending < 32, `about half pending, got ${pending}`)
+    for (let n = 0; n < 40; n++)
+      t.deepEqual(await sim.authorise(auth(n)), answers[n], 'a repeated call answers the first answer')
+    const due = sim.dueDeliveries(clock + 1_000)
+    t.is(due.length, pending)
+    t.is(sim.dueDeliveries(clock + 999).length, 0, 'decided pendingDelayMs after the pending answer')
+    const other = await provider({ seed: 4 })
+    const otherPending = []
+    for (let n = 0; n < 40; n++) otherPending.push((await other.sim.authorise(auth(n))).status === 'pending')
+    t.notDeepEqual(
+      otherPending,
+      answers.map((a) => a.status === 'pending'),
+      'another seed leaves others pending',
+    )
+    // The ledger says what will come, and survives a restart.
     await sim.close()
-  }
-})
+    const again = await open()
+    t.deepEqual(again.dueDeliveries(clock + 1_000), due)
+    await again.close()
+    await other.sim.close()
+  },
+)
+
+test.serial(
+  'a pending hold cannot be captured until its outcome is delivered and settled; then it can, once',
+  async (t) => {
+    const { sim } = await provider({ declineRate: 0, pendingRate: 1 })
+    const request = auth(1)
+    t.is((await sim.authorise(request)).status, 'pending')
+    const early = await sim.capture({ ...request, paymentId: nameUuid('payment:delivery-x:1') })
+    t.is(early.status, 'declined')
+    t.like(await sim.capture({ ...auth(2) }), { status: 'declined' })
+    const [delivery] = sim.dueDeliveries(clock + 1_000)
+    t.like(delivery, { paymentId: request.paymentId, operation: 'authorise', final: { status: 'approved' } })
+    await sim.settle(request.paymentId, 'authorise')
+    await sim.settle(request.paymentId, 'authorise')
+    t.deepEqual(sim.dueDeliveries(clock + 1_000), [])
+    t.like(sim.ledger.balance(request.paymentId), { authorisedMinor: request.amountMinor })
+    t.like(await sim.capture(request), { status: 'approved', amountMinor: request.amountMinor })
+    await sim.close()
+  },
+)
+
+test.serial(
+  'the deliverer POSTs each due outcome signed with the shared secret, retries a refusal with back-off, and settles on 2xx',
+  async (t) => {
+    const { sim } = await provider({ declineRate: 0.5, pendingRate: 1 })
+    for (let n = 0; n < 4; n++) await sim.authorise(auth(n))
+    const received: WebhookNotification[] = []
+    let refuse = 2
+    const server = createServer(async (req: IncomingMessage, res) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+      const body = Buffer.concat(chunks)
+      try {
+        verifyWebhookSignature({
+          secrets: [SECRET],
+          header: req.headers[WEBHOOK_SIGNATURE_HEADER] as string,
+          body,
+          nowMs: clock,
+        })
+      } catch {
+        res.writeHead(401).end()
+        return
+      }
+      if (refuse-- > 0) {
+        res.writeHead(503).end()
+        return
+      }
+      received.push(JSON.parse(body.toString()) as WebhookNotification)
+      res.writeHead(202).end('{}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+    const deliverer = new WebhookDeliverer({
+      provider: sim,
+      url,
+      secret: SECRET,
+      retry: { baseMs: 100, maxMs: 400 },
+      logger: pino({ level: 'silent' }),
+      now,
+    })
+    try {
+      await deliverer.deliverDue()
+      t.is(received.length, 0, 'nothing is due before pendingDelayMs')
+      clock += 1_000
+      await deliverer.deliverDue()
+      t.is(received.length, 2, 'two refused (503), two delivered')
+      await deliverer.deliverDue()
+      t.is(received.length, 2, 'the refused ones wait their back-off')
+      clock += 100
+      await deliverer.deliverDue()
+      t.is(received.length, 4)
+      t.deepEqual(sim.dueDeliveries(), [], 'every delivered outcome is settled')
+      t.deepEqual(deliverer.counts, { delivered: 4, failed: 2 })
+      const ids = new Set(received.map((r) => r.id))
+      t.is(ids.size, 4)
+      for (const r of received) {
+        t.is(r.id, sim.notificationIdOf(r.paymentId, 'authorise'), 'a redelivery would carry the same id')
+        if (r.outcome === 'declined') t.truthy(r.reason)
+        else t.truthy(r.reference)
+      }
+    } finally {
+      await deliverer.stop()
+      server.close()
+      await sim.close()
+    }
+  },
+)
 
 test.serial('bad deliverer and provider options are refused with every problem named', async (t) => {
   const { sim } = await provider()
