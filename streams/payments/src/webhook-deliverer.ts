@@ -7,8 +7,11 @@ import type { SimulatedProvider } from './simulated-provider.ts'
 export interface WebhookDelivererOptions {
   /** The provider whose pending calls are delivered. */
   readonly provider: Pick<SimulatedProvider, 'dueDeliveries' | 'settle' | 'notificationIdOf'>
-  /** Where to POST, e.g. `http://127.0.0.1:8080/api/v1/payments/webhooks/simulated`. */
-  readonly url: string
+  /**
+   * Where to POST, e.g. `http://127.0.0.1:8080/api/v1/payments/webhooks/simulated`; a function when it
+   * is known only later (the API's port once it listens): nothing is delivered while it says undefined.
+   */
+  readonly url: string | (() => string | undefined)
   /** The secret shared with the webhook route. */
   readonly secret: string
   /** How often due deliveries are looked for; ms. Default 500. */
@@ -71,13 +74,15 @@ export class WebhookDeliverer {
 
   constructor(private readonly options: WebhookDelivererOptions) {
     const problems: string[] = []
-    try {
-      const url = new URL(options.url)
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        problems.push('/deliverer/url must be http(s)')
-    } catch {
-      problems.push(`/deliverer/url must be a URL, got ${JSON.stringify(options.url)}`)
-    }
+    if (typeof options.url === 'string') {
+      try {
+        const url = new URL(options.url)
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          problems.push('/deliverer/url must be http(s)')
+      } catch {
+        problems.push(`/deliverer/url must be a URL, got ${JSON.stringify(options.url)}`)
+      }
+    } else if (typeof options.url !== 'function') problems.push('/deliverer/url must be a URL or a function')
     if (typeof options.secret !== 'string' || options.secret.length < 16)
       problems.push('/deliverer/secret must be at least 16 characters')
     this.intervalMs = options.intervalMs ?? 500
@@ -94,7 +99,9 @@ export class WebhookDeliverer {
         problems.push(`/deliverer/${name} must be a positive integer`)
     if (this.maxMs < this.baseMs) problems.push('/deliverer/retry/maxMs must be >= baseMs')
     if (problems.length > 0) throw invalidOptions(problems)
-    this.logger = (options.logger ?? pino({ name: 'oxagry-webhook-deliverer' })).child({ url: options.url })
+    this.logger = (options.logger ?? pino({ name: 'oxagry-webhook-deliverer' })).child({
+      component: 'webhook-deliverer',
+    })
     this.now = options.now ?? Date.now
   }
 
@@ -116,12 +123,14 @@ export class WebhookDeliverer {
 
   /** One round: every due delivery whose back-off has passed, one at a time. */
   async deliverDue(): Promise<void> {
+    const url = typeof this.options.url === 'string' ? this.options.url : this.options.url()
+    if (url === undefined) return
     for (const delivery of this.options.provider.dueDeliveries(this.now())) {
       if (this.stopped) return
       const key = `${delivery.paymentId}:${delivery.operation}`
       const tried = this.attempts.get(key)
       if (tried !== undefined && tried.nextAt > this.now()) continue
-      const ok = await this.deliver(delivery)
+      const ok = await this.deliver(url, delivery)
       if (ok) {
         this.attempts.delete(key)
         this.counts.delivered++
@@ -137,12 +146,12 @@ export class WebhookDeliverer {
     }
   }
 
-  private async deliver(delivery: PendingDelivery): Promise<boolean> {
+  private async deliver(url: string, delivery: PendingDelivery): Promise<boolean> {
     const id = this.options.provider.notificationIdOf(delivery.paymentId, delivery.operation)
     const body = JSON.stringify(webhookBodyOf(delivery, id))
     const signature = signWebhook(this.options.secret, body, Math.floor(this.now() / 1000))
     try {
-      const response = await fetch(this.options.url, {
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: signature },
         body,
@@ -151,11 +160,14 @@ export class WebhookDeliverer {
       const text = await response.text().catch(() => '')
       if (response.ok) return true
       this.logger.warn(
-        { status: response.status, paymentId: delivery.paymentId, body: text.slice(0, 300) },
+        { url, status: response.status, paymentId: delivery.paymentId, body: text.slice(0, 300) },
         'webhook delivery refused: retrying',
       )
     } catch (error) {
-      this.logger.warn({ err: error, paymentId: delivery.paymentId }, 'webhook delivery failed: retrying')
+      this.logger.warn(
+        { url, err: error, paymentId: delivery.paymentId },
+        'webhook delivery failed: retrying',
+      )
     }
     return false
   }

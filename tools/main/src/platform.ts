@@ -129,6 +129,7 @@ export async function startPlatform(
       await admin.close()
     }
 
+    let apiBase: string | undefined
     const context: PlatformContext = {
       config,
       logger,
@@ -155,6 +156,7 @@ export async function startPlatform(
       describe: (service, where) => {
         services[service] = where
       },
+      apiUrl: () => apiBase,
     }
 
     const started: { module: DomainModule; running: StartedModule }[] = []
@@ -198,7 +200,8 @@ export async function startPlatform(
       .flatMap(({ running }) => running.routes)
       .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
-    if (commerceViews !== undefined) closers.add(await mountCommerceApi(app, context, commerceViews))
+    if (commerceViews !== undefined)
+      closers.add(await mountCommerceApi(app, context, commerceViews, config.payments))
     closers.add(() => app.close())
 
     for (const { running } of started) {
@@ -207,6 +210,7 @@ export async function startPlatform(
 
     const address = await app.listen({ port: config.port, host: config.host })
     const base = address.replace('[::1]', 'localhost')
+    apiBase = base
     const bound = app.server.address()
     return {
       listening: {
