@@ -129,7 +129,8 @@ export async function startPlatform(
       await admin.close()
     }
 
-    let apiBase: string | undefined
+    // Known once the server listens: the simulated payment provider delivers its webhooks there.
+    const api: { base?: string } = {}
     const context: PlatformContext = {
       config,
       logger,
@@ -156,7 +157,7 @@ export async function startPlatform(
       describe: (service, where) => {
         services[service] = where
       },
-      apiUrl: () => apiBase,
+      apiUrl: () => api.base,
     }
 
     const started: { module: DomainModule; running: StartedModule }[] = []
@@ -210,7 +211,7 @@ export async function startPlatform(
 
     const address = await app.listen({ port: config.port, host: config.host })
     const base = address.replace('[::1]', 'localhost')
-    apiBase = base
+    api.base = base
     const bound = app.server.address()
     return {
       listening: {
