@@ -177,3 +177,25 @@ test('webhook options are checked once, every problem named', (t) => {
   t.regex(t.throws(() => resolveWebhooks({ secrets: {} }))?.message ?? '', /at least one provider/)
   t.is(resolveWebhooks(undefined), undefined)
 })
+
+test('OpenAPI documents the webhook: no bearer security, the signature header, the body and every answer', async (t) => {
+  const s = await testServer(t, { plugin: { webhooks } })
+  const doc = (await s.app.inject({ url: '/docs/json' })).json<{
+    paths: Record<string, Record<string, Record<string, unknown>>>
+  }>()
+  const op = doc.paths['/api/v1/payments/webhooks/{provider}']?.post as
+    | {
+        security?: unknown
+        parameters?: { name: string; in: string }[]
+        requestBody?: unknown
+        responses: Record<string, unknown>
+        description: string
+      }
+    | undefined
+  t.truthy(op, Object.keys(doc.paths).join(', '))
+  t.deepEqual(op!.security, [])
+  t.deepEqual(Object.keys(op!.responses).sort(), ['202', '400', '401', '404', '413', '415', '429', '503'])
+  t.true(op!.parameters?.some((p) => p.in === 'header' && p.name === WEBHOOK_SIGNATURE_HEADER))
+  t.truthy(op!.requestBody)
+  t.regex(op!.description, /HMAC-SHA256/)
+})

@@ -66,6 +66,8 @@ export async function paymentWebhookRoutes(
           'provider without a secret, 400 naming the field of a bad body, 503 when the event log is unreachable ' +
           '(nothing written: the provider retries).',
         tags: ['payments'],
+        // No bearer token: the signature header is the credential.
+        security: [],
         params: {
           type: 'object',
           required: ['provider'],
