@@ -150,13 +150,37 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   void(request: PaymentRequest): Promise<ProviderOutcome> {
-    return this.call('void', request, (at) => {
-      const hold = this.hold(request)
-      if (typeof hold === 'string') return declined('OTHER', `nothing to void: ${hold}`, at)
-      if (this.ledger.outcome(request.paymentId, 'capture')?.outcome.status === 'approved')
-        return declined('OTHER', 'nothing to void: the payment was captured (refund it)', at)
-      return approved({ ...request, amountMinor: hold.amountMinor }, `${reference(hold)}-V`, at, null)
-    })
+    let cancelledPending = false
+    // A void of an authorisation still pending cancels it, as a provider cancels a payment awaiting
+    // 3-D Secure: its outcome becomes a decline, delivered by webhook like any other, and no hold is left.
+    const cancelPending = async (at: number): Promise<void> => {
+      const auth = this.ledger.outcome(request.paymentId, 'authorise')
+      if (auth?.outcome.status !== 'pending' || auth.settled === true) return
+      await this.ledger.record({
+        ...auth,
+        final: declined('OTHER', 'cancelled before the provider decided', at),
+      })
+      cancelledPending = true
+    }
+    return this.call(
+      'void',
+      request,
+      (at) => {
+        if (cancelledPending)
+          return approved(
+            { ...request, amountMinor: 0 },
+            `${request.paymentId.slice(0, 8).toUpperCase()}-V`,
+            at,
+            null,
+          )
+        const hold = this.hold(request)
+        if (typeof hold === 'string') return declined('OTHER', `nothing to void: ${hold}`, at)
+        if (this.ledger.outcome(request.paymentId, 'capture')?.outcome.status === 'approved')
+          return declined('OTHER', 'nothing to void: the payment was captured (refund it)', at)
+        return approved({ ...request, amountMinor: hold.amountMinor }, `${reference(hold)}-V`, at, null)
+      },
+      cancelPending,
+    )
   }
 
   refund(request: RefundRequest): Promise<ProviderOutcome> {
@@ -223,6 +247,7 @@ export class SimulatedProvider implements PaymentProvider {
     operation: PaymentOperation,
     request: PaymentRequest,
     decide: (at: number) => FinalOutcome,
+    before?: (at: number) => Promise<void>,
   ): Promise<ProviderOutcome> {
     this.calls[operation]++
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
@@ -241,6 +266,7 @@ export class SimulatedProvider implements PaymentProvider {
     const running = this.inFlight.get(key)
     if (running !== undefined) return running
     const answer = (async () => {
+      await before?.(at)
       const base = {
         paymentId: request.paymentId,
         orderId: request.orderId,

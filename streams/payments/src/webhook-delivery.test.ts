@@ -190,3 +190,28 @@ test.serial('bad deliverer and provider options are refused with every problem n
   t.regex(bad!.message, /pendingDelayMs/)
   await sim.close()
 })
+
+test.serial(
+  'a void of a pending authorisation cancels it: the delivered outcome becomes a decline and no hold is left',
+  async (t) => {
+    const { sim } = await provider({ declineRate: 0, pendingRate: 1, pendingDelayMs: 60_000 })
+    const request = auth(7)
+    t.is((await sim.authorise(request)).status, 'pending')
+    t.like(await sim.void(request), { status: 'approved', amountMinor: 0 })
+    t.like(
+      await sim.void(request),
+      { status: 'approved', amountMinor: 0 },
+      'answered the same when asked again',
+    )
+    const [delivery] = sim.dueDeliveries(clock)
+    t.like(delivery, {
+      paymentId: request.paymentId,
+      operation: 'authorise',
+      final: { status: 'declined', reason: 'OTHER', message: 'cancelled before the provider decided' },
+    })
+    await sim.settle(request.paymentId, 'authorise')
+    t.like(await sim.capture(request), { status: 'declined' })
+    t.like(sim.ledger.balance(request.paymentId), { authorisedMinor: 0, voidedMinor: 0 })
+    await sim.close()
+  },
+)
