@@ -55,7 +55,8 @@ const commerceApplication = (
 
 /**
  * The payment gateway worker: its group reads the payment commands; each partition's transactional
- * producer (`<group>-<topic>-<partition>`) writes the payment events, the dead letters and the offsets.
+ * producer (`<group>-<topic>-<partition>`) writes the payment events, the pending notes, the dead letters
+ * and the offsets.
  */
 const paymentGateway = (groupId: string): ApplicationEntry => ({
   name: 'payment-gateway',
@@ -63,7 +64,12 @@ const paymentGateway = (groupId: string): ApplicationEntry => ({
     ...NO_ACCESS,
     application: 'payment-gateway',
     readTopics: [TOPICS.paymentCommands.name],
-    writeTopics: [TOPICS.paymentEvents.name, TOPICS.paymentsDeadLetters.name],
+    // Pending notes go to the provider notifications, in the same transaction as the command's offset.
+    writeTopics: [
+      TOPICS.paymentEvents.name,
+      TOPICS.paymentsDeadLetters.name,
+      TOPICS.providerNotifications.name,
+    ],
     groups: [groupId],
     transactionalIdPrefixes: [`${groupId}-`],
   }),

@@ -142,6 +142,19 @@ export const TOPICS = {
     key: 'orderId',
     value: Contracts.PaymentCommand,
   }),
+  providerNotifications: defineTopic({
+    name: 'payments.provider-notifications.v1',
+    description:
+      "Payment provider calls left pending (from the payment gateway worker) and their outcomes reported later by the provider's webhook (from the commerce API); the payments application turns each into one payment event.",
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'orderId',
+    value: Contracts.ProviderNotification,
+    // BACKWARD: both producers (the gateway and the commerce API's webhook route) are ours and are
+    // deployed after the payments application that reads the topic, as for the payment events.
+    compatibility: 'BACKWARD',
+  }),
   stockCommands: defineTopic({
     name: 'inventory.stock-commands.v1',
     description:
@@ -269,7 +282,15 @@ export const TOPIC_LIST: readonly TopicSpec[] = Object.values(TOPICS)
  * records of one key land on different instances.
  */
 export const CO_PARTITIONED: readonly (readonly TopicId[])[] = [
-  ['orderEvents', 'orderStatus', 'paymentEvents', 'orderValidations', 'orderCommands', 'paymentCommands'],
+  [
+    'orderEvents',
+    'orderStatus',
+    'paymentEvents',
+    'orderValidations',
+    'orderCommands',
+    'paymentCommands',
+    'providerNotifications',
+  ],
   ['stockEvents', 'stockLevels', 'stockCommands'],
   ['machinePings', 'acceptedPings', 'machinePositions', 'geofenceTransitions', 'machineSessions'],
 ]

@@ -30,6 +30,11 @@ declare module 'fastify' {
     scopes?: readonly string[]
     /** Served without a token (health probes, the static map page, the API documentation). */
     public?: boolean
+    /**
+     * Authenticated by a signature the route verifies itself over the raw body, not by a token: the
+     * payment provider's webhook, whose sender has no token. The route must refuse what fails it (401).
+     */
+    signedWebhook?: boolean
   }
 }
 
@@ -133,7 +138,7 @@ export const apiAuth = fastifyPlugin(
     const keys = keySet(settings)
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config
-      if (config.public === true) return
+      if (config.public === true || config.signedWebhook === true) return
       const token = bearerToken(request)
       if (token === undefined) {
         void reply.header('www-authenticate', 'Bearer')

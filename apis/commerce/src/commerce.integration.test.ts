@@ -32,6 +32,7 @@ test('on the broker and the registry: an order, a cancel and a stock adjustment 
     orderEvents: `${run}.order-events`,
     orderCommands: `${run}.order-commands`,
     stockCommands: `${run}.stock-commands`,
+    providerNotifications: `${run}.provider-notifications`,
   }
   const backend = new KafkaJsBackend({ brokers: kafkaBrokers(), clientId: run })
   const registry = new ConfluentSchemaRegistry({ url: serviceUrl('schemaRegistry') })

@@ -1,4 +1,5 @@
 import { ApiOptionsError, positiveIntegers } from '@oxagry/api-http'
+import { DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_LENGTH } from '@oxagry/payment-webhooks'
 import type { Registry } from 'prom-client'
 import type { CommerceReadModel, StockReadModel } from '@oxagry/sink'
 import type { IdempotencyDigests } from './idempotency.ts'
@@ -26,6 +27,48 @@ export interface CommercePluginOptions {
   readonly now?: () => number
   /** Where the feed's gauges are registered (the platform's one registry); none without it. */
   readonly metrics?: Registry
+  /** The payment providers' webhooks; without it the webhook route is not served. */
+  readonly webhooks?: PaymentWebhookOptions
+}
+
+/** `POST /api/v1/payments/webhooks/{provider}`: who may call it, proven by a signature. */
+export interface PaymentWebhookOptions {
+  /** Per provider (as the path names it), the secrets shared with it; two while one is rotated. */
+  readonly secrets: Readonly<Record<string, readonly string[]>>
+  /** How far a signature's time may lie from ours; seconds. Default 300. */
+  readonly toleranceSeconds?: number
+}
+
+export interface ResolvedWebhooks {
+  readonly secrets: ReadonlyMap<string, readonly string[]>
+  readonly toleranceSeconds: number
+}
+
+const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,31}$/
+
+/** The webhook options checked once, every problem named; undefined when none are configured. */
+export function resolveWebhooks(options: PaymentWebhookOptions | undefined): ResolvedWebhooks | undefined {
+  if (options === undefined) return undefined
+  const problems: string[] = []
+  const secrets = new Map<string, readonly string[]>()
+  const entries = Object.entries(options.secrets ?? {})
+  if (entries.length === 0) problems.push('commerce.webhooks.secrets must name at least one provider')
+  for (const [provider, list] of entries) {
+    if (!PROVIDER_NAME.test(provider))
+      problems.push(`commerce.webhooks.secrets.${provider}: a provider is lower-case letters, digits and -`)
+    if (!Array.isArray(list) || list.length === 0)
+      problems.push(`commerce.webhooks.secrets.${provider} must list at least one secret`)
+    else if (list.some((s) => typeof s !== 'string' || s.length < MIN_SECRET_LENGTH))
+      problems.push(
+        `commerce.webhooks.secrets.${provider}: each secret must be at least ${MIN_SECRET_LENGTH} characters`,
+      )
+    else secrets.set(provider, [...list])
+  }
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
+  if (!Number.isSafeInteger(toleranceSeconds) || toleranceSeconds < 1 || toleranceSeconds > 3600)
+    problems.push('commerce.webhooks.toleranceSeconds must be a whole number of seconds from 1 to 3600')
+  if (problems.length > 0) throw new ApiOptionsError(problems)
+  return { secrets, toleranceSeconds }
 }
 
 /** What each route plugin gets: the resolved options. */

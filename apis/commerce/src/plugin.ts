@@ -3,9 +3,15 @@ import type { FastifyInstance } from 'fastify'
 import { IdempotencyDigests } from './idempotency.ts'
 import { OrderHub } from './live/hub.ts'
 import { registerCommerceMetrics } from './metrics.ts'
-import { resolveCommerceNumbers, type CommercePluginOptions, type CommerceRouteOptions } from './options.ts'
+import {
+  resolveCommerceNumbers,
+  resolveWebhooks,
+  type CommercePluginOptions,
+  type CommerceRouteOptions,
+} from './options.ts'
 import { inventoryRoutes } from './routes/inventory.ts'
 import { ordersRoutes } from './routes/orders.ts'
+import { paymentWebhookRoutes } from './routes/payment-webhooks.ts'
 import { paymentsRoutes } from './routes/payments.ts'
 
 /** Where the commerce API's REST routes and live feed are served. */
@@ -18,6 +24,7 @@ export const COMMERCE_PATHS = { rest: '/api/v1', live: '/ws/orders' } as const
  */
 export async function commerceApi(app: FastifyInstance, options: CommercePluginOptions): Promise<void> {
   const numbers = resolveCommerceNumbers(options)
+  const webhooks = resolveWebhooks(options.webhooks)
   const routes: CommerceRouteOptions = {
     orders: options.orders,
     stock: options.stock,
@@ -31,6 +38,9 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   await app.register(ordersRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(paymentsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(inventoryRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  // Served only with a provider's secret configured: an unsigned endpoint is never left open.
+  if (webhooks !== undefined)
+    await app.register(paymentWebhookRoutes, { ...routes, webhooks, prefix: COMMERCE_PATHS.rest })
   const hub = new OrderHub(options.feed, options.orders, numbers.live)
   if (options.metrics !== undefined) registerCommerceMetrics(options.metrics, hub)
   app.get(

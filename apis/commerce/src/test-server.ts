@@ -5,6 +5,7 @@ import {
   InMemorySchemaRegistry,
   type OrderCommand,
   type OrderEvent,
+  type ProviderNotification,
   type StockCommand,
 } from '@oxagry/avro'
 import { MemoryBackend, MemoryBroker, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
@@ -23,7 +24,9 @@ export async function testServer(
   t: { teardown(fn: () => Promise<void> | void): void },
   options: {
     backend?: (backend: KafkaBackend) => KafkaBackend
-    plugin?: Partial<Pick<CommercePluginOptions, 'idempotencyKeys' | 'maxWaitMs' | 'pollMs' | 'live'>>
+    plugin?: Partial<
+      Pick<CommercePluginOptions, 'idempotencyKeys' | 'maxWaitMs' | 'pollMs' | 'live' | 'webhooks'>
+    >
   } = {},
 ) {
   const broker = new MemoryBroker()
@@ -54,6 +57,7 @@ export async function testServer(
     event: await createAvroSerde({ registry, contract: Contracts.OrderEvent }),
     command: await createAvroSerde({ registry, contract: Contracts.OrderCommand }),
     stock: await createAvroSerde({ registry, contract: Contracts.StockCommand }),
+    notification: await createAvroSerde({ registry, contract: Contracts.ProviderNotification }),
   }
   async function written<T>(topic: string, serde: Pick<Serde<T>, 'deserialize'>) {
     const records = await readTopic(memory, topic)
@@ -80,6 +84,8 @@ export async function testServer(
     orderEvents: () => written<OrderEvent>(DEFAULT_COMMERCE_TOPICS.orderEvents, serdes.event),
     orderCommands: () => written<OrderCommand>(DEFAULT_COMMERCE_TOPICS.orderCommands, serdes.command),
     stockCommands: () => written<StockCommand>(DEFAULT_COMMERCE_TOPICS.stockCommands, serdes.stock),
+    providerNotifications: () =>
+      written<ProviderNotification>(DEFAULT_COMMERCE_TOPICS.providerNotifications, serdes.notification),
   }
 }
 

@@ -3,6 +3,7 @@ import {
   createAvroSerde,
   type OrderCommand,
   type OrderEvent,
+  type ProviderNotification,
   type SchemaRegistryClient,
   type StockCommand,
 } from '@oxagry/avro'
@@ -18,12 +19,15 @@ export interface CommerceTopics {
   readonly orderCommands: string
   /** Stock adjustments (`inventory.stock-commands.v1`). */
   readonly stockCommands: string
+  /** The payment provider's verified webhook reports (`payments.provider-notifications.v1`). */
+  readonly providerNotifications: string
 }
 
 export const DEFAULT_COMMERCE_TOPICS: CommerceTopics = Object.freeze({
   orderEvents: TOPICS.orderEvents.name,
   orderCommands: TOPICS.orderCommands.name,
   stockCommands: TOPICS.stockCommands.name,
+  providerNotifications: TOPICS.providerNotifications.name,
 })
 
 /**
@@ -37,6 +41,8 @@ export interface CommerceWriter {
   orderCommand(command: OrderCommand): Promise<void>
   /** A stock adjustment, keyed by `productId|warehouseId`. */
   stockCommand(key: string, command: StockCommand): Promise<void>
+  /** A payment provider's verified report, keyed by its order id. */
+  providerNotification(notification: ProviderNotification): Promise<void>
   close(): Promise<void>
 }
 
@@ -79,6 +85,11 @@ export async function createCommerceWriter(options: CommerceWriterOptions): Prom
       contract: Contracts.StockCommand,
       topics: [topics.stockCommands],
     }),
+    notification: await createAvroSerde({
+      ...common,
+      contract: Contracts.ProviderNotification,
+      topics: [topics.providerNotifications],
+    }),
   }
   const producer: BackendProducer = await options.backend.producer({ clientId: 'oxagry-commerce-api' })
 
@@ -118,6 +129,11 @@ export async function createCommerceWriter(options: CommerceWriterOptions): Prom
     async stockCommand(key, command) {
       const value = await serdes.stock.serialize(topics.stockCommands, command, {})
       await send(topics.stockCommands, key, value, command.occurredAt)
+    },
+    async providerNotification(notification) {
+      const topic = topics.providerNotifications
+      const value = await serdes.notification.serialize(topic, notification, {})
+      await send(topic, notification.orderId, value, notification.occurredAt)
     },
     close: () => producer.close(),
   }

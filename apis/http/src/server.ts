@@ -121,7 +121,8 @@ export async function createApiServer(
     // CORS preflights carry no credentials by design.
     const preflight = route.method === 'OPTIONS' ? { public: true } : undefined
     const own = route.config as Partial<FastifyContextConfig> | undefined
-    const declared = own?.scopes !== undefined || own?.public !== undefined
+    const declared =
+      own?.scopes !== undefined || own?.public !== undefined || own?.signedWebhook !== undefined
     route.config = { ...route.config, ...(declared ? {} : access), ...preflight }
     if (route.url === '*' || route.url === '/*') return
     const source = `^${route.url

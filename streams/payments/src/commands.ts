@@ -1,7 +1,16 @@
-import type { CurrencyCode, PaymentCommand, PaymentEvent } from '@oxagry/avro'
-import { paymentEventIdOf } from './ids.ts'
+import type {
+  CurrencyCode,
+  OrderId,
+  PaymentCommand,
+  PaymentEvent,
+  PaymentId,
+  ProviderNotification,
+  ProviderOperation,
+} from '@oxagry/avro'
+import { paymentEventIdOf, pendingNoteIdOf } from './ids.ts'
 import type {
   AuthoriseRequest,
+  Pending,
   FinalOutcome,
   PaymentOperation,
   PaymentProvider,
@@ -82,22 +91,52 @@ function currencyOf(command: PaymentCommand): CurrencyCode {
   return p['dev.oxagry.payments.RefundPayment'].currency
 }
 
-/** The event of the provider's final answer to a command. */
-export function outcomeEvent(command: PaymentCommand, outcome: FinalOutcome): PaymentEvent {
+/** What an outcome event is built from: the command's identity, its call and its money. */
+export interface OutcomeSource {
+  readonly commandId: string
+  readonly paymentId: PaymentId
+  readonly orderId: OrderId
+  readonly operation: PaymentOperation
+  readonly currency: CurrencyCode
+  /** A refund's reason, as the operator wrote it. */
+  readonly refundReason: string | null
+}
+
+export function outcomeSourceOf(command: PaymentCommand): OutcomeSource {
   const call = callOf(command)
-  const base = {
-    eventId: paymentEventIdOf(command.commandId, 'outcome'),
+  return {
+    commandId: command.commandId,
     paymentId: command.paymentId,
     orderId: command.orderId,
+    operation: call.operation,
+    currency: currencyOf(command),
+    refundReason: call.operation === 'refund' ? call.request.reason : null,
+  }
+}
+
+/** The event of the provider's final answer to a command. */
+export function outcomeEvent(command: PaymentCommand, outcome: FinalOutcome): PaymentEvent {
+  return outcomeEventOf(outcomeSourceOf(command), outcome)
+}
+
+/**
+ * The event of a final answer, however it came (the call's answer, or a webhook after a pending
+ * one): its id derives from the command and the step, so both paths write the same event.
+ */
+export function outcomeEventOf(source: OutcomeSource, outcome: FinalOutcome): PaymentEvent {
+  const { operation } = source
+  const base = {
+    eventId: paymentEventIdOf(source.commandId, 'outcome'),
+    paymentId: source.paymentId,
+    orderId: source.orderId,
     occurredAt: outcome.at,
   }
   if (outcome.status === 'declined') {
-    const message =
-      call.operation === 'authorise' ? outcome.message : `${call.operation} declined: ${outcome.message}`
+    const message = operation === 'authorise' ? outcome.message : `${operation} declined: ${outcome.message}`
     return { ...base, payload: { 'dev.oxagry.payments.PaymentFailed': { reason: outcome.reason, message } } }
   }
-  const money = { amountMinor: outcome.amountMinor, currency: currencyOf(command) }
-  const payload: PaymentEvent['payload'] = ((operation: PaymentOperation) => {
+  const money = { amountMinor: outcome.amountMinor, currency: source.currency }
+  const payload: PaymentEvent['payload'] = (() => {
     switch (operation) {
       case 'authorise':
         return {
@@ -113,12 +152,48 @@ export function outcomeEvent(command: PaymentCommand, outcome: FinalOutcome): Pa
         return { 'dev.oxagry.payments.PaymentVoided': money }
       case 'refund':
         return {
-          'dev.oxagry.payments.PaymentRefunded': {
-            ...money,
-            reason: call.operation === 'refund' ? call.request.reason : '',
-          },
+          'dev.oxagry.payments.PaymentRefunded': { ...money, reason: source.refundReason ?? '' },
         }
     }
-  })(call.operation)
+  })()
   return { ...base, payload }
+}
+
+const PROVIDER_OPERATION: Record<PaymentOperation, ProviderOperation> = {
+  authorise: 'AUTHORISE',
+  capture: 'CAPTURE',
+  void: 'VOID',
+  refund: 'REFUND',
+}
+
+/** The provider call a notification names, or undefined for one this version does not know (OTHER). */
+export function paymentOperationOf(operation: ProviderOperation): PaymentOperation | undefined {
+  return (Object.keys(PROVIDER_OPERATION) as PaymentOperation[]).find(
+    (op) => PROVIDER_OPERATION[op] === operation,
+  )
+}
+
+/**
+ * The gateway's note that the provider answered a command pending: written with the command's offset,
+ * it tells the payments application which command the webhook's outcome belongs to.
+ */
+export function pendingNote(command: PaymentCommand, pending: Pending): ProviderNotification {
+  const source = outcomeSourceOf(command)
+  const call = callOf(command)
+  return {
+    notificationId: pendingNoteIdOf(command.commandId),
+    paymentId: command.paymentId,
+    orderId: command.orderId,
+    operation: PROVIDER_OPERATION[source.operation],
+    occurredAt: pending.at,
+    payload: {
+      'dev.oxagry.payments.PaymentPending': {
+        commandId: command.commandId,
+        amountMinor: call.request.amountMinor,
+        currency: source.currency,
+        refundReason: source.refundReason,
+        providerReference: pending.reference,
+      },
+    },
+  }
 }

@@ -20,7 +20,11 @@ export interface PaymentsEnv extends StreamsServiceEnv {
     readonly declineRate: number
     readonly latencyMs: number
     readonly outages: readonly OutageWindow[]
+    readonly pendingRate: number
+    readonly pendingDelayMs: number
   }
+  /** Where the simulated provider delivers its pending outcomes, when both are set. */
+  readonly webhook?: { readonly url: string; readonly secret: string }
 }
 
 /**
@@ -29,7 +33,10 @@ export interface PaymentsEnv extends StreamsServiceEnv {
  * (processor | gateway | both), PAYMENTS_GATEWAY_GROUP_ID, PAYMENTS_FRAUD_WINDOW_MS,
  * PAYMENTS_FRAUD_LIMIT_MINOR, PAYMENTS_FRAUD_LIMITS (`EUR=1000000,SEK=10000000`),
  * PAYMENTS_LEDGER_PATH, PAYMENTS_PROVIDER_SEED, PAYMENTS_PROVIDER_DECLINE_RATE,
- * PAYMENTS_PROVIDER_LATENCY_MS, PAYMENTS_PROVIDER_OUTAGES (`fromMs-toMs,...`, epoch ms). Defaults are
+ * PAYMENTS_PROVIDER_LATENCY_MS, PAYMENTS_PROVIDER_OUTAGES (`fromMs-toMs,...`, epoch ms),
+ * PAYMENTS_PROVIDER_PENDING_RATE (0 to 1, default 0), PAYMENTS_PROVIDER_PENDING_DELAY_MS (2000), and
+ * PAYMENTS_WEBHOOK_URL with PAYMENTS_WEBHOOK_SECRET (both or neither: where the simulated provider
+ * delivers its pending outcomes, signed; a pending rate above 0 needs them). Defaults are
  * the local stack's. Every bad value is reported, not just the first.
  */
 export function readPaymentsEnv(env: NodeJS.ProcessEnv = process.env): PaymentsEnv {
@@ -66,6 +73,23 @@ export function readPaymentsEnv(env: NodeJS.ProcessEnv = process.env): PaymentsE
     else outages.push({ fromMs: Number(match[1]), toMs: Number(match[2]) })
   }
   const latencyMs = reader.integer('PAYMENTS_PROVIDER_LATENCY_MS', { min: 0 }) ?? 0
+  const pendingRaw = env.PAYMENTS_PROVIDER_PENDING_RATE ?? '0'
+  const pendingRate = Number(pendingRaw)
+  if (pendingRaw === '' || !(pendingRate >= 0 && pendingRate <= 1))
+    problems.push(`PAYMENTS_PROVIDER_PENDING_RATE must be between 0 and 1, got ${JSON.stringify(pendingRaw)}`)
+  const pendingDelayMs = reader.integer('PAYMENTS_PROVIDER_PENDING_DELAY_MS', { min: 0 }) ?? 2000
+  const url = env.PAYMENTS_WEBHOOK_URL
+  const secret = env.PAYMENTS_WEBHOOK_SECRET
+  if ((url === undefined) !== (secret === undefined))
+    problems.push('PAYMENTS_WEBHOOK_URL and PAYMENTS_WEBHOOK_SECRET go together: set both or neither')
+  if (url !== undefined && !/^https?:\/\/\S+$/.test(url))
+    problems.push(`PAYMENTS_WEBHOOK_URL must be an http(s) URL, got ${JSON.stringify(url)}`)
+  if (secret !== undefined && secret.length < 16)
+    problems.push('PAYMENTS_WEBHOOK_SECRET must be at least 16 characters')
+  if (pendingRate > 0 && url === undefined)
+    problems.push(
+      'PAYMENTS_PROVIDER_PENDING_RATE above 0 needs PAYMENTS_WEBHOOK_URL and PAYMENTS_WEBHOOK_SECRET: pending outcomes are delivered by webhook',
+    )
   reader.check(
     (message, path) =>
       new PaymentsError(PAYMENTS_ERROR_CODES.INVALID_OPTIONS, message, { context: { path } }),
@@ -85,6 +109,9 @@ export function readPaymentsEnv(env: NodeJS.ProcessEnv = process.env): PaymentsE
       declineRate,
       latencyMs,
       outages,
+      pendingRate,
+      pendingDelayMs,
     },
+    ...(url !== undefined && secret !== undefined ? { webhook: { url, secret } } : {}),
   }
 }

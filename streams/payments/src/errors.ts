@@ -12,6 +12,10 @@ export const PAYMENTS_ERROR_CODES = {
   COMMAND_UNREADABLE: 'OXA_PAYMENTS_COMMAND_UNREADABLE',
   /** The gateway cannot go on (a broker error, a fenced producer): it stops without committing. */
   GATEWAY_FAILED: 'OXA_PAYMENTS_GATEWAY_FAILED',
+  /** A provider notification no pending call of the gateway claimed in time: an unknown payment or call. Dead-lettered. */
+  NOTIFICATION_UNMATCHED: 'OXA_PAYMENTS_NOTIFICATION_UNMATCHED',
+  /** A provider notification that cannot be the outcome of its pending call (currency, amount, operation). Dead-lettered. */
+  NOTIFICATION_INVALID: 'OXA_PAYMENTS_NOTIFICATION_INVALID',
   /** The gateway was stopped while a command was in flight: the command stays uncommitted. */
   GATEWAY_STOPPED: 'OXA_PAYMENTS_GATEWAY_STOPPED',
 } as const

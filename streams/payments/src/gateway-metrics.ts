@@ -22,7 +22,7 @@ export class GatewayMetrics {
   readonly callDuration: Histogram<'operation'>
   /** Provider calls made again after an outage or a retriable error. */
   readonly retries: Counter<'operation'>
-  /** Commands finished, by result: done (outcome committed) or dead_lettered. */
+  /** Commands finished, by result: done (outcome committed), pending (the outcome comes by webhook) or dead_lettered. */
   readonly commands: Counter<'result'>
   /** Payment events written, by step. */
   readonly events: Counter<'step'>

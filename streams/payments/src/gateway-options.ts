@@ -21,7 +21,10 @@ export type GatewayState = (typeof GatewayState)[keyof typeof GatewayState]
 export interface GatewayOptions {
   readonly backend: KafkaBackend
   readonly provider: PaymentProvider
-  readonly serdes: Pick<PaymentsSerdes, 'paymentCommand' | 'paymentEvent' | 'deadLetter'>
+  readonly serdes: Pick<
+    PaymentsSerdes,
+    'paymentCommand' | 'paymentEvent' | 'deadLetter' | 'providerNotification'
+  >
   readonly topics?: Partial<PaymentsTopics>
   /** The gateway's own consumer group; also the dead letters' application. Default `oxagry-payment-gateway`. */
   readonly groupId?: string
@@ -84,7 +87,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
   const maxMs = options.retry?.maxMs ?? 30_000
   if (!Number.isSafeInteger(baseMs) || baseMs < 1) problems.push('/gateway/retry/baseMs must be >= 1')
   if (!Number.isSafeInteger(maxMs) || maxMs < baseMs) problems.push('/gateway/retry/maxMs must be >= baseMs')
-  for (const k of ['paymentCommand', 'paymentEvent', 'deadLetter'] as const)
+  for (const k of ['paymentCommand', 'paymentEvent', 'deadLetter', 'providerNotification'] as const)
     if (typeof options.serdes?.[k]?.serialize !== 'function')
       problems.push(`/gateway/serdes/${k} must be a Serde`)
   if (typeof options.provider?.authorise !== 'function')

@@ -1,4 +1,3 @@
-import type { PaymentEvent } from '@oxagry/avro'
 import {
   KAFKA_ERROR_CODES,
   tpKey,
@@ -10,12 +9,12 @@ import {
   type ProducedRecord,
   type TopicPartition,
 } from '@oxagry/kafka'
-import { deadLetterRecord } from '@oxagry/topics'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
-import { callOf, invoke, outcomeEvent, requestedEvent } from './commands.ts'
+import { callOf, invoke, outcomeEvent, pendingNote, requestedEvent } from './commands.ts'
 import { PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
 import { GatewayMetrics } from './gateway-metrics.ts'
+import { commandDeadLetter, eventRecord, noteRecord } from './gateway-records.ts'
 import {
   GatewayState,
   resolveGatewayOptions,
@@ -25,7 +24,7 @@ import {
   type ResolvedGatewayOptions,
 } from './gateway-options.ts'
 import { codeOf, isRetriable, messageOf, sleep } from './gateway-support.ts'
-import type { FinalOutcome, ProviderOutcome } from './provider.ts'
+import type { Answer, ProviderOutcome } from './provider.ts'
 
 const HEARTBEAT_SLICE_MS = 1000
 
@@ -220,19 +219,35 @@ class Gateway implements PaymentGateway {
         this.fail(error)
         return undefined
       }
-      pending.push(await this.deadLetter(record, error))
+      this.logger.warn(
+        { topic: record.topic, partition: record.partition, offset: record.offset, err: error },
+        'payment command dead-lettered',
+      )
+      pending.push(await commandDeadLetter(this.options.serdes, this.config, record, error))
       this.metrics.commands.inc({ result: 'dead_lettered' })
       return next
     }
     const requested = requestedEvent(command)
     if (requested !== undefined) {
-      pending.push(await this.eventRecord(requested))
+      pending.push(await eventRecord(this.options.serdes, this.config, requested))
       this.metrics.events.inc({ step: 'PaymentRequested' })
     }
     const outcome = await this.callProvider(command, key, heartbeat, flush)
     if (outcome === undefined) return undefined
+    if (outcome.status === 'pending') {
+      // No outcome now: the provider reports it by webhook, and the payments application writes it
+      // from this note, with the event id this path would have used.
+      pending.push(await noteRecord(this.options.serdes, this.config, pendingNote(command, outcome)))
+      this.metrics.events.inc({ step: 'PaymentPending' })
+      this.metrics.commands.inc({ result: 'pending' })
+      this.logger.debug(
+        { orderId: command.orderId, paymentId: command.paymentId, reference: outcome.reference },
+        'command pending: the outcome comes by webhook',
+      )
+      return next
+    }
     const event = outcomeEvent(command, outcome)
-    pending.push(await this.eventRecord(event))
+    pending.push(await eventRecord(this.options.serdes, this.config, event))
     const step = Object.keys(event.payload)[0]?.split('.').pop() ?? 'unknown'
     this.metrics.events.inc({ step })
     const moved = Object.values(event.payload)[0] as { amountMinor?: number; currency?: string } | undefined
@@ -252,7 +267,7 @@ class Gateway implements PaymentGateway {
     key: string,
     heartbeat: () => Promise<void>,
     flush: () => Promise<boolean>,
-  ): Promise<FinalOutcome | undefined> {
+  ): Promise<Answer | undefined> {
     const call = callOf(command)
     const { operation } = call
     for (let attempt = 1; ; attempt++) {
@@ -348,46 +363,6 @@ class Gateway implements PaymentGateway {
       }
       this.fail(error)
       return false
-    }
-  }
-
-  private async eventRecord(event: PaymentEvent): Promise<ProducedRecord> {
-    const topic = this.config.topics.paymentEvents
-    return {
-      topic,
-      key: Buffer.from(event.orderId),
-      value: await this.options.serdes.paymentEvent.serialize(topic, event, {}),
-      timestamp: event.occurredAt,
-      headers: {},
-    }
-  }
-
-  private async deadLetter(record: BrokerRecord, error: unknown): Promise<ProducedRecord> {
-    const topic = this.config.topics.deadLetters
-    const code = error instanceof PaymentsError ? error.code : codeOf(error)
-    this.logger.warn(
-      { topic: record.topic, partition: record.partition, offset: record.offset, code, err: error },
-      'payment command dead-lettered',
-    )
-    const { key, value } = deadLetterRecord({
-      application: this.config.groupId,
-      stage: 'DESERIALIZATION',
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      key: record.key,
-      value: record.value,
-      headers: record.headers,
-      errorCode: code === 'OXA_UNKNOWN' ? PAYMENTS_ERROR_CODES.COMMAND_UNREADABLE : code,
-      errorMessage: messageOf(error),
-    })
-    return {
-      topic,
-      key: Buffer.from(key),
-      value: await this.options.serdes.deadLetter.serialize(topic, value, {}),
-      timestamp: record.timestamp,
-      headers: {},
     }
   }
 

@@ -11,3 +11,8 @@ export type CommandStep = 'requested' | 'outcome'
 export function paymentEventIdOf(commandId: string, step: CommandStep): string {
   return nameUuid(`payment-event:${commandId}:${step}`)
 }
+
+/** The id of the gateway's note that a command was left pending: a redelivered command writes the same. */
+export function pendingNoteIdOf(commandId: string): string {
+  return `pending:${commandId}`
+}

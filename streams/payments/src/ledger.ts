@@ -2,15 +2,32 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { open, truncate, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
-import { PAYMENT_OPERATIONS, type FinalOutcome, type PaymentOperation } from './provider.ts'
+import { PAYMENT_OPERATIONS, type Answer, type FinalOutcome, type PaymentOperation } from './provider.ts'
 
 /** One answered call, as a line of the ledger file. */
 export interface LedgerEntry {
   readonly paymentId: string
+  /** The order paid for (entries written before it was recorded have none). */
+  readonly orderId?: string
   readonly operation: PaymentOperation
   readonly amountMinor: number
   readonly currency: string
-  readonly outcome: FinalOutcome
+  /** The answer given; for a settled pending call, the outcome that was delivered. */
+  readonly outcome: Answer
+  /** A pending answer's final outcome, decided when it was answered and delivered later by webhook. */
+  readonly final?: FinalOutcome
+  /** True on the entry that settles a pending call: its final outcome was delivered and took effect. */
+  readonly settled?: true
+}
+
+/** A pending call whose final outcome is still to be delivered. */
+export interface PendingDelivery {
+  readonly paymentId: string
+  readonly orderId: string
+  readonly operation: PaymentOperation
+  readonly amountMinor: number
+  readonly currency: string
+  readonly final: FinalOutcome
 }
 
 /** What a payment stands at: the sums of the approved calls. */
@@ -51,7 +68,8 @@ function parseEntry(line: string, where: string): LedgerEntry {
     typeof entry?.paymentId !== 'string' ||
     !PAYMENT_OPERATIONS.includes(entry.operation) ||
     !Number.isSafeInteger(entry.amountMinor) ||
-    (entry.outcome?.status !== 'approved' && entry.outcome?.status !== 'declined')
+    !['approved', 'declined', 'pending'].includes(entry.outcome?.status) ||
+    (entry.outcome.status === 'pending' && entry.final === undefined)
   )
     throw ledgerError(`${where} is not a ledger entry: ${line.slice(0, 200)}`)
   return entry
@@ -64,7 +82,11 @@ function parseEntry(line: string, where: string): LedgerEntry {
  * (its sync never returned) and is cut off; a bad line anywhere else is an error.
  */
 export class PaymentLedger {
+  /** The first answer per payment and operation: what a repeated call is answered with. */
+  private readonly answers = new Map<string, LedgerEntry>()
+  /** The latest entry per payment and operation: a settled final replaces a pending answer. */
   private readonly outcomes = new Map<string, LedgerEntry>()
+  private readonly pending = new Map<string, LedgerEntry>()
   private readonly balances = new Map<string, PaymentBalance>()
   private chain: Promise<void> = Promise.resolve()
   private closed = false
@@ -112,9 +134,26 @@ export class PaymentLedger {
     return ledger
   }
 
-  /** The recorded answer of a call, if it was answered. */
+  /** Where a call stands: its answer, or, once a pending call settled, its delivered final outcome. */
   outcome(paymentId: string, operation: PaymentOperation): LedgerEntry | undefined {
     return this.outcomes.get(`${paymentId}:${operation}`)
+  }
+
+  /** The first answer of a call, as a repeated call is answered (pending stays pending). */
+  answer(paymentId: string, operation: PaymentOperation): LedgerEntry | undefined {
+    return this.answers.get(`${paymentId}:${operation}`)
+  }
+
+  /** Pending calls not settled yet, in the order they were answered. */
+  pendingDeliveries(): PendingDelivery[] {
+    return [...this.pending.values()].map((e) => ({
+      paymentId: e.paymentId,
+      orderId: e.orderId ?? '',
+      operation: e.operation,
+      amountMinor: e.amountMinor,
+      currency: e.currency,
+      final: e.final!,
+    }))
   }
 
   balance(paymentId: string): PaymentBalance | undefined {
@@ -143,7 +182,11 @@ export class PaymentLedger {
   }
 
   private apply(entry: LedgerEntry): void {
-    this.outcomes.set(`${entry.paymentId}:${entry.operation}`, entry)
+    const key = `${entry.paymentId}:${entry.operation}`
+    if (!this.answers.has(key)) this.answers.set(key, entry)
+    this.outcomes.set(key, entry)
+    if (entry.outcome.status === 'pending') this.pending.set(key, entry)
+    if (entry.settled === true) this.pending.delete(key)
     if (entry.outcome.status !== 'approved') return
     const held = this.balances.get(entry.paymentId) ?? { currency: entry.currency, ...EMPTY }
     const field = FIELD[entry.operation]

@@ -10,6 +10,7 @@ import { DEFAULT_PAYMENTS_TOPICS } from './options.ts'
 import { createPaymentsSerdes } from './serdes.ts'
 import { buildHttp, startPayments, type Payments } from './service.ts'
 import { SimulatedProvider } from './simulated-provider.ts'
+import { WebhookDeliverer } from './webhook-deliverer.ts'
 
 /**
  * The payments service: the topology (PAYMENT and FRAUD answers), the gateway worker with the simulated
@@ -55,10 +56,14 @@ async function main(): Promise<void> {
       metricsRegistry,
     })
     const running = gateway
-    // The gateway first: the provider's ledger stays open until no call can reach it.
+    const deliverer =
+      env.webhook === undefined ? undefined : new WebhookDeliverer({ provider, ...env.webhook, logger })
+    deliverer?.start()
+    // The gateway and the deliverer first: the provider's ledger stays open until nothing can reach it.
     closing.push({
       close: async () => {
         await running.stop()
+        await deliverer?.stop()
         await provider.close()
       },
     })

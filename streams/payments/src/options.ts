@@ -1,4 +1,11 @@
-import type { DeadLetter, OrderEvent, OrderValidation, PaymentCommand, PaymentEvent } from '@oxagry/avro'
+import type {
+  DeadLetter,
+  OrderEvent,
+  OrderValidation,
+  PaymentCommand,
+  PaymentEvent,
+  ProviderNotification,
+} from '@oxagry/avro'
 import type { Serde } from '@oxagry/kafka'
 import { TOPICS } from '@oxagry/topics'
 import { invalidOptions } from './errors.ts'
@@ -10,6 +17,8 @@ export interface PaymentsTopics {
   readonly orderEvents: string
   readonly orderValidations: string
   readonly deadLetters: string
+  /** The gateway's pending notes and the provider's webhook reports. */
+  readonly providerNotifications: string
 }
 
 export const DEFAULT_PAYMENTS_TOPICS: PaymentsTopics = Object.freeze({
@@ -18,6 +27,7 @@ export const DEFAULT_PAYMENTS_TOPICS: PaymentsTopics = Object.freeze({
   orderEvents: TOPICS.orderEvents.name,
   orderValidations: TOPICS.orderValidations.name,
   deadLetters: TOPICS.paymentsDeadLetters.name,
+  providerNotifications: TOPICS.providerNotifications.name,
 })
 
 /** Value serdes per contract; keys are plain strings as the catalogue says. */
@@ -27,6 +37,7 @@ export interface PaymentsSerdes {
   readonly orderEvent: Serde<OrderEvent>
   readonly validation: Serde<OrderValidation>
   readonly deadLetter: Serde<DeadLetter>
+  readonly providerNotification: Serde<ProviderNotification>
 }
 
 export interface FraudOptions {
@@ -47,6 +58,18 @@ export interface PaymentsOptions {
   readonly fraud?: FraudOptions
   /** How long (stream time) a payment's answer is remembered, so a replayed event answers once; ms. Default 7 days. */
   readonly answerRetentionMs?: number
+  readonly notifications?: NotificationsOptions
+}
+
+/** The provider notifications' sub-topology. */
+export interface NotificationsOptions {
+  /**
+   * How long (wall clock) a provider's report may wait for the gateway's note that its call is
+   * pending before it is dead-lettered as unmatched; ms. Default 10 minutes.
+   */
+  readonly unmatchedNotificationMs?: number
+  /** How often (wall clock) waiting reports are looked at; ms. Default 5 s. */
+  readonly checkIntervalMs?: number
 }
 
 export interface ResolvedFraudOptions {
@@ -61,6 +84,7 @@ export interface ResolvedPaymentsOptions {
   readonly topics: PaymentsTopics
   readonly fraud: ResolvedFraudOptions
   readonly answerRetentionMs: number
+  readonly notifications: Required<NotificationsOptions>
 }
 
 export const DEFAULT_FRAUD: ResolvedFraudOptions = Object.freeze({
@@ -72,9 +96,21 @@ export const DEFAULT_FRAUD: ResolvedFraudOptions = Object.freeze({
 
 export const DEFAULT_ANSWER_RETENTION_MS = 7 * 24 * 3_600_000
 
+export const DEFAULT_NOTIFICATIONS: Required<NotificationsOptions> = Object.freeze({
+  unmatchedNotificationMs: 10 * 60_000,
+  checkIntervalMs: 5_000,
+})
+
 const TOPIC_NAME = /^[A-Za-z0-9._-]+$/
 const CURRENCY = /^[A-Z]{3}$/
-const SERDES = ['paymentCommand', 'paymentEvent', 'orderEvent', 'validation', 'deadLetter'] as const
+const SERDES = [
+  'paymentCommand',
+  'paymentEvent',
+  'orderEvent',
+  'validation',
+  'deadLetter',
+  'providerNotification',
+] as const
 
 function isSerde(value: unknown): boolean {
   const s = value as Partial<Serde<unknown>> | undefined
@@ -104,7 +140,7 @@ function positiveInteger(problems: string[], path: string, value: unknown): void
 export function resolvePaymentsOptions(options: PaymentsOptions): ResolvedPaymentsOptions {
   const problems: string[] = []
   for (const key of Object.keys(options))
-    if (!['serdes', 'topics', 'fraud', 'answerRetentionMs'].includes(key))
+    if (!['serdes', 'topics', 'fraud', 'answerRetentionMs', 'notifications'].includes(key))
       problems.push(`/options/${key} is not an option`)
   for (const k of SERDES)
     if (!isSerde(options.serdes?.[k])) problems.push(`/options/serdes/${k} must be a Serde`)
@@ -113,6 +149,15 @@ export function resolvePaymentsOptions(options: PaymentsOptions): ResolvedPaymen
   for (const key of Object.keys(fraud))
     if (!(key in DEFAULT_FRAUD)) problems.push(`/options/fraud/${key} is not an option`)
   positiveInteger(problems, '/options/answerRetentionMs', options.answerRetentionMs)
+  const notifications = options.notifications ?? {}
+  for (const key of Object.keys(notifications))
+    if (!(key in DEFAULT_NOTIFICATIONS)) problems.push(`/options/notifications/${key} is not an option`)
+  positiveInteger(
+    problems,
+    '/options/notifications/unmatchedNotificationMs',
+    notifications.unmatchedNotificationMs,
+  )
+  positiveInteger(problems, '/options/notifications/checkIntervalMs', notifications.checkIntervalMs)
   positiveInteger(problems, '/options/fraud/windowMs', fraud.windowMs)
   positiveInteger(problems, '/options/fraud/defaultLimitMinor', fraud.defaultLimitMinor)
   positiveInteger(problems, '/options/fraud/pruneIntervalMs', fraud.pruneIntervalMs)
@@ -132,5 +177,6 @@ export function resolvePaymentsOptions(options: PaymentsOptions): ResolvedPaymen
       pruneIntervalMs: fraud.pruneIntervalMs ?? DEFAULT_FRAUD.pruneIntervalMs,
     },
     answerRetentionMs: options.answerRetentionMs ?? DEFAULT_ANSWER_RETENTION_MS,
+    notifications: { ...DEFAULT_NOTIFICATIONS, ...notifications },
   }
 }

@@ -47,9 +47,24 @@ export interface Unavailable {
   readonly message: string
 }
 
-export type ProviderOutcome = Approved | Declined | Unavailable
-/** The outcomes a provider keeps: an unavailable one is no answer. */
+/**
+ * The provider took the call but decides later (3-D Secure, a bank transfer): the final outcome
+ * arrives by webhook. Asking again with the same idempotency key answers pending again, as a real
+ * provider replays its first response, so only the webhook path writes the outcome.
+ */
+export interface Pending {
+  readonly status: 'pending'
+  /** The provider's reference of the pending call. */
+  readonly reference: string
+  /** When the provider answered. */
+  readonly at: number
+}
+
+export type ProviderOutcome = Approved | Declined | Pending | Unavailable
+/** The outcomes a provider keeps as decided: an unavailable one is no answer, a pending one no decision. */
 export type FinalOutcome = Approved | Declined
+/** What a provider answers a call with, once it answered at all. */
+export type Answer = FinalOutcome | Pending
 
 /**
  * A payment provider behind the gateway: each call is idempotent per payment id and operation, so

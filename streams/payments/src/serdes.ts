@@ -11,27 +11,44 @@ export async function createPaymentsSerdes(
   options: { autoRegister?: boolean } = {},
 ): Promise<PaymentsSerdes> {
   const autoRegister = options.autoRegister ?? false
-  const [paymentCommand, paymentEvent, orderEvent, validation, deadLetter] = await Promise.all([
-    createAvroSerde({
-      registry,
-      autoRegister,
-      contract: Contracts.PaymentCommand,
-      topics: [topics.paymentCommands],
-    }),
-    createAvroSerde({
-      registry,
-      autoRegister,
-      contract: Contracts.PaymentEvent,
-      topics: [topics.paymentEvents],
-    }),
-    createAvroSerde({ registry, autoRegister, contract: Contracts.OrderEvent, topics: [topics.orderEvents] }),
-    createAvroSerde({
-      registry,
-      autoRegister,
-      contract: Contracts.OrderValidation,
-      topics: [topics.orderValidations],
-    }),
-    createAvroSerde({ registry, autoRegister, contract: Contracts.DeadLetter, topics: [topics.deadLetters] }),
-  ])
-  return { paymentCommand, paymentEvent, orderEvent, validation, deadLetter }
+  const [paymentCommand, paymentEvent, orderEvent, validation, deadLetter, providerNotification] =
+    await Promise.all([
+      createAvroSerde({
+        registry,
+        autoRegister,
+        contract: Contracts.PaymentCommand,
+        topics: [topics.paymentCommands],
+      }),
+      createAvroSerde({
+        registry,
+        autoRegister,
+        contract: Contracts.PaymentEvent,
+        topics: [topics.paymentEvents],
+      }),
+      createAvroSerde({
+        registry,
+        autoRegister,
+        contract: Contracts.OrderEvent,
+        topics: [topics.orderEvents],
+      }),
+      createAvroSerde({
+        registry,
+        autoRegister,
+        contract: Contracts.OrderValidation,
+        topics: [topics.orderValidations],
+      }),
+      createAvroSerde({
+        registry,
+        autoRegister,
+        contract: Contracts.DeadLetter,
+        topics: [topics.deadLetters],
+      }),
+      createAvroSerde({
+        registry,
+        autoRegister,
+        contract: Contracts.ProviderNotification,
+        topics: [topics.providerNotifications],
+      }),
+    ])
+  return { paymentCommand, paymentEvent, orderEvent, validation, deadLetter, providerNotification }
 }

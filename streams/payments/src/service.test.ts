@@ -166,6 +166,33 @@ test('environment: defaults, and every bad value named', (t) => {
     t.regex(error?.message ?? '', new RegExp(name))
 })
 
+test('environment: the webhook the simulated provider delivers pending outcomes to', (t) => {
+  const env = readPaymentsEnv({
+    PAYMENTS_PROVIDER_PENDING_RATE: '0.25',
+    PAYMENTS_WEBHOOK_URL: 'http://127.0.0.1:8080/api/v1/payments/webhooks/simulated',
+    PAYMENTS_WEBHOOK_SECRET: 'whsec_0123456789abcdef',
+  })
+  t.like(env.provider, { pendingRate: 0.25, pendingDelayMs: 2000 })
+  t.deepEqual(env.webhook, {
+    url: 'http://127.0.0.1:8080/api/v1/payments/webhooks/simulated',
+    secret: 'whsec_0123456789abcdef',
+  })
+  t.is(readPaymentsEnv({}).webhook, undefined)
+  const error = t.throws(() =>
+    readPaymentsEnv({
+      PAYMENTS_PROVIDER_PENDING_RATE: '1.5',
+      PAYMENTS_PROVIDER_PENDING_DELAY_MS: '-3',
+      PAYMENTS_WEBHOOK_URL: 'ftp://x',
+    }),
+  )
+  for (const name of ['PENDING_RATE must', 'PENDING_DELAY_MS', 'go together', 'WEBHOOK_URL must be'])
+    t.regex(error?.message ?? '', new RegExp(name))
+  t.regex(
+    t.throws(() => readPaymentsEnv({ PAYMENTS_PROVIDER_PENDING_RATE: '0.5' }))?.message ?? '',
+    /needs PAYMENTS_WEBHOOK_URL/,
+  )
+})
+
 test('topology options: every problem named', async (t) => {
   const serdes = await createPaymentsSerdes(new InMemorySchemaRegistry(), undefined, { autoRegister: true })
   const thrown = await startPayments({

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { PaymentFailureReason } from '@oxagry/avro'
 import { invalidOptions } from './errors.ts'
-import { PaymentLedger, type LedgerEntry } from './ledger.ts'
+import { PAYMENT_OPERATIONS } from './provider.ts'
+import { PaymentLedger, type LedgerEntry, type PendingDelivery } from './ledger.ts'
 import type {
+  Answer,
   AuthoriseRequest,
   FinalOutcome,
   PaymentOperation,
@@ -25,6 +27,16 @@ export interface SimulatedProviderOptions {
   readonly seed?: number | string
   /** Share of authorisations declined, 0 to 1. Default 0.1. */
   readonly declineRate?: number
+  /**
+   * Share of the calls in `pendingOperations` answered pending, 0 to 1, decided by the seed and the
+   * payment id like a decline: the final outcome is decided at once, recorded, and delivered later by
+   * webhook (`dueDeliveries`, `settle`). Default 0.
+   */
+  readonly pendingRate?: number
+  /** The calls that may be left pending. Default authorisations only (3-D Secure). */
+  readonly pendingOperations?: readonly PaymentOperation[]
+  /** How long after the pending answer its final outcome is decided and can be delivered; ms. Default 2000. */
+  readonly pendingDelayMs?: number
   /** Time each call takes; ms. Default 0. */
   readonly latencyMs?: number
   /** Wall-clock spans in which every call is unavailable. */
@@ -47,7 +59,10 @@ const DECLINES: readonly { reason: PaymentFailureReason; message: string }[] = [
  */
 export class SimulatedProvider implements PaymentProvider {
   readonly name = 'simulated'
-  private readonly inFlight = new Map<string, Promise<FinalOutcome>>()
+  private readonly inFlight = new Map<string, Promise<Answer>>()
+  private readonly pendingRate: number
+  private readonly pendingOperations: readonly PaymentOperation[]
+  private readonly pendingDelayMs: number
   private readonly seed: string
   private readonly declineRate: number
   private readonly latencyMs: number
@@ -63,6 +78,9 @@ export class SimulatedProvider implements PaymentProvider {
   ) {
     this.seed = String(options.seed ?? 1)
     this.declineRate = options.declineRate ?? 0.1
+    this.pendingRate = options.pendingRate ?? 0
+    this.pendingOperations = options.pendingOperations ?? ['authorise']
+    this.pendingDelayMs = options.pendingDelayMs ?? 2000
     this.latencyMs = options.latencyMs ?? 0
     this.outages = options.outages ?? []
     this.ttlMs = options.authorisationTtlMs ?? 7 * 24 * 3_600_000
@@ -73,10 +91,17 @@ export class SimulatedProvider implements PaymentProvider {
     const problems: string[] = []
     if (typeof options.ledgerPath !== 'string' || options.ledgerPath === '')
       problems.push('/provider/ledgerPath must be a file path')
-    const rate = options.declineRate
-    if (rate !== undefined && !(rate >= 0 && rate <= 1))
-      problems.push(`/provider/declineRate must be between 0 and 1, got ${rate}`)
+    for (const [name, rate] of [
+      ['declineRate', options.declineRate],
+      ['pendingRate', options.pendingRate],
+    ] as const)
+      if (rate !== undefined && !(rate >= 0 && rate <= 1))
+        problems.push(`/provider/${name} must be between 0 and 1, got ${rate}`)
+    for (const [i, op] of (options.pendingOperations ?? []).entries())
+      if (!PAYMENT_OPERATIONS.includes(op))
+        problems.push(`/provider/pendingOperations/${i} must be one of ${PAYMENT_OPERATIONS.join(', ')}`)
     for (const [name, value] of [
+      ['pendingDelayMs', options.pendingDelayMs],
       ['latencyMs', options.latencyMs],
       ['authorisationTtlMs', options.authorisationTtlMs],
     ] as const)
@@ -125,13 +150,37 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   void(request: PaymentRequest): Promise<ProviderOutcome> {
-    return this.call('void', request, (at) => {
-      const hold = this.hold(request)
-      if (typeof hold === 'string') return declined('OTHER', `nothing to void: ${hold}`, at)
-      if (this.ledger.outcome(request.paymentId, 'capture')?.outcome.status === 'approved')
-        return declined('OTHER', 'nothing to void: the payment was captured (refund it)', at)
-      return approved({ ...request, amountMinor: hold.amountMinor }, `${reference(hold)}-V`, at, null)
-    })
+    let cancelledPending = false
+    // A void of an authorisation still pending cancels it, as a provider cancels a payment awaiting
+    // 3-D Secure: its outcome becomes a decline, delivered by webhook like any other, and no hold is left.
+    const cancelPending = async (at: number): Promise<void> => {
+      const auth = this.ledger.outcome(request.paymentId, 'authorise')
+      if (auth?.outcome.status !== 'pending' || auth.settled === true) return
+      await this.ledger.record({
+        ...auth,
+        final: declined('OTHER', 'cancelled before the provider decided', at),
+      })
+      cancelledPending = true
+    }
+    return this.call(
+      'void',
+      request,
+      (at) => {
+        if (cancelledPending)
+          return approved(
+            { ...request, amountMinor: 0 },
+            `${request.paymentId.slice(0, 8).toUpperCase()}-V`,
+            at,
+            null,
+          )
+        const hold = this.hold(request)
+        if (typeof hold === 'string') return declined('OTHER', `nothing to void: ${hold}`, at)
+        if (this.ledger.outcome(request.paymentId, 'capture')?.outcome.status === 'approved')
+          return declined('OTHER', 'nothing to void: the payment was captured (refund it)', at)
+        return approved({ ...request, amountMinor: hold.amountMinor }, `${reference(hold)}-V`, at, null)
+      },
+      cancelPending,
+    )
   }
 
   refund(request: RefundRequest): Promise<ProviderOutcome> {
@@ -148,6 +197,30 @@ export class SimulatedProvider implements PaymentProvider {
     })
   }
 
+  /** Pending calls whose final outcome is decided by `now` and not yet delivered. */
+  dueDeliveries(now: number = this.now()): PendingDelivery[] {
+    return this.ledger.pendingDeliveries().filter((d) => d.final.at <= now)
+  }
+
+  /**
+   * Records that a pending call's final outcome was delivered (the webhook answered 2xx): from now on
+   * it counts (a hold can be captured, a capture refunded). Once; a second call changes nothing.
+   */
+  async settle(paymentId: string, operation: PaymentOperation): Promise<void> {
+    const entry = this.ledger.outcome(paymentId, operation)
+    if (entry === undefined || entry.outcome.status !== 'pending' || entry.final === undefined) return
+    const { final: outcome, ...rest } = entry
+    await this.ledger.record({ ...rest, outcome, settled: true })
+  }
+
+  /** The id of the webhook notification of a pending call: a redelivery carries the same. */
+  notificationIdOf(paymentId: string, operation: PaymentOperation): string {
+    const hash = createHash('sha256')
+      .update(`${this.seed}:${paymentId}:${operation}:notification`)
+      .digest('hex')
+    return `sim_evt_${hash.slice(0, 24)}`
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.inFlight.values())
     await this.ledger.close()
@@ -157,6 +230,7 @@ export class SimulatedProvider implements PaymentProvider {
   private hold(request: PaymentRequest): LedgerEntry | string {
     const hold = this.ledger.outcome(request.paymentId, 'authorise')
     if (hold === undefined) return 'the payment was never authorised'
+    if (hold.outcome.status === 'pending') return 'the authorisation is still pending'
     if (hold.outcome.status !== 'approved') return 'the authorisation was declined'
     if (hold.currency !== request.currency)
       return `the payment is in ${hold.currency}, not ${request.currency}`
@@ -173,6 +247,7 @@ export class SimulatedProvider implements PaymentProvider {
     operation: PaymentOperation,
     request: PaymentRequest,
     decide: (at: number) => FinalOutcome,
+    before?: (at: number) => Promise<void>,
   ): Promise<ProviderOutcome> {
     this.calls[operation]++
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
@@ -183,21 +258,40 @@ export class SimulatedProvider implements PaymentProvider {
         status: 'unavailable',
         message: `provider outage until ${new Date(outage.toMs).toISOString()}`,
       }
-    const recorded = this.ledger.outcome(request.paymentId, operation)
+    // A repeated call is answered as the first was, pending included: the outcome of a pending call
+    // comes by webhook only, so it is never written twice.
+    const recorded = this.ledger.answer(request.paymentId, operation)
     if (recorded !== undefined) return recorded.outcome
     const key = `${request.paymentId}:${operation}`
     const running = this.inFlight.get(key)
     if (running !== undefined) return running
     const answer = (async () => {
+      await before?.(at)
+      const base = {
+        paymentId: request.paymentId,
+        orderId: request.orderId,
+        operation,
+        currency: request.currency,
+      }
+      if (
+        this.pendingOperations.includes(operation) &&
+        this.unit(request.paymentId, `pending:${operation}`) < this.pendingRate
+      ) {
+        // Decided now (deterministic), taking effect when delivered: the ledger says what will come.
+        const decidedAt = at + this.pendingDelayMs
+        const final = decide(decidedAt)
+        const pending: Answer = {
+          status: 'pending',
+          reference: `SIM-PEND-${request.paymentId.slice(0, 8).toUpperCase()}`,
+          at,
+        }
+        const amountMinor = final.status === 'approved' ? final.amountMinor : request.amountMinor
+        await this.ledger.record({ ...base, amountMinor, outcome: pending, final })
+        return pending
+      }
       const outcome = decide(at)
       const amountMinor = outcome.status === 'approved' ? outcome.amountMinor : request.amountMinor
-      await this.ledger.record({
-        paymentId: request.paymentId,
-        operation,
-        amountMinor,
-        currency: request.currency,
-        outcome,
-      })
+      await this.ledger.record({ ...base, amountMinor, outcome })
       return outcome
     })()
     this.inFlight.set(key, answer)

@@ -18,6 +18,7 @@ export function prefixedPaymentsTopics(prefix: string): PaymentsTopics {
     orderEvents: `${prefix}.order-events`,
     orderValidations: `${prefix}.order-validations`,
     deadLetters: `${prefix}.dead-letters`,
+    providerNotifications: `${prefix}.provider-notifications`,
   }
 }
 

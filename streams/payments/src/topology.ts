@@ -1,4 +1,10 @@
-import type { OrderEvent, OrderValidation, PaymentEvent } from '@oxagry/avro'
+import type {
+  DeadLetter,
+  OrderEvent,
+  OrderValidation,
+  PaymentEvent,
+  ProviderNotification,
+} from '@oxagry/avro'
 import { Serdes } from '@oxagry/kafka'
 import {
   PunctuationType,
@@ -23,6 +29,13 @@ import {
   type RecentSpend,
 } from './fraud.ts'
 import { resolvePaymentsOptions, type PaymentsOptions, type ResolvedPaymentsOptions } from './options.ts'
+import {
+  NOTIFICATIONS_STORE,
+  notificationsProcessor,
+  type NotificationInput,
+  type NotificationOutput,
+  type OutcomeEntry,
+} from './notifications-processor.ts'
 import { answerKeyOf, paymentValidation } from './payment-answers.ts'
 
 /** Store names; each is also its changelog topic `<applicationId>-<store>-changelog`. */
@@ -33,6 +46,8 @@ export const PAYMENTS_STORES = {
   fraudOrders: 'fraud-orders',
   /** Per customer and currency: the recent orders not cancelled, the sliding window's content. */
   fraudSpend: 'fraud-spend',
+  /** Per payment and call: pending (the gateway's note), written, or a report waiting for its note. */
+  notifications: NOTIFICATIONS_STORE,
 } as const
 
 /** The repartition by customer and currency: topic `<applicationId>-fraud-by-customer-repartition`. */
@@ -236,13 +251,44 @@ export function buildPaymentsTopology(input: PaymentsOptions): Topology {
     }),
   )
 
-  builder
-    .stream<string, PaymentEvent | null>(topics.paymentEvents, {
+  builder.addStateStore(
+    Stores.inMemoryKeyValueStore<string, OutcomeEntry>(PAYMENTS_STORES.notifications, {
       keySerde: S,
-      valueSerde: serdes.paymentEvent,
-    })
+      valueSerde: Serdes.Json<OutcomeEntry>(),
+    }),
+  )
+
+  const paymentEvents = builder.stream<string, PaymentEvent | null>(topics.paymentEvents, {
+    keySerde: S,
+    valueSerde: serdes.paymentEvent,
+  })
+  paymentEvents
     .process(paymentAnswerProcessor(options), PAYMENTS_STORES.answers)
     .to(topics.orderValidations, validations)
+
+  // Provider notifications: co-partitioned with the payment events, so the task that sees a call's
+  // outcome written also sees its pending note and the provider's report, in one store.
+  const notified = builder
+    .stream<string, ProviderNotification | null>(topics.providerNotifications, {
+      keySerde: S,
+      valueSerde: serdes.providerNotification,
+    })
+    .filter((_k, n) => n !== null)
+    .mapValues((n): NotificationInput => ({ kind: 'notification', notification: n! }))
+  const outcomes = paymentEvents
+    .filter((_k, e) => e !== null)
+    .mapValues((e): NotificationInput => ({ kind: 'event', event: e! }))
+    .merge(notified)
+    .process(notificationsProcessor(options), PAYMENTS_STORES.notifications)
+  outcomes
+    .filter((_k, o) => o.kind === 'event')
+    .mapValues((o) => (o as Extract<NotificationOutput, { kind: 'event' }>).event)
+    .to(topics.paymentEvents, { keySerde: S, valueSerde: serdes.paymentEvent })
+  outcomes
+    .filter((_k, o) => o.kind === 'dead-letter')
+    .selectKey((_k, o) => (o as Extract<NotificationOutput, { kind: 'dead-letter' }>).key)
+    .mapValues((o): DeadLetter => (o as Extract<NotificationOutput, { kind: 'dead-letter' }>).deadLetter)
+    .to(topics.deadLetters, { keySerde: S, valueSerde: serdes.deadLetter })
 
   builder
     .stream<string, OrderEvent | null>(topics.orderEvents, {

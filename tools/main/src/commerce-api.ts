@@ -7,7 +7,11 @@ import {
 import type { SchemaRegistryClient } from '@oxagry/avro'
 import { TOPICS } from '@oxagry/topics'
 import type { FastifyInstance } from 'fastify'
+import type { PaymentsConfig } from './config.ts'
 import type { ModuleRoutes, PlatformContext } from './module.ts'
+
+/** The provider name the simulated provider's webhook is served under. */
+export const SIMULATED_PROVIDER = 'simulated'
 
 /**
  * Serves the commerce API on the platform's one HTTP server, when a module serves the commerce views:
@@ -20,6 +24,7 @@ export async function mountCommerceApi(
     readonly registry: SchemaRegistryClient
   },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
+  payments?: PaymentsConfig,
 ): Promise<() => Promise<void>> {
   const feed = new OrderStatusBroadcast()
   const decode = await createOrderStatusDecoder(context.registry)
@@ -36,6 +41,7 @@ export async function mountCommerceApi(
       orderEvents: context.topic(TOPICS.orderEvents),
       orderCommands: context.topic(TOPICS.orderCommands),
       stockCommands: context.topic(TOPICS.stockCommands),
+      providerNotifications: context.topic(TOPICS.providerNotifications),
     },
   })
   await app.register(commerceApi, {
@@ -44,6 +50,9 @@ export async function mountCommerceApi(
     writer,
     feed,
     metrics: context.metrics,
+    ...(payments?.webhookSecret === undefined
+      ? {}
+      : { webhooks: { secrets: { [SIMULATED_PROVIDER]: [payments.webhookSecret] } } }),
   })
   return async () => {
     await following.stop()

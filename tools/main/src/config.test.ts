@@ -1,5 +1,5 @@
 import test from 'ava'
-import { ConfigError, readConfig } from './config.ts'
+import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, readConfig } from './config.ts'
 
 test('no environment: embedded defaults on 127.0.0.1:8080 with state under the working directory', (t) => {
   const config = readConfig({}, '/srv/app')
@@ -173,4 +173,31 @@ test("the map's tiles: OpenStreetMap by default, another template, or none; a ba
   t.throws(() => readConfig({ MAP_TILE_MAX_ZOOM: '30' }, '/srv'), {
     message: /MAP_TILE_MAX_ZOOM="30": must be <= 24/,
   })
+})
+
+test('payments: embedded defaults share a development webhook secret with the simulated provider; with auth on, no secret means no webhook and nothing pending', (t) => {
+  t.deepEqual(readConfig({}).payments, {
+    webhookSecret: DEVELOPMENT_WEBHOOK_SECRET,
+    developmentSecret: true,
+    pendingRate: 0.1,
+  })
+  t.deepEqual(readConfig({ AUTH: 'on' }).payments, { developmentSecret: false, pendingRate: 0 })
+  t.deepEqual(
+    readConfig({
+      AUTH: 'on',
+      PAYMENT_WEBHOOK_SECRET: 'whsec_0123456789abcdef',
+      SIM_PAYMENT_PENDING_RATE: '0.5',
+    }).payments,
+    { webhookSecret: 'whsec_0123456789abcdef', developmentSecret: false, pendingRate: 0.5 },
+  )
+  t.is(readConfig({ SIM_PAYMENT_PENDING_RATE: '0' }).payments.pendingRate, 0)
+  const noSecret = t.throws(() => readConfig({ AUTH: 'on', SIM_PAYMENT_PENDING_RATE: '0.2' }), {
+    instanceOf: ConfigError,
+  })
+  t.regex(noSecret?.message ?? '', /needs PAYMENT_WEBHOOK_SECRET/)
+  const bad = t.throws(() => readConfig({ PAYMENT_WEBHOOK_SECRET: 'short', SIM_PAYMENT_PENDING_RATE: '2' }), {
+    instanceOf: ConfigError,
+  })
+  t.regex(bad?.message ?? '', /PAYMENT_WEBHOOK_SECRET/)
+  t.regex(bad?.message ?? '', /SIM_PAYMENT_PENDING_RATE/)
 })

@@ -38,6 +38,8 @@ export interface MainConfig {
   readonly processingGuarantee: 'at_least_once' | 'exactly_once'
   /** Each sink writes a batch when it holds this many records or its oldest waited this long. */
   readonly sinkBatch: { readonly maxRecords: number; readonly maxWaitMs: number }
+  /** The payment provider's webhook and the simulated provider's pending outcomes. */
+  readonly payments: PaymentsConfig
   /** Prefixes topic names, consumer groups and application ids: several platforms on one cluster. */
   readonly topicPrefix?: string
   /** How the APIs authenticate and what they expose. */
@@ -67,6 +69,22 @@ export interface ApiConfig {
   readonly map: MapOptions
 }
 
+/**
+ * PAYMENT_WEBHOOK_SECRET: the secret the simulated provider signs its webhooks with and the webhook
+ * route checks (without it the route is off). On embedded defaults (authentication off, loopback only)
+ * a development secret stands in, so pending payments work there too. SIM_PAYMENT_PENDING_RATE: the
+ * share of authorisations the simulated provider answers pending (default 0.1 with a webhook, else 0).
+ */
+export interface PaymentsConfig {
+  readonly webhookSecret?: string
+  /** True when the secret is the development one of the embedded defaults. */
+  readonly developmentSecret: boolean
+  readonly pendingRate: number
+}
+
+/** The webhook secret of `npm start` on embedded defaults: loopback only, never for a real deployment. */
+export const DEVELOPMENT_WEBHOOK_SECRET = 'oxagry-development-webhook-secret'
+
 const ENV_SCHEMA = {
   type: 'object',
   properties: {
@@ -84,6 +102,8 @@ const ENV_SCHEMA = {
     SIM_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
     SIM_SEED: { type: 'integer' },
     SIM_ORDER_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
+    SIM_PAYMENT_PENDING_RATE: { type: 'number', minimum: 0, maximum: 1 },
+    PAYMENT_WEBHOOK_SECRET: { type: 'string', minLength: 16, maxLength: 512 },
     PROCESSING_GUARANTEE: { enum: ['at_least_once', 'exactly_once'] },
     SINK_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 100_000 },
     SINK_BATCH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60_000 },
@@ -164,6 +184,17 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
             mode: 'local',
             keyFile: String(v.AUTH_LOCAL_KEY_FILE ?? join(stateDir, 'auth', 'local-signing-key.json')),
           }
+  const webhookSecret =
+    v.PAYMENT_WEBHOOK_SECRET !== undefined
+      ? String(v.PAYMENT_WEBHOOK_SECRET)
+      : auth.mode === 'off'
+        ? DEVELOPMENT_WEBHOOK_SECRET
+        : undefined
+  const pendingRate = Number(v.SIM_PAYMENT_PENDING_RATE ?? (webhookSecret === undefined ? 0 : 0.1))
+  if (pendingRate > 0 && webhookSecret === undefined)
+    throw new ConfigError([
+      `SIM_PAYMENT_PENDING_RATE=${pendingRate}: pending payments are decided by webhook, which needs PAYMENT_WEBHOOK_SECRET`,
+    ])
   return {
     port: Number(v.PORT ?? 8080),
     host: String(v.HOST ?? '127.0.0.1'),
@@ -187,6 +218,11 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       maxWaitMs: Number(v.SINK_BATCH_WAIT_MS ?? 250),
     },
     ...(v.TOPIC_PREFIX === undefined ? {} : { topicPrefix: String(v.TOPIC_PREFIX) }),
+    payments: {
+      ...(webhookSecret === undefined ? {} : { webhookSecret }),
+      developmentSecret: v.PAYMENT_WEBHOOK_SECRET === undefined && webhookSecret !== undefined,
+      pendingRate,
+    },
     api: {
       auth,
       ...(v.AUTH === undefined && authRequiredBy !== undefined ? { authRequiredBy } : {}),

@@ -31,6 +31,8 @@ export interface PlatformContext {
   follow(topic: string, onValue: (value: Buffer) => Promise<void>): Promise<LiveView>
   /** Says what runs where, for the start banner: `describe('readModel', 'MongoDB ...')`. */
   describe(service: string, where: string): void
+  /** The API's base URL (`http://127.0.0.1:8080`) once it listens; undefined before. */
+  apiUrl(): string | undefined
 }
 
 /** A followed topic: stopped with the platform, loaded once what it held at the start was read. */

@@ -129,6 +129,8 @@ export async function startPlatform(
       await admin.close()
     }
 
+    // Known once the server listens: the simulated payment provider delivers its webhooks there.
+    const api: { base?: string } = {}
     const context: PlatformContext = {
       config,
       logger,
@@ -155,6 +157,7 @@ export async function startPlatform(
       describe: (service, where) => {
         services[service] = where
       },
+      apiUrl: () => api.base,
     }
 
     const started: { module: DomainModule; running: StartedModule }[] = []
@@ -198,7 +201,8 @@ export async function startPlatform(
       .flatMap(({ running }) => running.routes)
       .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
-    if (commerceViews !== undefined) closers.add(await mountCommerceApi(app, context, commerceViews))
+    if (commerceViews !== undefined)
+      closers.add(await mountCommerceApi(app, context, commerceViews, config.payments))
     closers.add(() => app.close())
 
     for (const { running } of started) {
@@ -207,6 +211,7 @@ export async function startPlatform(
 
     const address = await app.listen({ port: config.port, host: config.host })
     const base = address.replace('[::1]', 'localhost')
+    api.base = base
     const bound = app.server.address()
     return {
       listening: {

@@ -16,6 +16,7 @@ import type {
   OrderValidation,
   PaymentCommand,
   PaymentEvent,
+  ProviderNotification,
   DeadLetter,
 } from './types.ts'
 
@@ -71,6 +72,11 @@ export const Contracts = {
   PaymentEvent: defineContract<PaymentEvent>(
     'payments/payment-event.avsc',
     'dev.oxagry.payments.PaymentEvent',
+  ),
+  /** What the payments application needs to turn a provider's asynchronous answer into exactly one payment event: the gateway's note that a call was left pending, and the provider's later report of its outcome (received by the commerce API's webhook, signature verified). Keyed by orderId, so both land on the partition of the order's payment events. */
+  ProviderNotification: defineContract<ProviderNotification>(
+    'payments/provider-notification.avsc',
+    'dev.oxagry.payments.ProviderNotification',
   ),
   /** A record a stream application could not process, with its original bytes and why. Keyed by sourceTopic:partition:offset. Replaying means producing key and value back to sourceTopic. */
   DeadLetter: defineContract<DeadLetter>('platform/dead-letter.avsc', 'dev.oxagry.platform.DeadLetter'),

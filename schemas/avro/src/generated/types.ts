@@ -661,6 +661,20 @@ export const PaymentMethod = {
 } as const
 export type PaymentMethod = (typeof PaymentMethod)[keyof typeof PaymentMethod]
 
+/** The gateway called the provider, which answered pending: the outcome comes later by webhook. Written in the gateway's transaction with the command's offset. */
+export interface PaymentPending {
+  /** The payment command left pending: the outcome event's id derives from it, as on the synchronous path. */
+  readonly commandId: string
+  /** Amount asked for, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** Why, for a refund, as the operator wrote it; null otherwise. Default: null. */
+  readonly refundReason: null | string
+  /** The provider's reference of the pending call, when it gave one. Default: null. */
+  readonly providerReference: null | string
+}
+
 /** Money went back to the customer, in full or in part. */
 export interface PaymentRefunded {
   /** Amount refunded, in minor units. */
@@ -687,6 +701,56 @@ export interface PaymentVoided {
   readonly amountMinor: number
   /** ISO 4217 code of the amount. */
   readonly currency: CurrencyCode
+}
+
+/** What the payments application needs to turn a provider's asynchronous answer into exactly one payment event: the gateway's note that a call was left pending, and the provider's later report of its outcome (received by the commerce API's webhook, signature verified). Keyed by orderId, so both land on the partition of the order's payment events. */
+export interface ProviderNotification {
+  /** The provider's id of the report (its webhook event id), or, for a pending note, one derived from the command: the same note or report sent again carries the same id. */
+  readonly notificationId: string
+  /** The payment; the provider's idempotency key. */
+  readonly paymentId: PaymentId
+  /** The order paid for; also the record key. */
+  readonly orderId: OrderId
+  /** The provider call the note or report is about. */
+  readonly operation: ProviderOperation
+  /** When the provider answered pending (a note) or decided (a report): the event time of the outcome. */
+  readonly occurredAt: TimestampMillis
+  /** A pending note from the gateway, or an outcome reported by the provider. */
+  readonly payload:
+    | { readonly 'dev.oxagry.payments.PaymentPending': PaymentPending }
+    | { readonly 'dev.oxagry.payments.ProviderOutcomeReported': ProviderOutcomeReported }
+}
+
+/** The four provider calls; OTHER is what old readers see for a call added later. Readers map unknown symbols to OTHER. */
+export const ProviderOperation = {
+  AUTHORISE: 'AUTHORISE',
+  CAPTURE: 'CAPTURE',
+  VOID: 'VOID',
+  REFUND: 'REFUND',
+  OTHER: 'OTHER',
+} as const
+export type ProviderOperation = (typeof ProviderOperation)[keyof typeof ProviderOperation]
+
+/** The provider reported the final outcome of a call it had left pending (or, echoed, of one it answered at once). */
+export interface ProviderOutcomeReported {
+  /** The provider that reported it, as the webhook's path names it. */
+  readonly provider: string
+  /** True when the provider did it; false when it refused. */
+  readonly approved: boolean
+  /** The provider's reference (the authorisation code of a hold); null for a refusal. Default: null. */
+  readonly providerReference: null | string
+  /** Amount the provider moved or held, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+  /** When a hold lapses (authorisations only). Default: null. */
+  readonly expiresAt: null | TimestampMillis
+  /** For a refusal: a PaymentFailureReason symbol (DECLINED, INSUFFICIENT_FUNDS, EXPIRED, FRAUD_SUSPECTED, PROVIDER_ERROR, OTHER); unknown ones are read as OTHER. Default: null. */
+  readonly failureReason: null | string
+  /** The provider's message for a refusal. Default: null. */
+  readonly message: null | string
+  /** When the webhook was received. */
+  readonly receivedAt: TimestampMillis
 }
 
 /** Give captured money back. */

@@ -317,6 +317,73 @@ export const SAMPLES: Samples = {
       },
     },
   ],
+  ProviderNotification: [
+    {
+      name: 'pending',
+      value: {
+        notificationId: 'pending:7d1c3e5a-9b2f-4c6d-8e0a-1b3c5d7e9f02',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        operation: 'AUTHORISE',
+        occurredAt: T0 + 5_000,
+        payload: {
+          'dev.oxagry.payments.PaymentPending': {
+            commandId: '7d1c3e5a-9b2f-4c6d-8e0a-1b3c5d7e9f02',
+            amountMinor: 221800,
+            currency: EUR,
+            refundReason: null,
+            providerReference: 'SIM-3DS-93K2Q',
+          },
+        },
+      },
+    },
+    {
+      name: 'authorised',
+      value: {
+        notificationId: 'evt_1QdZ8v2eZvKYlo2C',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        operation: 'AUTHORISE',
+        occurredAt: T0 + 35_000,
+        payload: {
+          'dev.oxagry.payments.ProviderOutcomeReported': {
+            provider: 'simulated',
+            approved: true,
+            providerReference: 'AUTH-93K2Q',
+            amountMinor: 221800,
+            currency: EUR,
+            expiresAt: T0 + 7 * 86_400_000,
+            failureReason: null,
+            message: null,
+            receivedAt: T0 + 35_400,
+          },
+        },
+      },
+    },
+    {
+      name: 'declined',
+      value: {
+        notificationId: 'evt_1QdZ9a7fKwLmp3D',
+        paymentId: PAYMENT,
+        orderId: ORDER,
+        operation: 'AUTHORISE',
+        occurredAt: T0 + 40_000,
+        payload: {
+          'dev.oxagry.payments.ProviderOutcomeReported': {
+            provider: 'simulated',
+            approved: false,
+            providerReference: null,
+            amountMinor: 221800,
+            currency: EUR,
+            expiresAt: null,
+            failureReason: 'DECLINED',
+            message: '3-D Secure authentication failed',
+            receivedAt: T0 + 40_150,
+          },
+        },
+      },
+    },
+  ],
   OrderValidation: [
     {
       name: 'out-of-stock',

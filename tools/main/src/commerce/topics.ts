@@ -11,6 +11,7 @@ export const COMMERCE = {
   orderStatus: TOPICS.orderStatus,
   paymentEvents: TOPICS.paymentEvents,
   paymentCommands: TOPICS.paymentCommands,
+  providerNotifications: TOPICS.providerNotifications,
   stockCommands: TOPICS.stockCommands,
   stockEvents: TOPICS.stockEvents,
   stockLevels: TOPICS.stockLevels,
@@ -62,6 +63,7 @@ export function paymentsTopicsOf(t: CommerceTopicNames): PaymentsTopics {
     orderEvents: t.orderEvents,
     orderValidations: t.orderValidations,
     deadLetters: t.paymentsDeadLetters,
+    providerNotifications: t.providerNotifications,
   }
 }
 

@@ -95,6 +95,7 @@ test('every README example answers what the event log says, also after duplicate
     sinks: { backend, logger, metricsRegistry: metrics, batch: { maxRecords: 500, maxWaitMs: 100 } },
     follow: () => Promise.reject(new Error('no live views in this test')),
     describe: () => {},
+    apiUrl: () => undefined,
   }
   const admin = await backend.admin()
   await admin.createTopics(

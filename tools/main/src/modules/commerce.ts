@@ -1,7 +1,13 @@
 import { join } from 'node:path'
 import { createInventorySerdes, startInventory } from '@oxagry/inventory'
 import { createOrdersSerdes, startOrders } from '@oxagry/orders'
-import { createPaymentsSerdes, SimulatedProvider, startPayments, startPaymentGateway } from '@oxagry/payments'
+import {
+  createPaymentsSerdes,
+  SimulatedProvider,
+  startPayments,
+  startPaymentGateway,
+  WebhookDeliverer,
+} from '@oxagry/payments'
 import { createMarket, createMarketSink, nextLife, type Market, type MarketSink } from '@oxagry/simulator'
 import {
   COMMERCE,
@@ -11,6 +17,7 @@ import {
   ordersTopicsOf,
   paymentsTopicsOf,
 } from '../commerce/topics.ts'
+import { SIMULATED_PROVIDER } from '../commerce-api.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
 
 /**
@@ -66,9 +73,32 @@ export function commerceModule(): DomainModule {
         // The simulated provider keeps its own books beside the platform's state: the ledger the
         // platform's payments are checked against.
         const ledgerPath = join(config.stateDir, 'payment-provider', 'ledger.jsonl')
-        const provider = await SimulatedProvider.open({ ledgerPath, seed: config.simulator.seed })
+        const { webhookSecret, pendingRate } = config.payments
+        const provider = await SimulatedProvider.open({
+          ledgerPath,
+          seed: config.simulator.seed,
+          pendingRate: webhookSecret === undefined ? 0 : pendingRate,
+        })
         closers.add(() => provider.close())
-        context.describe('paymentProvider', `simulated (ledger ${ledgerPath})`)
+        context.describe(
+          'paymentProvider',
+          `simulated (ledger ${ledgerPath}; ${pendingRate * 100}% of authorisations pending, decided by webhook)`,
+        )
+        if (webhookSecret !== undefined) {
+          // As a real provider would: its pending outcomes come back over HTTP, signed, to the
+          // commerce API's webhook route, once the API listens.
+          const deliverer = new WebhookDeliverer({
+            provider,
+            secret: webhookSecret,
+            url: () => {
+              const base = context.apiUrl()
+              return base === undefined ? undefined : `${base}/api/v1/payments/webhooks/${SIMULATED_PROVIDER}`
+            },
+            logger: logger.child({ component: 'payment-provider' }),
+          })
+          deliverer.start()
+          closers.add(() => deliverer.stop())
+        }
         const gateway = await startPaymentGateway({
           backend,
           provider,

@@ -1,0 +1,3 @@
+export * from './errors.ts'
+export * from './signature.ts'
+export * from './notification.ts'
