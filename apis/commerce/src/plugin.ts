@@ -7,6 +7,7 @@ import { resolveCommerceNumbers, type CommercePluginOptions, type CommerceRouteO
 import { inventoryRoutes } from './routes/inventory.ts'
 import { ordersRoutes } from './routes/orders.ts'
 import { paymentsRoutes } from './routes/payments.ts'
+import { reservationsRoutes } from './routes/reservations.ts'
 
 /** Where the commerce API's REST routes and live feed are served. */
 export const COMMERCE_PATHS = { rest: '/api/v1', live: '/ws/orders' } as const
@@ -21,6 +22,7 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   const routes: CommerceRouteOptions = {
     orders: options.orders,
     stock: options.stock,
+    reservations: options.reservations,
     writer: options.writer,
     digests: new IdempotencyDigests(numbers.idempotencyKeys),
     maxWaitMs: numbers.maxWaitMs,
@@ -31,6 +33,7 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   await app.register(ordersRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(paymentsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(inventoryRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  await app.register(reservationsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   const hub = new OrderHub(options.feed, options.orders, numbers.live)
   if (options.metrics !== undefined) registerCommerceMetrics(options.metrics, hub)
   app.get(

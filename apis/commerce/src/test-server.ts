@@ -39,6 +39,7 @@ export async function testServer(
   const app: FastifyInstance = await buildCommerceApp({
     orders: views,
     stock: views,
+    reservations: views,
     writer,
     feed,
     auth: auth.settings,
