@@ -66,7 +66,13 @@ export function commerceModule(): DomainModule {
         // The simulated provider keeps its own books beside the platform's state: the ledger the
         // platform's payments are checked against.
         const ledgerPath = join(config.stateDir, 'payment-provider', 'ledger.jsonl')
-        const provider = await SimulatedProvider.open({ ledgerPath, seed: config.simulator.seed })
+        const provider = await SimulatedProvider.open({
+          ledgerPath,
+          seed: config.simulator.seed,
+          ...(config.simulator.declineRate === undefined
+            ? {}
+            : { declineRate: config.simulator.declineRate }),
+        })
         closers.add(() => provider.close())
         context.describe('paymentProvider', `simulated (ledger ${ledgerPath})`)
         const gateway = await startPaymentGateway({
