@@ -1,3 +1,13 @@
+import {
+  currencyCode,
+  customerId as toCustomerId,
+  nameUuid,
+  orderId as toOrderId,
+  productId as toProductId,
+  warehouseId as toWarehouseId,
+  type OrderEvent,
+} from '@oxagry/avro'
+
 /**
  * The end-to-end test's checkouts over REST and what each must become: accepted ones (some then
  * delivered, refunded or cancelled, some refused by the orders application), duplicates, and bad
@@ -190,4 +200,27 @@ export function checkouts(
     },
   ]
   return { customers: [a, b, c], accepted, bad }
+}
+
+/** An OrderPlaced as the API builds it: a second checkout an API instance without the key would write. */
+export function orderPlacedBehindTheApi(orderId: string, key: string, body: CheckoutBody): OrderEvent {
+  return {
+    eventId: nameUuid(`e2e:placed:${orderId}:${JSON.stringify(body)}`),
+    orderId: toOrderId(orderId),
+    occurredAt: Date.now(),
+    payload: {
+      'dev.oxagry.orders.OrderPlaced': {
+        customerId: toCustomerId(body.customerId),
+        currency: currencyCode(body.currency),
+        items: body.items.map((l) => ({
+          productId: toProductId(l.productId),
+          warehouseId: toWarehouseId(l.warehouseId),
+          quantity: l.quantity,
+          unitPriceMinor: l.unitPriceMinor,
+        })),
+        deliveryLocation: { ...body.deliveryLocation, address: null },
+        idempotencyKey: key,
+      },
+    },
+  }
 }
