@@ -17,6 +17,7 @@ import { startCommerceStack } from './testing/commerce-stack.ts'
 import {
   canonical,
   clickHouseOrders,
+  differences,
   eventLogInClickHouse,
   levelsAfter,
   listedOrders,
@@ -226,7 +227,7 @@ test('orders placed over REST are found once everywhere, and the analysts’ fig
     {
       timeoutMs: WAIT_MS,
       what: 'the reservations in MongoDB',
-      state: () => ({ held: reservations, expected: expectedReservations }),
+      state: () => differences(reservations, expectedReservations),
     },
   )
   t.deepEqual(reservations, expectedReservations, 'MongoDB: one reservation per order line')
@@ -240,7 +241,7 @@ test('orders placed over REST are found once everywhere, and the analysts’ fig
     {
       timeoutMs: WAIT_MS,
       what: 'the stock levels in MongoDB',
-      state: () => ({ held: levels, expected: expectedLevels }),
+      state: () => differences(levels, expectedLevels),
     },
   )
   t.deepEqual(levels, expectedLevels, 'MongoDB: levels moved by exactly the fulfilled and held units')

@@ -14,6 +14,19 @@ export function canonical(value: Readonly<Record<string, unknown>>): string {
   return JSON.stringify(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
+/** The keys whose values differ (or are on one side only), each with both sides: what a failure names. */
+export function differences(
+  held: Readonly<Record<string, unknown>>,
+  expected: Readonly<Record<string, unknown>>,
+): Record<string, { held: unknown; expected: unknown }> {
+  const keys = [...new Set([...Object.keys(held), ...Object.keys(expected)])].sort()
+  return Object.fromEntries(
+    keys
+      .filter((k) => JSON.stringify(held[k]) !== JSON.stringify(expected[k]))
+      .map((k) => [k, { held: held[k] ?? null, expected: expected[k] ?? null }]),
+  )
+}
+
 /** The orders view's rows of the customers in PostgreSQL: `orderId → "<state> x<rows>"`. */
 export async function postgresOrders(
   pg: SqlExecutor,
