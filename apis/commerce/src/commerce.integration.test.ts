@@ -45,6 +45,7 @@ test('on the broker and the registry: an order, a cancel and a stock adjustment 
   const app = await buildCommerceApp({
     orders: views,
     stock: views,
+    reservations: views,
     writer,
     feed: new OrderStatusBroadcast(),
     auth: auth.settings,

@@ -1,7 +1,7 @@
 import { ApiOptionsError, positiveIntegers } from '@oxagry/api-http'
 import { DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_LENGTH } from '@oxagry/payment-webhooks'
 import type { Registry } from 'prom-client'
-import type { CommerceReadModel, StockReadModel } from '@oxagry/sink'
+import type { CommerceReadModel, ReservationReadModel, StockReadModel } from '@oxagry/sink'
 import type { IdempotencyDigests } from './idempotency.ts'
 import type { OrderHubOptions } from './live/hub.ts'
 import type { OrderStatusFeed } from './live/feed.ts'
@@ -13,6 +13,8 @@ export interface CommercePluginOptions {
   readonly orders: CommerceReadModel
   /** Stock levels (MongoDB, or PGlite). */
   readonly stock: StockReadModel
+  /** Stock reservations (MongoDB, or PGlite), beside the levels. */
+  readonly reservations: ReservationReadModel
   /** Where writes go: events and commands on the catalogue's topics. */
   readonly writer: CommerceWriter
   /** The order status changes the live feed sends (`orders.order-status.v1`). */
@@ -75,6 +77,7 @@ export function resolveWebhooks(options: PaymentWebhookOptions | undefined): Res
 export interface CommerceRouteOptions {
   readonly orders: CommerceReadModel
   readonly stock: StockReadModel
+  readonly reservations: ReservationReadModel
   readonly writer: CommerceWriter
   readonly digests: IdempotencyDigests
   readonly maxWaitMs: number

@@ -27,7 +27,13 @@ test('on a host whose access table asks another scope for /api/v1/ (the fleet AP
     registry: new InMemorySchemaRegistry(),
     autoRegister: true,
   })
-  await app.register(commerceApi, { orders: views, stock: views, writer, feed: new OrderStatusBroadcast() })
+  await app.register(commerceApi, {
+    orders: views,
+    stock: views,
+    reservations: views,
+    writer,
+    feed: new OrderStatusBroadcast(),
+  })
   t.teardown(async () => {
     await app.close()
     await writer.close()
@@ -66,12 +72,16 @@ test('OpenAPI at /docs documents every commerce operation with its responses and
     'GET /api/v1/payments/{id}',
     'GET /api/v1/inventory/stock',
     'GET /api/v1/inventory/low-stock',
+    'GET /api/v1/inventory/reservations',
     'POST /api/v1/inventory/adjustments',
   ])
     t.true(operations.includes(op), `${op} in ${operations.join(', ')}`)
   t.truthy(doc.paths['/api/v1/orders']?.post?.responses['202'])
   t.truthy(doc.paths['/api/v1/orders']?.post?.responses['409'])
   t.truthy(doc.components.schemas.ApiError)
+  const reservations = doc.paths['/api/v1/inventory/reservations']?.get?.responses
+  t.truthy(reservations?.['200'])
+  t.truthy(reservations?.['400'])
 })
 
 test('the digest store refuses a known key with another body, forgets its oldest keys past its capacity', (t) => {

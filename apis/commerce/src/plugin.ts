@@ -13,6 +13,7 @@ import { inventoryRoutes } from './routes/inventory.ts'
 import { ordersRoutes } from './routes/orders.ts'
 import { paymentWebhookRoutes } from './routes/payment-webhooks.ts'
 import { paymentsRoutes } from './routes/payments.ts'
+import { reservationsRoutes } from './routes/reservations.ts'
 
 /** Where the commerce API's REST routes and live feed are served. */
 export const COMMERCE_PATHS = { rest: '/api/v1', live: '/ws/orders' } as const
@@ -28,6 +29,7 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   const routes: CommerceRouteOptions = {
     orders: options.orders,
     stock: options.stock,
+    reservations: options.reservations,
     writer: options.writer,
     digests: new IdempotencyDigests(numbers.idempotencyKeys),
     maxWaitMs: numbers.maxWaitMs,
@@ -38,6 +40,7 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   await app.register(ordersRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(paymentsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(inventoryRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  await app.register(reservationsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   // Served only with a provider's secret configured: an unsigned endpoint is never left open.
   if (webhooks !== undefined)
     await app.register(paymentWebhookRoutes, { ...routes, webhooks, prefix: COMMERCE_PATHS.rest })

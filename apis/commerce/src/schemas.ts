@@ -1,4 +1,4 @@
-import { ORDER_STATES } from '@oxagry/sink'
+import { ORDER_STATES, RESERVATION_STATES } from '@oxagry/sink'
 
 /**
  * The commerce API's JSON schemas: request bodies and parameters (validated by Fastify, a 400 naming
@@ -114,6 +114,40 @@ export const stockSchema = {
     reserved: { type: 'integer' },
     available: { type: 'integer' },
     lowStockThreshold: { type: ['integer', 'null'] },
+    updatedAt: dateTime,
+  },
+} as const
+
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const
+
+export const reservationSchema = {
+  type: 'object',
+  required: [
+    'reservationId',
+    'orderId',
+    'productId',
+    'warehouseId',
+    'quantity',
+    'state',
+    'expiresAt',
+    'reservedAt',
+    'releasedAt',
+    'updatedAt',
+  ],
+  properties: {
+    reservationId: { type: 'string' },
+    orderId: { type: 'string' },
+    productId: { type: 'string' },
+    warehouseId: { type: 'string' },
+    quantity: { type: 'integer' },
+    state: {
+      type: 'string',
+      enum: [...RESERVATION_STATES],
+      description: 'RELEASED: the order was cancelled; EXPIRED: not decided in time; FULFILLED: shipped',
+    },
+    expiresAt: { ...nullableDateTime, description: 'when an unconfirmed reservation lapses, as reserved' },
+    reservedAt: nullableDateTime,
+    releasedAt: nullableDateTime,
     updatedAt: dateTime,
   },
 } as const

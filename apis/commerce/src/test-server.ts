@@ -42,6 +42,7 @@ export async function testServer(
   const app: FastifyInstance = await buildCommerceApp({
     orders: views,
     stock: views,
+    reservations: views,
     writer,
     feed,
     auth: auth.settings,

@@ -1,6 +1,8 @@
 import { createLocalKey, localAuthSettings, mintToken, type AuthSettings } from '@oxagry/api-auth'
 import type { BackendProducer, KafkaBackend } from '@oxagry/kafka'
 import {
+  reservationPageOf,
+  resolveReservationQuery,
   SINK_ERROR_CODES,
   SinkError,
   type CommerceReadModel,
@@ -8,20 +10,26 @@ import {
   type OrderPage,
   type OrderView,
   type PaymentView,
+  type ReservationPage,
+  type ReservationQuery,
+  type ReservationReadModel,
+  type ReservationView,
   type StockReadModel,
   type StockView,
 } from '@oxagry/sink'
 
 /**
- * The commerce views in memory, honouring the contract of `CommerceReadModel` and `StockReadModel`:
+ * The commerce views in memory, honouring the contract of `CommerceReadModel`, `StockReadModel` and
+ * `ReservationReadModel`:
  * newest placement first then orderId, keyset cursors, filters, `OXA_SINK_INVALID_QUERY` naming
  * `/query/<param>` for a bad query, and the version guard (an older row never replaces a newer one).
  * For the API's tests and anyone else's that need the views without a database.
  */
-export class InMemoryCommerceViews implements CommerceReadModel, StockReadModel {
+export class InMemoryCommerceViews implements CommerceReadModel, StockReadModel, ReservationReadModel {
   private readonly orders = new Map<string, OrderView>()
   private readonly payments = new Map<string, PaymentView>()
   private readonly stockRows = new Map<string, StockView>()
+  private readonly reservationRows = new Map<string, ReservationView>()
 
   /** Stores the row unless a row of a higher version is held; whether it was stored. */
   putOrder(order: OrderView): boolean {
@@ -34,6 +42,10 @@ export class InMemoryCommerceViews implements CommerceReadModel, StockReadModel 
 
   putStock(stock: StockView): boolean {
     return guarded(this.stockRows, `${stock.productId}|${stock.warehouseId}`, stock)
+  }
+
+  putReservation(reservation: ReservationView): boolean {
+    return guarded(this.reservationRows, reservation.reservationId, reservation)
   }
 
   async getOrder(orderId: string): Promise<OrderView | undefined> {
@@ -93,6 +105,21 @@ export class InMemoryCommerceViews implements CommerceReadModel, StockReadModel 
       .filter((s) => s.lowStockThreshold !== null && s.available <= s.lowStockThreshold)
       .sort((a, b) => a.productId.localeCompare(b.productId) || a.warehouseId.localeCompare(b.warehouseId))
       .slice(0, limit)
+  }
+
+  async reservations(query: ReservationQuery): Promise<ReservationPage> {
+    const q = resolveReservationQuery(query)
+    const rows = [...this.reservationRows.values()]
+      .filter(
+        (r) =>
+          (q.orderId === undefined || r.orderId === q.orderId) &&
+          (q.productId === undefined || r.productId === q.productId) &&
+          (q.warehouseId === undefined || r.warehouseId === q.warehouseId) &&
+          (q.state === undefined || r.state === q.state) &&
+          (q.after === undefined || r.reservationId > q.after),
+      )
+      .sort((a, b) => (a.reservationId < b.reservationId ? -1 : a.reservationId > b.reservationId ? 1 : 0))
+    return reservationPageOf(rows.slice(0, q.limit + 1), q.limit)
   }
 
   async close(): Promise<void> {}
@@ -188,6 +215,28 @@ export function stockView(
     reserved: 10,
     available: 90,
     lowStockThreshold: 20,
+    updatedAt: 1_700_000_000_000,
+    version: 1,
+    ...overrides,
+  }
+}
+
+/** A reservation row for tests: 2 units of SEED-WHEAT-25KG at wh-north, reserved, overridable. */
+export function reservationView(
+  reservationId: string,
+  orderId: string,
+  overrides: Partial<ReservationView> = {},
+): ReservationView {
+  return {
+    reservationId,
+    orderId,
+    productId: 'SEED-WHEAT-25KG',
+    warehouseId: 'wh-north',
+    quantity: 2,
+    state: 'RESERVED',
+    expiresAt: 1_700_000_060_000,
+    reservedAt: 1_700_000_000_000,
+    releasedAt: null,
     updatedAt: 1_700_000_000_000,
     version: 1,
     ...overrides,

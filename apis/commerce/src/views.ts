@@ -1,4 +1,4 @@
-import type { OrderView, PaymentView, StockView } from '@oxagry/sink'
+import type { OrderView, PaymentView, ReservationView, StockView } from '@oxagry/sink'
 import type { OrderStatusChange } from './live/feed.ts'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -20,4 +20,17 @@ export function paymentJson(payment: PaymentView): Record<string, unknown> {
 export function stockJson(stock: StockView): Record<string, unknown> {
   const { version: _version, ...rest } = stock
   return { ...rest, updatedAt: iso(stock.updatedAt) }
+}
+
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
+
+export function reservationJson(r: ReservationView): Record<string, unknown> {
+  const { version: _version, ...rest } = r
+  return {
+    ...rest,
+    expiresAt: isoOrNull(r.expiresAt),
+    reservedAt: isoOrNull(r.reservedAt),
+    releasedAt: isoOrNull(r.releasedAt),
+    updatedAt: iso(r.updatedAt),
+  }
 }

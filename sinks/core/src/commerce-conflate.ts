@@ -1,10 +1,11 @@
 import type { OrderStatus } from '@oxagry/avro'
-import type { OrderLineView, OrderView, StockView } from './commerce-views.ts'
+import type { OrderLineView, OrderView, ReservationView, StockView } from './commerce-views.ts'
 import {
   stockKey,
   toStockView,
   type CommerceWrite,
   type PaymentStep,
+  type ReservationWrite,
   type StockWrite,
 } from './commerce-writes.ts'
 import { assertNever } from './write-models.ts'
@@ -198,4 +199,40 @@ export function conflateStock(writes: readonly StockWrite[]): ConflatedStock {
     levels: [...levels.values()].map((l) => l.view).sort(order),
     deleted: deleted.sort(order),
   }
+}
+
+export interface ConflatedReservations {
+  /**
+   * One row per reservation, by reservationId, folded from the batch's steps in record order; `version`
+   * is the last step's position. `reservedAt` and `expiresAt` are null when the batch holds no
+   * StockReserved of the reservation: the store keeps what it has for them. Every other field is the
+   * reservation as of the batch's last step.
+   */
+  readonly reservations: readonly ReservationView[]
+}
+
+/** Conflates reservation steps per reservation: one row each, whatever the order of arrival. */
+export function conflateReservations(writes: readonly ReservationWrite[]): ConflatedReservations {
+  const rows = new Map<string, ReservationView>()
+  // A reservation's events share its stock key's partition, so position is their order.
+  const steps = writes.map((w) => w.step).sort((a, b) => a.position - b.position)
+  for (const step of steps) {
+    const held = rows.get(step.reservationId)
+    if (held !== undefined && held.version === step.position) continue
+    const reserved = step.state === 'RESERVED'
+    rows.set(step.reservationId, {
+      reservationId: step.reservationId,
+      orderId: step.orderId,
+      productId: step.productId,
+      warehouseId: step.warehouseId,
+      quantity: step.quantity,
+      state: step.state,
+      expiresAt: reserved ? step.expiresAt : (held?.expiresAt ?? null),
+      reservedAt: reserved ? step.occurredAt : (held?.reservedAt ?? null),
+      releasedAt: reserved ? null : step.occurredAt,
+      updatedAt: step.occurredAt,
+      version: step.position,
+    })
+  }
+  return { reservations: [...rows.values()].sort((a, b) => byString(a.reservationId, b.reservationId)) }
 }

@@ -1,7 +1,15 @@
-import type { OrderEvent, OrderStatus, PaymentEvent, StockLevel } from '@oxagry/avro'
+import type { OrderEvent, OrderStatus, PaymentEvent, StockEvent, StockLevel } from '@oxagry/avro'
 import type { BrokerRecord, Deserializer } from '@oxagry/kafka'
 import { SINK_ERROR_CODES, SinkError } from './errors.ts'
-import { recordPosition, type CommerceWrite, type PaymentStep, type StockWrite } from './commerce-writes.ts'
+import {
+  recordPosition,
+  type CommerceWrite,
+  type PaymentStep,
+  type ReservationStep,
+  type ReservationWrite,
+  type StockWrite,
+} from './commerce-writes.ts'
+import type { ReservationState } from './commerce-views.ts'
 import type { Decode } from './options.ts'
 
 function keyOf(record: BrokerRecord, what: string): string {
@@ -181,5 +189,57 @@ export function decodeStockLevels(deserializer: Deserializer<StockLevel>): Decod
       level: await deserializer.deserialize(record.topic, record.value, record.headers),
       position,
     }
+  }
+}
+
+/** A release's reason as the reservation's state: the units came back, lapsed, or left with the order. */
+const RELEASED_AS: Readonly<Record<string, ReservationState>> = {
+  ORDER_CANCELLED: 'RELEASED',
+  EXPIRED: 'EXPIRED',
+  FULFILLED: 'FULFILLED',
+}
+
+/** The reservation step a stock event is, or null for adjustments and low-stock alerts. */
+export function reservationStepOf(event: StockEvent, position: number): ReservationStep | null {
+  const base = {
+    productId: event.productId,
+    warehouseId: event.warehouseId,
+    occurredAt: event.occurredAt,
+    position,
+  }
+  const p = event.payload
+  if ('dev.oxagry.inventory.StockReserved' in p) {
+    const r = p['dev.oxagry.inventory.StockReserved']
+    return {
+      ...base,
+      reservationId: r.reservationId,
+      orderId: r.orderId,
+      quantity: r.quantity,
+      state: 'RESERVED',
+      expiresAt: r.expiresAt,
+    }
+  }
+  if ('dev.oxagry.inventory.ReservationReleased' in p) {
+    const r = p['dev.oxagry.inventory.ReservationReleased']
+    // An enum symbol added to the contract later reads as a plain release rather than failing the sink.
+    return {
+      ...base,
+      reservationId: r.reservationId,
+      orderId: r.orderId,
+      quantity: r.quantity,
+      state: RELEASED_AS[r.reason] ?? 'RELEASED',
+      expiresAt: null,
+    }
+  }
+  return null
+}
+
+/** `inventory.stock-events.v1` (key `productId|warehouseId`): the reservation steps, the rest skipped. */
+export function decodeStockEvents(deserializer: Deserializer<StockEvent>): Decode<ReservationWrite> {
+  return async (record) => {
+    if (record.value === null) return null
+    const event = await deserializer.deserialize(record.topic, record.value, record.headers)
+    const step = reservationStepOf(event, recordPosition(record.partition, record.offset))
+    return step === null ? null : { kind: 'reservation-step', step }
   }
 }

@@ -1,5 +1,10 @@
 import {
   ORDER_STATES,
+  RESERVATION_STATES,
+  type ReservationPage,
+  type ReservationQuery,
+  type ReservationState,
+  type ReservationView,
   type OrderListQuery,
   type OrderPage,
   type OrderState,
@@ -122,4 +127,64 @@ export function resolveLowStockLimit(limit: number = DEFAULT_LOW_STOCK_LIMIT): n
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
     invalidQuery('/query/limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${limit}`)
   return limit
+}
+
+export interface ResolvedReservationQuery {
+  readonly orderId?: string
+  readonly productId?: string
+  readonly warehouseId?: string
+  readonly state?: ReservationState
+  readonly limit: number
+  /** Only reservations whose id sorts after this one. */
+  readonly after?: string
+}
+
+export function encodeReservationCursor(reservationId: string): string {
+  return Buffer.from(JSON.stringify({ r: reservationId })).toString('base64url')
+}
+
+/** Only what encodeReservationCursor made. */
+export function decodeReservationCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { r?: unknown } | null
+    const id = parsed?.r
+    if (typeof id === 'string' && !CONTROL.test(id) && encodeReservationCursor(id) === cursor) return id
+  } catch {
+    // falls through to the error below
+  }
+  return invalidQuery('/query/cursor', 'is not a cursor this API returned')
+}
+
+/** Checks a reservation query once, for every implementation alike. */
+export function resolveReservationQuery(query: ReservationQuery): ResolvedReservationQuery {
+  const ids = ['orderId', 'productId', 'warehouseId'] as const
+  for (const name of ids) {
+    const value = query[name]
+    if (value !== undefined && (typeof value !== 'string' || value === '' || CONTROL.test(value)))
+      invalidQuery(`/query/${name}`, 'must be a non-empty id')
+  }
+  if (ids.every((name) => query[name] === undefined))
+    invalidQuery('/query/orderId', 'or /query/productId or /query/warehouseId is required')
+  if (query.state !== undefined && !RESERVATION_STATES.includes(query.state))
+    invalidQuery('/query/state', `must be one of ${RESERVATION_STATES.join(', ')}`)
+  const limit = query.limit ?? DEFAULT_LIST_LIMIT
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+    invalidQuery('/query/limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${limit}`)
+  return {
+    limit,
+    ...(query.orderId === undefined ? {} : { orderId: query.orderId }),
+    ...(query.productId === undefined ? {} : { productId: query.productId }),
+    ...(query.warehouseId === undefined ? {} : { warehouseId: query.warehouseId }),
+    ...(query.state === undefined ? {} : { state: query.state }),
+    ...(query.cursor === undefined ? {} : { after: decodeReservationCursor(query.cursor) }),
+  }
+}
+
+/** Builds a page from up to limit+1 reservations fetched by reservationId. */
+export function reservationPageOf(rows: readonly ReservationView[], limit: number): ReservationPage {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return rows.length > limit && last !== undefined
+    ? { items, nextCursor: encodeReservationCursor(last.reservationId) }
+    : { items }
 }

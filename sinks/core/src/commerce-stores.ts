@@ -1,7 +1,7 @@
-import type { CommerceReadModel, StockReadModel } from './commerce-views.ts'
-import { conflateCommerce, conflateStock } from './commerce-conflate.ts'
-import type { CommerceWrite, StockWrite } from './commerce-writes.ts'
-import type { ConflatedCommerce, ConflatedStock } from './commerce-conflate.ts'
+import type { CommerceReadModel, ReservationReadModel, StockReadModel } from './commerce-views.ts'
+import { conflateCommerce, conflateReservations, conflateStock } from './commerce-conflate.ts'
+import type { CommerceWrite, ReservationWrite, StockWrite } from './commerce-writes.ts'
+import type { ConflatedCommerce, ConflatedReservations, ConflatedStock } from './commerce-conflate.ts'
 import type { SinkTarget } from './target.ts'
 
 /** What a guarded write did: rows inserted, replaced or deleted, and changes left out as stale. */
@@ -24,6 +24,15 @@ export interface StockStore extends StockReadModel {
   apply(batch: ConflatedStock): Promise<ApplyResult>
 }
 
+/**
+ * Stock reservations as the sink writes them and the API reads them, guarded by record position: a
+ * row whose stored version is at or past a change's keeps what it has.
+ */
+export interface ReservationStore extends ReservationReadModel {
+  migrate(): Promise<void>
+  apply(batch: ConflatedReservations): Promise<ApplyResult>
+}
+
 /** A sink target over a commerce store: conflates each batch per key and writes it once. */
 export function commerceTarget(name: string, store: CommerceStore): SinkTarget<CommerceWrite> {
   return {
@@ -42,6 +51,17 @@ export function stockTarget(name: string, store: StockStore): SinkTarget<StockWr
     start: () => store.migrate(),
     async write(items) {
       await store.apply(conflateStock(items))
+    },
+  }
+}
+
+/** A sink target over a reservation store. */
+export function reservationTarget(name: string, store: ReservationStore): SinkTarget<ReservationWrite> {
+  return {
+    name,
+    start: () => store.migrate(),
+    async write(items) {
+      await store.apply(conflateReservations(items))
     },
   }
 }

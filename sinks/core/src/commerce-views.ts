@@ -71,6 +71,55 @@ export interface StockView {
   readonly version: number
 }
 
+export const RESERVATION_STATES = ['RESERVED', 'RELEASED', 'EXPIRED', 'FULFILLED'] as const
+/** RESERVED until released: RELEASED (the order was cancelled), EXPIRED (it was not decided in time), FULFILLED (shipped; a SALE adjustment follows). */
+export type ReservationState = (typeof RESERVATION_STATES)[number]
+
+/**
+ * One reservation of stock for an order line, folded from `inventory.stock-events.v1` (StockReserved,
+ * ReservationReleased). The contract has no version, so `version` is the latest event's record position
+ * (`partition * 2^40 + offset`); every event of a reservation is on its stock key's one partition.
+ */
+export interface ReservationView {
+  readonly reservationId: string
+  readonly orderId: string
+  readonly productId: string
+  readonly warehouseId: string
+  readonly quantity: number
+  readonly state: ReservationState
+  /** When an unconfirmed reservation lapses, as reserved (a confirmation writes no stock event); epoch ms. */
+  readonly expiresAt: number | null
+  /** Event times, epoch ms; null when the view never saw that event (e.g. read from the middle of the log). */
+  readonly reservedAt: number | null
+  readonly releasedAt: number | null
+  readonly updatedAt: number
+  readonly version: number
+}
+
+export interface ReservationQuery {
+  /** At least one of orderId, productId and warehouseId; those given must all match. */
+  readonly orderId?: string
+  readonly productId?: string
+  readonly warehouseId?: string
+  readonly state?: ReservationState
+  /** 1 to 1000; default 100. */
+  readonly limit?: number
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string
+}
+
+export interface ReservationPage {
+  /** By reservationId. */
+  readonly items: readonly ReservationView[]
+  readonly nextCursor?: string
+}
+
+/** Stock reservations, read by the commerce API (MongoDB when MONGODB_URL is set, PGlite otherwise). */
+export interface ReservationReadModel {
+  reservations(query: ReservationQuery): Promise<ReservationPage>
+  close(): Promise<void>
+}
+
 export interface OrderListQuery {
   readonly customerId?: string
   readonly state?: OrderState

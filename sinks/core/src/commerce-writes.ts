@@ -1,5 +1,5 @@
 import type { OrderStatus, StockLevel } from '@oxagry/avro'
-import type { OrderLineView, StockView } from './commerce-views.ts'
+import type { OrderLineView, ReservationState, StockView } from './commerce-views.ts'
 
 /**
  * What the commerce sinks write, one variant per operation; targets `switch` exhaustively over `kind`.
@@ -33,6 +33,25 @@ export type StockWrite =
       readonly warehouseId: string
       readonly position: number
     }
+
+/** What the reservations view writes: one step of a reservation (the stock events topic has no tombstones). */
+export type ReservationWrite = { readonly kind: 'reservation-step'; readonly step: ReservationStep }
+
+/** One stock event about a reservation, flattened: StockReserved or ReservationReleased. */
+export interface ReservationStep {
+  readonly reservationId: string
+  readonly orderId: string
+  readonly productId: string
+  readonly warehouseId: string
+  readonly quantity: number
+  /** The state the reservation is in after this step. */
+  readonly state: ReservationState
+  /** From StockReserved; null on a release. */
+  readonly expiresAt: number | null
+  readonly occurredAt: number
+  /** The record's position: the guard, since stock events carry no version. */
+  readonly position: number
+}
 
 export const PAYMENT_STEP_KINDS = [
   'REQUESTED',

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { commerceStoreContract, stockStoreContract } from '@oxagry/sink/testing'
+import { commerceStoreContract, reservationStoreContract, stockStoreContract } from '@oxagry/sink/testing'
 import { integrationTest, serviceUrl } from '@oxagry/testkit'
 import { pgExecutor } from './executor.ts'
 import { PostgresCommerceReadModel } from './commerce-store.ts'
 import { PostgresStockReadModel } from './stock-store.ts'
+import { PostgresReservationReadModel } from './reservation-store.ts'
 
 const test = await integrationTest('postgres')
 const pool = new pg.Pool({ connectionString: serviceUrl('postgres'), max: 8 })
@@ -32,6 +33,14 @@ stockStoreContract('postgres (server)', test, async () => {
   const table = `views_stock_${suffix()}`
   tables.push(table)
   const store = new PostgresStockReadModel({ executor: pgExecutor(pool), table })
+  await store.migrate()
+  return store
+})
+
+reservationStoreContract('postgres (server)', test, async () => {
+  const table = `views_reservations_${suffix()}`
+  tables.push(table)
+  const store = new PostgresReservationReadModel({ executor: pgExecutor(pool), table })
   await store.migrate()
   return store
 })

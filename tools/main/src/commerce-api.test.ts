@@ -51,7 +51,7 @@ test("the platform's commerce API writes to the platform's topics and its feed f
           logger: pino({ level: 'silent' }),
         }),
     },
-    { kind: 'commerce-views', orders: views, stock: views },
+    { kind: 'commerce-views', orders: views, stock: views, reservations: views },
   )
   t.teardown(async () => {
     await app.close()

@@ -47,6 +47,7 @@ export async function mountCommerceApi(
   await app.register(commerceApi, {
     orders: views.orders,
     stock: views.stock,
+    reservations: views.reservations,
     writer,
     feed,
     metrics: context.metrics,

@@ -139,6 +139,10 @@ test('the simulated market’s checkout rate is read and checked', (t) => {
   t.is(readConfig({ SIM_ORDER_RATE: '12.5' }, '/srv').simulator.orderRate, 12.5)
   const error = t.throws(() => readConfig({ SIM_ORDER_RATE: '0' }, '/srv'), { instanceOf: ConfigError })
   t.regex(error?.message ?? '', /SIM_ORDER_RATE="0": must be > 0/)
+  t.is(readConfig({}, '/srv').simulator.declineRate, undefined, "the provider's own default")
+  t.is(readConfig({ SIM_DECLINE_RATE: '0' }, '/srv').simulator.declineRate, 0)
+  const rate = t.throws(() => readConfig({ SIM_DECLINE_RATE: '1.5' }, '/srv'), { instanceOf: ConfigError })
+  t.regex(rate?.message ?? '', /SIM_DECLINE_RATE="1.5": must be <= 1/)
 })
 
 test("the map's tiles: OpenStreetMap by default, another template, or none; a bad template is refused", (t) => {

@@ -34,6 +34,8 @@ export interface MainConfig {
     readonly seed: number
     /** Checkouts per second of the simulated market. */
     readonly orderRate: number
+    /** Share of authorisations the simulated payment provider declines; its own default when unset. */
+    readonly declineRate?: number
   }
   readonly processingGuarantee: 'at_least_once' | 'exactly_once'
   /** Each sink writes a batch when it holds this many records or its oldest waited this long. */
@@ -104,6 +106,7 @@ const ENV_SCHEMA = {
     SIM_ORDER_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
     SIM_PAYMENT_PENDING_RATE: { type: 'number', minimum: 0, maximum: 1 },
     PAYMENT_WEBHOOK_SECRET: { type: 'string', minLength: 16, maxLength: 512 },
+    SIM_DECLINE_RATE: { type: 'number', minimum: 0, maximum: 1 },
     PROCESSING_GUARANTEE: { enum: ['at_least_once', 'exactly_once'] },
     SINK_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 100_000 },
     SINK_BATCH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60_000 },
@@ -211,6 +214,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       rate: Number(v.SIM_RATE ?? 100),
       seed: Number(v.SIM_SEED ?? 42),
       orderRate: Number(v.SIM_ORDER_RATE ?? 5),
+      ...(v.SIM_DECLINE_RATE === undefined ? {} : { declineRate: Number(v.SIM_DECLINE_RATE) }),
     },
     processingGuarantee: v.PROCESSING_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',
     sinkBatch: {

@@ -2,7 +2,14 @@ import type { ConfluentSchemaRegistry } from '@oxagry/avro'
 import type { createClickHouseClient } from '@oxagry/clickhouse'
 import type { AppOptions } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
-import type { CommerceReadModel, SinkHandle, SinkHealth, SinkOptions, StockReadModel } from '@oxagry/sink'
+import type {
+  CommerceReadModel,
+  ReservationReadModel,
+  SinkHandle,
+  SinkHealth,
+  SinkOptions,
+  StockReadModel,
+} from '@oxagry/sink'
 import type { Health } from '@oxagry/streams'
 import type { TopicSpec } from '@oxagry/topics'
 import type { Logger } from 'pino'
@@ -47,10 +54,11 @@ export type ModuleRoutes =
       readonly ports: Pick<AppOptions, 'machines' | 'history' | 'geofences' | 'feed'>
     }
   | {
-      /** The commerce views the commerce API reads (orders and payments; stock). */
+      /** The commerce views the commerce API reads (orders and payments; stock and its reservations). */
       readonly kind: 'commerce-views'
       readonly orders: CommerceReadModel
       readonly stock: StockReadModel
+      readonly reservations: ReservationReadModel
     }
 
 /** How a running part says whether it works: stream applications, and workers such as the payment gateway. */

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { loadOrCreateLocalKey, mintToken } from '@oxagry/api-auth'
-import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { eventually, integrationTest } from '@oxagry/testkit'
 import { pino } from 'pino'
 import WebSocket from 'ws'
 import { readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
+import { localBearer, stackPlatformEnv } from './testing/stack-platform.ts'
 
 // The same job on the stack's real services, isolated by a topic prefix.
 const stack = await integrationTest('kafka', 'schemaRegistry', 'mongodb')
@@ -16,23 +13,8 @@ stack(
   'on the stack (Kafka, the registry, MongoDB, ClickHouse): positions show over REST and WebSocket within a bound',
   async (t) => {
     const prefix = `it-${randomUUID().slice(0, 8)}`
-    const config = readConfig({
-      PORT: '0',
-      STATE_DIR: mkdtempSync(join(tmpdir(), 'oxagry-main-')),
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      SCHEMA_REGISTRY_URL: serviceUrl('schemaRegistry'),
-      MONGODB_URL: serviceUrl('mongodb'),
-      CLICKHOUSE_URL: serviceUrl('clickhouse'),
-      TOPIC_PREFIX: prefix,
-      SIM_MACHINES: '10',
-      SIM_RATE: '20',
-    })
-    // Real services make the API require tokens: the test signs its own with the platform's local key.
-    if (config.api.auth.mode !== 'local') throw new Error(`auth is ${config.api.auth.mode} on real services`)
-    const key = await loadOrCreateLocalKey(config.api.auth.keyFile)
-    const headers = {
-      authorization: `Bearer ${await mintToken(key, { subject: 'it', scopes: ['fleet:read'] })}`,
-    }
+    const config = readConfig(stackPlatformEnv(prefix, { SIM_MACHINES: '10', SIM_RATE: '20' }))
+    const headers = await localBearer(config, ['fleet:read'])
     const started = Date.now()
     const platform = await startPlatform(config, pino({ level: 'silent' }))
     t.is((await fetch(platform.urls.api)).status, 401, 'no token, no machines')

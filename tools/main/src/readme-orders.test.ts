@@ -58,7 +58,15 @@ test("the README's 'Place an order' commands work against npm start on embedded 
   t.true((payments.payments?.length ?? 0) > 0, 'its payment is readable')
   const stock = JSON.parse(answers[2] ?? '{}') as { stock?: { productId: string; reserved: number }[] }
   t.is(stock.stock?.[0]?.productId, 'SEED-WHEAT-25KG')
-  const list = JSON.parse(answers[3] ?? '{}') as { orders?: { orderId: string }[] }
+  const held = JSON.parse(answers[3] ?? '{}') as {
+    reservations?: { orderId: string; productId: string; quantity: number; state: string }[]
+  }
+  t.deepEqual(
+    held.reservations?.map((r) => [r.orderId, r.productId, r.quantity, r.state]),
+    [[order.orderId, 'SEED-WHEAT-25KG', 2, 'RESERVED']],
+    'its reservation is readable',
+  )
+  const list = JSON.parse(answers[4] ?? '{}') as { orders?: { orderId: string }[] }
   t.true(list.orders?.some((o) => o.orderId === order.orderId) === true, 'the customer’s orders list it')
   t.true(
     answers.some((line) => /^HTTP\/1\.1 202/.test(line)),

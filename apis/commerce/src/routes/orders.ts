@@ -38,7 +38,7 @@ export function orderIdFor(customerId: string, idempotencyKey: string): string {
 }
 
 /** The order, or 404; a customer's token sees its own orders only (another's is 404, not 403: no probing). */
-async function visibleOrder(
+export async function visibleOrder(
   options: CommerceRouteOptions,
   request: FastifyRequest,
   id: string,

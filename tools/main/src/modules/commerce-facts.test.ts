@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import test from 'ava'
 import { Contracts, ConfluentSchemaRegistry, createAvroSerde } from '@oxagry/avro'
 import {
-  ANALYST_EXAMPLES,
   clickHouseCommerceTarget,
   clickHouseFleetTarget,
   COMMERCE_TABLES,
@@ -27,9 +26,9 @@ import { creatableTopic } from '@oxagry/topics'
 import { createTrackingSerdes, startTracking } from '@oxagry/tracking'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { answerDifferences, normaliseAnswer } from '../analytics/compare.ts'
-import { readEventLog, type EventLog, type EventLogTopics } from '../analytics/event-log.ts'
-import { expectedAnswers } from '../analytics/oracle.ts'
+import { checkAnalystExamples, clickHouseFactCounts, eventLogFactCounts } from '../analytics/check.ts'
+import { normaliseAnswer } from '../analytics/compare.ts'
+import { readEventLog, type EventLogTopics } from '../analytics/event-log.ts'
 import { COMMERCE, commerceTopicNames, marketTopicsOf } from '../commerce/topics.ts'
 import { readConfig } from '../config.ts'
 import type { PlatformContext } from '../module.ts'
@@ -218,34 +217,12 @@ test('every README example answers what the event log says, also after duplicate
     await settle(backend, [FLEET.accepted.name, FLEET.sessions.name, FLEET.positions.name], 3_000)
     await tracking.close()
 
-    const counts = async (): Promise<string> => {
-      const result = await clickhouse.query({
-        query: `SELECT
-          (SELECT uniqExact(event_id) FROM ${COMMERCE_TABLES.orderEvents}) AS orders,
-          (SELECT uniqExact(event_id) FROM ${COMMERCE_TABLES.paymentEvents}) AS payments,
-          (SELECT uniqExact(event_id) FROM ${COMMERCE_TABLES.stockMovements}) AS stock,
-          (SELECT uniqExact(order_id) FROM ${COMMERCE_TABLES.orders}) AS statuses,
-          (SELECT uniqExact(product_id) FROM ${COMMERCE_TABLES.products}) AS products,
-          (SELECT sum(version) FROM (SELECT max(version) AS version FROM ${COMMERCE_TABLES.orders} GROUP BY order_id)) AS status_versions,
-          (SELECT uniqExact(session_id) FROM machine_sessions) AS sessions`,
-        format: 'JSONEachRow',
-      })
-      return JSON.stringify(normaliseAnswer(await result.json()))
-    }
-    const logCounts = (log: EventLog): string =>
-      JSON.stringify([
-        {
-          orders: log.orderEvents.length,
-          payments: log.paymentEvents.length,
-          stock: log.stockEvents.length,
-          statuses: log.orderStatus.size,
-          products: log.products.size,
-          status_versions: [...log.orderStatus.values()].reduce((s, o) => s + o.version, 0),
-          sessions: log.sessions.size,
-        },
-      ])
     const log = await readEventLog(backend, registry, logTopics)
-    await until('the sinks to write every fact', async () => (await counts()) === logCounts(log), 120_000)
+    await until(
+      'the sinks to write every fact',
+      async () => (await clickHouseFactCounts(clickhouse)) === eventLogFactCounts(log),
+      120_000,
+    )
     const states: Record<string, number> = {}
     for (const s of log.orderStatus.values())
       states[`${s.state}/${s.paymentState}/${s.cancellationReason}`] =
@@ -258,18 +235,10 @@ test('every README example answers what the event log says, also after duplicate
     )
     t.true(log.sessions.size > 10, `${log.sessions.size} sessions`)
 
-    const expected = expectedAnswers(log)
     const compareAll = async (when: string): Promise<void> => {
-      for (const example of ANALYST_EXAMPLES) {
-        const want = expected[example.id]
-        if (want === undefined) {
-          t.fail(`${example.id}: no independent computation`)
-          continue
-        }
-        const result = await clickhouse.query({ query: example.sql, format: 'JSONEachRow' })
-        const got = normaliseAnswer(await result.json())
-        t.deepEqual(answerDifferences(got, want), [], `${when}: ${example.id}`)
-        t.true(got.length > 0, `${when}: ${example.id} answers something`)
+      for (const check of await checkAnalystExamples(clickhouse, log)) {
+        t.deepEqual(check.differences, [], `${when}: ${check.id}`)
+        t.true(check.got.length > 0, `${when}: ${check.id} answers something`)
       }
     }
     await compareAll('first delivery')
@@ -346,7 +315,7 @@ test('every README example answers what the event log says, also after duplicate
     })
     const [{ rows, events }] = normaliseAnswer(await raw.json()) as [{ rows: number; events: number }]
     t.true(rows > events, `duplicates were inserted (${rows} rows for ${events} events)`)
-    t.is(await counts(), logCounts(log))
+    t.is(await clickHouseFactCounts(clickhouse), eventLogFactCounts(log))
     await compareAll('after duplicated deliveries')
   } finally {
     for (const sink of sinks) await sink.stop()

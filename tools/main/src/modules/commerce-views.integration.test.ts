@@ -8,6 +8,7 @@ import {
   type OrderEvent,
   type OrderStatus,
   type PaymentEvent,
+  type StockEvent,
   type StockLevel,
 } from '@oxagry/avro'
 import { KafkaJsBackend, readTopic, tpKey, type ProducedRecord } from '@oxagry/kafka'
@@ -16,16 +17,17 @@ import {
   orderPlacedEvent,
   orderStatusRecord,
   paymentEvent,
+  reservationEvent,
   sampleOrderId,
   stockLevelRecord,
 } from '@oxagry/sink/testing'
-import { MongoStockReadModel } from '@oxagry/sink-mongodb'
+import { MongoReservationReadModel, MongoStockReadModel } from '@oxagry/sink-mongodb'
 import { PostgresCommerceReadModel, pgUrlExecutor } from '@oxagry/sink-postgres'
 import { eventually, integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
 import { startCommerceViewSinks, type CommerceViewTopics } from './commerce-views.ts'
 
-// Real Avro records on prefixed topics of the stack's Kafka, through the three sinks, into the stack's
-// PostgreSQL and MongoDB: every order, payment and stock level found once, and the same after every
+// Real Avro records on prefixed topics of the stack's Kafka, through the four sinks, into the stack's
+// PostgreSQL and MongoDB: every order, payment, stock level and reservation found once, and the same after every
 // record was produced again and after a new consumer group replayed both copies from the start.
 const test = await integrationTest('kafka', 'schemaRegistry', 'postgres', 'mongodb')
 
@@ -37,6 +39,7 @@ const topics: CommerceViewTopics = {
   orderStatus: `test.views-${id}.orders.order-status.v1`,
   paymentEvents: `test.views-${id}.payments.payment-events.v1`,
   stockLevels: `test.views-${id}.inventory.stock-levels.v1`,
+  stockEvents: `test.views-${id}.inventory.stock-events.v1`,
   ordersDeadLetters: `test.views-${id}.orders.dead-letters.v1`,
   paymentsDeadLetters: `test.views-${id}.payments.dead-letters.v1`,
   inventoryDeadLetters: `test.views-${id}.inventory.dead-letters.v1`,
@@ -54,6 +57,7 @@ const executor = pgUrlExecutor(serviceUrl('postgres'))
 const orders = new PostgresCommerceReadModel({ executor, tables })
 const mongo = new MongoClient(serviceUrl('mongodb'), { serverSelectionTimeoutMS: 5000 })
 const stock = new MongoStockReadModel({ db: mongo.db(mongoDb) })
+const reservations = new MongoReservationReadModel({ db: mongo.db(mongoDb) })
 const logger = pino({ level: 'warn' })
 
 test.after(async () => {
@@ -80,6 +84,9 @@ function scenario() {
   const payments: PaymentEvent[] = []
   const expectedOrders = new Map<string, { state: string; version: number }>()
   const expectedRefunds = new Map<string, number>()
+  const stockEvents: StockEvent[] = []
+  const expectedReservations = new Map<string, string>()
+  const reservedProduct = `P-${id}-r`
   for (let i = 0; i < ORDERS; i++) {
     const name = `${id}-${i}`
     const customer = i % 2 === 0 ? 'C-A' : 'C-B'
@@ -101,6 +108,16 @@ function scenario() {
     else statuses.push(v1, v2, ...(last === v3 ? [v3] : []))
     if (i >= ORDERS - 2) statuses.push({ orderId: sampleOrderId(name), tombstone: true })
     else expectedOrders.set(sampleOrderId(name), { state: last.state, version: last.version })
+    // Each order reserves; a cancelled one releases, a completed one ships, the rest hold.
+    const at0 = T0 + i * 1000 + 50
+    stockEvents.push(reservationEvent(name, reservedProduct, 'wh-north', 'RESERVED', at0))
+    const end = cancelled ? 'ORDER_CANCELLED' : i % 3 === 1 ? 'FULFILLED' : undefined
+    if (end !== undefined)
+      stockEvents.push(reservationEvent(name, reservedProduct, 'wh-north', end, at0 + 500))
+    expectedReservations.set(
+      sampleOrderId(name),
+      end === undefined ? 'RESERVED' : end === 'FULFILLED' ? 'FULFILLED' : 'RELEASED',
+    )
     if (!cancelled) {
       const pay = `${name}-pay`
       payments.push(
@@ -129,7 +146,18 @@ function scenario() {
     if (k === 11) levels.push({ key: `${product}|${warehouse}`, tombstone: true })
     else expectedStock.set(`${product}|${warehouse}`, 300)
   }
-  return { events, statuses, payments, levels, expectedOrders, expectedRefunds, expectedStock }
+  return {
+    events,
+    statuses,
+    payments,
+    levels,
+    stockEvents,
+    reservedProduct,
+    expectedOrders,
+    expectedRefunds,
+    expectedStock,
+    expectedReservations,
+  }
 }
 
 const data = scenario()
@@ -137,11 +165,12 @@ const data = scenario()
 async function produceAll(options: { garbage: boolean }): Promise<void> {
   const serde = async <T>(contract: Parameters<typeof createAvroSerde<T>>[0]['contract'], topic: string) =>
     createAvroSerde<T>({ registry, contract, autoRegister: true, topics: [topic] })
-  const [events, statuses, payments, levels] = await Promise.all([
+  const [events, statuses, payments, levels, stockEvents] = await Promise.all([
     serde(Contracts.OrderEvent, topics.orderEvents),
     serde(Contracts.OrderStatus, topics.orderStatus),
     serde(Contracts.PaymentEvent, topics.paymentEvents),
     serde(Contracts.StockLevel, topics.stockLevels),
+    serde(Contracts.StockEvent, topics.stockEvents),
   ])
   const record = (topic: string, key: string, value: Buffer | null): ProducedRecord => ({
     topic,
@@ -171,6 +200,14 @@ async function produceAll(options: { garbage: boolean }): Promise<void> {
             `${l.productId}|${l.warehouseId}`,
             await levels.serialize(topics.stockLevels, l, {}),
           ),
+    )
+  for (const e of data.stockEvents)
+    out.push(
+      record(
+        topics.stockEvents,
+        `${e.productId}|${e.warehouseId}`,
+        await stockEvents.serialize(topics.stockEvents, e, {}),
+      ),
     )
   const producer = await backend.producer({ clientId: `views-it-${id}` })
   try {
@@ -203,6 +240,7 @@ async function runUntilCaughtUp(prefix: string): Promise<void> {
     topics,
     orders,
     stock,
+    reservations,
     group,
     sink: { backend, logger, batch: { maxRecords: 40, maxWaitMs: 100 } },
   })
@@ -211,7 +249,8 @@ async function runUntilCaughtUp(prefix: string): Promise<void> {
       async () =>
         (await caughtUp(group('sink-postgres-orders'), [topics.orderEvents, topics.orderStatus])) &&
         (await caughtUp(group('sink-postgres-payments'), [topics.paymentEvents])) &&
-        (await caughtUp(group('sink-stock'), [topics.stockLevels]))
+        (await caughtUp(group('sink-stock'), [topics.stockLevels])) &&
+        (await caughtUp(group('sink-stock-reservations'), [topics.stockEvents]))
           ? true
           : undefined,
       {
@@ -245,11 +284,23 @@ async function snapshot() {
     ...new Set(data.levels.map((l) => ('tombstone' in l ? l.key.split('|')[0]! : l.productId))),
   ]
   const levels = (await Promise.all(products.map((productId) => stock.stock({ productId })))).flat()
-  return { list, payments, ofOrders, levels }
+  // By product, in pages; a re-sent event has a new position, so the version is left out.
+  const held = []
+  let after: string | undefined
+  do {
+    const page = await reservations.reservations({
+      productId: data.reservedProduct,
+      limit: 7,
+      ...(after === undefined ? {} : { cursor: after }),
+    })
+    held.push(...page.items.map(({ version: _version, ...rest }) => rest))
+    after = page.nextCursor
+  } while (after !== undefined)
+  return { list, payments, ofOrders, levels, held }
 }
 
 test.serial(
-  'orders, payments and stock land once, and a replay of every record changes nothing',
+  'orders, payments, stock and reservations land once, and a replay of every record changes nothing',
   async (t) => {
     t.timeout(300_000)
     const admin = await backend.admin()
@@ -289,6 +340,13 @@ test.serial(
     t.deepEqual(
       Object.fromEntries(first.levels.map((l) => [`${l.productId}|${l.warehouseId}`, l.onHand])),
       Object.fromEntries(data.expectedStock),
+    )
+    t.deepEqual(
+      Object.fromEntries(first.held.map((r) => [r.orderId, r.state])),
+      Object.fromEntries(data.expectedReservations),
+    )
+    t.true(
+      first.held.every((r) => r.reservedAt !== null && (r.state === 'RESERVED') === (r.releasedAt === null)),
     )
     // The undecodable record went to the orders' dead-letter topic, once.
     const dead = await readTopic(backend, topics.ordersDeadLetters)

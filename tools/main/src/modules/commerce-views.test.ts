@@ -6,10 +6,16 @@ import {
   orderPlacedEvent,
   orderStatusRecord,
   paymentEvent,
+  reservationEvent,
   sampleOrderId,
   stockLevelRecord,
 } from '@oxagry/sink/testing'
-import { PostgresCommerceReadModel, PostgresStockReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
+import {
+  PostgresCommerceReadModel,
+  PostgresReservationReadModel,
+  PostgresStockReadModel,
+  pgliteExecutor,
+} from '@oxagry/sink-postgres'
 import { eventually } from '@oxagry/testkit'
 import { pino } from 'pino'
 import { startCommerceViewSinks, type CommerceViewTopics } from './commerce-views.ts'
@@ -25,6 +31,7 @@ test('embedded: the views fill from the commerce topics, stock in PostgreSQL wit
     orderStatus: 'orders.order-status.v1',
     paymentEvents: 'payments.payment-events.v1',
     stockLevels: 'inventory.stock-levels.v1',
+    stockEvents: 'inventory.stock-events.v1',
     ordersDeadLetters: 'orders.dead-letters.v1',
     paymentsDeadLetters: 'payments.dead-letters.v1',
     inventoryDeadLetters: 'inventory.dead-letters.v1',
@@ -34,11 +41,12 @@ test('embedded: the views fill from the commerce topics, stock in PostgreSQL wit
   await admin.close()
   const serde = <T>(contract: Parameters<typeof createAvroSerde<T>>[0]['contract'], topic: string) =>
     createAvroSerde<T>({ registry, contract, autoRegister: true, topics: [topic] })
-  const [events, statuses, payments, levels] = await Promise.all([
+  const [events, statuses, payments, levels, stockEvents] = await Promise.all([
     serde(Contracts.OrderEvent, topics.orderEvents),
     serde(Contracts.OrderStatus, topics.orderStatus),
     serde(Contracts.PaymentEvent, topics.paymentEvents),
     serde(Contracts.StockLevel, topics.stockLevels),
+    serde(Contracts.StockEvent, topics.stockEvents),
   ])
   const record = async (
     topic: string,
@@ -82,17 +90,32 @@ test('embedded: the views fill from the commerce topics, stock in PostgreSQL wit
       'SEED-WHEAT-25KG|wh-north',
       levels.serialize(topics.stockLevels, level, {}),
     ),
+    ...(await Promise.all(
+      (['RESERVED', 'FULFILLED'] as const).map((kind, i) =>
+        record(
+          topics.stockEvents,
+          'SEED-WHEAT-25KG|wh-north',
+          stockEvents.serialize(
+            topics.stockEvents,
+            reservationEvent('e1', 'SEED-WHEAT-25KG', 'wh-north', kind, T0 + i * 1000, 6),
+            {},
+          ),
+        ),
+      ),
+    )),
   ])
   await producer.close()
 
   const db = new PGlite()
   const orders = new PostgresCommerceReadModel({ executor: pgliteExecutor(db) })
   const stock = new PostgresStockReadModel({ executor: pgliteExecutor(db) })
+  const reservations = new PostgresReservationReadModel({ executor: pgliteExecutor(db) })
   const sinks = await startCommerceViewSinks({
     registry,
     topics,
     orders,
     stock,
+    reservations,
     group: (name) => `embedded-${name}`,
     sink: { backend, logger: pino({ level: 'warn' }), batch: { maxRecords: 100, maxWaitMs: 50 } },
   })
@@ -100,7 +123,12 @@ test('embedded: the views fill from the commerce topics, stock in PostgreSQL wit
     await Promise.all(Object.values(sinks).map((s) => s.stop()))
     await db.close()
   })
-  t.deepEqual(Object.keys(sinks).sort(), ['postgres-orders', 'postgres-payments', 'stock'])
+  t.deepEqual(Object.keys(sinks).sort(), [
+    'postgres-orders',
+    'postgres-payments',
+    'stock',
+    'stock-reservations',
+  ])
 
   const order = await eventually(
     async () => {
@@ -129,4 +157,12 @@ test('embedded: the views fill from the commerce topics, stock in PostgreSQL wit
     low.map((s) => [s.productId, s.warehouseId, s.available]),
     [['SEED-WHEAT-25KG', 'wh-north', 2]],
   )
+  const shipped = await eventually(
+    async () => {
+      const { items } = await reservations.reservations({ orderId: sampleOrderId('e1') })
+      return items[0]?.state === 'FULFILLED' ? items : undefined
+    },
+    { timeoutMs: 30_000, what: 'the fulfilled reservation' },
+  )
+  t.like(shipped[0], { quantity: 6, productId: 'SEED-WHEAT-25KG', reservedAt: T0, releasedAt: T0 + 1000 })
 })

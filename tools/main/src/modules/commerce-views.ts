@@ -6,17 +6,21 @@ import {
   decodeOrderEvents,
   decodeOrderStatus,
   decodePaymentEvents,
+  decodeStockEvents,
   decodeStockLevels,
+  reservationTarget,
   runSink,
   stockTarget,
   type CommerceStore,
+  type ReservationStore,
   type SinkHandle,
   type SinkOptions,
   type StockStore,
 } from '@oxagry/sink'
-import { MongoStockReadModel } from '@oxagry/sink-mongodb'
+import { MongoReservationReadModel, MongoStockReadModel } from '@oxagry/sink-mongodb'
 import {
   PostgresCommerceReadModel,
+  PostgresReservationReadModel,
   PostgresStockReadModel,
   pgliteExecutor,
   pgUrlExecutor,
@@ -33,6 +37,7 @@ export interface CommerceViewTopics {
   readonly orderStatus: string
   readonly paymentEvents: string
   readonly stockLevels: string
+  readonly stockEvents: string
   readonly ordersDeadLetters: string
   readonly paymentsDeadLetters: string
   readonly inventoryDeadLetters: string
@@ -43,15 +48,17 @@ export interface CommerceViewSinksOptions {
   readonly topics: CommerceViewTopics
   readonly orders: CommerceStore
   readonly stock: StockStore
-  /** A consumer group's name: `postgres-orders`, `postgres-payments`, `stock` under the platform's prefix. */
+  readonly reservations: ReservationStore
+  /** A consumer group's name, e.g. `sink-stock`, under the platform's prefix. */
   readonly group: (name: string) => string
   /** Backend, logger, metrics and batch size, shared by every sink. */
   readonly sink: Pick<SinkOptions<never>, 'backend' | 'logger' | 'metricsRegistry' | 'batch'>
 }
 
 /**
- * The commerce views' three sinks: orders (OrderPlaced and statuses) and payments into the commerce
- * store, stock levels into the stock store. Each has its own consumer group and its domain's dead-letter
+ * The commerce views' four sinks: orders (OrderPlaced and statuses) and payments into the commerce
+ * store, stock levels into the stock store, reservations (from the stock events) into the reservation
+ * store. Each has its own consumer group and its domain's dead-letter
  * topic; the stores are migrated by the first sink that starts on them.
  */
 export async function startCommerceViewSinks(
@@ -60,16 +67,25 @@ export async function startCommerceViewSinks(
   const { registry, topics } = options
   const deadLetterSerde = (topic: string) =>
     createAvroSerde({ registry, contract: Contracts.DeadLetter, autoRegister: true, topics: [topic] })
-  const [orderEvents, orderStatus, paymentEvents, stockLevels, ordersDlq, paymentsDlq, inventoryDlq] =
-    await Promise.all([
-      createAvroSerde({ registry, contract: Contracts.OrderEvent }),
-      createAvroSerde({ registry, contract: Contracts.OrderStatus }),
-      createAvroSerde({ registry, contract: Contracts.PaymentEvent }),
-      createAvroSerde({ registry, contract: Contracts.StockLevel }),
-      deadLetterSerde(topics.ordersDeadLetters),
-      deadLetterSerde(topics.paymentsDeadLetters),
-      deadLetterSerde(topics.inventoryDeadLetters),
-    ])
+  const [
+    orderEvents,
+    orderStatus,
+    paymentEvents,
+    stockLevels,
+    stockEvents,
+    ordersDlq,
+    paymentsDlq,
+    inventoryDlq,
+  ] = await Promise.all([
+    createAvroSerde({ registry, contract: Contracts.OrderEvent }),
+    createAvroSerde({ registry, contract: Contracts.OrderStatus }),
+    createAvroSerde({ registry, contract: Contracts.PaymentEvent }),
+    createAvroSerde({ registry, contract: Contracts.StockLevel }),
+    createAvroSerde({ registry, contract: Contracts.StockEvent }),
+    deadLetterSerde(topics.ordersDeadLetters),
+    deadLetterSerde(topics.paymentsDeadLetters),
+    deadLetterSerde(topics.inventoryDeadLetters),
+  ])
   const sinks: Record<string, SinkHandle> = {}
   try {
     // One decoder per topic: a record is decoded by its topic's contract.
@@ -105,6 +121,14 @@ export async function startCommerceViewSinks(
       target: stockTarget('stock:levels', options.stock),
       deadLetter: { topic: topics.inventoryDeadLetters, serializer: inventoryDlq },
     })
+    sinks['stock-reservations'] = await runSink({
+      ...options.sink,
+      groupId: options.group('sink-stock-reservations'),
+      topics: [topics.stockEvents],
+      decode: decodeStockEvents(stockEvents),
+      target: reservationTarget('stock:reservations', options.reservations),
+      deadLetter: { topic: topics.inventoryDeadLetters, serializer: inventoryDlq },
+    })
   } catch (error) {
     await Promise.all(Object.values(sinks).map((s) => s.stop()))
     throw error
@@ -112,12 +136,15 @@ export async function startCommerceViewSinks(
   return sinks
 }
 
-/** The stores: PostgreSQL when POSTGRES_URL is set (else PGlite), stock in MongoDB when MONGODB_URL is. */
+/**
+ * The stores: PostgreSQL when POSTGRES_URL is set (else PGlite), stock levels and reservations in
+ * MongoDB when MONGODB_URL is.
+ */
 function openStores(
   context: PlatformContext,
   mongoDatabase: string,
   closers: Closers,
-): { orders: CommerceStore; stock: StockStore } {
+): { orders: CommerceStore; stock: StockStore; reservations: ReservationStore } {
   const { config } = context
   let owned: SqlExecutor
   if (config.postgresUrl !== undefined) {
@@ -135,17 +162,26 @@ function openStores(
   const orders = new PostgresCommerceReadModel({ executor })
   if (config.mongodbUrl === undefined) {
     context.describe('stockView', 'PostgreSQL, with the orders')
-    return { orders, stock: new PostgresStockReadModel({ executor }) }
+    return {
+      orders,
+      stock: new PostgresStockReadModel({ executor }),
+      reservations: new PostgresReservationReadModel({ executor }),
+    }
   }
   const mongo = new MongoClient(config.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
   closers.add(() => mongo.close())
   context.describe('stockView', `MongoDB ${config.mongodbUrl}`)
-  return { orders, stock: new MongoStockReadModel({ db: mongo.db(mongoDatabase) }) }
+  const db = mongo.db(mongoDatabase)
+  return {
+    orders,
+    stock: new MongoStockReadModel({ db }),
+    reservations: new MongoReservationReadModel({ db }),
+  }
 }
 
 /**
  * The commerce read side's views: orders and payments (PostgreSQL, PGlite on embedded defaults) and
- * stock levels (MongoDB when configured), kept by sinks from the commerce topics, served to the
+ * stock levels and reservations (MongoDB when configured), kept by sinks from the commerce topics, served to the
  * commerce API as the `commerce-views` routes.
  */
 export function commerceViewsModule(options: { mongoDatabase: string }): DomainModule {
@@ -156,6 +192,7 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
       COMMERCE.orderStatus,
       COMMERCE.paymentEvents,
       COMMERCE.stockLevels,
+      COMMERCE.stockEvents,
       COMMERCE.ordersDeadLetters,
       COMMERCE.paymentsDeadLetters,
       COMMERCE.inventoryDeadLetters,
@@ -163,13 +200,14 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
     async start(context: PlatformContext): Promise<StartedModule> {
       const closers = new Closers(context.logger)
       try {
-        const { orders, stock } = openStores(context, options.mongoDatabase, closers)
+        const { orders, stock, reservations } = openStores(context, options.mongoDatabase, closers)
         const names = commerceTopicNames(context.topic)
         const sinks = await startCommerceViewSinks({
           registry: context.registry,
           topics: names,
           orders,
           stock,
+          reservations,
           group: context.group,
           sink: context.sinks,
         })
@@ -177,7 +215,7 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
         return {
           applications: {},
           sinks,
-          routes: [{ kind: 'commerce-views', orders, stock }],
+          routes: [{ kind: 'commerce-views', orders, stock, reservations }],
           close: () => closers.closeAll(),
         }
       } catch (error) {
