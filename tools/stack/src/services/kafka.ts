@@ -8,6 +8,7 @@ import { DaemonService, type Launch } from '../daemon-service.ts'
 import { portOpen } from '../health.ts'
 import { run } from '../process.ts'
 import type { ServiceStatus } from '../service.ts'
+import type { SecureKafkaListener } from '../secure-listener.ts'
 import { ensureKafkaTls, kafkaTlsFiles } from './kafka-tls.ts'
 
 /** The loopback ports of one broker: the stack's by default; another broker beside it takes others. */
@@ -23,13 +24,6 @@ export const DEFAULT_KAFKA_PORTS: KafkaPorts = {
   plain: PORTS.kafka,
   controller: PORTS.kafkaController,
   secure: PORTS.kafkaSecure,
-}
-
-/** What a client needs to reach the secured listener: its address and the CA file to trust. */
-export interface SecureKafkaListener {
-  readonly brokers: string
-  readonly caFile: string
-  readonly mechanism: 'scram-sha-512'
 }
 
 /**
