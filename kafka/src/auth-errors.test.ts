@@ -6,7 +6,11 @@ import { brokerError } from './kafkajs/broker-errors.ts'
 import { rdkafkaError } from './rdkafka/client.ts'
 
 // kafkajs is CommonJS and spreads its error classes into its exports, which ESM cannot name.
-const { KafkaJSAggregateError, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } = kafkajs
+const { KafkaJSAggregateError, KafkaJSProtocolError } = kafkajs
+// Its typings give this one no constructor arguments; it takes a message as every kafkajs error does.
+const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (
+  message: string,
+) => Error
 
 const answer = (type: string): Error =>
   new KafkaJSProtocolError({ message: `${type} answer`, type, code: 0, retriable: false } as never)

@@ -34,7 +34,9 @@ export function ensureKafkaTls(kafkaDir: string, host: string): KafkaTlsFiles {
   const brokerCsr = join(dir, 'broker.csr')
   const brokerCert = join(dir, 'broker.crt')
   const extensions = join(dir, 'broker.ext')
-  const openssl = (args: string[]): void => run('kafka', 'openssl', args)
+  const openssl = (args: string[]): void => {
+    run('kafka', 'openssl', args)
+  }
   openssl([
     'req',
     '-x509',
