@@ -5,6 +5,7 @@ import { connectClusterAdmin, KafkaJsBackend } from '@oxagry/kafka'
 import { cached } from '../cache.ts'
 import { HOST, PACKAGE_DIR, PORTS, VERSIONS, type StackPaths } from '../config.ts'
 import { DaemonService, type Launch } from '../daemon-service.ts'
+import { STACK_ERROR_CODES, StackError } from '../errors.ts'
 import { portOpen } from '../health.ts'
 import { run } from '../process.ts'
 import type { ServiceStatus } from '../service.ts'
@@ -115,6 +116,7 @@ export class KafkaService extends DaemonService {
    * bounds. Best effort: a broker that is slow here is still a broker.
    */
   protected override async configure(): Promise<void> {
+    await this.requireSecureListener()
     const backend = new KafkaJsBackend({ brokers: [this.address()], clientId: 'stack-warmup' })
     const topic = 'oxagry-stack-warmup'
     try {
@@ -129,8 +131,24 @@ export class KafkaService extends DaemonService {
     }
   }
 
+  /**
+   * The broker opens its listeners together, so a healthy broker without the SASL_SSL one was started by
+   * a stack from before it existed: say so rather than leave its tests to fail on a closed port.
+   */
+  private async requireSecureListener(): Promise<void> {
+    const deadline = Date.now() + 10_000
+    while (!(await portOpen(this.host, this.ports.secure))) {
+      if (Date.now() > deadline)
+        throw new StackError(
+          STACK_ERROR_CODES.UNHEALTHY,
+          this.name,
+          `the running broker has no SASL_SSL listener on ${this.host}:${this.ports.secure} (it was started before the stack had one): npm run stack:down && npm run stack:up`,
+        )
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+
   protected async healthy(): Promise<boolean> {
-    if (!(await portOpen(this.host, this.ports.secure))) return false
     const admin = await connectClusterAdmin(
       { brokers: [this.address()] },
       { clientId: 'stack-health', retries: 0, connectionTimeoutMs: 1000 },
