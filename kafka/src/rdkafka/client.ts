@@ -134,6 +134,7 @@ const REFUSED_LOG = /SASL authentication error|SSL handshake failed|certificate 
  */
 export function connect(client: RdKafka.Client<never>, what: string, timeoutMs = 15_000): Promise<void> {
   const listeners: [string, (event: unknown) => void][] = []
+  let timer: NodeJS.Timeout | undefined
   const refused = new Promise<never>((_, reject) => {
     const onError = (error: unknown): void => {
       const typed = securityError(what, error, { code: codeOf(error) })
@@ -146,11 +147,24 @@ export function connect(client: RdKafka.Client<never>, what: string, timeoutMs =
     }
     listeners.push(['event.error', onError], ['event.log', onLog])
     for (const [event, listener] of listeners) client.on(event as never, listener as never)
+    // librdkafka's own bound runs on its threads, which keep nothing of Node's alive: this one does,
+    // and answers should librdkafka's callback never come.
+    timer = setTimeout(
+      () =>
+        reject(
+          rdkafkaError(
+            what,
+            Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: -185 }),
+          ),
+        ),
+      timeoutMs + 5000,
+    )
   })
   return Promise.race([
     call(what, (done) => client.connect({ timeout: timeoutMs }, (error) => done(error))),
     refused,
   ]).finally(() => {
+    clearTimeout(timer)
     for (const [event, listener] of listeners) client.removeListener(event, listener as never)
   })
 }
