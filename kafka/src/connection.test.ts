@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import test from 'ava'
 import { describeConnection, kafkaConnectionFromEnv, parseBrokers } from './connection.ts'
 import { KAFKA_ERROR_CODES, KafkaError } from './errors.ts'
+import { kafkaJsConnection } from './kafkajs/config.ts'
+import { rdkafkaConnection } from './rdkafka/client.ts'
 
 test('brokers default to the local stack and are checked', (t) => {
   t.deepEqual(kafkaConnectionFromEnv({}), { brokers: ['127.0.0.1:9092'] })
@@ -50,4 +52,31 @@ test('TLS with the cluster CA from a file, or with the system CAs', (t) => {
     instanceOf: KafkaError,
   })
   t.is(unreadable.context.setting, 'KAFKA_SSL_CA_FILE')
+})
+
+test('both backends turn the Strimzi-shaped environment into SCRAM over TLS with the cluster CA', (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'kafka-ca-')), 'ca.crt')
+  writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  const connection = kafkaConnectionFromEnv({
+    KAFKA_BROKERS: '127.0.0.1:9094',
+    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    KAFKA_SASL_USERNAME: 'tracking',
+    KAFKA_SASL_PASSWORD: 'secret',
+    KAFKA_SSL_CA_FILE: file,
+  })
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+  t.deepEqual(kafkaJsConnection(connection), {
+    brokers: ['127.0.0.1:9094'],
+    ssl: { ca: [pem] },
+    sasl: { mechanism: 'scram-sha-512', username: 'tracking', password: 'secret' },
+  })
+  t.deepEqual(rdkafkaConnection(connection), {
+    'metadata.broker.list': '127.0.0.1:9094',
+    'security.protocol': 'sasl_ssl',
+    'ssl.ca.pem': pem,
+    'sasl.mechanisms': 'SCRAM-SHA-512',
+    'sasl.username': 'tracking',
+    'sasl.password': 'secret',
+  })
+  t.is(rdkafkaConnection(kafkaConnectionFromEnv({}))['security.protocol'], 'plaintext')
 })

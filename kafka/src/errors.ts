@@ -12,6 +12,10 @@ export const KAFKA_ERROR_CODES = {
   CLIENT_UNAVAILABLE: 'OXA_KAFKA_CLIENT_UNAVAILABLE',
   /** Connection settings (brokers, TLS, SASL) that cannot work; the message names the setting. */
   INVALID_CONFIG: 'OXA_KAFKA_INVALID_CONFIG',
+  /** The broker refused the client's credentials (SASL) or the client refused the broker's certificate. */
+  AUTHENTICATION: 'OXA_KAFKA_AUTHENTICATION',
+  /** The broker's authorizer refused the call: the user's ACLs do not allow it on the named resource. */
+  NOT_AUTHORIZED: 'OXA_KAFKA_NOT_AUTHORIZED',
 } as const
 
 export type KafkaErrorCode = (typeof KAFKA_ERROR_CODES)[keyof typeof KAFKA_ERROR_CODES]
@@ -22,6 +26,8 @@ export interface KafkaErrorContext {
   readonly partition?: number
   /** The setting at fault, for INVALID_CONFIG: an environment variable or an option path. */
   readonly setting?: string
+  /** The kind of resource refused, for NOT_AUTHORIZED: `topic`, `group`, `transactionalId` or `cluster`. */
+  readonly resource?: 'topic' | 'group' | 'transactionalId' | 'cluster'
 }
 
 export class KafkaError extends Error {

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs'
 import type { BackendAdmin, TopicSpec } from '../types.ts'
+import { securityError } from '../auth-errors.ts'
 import { askAgain } from './broker-errors.ts'
 
 export class KafkaJsAdmin implements BackendAdmin {
@@ -13,12 +14,29 @@ export class KafkaJsAdmin implements BackendAdmin {
     if (topics.length === 0) return counts
     const existing = new Set(await askAgain('listing topics', () => this.admin.listTopics()))
     const present = topics.filter((t) => existing.has(t))
+    await this.refusedTopics(topics.filter((t) => !existing.has(t)))
     if (present.length === 0) return counts
     const metadata = await askAgain(`reading the metadata of ${present.join(', ')}`, () =>
       this.admin.fetchTopicMetadata({ topics: present }),
     )
     for (const t of metadata.topics) counts.set(t.name, t.partitions.length)
     return counts
+  }
+
+  /**
+   * A user may not see topics it has no ACL for: listing leaves them out as if they did not exist. Asked
+   * for by name, the broker says which: an unauthorized topic fails as NOT_AUTHORIZED rather than as
+   * missing (one metadata request, made only when a topic is absent; a missing one is not an error here).
+   */
+  private async refusedTopics(absent: readonly string[]): Promise<void> {
+    if (absent.length === 0) return
+    const what = `reading the metadata of ${absent.join(', ')}`
+    try {
+      await this.admin.fetchTopicMetadata({ topics: [...absent] })
+    } catch (error) {
+      const refused = securityError(what, error, {})
+      if (refused !== undefined) throw refused
+    }
   }
 
   async createTopics(topics: readonly TopicSpec[]): Promise<void> {

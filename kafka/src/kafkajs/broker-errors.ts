@@ -1,4 +1,5 @@
 import { askAgain as askAgainFor, type AskAgainOptions } from '../ask-again.ts'
+import { securityError } from '../auth-errors.ts'
 import { KAFKA_ERROR_CODES, KafkaError, errorMessage } from '../errors.ts'
 
 /** The broker's error type of a kafkajs error, looking through the retry wrappers around it. */
@@ -13,11 +14,9 @@ function protocolType(error: unknown): string | undefined {
   return undefined
 }
 
-const FENCED_TYPES = new Set([
-  'INVALID_PRODUCER_EPOCH',
-  'PRODUCER_FENCED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-])
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED is not fencing: a user without Write on its transactional id is
+// refused for good (NOT_AUTHORIZED), as Kafka Streams fails on TransactionalIdAuthorizationException.
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED'])
 /** The group moved on (a rebalance, or this member timed out of it): its commit is refused. */
 const MIGRATED_TYPES = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -29,6 +28,8 @@ const MIGRATED_TYPES = new Set([
 /** A kafkajs failure as a typed error naming what was asked: fenced, rebalanced, or a broker error. */
 export function brokerError(what: string, error: unknown): KafkaError {
   const type = protocolType(error)
+  const refused = securityError(what, error, { type })
+  if (refused !== undefined) return refused
   if (type !== undefined && FENCED_TYPES.has(type)) {
     return new KafkaError(
       KAFKA_ERROR_CODES.FENCED,

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import type * as RdKafka from 'node-rdkafka'
 import type { KafkaConnection } from '../connection.ts'
+import { securityError } from '../auth-errors.ts'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 
 export type RdKafkaModule = typeof RdKafka
@@ -61,7 +62,8 @@ export function rdkafkaConnection(connection: KafkaConnection): Record<string, s
 }
 
 // librdkafka error codes (rdkafka.h): negative ones are the client's own, positive ones the broker's.
-const FENCED = new Set([-144 /* _FENCED */, 90 /* PRODUCER_FENCED */, 47 /* INVALID_PRODUCER_EPOCH */, 53])
+// 53 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) is a refusal, not fencing: see securityError().
+const FENCED = new Set([-144 /* _FENCED */, 90 /* PRODUCER_FENCED */, 47 /* INVALID_PRODUCER_EPOCH */])
 const REBALANCED = new Set([
   27 /* REBALANCE_IN_PROGRESS */, 22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */,
   82 /* FENCED_INSTANCE_ID */, -142 /* _ASSIGNMENT_LOST */,
@@ -92,6 +94,8 @@ export function rdkafkaError(what: string, error: unknown): KafkaError {
   const message = `${what}: ${text}`
   // Delivery reports carry the broker's error as text only (code -1): fencing is known by its words.
   const code = codeOf(error) === -1 && /old epoch|fenced/i.test(text) ? 47 : codeOf(error)
+  const refused = securityError(what, error, { code })
+  if (refused !== undefined) return refused
   if (code !== undefined && FENCED.has(code))
     return new KafkaError(KAFKA_ERROR_CODES.FENCED, `${what}: fenced by a newer instance: ${message}`, {
       cause: error,
@@ -120,9 +124,49 @@ export function call<T = void>(
   })
 }
 
-/** Connects a client (producer or consumer); librdkafka reports a failed connect only by timing out. */
+/** librdkafka's log lines for refused credentials or certificates, which it only logs and retries. */
+const REFUSED_LOG = /SASL authentication error|SSL handshake failed|certificate verify failed/
+
+/**
+ * Connects a client (producer or consumer). librdkafka reports a failed connect only by timing out (as a
+ * "broker transport failure"); refused credentials or certificates show before that in its log (and as
+ * error events), and fail the connect at once as what they are.
+ */
 export function connect(client: RdKafka.Client<never>, what: string, timeoutMs = 15_000): Promise<void> {
-  return call(what, (done) => client.connect({ timeout: timeoutMs }, (error) => done(error)))
+  const listeners: [string, (event: unknown) => void][] = []
+  let timer: NodeJS.Timeout | undefined
+  const refused = new Promise<never>((_, reject) => {
+    const onError = (error: unknown): void => {
+      const typed = securityError(what, error, { code: codeOf(error) })
+      if (typed !== undefined) reject(typed)
+    }
+    const onLog = (log: unknown): void => {
+      const message = (log as { message?: unknown } | null)?.message
+      if (typeof message === 'string' && REFUSED_LOG.test(message))
+        onError(Object.assign(new Error(message.replace(/^\[thrd:[^\]]*\]: /, '')), { code: -169 }))
+    }
+    listeners.push(['event.error', onError], ['event.log', onLog])
+    for (const [event, listener] of listeners) client.on(event as never, listener as never)
+    // librdkafka's own bound runs on its threads, which keep nothing of Node's alive: this one does,
+    // and answers should librdkafka's callback never come.
+    timer = setTimeout(
+      () =>
+        reject(
+          rdkafkaError(
+            what,
+            Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: -185 }),
+          ),
+        ),
+      timeoutMs + 5000,
+    )
+  })
+  return Promise.race([
+    call(what, (done) => client.connect({ timeout: timeoutMs }, (error) => done(error))),
+    refused,
+  ]).finally(() => {
+    clearTimeout(timer)
+    for (const [event, listener] of listeners) client.removeListener(event, listener as never)
+  })
 }
 
 /** Disconnects a client; a producer flushes what it holds first (for at most 5 s). */

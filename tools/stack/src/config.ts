@@ -13,6 +13,8 @@ export const VERSIONS = {
 export const PORTS = {
   kafka: 9092,
   kafkaController: 9093,
+  /** Kafka's SASL_SSL listener: SCRAM-SHA-512 users, TLS with the stack's CA, ACLs enforced. */
+  kafkaSecure: 9094,
   registry: 8081,
   postgres: 5432,
   mongodb: 27017,

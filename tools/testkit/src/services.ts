@@ -3,6 +3,8 @@ import { connect } from 'node:net'
 /** The real services integration tests talk to, and where the local stack puts them by default. */
 export const SERVICE_DEFAULTS = {
   kafka: { env: 'KAFKA_BROKERS', value: '127.0.0.1:9092' },
+  /** The stack's SASL_SSL listener (SCRAM-SHA-512, ACLs enforced), beside the plain one above. */
+  kafkaSecure: { env: 'KAFKA_SECURE_BROKERS', value: '127.0.0.1:9094' },
   schemaRegistry: { env: 'SCHEMA_REGISTRY_URL', value: 'http://127.0.0.1:8081/apis/ccompat/v7' },
   postgres: { env: 'POSTGRES_URL', value: 'postgres://oxagry@127.0.0.1:5432/oxagry' },
   mongodb: { env: 'MONGODB_URL', value: 'mongodb://127.0.0.1:27017/' },
@@ -38,7 +40,7 @@ export interface Endpoint {
 
 /** The TCP endpoint a service URL points at, or undefined for an in-process one (chdb). */
 export function endpointOf(name: ServiceName, url: string): Endpoint | undefined {
-  if (name === 'kafka') {
+  if (name === 'kafka' || name === 'kafkaSecure') {
     const [first] = url.split(',')
     const [host, port] = (first ?? '').trim().split(':')
     return { host: host || '127.0.0.1', port: Number(port || 9092) }

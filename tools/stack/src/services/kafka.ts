@@ -5,13 +5,52 @@ import { connectClusterAdmin, KafkaJsBackend } from '@oxagry/kafka'
 import { cached } from '../cache.ts'
 import { HOST, PACKAGE_DIR, PORTS, VERSIONS, type StackPaths } from '../config.ts'
 import { DaemonService, type Launch } from '../daemon-service.ts'
+import { STACK_ERROR_CODES, StackError } from '../errors.ts'
+import { portOpen } from '../health.ts'
 import { run } from '../process.ts'
+import type { ServiceStatus } from '../service.ts'
+import type { SecureKafkaListener } from '../secure-listener.ts'
+import { ensureKafkaTls, kafkaTlsFiles } from './kafka-tls.ts'
 
-/** Apache Kafka in KRaft mode, one node acting as broker and controller, from Maven Central jars. */
+/** The loopback ports of one broker: the stack's by default; another broker beside it takes others. */
+export interface KafkaPorts {
+  /** PLAINTEXT, no authentication: its principal (`User:ANONYMOUS`) is a super user. */
+  readonly plain: number
+  readonly controller: number
+  /** SASL_SSL with SCRAM-SHA-512: users and their ACLs decide. */
+  readonly secure: number
+}
+
+export const DEFAULT_KAFKA_PORTS: KafkaPorts = {
+  plain: PORTS.kafka,
+  controller: PORTS.kafkaController,
+  secure: PORTS.kafkaSecure,
+}
+
+/**
+ * Apache Kafka in KRaft mode, one node acting as broker and controller, from Maven Central jars. Two
+ * client listeners: PLAINTEXT for every client and test of the project (a super user, so ACLs never
+ * stand in its way), and SASL_SSL (SCRAM-SHA-512 over TLS with a CA made at first start) where KRaft's
+ * StandardAuthorizer holds each user to its ACLs, as Strimzi's cluster does.
+ */
 export class KafkaService extends DaemonService {
   readonly name = 'kafka'
   readonly host = HOST
-  readonly port = PORTS.kafka
+  readonly port: number
+
+  constructor(readonly ports: KafkaPorts = DEFAULT_KAFKA_PORTS) {
+    super()
+    this.port = ports.plain
+  }
+
+  /** The secured listener of the broker this stack state runs. */
+  secureListener(paths: StackPaths): SecureKafkaListener {
+    return {
+      brokers: `${this.host}:${this.ports.secure}`,
+      caFile: kafkaTlsFiles(this.dir(paths)).caCert,
+      mechanism: 'scram-sha-512',
+    }
+  }
 
   libs(paths: StackPaths): string {
     return join(paths.cache, `kafka-${VERSIONS.kafka}`, 'libs')
@@ -36,7 +75,8 @@ export class KafkaService extends DaemonService {
     const dataDir = join(dir, 'data')
     const config = join(dir, 'server.properties')
     const log4j = join(dir, 'log4j2.properties')
-    writeFileSync(config, serverProperties(dataDir))
+    const tls = ensureKafkaTls(dir, this.host)
+    writeFileSync(config, serverProperties(dataDir, this.ports, tls.keystore))
     writeFileSync(log4j, log4jProperties(join(dir, 'server.log')))
     const classpath = `${this.libs(paths)}/*`
     if (!existsSync(join(dataDir, 'meta.properties'))) {
@@ -76,6 +116,7 @@ export class KafkaService extends DaemonService {
    * bounds. Best effort: a broker that is slow here is still a broker.
    */
   protected override async configure(): Promise<void> {
+    await this.requireSecureListener()
     const backend = new KafkaJsBackend({ brokers: [this.address()], clientId: 'stack-warmup' })
     const topic = 'oxagry-stack-warmup'
     try {
@@ -90,6 +131,23 @@ export class KafkaService extends DaemonService {
     }
   }
 
+  /**
+   * The broker opens its listeners together, so a healthy broker without the SASL_SSL one was started by
+   * a stack from before it existed: say so rather than leave its tests to fail on a closed port.
+   */
+  private async requireSecureListener(): Promise<void> {
+    const deadline = Date.now() + 10_000
+    while (!(await portOpen(this.host, this.ports.secure))) {
+      if (Date.now() > deadline)
+        throw new StackError(
+          STACK_ERROR_CODES.UNHEALTHY,
+          this.name,
+          `the running broker has no SASL_SSL listener on ${this.host}:${this.ports.secure} (it was started before the stack had one): npm run stack:down && npm run stack:up`,
+        )
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+
   protected async healthy(): Promise<boolean> {
     const admin = await connectClusterAdmin(
       { brokers: [this.address()] },
@@ -100,6 +158,12 @@ export class KafkaService extends DaemonService {
     } finally {
       await admin.close()
     }
+  }
+
+  override async status(paths: StackPaths): Promise<ServiceStatus> {
+    const status = await super.status(paths)
+    const secure = this.secureListener(paths)
+    return { ...status, detail: `SASL_SSL ${secure.brokers} (SCRAM-SHA-512, CA ${secure.caFile})` }
   }
 }
 
@@ -115,16 +179,28 @@ export function clusterId(random: () => Buffer = () => randomBytes(16)): string 
   }
 }
 
-function serverProperties(dataDir: string): string {
+export function serverProperties(dataDir: string, ports: KafkaPorts, keystore: string): string {
   return `# Written by tools/stack on every start.
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@${HOST}:${PORTS.kafkaController}
-listeners=PLAINTEXT://${HOST}:${PORTS.kafka},CONTROLLER://${HOST}:${PORTS.kafkaController}
-advertised.listeners=PLAINTEXT://${HOST}:${PORTS.kafka}
+controller.quorum.voters=1@${HOST}:${ports.controller}
+listeners=PLAINTEXT://${HOST}:${ports.plain},CONTROLLER://${HOST}:${ports.controller},SASL_SSL://${HOST}:${ports.secure}
+advertised.listeners=PLAINTEXT://${HOST}:${ports.plain},SASL_SSL://${HOST}:${ports.secure}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+# The secured listener: SCRAM-SHA-512 users (made through the Admin API, AlterUserScramCredentials) over
+# TLS with the stack's CA (tls/ca.crt beside this file), as a Strimzi KafkaUser reaches its cluster.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=${keystore}
+# KRaft's authorizer, as Strimzi's simple authorization. The plaintext and controller listeners
+# authenticate no one: their principal, User:ANONYMOUS, is a super user, so every existing client and test
+# keeps working and the admin API there creates the secured listener's users and ACLs. Anyone else gets
+# what ACLs allow and nothing more (allow.everyone.if.no.acl.found stays false).
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
 log.dirs=${dataDir}
 num.partitions=1
 default.replication.factor=1
