@@ -78,7 +78,9 @@ export function commerceModule(): DomainModule {
           ledgerPath,
           seed: config.simulator.seed,
           pendingRate: webhookSecret === undefined ? 0 : pendingRate,
-          ...(config.simulator.declineRate === undefined ? {} : { declineRate: config.simulator.declineRate }),
+          ...(config.simulator.declineRate === undefined
+            ? {}
+            : { declineRate: config.simulator.declineRate }),
         })
         closers.add(() => provider.close())
         context.describe(

@@ -97,6 +97,7 @@ export async function startCommerceStack(run: string): Promise<CommerceStack> {
         orderEvents: topics.orderEvents,
         orderCommands: topics.orderCommands,
         stockCommands: topics.stockCommands,
+        providerNotifications: topics.providerNotifications,
       },
     })
     running.writer = writer
