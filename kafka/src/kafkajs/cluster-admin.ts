@@ -72,13 +72,22 @@ class KafkaJsClusterAdmin implements ClusterAdmin {
 
   async recreateTopic(topic: TopicSpec & { readonly replicationFactor: number }): Promise<void> {
     await this.deleteTopic(topic.name)
-    // A topic just deleted lingers a moment: creating it again fails ("marked for deletion"), or kafkajs
-    // answers false for "exists", until the controller is done; both are asked again for a while.
+    // A topic just deleted lingers a moment: it is waited for until the cluster no longer lists it.
+    await askAgain(
+      `deleting ${topic.name}`,
+      async () => {
+        if ((await this.admin.listTopics()).includes(topic.name))
+          throw new Error(`${topic.name} still exists: its deletion is not finished`)
+      },
+      { boundMs: 30_000, notYet: (error) => answeredNotYet(error) || /still exists/.test(String(error)) },
+    )
+    // Then creating it again may still fail a moment ("marked for deletion"), asked again. kafkajs answers
+    // false ("exists") also when an attempt it retried inside had created it: the name was gone before
+    // this creation, so a topic there now is this creation's.
     await askAgain(
       `creating ${topic.name} again`,
       async () => {
-        if (!(await this.create(topic)))
-          throw new Error(`${topic.name} already exists: its deletion is not finished`)
+        await this.create(topic)
       },
       {
         boundMs: 15_000,
