@@ -1,33 +1,15 @@
-/** Kafka ACLs as a Strimzi `KafkaUser` (kafka.strimzi.io/v1, `authorization.type: simple`) writes them. */
+import { KAFKA_ACL_OPERATIONS, type KafkaAclOperation, type KafkaAclRule } from '@oxagry/kafka'
 
-export const ACL_OPERATIONS = [
-  'Read',
-  'Write',
-  'Create',
-  'Delete',
-  'Alter',
-  'Describe',
-  'ClusterAction',
-  'AlterConfigs',
-  'DescribeConfigs',
-  'IdempotentWrite',
-  'All',
-] as const
-export type AclOperation = (typeof ACL_OPERATIONS)[number]
-
-export type AclResourceType = 'topic' | 'group' | 'cluster' | 'transactionalId'
-export type AclPatternType = 'literal' | 'prefix'
-
-export interface AclResource {
-  readonly type: AclResourceType
-  readonly name: string
-  readonly patternType: AclPatternType
-}
-
-export interface AclRule {
-  readonly resource: AclResource
-  readonly operations: readonly AclOperation[]
-}
+/**
+ * Kafka ACLs as a Strimzi `KafkaUser` (kafka.strimzi.io/v1, `authorization.type: simple`) writes them:
+ * the client package's definitions, which the local broker's security admin applies too.
+ */
+export const ACL_OPERATIONS = KAFKA_ACL_OPERATIONS
+export type AclOperation = KafkaAclOperation
+export type AclResource = KafkaAclRule['resource']
+export type AclResourceType = AclResource['type']
+export type AclPatternType = AclResource['patternType']
+export type AclRule = KafkaAclRule
 
 /**
  * What one application does on Kafka, as the code says: topics it reads and writes, topics it creates,

@@ -192,11 +192,11 @@ export interface ClusterAdminOptions {
   readonly connectionTimeoutMs?: number
 }
 
-/** A connected admin client for operators' tools; a failure to connect names the brokers. */
-export async function connectClusterAdmin(
+/** A connected kafkajs admin for operators' tools; a failure to connect names the brokers. */
+export async function connectKafkaJsAdmin(
   connection: KafkaConnection,
   { clientId = 'oxagry-admin', logger, retries = 3, connectionTimeoutMs = 3000 }: ClusterAdminOptions = {},
-): Promise<ClusterAdmin> {
+): Promise<Admin> {
   const admin = new Kafka({
     ...kafkaJsLogging(logger),
     ...kafkaJsConnection(connection),
@@ -209,5 +209,13 @@ export async function connectClusterAdmin(
   } catch (error) {
     throw brokerError(`connecting to ${describeConnection(connection)}`, error)
   }
-  return new KafkaJsClusterAdmin(admin)
+  return admin
+}
+
+/** A connected admin client for operators' tools; a failure to connect names the brokers. */
+export async function connectClusterAdmin(
+  connection: KafkaConnection,
+  options: ClusterAdminOptions = {},
+): Promise<ClusterAdmin> {
+  return new KafkaJsClusterAdmin(await connectKafkaJsAdmin(connection, options))
 }

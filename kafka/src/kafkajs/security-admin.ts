@@ -1,17 +1,15 @@
 import {
-  Kafka,
   type Admin,
   type AclOperationTypes,
   type AclPermissionTypes,
   type AclResourceTypes,
   type ResourcePatternTypes,
 } from 'kafkajs'
-import { describeConnection, type KafkaConnection } from '../connection.ts'
+import type { KafkaConnection } from '../connection.ts'
 import { alterScramCredentials } from '../scram-credentials.ts'
 import type { KafkaAclOperation, KafkaAclRule, ScramMechanism, SecurityAdmin } from '../security-admin.ts'
 import { brokerError } from './broker-errors.ts'
-import type { ClusterAdminOptions } from './cluster-admin.ts'
-import { kafkaJsConnection, kafkaJsLogging } from './config.ts'
+import { connectKafkaJsAdmin, type ClusterAdminOptions } from './cluster-admin.ts'
 
 // Kafka protocol values; kafkajs declares them as TypeScript enums it does not export to ES modules.
 const RESOURCE = { topic: 2, group: 3, cluster: 4, transactionalId: 5 } as Record<
@@ -113,24 +111,9 @@ class KafkaJsSecurityAdmin implements SecurityAdmin {
  */
 export async function connectSecurityAdmin(
   connection: KafkaConnection,
-  {
-    clientId = 'oxagry-security-admin',
-    logger,
-    retries = 3,
-    connectionTimeoutMs = 3000,
-  }: ClusterAdminOptions = {},
+  options: ClusterAdminOptions = {},
 ): Promise<SecurityAdmin> {
-  const admin = new Kafka({
-    ...kafkaJsLogging(logger),
-    ...kafkaJsConnection(connection),
-    clientId,
-    retry: { retries, initialRetryTime: 200 },
-    connectionTimeout: connectionTimeoutMs,
-  }).admin()
-  try {
-    await admin.connect()
-  } catch (error) {
-    throw brokerError(`connecting to ${describeConnection(connection)}`, error)
-  }
+  const clientId = options.clientId ?? 'oxagry-security-admin'
+  const admin = await connectKafkaJsAdmin(connection, { ...options, clientId })
   return new KafkaJsSecurityAdmin(admin, connection, clientId)
 }
