@@ -163,3 +163,9 @@ export interface KafkaBackend {
 export function tpKey(topic: string, partition: number): string {
   return `${topic}:${partition}`
 }
+
+/** The topic and partition a `tpKey` names (a topic name may hold colons; the partition follows the last). */
+export function fromTpKey(key: string): TopicPartition {
+  const at = key.lastIndexOf(':')
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
+}

@@ -197,16 +197,11 @@ export class RdKafkaConsumer implements BackendConsumer {
     }
     // librdkafka's position passes the transaction markers it skipped after the last record: where the
     // partition is read next, which the application's lag must be measured from (see Batch.nextOffset).
-    const positions = new Map<string, number>()
-    const batches = [...byPartition.values()].flatMap((records) => records.slice(-1))
-    for (const p of this.consumer?.position(
-      batches.map((r) => ({ topic: r.topic, partition: r.partition })),
-    ) ?? [])
-      if (p.offset >= 0) positions.set(tpKey(p.topic, p.partition), p.offset)
+    const positions = this.fetchPositions([...byPartition.values()].flatMap((records) => records.slice(-1)))
     for (const [key, records] of byPartition) {
       const last = records.at(-1)
       if (last === undefined || !this.owned.has(key)) continue
-      const next = Math.max(Number(last.offset) + 1, positions.get(key) ?? 0)
+      const next = Math.max(Number(last.offset) + 1, Number(positions.get(key) ?? 0))
       this.next.set(key, Number(last.offset) + 1)
       await handlers.eachBatch({
         topic: last.topic,

@@ -1,4 +1,4 @@
-import type { BackendConsumer, BackendProducer, PartitionOffset } from '@oxagry/kafka'
+import { fromTpKey, type BackendConsumer, type BackendProducer, type PartitionOffset } from '@oxagry/kafka'
 import { appLabel, groupIdOf, isExactlyOnce, isExactlyOncePerThread, type RuntimeContext } from './context.ts'
 import { isTaskMigration } from './error-router.ts'
 import type { RecordSender } from './record-collector.ts'
@@ -12,10 +12,7 @@ import type { ActiveTask } from './task-manager.ts'
 export type OnMigrated = (tasks: readonly ActiveTask[], error: unknown, reclaim: boolean) => Promise<void>
 
 export function offsetsOf(active: ActiveTask): PartitionOffset[] {
-  return [...active.offsets.entries()].map(([key, offset]) => {
-    const at = key.lastIndexOf(':')
-    return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset }
-  })
+  return [...active.offsets.entries()].map(([key, offset]) => ({ ...fromTpKey(key), offset }))
 }
 
 /**

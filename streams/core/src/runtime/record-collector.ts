@@ -58,7 +58,7 @@ export class RecordSender {
 
   /** Waits until everything sent through the task's producer is acknowledged; throws what failed. */
   async delivered(active: ActiveTask): Promise<void> {
-    const producer = active.producer ?? this.threadProducer()
+    const producer = this.producerOf(active)
     const flight = producer === undefined ? undefined : this.inFlight.get(producer)
     if (producer === undefined || flight === undefined) return
     while (flight.sends.length > 0) {
@@ -71,8 +71,13 @@ export class RecordSender {
 
   /** Whether a send through the task's producer failed, not yet thrown. */
   failed(active: ActiveTask): boolean {
-    const producer = active.producer ?? this.threadProducer()
+    const producer = this.producerOf(active)
     return producer !== undefined && this.inFlight.get(producer)?.failure !== undefined
+  }
+
+  /** The task's own producer (exactly-once per task), else the thread's. */
+  private producerOf(active: ActiveTask): BackendProducer | undefined {
+    return active.producer ?? this.threadProducer()
   }
 
   private flightOf(producer: BackendProducer): { sends: Promise<void>[]; failure?: unknown } {
@@ -93,7 +98,7 @@ export class RecordSender {
 
   /** The producer a task's records go through now, inside its open transaction under exactly-once. */
   async producerFor(active: ActiveTask): Promise<BackendProducer> {
-    const producer = active.producer ?? this.threadProducer()
+    const producer = this.producerOf(active)
     if (producer === undefined)
       throw new StreamsError(STREAMS_ERROR_CODES.STATE, `task ${active.task.id} has no producer`)
     if (isExactlyOnce(this.context) && !producer.inTransaction) await producer.beginTransaction()
@@ -102,7 +107,7 @@ export class RecordSender {
 
   /** Serializes and sends what the task produced since the last send. */
   async flush(active: ActiveTask): Promise<void> {
-    const producer = active.producer ?? this.threadProducer()
+    const producer = this.producerOf(active)
     const flight = producer === undefined ? undefined : this.inFlight.get(producer)
     if (producer !== undefined && flight !== undefined) this.throwFailure(producer, flight)
     const outputs = active.outputs

@@ -6,7 +6,7 @@ import type {
   KafkaBackend,
   TopicPartition,
 } from '@oxagry/kafka'
-import { tpKey } from '@oxagry/kafka'
+import { fromTpKey, tpKey } from '@oxagry/kafka'
 import type { StreamsError } from '../errors.ts'
 import type { StreamRecord } from '../record.ts'
 import type { StateStore } from '../state/store.ts'
@@ -237,12 +237,7 @@ export class StreamThread {
         looked = true
         const waitedOn = this.waitedOn()
         // A client that knows its positions (past markers it skipped with no batch) says so first.
-        const positions = this.consumer?.fetchPositions?.(
-          waitedOn.map((key) => ({
-            topic: key.slice(0, key.lastIndexOf(':')),
-            partition: Number(key.slice(key.lastIndexOf(':') + 1)),
-          })),
-        )
+        const positions = this.consumer?.fetchPositions?.(waitedOn.map(fromTpKey))
         for (const [key, offset] of positions ?? []) this.lag.fetchedUpTo(key, offset)
         await this.lag.look(this.deps.admin(), waitedOn, Date.now())
         continue
