@@ -13,7 +13,7 @@ export const CLEANUP_POLICIES = {
 export type CleanupPolicy = (typeof CLEANUP_POLICIES)[keyof typeof CLEANUP_POLICIES]
 
 /** Domains, the first part of a topic name; each owns its topics and its dead-letter topic. */
-export const DOMAINS = ['orders', 'inventory', 'payments', 'fleet'] as const
+export const DOMAINS = ['orders', 'inventory', 'payments', 'fleet', 'bookings'] as const
 export type Domain = (typeof DOMAINS)[number]
 
 /**
@@ -253,10 +253,46 @@ export const TOPICS = {
     key: 'machineId',
     value: Contracts.MachineSession,
   }),
+  machines: defineTopic({
+    name: 'fleet.machines.v1',
+    description:
+      'The fleet registry: every machine with its type and, when it is for rent, its rental product and depot; read whole as a global table.',
+    partitions: 3,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'machineId',
+    value: Contracts.Machine,
+    compatibility: 'FULL',
+  }),
+  bookingCommands: defineTopic({
+    name: 'bookings.booking-commands.v1',
+    description:
+      'Booking requests and cancellations (from the bookings API) and order decisions (from the bookings application), keyed by machine type so one task holds every calendar of a type.',
+    // Keyed by machine type: a handful of keys, so a handful of partitions carry them all.
+    partitions: 6,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'machineType',
+    value: Contracts.BookingCommand,
+    // BACKWARD: both writers (the bookings API and the bookings application) are ours and deploy after
+    // the application that reads the topic, as for the payment events.
+    compatibility: 'BACKWARD',
+  }),
+  bookingEvents: defineTopic({
+    name: 'bookings.booking-events.v1',
+    description:
+      "Each booking's steps: requested, machine assigned, confirmed or rejected, cancelled, and the machine's progress on the day (en route, arrived, working, done, late).",
+    partitions: 12,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 90 * DAY,
+    key: 'bookingId',
+    value: Contracts.BookingEvent,
+  }),
   ordersDeadLetters: deadLetters('orders'),
   inventoryDeadLetters: deadLetters('inventory'),
   paymentsDeadLetters: deadLetters('payments'),
   fleetDeadLetters: deadLetters('fleet'),
+  bookingsDeadLetters: deadLetters('bookings'),
 } as const
 
 /** One dead-letter topic per domain: the domain's team owns what its processors could not handle. */

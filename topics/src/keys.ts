@@ -1,4 +1,4 @@
-import type { MachineId, OrderId, ProductId, WarehouseId, GeofenceId } from '@oxagry/avro'
+import type { BookingId, GeofenceId, MachineId, MachineType, OrderId, ProductId, WarehouseId } from '@oxagry/avro'
 import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
 
 /**
@@ -14,6 +14,8 @@ export const KEY_FORMATS = {
   productWarehouse: { description: 'productId|warehouseId', example: 'SEED-WHEAT-25KG|wh-north' },
   machineId: { description: 'machineId', example: 'MF-8S-00042' },
   geofenceId: { description: 'geofenceId', example: 'gf-north-field' },
+  bookingId: { description: 'bookingId (UUID)', example: '5e2d1c0b-9a8f-4e7d-b6c5-a4b3c2d1e0f9' },
+  machineType: { description: 'machineType (TRACTOR, COMBINE, ...)', example: 'TRACTOR' },
   deadLetter: { description: 'sourceTopic:partition:offset', example: 'fleet.machine-pings.v1:7:1048576' },
 } as const
 
@@ -36,6 +38,14 @@ export function machineKey(id: MachineId): string {
 
 export function geofenceKey(id: GeofenceId): string {
   return id
+}
+
+export function bookingKey(id: BookingId): string {
+  return id
+}
+
+export function machineTypeKey(type: MachineType): string {
+  return type
 }
 
 export function stockKey(productId: ProductId, warehouseId: WarehouseId): string {

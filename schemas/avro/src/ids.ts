@@ -18,6 +18,7 @@ export type PaymentId = Brand<string, 'PaymentId'>
 export type MachineId = Brand<string, 'MachineId'>
 export type GeofenceId = Brand<string, 'GeofenceId'>
 export type CurrencyCode = Brand<string, 'CurrencyCode'>
+export type BookingId = Brand<string, 'BookingId'>
 
 /**
  * Epoch milliseconds (Avro `timestamp-millis`). A number, not a Date: Kafka record timestamps and window
@@ -56,6 +57,7 @@ export const productId = check('ProductId', TOKEN, token)
 export const warehouseId = check('WarehouseId', TOKEN, token)
 export const machineId = check('MachineId', TOKEN, token)
 export const geofenceId = check('GeofenceId', TOKEN, token)
+export const bookingId = check('BookingId', UUID, 'a lowercase UUID')
 export const currencyCode = check('CurrencyCode', CURRENCY, 'an ISO 4217 alphabetic code such as EUR')
 
 /** The brands schemas may name, mapped to their validating functions (codegen checks against it). */
@@ -69,6 +71,7 @@ export const BRANDS = {
   MachineId: machineId,
   GeofenceId: geofenceId,
   CurrencyCode: currencyCode,
+  BookingId: bookingId,
 } as const
 
 export type BrandName = keyof typeof BRANDS

@@ -1,11 +1,14 @@
 // Generated from the .avsc files by `npm run -w @oxagry/avro codegen`. Do not edit.
 import { defineContract } from '../contract.ts'
 import type {
+  BookingCommand,
+  BookingEvent,
   GeofenceTransition,
   Geofence,
   MachinePing,
   MachinePosition,
   MachineSession,
+  Machine,
   Product,
   StockCommand,
   StockEvent,
@@ -22,6 +25,16 @@ import type {
 
 /** Every top-level record, one per .avsc file, by its TypeScript name. */
 export const Contracts = {
+  /** A request about a machinery booking. Keyed by machine type: every booking of one type is decided by one task, which holds the calendars of all machines of that type, so two requests can never take the same machine for overlapping days. */
+  BookingCommand: defineContract<BookingCommand>(
+    'bookings/booking-command.avsc',
+    'dev.oxagry.bookings.BookingCommand',
+  ),
+  /** One step in a machinery booking's life, in the order it happened. Keyed by bookingId. Written only by the bookings application: the assignment steps by the task that owns the machine type's calendars, the progress on the day by the task that owns the machine's positions. */
+  BookingEvent: defineContract<BookingEvent>(
+    'bookings/booking-event.avsc',
+    'dev.oxagry.bookings.BookingEvent',
+  ),
   /** A machine crossed a geofence boundary. Keyed by machineId so the transitions of a machine stay in order. */
   GeofenceTransition: defineContract<GeofenceTransition>(
     'fleet/geofence-transition.avsc',
@@ -41,6 +54,8 @@ export const Contracts = {
     'fleet/machine-session.avsc',
     'dev.oxagry.fleet.MachineSession',
   ),
+  /** A machine of the fleet as the fleet registry knows it: its type, where it is rented from and at what product. Compacted and keyed by machineId; a tombstone removes it. Read as a global table by the bookings application. */
+  Machine: defineContract<Machine>('fleet/machine.avsc', 'dev.oxagry.fleet.Machine'),
   /** A catalogue product: what can be ordered, at what price, and when its stock counts as low. Compacted and keyed by productId; read whole as a global table. */
   Product: defineContract<Product>('inventory/product.avsc', 'dev.oxagry.inventory.Product'),
   /** A request to change the stock of one product in one warehouse. Keyed by productId|warehouseId, like the stock events the inventory application writes in answer: that application is the only writer of stock events, so a level is folded by one writer in order. */

@@ -1,5 +1,6 @@
 // Generated from the .avsc files by `npm run -w @oxagry/avro codegen`. Do not edit.
 import type {
+  BookingId,
   CurrencyCode,
   CustomerId,
   GeofenceId,
@@ -11,6 +12,182 @@ import type {
   WarehouseId,
   TimestampMillis,
 } from '../ids.ts'
+
+/** A booking (held or confirmed) was cancelled by the customer or because its order was; its machine is released. */
+export interface BookingCancelled {
+  /** The machine released, when one was assigned. Default: null. */
+  readonly machineId: null | MachineId
+  /** Who cancelled and why. Default: null. */
+  readonly note: null | string
+}
+
+/** A request about a machinery booking. Keyed by machine type: every booking of one type is decided by one task, which holds the calendars of all machines of that type, so two requests can never take the same machine for overlapping days. */
+export interface BookingCommand {
+  /** Unique id of this command; the same request sent again carries the same id. */
+  readonly commandId: string
+  /** The booking the command is about. */
+  readonly bookingId: BookingId
+  /** The booked machine type; also the record key. */
+  readonly machineType: MachineType
+  /** When the request was made. */
+  readonly occurredAt: TimestampMillis
+  /** The request: one branch per kind. */
+  readonly payload:
+    | { readonly 'dev.oxagry.bookings.RequestBooking': RequestBooking }
+    | { readonly 'dev.oxagry.bookings.CancelBooking': CancelBooking }
+    | { readonly 'dev.oxagry.bookings.OrderDecided': OrderDecided }
+}
+
+/** The order was confirmed (paid): the machine is booked. */
+export interface BookingConfirmed {
+  /** The booked machine. */
+  readonly machineId: MachineId
+}
+
+/** The booking is over: the machine left the field after working, or the booked days ended. */
+export interface BookingDone {
+  /** The booked machine. */
+  readonly machineId: MachineId
+}
+
+/** One step in a machinery booking's life, in the order it happened. Keyed by bookingId. Written only by the bookings application: the assignment steps by the task that owns the machine type's calendars, the progress on the day by the task that owns the machine's positions. */
+export interface BookingEvent {
+  /** Derived from the booking and the step: a step written again after a crash has the same id. */
+  readonly eventId: string
+  /** The booking; also the record key. */
+  readonly bookingId: BookingId
+  /** When the step happened: the request, the decision, or the machine position that showed it. */
+  readonly occurredAt: TimestampMillis
+  /** What happened: one branch per step. */
+  readonly payload:
+    | { readonly 'dev.oxagry.bookings.BookingRequested': BookingRequested }
+    | { readonly 'dev.oxagry.bookings.MachineAssigned': MachineAssigned }
+    | { readonly 'dev.oxagry.bookings.BookingConfirmed': BookingConfirmed }
+    | { readonly 'dev.oxagry.bookings.BookingRejected': BookingRejected }
+    | { readonly 'dev.oxagry.bookings.BookingCancelled': BookingCancelled }
+    | { readonly 'dev.oxagry.bookings.MachineEnRoute': MachineEnRoute }
+    | { readonly 'dev.oxagry.bookings.MachineArrived': MachineArrived }
+    | { readonly 'dev.oxagry.bookings.WorkStarted': WorkStarted }
+    | { readonly 'dev.oxagry.bookings.BookingDone': BookingDone }
+    | { readonly 'dev.oxagry.bookings.MachineLate': MachineLate }
+}
+
+/** The booking will not happen; a machine it held is released. */
+export interface BookingRejected {
+  /** Why. */
+  readonly reason: BookingRejection
+  /** What was found, for people: the unknown field, the order's cancellation. Default: null. */
+  readonly note: null | string
+}
+
+/** Why a booking was rejected; OTHER is what old readers see for a reason added later. Readers map unknown symbols to OTHER. */
+export const BookingRejection = {
+  NO_MACHINE_AVAILABLE: 'NO_MACHINE_AVAILABLE',
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  ORDER_CANCELLED: 'ORDER_CANCELLED',
+  OTHER: 'OTHER',
+} as const
+export type BookingRejection = (typeof BookingRejection)[keyof typeof BookingRejection]
+
+/** A booking was asked for; what follows is MachineAssigned or BookingRejected. */
+export interface BookingRequested {
+  /** The booking customer. */
+  readonly customerId: CustomerId
+  /** The machine type asked for. */
+  readonly machineType: MachineType
+  /** The field the machine works on. */
+  readonly fieldId: GeofenceId
+  /** When the machine is due in the field on the first day. */
+  readonly startsAt: TimestampMillis
+  /** The end of the last booked day (exclusive). */
+  readonly endsAt: TimestampMillis
+  /** Rental days charged. */
+  readonly days: number
+}
+
+/** The customer or an operator cancels the booking; its machine is released and its order cancelled. */
+export interface CancelBooking {
+  /** Free text from whoever cancelled. Default: null. */
+  readonly note: null | string
+}
+
+/** The machine entered the booked field on a booked day. */
+export interface MachineArrived {
+  /** The booked machine. */
+  readonly machineId: MachineId
+  /** WGS 84 latitude of the position that showed it, in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude of the position that showed it, in degrees. */
+  readonly longitude: number
+}
+
+/** A free machine of the type is held for the booking and its order placed; the booking waits for the order's decision (the payment). */
+export interface MachineAssigned {
+  /** The machine held: no other booking gets it for overlapping days. */
+  readonly machineId: MachineId
+  /** The rental's order in the commerce flow. */
+  readonly orderId: OrderId
+  /** What the order charges: the rental days at the product's day rate, in minor units. */
+  readonly amountMinor: number
+  /** ISO 4217 code of the amount. */
+  readonly currency: CurrencyCode
+}
+
+/** On the booked day the machine is moving and not yet in the field. */
+export interface MachineEnRoute {
+  /** The booked machine. */
+  readonly machineId: MachineId
+  /** WGS 84 latitude of the position that showed it, in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude of the position that showed it, in degrees. */
+  readonly longitude: number
+}
+
+/** An alert: the machine was not in the field by the booked start plus the grace. */
+export interface MachineLate {
+  /** The late machine. */
+  readonly machineId: MachineId
+  /** When it was due in the field (the booked start). */
+  readonly dueAt: TimestampMillis
+  /** Where it last was, when a position is known. Default: null. */
+  readonly latitude: null | number
+  /** Where it last was, when a position is known. Default: null. */
+  readonly longitude: null | number
+}
+
+/** The commerce flow decided the booking's order (written by the bookings application itself from the order events). */
+export interface OrderDecided {
+  /** The booking's order. */
+  readonly orderId: OrderId
+  /** True when the order was confirmed (paid), false when it was cancelled. */
+  readonly confirmed: boolean
+  /** Why the order was cancelled, as the order events say; null when confirmed. Default: null. */
+  readonly note: null | string
+}
+
+/** A farmer asks for a machine of a type on a field for a range of days. */
+export interface RequestBooking {
+  /** The booking customer (farm or contractor account); pays through the commerce flow. */
+  readonly customerId: CustomerId
+  /** The field (a FIELD geofence) the machine works on. */
+  readonly fieldId: GeofenceId
+  /** When the machine is due in the field on the first day. */
+  readonly startsAt: TimestampMillis
+  /** The end of the last booked day (exclusive): the machine is free again from then. */
+  readonly endsAt: TimestampMillis
+  /** Rental days charged: the calendar days from the first to the last, both included. */
+  readonly days: number
+}
+
+/** The machine is moving inside the booked field: working. */
+export interface WorkStarted {
+  /** The booked machine. */
+  readonly machineId: MachineId
+  /** WGS 84 latitude of the position that showed it, in degrees. */
+  readonly latitude: number
+  /** WGS 84 longitude of the position that showed it, in degrees. */
+  readonly longitude: number
+}
 
 /** OFF, IDLE (running, not moving under load) or RUNNING; UNKNOWN when the unit cannot read the bus, and for states added later. Readers map unknown symbols to UNKNOWN. */
 export const EngineState = {
@@ -72,6 +249,24 @@ export interface GeoPoint {
   readonly latitude: number
   /** WGS 84 longitude in degrees. */
   readonly longitude: number
+}
+
+/** A machine of the fleet as the fleet registry knows it: its type, where it is rented from and at what product. Compacted and keyed by machineId; a tombstone removes it. Read as a global table by the bookings application. */
+export interface Machine {
+  /** The machine; also the record key and the id its telematics unit reports. */
+  readonly machineId: MachineId
+  /** What the machine does: what a farmer books. */
+  readonly machineType: MachineType
+  /** Maker and model as people say it, e.g. 'JD-8R'. */
+  readonly model: string
+  /** The catalogue product a rental day of this machine is sold as; null when the machine is not for rent. Default: null. */
+  readonly rentalProductId: null | ProductId
+  /** The depot the machine is rented out from: the warehouse its rental days are reserved at. Null when not for rent. Default: null. */
+  readonly depotWarehouseId: null | WarehouseId
+  /** False once retired or in the workshop for good: it is assigned to no new booking. */
+  readonly active: boolean
+  /** When the registry last changed this machine. */
+  readonly updatedAt: TimestampMillis
 }
 
 /** One GPS fix from a machine's telematics unit. Keyed by machineId; pings of one machine arrive in order on one partition, but units resend after a lost connection, so pingId and sequence exist to deduplicate and reorder. */
@@ -159,6 +354,16 @@ export interface MachineSession {
   /** Drop of the tank level over the session, when the machine reports fuel. Default: null. */
   readonly fuelUsedPercent: null | number
 }
+
+/** Kinds of machine a farmer can book; OTHER is what old readers see for a kind added later. Readers map unknown symbols to OTHER. */
+export const MachineType = {
+  TRACTOR: 'TRACTOR',
+  COMBINE: 'COMBINE',
+  SPRAYER: 'SPRAYER',
+  SEED_DRILL: 'SEED_DRILL',
+  OTHER: 'OTHER',
+} as const
+export type MachineType = (typeof MachineType)[keyof typeof MachineType]
 
 /** TRIP: the machine moves; IDLE: the engine runs while it stands. */
 export const SessionKind = {

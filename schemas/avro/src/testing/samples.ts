@@ -1,6 +1,7 @@
 import type { ValueOf } from '../contract.ts'
 import type { Contracts, ContractName } from '../generated/contracts.ts'
 import {
+  bookingId,
   currencyCode,
   customerId,
   geofenceId,
@@ -32,6 +33,16 @@ const YARD = geofenceId('gf-home-yard')
 const PAYMENT = paymentId('0b6e3a59-2c1d-4f8e-a7b6-c5d4e3f2a1b0')
 const RESERVATION = reservationId('a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d')
 const T0 = Date.UTC(2025, 3, 14, 6, 30, 0)
+const BOOKING = bookingId('5e2d1c0b-9a8f-4e7d-b6c5-a4b3c2d1e0f9')
+const RENTAL = productId('RENT-TRACTOR-DAY')
+const DEPOT = warehouseId('wh-depot-south')
+const DAY = 86_400_000
+/** A booking's envelope fields; `payload` is the step. */
+const bookingEvent = (n: number, occurredAt: number) => ({
+  eventId: `7c3b2a19-0f8e-4d7c-a6b5-94837261500${n}`,
+  bookingId: BOOKING,
+  occurredAt,
+})
 
 /**
  * Sample records: at least one per contract, one per branch of an event union, exercising nulls,
@@ -609,6 +620,180 @@ export const SAMPLES: Samples = {
         maxSpeedKmh: 24.75,
         pingCount: 354,
         fuelUsedPercent: 2.5,
+      },
+    },
+  ],
+  Machine: [
+    {
+      name: 'tractor-for-rent',
+      value: {
+        machineId: TRACTOR,
+        machineType: 'TRACTOR',
+        model: 'MF-8S',
+        rentalProductId: RENTAL,
+        depotWarehouseId: DEPOT,
+        active: true,
+        updatedAt: T0 - 90 * DAY,
+      },
+    },
+    {
+      name: 'not-for-rent',
+      value: {
+        machineId: machineId('JD-S790-00007'),
+        machineType: 'COMBINE',
+        model: 'JD-S790',
+        rentalProductId: null,
+        depotWarehouseId: null,
+        active: false,
+        updatedAt: T0 - 10 * DAY,
+      },
+    },
+  ],
+  BookingCommand: [
+    {
+      name: 'request',
+      value: {
+        commandId: '0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f',
+        bookingId: BOOKING,
+        machineType: 'TRACTOR',
+        occurredAt: T0,
+        payload: {
+          'dev.oxagry.bookings.RequestBooking': {
+            customerId: CUSTOMER,
+            fieldId: NORTH_FIELD,
+            startsAt: T0 + 7 * DAY,
+            endsAt: T0 + 9 * DAY,
+            days: 2,
+          },
+        },
+      },
+    },
+    {
+      name: 'cancel',
+      value: {
+        commandId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5e',
+        bookingId: BOOKING,
+        machineType: 'TRACTOR',
+        occurredAt: T0 + DAY,
+        payload: { 'dev.oxagry.bookings.CancelBooking': { note: 'weather: harvest moved' } },
+      },
+    },
+    {
+      name: 'order-decided',
+      value: {
+        commandId: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6f',
+        bookingId: BOOKING,
+        machineType: 'TRACTOR',
+        occurredAt: T0 + 2_000,
+        payload: { 'dev.oxagry.bookings.OrderDecided': { orderId: ORDER, confirmed: true, note: null } },
+      },
+    },
+  ],
+  BookingEvent: [
+    {
+      name: 'requested',
+      value: {
+        ...bookingEvent(1, T0),
+        payload: {
+          'dev.oxagry.bookings.BookingRequested': {
+            customerId: CUSTOMER,
+            machineType: 'TRACTOR',
+            fieldId: NORTH_FIELD,
+            startsAt: T0 + 7 * DAY,
+            endsAt: T0 + 9 * DAY,
+            days: 2,
+          },
+        },
+      },
+    },
+    {
+      name: 'assigned',
+      value: {
+        ...bookingEvent(2, T0 + 5),
+        payload: {
+          'dev.oxagry.bookings.MachineAssigned': {
+            machineId: TRACTOR,
+            orderId: ORDER,
+            amountMinor: 76000,
+            currency: EUR,
+          },
+        },
+      },
+    },
+    {
+      name: 'confirmed',
+      value: {
+        ...bookingEvent(3, T0 + 2_000),
+        payload: { 'dev.oxagry.bookings.BookingConfirmed': { machineId: TRACTOR } },
+      },
+    },
+    {
+      name: 'rejected',
+      value: {
+        ...bookingEvent(4, T0 + 5),
+        payload: {
+          'dev.oxagry.bookings.BookingRejected': {
+            reason: 'NO_MACHINE_AVAILABLE',
+            note: 'every TRACTOR is booked on some of those days',
+          },
+        },
+      },
+    },
+    {
+      name: 'cancelled',
+      value: {
+        ...bookingEvent(5, T0 + DAY),
+        payload: {
+          'dev.oxagry.bookings.BookingCancelled': { machineId: TRACTOR, note: 'customer: weather' },
+        },
+      },
+    },
+    {
+      name: 'en-route',
+      value: {
+        ...bookingEvent(6, T0 + 7 * DAY - 1_800_000),
+        payload: {
+          'dev.oxagry.bookings.MachineEnRoute': { machineId: TRACTOR, latitude: 52.371, longitude: 9.71 },
+        },
+      },
+    },
+    {
+      name: 'arrived',
+      value: {
+        ...bookingEvent(7, T0 + 7 * DAY - 60_000),
+        payload: {
+          'dev.oxagry.bookings.MachineArrived': { machineId: TRACTOR, latitude: 52.3802, longitude: 9.7203 },
+        },
+      },
+    },
+    {
+      name: 'work-started',
+      value: {
+        ...bookingEvent(8, T0 + 7 * DAY + 300_000),
+        payload: {
+          'dev.oxagry.bookings.WorkStarted': { machineId: TRACTOR, latitude: 52.381, longitude: 9.722 },
+        },
+      },
+    },
+    {
+      name: 'done',
+      value: {
+        ...bookingEvent(9, T0 + 8 * DAY),
+        payload: { 'dev.oxagry.bookings.BookingDone': { machineId: TRACTOR } },
+      },
+    },
+    {
+      name: 'late',
+      value: {
+        ...bookingEvent(0, T0 + 7 * DAY + 1_800_000),
+        payload: {
+          'dev.oxagry.bookings.MachineLate': {
+            machineId: TRACTOR,
+            dueAt: T0 + 7 * DAY,
+            latitude: null,
+            longitude: null,
+          },
+        },
       },
     },
   ],
