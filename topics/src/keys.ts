@@ -1,4 +1,12 @@
-import type { BookingId, GeofenceId, MachineId, MachineType, OrderId, ProductId, WarehouseId } from '@oxagry/avro'
+import type {
+  BookingId,
+  GeofenceId,
+  MachineId,
+  MachineType,
+  OrderId,
+  ProductId,
+  WarehouseId,
+} from '@oxagry/avro'
 import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
 
 /**
