@@ -85,3 +85,39 @@ test('405 comes before 413: a method the path lacks is refused with Allow even w
   t.is(res.headers.connection, 'close')
   t.is(res.json<{ code: string }>().code, 'OXA_API_METHOD_NOT_ALLOWED')
 })
+
+test('a route with config.optionalBody reads no body as {}, still checks one sent, and documents it optional', async (t) => {
+  const app = await server(t)
+  app.post(
+    '/things/:n/close',
+    {
+      config: { optionalBody: true },
+      schema: {
+        body: {
+          type: 'object',
+          properties: { note: { type: 'string' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => ({ body: request.body }),
+  )
+  const none = await app.inject({ method: 'POST', url: '/things/1/close' })
+  t.is(none.statusCode, 200)
+  t.deepEqual(none.json(), { body: {} })
+  const bad = await app.inject({ method: 'POST', url: '/things/1/close', payload: { note: 3 } })
+  t.is(bad.statusCode, 400)
+  t.regex(bad.json<{ message: string }>().message, /^body\/note/)
+  const nullBody = await app.inject({
+    method: 'POST',
+    url: '/things/1/close',
+    headers: { 'content-type': 'application/json' },
+    payload: 'null',
+  })
+  t.is(nullBody.statusCode, 400, 'a JSON null is a body, and not an object')
+  const doc = (await app.inject('/docs/json')).json<{
+    paths: Record<string, { post?: { requestBody?: { required?: boolean } } }>
+  }>()
+  t.is(doc.paths['/things/{n}/close']?.post?.requestBody?.required, false)
+  t.is(doc.paths['/things/{n}']?.post?.requestBody?.required, true)
+})

@@ -14,6 +14,7 @@ import Fastify, {
 import { Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
+import { optionalBodies } from './optional-body.ts'
 import { partValidators } from './validators.ts'
 import { resolveHttpLimits, resolveSecurity, type HttpLimits, type SecurityOptions } from './options.ts'
 
@@ -121,6 +122,7 @@ export async function createApiServer(
     if (entry === undefined) routes.push((entry = { pattern: new RegExp(source), methods: new Set() }))
     for (const method of [route.method].flat()) entry.methods.add(method)
   })
+  const optionalBodiesInDocument = optionalBodies(app)
   // A body sent to a route that takes none (or to a method the path lacks) is refused before it is read,
   // and the connection closed, so a client cannot hold a socket by trickling a body nobody wants. The
   // method comes first: a known path asked with a method it lacks is 405 with Allow, not 404 nor 413.
@@ -201,6 +203,10 @@ export async function createApiServer(
   if (security.exposeDocs) {
     await app.register(fastifySwagger, {
       // Shared schemas keep their names ($id) as components: responses read `#/components/schemas/ApiError`.
+      transformObject: (documents) =>
+        'openapiObject' in documents
+          ? optionalBodiesInDocument(documents.openapiObject)
+          : documents.swaggerObject,
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       openapi: {
         info: {
