@@ -10,7 +10,7 @@ import {
 } from '@oxagry/avro'
 import { MemoryBackend, MemoryBroker, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import type { FastifyInstance } from 'fastify'
-import { buildCommerceApp } from './app.ts'
+import { buildCommerceApp, type CommerceAppOptions } from './app.ts'
 import { OrderStatusBroadcast } from './live/feed.ts'
 import type { CommercePluginOptions } from './options.ts'
 import { commerceTestAuth, InMemoryCommerceViews } from './testing.ts'
@@ -27,6 +27,7 @@ export async function testServer(
     plugin?: Partial<
       Pick<CommercePluginOptions, 'idempotencyKeys' | 'maxWaitMs' | 'pollMs' | 'live' | 'webhooks'>
     >
+    security?: CommerceAppOptions['security']
   } = {},
 ) {
   const broker = new MemoryBroker()
@@ -46,6 +47,7 @@ export async function testServer(
     writer,
     feed,
     auth: auth.settings,
+    ...(options.security === undefined ? {} : { security: options.security }),
     now: () => 1_700_000_500_000,
     ...options.plugin,
     live: { flushIntervalMs: 20, heartbeatIntervalMs: 60_000, ...options.plugin?.live },
@@ -74,6 +76,7 @@ export async function testServer(
     operator: await auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.operator]),
     reader: await auth.token([COMMERCE_SCOPES.read]),
     ops: await auth.token(['ops']),
+    every: await auth.token([...Object.values(COMMERCE_SCOPES), 'ops']),
     customer: (id: string) => auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.write], { customerId: id }),
   }
   return {
