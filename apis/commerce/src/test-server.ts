@@ -3,6 +3,7 @@ import {
   Contracts,
   createAvroSerde,
   InMemorySchemaRegistry,
+  type BookingCommand,
   type OrderCommand,
   type OrderEvent,
   type ProviderNotification,
@@ -11,6 +12,7 @@ import {
 import { MemoryBackend, MemoryBroker, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import type { FastifyInstance } from 'fastify'
 import { buildCommerceApp, type CommerceAppOptions } from './app.ts'
+import { BookingsView } from './bookings/view.ts'
 import { OrderStatusBroadcast } from './live/feed.ts'
 import type { CommercePluginOptions } from './options.ts'
 import { commerceTestAuth, InMemoryCommerceViews } from './testing.ts'
@@ -39,11 +41,13 @@ export async function testServer(
   const writer = await createCommerceWriter({ backend, registry, autoRegister: true, ackTimeoutMs: 2_000 })
   const views = new InMemoryCommerceViews()
   const feed = new OrderStatusBroadcast()
+  const bookings = new BookingsView()
   const auth = await commerceTestAuth()
   const app: FastifyInstance = await buildCommerceApp({
     orders: views,
     stock: views,
     reservations: views,
+    bookings,
     writer,
     feed,
     auth: auth.settings,
@@ -61,6 +65,7 @@ export async function testServer(
     command: await createAvroSerde({ registry, contract: Contracts.OrderCommand }),
     stock: await createAvroSerde({ registry, contract: Contracts.StockCommand }),
     notification: await createAvroSerde({ registry, contract: Contracts.ProviderNotification }),
+    booking: await createAvroSerde({ registry, contract: Contracts.BookingCommand }),
   }
   async function written<T>(topic: string, serde: Pick<Serde<T>, 'deserialize'>) {
     const records = await readTopic(memory, topic)
@@ -82,6 +87,7 @@ export async function testServer(
   return {
     app,
     views,
+    bookings,
     feed,
     tokens,
     bearer: (token: string) => ({ authorization: `Bearer ${token}` }),
@@ -90,6 +96,8 @@ export async function testServer(
     stockCommands: () => written<StockCommand>(DEFAULT_COMMERCE_TOPICS.stockCommands, serdes.stock),
     providerNotifications: () =>
       written<ProviderNotification>(DEFAULT_COMMERCE_TOPICS.providerNotifications, serdes.notification),
+    bookingCommands: () =>
+      written<BookingCommand>(DEFAULT_COMMERCE_TOPICS.bookingCommands as string, serdes.booking),
   }
 }
 
