@@ -1,5 +1,6 @@
 import {
   commerceApi,
+  type BookingReadModel,
   createCommerceWriter,
   createOrderStatusDecoder,
   OrderStatusBroadcast,
@@ -25,6 +26,7 @@ export async function mountCommerceApi(
   },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
   payments?: PaymentsConfig,
+  bookings?: BookingReadModel,
 ): Promise<() => Promise<void>> {
   const feed = new OrderStatusBroadcast()
   const decode = await createOrderStatusDecoder(context.registry)
@@ -42,6 +44,7 @@ export async function mountCommerceApi(
       orderCommands: context.topic(TOPICS.orderCommands),
       stockCommands: context.topic(TOPICS.stockCommands),
       providerNotifications: context.topic(TOPICS.providerNotifications),
+      bookingCommands: context.topic(TOPICS.bookingCommands),
     },
   })
   await app.register(commerceApi, {
@@ -51,6 +54,7 @@ export async function mountCommerceApi(
     writer,
     feed,
     metrics: context.metrics,
+    ...(bookings === undefined ? {} : { bookings }),
     ...(payments?.webhookSecret === undefined
       ? {}
       : { webhooks: { secrets: { [SIMULATED_PROVIDER]: [payments.webhookSecret] } } }),

@@ -1,5 +1,6 @@
 import type { ConfluentSchemaRegistry } from '@oxagry/avro'
 import type { createClickHouseClient } from '@oxagry/clickhouse'
+import type { BookingReadModel } from '@oxagry/commerce-api'
 import type { AppOptions } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
 import type {
@@ -59,6 +60,11 @@ export type ModuleRoutes =
       readonly orders: CommerceReadModel
       readonly stock: StockReadModel
       readonly reservations: ReservationReadModel
+    }
+  | {
+      /** The machinery bookings the commerce API serves (folded from the booking events). */
+      readonly kind: 'bookings-view'
+      readonly bookings: BookingReadModel
     }
 
 /** How a running part says whether it works: stream applications, and workers such as the payment gateway. */

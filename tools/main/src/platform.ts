@@ -25,6 +25,7 @@ import {
   type StartedModule,
 } from './module.ts'
 import { followTopic } from './live-view.ts'
+import { bookingsModule } from './modules/bookings.ts'
 import { commerceModule } from './modules/commerce.ts'
 import { commerceFactsModule } from './modules/commerce-facts.ts'
 import { commerceViewsModule } from './modules/commerce-views.ts'
@@ -66,6 +67,7 @@ export function platformModules(config: MainConfig): DomainModule[] {
     commerceModule(),
     commerceViewsModule({ mongoDatabase }),
     commerceFactsModule(),
+    bookingsModule(),
   ]
 }
 
@@ -201,8 +203,11 @@ export async function startPlatform(
       .flatMap(({ running }) => running.routes)
       .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
+    const bookings = started
+      .flatMap(({ running }) => running.routes)
+      .find((r): r is Extract<ModuleRoutes, { kind: 'bookings-view' }> => r.kind === 'bookings-view')
     if (commerceViews !== undefined)
-      closers.add(await mountCommerceApi(app, context, commerceViews, config.payments))
+      closers.add(await mountCommerceApi(app, context, commerceViews, config.payments, bookings?.bookings))
     closers.add(() => app.close())
 
     for (const { running } of started) {
