@@ -10,6 +10,7 @@ import {
 import { buildInventoryTopology, createInventorySerdes, resolveInventoryOptions } from '@oxagry/inventory'
 import { buildOrdersTopology, createOrdersSerdes, resolveOrdersOptions } from '@oxagry/orders'
 import { buildPaymentsTopology, createPaymentsSerdes, resolvePaymentsOptions } from '@oxagry/payments'
+import { buildBookingsTopology, createBookingsSerdes, resolveBookingsOptions } from '@oxagry/bookings'
 import { TOPICS } from '@oxagry/topics'
 import { NO_ACCESS } from './acl/model.ts'
 import {
@@ -110,11 +111,24 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
       deadLetterTopics: [resolvePaymentsOptions({ serdes }).topics.deadLetters],
     }
   }),
+  commerceApplication('bookings', async () => {
+    const serdes = await createBookingsSerdes(memoryRegistry(), undefined, { autoRegister: true })
+    return {
+      topology: buildBookingsTopology({ serdes }),
+      deadLetterTopics: [resolveBookingsOptions({ serdes }).topics.deadLetters],
+    }
+  }),
   paymentGateway(names.group('payment-gateway')),
   fleetSink('sink-clickhouse-pings', [FLEET.accepted.name]),
   fleetSink('sink-clickhouse-sessions', [FLEET.sessions.name]),
   fleetSink('sink-read-model', [FLEET.positions.name]),
   readerApplication('fleet-live-view', LIVE_VIEW_CLIENT_ID, [FLEET.positions.name, FLEET.geofences.name]),
+  // The commerce API's live order feed and its bookings view follow these whole (tools/main/src/commerce-api.ts,
+  // tools/main/src/modules/bookings.ts).
+  readerApplication('commerce-live-view', LIVE_VIEW_CLIENT_ID, [
+    TOPICS.orderStatus.name,
+    TOPICS.bookingEvents.name,
+  ]),
   topicCreatorApplication('platform-topics', () =>
     platformModules(readConfig({ SIMULATOR: 'off' })).flatMap((m) => m.topics.map((t) => t.name)),
   ),
