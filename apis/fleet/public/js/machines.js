@@ -15,8 +15,8 @@ export function statusOf(m) {
 }
 
 /**
- * The machine's type. The feed has no type field yet: the model in the id, as the simulator names
- * machines (JD-8R-00042 is a JD-8R). The feed's `machineType` (from the fleet registry) wins when it carries one.
+ * The machine's type: the feed's `machineType` when it carries one, else the model in the id, as the simulator names
+ * machines (JD-8R-00042 is a JD-8R).
  */
 export function machineTypeOf(m) {
   if (typeof m.machineType === 'string' && m.machineType !== '') return m.machineType
