@@ -136,6 +136,7 @@ export async function startPlatform(
     const context: PlatformContext = {
       config,
       logger,
+      simulation: {},
       backend,
       registry: new ConfluentSchemaRegistry({ url: registryUrl, clientId: 'oxagry-main' }),
       clickhouse,
