@@ -1,7 +1,8 @@
 import type { OrderView, PaymentView, ReservationView, StockView } from '@oxagry/sink'
 import type { OrderStatusChange } from './live/feed.ts'
 
-const iso = (ms: number): string => new Date(ms).toISOString()
+/** A time as the API answers it: ISO 8601. */
+export const iso = (ms: number): string => new Date(ms).toISOString()
 
 /** Rows of the read model as the API answers them: times as ISO 8601, the row's bookkeeping left out. */
 export function orderJson(order: OrderView): Record<string, unknown> {
@@ -22,7 +23,7 @@ export function stockJson(stock: StockView): Record<string, unknown> {
   return { ...rest, updatedAt: iso(stock.updatedAt) }
 }
 
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 
 export function reservationJson(r: ReservationView): Record<string, unknown> {
   const { version: _version, ...rest } = r

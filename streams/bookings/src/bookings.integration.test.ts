@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import {
@@ -9,7 +8,7 @@ import {
   type MachineType,
 } from '@oxagry/avro'
 import { createKafkaBackend, readTopic, type BackendProducer } from '@oxagry/kafka'
-import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { integrationTest, kafkaBrokers, serviceUrl, startTestChild } from '@oxagry/testkit'
 import { auditBookings } from './invariants.ts'
 import { createBookingsSerdes } from './serdes.ts'
 import {
@@ -30,21 +29,7 @@ const PARTITIONS = 3
 const REQUESTS = 240
 const KILLS = 4
 
-function startChild(spec: object): { child: ChildProcess; running: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const running = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('RUNNING bookings')) resolve()
-    })
-    child.once('exit', (code, signal) =>
-      reject(new Error(`bookings exited (${code ?? signal}) before running`)),
-    )
-  })
-  running.catch(() => {})
-  return { child, running }
-}
+const startChild = (spec: object) => startTestChild(CHILD, spec, 'RUNNING bookings')
 
 test('Kafka, exactly-once: two clients book concurrently while the application is SIGKILLed; no machine is ever assigned twice and every request is answered once', async (t) => {
   t.timeout(300_000)

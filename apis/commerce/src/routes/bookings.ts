@@ -17,6 +17,7 @@ import {
 } from '../bookings/view.ts'
 import { bodyDigest } from '../idempotency.ts'
 import type { CommerceRouteOptions } from '../options.ts'
+import { iso, isoOrNull } from '../views.ts'
 import { acceptedSchema, errors, IDEMPOTENCY_KEY, idParams, TOKEN_ID } from '../schemas.ts'
 
 const DAY = 86_400_000
@@ -37,9 +38,6 @@ interface RequestBody {
   endDate: string
   startTime: string
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString()
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 
 /** A booking as the API answers it: times as ISO 8601. */
 export function bookingJson(b: BookingView): Record<string, unknown> {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,7 +19,7 @@ import {
 import { KafkaJsBackend, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import { PaymentLedger } from '@oxagry/payments'
 import { createMarket, createMarketSink, createRandom } from '@oxagry/simulator'
-import { integrationTest, kafkaBrokers, serviceUrl } from '@oxagry/testkit'
+import { integrationTest, kafkaBrokers, serviceUrl, startTestChild, type TestChild } from '@oxagry/testkit'
 import { checkCommerceInvariants } from './invariants.ts'
 import { COMMERCE, commerceTopicNames, marketTopicsOf, type CommerceTopicNames } from './topics.ts'
 import { COMMERCE_ROLES, type CommerceRole, type WorkerSpec } from './worker.ts'
@@ -32,26 +31,9 @@ const TRAFFIC_MS = 40_000
 const KILL_EVERY_MS = 5_000
 const SETTLE_MS = 180_000
 
-interface Running {
-  child: ChildProcess
-  running: Promise<void>
-}
+type Running = TestChild
 
-function startWorker(spec: WorkerSpec): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const running = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes(`RUNNING ${spec.role}`)) resolve()
-    })
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${spec.role} exited (${code ?? signal}) before running`)),
-    )
-  })
-  running.catch(() => {})
-  return { child, running }
-}
+const startWorker = (spec: WorkerSpec): Running => startTestChild(WORKER, spec, `RUNNING ${spec.role}`)
 
 async function decodeAll<T>(backend: KafkaBackend, serde: Serde<T>, topic: string): Promise<T[]> {
   const out: T[] = []
