@@ -46,7 +46,11 @@ export type RenderedNotification =
  * in an inbox anyway); SMS and push inside the quiet hours are held until they end (`heldUntil` says
  * so on the notification).
  */
-export function renderIntent(intent: Intent, preference: NotificationPreference, now: number): RenderedNotification[] {
+export function renderIntent(
+  intent: Intent,
+  preference: NotificationPreference,
+  now: number,
+): RenderedNotification[] {
   const quiet = preference.quietHours
   const until = quiet === null ? undefined : quietUntil(now, quiet)
   return channelsOf(preference).map(({ channel, address }) => {

@@ -13,6 +13,7 @@ import {
   type WarehouseId,
   type CurrencyCode,
 } from '@oxagry/avro'
+import { readTopic, type KafkaBackend } from '@oxagry/kafka'
 import type { NotificationsTopics } from './options.ts'
 
 // Events and preferences as their producers write them, for the topology, worker and platform tests.
@@ -137,4 +138,55 @@ export function lowStock(productId: string, warehouseId: string, at: number, ava
     occurredAt: at,
     payload: { 'dev.oxagry.inventory.LowStock': { available, threshold: 10 } },
   }
+}
+
+/** Creates the topics on a backend (the memory broker in tests). */
+export async function createNotificationsTopics(
+  backend: KafkaBackend,
+  topics: NotificationsTopics,
+  partitions = 3,
+): Promise<void> {
+  const admin = await backend.admin()
+  try {
+    await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions, config: {} })))
+  } finally {
+    await admin.close()
+  }
+}
+
+/** Writes records as a plain producer: values serialized with the serde, or raw bytes as they are. */
+export async function produce<V>(
+  backend: KafkaBackend,
+  topic: string,
+  serde: { serialize(topic: string, value: V, headers: Record<string, Buffer>): Buffer | Promise<Buffer> },
+  records: readonly { key: string; value: V | Buffer; timestamp?: number }[],
+): Promise<void> {
+  const producer = await backend.producer({ clientId: `send-${topic}` })
+  try {
+    const out = []
+    for (const r of records)
+      out.push({
+        topic,
+        key: Buffer.from(r.key),
+        value: Buffer.isBuffer(r.value) ? r.value : await serde.serialize(topic, r.value, {}),
+        timestamp: r.timestamp ?? Date.now(),
+        headers: {},
+      })
+    await producer.send(out)
+  } finally {
+    await producer.close()
+  }
+}
+
+/** The topic's committed records decoded, with their keys. */
+export async function readDecoded<T>(
+  backend: KafkaBackend,
+  topic: string,
+  serde: { deserialize(topic: string, data: Buffer, headers: Record<string, Buffer>): T | Promise<T> },
+): Promise<{ key: string; value: T }[]> {
+  const out: { key: string; value: T }[] = []
+  for (const r of await readTopic(backend, topic))
+    if (r.value !== null)
+      out.push({ key: r.key?.toString() ?? '', value: await serde.deserialize(topic, r.value, r.headers) })
+  return out
 }

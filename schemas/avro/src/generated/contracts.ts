@@ -70,7 +70,7 @@ export const Contracts = {
   StockEvent: defineContract<StockEvent>('inventory/stock-event.avsc', 'dev.oxagry.inventory.StockEvent'),
   /** The current stock of one product in one warehouse, folded from its stock events. Compacted and keyed by productId|warehouseId. */
   StockLevel: defineContract<StockLevel>('inventory/stock-level.avsc', 'dev.oxagry.inventory.StockLevel'),
-  /** What became of one notification: sent by the channel provider, or given up. Keyed by notificationId; written by the channel worker in the transaction that commits the notification's offset, so there is one per notification. */
+  /** What became of one notification: sent by the channel provider, or given up. Keyed by notificationId; written by the channel worker in the transaction that commits the outbox record's offset, so there is one per outbox record; a notification in the outbox twice is answered the second time from the provider's record, never sent twice. */
   NotificationDelivery: defineContract<NotificationDelivery>(
     'notifications/notification-delivery.avsc',
     'dev.oxagry.notifications.NotificationDelivery',

@@ -614,7 +614,7 @@ export const NotificationChannel = {
 } as const
 export type NotificationChannel = (typeof NotificationChannel)[keyof typeof NotificationChannel]
 
-/** What became of one notification: sent by the channel provider, or given up. Keyed by notificationId; written by the channel worker in the transaction that commits the notification's offset, so there is one per notification. */
+/** What became of one notification: sent by the channel provider, or given up. Keyed by notificationId; written by the channel worker in the transaction that commits the outbox record's offset, so there is one per outbox record; a notification in the outbox twice is answered the second time from the provider's record, never sent twice. */
 export interface NotificationDelivery {
   /** The notification; also the record key. */
   readonly notificationId: string
