@@ -1,7 +1,12 @@
 import { ApiOptionsError, positiveIntegers } from '@oxagry/api-http'
 import { DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_LENGTH } from '@oxagry/payment-webhooks'
 import type { Registry } from 'prom-client'
-import type { CommerceReadModel, ReservationReadModel, StockReadModel } from '@oxagry/sink'
+import type {
+  CommerceReadModel,
+  NotificationReadModel,
+  ReservationReadModel,
+  StockReadModel,
+} from '@oxagry/sink'
 import type { IdempotencyDigests } from './idempotency.ts'
 import type { OrderHubOptions } from './live/hub.ts'
 import type { OrderStatusFeed } from './live/feed.ts'
@@ -31,6 +36,8 @@ export interface CommercePluginOptions {
   readonly metrics?: Registry
   /** The payment providers' webhooks; without it the webhook route is not served. */
   readonly webhooks?: PaymentWebhookOptions
+  /** Customers' notifications (the notifications domain's view); without it the route is not served. */
+  readonly notifications?: NotificationReadModel
 }
 
 /** `POST /api/v1/payments/webhooks/{provider}`: who may call it, proven by a signature. */
