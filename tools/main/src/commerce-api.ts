@@ -5,6 +5,7 @@ import {
   OrderStatusBroadcast,
 } from '@oxagry/commerce-api'
 import type { SchemaRegistryClient } from '@oxagry/avro'
+import type { NotificationReadModel } from '@oxagry/sink'
 import { TOPICS } from '@oxagry/topics'
 import type { FastifyInstance } from 'fastify'
 import type { PaymentsConfig } from './config.ts'
@@ -15,7 +16,8 @@ export const SIMULATED_PROVIDER = 'simulated'
 
 /**
  * Serves the commerce API on the platform's one HTTP server, when a module serves the commerce views:
- * a writer on the platform's topics, and the live feed following `orders.order-status.v1`. Returns what
+ * a writer on the platform's topics, the live feed following `orders.order-status.v1`, and customers'
+ * notifications when the notifications module serves their view. Returns what
  * stops them, after the server closed.
  */
 export async function mountCommerceApi(
@@ -25,6 +27,7 @@ export async function mountCommerceApi(
   },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
   payments?: PaymentsConfig,
+  notifications?: NotificationReadModel,
 ): Promise<() => Promise<void>> {
   const feed = new OrderStatusBroadcast()
   const decode = await createOrderStatusDecoder(context.registry)
@@ -51,6 +54,7 @@ export async function mountCommerceApi(
     writer,
     feed,
     metrics: context.metrics,
+    ...(notifications === undefined ? {} : { notifications }),
     ...(payments?.webhookSecret === undefined
       ? {}
       : { webhooks: { secrets: { [SIMULATED_PROVIDER]: [payments.webhookSecret] } } }),

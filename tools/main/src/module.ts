@@ -4,6 +4,7 @@ import type { AppOptions } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
 import type {
   CommerceReadModel,
+  NotificationReadModel,
   ReservationReadModel,
   SinkHandle,
   SinkHealth,
@@ -59,6 +60,11 @@ export type ModuleRoutes =
       readonly orders: CommerceReadModel
       readonly stock: StockReadModel
       readonly reservations: ReservationReadModel
+    }
+  | {
+      /** A customer's notifications, served by the commerce API beside the orders. */
+      readonly kind: 'notification-views'
+      readonly notifications: NotificationReadModel
     }
 
 /** How a running part says whether it works: stream applications, and workers such as the payment gateway. */

@@ -29,6 +29,7 @@ import { commerceModule } from './modules/commerce.ts'
 import { commerceFactsModule } from './modules/commerce-facts.ts'
 import { commerceViewsModule } from './modules/commerce-views.ts'
 import { fleetModule } from './modules/fleet.ts'
+import { notificationsModule } from './modules/notifications.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
 
@@ -66,6 +67,7 @@ export function platformModules(config: MainConfig): DomainModule[] {
     commerceModule(),
     commerceViewsModule({ mongoDatabase }),
     commerceFactsModule(),
+    notificationsModule(),
   ]
 }
 
@@ -200,9 +202,22 @@ export async function startPlatform(
     const commerceViews = started
       .flatMap(({ running }) => running.routes)
       .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
+    const notificationViews = started
+      .flatMap(({ running }) => running.routes)
+      .find(
+        (r): r is Extract<ModuleRoutes, { kind: 'notification-views' }> => r.kind === 'notification-views',
+      )
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
     if (commerceViews !== undefined)
-      closers.add(await mountCommerceApi(app, context, commerceViews, config.payments))
+      closers.add(
+        await mountCommerceApi(
+          app,
+          context,
+          commerceViews,
+          config.payments,
+          notificationViews?.notifications,
+        ),
+      )
     closers.add(() => app.close())
 
     for (const { running } of started) {
