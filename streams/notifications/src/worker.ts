@@ -322,7 +322,6 @@ class Worker implements ChannelWorker {
       subject: notification.subject,
       body: notification.body,
     }
-    let reason = ''
     for (let attempt = 1; ; attempt++) {
       const started = performance.now()
       let outcome: ChannelOutcome
@@ -346,7 +345,7 @@ class Worker implements ChannelWorker {
         }
         return { kind: 'answered', outcome, attempts: attempt }
       }
-      reason = outcome.message
+      const reason = outcome.message
       this.lastError = new NotificationsError(NOTIFICATIONS_ERROR_CODES.CHANNEL_UNAVAILABLE, reason, {
         retriable: true,
         context: { notificationId: notification.notificationId },
