@@ -31,6 +31,7 @@ test('a span within a day, an empty span, and an unknown zone', (t) => {
   )
   t.is(quietUntil(Date.UTC(2025, 0, 15, 12, 30, 0), berlin(600, 600)), undefined)
   t.is(quietUntil(0, { startMinute: 0, endMinute: 1439, timeZone: 'Mars/Olympus' }), undefined)
+  t.is(quietUntil(Date.UTC(2025, 0, 15, 12, 30, 0), berlin(13 * 60, 5000)), undefined)
   t.deepEqual(quietHoursProblems({ startMinute: -1, endMinute: 1440, timeZone: 'Mars/Olympus' }), [
     'quietHours.startMinute must be 0 to 1439, got -1',
     'quietHours.endMinute must be 0 to 1439, got 1440',

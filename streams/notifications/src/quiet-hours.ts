@@ -35,10 +35,12 @@ function inSpan(minute: number, start: number, end: number): boolean {
  * When the quiet hours around `now` end, or undefined when `now` is outside them (or the zone is
  * unknown, or the span is empty: nothing is held). The end is the next instant whose local time is
  * `endMinute`, at the start of that minute; across a daylight-saving change the offset is corrected once.
+ * Quiet hours with minutes out of range or an unknown zone hold nothing.
  */
 export function quietUntil(now: number, quiet: QuietHours): number | undefined {
   const { startMinute, endMinute, timeZone } = quiet
-  if (!isTimeZone(timeZone)) return undefined
+  // Settings the account service should not have written hold nothing rather than hold for ever.
+  if (quietHoursProblems(quiet).length > 0) return undefined
   const minute = localMinute(now, timeZone)
   if (!inSpan(minute, startMinute, endMinute)) return undefined
   const startOfMinute = now - (now % MINUTE)
