@@ -1,0 +1,8 @@
+export * from './errors.ts'
+export * from './options.ts'
+export { buildBookingsTopology, SCHEDULE_REPARTITION } from './topology.ts'
+export { BOOKINGS_STORES } from './stores.ts'
+export { createBookingsSerdes } from './serdes.ts'
+export { rentalOrderKey, parseRentalOrderKey } from './assignment.ts'
+export type { BookingRecord, BookingState, Hold, Span } from './booking.ts'
+export type { BookingsCounters } from './processors.ts'
