@@ -1,4 +1,5 @@
 import type { BookingEvent, OrderEvent, StockEvent } from '@oxagry/avro'
+import { parseRentalOrderKey } from '@oxagry/bookings'
 import type { TemplateData } from './templates.ts'
 
 /**
@@ -19,6 +20,8 @@ export interface Intent {
 /** An order's customer, from its OrderPlaced: the later events carry none. */
 export interface OrderSubject {
   readonly customerId: string
+  /** The order pays for a booking: its confirmation and delivery are told as the booking's steps. */
+  readonly rental?: boolean
   readonly lastAt: number
 }
 
@@ -47,9 +50,14 @@ export interface Outcome<S> {
 export function orderOutcome(event: OrderEvent, held: OrderSubject | undefined): Outcome<OrderSubject> {
   const p = event.payload
   if ('dev.oxagry.orders.OrderPlaced' in p) {
-    const customerId = p['dev.oxagry.orders.OrderPlaced'].customerId
+    const placed = p['dev.oxagry.orders.OrderPlaced']
     // A second checkout with the same id keeps the first customer, as the orders application does.
-    return { subject: { customerId: held?.customerId ?? customerId, lastAt: event.occurredAt }, intents: [] }
+    if (held !== undefined) return { subject: { ...held, lastAt: event.occurredAt }, intents: [] }
+    const rental = parseRentalOrderKey(placed.idempotencyKey) !== undefined
+    return {
+      subject: { customerId: placed.customerId, ...(rental ? { rental } : {}), lastAt: event.occurredAt },
+      intents: [],
+    }
   }
   let data: TemplateData
   if ('dev.oxagry.orders.OrderConfirmed' in p)
@@ -69,6 +77,10 @@ export function orderOutcome(event: OrderEvent, held: OrderSubject | undefined):
     }
   if (held === undefined)
     return { intents: [], dropped: `no OrderPlaced seen for order ${event.orderId}: its customer is unknown` }
+  // A booking's rental order: BOOKING_CONFIRMED and the machine's progress tell the customer; only a
+  // cancellation (the payment failed) is told as the order's, the booking having no message of its own.
+  if (held.rental === true && data.template !== 'ORDER_CANCELLED')
+    return { subject: { ...held, lastAt: event.occurredAt }, intents: [] }
   return {
     subject: { ...held, lastAt: event.occurredAt },
     intents: [

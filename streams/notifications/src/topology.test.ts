@@ -1,5 +1,5 @@
 import test from 'ava'
-import { InMemorySchemaRegistry, type Notification } from '@oxagry/avro'
+import { InMemorySchemaRegistry, type Notification, type OrderEvent, type OrderPlaced } from '@oxagry/avro'
 import { Serdes } from '@oxagry/kafka'
 import { TopologyTestDriver } from '@oxagry/streams/testing'
 import { DEFAULT_NOTIFICATIONS_TOPICS as T, type NotificationsSerdes } from './options.ts'
@@ -219,4 +219,26 @@ test('low stock tells each operator recipient, with the product, warehouse and f
   t.is(out[0]!.subject, 'Low stock: SEED-WHEAT-25KG at wh-north')
   t.is(out[1]!.body, 'oxagry: SEED-WHEAT-25KG at wh-north is low: 4 left (threshold 10).')
   t.is(out[0]!.reference, 'stock:SEED-WHEAT-25KG|wh-north')
+})
+
+test("a booking's rental order is told only when cancelled: its confirmation and delivery are the booking's to tell", (t) => {
+  const { prefs, orders, outbox } = setup()
+  prefs.pipeInput('farm-1', preference('farm-1', { channels: ['EMAIL'] }), T0)
+  const placed = orderEvent(ORDER, 'placed', T0)
+  const body = (placed.payload as { 'dev.oxagry.orders.OrderPlaced': OrderPlaced })[
+    'dev.oxagry.orders.OrderPlaced'
+  ]
+  const rental: OrderEvent = {
+    ...placed,
+    payload: { 'dev.oxagry.orders.OrderPlaced': { ...body, idempotencyKey: `booking:TRACTOR:${BOOKING}` } },
+  }
+  orders.pipeInput(ORDER, rental, T0)
+  orders.pipeInput(ORDER, orderEvent(ORDER, 'confirmed', T0 + 1), T0 + 1)
+  orders.pipeInput(ORDER, orderEvent(ORDER, 'completed', T0 + 2), T0 + 2)
+  t.deepEqual(outbox.readKeyValuesToList(), [])
+  orders.pipeInput(ORDER, orderEvent(ORDER, 'cancelled', T0 + 3), T0 + 3)
+  t.deepEqual(
+    outbox.readKeyValuesToList().map((r) => r.value.template),
+    ['ORDER_CANCELLED'],
+  )
 })
