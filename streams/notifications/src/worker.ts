@@ -1,4 +1,4 @@
-import type { Notification, NotificationDelivery } from '@oxagry/avro'
+import type { Notification } from '@oxagry/avro'
 import {
   KAFKA_ERROR_CODES,
   tpKey,
@@ -23,45 +23,10 @@ import {
   type ResolvedWorkerOptions,
   type WorkerHealth,
 } from './worker-options.ts'
-import { deliveryRecord, notificationDeadLetter } from './worker-records.ts'
+import { deliveryOf, deliveryRecord, notificationDeadLetter, type SendResult } from './worker-records.ts'
+import { codeOf, isRetriable, messageOf, sleep } from './worker-support.ts'
 
 const HEARTBEAT_SLICE_MS = 1000
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? code : 'OXA_UNKNOWN'
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function isRetriable(error: unknown): boolean {
-  return (error as { retriable?: unknown } | undefined)?.retriable === true
-}
-
-function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
-  return new Promise((done) => {
-    if (signals.some((s) => s.aborted)) return done()
-    const finish = (): void => {
-      clearTimeout(timer)
-      for (const s of signals) s.removeEventListener('abort', finish)
-      done()
-    }
-    const timer = setTimeout(finish, ms)
-    for (const s of signals) s.addEventListener('abort', finish, { once: true })
-  })
-}
-
-/** What became of one send: the provider's final answer, given up after retries, or stopped. */
-type SendResult =
-  | {
-      readonly kind: 'answered'
-      readonly outcome: Exclude<ChannelOutcome, { status: 'unavailable' }>
-      readonly attempts: number
-    }
-  | { readonly kind: 'exhausted'; readonly reason: string; readonly attempts: number }
-  | { readonly kind: 'stopped' }
 
 /**
  * The channel worker, on the payment gateway's model (streams/payments/src/gateway.ts): a plain
@@ -263,43 +228,17 @@ class Worker implements ChannelWorker {
     }
     const result = await this.send(notification, key, heartbeat, flush)
     if (result.kind === 'stopped') return undefined
-    const base = {
-      notificationId: notification.notificationId,
-      recipientId: notification.recipientId,
-      channel: notification.channel,
-      attempts: result.attempts,
-    }
-    let delivery: NotificationDelivery
-    if (result.kind === 'answered' && result.outcome.status === 'sent') {
-      delivery = {
-        ...base,
-        status: 'SENT',
-        providerReference: result.outcome.reference,
-        reason: null,
-        at: result.outcome.at,
-      }
-      this.metrics.notifications.inc({ result: 'sent' })
-    } else {
-      const refused = result.kind === 'answered' && result.outcome.status === 'rejected'
-      const reason =
-        result.kind === 'answered' && result.outcome.status === 'rejected'
-          ? `refused by the provider: ${result.outcome.reason}`
-          : `gave up after ${result.attempts} attempts: ${(result as { reason: string }).reason}`
-      const at = result.kind === 'answered' ? result.outcome.at : this.now()
-      delivery = { ...base, status: 'FAILED', providerReference: null, reason, at }
-      pending.push(
-        await notificationDeadLetter(serdes, this.config, record, {
-          stage: 'PROCESSING',
-          code: refused
-            ? NOTIFICATIONS_ERROR_CODES.CHANNEL_REJECTED
-            : NOTIFICATIONS_ERROR_CODES.DELIVERY_FAILED,
-          message: `${notification.channel} notification ${notification.notificationId} to ${notification.recipientId}: ${reason}`,
-          at,
-        }),
-      )
+    const { delivery, failure } = deliveryOf(notification, result, this.now)
+    if (failure === undefined) this.metrics.notifications.inc({ result: 'sent' })
+    else {
+      pending.push(await notificationDeadLetter(serdes, this.config, record, failure))
       this.metrics.notifications.inc({ result: 'failed' })
       this.logger.warn(
-        { notificationId: notification.notificationId, channel: notification.channel, reason },
+        {
+          notificationId: notification.notificationId,
+          channel: notification.channel,
+          reason: delivery.reason,
+        },
         'notification failed: dead-lettered',
       )
     }
