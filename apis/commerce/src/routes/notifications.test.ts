@@ -119,3 +119,17 @@ test('without a notifications view the route is not served', async (t) => {
   })
   t.is(res.statusCode, 404)
 })
+
+test('OpenAPI documents the route with its parameters and answers', async (t) => {
+  const s = await server(t)
+  const doc = (await s.app.inject({ url: '/docs/json' })).json<{
+    paths: Record<
+      string,
+      Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>
+    >
+  }>()
+  const op = doc.paths['/api/v1/customers/{customerId}/notifications']?.get
+  t.truthy(op, Object.keys(doc.paths).join(', '))
+  t.deepEqual(op!.parameters?.map((p) => p.name).sort(), ['cursor', 'customerId', 'limit'])
+  t.deepEqual(Object.keys(op!.responses).sort(), ['200', '400', '401', '403', '429'])
+})
