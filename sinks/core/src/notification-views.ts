@@ -1,7 +1,7 @@
 import type { Notification, NotificationDelivery } from '@oxagry/avro'
 import { SINK_ERROR_CODES, SinkError } from './errors.ts'
 
-/** Where a notification stands: in the outbox (or held for quiet hours), sent, or given up. */
+/** Where a notification stands: in the outbox (one held for quiet hours is written there when they end), sent, or given up. */
 export const NOTIFICATION_STATES = ['PENDING', 'SENT', 'FAILED'] as const
 export type NotificationState = (typeof NOTIFICATION_STATES)[number]
 

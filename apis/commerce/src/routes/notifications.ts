@@ -53,7 +53,8 @@ export async function notificationsRoutes(
         summary: "A customer's notifications, newest first, with what became of each",
         description:
           'Every e-mail, SMS and push message rendered for the customer (order and booking steps), whether ' +
-          'it is pending (in the outbox, or held for quiet hours), sent, or failed. `cursor` is the previous ' +
+          'it is pending (in the outbox, not yet sent), sent, or failed; an SMS or push held for the quiet hours shows ' +
+          'once they end, with `heldUntil`. `cursor` is the previous ' +
           "page's `nextCursor`, opaque. A customer's token reads its own notifications only.",
         tags: ['notifications'],
         params: {
