@@ -15,6 +15,7 @@ import {
   resolveNotificationsOptions,
 } from '@oxagry/notifications'
 import { buildPaymentsTopology, createPaymentsSerdes, resolvePaymentsOptions } from '@oxagry/payments'
+import { buildBookingsTopology, createBookingsSerdes, resolveBookingsOptions } from '@oxagry/bookings'
 import { TOPICS } from '@oxagry/topics'
 import { NO_ACCESS } from './acl/model.ts'
 import {
@@ -131,6 +132,13 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
       deadLetterTopics: [resolvePaymentsOptions({ serdes }).topics.deadLetters],
     }
   }),
+  commerceApplication('bookings', async () => {
+    const serdes = await createBookingsSerdes(memoryRegistry(), undefined, { autoRegister: true })
+    return {
+      topology: buildBookingsTopology({ serdes }),
+      deadLetterTopics: [resolveBookingsOptions({ serdes }).topics.deadLetters],
+    }
+  }),
   paymentGateway(names.group('payment-gateway')),
   commerceApplication('notifications', async () => {
     const serdes = await createNotificationsSerdes(memoryRegistry(), undefined, { autoRegister: true })
@@ -144,6 +152,12 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
   fleetSink('sink-clickhouse-sessions', [FLEET.sessions.name]),
   fleetSink('sink-read-model', [FLEET.positions.name]),
   readerApplication('fleet-live-view', LIVE_VIEW_CLIENT_ID, [FLEET.positions.name, FLEET.geofences.name]),
+  // The commerce API's live order feed and its bookings view follow these whole (tools/main/src/commerce-api.ts,
+  // tools/main/src/modules/bookings.ts).
+  readerApplication('commerce-live-view', LIVE_VIEW_CLIENT_ID, [
+    TOPICS.orderStatus.name,
+    TOPICS.bookingEvents.name,
+  ]),
   // The customers' notifications the commerce API serves (tools/main/src/modules/notifications.ts).
   readerApplication('notifications-live-view', LIVE_VIEW_CLIENT_ID, [
     TOPICS.notificationOutbox.name,

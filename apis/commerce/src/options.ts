@@ -7,6 +7,7 @@ import type {
   ReservationReadModel,
   StockReadModel,
 } from '@oxagry/sink'
+import type { BookingReadModel } from './bookings/view.ts'
 import type { IdempotencyDigests } from './idempotency.ts'
 import type { OrderHubOptions } from './live/hub.ts'
 import type { OrderStatusFeed } from './live/feed.ts'
@@ -36,6 +37,8 @@ export interface CommercePluginOptions {
   readonly metrics?: Registry
   /** The payment providers' webhooks; without it the webhook route is not served. */
   readonly webhooks?: PaymentWebhookOptions
+  /** Machinery bookings (`bookings.booking-events.v1` folded); without it the bookings routes are not served. */
+  readonly bookings?: BookingReadModel
   /** Customers' notifications (the notifications domain's view); without it the route is not served. */
   readonly notifications?: NotificationReadModel
 }

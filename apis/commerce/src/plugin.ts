@@ -9,6 +9,7 @@ import {
   type CommercePluginOptions,
   type CommerceRouteOptions,
 } from './options.ts'
+import { bookingsRoutes } from './routes/bookings.ts'
 import { inventoryRoutes } from './routes/inventory.ts'
 import { notificationsRoutes } from './routes/notifications.ts'
 import { ordersRoutes } from './routes/orders.ts'
@@ -42,6 +43,9 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   await app.register(paymentsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(inventoryRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
   await app.register(reservationsRoutes, { ...routes, prefix: COMMERCE_PATHS.rest })
+  // Served only with a bookings view: a platform without the bookings domain has no such routes.
+  if (options.bookings !== undefined)
+    await app.register(bookingsRoutes, { ...routes, bookings: options.bookings, prefix: COMMERCE_PATHS.rest })
   // Served only with a provider's secret configured: an unsigned endpoint is never left open.
   if (webhooks !== undefined)
     await app.register(paymentWebhookRoutes, { ...routes, webhooks, prefix: COMMERCE_PATHS.rest })

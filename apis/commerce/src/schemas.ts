@@ -159,6 +159,7 @@ export const acceptedSchema = {
   properties: {
     status: { type: 'string', enum: ['accepted'] },
     orderId: { type: 'string' },
+    bookingId: { type: 'string' },
     commandId: { type: 'string' },
     location: { type: 'string' },
   },

@@ -3,6 +3,7 @@ import {
   Contracts,
   createAvroSerde,
   InMemorySchemaRegistry,
+  type BookingCommand,
   type OrderCommand,
   type OrderEvent,
   type ProviderNotification,
@@ -10,7 +11,8 @@ import {
 } from '@oxagry/avro'
 import { MemoryBackend, MemoryBroker, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
 import type { FastifyInstance } from 'fastify'
-import { buildCommerceApp } from './app.ts'
+import { buildCommerceApp, type CommerceAppOptions } from './app.ts'
+import { BookingsView } from './bookings/view.ts'
 import { OrderStatusBroadcast } from './live/feed.ts'
 import type { CommercePluginOptions } from './options.ts'
 import { commerceTestAuth, InMemoryCommerceViews } from './testing.ts'
@@ -30,6 +32,7 @@ export async function testServer(
         'idempotencyKeys' | 'maxWaitMs' | 'pollMs' | 'live' | 'webhooks' | 'notifications'
       >
     >
+    security?: CommerceAppOptions['security']
   } = {},
 ) {
   const broker = new MemoryBroker()
@@ -41,14 +44,17 @@ export async function testServer(
   const writer = await createCommerceWriter({ backend, registry, autoRegister: true, ackTimeoutMs: 2_000 })
   const views = new InMemoryCommerceViews()
   const feed = new OrderStatusBroadcast()
+  const bookings = new BookingsView()
   const auth = await commerceTestAuth()
   const app: FastifyInstance = await buildCommerceApp({
     orders: views,
     stock: views,
     reservations: views,
+    bookings,
     writer,
     feed,
     auth: auth.settings,
+    ...(options.security === undefined ? {} : { security: options.security }),
     now: () => 1_700_000_500_000,
     ...options.plugin,
     live: { flushIntervalMs: 20, heartbeatIntervalMs: 60_000, ...options.plugin?.live },
@@ -62,6 +68,7 @@ export async function testServer(
     command: await createAvroSerde({ registry, contract: Contracts.OrderCommand }),
     stock: await createAvroSerde({ registry, contract: Contracts.StockCommand }),
     notification: await createAvroSerde({ registry, contract: Contracts.ProviderNotification }),
+    booking: await createAvroSerde({ registry, contract: Contracts.BookingCommand }),
   }
   async function written<T>(topic: string, serde: Pick<Serde<T>, 'deserialize'>) {
     const records = await readTopic(memory, topic)
@@ -77,11 +84,13 @@ export async function testServer(
     operator: await auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.operator]),
     reader: await auth.token([COMMERCE_SCOPES.read]),
     ops: await auth.token(['ops']),
+    every: await auth.token([...Object.values(COMMERCE_SCOPES), 'ops']),
     customer: (id: string) => auth.token([COMMERCE_SCOPES.read, COMMERCE_SCOPES.write], { customerId: id }),
   }
   return {
     app,
     views,
+    bookings,
     feed,
     tokens,
     bearer: (token: string) => ({ authorization: `Bearer ${token}` }),
@@ -90,6 +99,8 @@ export async function testServer(
     stockCommands: () => written<StockCommand>(DEFAULT_COMMERCE_TOPICS.stockCommands, serdes.stock),
     providerNotifications: () =>
       written<ProviderNotification>(DEFAULT_COMMERCE_TOPICS.providerNotifications, serdes.notification),
+    bookingCommands: () =>
+      written<BookingCommand>(DEFAULT_COMMERCE_TOPICS.bookingCommands as string, serdes.booking),
   }
 }
 

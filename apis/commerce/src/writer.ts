@@ -1,5 +1,6 @@
 import {
   Contracts,
+  type BookingCommand,
   createAvroSerde,
   type OrderCommand,
   type OrderEvent,
@@ -21,6 +22,8 @@ export interface CommerceTopics {
   readonly stockCommands: string
   /** The payment provider's verified webhook reports (`payments.provider-notifications.v1`). */
   readonly providerNotifications: string
+  /** Booking requests and cancellations (`bookings.booking-commands.v1`); the catalogue's when absent. */
+  readonly bookingCommands?: string
 }
 
 export const DEFAULT_COMMERCE_TOPICS: CommerceTopics = Object.freeze({
@@ -28,6 +31,7 @@ export const DEFAULT_COMMERCE_TOPICS: CommerceTopics = Object.freeze({
   orderCommands: TOPICS.orderCommands.name,
   stockCommands: TOPICS.stockCommands.name,
   providerNotifications: TOPICS.providerNotifications.name,
+  bookingCommands: TOPICS.bookingCommands.name,
 })
 
 /**
@@ -43,6 +47,8 @@ export interface CommerceWriter {
   stockCommand(key: string, command: StockCommand): Promise<void>
   /** A payment provider's verified report, keyed by its order id. */
   providerNotification(notification: ProviderNotification): Promise<void>
+  /** A booking request or cancellation, keyed by its machine type. */
+  bookingCommand(command: BookingCommand): Promise<void>
   close(): Promise<void>
 }
 
@@ -73,6 +79,7 @@ export async function createCommerceWriter(options: CommerceWriterOptions): Prom
   if (!Number.isSafeInteger(ackTimeoutMs) || ackTimeoutMs < 1)
     throw new ApiOptionsError([`writer.ackTimeoutMs must be a positive integer, got ${ackTimeoutMs}`])
   const common = { registry: options.registry, autoRegister: options.autoRegister ?? false }
+  const bookingCommands = topics.bookingCommands ?? TOPICS.bookingCommands.name
   const serdes = {
     event: await createAvroSerde({ ...common, contract: Contracts.OrderEvent, topics: [topics.orderEvents] }),
     command: await createAvroSerde({
@@ -89,6 +96,11 @@ export async function createCommerceWriter(options: CommerceWriterOptions): Prom
       ...common,
       contract: Contracts.ProviderNotification,
       topics: [topics.providerNotifications],
+    }),
+    booking: await createAvroSerde({
+      ...common,
+      contract: Contracts.BookingCommand,
+      topics: [bookingCommands],
     }),
   }
   const producer: BackendProducer = await options.backend.producer({ clientId: 'oxagry-commerce-api' })
@@ -134,6 +146,10 @@ export async function createCommerceWriter(options: CommerceWriterOptions): Prom
       const topic = topics.providerNotifications
       const value = await serdes.notification.serialize(topic, notification, {})
       await send(topic, notification.orderId, value, notification.occurredAt)
+    },
+    async bookingCommand(command) {
+      const value = await serdes.booking.serialize(bookingCommands, command, {})
+      await send(bookingCommands, command.machineType, value, command.occurredAt)
     },
     close: () => producer.close(),
   }

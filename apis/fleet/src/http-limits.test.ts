@@ -50,19 +50,30 @@ function within(closed: Promise<number>, ms: number): Promise<number | 'still op
   return Promise.race([closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))])
 }
 
-test('a body trickled to a route that takes none is refused at once and the connection closed', async (t) => {
+test('a body trickled to a route that takes none, or with a method the path lacks, is refused at once and the connection closed', async (t) => {
   const port = await listening(t, {})
-  for (const head of [
-    'POST /api/v1/machines HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n',
-    'GET /api/v1/machines HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n',
-  ]) {
+  for (const [head, answer] of [
+    [
+      'GET /api/v1/machines HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n',
+      /^HTTP\/1\.1 413 [^]*"code":"OXA_API_PAYLOAD_TOO_LARGE".*takes no request body/,
+    ],
+    // The method is refused first (405 with Allow), and the unread body still closes the connection.
+    [
+      'POST /api/v1/machines HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n',
+      /^HTTP\/1\.1 405 [^]*allow: GET, HEAD[^]*"code":"OXA_API_METHOD_NOT_ALLOWED"/i,
+    ],
+    [
+      'TRACE /api/v1/machines HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n',
+      /^HTTP\/1\.1 405 [^]*"code":"OXA_API_METHOD_NOT_ALLOWED"/,
+    ],
+  ] as const) {
     const client = await open(port)
     client.socket.write(head)
     trickle(client.socket, '{"a":1}', 100)
     const closedAfter = await within(client.closed, 3000)
     t.true(typeof closedAfter === 'number' && closedAfter < 3000, `closed after ${closedAfter} ms`)
-    t.regex(client.received(), /^HTTP\/1\.1 413 /)
-    t.regex(client.received(), /"code":"OXA_API_PAYLOAD_TOO_LARGE".*takes no request body/)
+    t.regex(client.received(), answer)
+    t.regex(client.received(), /connection: close/i)
     client.socket.destroy()
   }
 })

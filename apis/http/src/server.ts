@@ -14,6 +14,8 @@ import Fastify, {
 import { Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
+import { optionalBodies } from './optional-body.ts'
+import { partValidators } from './validators.ts'
 import { resolveHttpLimits, resolveSecurity, type HttpLimits, type SecurityOptions } from './options.ts'
 
 /** Who may call what, by path prefix, first match. A route's own `config.scopes` or `public` wins. */
@@ -86,7 +88,8 @@ export async function createApiServer(
       // The reply here is typed for a route with no schema, whose status codes TypeScript cannot know.
       void (reply as FastifyReply).code(body.statusCode).send(body)
     },
-    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
+    // Bodies taken as sent, query strings, parameters and headers coerced from text (validators.ts).
+    schemaController: { compilersFactory: { buildValidator: partValidators() } },
   })
   // First, so its onRequest hook marks upgrade requests before any hook of ours can refuse one: its
   // onResponse then closes a refused handshake's socket, which no HTTP parser owns any more.
@@ -100,20 +103,6 @@ export async function createApiServer(
   // Node has the cap but Fastify no option for it: connections past it are closed on accept.
   app.server.maxConnections = limits.maxConnections
   app.addSchema(API_ERROR_SCHEMA)
-  // A body on a route that takes none is refused before it is read, and the connection closed, so a
-  // client cannot hold a socket by trickling a body nobody wants.
-  app.addHook('onRequest', async (request, reply) => {
-    const sendsBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0')
-    if (sendsBody && request.routeOptions.schema?.body === undefined) {
-      void reply.header('connection', 'close')
-      throw new ApiError(
-        'OXA_API_PAYLOAD_TOO_LARGE',
-        `${request.method} ${request.url.split('?')[0]} takes no request body`,
-      )
-    }
-  })
   // A known path asked with a method it lacks is 405 with Allow, not 404: the routes, as patterns.
   const routes: { pattern: RegExp; methods: Set<string> }[] = []
   app.addHook('onRoute', (route) => {
@@ -133,16 +122,34 @@ export async function createApiServer(
     if (entry === undefined) routes.push((entry = { pattern: new RegExp(source), methods: new Set() }))
     for (const method of [route.method].flat()) entry.methods.add(method)
   })
+  const optionalBodiesInDocument = optionalBodies(app)
+  // A body sent to a route that takes none (or to a method the path lacks) is refused before it is read,
+  // and the connection closed, so a client cannot hold a socket by trickling a body nobody wants. The
+  // method comes first: a known path asked with a method it lacks is 405 with Allow, not 404 nor 413.
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.is404) return
+    const sendsBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0')
+    // Refused with its body unread: the connection cannot carry another request.
+    const refuse = (error: ApiError): never => {
+      if (sendsBody) void reply.header('connection', 'close')
+      throw error
+    }
     const path = request.url.split('?')[0] ?? ''
-    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]))]
-    if (allowed.length === 0) return
-    void reply.header('allow', allowed.sort().join(', '))
-    throw new ApiError(
-      'OXA_API_METHOD_NOT_ALLOWED',
-      `${request.method} is not allowed on ${path} (${allowed.join(', ')})`,
-    )
+    if (request.is404) {
+      const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]))]
+      if (allowed.length > 0) {
+        void reply.header('allow', allowed.sort().join(', '))
+        refuse(
+          new ApiError(
+            'OXA_API_METHOD_NOT_ALLOWED',
+            `${request.method} is not allowed on ${path} (${allowed.join(', ')})`,
+          ),
+        )
+      }
+    }
+    if (sendsBody && request.routeOptions.schema?.body === undefined)
+      refuse(new ApiError('OXA_API_PAYLOAD_TOO_LARGE', `${request.method} ${path} takes no request body`))
   })
   // Ajv coerces `Infinity` and `1e309` to Infinity and then skips minimum/maximum for non-finite numbers
   // (strictNumbers does not apply to coerced values): refuse them here, after validation, for every route.
@@ -196,6 +203,10 @@ export async function createApiServer(
   if (security.exposeDocs) {
     await app.register(fastifySwagger, {
       // Shared schemas keep their names ($id) as components: responses read `#/components/schemas/ApiError`.
+      transformObject: (documents) =>
+        'openapiObject' in documents
+          ? optionalBodiesInDocument(documents.openapiObject)
+          : documents.swaggerObject,
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       openapi: {
         info: {

@@ -21,6 +21,7 @@ import { plain } from '@oxagry/avro/testing'
 import { Serdes } from '@oxagry/kafka'
 import { TopologyTestDriver } from '@oxagry/streams/testing'
 import { DEFAULT_BOOKINGS_TOPICS as T, type BookingsSerdes } from './options.ts'
+import { auditBookings } from './invariants.ts'
 import { createBookingsSerdes } from './serdes.ts'
 import { buildBookingsTopology } from './topology.ts'
 
@@ -391,30 +392,30 @@ test('300 random requests and cancellations: no machine is ever held by two book
     if (ids.length > 0 && random(4) === 0) s.cancel(ids[random(ids.length)] as BookingId)
     else ids.push(s.request({ startsAt: T0 + random(30) * DAY, days: 1 + random(4) }))
   }
-  // Replay the events: what each machine holds at every moment, checked at each assignment.
-  const held = new Map<string, { machineId: string; startsAt: number; endsAt: number }>()
-  const requests = new Map<string, { startsAt: number; endsAt: number }>()
-  let assigned = 0
-  let rejected = 0
-  for (const e of s.drain()) {
-    const p = branch<{ machineId?: string | null; startsAt?: number; endsAt?: number }>(e.payload)
-    const step = stepOf(e)
-    if (step === 'BookingRequested')
-      requests.set(e.bookingId, { startsAt: p.startsAt ?? 0, endsAt: p.endsAt ?? 0 })
-    if (step === 'MachineAssigned') {
-      const span = requests.get(e.bookingId) as { startsAt: number; endsAt: number }
-      const clash = [...held.values()].find(
-        (h) => h.machineId === p.machineId && h.startsAt < span.endsAt && span.startsAt < h.endsAt,
-      )
-      t.is(clash, undefined, `booking ${e.bookingId} got ${p.machineId} while it was held`)
-      held.set(e.bookingId, { machineId: p.machineId as string, ...span })
-      assigned++
-    }
-    if (step === 'BookingRejected') rejected++
-    if (step === 'BookingCancelled') held.delete(e.bookingId)
-  }
+  const audit = auditBookings(s.drain())
+  t.deepEqual(audit.violations, [])
+  t.deepEqual(audit.unanswered, [])
   t.true(
-    assigned > 25 && rejected > 25,
-    `both outcomes exercised (assigned ${assigned}, rejected ${rejected})`,
+    audit.assigned > 25 && audit.rejected > 25 && audit.cancelled > 10,
+    `every outcome exercised (${JSON.stringify(audit)})`,
   )
+})
+test('the audit catches a machine held twice, a duplicate event and an unanswered request', (t) => {
+  const s = setup()
+  const first = s.request()
+  const events = s.drain()
+  const assigned = events.find((e) => stepOf(e) === 'MachineAssigned') as BookingEvent
+  const requested = events.find((e) => stepOf(e) === 'BookingRequested') as BookingEvent
+  const second = { ...requested, eventId: nameUuid('other-request'), bookingId: 'b2' as BookingId }
+  const doubled = { ...assigned, eventId: nameUuid('other-assignment'), bookingId: 'b2' as BookingId }
+  const audit = auditBookings([
+    ...events,
+    second,
+    doubled,
+    assigned,
+    { ...requested, eventId: nameUuid('x'), bookingId: 'b3' as BookingId },
+  ])
+  t.true(audit.violations.some((v) => v.includes(`held by ${first}`)))
+  t.true(audit.violations.some((v) => v.includes('written twice')))
+  t.deepEqual(audit.unanswered, ['b3'])
 })

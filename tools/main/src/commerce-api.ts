@@ -1,5 +1,6 @@
 import {
   commerceApi,
+  type BookingReadModel,
   createCommerceWriter,
   createOrderStatusDecoder,
   OrderStatusBroadcast,
@@ -16,9 +17,9 @@ export const SIMULATED_PROVIDER = 'simulated'
 
 /**
  * Serves the commerce API on the platform's one HTTP server, when a module serves the commerce views:
- * a writer on the platform's topics, the live feed following `orders.order-status.v1`, and customers'
- * notifications when the notifications module serves their view. Returns what
- * stops them, after the server closed.
+ * a writer on the platform's topics, the live feed following `orders.order-status.v1`, and the bookings
+ * and customers' notifications when their modules serve those views. Returns what stops them, after the
+ * server closed.
  */
 export async function mountCommerceApi(
   app: FastifyInstance,
@@ -27,7 +28,8 @@ export async function mountCommerceApi(
   },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
   payments?: PaymentsConfig,
-  notifications?: NotificationReadModel,
+  /** The other views the commerce API serves, when their modules run. */
+  served: { readonly bookings?: BookingReadModel; readonly notifications?: NotificationReadModel } = {},
 ): Promise<() => Promise<void>> {
   const feed = new OrderStatusBroadcast()
   const decode = await createOrderStatusDecoder(context.registry)
@@ -45,6 +47,7 @@ export async function mountCommerceApi(
       orderCommands: context.topic(TOPICS.orderCommands),
       stockCommands: context.topic(TOPICS.stockCommands),
       providerNotifications: context.topic(TOPICS.providerNotifications),
+      bookingCommands: context.topic(TOPICS.bookingCommands),
     },
   })
   await app.register(commerceApi, {
@@ -54,7 +57,8 @@ export async function mountCommerceApi(
     writer,
     feed,
     metrics: context.metrics,
-    ...(notifications === undefined ? {} : { notifications }),
+    ...(served.bookings === undefined ? {} : { bookings: served.bookings }),
+    ...(served.notifications === undefined ? {} : { notifications: served.notifications }),
     ...(payments?.webhookSecret === undefined
       ? {}
       : { webhooks: { secrets: { [SIMULATED_PROVIDER]: [payments.webhookSecret] } } }),

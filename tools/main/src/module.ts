@@ -1,5 +1,6 @@
 import type { ConfluentSchemaRegistry } from '@oxagry/avro'
 import type { createClickHouseClient } from '@oxagry/clickhouse'
+import type { BookingReadModel } from '@oxagry/commerce-api'
 import type { AppOptions } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
 import type {
@@ -60,6 +61,11 @@ export type ModuleRoutes =
       readonly orders: CommerceReadModel
       readonly stock: StockReadModel
       readonly reservations: ReservationReadModel
+    }
+  | {
+      /** The machinery bookings the commerce API serves (folded from the booking events). */
+      readonly kind: 'bookings-view'
+      readonly bookings: BookingReadModel
     }
   | {
       /** A customer's notifications, served by the commerce API beside the orders. */

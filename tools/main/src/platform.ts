@@ -25,6 +25,7 @@ import {
   type StartedModule,
 } from './module.ts'
 import { followTopic } from './live-view.ts'
+import { bookingsModule } from './modules/bookings.ts'
 import { commerceModule } from './modules/commerce.ts'
 import { commerceFactsModule } from './modules/commerce-facts.ts'
 import { commerceViewsModule } from './modules/commerce-views.ts'
@@ -67,6 +68,7 @@ export function platformModules(config: MainConfig): DomainModule[] {
     commerceModule(),
     commerceViewsModule({ mongoDatabase }),
     commerceFactsModule(),
+    bookingsModule(),
     notificationsModule(),
   ]
 }
@@ -207,16 +209,16 @@ export async function startPlatform(
       .find(
         (r): r is Extract<ModuleRoutes, { kind: 'notification-views' }> => r.kind === 'notification-views',
       )
+    const bookings = started
+      .flatMap(({ running }) => running.routes)
+      .find((r): r is Extract<ModuleRoutes, { kind: 'bookings-view' }> => r.kind === 'bookings-view')
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
     if (commerceViews !== undefined)
       closers.add(
-        await mountCommerceApi(
-          app,
-          context,
-          commerceViews,
-          config.payments,
-          notificationViews?.notifications,
-        ),
+        await mountCommerceApi(app, context, commerceViews, config.payments, {
+          ...(bookings === undefined ? {} : { bookings: bookings.bookings }),
+          ...(notificationViews === undefined ? {} : { notifications: notificationViews.notifications }),
+        }),
       )
     closers.add(() => app.close())
 

@@ -48,7 +48,8 @@ export interface Fleet {
   geofences(updatedAt: number): Geofence[]
 }
 
-const MODELS = ['JD-8R', 'CASE-MX', 'NH-T7', 'FENDT-942', 'CLAAS-LEX', 'JD-S790'] as const
+/** The makes and models the simulated fleet cycles through, in this order (machine i is MODELS[i % 6]). */
+export const MODELS = ['JD-8R', 'CASE-MX', 'NH-T7', 'FENDT-942', 'CLAAS-LEX', 'JD-S790'] as const
 
 const KMH = 1 / 3.6
 /** Implement width: the distance between two passes, metres. */
@@ -83,7 +84,8 @@ interface Machine {
   recent: MachinePing[]
 }
 
-function machineIdOf(i: number): MachineId {
+/** The id of the simulated fleet's i-th machine (from 0): its model and its number, `JD-8R-00001`. */
+export function machineIdOf(i: number): MachineId {
   return `${MODELS[i % MODELS.length] as string}-${String(i + 1).padStart(5, '0')}` as MachineId
 }
 

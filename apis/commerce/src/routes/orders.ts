@@ -233,11 +233,8 @@ export async function ordersRoutes(app: FastifyInstance, options: CommerceRouteO
   app.post<{ Params: { id: string }; Body: { note?: string | null } }>(
     '/orders/:id/cancel',
     {
-      config: write,
       // The body is optional: none at all reads as `{}`, so the schema still checks one that is sent.
-      preValidation: async (request) => {
-        request.body ??= {}
-      },
+      config: { ...write, optionalBody: true },
       schema: {
         summary: 'Ask to cancel an order; 202 once the CancelOrder command is in the event log',
         description:

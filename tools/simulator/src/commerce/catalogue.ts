@@ -128,6 +128,14 @@ const LINES: readonly Line[] = [
     threshold: null,
   },
   {
+    id: 'RENT-COMBINE-DAY',
+    name: 'Combine harvester rental',
+    category: 'MACHINERY_RENTAL',
+    unit: 'day',
+    price: 95000,
+    threshold: null,
+  },
+  {
     id: 'RENT-DRILL-DAY',
     name: 'Seed drill rental',
     category: 'MACHINERY_RENTAL',

@@ -1,0 +1,82 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eventually } from '@oxagry/testkit'
+import test from 'ava'
+import { pino } from 'pino'
+import { readConfig } from './config.ts'
+import { startPlatform } from './platform.ts'
+
+interface Booking {
+  bookingId: string
+  state: string
+  machineId: string | null
+  orderId: string | null
+  machineType: string
+}
+
+// What a newcomer does under `npm start` (embedded defaults): book a machine over REST and see it
+// confirmed once its rental order went through the commerce flow (stock, fraud, payment).
+test('npm start on embedded defaults: a machine booked over REST is assigned, paid as a rental order, confirmed and on its calendar', async (t) => {
+  t.timeout(180_000)
+  const config = readConfig({
+    PORT: '0',
+    STATE_DIR: mkdtempSync(join(tmpdir(), 'oxagry-bookings-')),
+    SIM_MACHINES: '12',
+    SIM_RATE: '12',
+    SIM_ORDER_RATE: '1',
+    SIM_DECLINE_RATE: '0',
+    CLICKHOUSE_URL: 'chdb::memory:',
+  })
+  const platform = await startPlatform(config, pino({ level: 'silent' }))
+  t.teardown(() => platform.close({ timeoutMs: 20_000 }))
+  const api = platform.urls.api.replace('/machines', '')
+  await eventually(
+    async () => ((await fetch(`${api.replace('/api/v1', '')}/health/ready`)).ok ? true : undefined),
+    {
+      timeoutMs: 60_000,
+    },
+  )
+  const { geofences } = (await (await fetch(`${api}/geofences`)).json()) as {
+    geofences: { geofenceId: string; kind: string }[]
+  }
+  const field = geofences.find((g) => g.kind === 'FIELD')
+  t.truthy(field, 'the simulator drew fields')
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  const book = (key: string) =>
+    fetch(`${api}/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({
+        customerId: 'farm-newcomer',
+        machineType: 'COMBINE',
+        fieldId: field?.geofenceId,
+        startDate: tomorrow,
+        endDate: tomorrow,
+      }),
+    })
+  const accepted = await book('first-booking')
+  t.is(accepted.status, 202, await accepted.clone().text())
+  const { bookingId, location } = (await accepted.json()) as { bookingId: string; location: string }
+  const base = api.replace('/api/v1', '')
+  const confirmed = await eventually(
+    async () => {
+      const response = await fetch(`${base}${location}`)
+      if (!response.ok) return undefined
+      const booking = (await response.json()) as Booking
+      return booking.state === 'CONFIRMED' || booking.state === 'REJECTED' ? booking : undefined
+    },
+    { timeoutMs: 90_000 },
+  )
+  t.is(confirmed.state, 'CONFIRMED', JSON.stringify(confirmed))
+  t.regex(confirmed.machineId ?? '', /^(CLAAS-LEX|JD-S790)-\d{5}$/, 'a combine of the simulated fleet')
+  const order = (await (await fetch(`${api}/orders/${confirmed.orderId}`)).json()) as { state: string }
+  t.is(order.state, 'CONFIRMED', 'its rental order was confirmed by the commerce flow')
+  const calendar = (await (await fetch(`${api}/machines/${confirmed.machineId}/calendar`)).json()) as {
+    entries: { bookingId?: string; state: string }[]
+  }
+  t.deepEqual(
+    calendar.entries.map((e) => [e.bookingId, e.state]),
+    [[bookingId, 'CONFIRMED']],
+  )
+})

@@ -1,0 +1,120 @@
+import { join } from 'node:path'
+import { Contracts, createAvroSerde, type BookingEvent, type Machine } from '@oxagry/avro'
+import { createBookingsSerdes, startBookings, type BookingsTopics } from '@oxagry/bookings'
+import { BookingsView } from '@oxagry/commerce-api'
+import { simulatedMachines } from '@oxagry/simulator'
+import { machineKey, TOPICS, type TopicSpec } from '@oxagry/topics'
+import {
+  Closers,
+  type DomainModule,
+  type LiveView,
+  type PlatformContext,
+  type StartedModule,
+} from '../module.ts'
+
+/** The catalogue topics the bookings domain owns; it also reads the commerce and fleet topics. */
+export const BOOKINGS = {
+  bookingCommands: TOPICS.bookingCommands,
+  bookingEvents: TOPICS.bookingEvents,
+  machines: TOPICS.machines,
+  bookingsDeadLetters: TOPICS.bookingsDeadLetters,
+} as const satisfies Record<string, TopicSpec>
+
+/** The bookings application's topics on a platform (`name` applies its prefix). */
+export function bookingsTopicsOf(name: (spec: TopicSpec) => string): BookingsTopics {
+  return {
+    bookingCommands: name(TOPICS.bookingCommands),
+    bookingEvents: name(TOPICS.bookingEvents),
+    orderEvents: name(TOPICS.orderEvents),
+    orderCommands: name(TOPICS.orderCommands),
+    machines: name(TOPICS.machines),
+    products: name(TOPICS.products),
+    geofences: name(TOPICS.geofences),
+    machinePositions: name(TOPICS.machinePositions),
+    deadLetters: name(TOPICS.bookingsDeadLetters),
+  }
+}
+
+/**
+ * Machinery bookings: the bookings application (a free machine per request, paid as a rental order
+ * through the commerce flow, followed on the day from the machine positions), the bookings view the
+ * commerce API serves, and with the simulator on, the simulated fleet's registry.
+ */
+export function bookingsModule(): DomainModule {
+  return {
+    name: 'bookings',
+    topics: Object.values(BOOKINGS),
+    async start(context: PlatformContext): Promise<StartedModule> {
+      const { config, backend, registry, logger } = context
+      const closers = new Closers(logger)
+      const topics = bookingsTopicsOf(context.topic)
+      try {
+        const serdes = await createBookingsSerdes(registry, topics, { autoRegister: true })
+        if (config.simulator.enabled)
+          await publishFleetRegistry(context, topics.machines, config.simulator.machines)
+        const bookings = await startBookings({
+          backend,
+          serdes,
+          topics,
+          applicationId: context.group('bookings'),
+          processingGuarantee: config.processingGuarantee,
+          // The schedule repartition meets the positions: it takes the positions topic's partitions.
+          schedulePartitions: TOPICS.machinePositions.partitions,
+          streams: {
+            stateDir: join(config.stateDir, 'streams'),
+            logger: logger.child({ component: 'bookings' }),
+            metricsRegistry: context.metrics,
+            commitIntervalMs: 1000,
+          },
+        })
+        closers.add(() => bookings.close({ timeoutMs: 20_000 }))
+        const view = new BookingsView()
+        const following: LiveView = await context.follow(topics.bookingEvents, async (bytes) =>
+          view.apply(
+            (await serdes.bookingEvent.deserialize(topics.bookingEvents, bytes, {})) as BookingEvent,
+          ),
+        )
+        closers.add(() => following.stop())
+        return {
+          applications: { bookings: bookings.streams },
+          sinks: {},
+          routes: [{ kind: 'bookings-view', bookings: view }],
+          notReady: () => (following.loaded() ? undefined : 'the bookings view is loading'),
+          close: () => closers.closeAll(),
+        }
+      } catch (error) {
+        await closers.closeAll()
+        throw error
+      }
+    },
+  }
+}
+
+/** The simulated fleet's registry: every simulated machine with its type, for rent. */
+async function publishFleetRegistry(context: PlatformContext, topic: string, count: number): Promise<void> {
+  const serde = await createAvroSerde({
+    registry: context.registry,
+    contract: Contracts.Machine,
+    topics: [topic],
+    autoRegister: true,
+  })
+  const producer = await context.backend.producer({ clientId: 'oxagry-fleet-registry' })
+  try {
+    const now = Date.now()
+    const machines: Machine[] = simulatedMachines(count, now)
+    await producer.send(
+      await Promise.all(
+        machines.map(async (m) => ({
+          topic,
+          key: Buffer.from(machineKey(m.machineId)),
+          value: await serde.serialize(topic, m, {}),
+          timestamp: now,
+          headers: {},
+        })),
+      ),
+    )
+  } finally {
+    await producer.close()
+  }
+  context.describe('fleetRegistry', `${count} simulated machines for rent on ${topic}`)
+}
