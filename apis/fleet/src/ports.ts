@@ -15,6 +15,37 @@ export interface MachinePosition {
   readonly engineState: string
   readonly fuelLevelPercent: number | null
   readonly geofenceIds: readonly string[]
+  /** What the machine is (TRACTOR, COMBINE...), from the fleet registry, when the platform knows it. */
+  readonly machineType?: string
+  /** The machine's booking of the moment (today's, or its next), when the platform runs bookings. */
+  readonly booking?: LiveBooking
+}
+
+/** A machine's booking as the live feed and the map show it. */
+export interface LiveBooking {
+  readonly bookingId: string
+  /** `assigned` (awaiting payment), `booked`, `en-route`, `arrived`, `working`. */
+  readonly state: string
+  readonly fieldId: string
+  /** The field's name, when known: what the late alert names. */
+  readonly fieldName?: string
+  readonly startsAt: number
+  readonly endsAt: number
+  /** Not in the field by the booked start plus the grace (the MachineLate alert). */
+  readonly late: boolean
+}
+
+/** A feed whose positions carry what else the platform knows of each machine (its type, its booking). */
+export function annotatedFeed(
+  feed: PositionFeed,
+  annotate: (position: MachinePosition) => MachinePosition,
+): PositionFeed {
+  return {
+    *latest() {
+      for (const position of feed.latest()) yield annotate(position)
+    },
+    subscribe: (listener) => feed.subscribe((position) => listener(annotate(position))),
+  }
 }
 
 export const MACHINE_STATUSES = ['moving', 'idle', 'off', 'unknown'] as const

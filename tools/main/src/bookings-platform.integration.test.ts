@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { eventually } from '@oxagry/testkit'
 import test from 'ava'
 import { pino } from 'pino'
+import WebSocket from 'ws'
 import { readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
 
@@ -101,4 +102,19 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
     told.some((n) => n.reference === `order:${confirmed.orderId}` && n.template === 'ORDER_CONFIRMED'),
     'the rental order is not told twice',
   )
+
+  // The live feed (and so the map) shows the machine's type and its booking of the moment.
+  const ws = new WebSocket(platform.urls.live)
+  t.teardown(() => ws.close())
+  const seen: { machineId: string; machineType?: string; booking?: { bookingId: string; state: string } }[] =
+    []
+  ws.on('message', (data) => {
+    const frame = JSON.parse(data.toString()) as { type: string; machines?: typeof seen }
+    if (frame.type === 'snapshot' || frame.type === 'update') seen.push(...(frame.machines ?? []))
+  })
+  await new Promise((resolve) => ws.once('open', resolve))
+  ws.send(JSON.stringify({ type: 'subscribe', machineIds: [confirmed.machineId] }))
+  const live = await eventually(async () => seen.find((m) => m.booking !== undefined), { timeoutMs: 15_000 })
+  t.is(live.machineType, 'COMBINE')
+  t.deepEqual([live.booking?.bookingId, live.booking?.state], [bookingId, 'booked'])
 })

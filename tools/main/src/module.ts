@@ -1,7 +1,7 @@
 import type { ConfluentSchemaRegistry } from '@oxagry/avro'
 import type { createClickHouseClient } from '@oxagry/clickhouse'
 import type { BookingReadModel } from '@oxagry/commerce-api'
-import type { AppOptions } from '@oxagry/fleet-api'
+import type { AppOptions, MachinePosition } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
 import type {
   CommerceReadModel,
@@ -66,6 +66,8 @@ export type ModuleRoutes =
       /** The machinery bookings the commerce API serves (folded from the booking events). */
       readonly kind: 'bookings-view'
       readonly bookings: BookingReadModel
+      /** A live position with the machine's type and booking of the moment, for the live feed and the map. */
+      readonly annotate: (position: MachinePosition) => MachinePosition
     }
   | {
       /** A customer's notifications, served by the commerce API beside the orders. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createClickHouseClient } from '@oxagry/clickhouse'
-import { buildApp, type PositionFeed } from '@oxagry/fleet-api'
+import { annotatedFeed, buildApp, type PositionFeed } from '@oxagry/fleet-api'
 import {
   describeConnection,
   createKafkaBackend,
@@ -174,8 +174,13 @@ export async function startPlatform(
     const sinks = started.flatMap(({ running }) => Object.entries(running.sinks))
 
     const fleet = fleetRoutes(started.flatMap(({ running }) => running.routes))
+    const bookings = started
+      .flatMap(({ running }) => running.routes)
+      .find((r): r is Extract<ModuleRoutes, { kind: 'bookings-view' }> => r.kind === 'bookings-view')
     const { app } = await buildApp({
       ...fleet.ports,
+      // With bookings, the live feed and the map show each machine's type and booking of the moment.
+      ...(bookings === undefined ? {} : { feed: annotatedFeed(fleet.ports.feed, bookings.annotate) }),
       readiness: {
         // Ready means every application is processing and every sink writing: a sink retrying a store
         // that is down makes the platform not ready until the store is back (the API still answers).
@@ -209,9 +214,6 @@ export async function startPlatform(
       .find(
         (r): r is Extract<ModuleRoutes, { kind: 'notification-views' }> => r.kind === 'notification-views',
       )
-    const bookings = started
-      .flatMap(({ running }) => running.routes)
-      .find((r): r is Extract<ModuleRoutes, { kind: 'bookings-view' }> => r.kind === 'bookings-view')
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
     if (commerceViews !== undefined)
       closers.add(

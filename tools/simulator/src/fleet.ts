@@ -46,6 +46,12 @@ export interface Fleet {
   counts(): PingCounts
   /** The fields and yards, to publish before the pings. */
   geofences(updatedAt: number): Geofence[]
+  /**
+   * Sends a machine to work a field (a booking's fulfilment): it waits, leaves in time to enter the field
+   * at `arriveAt` (simulated time), works it in `passes` passes, and drives back to its yard. Whatever it
+   * was doing is dropped. False when the machine or the field is unknown, or the fleet has not started.
+   */
+  dispatch(machineId: string, fieldId: string, arriveAt: number, passes?: number): boolean
 }
 
 /** The makes and models the simulated fleet cycles through, in this order (machine i is MODELS[i % 6]). */
@@ -107,6 +113,36 @@ function fieldWork(random: Random, field: Area): LocalPoint[] {
     else path.push({ x, y: high }, { x, y: low })
   }
   return path
+}
+
+/** The length of a path from `from`, in metres. */
+function pathLength(from: LocalPoint, path: readonly LocalPoint[]): number {
+  let total = 0
+  let at = from
+  for (const p of path) {
+    total += distance(at, p)
+    at = p
+  }
+  return total
+}
+
+/** A booked job: wait, drive to the field to enter it at `arriveAt`, work it, drive home. */
+function dispatchLegs(m: Machine, region: Region, field: Area, arriveAt: number, passes: number): Leg[] {
+  const r = m.random
+  const work = fieldWork(r, field).slice(0, 2 * passes)
+  while (work.length < 2 * passes) work.push(...fieldWork(r, field))
+  const entry = work[0] as LocalPoint
+  const route = roadRoute(region, m.pos, entry)
+  const roadSpeed = r.between(28, 40) * KMH
+  const waitS = Math.max(0, (arriveAt - m.lastAt) / 1000 - pathLength(m.pos, route) / roadSpeed)
+  const last = work[2 * passes - 1] as LocalPoint
+  return [
+    { kind: 'stay', remainingS: waitS, engine: 'OFF' },
+    { kind: 'move', path: route, speedMs: roadSpeed },
+    { kind: 'move', path: work.slice(1, 2 * passes), speedMs: r.between(7, 14) * KMH },
+    { kind: 'move', path: roadRoute(region, last, centre(m.home)), speedMs: roadSpeed },
+    { kind: 'stay', remainingS: r.between(60, 180), engine: 'IDLE' },
+  ]
 }
 
 /** The machine's next working day chunk: out of the yard, work a field, maybe wait, come back. */
@@ -328,6 +364,13 @@ export function createFleet(options: FleetOptions = {}): Fleet {
       return out.sort((a, b) => a.emittedAt - b.emittedAt)
     },
     counts: () => ({ ...counts }),
+    dispatch(machineId, fieldId, arriveAt, passes = 6) {
+      const m = machines.find((x) => x.id === machineId)
+      const field = region.fields.find((f) => f.geofenceId === fieldId)
+      if (m === undefined || field === undefined) return false
+      m.legs = dispatchLegs(m, region, field, arriveAt, passes)
+      return true
+    },
     geofences: (updatedAt) => regionGeofences(region, updatedAt),
   }
 }

@@ -67,6 +67,8 @@ export class BookingsView implements BookingReadModel {
   private readonly bookings = new Map<string, BookingView>()
   /** Event ids folded, so a record read twice (a follower's restart) changes nothing. */
   private readonly seen = new Set<string>()
+  /** The bookings each machine was ever assigned, for the machine's booking of the moment. */
+  private readonly byMachine = new Map<string, Set<string>>()
 
   /** Folds one event in. Steps of a booking not requested yet (read mid-history) are dropped. */
   apply(event: BookingEvent): void {
@@ -104,7 +106,11 @@ export class BookingsView implements BookingReadModel {
       this.bookings.set(event.bookingId, { ...before, ...change, updatedAt: Math.max(before.updatedAt, at) })
     }
     switch (step) {
-      case 'MachineAssigned':
+      case 'MachineAssigned': {
+        const machineId = payload.machineId as string
+        const ids = this.byMachine.get(machineId) ?? new Set<string>()
+        ids.add(event.bookingId)
+        this.byMachine.set(machineId, ids)
         return next({
           state: 'ASSIGNED',
           machineId: payload.machineId as string,
@@ -112,6 +118,7 @@ export class BookingsView implements BookingReadModel {
           amountMinor: payload.amountMinor as number,
           currency: payload.currency as string,
         })
+      }
       case 'BookingConfirmed':
         return next({ state: 'CONFIRMED', progress: 'BOOKED' })
       case 'BookingRejected':
@@ -134,6 +141,20 @@ export class BookingsView implements BookingReadModel {
       default:
         return undefined
     }
+  }
+
+  /**
+   * The machine's booking of the moment: of those holding it and not over at `now`, the one that starts
+   * first (today's while it runs, else the next). Undefined when it has none.
+   */
+  machineBooking(machineId: string, now: number): BookingView | undefined {
+    let current: BookingView | undefined
+    for (const id of this.byMachine.get(machineId) ?? []) {
+      const b = this.bookings.get(id)
+      if (b === undefined || b.machineId !== machineId || !HOLDING.has(b.state) || b.endsAt <= now) continue
+      if (current === undefined || b.startsAt < current.startsAt) current = b
+    }
+    return current
   }
 
   get size(): number {

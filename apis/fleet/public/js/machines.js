@@ -15,8 +15,8 @@ export function statusOf(m) {
 }
 
 /**
- * The machine's type. The feed has no type field yet: the model in the id, as the simulator names
- * machines (JD-8R-00042 is a JD-8R). A `machineType` field, once the feed carries one, wins.
+ * The machine's type: the feed's `machineType` when it carries one, else the model in the id, as the simulator names
+ * machines (JD-8R-00042 is a JD-8R).
  */
 export function machineTypeOf(m) {
   if (typeof m.machineType === 'string' && m.machineType !== '') return m.machineType
@@ -25,9 +25,9 @@ export function machineTypeOf(m) {
 }
 
 /**
- * The machine's booking state (`confirmed`, `en-route`, `working`…) or NO_BOOKING. Bookings are not
- * built yet (issue 13, items 1 and 3): the feed carries no `booking`, every machine is NO_BOOKING, and
- * the booking filter, the booking details and late alerts stay empty until it does.
+ * The machine's booking state (`assigned`, `booked`, `en-route`, `arrived`, `working`) or NO_BOOKING.
+ * The feed carries a `booking` when the platform runs the bookings domain; without one every machine
+ * is NO_BOOKING and the booking filter, the booking details and late alerts stay empty.
  */
 export function bookingStateOf(m) {
   return m.booking !== null && typeof m.booking === 'object' && typeof m.booking.state === 'string'

@@ -11,8 +11,8 @@ import type { MachinePosition } from '../ports.ts'
 
 const PAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'js')
 
-type Machine = MachinePosition & {
-  machineType?: string
+/** A position as the page reads it: a booking may be partial (the page reads only some fields). */
+type Machine = Omit<MachinePosition, 'booking'> & {
   booking?: { state: string; late?: boolean; fieldName?: string }
 }
 interface Filter {

@@ -1,7 +1,8 @@
 import { join } from 'node:path'
-import { Contracts, createAvroSerde, type BookingEvent, type Machine } from '@oxagry/avro'
+import { Contracts, createAvroSerde, type BookingEvent, type Geofence, type Machine } from '@oxagry/avro'
 import { createBookingsSerdes, startBookings, type BookingsTopics } from '@oxagry/bookings'
 import { BookingsView } from '@oxagry/commerce-api'
+import { MachineFacts } from '../machine-facts.ts'
 import { simulatedMachines } from '@oxagry/simulator'
 import { machineKey, TOPICS, type TopicSpec } from '@oxagry/topics'
 import {
@@ -69,17 +70,33 @@ export function bookingsModule(): DomainModule {
         })
         closers.add(() => bookings.close({ timeoutMs: 20_000 }))
         const view = new BookingsView()
-        const following: LiveView = await context.follow(topics.bookingEvents, async (bytes) =>
-          view.apply(
-            (await serdes.bookingEvent.deserialize(topics.bookingEvents, bytes, {})) as BookingEvent,
+        const machines = new MachineFacts()
+        const follows: LiveView[] = [
+          await context.follow(topics.bookingEvents, async (bytes) =>
+            view.apply(
+              (await serdes.bookingEvent.deserialize(topics.bookingEvents, bytes, {})) as BookingEvent,
+            ),
           ),
-        )
-        closers.add(() => following.stop())
+          await context.follow(topics.machines, async (bytes) =>
+            machines.machine((await serdes.machine.deserialize(topics.machines, bytes, {})) as Machine),
+          ),
+          await context.follow(topics.geofences, async (bytes) =>
+            machines.geofence((await serdes.geofence.deserialize(topics.geofences, bytes, {})) as Geofence),
+          ),
+        ]
+        for (const following of follows) closers.add(() => following.stop())
         return {
           applications: { bookings: bookings.streams },
           sinks: {},
-          routes: [{ kind: 'bookings-view', bookings: view }],
-          notReady: () => (following.loaded() ? undefined : 'the bookings view is loading'),
+          routes: [
+            {
+              kind: 'bookings-view',
+              bookings: view,
+              annotate: (position) =>
+                machines.annotate(position, view.machineBooking(position.machineId, Date.now())),
+            },
+          ],
+          notReady: () => (follows.every((f) => f.loaded()) ? undefined : 'the bookings view is loading'),
           close: () => closers.closeAll(),
         }
       } catch (error) {
