@@ -14,6 +14,9 @@ const GRID = { rows: 5, columns: 6 }
 /** One loop takes this long: a machine at ~15 km/h on a loop of ~0.5 km radius. */
 const LOOP_MS = 12 * 60_000
 const TRACK_STEP_MS = 10_000
+/** Every BOOKED_EVERY-th machine has a booking; a quarter of those turn late and back every LATE_FLIP_MS. */
+const BOOKED_EVERY = 13
+const LATE_FLIP_MS = 20_000
 
 interface Loop {
   readonly machineId: string
@@ -136,6 +139,30 @@ export class FixtureFleet {
       engineState: loop.parked ?? 'RUNNING',
       fuelLevelPercent: 100 - (Number(loop.machineId.slice(-5)) % 97),
       geofenceIds: this.geofences.filter((g) => inside(g, latitude, longitude)).map((g) => g.geofenceId),
+      ...this.bookingOf(loop, now),
+    }
+  }
+
+  /**
+   * Some machines are booked, as the platform's feed says it: working when they move, else booked. A
+   * quarter of them are late on and off, so the map raises late alerts while it runs.
+   */
+  private bookingOf(loop: Loop, now: number): Pick<MachinePosition, 'booking'> {
+    const n = Number(loop.machineId.slice(-5))
+    if (n % BOOKED_EVERY !== 0) return {}
+    const field = this.geofences[n % (this.geofences.length - 1)] as Geofence
+    const late = n % (4 * BOOKED_EVERY) === 0 && Math.floor(now / LATE_FLIP_MS) % 2 === 1
+    const day = Math.floor(now / 86_400_000) * 86_400_000
+    return {
+      booking: {
+        bookingId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        state: loop.parked === null ? 'working' : 'booked',
+        fieldId: field.geofenceId,
+        fieldName: field.name,
+        startsAt: day + 7 * 3_600_000,
+        endsAt: day + 86_400_000,
+        late,
+      },
     }
   }
 }

@@ -274,9 +274,24 @@ test(`the live map: 2,000 machines moving every second, click one for its trail 
     parked.filter((p) => !p.machineId.startsWith('JD-8R-')).length,
     'parked and not JD-8R',
   )
-  t.false(await page.isVisible('#filter-booking'), 'no booking data, no booking filter')
   await page.check('input[data-filter="statuses"][value="moving"]')
   await page.check('input[data-filter="types"][value="JD-8R"]')
+  // Bookings: the feed carries some; hiding the unbooked leaves the booked machines, and some turn late.
+  t.true(await page.isVisible('#filter-booking'), 'booking data, a booking filter')
+  await page.uncheck('input[data-filter="bookings"][value="none"]')
+  near(
+    await page.locator('body').getAttribute('data-shown'),
+    now.filter((p) => p.booking !== undefined).length,
+    'booked',
+  )
+  await page.check('input[data-filter="bookings"][value="none"]')
+  await page.waitForFunction(
+    () => document.querySelectorAll('#alerts-list li[data-kind="late"]').length > 0,
+    null,
+    {
+      timeout: 45_000,
+    },
+  )
 
   // Zoom and pan with the map's own controls; the subscription follows the viewport. Two zoom levels
   // in, the view holds a sixteenth of the fleet's area (a ninth with the padding of the box subscribed).

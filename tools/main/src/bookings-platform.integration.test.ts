@@ -27,6 +27,7 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
     SIM_RATE: '12',
     SIM_ORDER_RATE: '1',
     SIM_DECLINE_RATE: '0',
+    SIM_BOOKINGS_PER_MINUTE: '30',
     CLICKHOUSE_URL: 'chdb::memory:',
   })
   const platform = await startPlatform(config, pino({ level: 'silent' }))
@@ -43,7 +44,8 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
   }
   const field = geofences.find((g) => g.kind === 'FIELD')
   t.truthy(field, 'the simulator drew fields')
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  // Two days ahead: clear of the simulated farmers' bookings, which are for today.
+  const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)
   const book = (key: string) =>
     fetch(`${api}/bookings`, {
       method: 'POST',
@@ -102,6 +104,16 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
     told.some((n) => n.reference === `order:${confirmed.orderId}` && n.template === 'ORDER_CONFIRMED'),
     'the rental order is not told twice',
   )
+
+  // The simulated farmers book too (some machines are theirs by now).
+  const simulated = await eventually(
+    async () => {
+      const all = (await (await fetch(`${api}/bookings?limit=1000`)).json()) as { bookings: Booking[] }
+      return all.bookings.find((b) => b.bookingId !== bookingId && b.machineId !== null)
+    },
+    { timeoutMs: 30_000 },
+  )
+  t.regex(simulated.state, /^(ASSIGNED|CONFIRMED|CANCELLED|REJECTED)$/, 'a simulated farmer booked a machine')
 
   // The live feed (and so the map) shows the machine's type and its booking of the moment.
   const ws = new WebSocket(platform.urls.live)

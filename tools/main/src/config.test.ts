@@ -9,7 +9,14 @@ test('no environment: embedded defaults on 127.0.0.1:8080 with state under the w
   t.is(config.mongodbUrl, undefined)
   t.is(config.postgresUrl, undefined)
   t.is(config.clickhouseUrl, 'chdb:/srv/app/.oxagry/clickhouse')
-  t.deepEqual(config.simulator, { enabled: true, machines: 200, rate: 100, seed: 42, orderRate: 5 })
+  t.deepEqual(config.simulator, {
+    enabled: true,
+    bookingsPerMinute: 2,
+    machines: 200,
+    rate: 100,
+    seed: 42,
+    orderRate: 5,
+  })
   t.is(config.processingGuarantee, 'at_least_once')
   t.deepEqual(config.sinkBatch, { maxRecords: 2000, maxWaitMs: 250 })
 })

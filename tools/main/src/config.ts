@@ -34,6 +34,8 @@ export interface MainConfig {
     readonly seed: number
     /** Checkouts per second of the simulated market. */
     readonly orderRate: number
+    /** Machine bookings per minute the simulated farmers make. */
+    readonly bookingsPerMinute: number
     /** Share of authorisations the simulated payment provider declines; its own default when unset. */
     readonly declineRate?: number
   }
@@ -104,6 +106,7 @@ const ENV_SCHEMA = {
     SIM_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
     SIM_SEED: { type: 'integer' },
     SIM_ORDER_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
+    SIM_BOOKINGS_PER_MINUTE: { type: 'number', minimum: 0, maximum: 10_000 },
     SIM_PAYMENT_PENDING_RATE: { type: 'number', minimum: 0, maximum: 1 },
     PAYMENT_WEBHOOK_SECRET: { type: 'string', minLength: 16, maxLength: 512 },
     SIM_DECLINE_RATE: { type: 'number', minimum: 0, maximum: 1 },
@@ -214,6 +217,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       rate: Number(v.SIM_RATE ?? 100),
       seed: Number(v.SIM_SEED ?? 42),
       orderRate: Number(v.SIM_ORDER_RATE ?? 5),
+      bookingsPerMinute: Number(v.SIM_BOOKINGS_PER_MINUTE ?? 2),
       ...(v.SIM_DECLINE_RATE === undefined ? {} : { declineRate: Number(v.SIM_DECLINE_RATE) }),
     },
     processingGuarantee: v.PROCESSING_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',

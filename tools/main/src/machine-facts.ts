@@ -15,6 +15,7 @@ export function liveBookingState(booking: Pick<BookingView, 'state' | 'progress'
 export class MachineFacts {
   private readonly types = new Map<string, string>()
   private readonly fieldNames = new Map<string, string>()
+  private readonly fields = new Set<string>()
 
   machine(machine: Machine): void {
     this.types.set(machine.machineId, machine.machineType)
@@ -22,6 +23,13 @@ export class MachineFacts {
 
   geofence(geofence: Geofence): void {
     this.fieldNames.set(geofence.geofenceId, geofence.name)
+    if (geofence.kind === 'FIELD' && geofence.active) this.fields.add(geofence.geofenceId)
+    else this.fields.delete(geofence.geofenceId)
+  }
+
+  /** The active fields: what the simulated farmers book machines for. */
+  fieldIds(): readonly string[] {
+    return [...this.fields]
   }
 
   annotate(position: MachinePosition, booking: BookingView | undefined): MachinePosition {

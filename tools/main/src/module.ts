@@ -40,8 +40,18 @@ export interface PlatformContext {
   follow(topic: string, onValue: (value: Buffer) => Promise<void>): Promise<LiveView>
   /** Says what runs where, for the start banner: `describe('readModel', 'MongoDB ...')`. */
   describe(service: string, where: string): void
+  /** The simulated parts' hooks into each other. */
+  readonly simulation: Simulation
   /** The API's base URL (`http://127.0.0.1:8080`) once it listens; undefined before. */
   apiUrl(): string | undefined
+}
+
+/**
+ * What the simulated parts offer each other: the fleet simulator, once it runs, dispatches a machine
+ * to a field (a booking's fulfilment). Empty when the simulator is off.
+ */
+export interface Simulation {
+  dispatch?: (machineId: string, fieldId: string, arriveAt: number) => boolean
 }
 
 /** A followed topic: stopped with the platform, loaded once what it held at the start was read. */

@@ -138,6 +138,7 @@ export async function startPlatform(
     const context: PlatformContext = {
       config,
       logger,
+      simulation: {},
       backend,
       registry: new ConfluentSchemaRegistry({ url: registryUrl, clientId: 'oxagry-main' }),
       clickhouse,

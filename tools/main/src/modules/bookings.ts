@@ -1,8 +1,14 @@
 import { join } from 'node:path'
 import { Contracts, createAvroSerde, type BookingEvent, type Geofence, type Machine } from '@oxagry/avro'
-import { createBookingsSerdes, startBookings, type BookingsTopics } from '@oxagry/bookings'
+import {
+  createBookingsSerdes,
+  DEFAULT_BOOKINGS_TIMING,
+  startBookings,
+  type BookingsTopics,
+} from '@oxagry/bookings'
 import { BookingsView } from '@oxagry/commerce-api'
 import { MachineFacts } from '../machine-facts.ts'
+import { startBookingTraffic } from './bookings-traffic.ts'
 import { simulatedMachines } from '@oxagry/simulator'
 import { machineKey, TOPICS, type TopicSpec } from '@oxagry/topics'
 import {
@@ -96,6 +102,18 @@ export function bookingsModule(): DomainModule {
                 machines.annotate(position, view.machineBooking(position.machineId, Date.now())),
             },
           ],
+          ...(config.simulator.enabled
+            ? {
+                startTraffic: () =>
+                  startBookingTraffic(context, {
+                    view,
+                    facts: machines,
+                    topic: topics.bookingCommands,
+                    serde: serdes.bookingCommand,
+                    lateGraceMs: DEFAULT_BOOKINGS_TIMING.lateGraceMs,
+                  }),
+              }
+            : {}),
           notReady: () => (follows.every((f) => f.loaded()) ? undefined : 'the bookings view is loading'),
           close: () => closers.closeAll(),
         }

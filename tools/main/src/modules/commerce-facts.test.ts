@@ -95,6 +95,7 @@ test('every README example answers what the event log says, also after duplicate
     follow: () => Promise.reject(new Error('no live views in this test')),
     describe: () => {},
     apiUrl: () => undefined,
+    simulation: {},
   }
   const admin = await backend.admin()
   await admin.createTopics(

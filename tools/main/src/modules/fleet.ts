@@ -243,6 +243,8 @@ async function startFleetSimulator(
     seed: simulator.seed,
     life,
   })
+  // Bookings' fulfilment: a booked machine is sent to its field (tools/main/src/modules/bookings.ts).
+  context.simulation.dispatch = (machineId, fieldId, arriveAt) => fleet.dispatch(machineId, fieldId, arriveAt)
   const abort = new AbortController()
   const running = runSimulator({ fleet, sink, signal: abort.signal }).catch((error: unknown) =>
     context.logger.error({ err: error }, 'simulator stopped'),
@@ -252,6 +254,7 @@ async function startFleetSimulator(
     `${simulator.machines} machines, ${simulator.rate} pings/s, seed ${simulator.seed}, life ${life}`,
   )
   return async () => {
+    delete context.simulation.dispatch
     abort.abort()
     await running
     await sink.close()
