@@ -9,6 +9,11 @@ import {
 } from '@oxagry/tracking'
 import { buildInventoryTopology, createInventorySerdes, resolveInventoryOptions } from '@oxagry/inventory'
 import { buildOrdersTopology, createOrdersSerdes, resolveOrdersOptions } from '@oxagry/orders'
+import {
+  buildNotificationsTopology,
+  createNotificationsSerdes,
+  resolveNotificationsOptions,
+} from '@oxagry/notifications'
 import { buildPaymentsTopology, createPaymentsSerdes, resolvePaymentsOptions } from '@oxagry/payments'
 import { buildBookingsTopology, createBookingsSerdes, resolveBookingsOptions } from '@oxagry/bookings'
 import { TOPICS } from '@oxagry/topics'
@@ -76,6 +81,22 @@ const paymentGateway = (groupId: string): ApplicationEntry => ({
   }),
 })
 
+/**
+ * The notifications' channel worker, on the payment gateway's model: its group reads the outbox; each
+ * partition's transactional producer writes the delivery outcomes, the dead letters and the offsets.
+ */
+const notificationChannels = (groupId: string): ApplicationEntry => ({
+  name: 'notification-channels',
+  access: async () => ({
+    ...NO_ACCESS,
+    application: 'notification-channels',
+    readTopics: [TOPICS.notificationOutbox.name],
+    writeTopics: [TOPICS.notificationDeliveries.name, TOPICS.notificationsDeadLetters.name],
+    groups: [groupId],
+    transactionalIdPrefixes: [`${groupId}-`],
+  }),
+})
+
 /** Every application of the platform on Kafka, one entry each. */
 export const APPLICATIONS: readonly ApplicationEntry[] = [
   streamsApplication('tracking', {
@@ -119,6 +140,14 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
     }
   }),
   paymentGateway(names.group('payment-gateway')),
+  commerceApplication('notifications', async () => {
+    const serdes = await createNotificationsSerdes(memoryRegistry(), undefined, { autoRegister: true })
+    return {
+      topology: buildNotificationsTopology({ serdes }),
+      deadLetterTopics: [resolveNotificationsOptions({ serdes }).topics.deadLetters],
+    }
+  }),
+  notificationChannels(names.group('notification-channels')),
   fleetSink('sink-clickhouse-pings', [FLEET.accepted.name]),
   fleetSink('sink-clickhouse-sessions', [FLEET.sessions.name]),
   fleetSink('sink-read-model', [FLEET.positions.name]),
@@ -128,6 +157,11 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
   readerApplication('commerce-live-view', LIVE_VIEW_CLIENT_ID, [
     TOPICS.orderStatus.name,
     TOPICS.bookingEvents.name,
+  ]),
+  // The customers' notifications the commerce API serves (tools/main/src/modules/notifications.ts).
+  readerApplication('notifications-live-view', LIVE_VIEW_CLIENT_ID, [
+    TOPICS.notificationOutbox.name,
+    TOPICS.notificationDeliveries.name,
   ]),
   topicCreatorApplication('platform-topics', () =>
     platformModules(readConfig({ SIMULATOR: 'off' })).flatMap((m) => m.topics.map((t) => t.name)),

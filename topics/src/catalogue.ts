@@ -13,7 +13,7 @@ export const CLEANUP_POLICIES = {
 export type CleanupPolicy = (typeof CLEANUP_POLICIES)[keyof typeof CLEANUP_POLICIES]
 
 /** Domains, the first part of a topic name; each owns its topics and its dead-letter topic. */
-export const DOMAINS = ['orders', 'inventory', 'payments', 'fleet', 'bookings'] as const
+export const DOMAINS = ['orders', 'inventory', 'payments', 'fleet', 'bookings', 'notifications'] as const
 export type Domain = (typeof DOMAINS)[number]
 
 /**
@@ -288,11 +288,49 @@ export const TOPICS = {
     key: 'bookingId',
     value: Contracts.BookingEvent,
   }),
+  notificationPreferences: defineTopic({
+    name: 'notifications.preferences.v1',
+    description:
+      "Each recipient's notification settings (channels, addresses, quiet hours with a time zone), from the account service; read whole as a global table by the notifications application.",
+    partitions: 3,
+    cleanupPolicy: CLEANUP_POLICIES.COMPACT,
+    retentionMs: -1,
+    key: 'recipientId',
+    value: Contracts.NotificationPreference,
+    // FULL: written by the account service, deployed apart from the notifications application.
+    compatibility: 'FULL',
+  }),
+  notificationOutbox: defineTopic({
+    name: 'notifications.outbox.v1',
+    description:
+      "Notifications rendered per recipient and channel and due to be sent, keyed by notification id (the channel provider's idempotency key); the channel worker sends them.",
+    partitions: 6,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'notificationId',
+    value: Contracts.Notification,
+    // BACKWARD: the notifications application writes it and the channel worker and the views read it,
+    // all ours; readers deploy first, as for the payment commands.
+    compatibility: 'BACKWARD',
+  }),
+  notificationDeliveries: defineTopic({
+    name: 'notifications.deliveries.v1',
+    description:
+      'What became of each notification (sent, or failed and dead-lettered), one per notification, from the channel worker.',
+    partitions: 6,
+    cleanupPolicy: CLEANUP_POLICIES.DELETE,
+    retentionMs: 30 * DAY,
+    key: 'notificationId',
+    value: Contracts.NotificationDelivery,
+    // BACKWARD: written by the channel worker, read by the views deployed before it.
+    compatibility: 'BACKWARD',
+  }),
   ordersDeadLetters: deadLetters('orders'),
   inventoryDeadLetters: deadLetters('inventory'),
   paymentsDeadLetters: deadLetters('payments'),
   fleetDeadLetters: deadLetters('fleet'),
   bookingsDeadLetters: deadLetters('bookings'),
+  notificationsDeadLetters: deadLetters('notifications'),
 } as const
 
 /** One dead-letter topic per domain: the domain's team owns what its processors could not handle. */
@@ -328,6 +366,8 @@ export const CO_PARTITIONED: readonly (readonly TopicId[])[] = [
     'providerNotifications',
   ],
   ['stockEvents', 'stockLevels', 'stockCommands'],
+  // A notification's outcome lands on the partition of its notification.
+  ['notificationOutbox', 'notificationDeliveries'],
   ['machinePings', 'acceptedPings', 'machinePositions', 'geofenceTransitions', 'machineSessions'],
 ]
 

@@ -24,6 +24,8 @@ export const KEY_FORMATS = {
   geofenceId: { description: 'geofenceId', example: 'gf-north-field' },
   bookingId: { description: 'bookingId (UUID)', example: '5e2d1c0b-9a8f-4e7d-b6c5-a4b3c2d1e0f9' },
   machineType: { description: 'machineType (TRACTOR, COMBINE, ...)', example: 'TRACTOR' },
+  recipientId: { description: 'recipientId (customer id, or operator:<id>)', example: 'farm-0042' },
+  notificationId: { description: 'notificationId (UUID)', example: '7d3f2a1b-0c9e-4d8f-a7b6-c5d4e3f2a1b9' },
   deadLetter: { description: 'sourceTopic:partition:offset', example: 'fleet.machine-pings.v1:7:1048576' },
 } as const
 

@@ -1,7 +1,12 @@
 import { ApiOptionsError, positiveIntegers } from '@oxagry/api-http'
 import { DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_LENGTH } from '@oxagry/payment-webhooks'
 import type { Registry } from 'prom-client'
-import type { CommerceReadModel, ReservationReadModel, StockReadModel } from '@oxagry/sink'
+import type {
+  CommerceReadModel,
+  NotificationReadModel,
+  ReservationReadModel,
+  StockReadModel,
+} from '@oxagry/sink'
 import type { BookingReadModel } from './bookings/view.ts'
 import type { IdempotencyDigests } from './idempotency.ts'
 import type { OrderHubOptions } from './live/hub.ts'
@@ -34,6 +39,8 @@ export interface CommercePluginOptions {
   readonly webhooks?: PaymentWebhookOptions
   /** Machinery bookings (`bookings.booking-events.v1` folded); without it the bookings routes are not served. */
   readonly bookings?: BookingReadModel
+  /** Customers' notifications (the notifications domain's view); without it the route is not served. */
+  readonly notifications?: NotificationReadModel
 }
 
 /** `POST /api/v1/payments/webhooks/{provider}`: who may call it, proven by a signature. */

@@ -11,6 +11,7 @@ import {
 } from './options.ts'
 import { bookingsRoutes } from './routes/bookings.ts'
 import { inventoryRoutes } from './routes/inventory.ts'
+import { notificationsRoutes } from './routes/notifications.ts'
 import { ordersRoutes } from './routes/orders.ts'
 import { paymentWebhookRoutes } from './routes/payment-webhooks.ts'
 import { paymentsRoutes } from './routes/payments.ts'
@@ -48,6 +49,12 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
   // Served only with a provider's secret configured: an unsigned endpoint is never left open.
   if (webhooks !== undefined)
     await app.register(paymentWebhookRoutes, { ...routes, webhooks, prefix: COMMERCE_PATHS.rest })
+  if (options.notifications !== undefined) {
+    await app.register(notificationsRoutes, {
+      notifications: options.notifications,
+      prefix: COMMERCE_PATHS.rest,
+    })
+  }
   const hub = new OrderHub(options.feed, options.orders, numbers.live)
   if (options.metrics !== undefined) registerCommerceMetrics(options.metrics, hub)
   app.get(

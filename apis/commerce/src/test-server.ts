@@ -27,7 +27,10 @@ export async function testServer(
   options: {
     backend?: (backend: KafkaBackend) => KafkaBackend
     plugin?: Partial<
-      Pick<CommercePluginOptions, 'idempotencyKeys' | 'maxWaitMs' | 'pollMs' | 'live' | 'webhooks'>
+      Pick<
+        CommercePluginOptions,
+        'idempotencyKeys' | 'maxWaitMs' | 'pollMs' | 'live' | 'webhooks' | 'notifications'
+      >
     >
     security?: CommerceAppOptions['security']
   } = {},

@@ -1,4 +1,4 @@
-import type { OrderView, PaymentView, ReservationView, StockView } from '@oxagry/sink'
+import type { NotificationView, OrderView, PaymentView, ReservationView, StockView } from '@oxagry/sink'
 import type { OrderStatusChange } from './live/feed.ts'
 
 /** A time as the API answers it: ISO 8601. */
@@ -33,5 +33,16 @@ export function reservationJson(r: ReservationView): Record<string, unknown> {
     reservedAt: isoOrNull(r.reservedAt),
     releasedAt: isoOrNull(r.releasedAt),
     updatedAt: iso(r.updatedAt),
+  }
+}
+
+export function notificationJson(n: NotificationView): Record<string, unknown> {
+  const { recipientId: _recipient, customerId: _customer, ...rest } = n
+  return {
+    ...rest,
+    occurredAt: iso(n.occurredAt),
+    createdAt: iso(n.createdAt),
+    heldUntil: isoOrNull(n.heldUntil),
+    deliveredAt: isoOrNull(n.deliveredAt),
   }
 }

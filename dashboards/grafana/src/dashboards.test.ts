@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import test from 'ava'
 import { buildApp, LatestPositions } from '@oxagry/fleet-api'
 import { inventoryCounters } from '@oxagry/inventory'
+import { WorkerMetrics } from '@oxagry/notifications'
 import { ordersCounters } from '@oxagry/orders'
 import { GatewayMetrics } from '@oxagry/payments'
 import { SinkMetrics } from '@oxagry/sink'
@@ -38,6 +39,7 @@ async function registeredNames(): Promise<Set<string>> {
   ordersCounters(registry)
   inventoryCounters(registry)
   new GatewayMetrics(registry)
+  new WorkerMetrics(registry)
   machinesReportingGauge(registry)
   const feed = new LatestPositions()
   const { app } = await buildApp({

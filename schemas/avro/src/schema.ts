@@ -69,7 +69,15 @@ export const BRAND_ATTRIBUTE = 'oxagry.brand'
 /** The package root: the domain folders holding the .avsc files sit beside src/. */
 export const SCHEMAS_ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-const SCHEMA_FOLDERS = ['orders', 'inventory', 'payments', 'fleet', 'bookings', 'platform'] as const
+const SCHEMA_FOLDERS = [
+  'orders',
+  'inventory',
+  'payments',
+  'fleet',
+  'bookings',
+  'notifications',
+  'platform',
+] as const
 
 /** Every .avsc file, as a path relative to the package root with forward slashes, sorted. */
 export function listSchemaFiles(root: string = SCHEMAS_ROOT): string[] {

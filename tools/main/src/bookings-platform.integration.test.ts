@@ -16,8 +16,8 @@ interface Booking {
   machineType: string
 }
 
-// What a newcomer does under `npm start` (embedded defaults): book a machine over REST and see it
-// confirmed once its rental order went through the commerce flow (stock, fraud, payment).
+// What a newcomer does under `npm start` (embedded defaults): book a machine over REST, see it confirmed
+// once its rental order went through the commerce flow (stock, fraud, payment), and the notification.
 test('npm start on embedded defaults: a machine booked over REST is assigned, paid as a rental order, confirmed and on its calendar', async (t) => {
   t.timeout(180_000)
   const config = readConfig({
@@ -51,7 +51,8 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify({
-        customerId: 'farm-newcomer',
+        // A customer of the simulated market: its notification preferences (e-mail) are written at start.
+        customerId: 'farm-0001',
         machineType: 'COMBINE',
         fieldId: field?.geofenceId,
         startDate: tomorrow,
@@ -73,7 +74,9 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
   )
   t.is(confirmed.state, 'CONFIRMED', JSON.stringify(confirmed))
   t.regex(confirmed.machineId ?? '', /^(CLAAS-LEX|JD-S790)-\d{5}$/, 'a combine of the simulated fleet')
-  const order = (await (await fetch(`${api}/orders/${confirmed.orderId}`)).json()) as { state: string }
+  const order = (await (
+    await fetch(`${api}/orders/${confirmed.orderId}?waitFor=decision&timeoutMs=20000`)
+  ).json()) as { state: string }
   t.is(order.state, 'CONFIRMED', 'its rental order was confirmed by the commerce flow')
   const calendar = (await (await fetch(`${api}/machines/${confirmed.machineId}/calendar`)).json()) as {
     entries: { bookingId?: string; state: string }[]
@@ -81,6 +84,25 @@ test('npm start on embedded defaults: a machine booked over REST is assigned, pa
   t.deepEqual(
     calendar.entries.map((e) => [e.bookingId, e.state]),
     [[bookingId, 'CONFIRMED']],
+  )
+  // The customer is told: the booking confirmed by e-mail, and not its rental order's confirmation again.
+  const told = await eventually(
+    async () => {
+      const page = (await (await fetch(`${api}/customers/farm-0001/notifications?limit=200`)).json()) as {
+        notifications: { reference: string; template: string; channel: string; state: string }[]
+      }
+      const mine = page.notifications.filter((n) => n.reference === `booking:${bookingId}`)
+      return mine.some((n) => n.state === 'SENT') ? page.notifications : undefined
+    },
+    { timeoutMs: 30_000, what: "the booking's notification, sent" },
+  )
+  t.deepEqual(
+    told.filter((n) => n.reference === `booking:${bookingId}`).map((n) => [n.template, n.channel]),
+    [['BOOKING_CONFIRMED', 'EMAIL']],
+  )
+  t.false(
+    told.some((n) => n.reference === `order:${confirmed.orderId}` && n.template === 'ORDER_CONFIRMED'),
+    'the rental order is not told twice',
   )
 
   // The simulated farmers book too (some machines are theirs by now).

@@ -6,6 +6,7 @@ import {
   OrderStatusBroadcast,
 } from '@oxagry/commerce-api'
 import type { SchemaRegistryClient } from '@oxagry/avro'
+import type { NotificationReadModel } from '@oxagry/sink'
 import { TOPICS } from '@oxagry/topics'
 import type { FastifyInstance } from 'fastify'
 import type { PaymentsConfig } from './config.ts'
@@ -16,8 +17,9 @@ export const SIMULATED_PROVIDER = 'simulated'
 
 /**
  * Serves the commerce API on the platform's one HTTP server, when a module serves the commerce views:
- * a writer on the platform's topics, and the live feed following `orders.order-status.v1`. Returns what
- * stops them, after the server closed.
+ * a writer on the platform's topics, the live feed following `orders.order-status.v1`, and the bookings
+ * and customers' notifications when their modules serve those views. Returns what stops them, after the
+ * server closed.
  */
 export async function mountCommerceApi(
   app: FastifyInstance,
@@ -26,7 +28,8 @@ export async function mountCommerceApi(
   },
   views: Extract<ModuleRoutes, { kind: 'commerce-views' }>,
   payments?: PaymentsConfig,
-  bookings?: BookingReadModel,
+  /** The other views the commerce API serves, when their modules run. */
+  served: { readonly bookings?: BookingReadModel; readonly notifications?: NotificationReadModel } = {},
 ): Promise<() => Promise<void>> {
   const feed = new OrderStatusBroadcast()
   const decode = await createOrderStatusDecoder(context.registry)
@@ -54,7 +57,8 @@ export async function mountCommerceApi(
     writer,
     feed,
     metrics: context.metrics,
-    ...(bookings === undefined ? {} : { bookings }),
+    ...(served.bookings === undefined ? {} : { bookings: served.bookings }),
+    ...(served.notifications === undefined ? {} : { notifications: served.notifications }),
     ...(payments?.webhookSecret === undefined
       ? {}
       : { webhooks: { secrets: { [SIMULATED_PROVIDER]: [payments.webhookSecret] } } }),

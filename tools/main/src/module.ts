@@ -5,6 +5,7 @@ import type { AppOptions, MachinePosition } from '@oxagry/fleet-api'
 import type { Following, KafkaBackend } from '@oxagry/kafka'
 import type {
   CommerceReadModel,
+  NotificationReadModel,
   ReservationReadModel,
   SinkHandle,
   SinkHealth,
@@ -77,6 +78,11 @@ export type ModuleRoutes =
       readonly bookings: BookingReadModel
       /** A live position with the machine's type and booking of the moment, for the live feed and the map. */
       readonly annotate: (position: MachinePosition) => MachinePosition
+    }
+  | {
+      /** A customer's notifications, served by the commerce API beside the orders. */
+      readonly kind: 'notification-views'
+      readonly notifications: NotificationReadModel
     }
 
 /** How a running part says whether it works: stream applications, and workers such as the payment gateway. */

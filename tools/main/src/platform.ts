@@ -30,6 +30,7 @@ import { commerceModule } from './modules/commerce.ts'
 import { commerceFactsModule } from './modules/commerce-facts.ts'
 import { commerceViewsModule } from './modules/commerce-views.ts'
 import { fleetModule } from './modules/fleet.ts'
+import { notificationsModule } from './modules/notifications.ts'
 import { platformNames } from './names.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
 
@@ -68,6 +69,7 @@ export function platformModules(config: MainConfig): DomainModule[] {
     commerceViewsModule({ mongoDatabase }),
     commerceFactsModule(),
     bookingsModule(),
+    notificationsModule(),
   ]
 }
 
@@ -208,9 +210,19 @@ export async function startPlatform(
     const commerceViews = started
       .flatMap(({ running }) => running.routes)
       .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
+    const notificationViews = started
+      .flatMap(({ running }) => running.routes)
+      .find(
+        (r): r is Extract<ModuleRoutes, { kind: 'notification-views' }> => r.kind === 'notification-views',
+      )
     // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
     if (commerceViews !== undefined)
-      closers.add(await mountCommerceApi(app, context, commerceViews, config.payments, bookings?.bookings))
+      closers.add(
+        await mountCommerceApi(app, context, commerceViews, config.payments, {
+          ...(bookings === undefined ? {} : { bookings: bookings.bookings }),
+          ...(notificationViews === undefined ? {} : { notifications: notificationViews.notifications }),
+        }),
+      )
     closers.add(() => app.close())
 
     for (const { running } of started) {

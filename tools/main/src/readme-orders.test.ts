@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import test from 'ava'
+import { eventually } from '@oxagry/testkit'
 import { pino } from 'pino'
 import { readConfig } from './config.ts'
 import { startPlatform } from './platform.ts'
@@ -71,5 +72,21 @@ test("the README's 'Place an order' commands work against npm start on embedded 
   t.true(
     answers.some((line) => /^HTTP\/1\.1 202/.test(line)),
     'the cancellation is accepted',
+  )
+
+  // The customer was told: the confirmation reaches the notifications view a moment later.
+  const told = await eventually(
+    async () => {
+      const page = JSON.parse((await shell(blocks[2] ?? '')).trim()) as {
+        notifications?: { reference: string; template: string; channel: string }[]
+      }
+      const mine = page.notifications?.filter((n) => n.reference === `order:${order.orderId ?? ''}`) ?? []
+      return mine.some((n) => n.template === 'ORDER_CONFIRMED') ? mine : undefined
+    },
+    { timeoutMs: 30_000, what: 'the order confirmation among the customer’s notifications' },
+  )
+  t.true(
+    told.some((n) => n.channel === 'EMAIL'),
+    'by e-mail, as the simulated preferences say',
   )
 })

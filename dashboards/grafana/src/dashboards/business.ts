@@ -10,7 +10,8 @@ const eventsPerSecond = (topic: string): string => `sum(rate(${K.topicOffset}{to
 
 /**
  * The business in events: what the fleet reports and the share refused, the commerce applications'
- * own counters (orders placed and decided, money moved, stock-outs), then every domain's topics of the
+ * own counters (orders placed and decided, money moved, stock-outs), the notifications sent and failed,
+ * then every domain's topics of the
  * catalogue (a topic added there gets its series here).
  */
 export function businessDashboard(): DashboardBuilder {
@@ -70,6 +71,23 @@ export function businessDashboard(): DashboardBuilder {
       timeseries('Stock-outs/h (reservations refused) and low-stock alerts/h', 'none', [
         q(`sum(rate(oxagry_inventory_reservations_total{result="refused"}${RATE})) * 3600`, 'refused'),
         q(`sum(rate(oxagry_inventory_low_stock_total${RATE})) * 3600`, 'low stock'),
+      ]),
+    )
+    .withRow(new RowBuilder('Notifications'))
+    .withPanel(
+      timeseries('Notifications/h by result (sent, failed, unreadable)', 'none', [
+        q(
+          `sum by (result) (rate(oxagry_notification_channel_notifications_total${RATE})) * 3600`,
+          '{{result}}',
+        ),
+      ]),
+    )
+    .withPanel(
+      timeseries('Provider calls/h by channel and outcome', 'none', [
+        q(
+          `sum by (channel, outcome) (rate(oxagry_notification_channel_sends_total${RATE})) * 3600`,
+          '{{channel}} {{outcome}}',
+        ),
       ]),
     )
   for (const domain of DOMAINS) {

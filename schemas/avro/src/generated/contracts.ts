@@ -13,6 +13,9 @@ import type {
   StockCommand,
   StockEvent,
   StockLevel,
+  NotificationDelivery,
+  NotificationPreference,
+  Notification,
   OrderCommand,
   OrderEvent,
   OrderStatus,
@@ -67,6 +70,21 @@ export const Contracts = {
   StockEvent: defineContract<StockEvent>('inventory/stock-event.avsc', 'dev.oxagry.inventory.StockEvent'),
   /** The current stock of one product in one warehouse, folded from its stock events. Compacted and keyed by productId|warehouseId. */
   StockLevel: defineContract<StockLevel>('inventory/stock-level.avsc', 'dev.oxagry.inventory.StockLevel'),
+  /** What became of one notification: sent by the channel provider, or given up. Keyed by notificationId; written by the channel worker in the transaction that commits the outbox record's offset, so there is one per outbox record; a notification in the outbox twice is answered the second time from the provider's record, never sent twice. */
+  NotificationDelivery: defineContract<NotificationDelivery>(
+    'notifications/notification-delivery.avsc',
+    'dev.oxagry.notifications.NotificationDelivery',
+  ),
+  /** How one recipient (a customer or an operator) wants to be told things. Keyed by recipientId; the latest record per recipient is what counts (a compacted table), a tombstone removes every channel. Written by the account service when a recipient changes their settings. */
+  NotificationPreference: defineContract<NotificationPreference>(
+    'notifications/notification-preference.avsc',
+    'dev.oxagry.notifications.NotificationPreference',
+  ),
+  /** One message to one recipient on one channel, rendered and due to be sent: the outbox. Keyed by notificationId, which is also the channel provider's idempotency key, so a notification rendered or delivered again is sent once. */
+  Notification: defineContract<Notification>(
+    'notifications/notification.avsc',
+    'dev.oxagry.notifications.Notification',
+  ),
   /** A request about an existing order from a customer, an operator or the delivery service. Keyed by orderId; the orders application decides what it does to the order, so a command never changes an order by itself. */
   OrderCommand: defineContract<OrderCommand>('orders/order-command.avsc', 'dev.oxagry.orders.OrderCommand'),
   /** One step in an order's life, in the order it happened. Keyed by orderId so every event of an order lands on one partition and is read in sequence. */

@@ -567,6 +567,115 @@ export interface StockReserved {
   readonly expiresAt: null | TimestampMillis
 }
 
+/** SENT: the provider took it; FAILED: refused, or still failing after every retry, and dead-lettered; OTHER is what old readers see for a status added later. Readers map unknown symbols to OTHER. */
+export const DeliveryStatus = {
+  SENT: 'SENT',
+  FAILED: 'FAILED',
+  OTHER: 'OTHER',
+} as const
+export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus]
+
+/** One message to one recipient on one channel, rendered and due to be sent: the outbox. Keyed by notificationId, which is also the channel provider's idempotency key, so a notification rendered or delivered again is sent once. */
+export interface Notification {
+  /** nameUuid('notification:<sourceEventId>:<recipientId>:<channel>'): the same event rendered again has the same id. Also the record key. */
+  readonly notificationId: string
+  /** Who it is for: a customer id, or an operator's id prefixed operator:. */
+  readonly recipientId: string
+  /** The customer it is for, when the recipient is a customer: what a customer's notifications are listed by. Default: null. */
+  readonly customerId: null | CustomerId
+  /** The channel it is sent on. */
+  readonly channel: NotificationChannel
+  /** Where on the channel: the e-mail address, the phone number or the push token, from the recipient's preferences when rendered. */
+  readonly address: string
+  /** Which message it is. */
+  readonly template: NotificationTemplate
+  /** The e-mail subject or push title; an SMS carries the body only. */
+  readonly subject: string
+  /** The message as plain text, shorter on SMS and push. */
+  readonly body: string
+  /** What it is about: order:<orderId>, booking:<bookingId> or stock:<productId>|<warehouseId>. */
+  readonly reference: string
+  /** The event it was rendered from. */
+  readonly sourceEventId: string
+  /** When the event it tells of happened. */
+  readonly occurredAt: TimestampMillis
+  /** When it was rendered. */
+  readonly createdAt: TimestampMillis
+  /** When it was held for the recipient's quiet hours: the end of them, when it was released to the outbox. Null when it went at once. Default: null. */
+  readonly heldUntil: null | TimestampMillis
+}
+
+/** Where a notification goes; OTHER is what old readers see for a channel added later. Readers map unknown symbols to OTHER. */
+export const NotificationChannel = {
+  EMAIL: 'EMAIL',
+  SMS: 'SMS',
+  PUSH: 'PUSH',
+  OTHER: 'OTHER',
+} as const
+export type NotificationChannel = (typeof NotificationChannel)[keyof typeof NotificationChannel]
+
+/** What became of one notification: sent by the channel provider, or given up. Keyed by notificationId; written by the channel worker in the transaction that commits the outbox record's offset, so there is one per outbox record; a notification in the outbox twice is answered the second time from the provider's record, never sent twice. */
+export interface NotificationDelivery {
+  /** The notification; also the record key. */
+  readonly notificationId: string
+  /** Who it was for, as on the notification. */
+  readonly recipientId: string
+  /** The channel it went on. */
+  readonly channel: NotificationChannel
+  /** The outcome. */
+  readonly status: DeliveryStatus
+  /** The provider's id of the message, when it was sent. Default: null. */
+  readonly providerReference: null | string
+  /** Why it failed: the provider's refusal or the last error. Default: null. */
+  readonly reason: null | string
+  /** Provider calls made for it by this delivery, at least 1. */
+  readonly attempts: number
+  /** When the provider answered, or when the worker gave up. */
+  readonly at: TimestampMillis
+}
+
+/** How one recipient (a customer or an operator) wants to be told things. Keyed by recipientId; the latest record per recipient is what counts (a compacted table), a tombstone removes every channel. Written by the account service when a recipient changes their settings. */
+export interface NotificationPreference {
+  /** The recipient: a customer id (farm-0042) or an operator's id prefixed operator: (operator:warehouse-north); also the record key. */
+  readonly recipientId: string
+  /** When the recipient last changed these settings. */
+  readonly updatedAt: TimestampMillis
+  /** The channels the recipient wants; a channel listed without its address below is not used. */
+  readonly channels: ReadonlyArray<NotificationChannel>
+  /** The e-mail address for EMAIL, when the recipient gave one. Default: null. */
+  readonly email: null | string
+  /** The mobile number for SMS, in E.164 form (+4917612345678), when the recipient gave one. Default: null. */
+  readonly phone: null | string
+  /** The app installation's push token for PUSH, when the app registered one. Default: null. */
+  readonly pushDevice: null | string
+  /** Hours in which SMS and push wait (e-mail does not): none when null. Default: null. */
+  readonly quietHours: null | QuietHours
+}
+
+/** The messages the platform sends; OTHER is what old readers see for a template added later. Readers map unknown symbols to OTHER. */
+export const NotificationTemplate = {
+  ORDER_CONFIRMED: 'ORDER_CONFIRMED',
+  ORDER_CANCELLED: 'ORDER_CANCELLED',
+  ORDER_DELIVERED: 'ORDER_DELIVERED',
+  BOOKING_CONFIRMED: 'BOOKING_CONFIRMED',
+  MACHINE_EN_ROUTE: 'MACHINE_EN_ROUTE',
+  MACHINE_ARRIVED: 'MACHINE_ARRIVED',
+  MACHINE_LATE: 'MACHINE_LATE',
+  LOW_STOCK: 'LOW_STOCK',
+  OTHER: 'OTHER',
+} as const
+export type NotificationTemplate = (typeof NotificationTemplate)[keyof typeof NotificationTemplate]
+
+/** A daily span of local time; it may run past midnight (22:00 to 06:00). */
+export interface QuietHours {
+  /** Start, in minutes after local midnight (0 to 1439), inclusive. */
+  readonly startMinute: number
+  /** End, in minutes after local midnight (0 to 1439), exclusive; before the start when the span runs past midnight. */
+  readonly endMinute: number
+  /** The IANA time zone the minutes are local to (Europe/Berlin). */
+  readonly timeZone: string
+}
+
 /** Why an order was cancelled; OTHER is what old readers see for a reason added later. Readers map unknown symbols to OTHER. */
 export const CancellationReason = {
   CUSTOMER_REQUEST: 'CUSTOMER_REQUEST',
