@@ -6,7 +6,7 @@
  * (`PORT`, 0 by default: any free port) and prints `token <jwt>` (every scope) and then
  * `listening <url>` once it serves.
  */
-import { nameUuid } from '@oxagry/avro'
+import { nameUuid, type BookingEvent, type BookingId } from '@oxagry/avro'
 import { ORDER_STATES, RESERVATION_STATES } from '@oxagry/sink'
 import { orderView, paymentView, reservationView, stockView } from './testing.ts'
 import { testServer } from './test-server.ts'
@@ -60,9 +60,44 @@ for (const product of products)
       stockView(product, warehouse, product === 'DIESEL-200L' ? { available: 5, reserved: 95 } : {}),
     )
 
+// A few bookings, one held machine each.
+for (let i = 0; i < 3; i++) {
+  const bookingId = nameUuid(`fixture-booking-${i}`) as BookingId
+  const startsAt = 1_700_600_000_000 + i * 86_400_000
+  const step = (n: number, payload: object): BookingEvent => ({
+    eventId: nameUuid(`fixture-booking-${i}:${n}`),
+    bookingId,
+    occurredAt: 1_700_000_000_000 + i * 60_000 + n,
+    payload: payload as BookingEvent['payload'],
+  })
+  server.bookings.apply(
+    step(0, {
+      'dev.oxagry.bookings.BookingRequested': {
+        customerId: `farm-000${i}`,
+        machineType: 'TRACTOR',
+        fieldId: 'gf-north-field',
+        startsAt,
+        endsAt: startsAt + 86_400_000,
+        days: 1,
+      },
+    }),
+  )
+  server.bookings.apply(
+    step(1, {
+      'dev.oxagry.bookings.MachineAssigned': {
+        machineId: `JD-8R-0000${i}`,
+        orderId: nameUuid(`fixture-booking-order-${i}`),
+        amountMinor: 38_000,
+        currency: 'EUR',
+      },
+    }),
+  )
+}
+
 // Orders placed through the API appear in the views at once, PLACED, as if the orders application had
 // read them already: schemathesis follows a 202 with reads, cancels and refunds of the order it placed.
 let folded = 0
+let requested = 0
 server.app.addHook('onSend', async (request, reply, payload) => {
   if (request.method !== 'POST' || reply.statusCode !== 202) return payload
   const events = await server.orderEvents()
@@ -84,6 +119,23 @@ server.app.addHook('onSend', async (request, reply, payload) => {
     )
   }
   folded = events.length
+  // Bookings requested through the API likewise, REQUESTED, as if the bookings application had read them.
+  const commands = await server.bookingCommands()
+  for (const { value } of commands.slice(requested)) {
+    if (!('dev.oxagry.bookings.RequestBooking' in value.payload)) continue
+    server.bookings.apply({
+      eventId: nameUuid(`fixture-requested:${value.bookingId}`),
+      bookingId: value.bookingId,
+      occurredAt: value.occurredAt,
+      payload: {
+        'dev.oxagry.bookings.BookingRequested': {
+          ...value.payload['dev.oxagry.bookings.RequestBooking'],
+          machineType: value.machineType,
+        },
+      },
+    })
+  }
+  requested = commands.length
   return payload
 })
 

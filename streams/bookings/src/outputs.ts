@@ -23,21 +23,20 @@ export type OutputValue<K extends BookingsOutput['kind']> = {
 }[K]
 
 /**
- * A booking step as an event. Its id is derived from the booking and the step (and the order, for a
- * step that may happen once per order), so a step written again after a crash is the same event.
+ * A booking step as an event. Each step happens at most once per booking, so its id is derived from
+ * the booking and the step: a step written again after a crash is the same event.
  */
 export function bookingEvent(
   bookingId: BookingId,
   occurredAt: number,
   payload: BookingEvent['payload'],
-  discriminator = '',
 ): BookingsOutput {
   const step = Object.keys(payload)[0] as string
   return {
     kind: 'event',
     key: bookingId,
     value: {
-      eventId: nameUuid(`booking-step:${bookingId}:${step}${discriminator}`),
+      eventId: nameUuid(`booking-step:${bookingId}:${step}`),
       bookingId,
       occurredAt,
       payload,

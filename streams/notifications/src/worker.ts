@@ -1,3 +1,9 @@
+import {
+  errorCode as codeOf,
+  errorRetriable as isRetriable,
+  errorMessage as messageOf,
+  sleepUnlessAborted as sleep,
+} from '@oxagry/kafka'
 import type { Notification } from '@oxagry/avro'
 import {
   KAFKA_ERROR_CODES,
@@ -24,7 +30,6 @@ import {
   type WorkerHealth,
 } from './worker-options.ts'
 import { deliveryOf, deliveryRecord, notificationDeadLetter, type SendResult } from './worker-records.ts'
-import { codeOf, isRetriable, messageOf, sleep } from './worker-support.ts'
 
 const HEARTBEAT_SLICE_MS = 1000
 

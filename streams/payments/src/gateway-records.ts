@@ -1,9 +1,9 @@
+import { errorCode as codeOf, errorMessage as messageOf } from '@oxagry/kafka'
 import type { PaymentEvent, ProviderNotification } from '@oxagry/avro'
 import type { BrokerRecord, ProducedRecord } from '@oxagry/kafka'
 import { deadLetterRecord } from '@oxagry/topics'
 import { PAYMENTS_ERROR_CODES, PaymentsError } from './errors.ts'
 import type { GatewayOptions, ResolvedGatewayOptions } from './gateway-options.ts'
-import { codeOf, messageOf } from './gateway-support.ts'
 
 // The records the gateway writes, each keyed by order so it lands on the order's partition.
 

@@ -1,4 +1,10 @@
 import {
+  errorCode as codeOf,
+  errorRetriable as isRetriable,
+  errorMessage as messageOf,
+  sleepUnlessAborted as sleep,
+} from '@oxagry/kafka'
+import {
   KAFKA_ERROR_CODES,
   tpKey,
   type BackendConsumer,
@@ -23,7 +29,6 @@ import {
   type PaymentGateway,
   type ResolvedGatewayOptions,
 } from './gateway-options.ts'
-import { codeOf, isRetriable, messageOf, sleep } from './gateway-support.ts'
 import type { Answer, ProviderOutcome } from './provider.ts'
 
 const HEARTBEAT_SLICE_MS = 1000
