@@ -1,8 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { KafkaBackend } from '@oxagry/kafka'
 import { KafkaStreams, type ProcessingGuarantee, type StreamsConfig } from '@oxagry/streams'
+import { buildPartsHealthServer } from '@oxagry/streams/http'
 import { deadLetterFormatter } from '@oxagry/topics'
-import { Registry } from 'prom-client'
 import { resolveNotificationsOptions, type NotificationsOptions } from './options.ts'
 import { buildNotificationsTopology } from './topology.ts'
 import type { ChannelWorker } from './worker-options.ts'
@@ -50,46 +50,7 @@ export interface NotificationsParts {
   readonly worker?: ChannelWorker
 }
 
-interface PartHealth {
-  readonly live: boolean
-  readonly ready: boolean
-}
-
-function healthOf(parts: NotificationsParts): {
-  live: boolean
-  ready: boolean
-  parts: Record<string, PartHealth>
-} {
-  const each: Record<string, PartHealth> = {}
-  if (parts.streams !== undefined) each.processor = parts.streams.health()
-  if (parts.worker !== undefined) each.worker = parts.worker.health()
-  const all = Object.values(each)
-  return {
-    live: all.length > 0 && all.every((h) => h.live),
-    ready: all.length > 0 && all.every((h) => h.ready),
-    parts: each,
-  }
-}
-
 /** Health and metrics over HTTP: liveness and readiness of every part, and Prometheus text of all. */
 export function buildHttp(parts: NotificationsParts): FastifyInstance {
-  const app = Fastify({ logger: false })
-  app.get('/health/live', async (_req, reply) => {
-    const health = healthOf(parts)
-    return reply.code(health.live ? 200 : 503).send(health)
-  })
-  app.get('/health/ready', async (_req, reply) => {
-    const health = healthOf(parts)
-    return reply.code(health.ready ? 200 : 503).send(health)
-  })
-  app.get('/metrics', async (_req, reply) => {
-    const registries = [
-      ...new Set(
-        [parts.streams?.metrics.registry, parts.worker?.metrics.registry].filter((r) => r !== undefined),
-      ),
-    ]
-    const registry = registries.length === 1 ? registries[0]! : Registry.merge(registries)
-    return reply.type(registry.contentType).send(await registry.metrics())
-  })
-  return app
+  return buildPartsHealthServer({ processor: parts.streams, worker: parts.worker })
 }

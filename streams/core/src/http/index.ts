@@ -1,4 +1,4 @@
-export { buildHealthServer } from './health-server.ts'
+export { buildHealthServer, buildPartsHealthServer, type HealthPart } from './health-server.ts'
 export {
   interactiveQueries,
   FORWARDED_HEADER,
