@@ -98,6 +98,13 @@ export interface BackendConsumer {
    * without a batch; only clients that can tell (librdkafka) have it.
    */
   fetchPositions?(partitions: readonly TopicPartition[]): Map<string, string>
+  /**
+   * For each of these partitions whose fetch last reached its end, that end (the last stable offset
+   * under read_committed), by tpKey: what the client's own fetch responses said, with no request, as
+   * Kafka's consumer knows its lag. A partition that got records since, or never reached its end, is
+   * not in the answer. Only clients that can tell (librdkafka, from its partition-EOF events) have it.
+   */
+  fetchedEnds?(partitions: readonly TopicPartition[]): Map<string, string>
   stop(): Promise<void>
 }
 

@@ -13,7 +13,9 @@
  *               per task on kafkajs, per thread on rdkafka: see TransactionalIdScheme)
  *   --quick    one short run of each; writes <tmpdir>/oxagry-commerce-quick.json
  *   --out bench/results         where commerce.json goes
- *   --profile-dir DIR          each role writes a CPU profile (<role>-<time>.cpuprofile) there
+ *   --profile-dir DIR          each role writes CPU profiles (one per thread) into <role>-<time>/ there
+ *
+ *   --rest     the same flow as a client of the REST API sees it instead (see rest-cli.ts)
  */
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,6 +27,10 @@ import { formatTable } from '../table.ts'
 import { hopTimes, HOPS, type HopStats } from './hops.ts'
 import { checkouts, CommerceRun, type CommerceStack } from './run.ts'
 
+if (process.argv.includes('--rest')) {
+  await import('./rest-cli.ts')
+  process.exit(0)
+}
 const { switches, rest } = takeSwitches(process.argv.slice(2), ['quick'])
 const quick = switches.has('quick')
 const flags = parseFlags(rest)

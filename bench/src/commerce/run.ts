@@ -104,11 +104,9 @@ export class CommerceRun {
     const profile =
       this.profileDir === undefined
         ? []
-        : [
-            '--cpu-prof',
-            `--cpu-prof-dir=${this.profileDir}`,
-            `--cpu-prof-name=${spec.role}-${Date.now()}.cpuprofile`,
-          ]
+        : // One folder per role: a fixed --cpu-prof-name would let the module loader's thread, which
+          // writes its own profile, overwrite the main thread's.
+          ['--cpu-prof', `--cpu-prof-dir=${join(this.profileDir, `${spec.role}-${Date.now()}`)}`]
     const child = spawn(
       process.execPath,
       [...profile, '--import', 'tsx', COMMERCE_WORKER, JSON.stringify(spec)],

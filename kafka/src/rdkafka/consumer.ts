@@ -73,6 +73,8 @@ export class RdKafkaConsumer implements BackendConsumer {
   private readonly owned = new Map<string, TopicPartition>()
   /** The next offset each owned partition delivers; what a seek placed, then what was delivered. */
   private readonly next = new Map<string, number>()
+  /** Where each partition's fetch last reached its end (a partition-EOF event): that end offset. */
+  private readonly ends = new Map<string, number>()
   /** Seeks asked for partitions librdkafka has not been given yet: their starting offsets. */
   private readonly pendingSeeks = new Map<string, number>()
   private rebalancing: Promise<void> = Promise.resolve()
@@ -97,6 +99,9 @@ export class RdKafkaConsumer implements BackendConsumer {
         'isolation.level': settings.readCommitted ? 'read_committed' : 'read_uncommitted',
         'session.timeout.ms': settings.sessionTimeoutMs,
         'partition.assignment.strategy': 'cooperative-sticky',
+        // The end a fetch reached (the last stable offset, read_committed) is how the application
+        // knows a partition has nothing more on the way without asking the broker (fetchedEnds).
+        'enable.partition.eof': true,
         rebalance_cb: (error: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) =>
           this.onRebalance(error, assignment),
       },
@@ -107,6 +112,9 @@ export class RdKafkaConsumer implements BackendConsumer {
     consumer.on('event.error', (error) => {
       if ((error as { isFatal?: boolean }).isFatal === true && this.running)
         handlers.onFailed?.(rdkafkaError('consuming', error))
+    })
+    consumer.on('partition.eof', (eof) => {
+      this.ends.set(tpKey(eof.topic, eof.partition), eof.offset)
     })
     consumer.subscribe([...topics])
     this.running = true
@@ -139,6 +147,7 @@ export class RdKafkaConsumer implements BackendConsumer {
           for (const p of partitions) {
             this.owned.delete(tpKey(p.topic, p.partition))
             this.next.delete(tpKey(p.topic, p.partition))
+            this.ends.delete(tpKey(p.topic, p.partition))
           }
           consumer.incrementalUnassign(partitions)
         }
@@ -220,6 +229,20 @@ export class RdKafkaConsumer implements BackendConsumer {
     for (const p of this.consumer.position(owned.map((tp) => ({ topic: tp.topic, partition: tp.partition }))))
       if (p.offset >= 0) positions.set(tpKey(p.topic, p.partition), String(p.offset))
     return positions
+  }
+
+  fetchedEnds(partitions: readonly TopicPartition[]): Map<string, string> {
+    const ends = new Map<string, string>()
+    const consumer = this.consumer
+    const owned = partitions.filter((tp) => this.owned.has(tpKey(tp.topic, tp.partition)))
+    if (owned.length === 0 || consumer === undefined) return ends
+    // An end counts while the fetch is still there: records past it mean the log has grown since.
+    for (const p of consumer.position(owned.map((tp) => ({ topic: tp.topic, partition: tp.partition })))) {
+      const key = tpKey(p.topic, p.partition)
+      const end = this.ends.get(key)
+      if (end !== undefined && p.offset >= 0 && p.offset <= end) ends.set(key, String(end))
+    }
+    return ends
   }
 
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {

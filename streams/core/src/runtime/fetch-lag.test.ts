@@ -89,3 +89,24 @@ test('one look reads the ends of every partition asked for, whichever task asked
   t.is(lag.lagOf('a:0'), 4)
   t.is(lag.lagOf('b:0'), 0)
 })
+
+test("an end the client's fetch reached is known without a look; a longer interval keeps the broker from being asked", async (t) => {
+  const lag = new FetchLag(10)
+  lag.placed('t:0', '3')
+  t.is(lag.lagOf('t:0'), undefined)
+  lag.reached('t:0', '3', 100)
+  t.is(lag.lagOf('t:0'), 0, 'caught up with what its fetch said')
+  lag.reached('t:0', '6', 101)
+  t.is(lag.lagOf('t:0'), 3, 'a later fetch reached further: records on the way')
+  let asked = 0
+  const counting = admin(() => {
+    asked++
+    return new Map([[0, '6']])
+  })
+  await lag.look(counting, ['t:1'], 3_000, 2_000)
+  t.is(asked, 1)
+  await lag.look(counting, ['t:1'], 4_000, 2_000)
+  t.is(asked, 1, 'within the longer interval: not asked again')
+  await lag.look(counting, ['t:1'], 5_100, 2_000)
+  t.is(asked, 2)
+})

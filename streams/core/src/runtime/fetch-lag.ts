@@ -57,6 +57,19 @@ export class FetchLag {
       this.positions.set(partition, nextOffset)
   }
 
+  /**
+   * Where the client's own fetch said the partition ends (`BackendConsumer.fetchedEnds`): known without
+   * a look, as Kafka's consumer knows it from its fetch responses.
+   */
+  reached(partition: string, end: string, now: number): void {
+    this.ends.set(partition, {
+      end,
+      arrivals: this.arrivals.get(partition) ?? 0,
+      stalled: false,
+      quietSince: now,
+    })
+  }
+
   forget(partition: string): void {
     this.positions.delete(partition)
     this.ends.delete(partition)
@@ -71,9 +84,17 @@ export class FetchLag {
     return Math.max(0, Number(end.end) - Number(position))
   }
 
-  /** Asks for the end offsets of the partitions' topics, unless it did within the interval. */
-  async look(admin: BackendAdmin | undefined, partitions: readonly string[], now: number): Promise<void> {
-    if (admin === undefined || partitions.length === 0 || now - this.lastLook < this.intervalMs) return
+  /**
+   * Asks for the end offsets of the partitions' topics, unless it did within the interval (the
+   * constructor's, or a longer one where the client's fetches tell most ends: see `reached`).
+   */
+  async look(
+    admin: BackendAdmin | undefined,
+    partitions: readonly string[],
+    now: number,
+    intervalMs = this.intervalMs,
+  ): Promise<void> {
+    if (admin === undefined || partitions.length === 0 || now - this.lastLook < intervalMs) return
     this.lastLook = now
     this.looking ??= this.refresh(admin, partitions, now).finally(() => {
       this.looking = undefined

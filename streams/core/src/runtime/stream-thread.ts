@@ -49,6 +49,9 @@ function nextOffset(offset: string): string {
   return String(Number(offset) + 1)
 }
 
+/** How often a client that reports its fetched ends has the broker asked about the partitions it did not. */
+const FETCHED_ENDS_LOOK_MS = 2_000
+
 /**
  * One consumer's poll-process-commit loop (Kafka Streams' StreamThread): joins the group, hands
  * partitions to the task manager, runs batches through their tasks, punctuates, measures lag and
@@ -66,6 +69,7 @@ export class StreamThread {
   private timer: NodeJS.Timeout | undefined
   private work: Promise<void> = Promise.resolve()
   private lastLag = 0
+  private measuringLag = false
   private readonly lag: FetchLag
 
   constructor(
@@ -239,7 +243,16 @@ export class StreamThread {
         // A client that knows its positions (past markers it skipped with no batch) says so first.
         const positions = this.consumer?.fetchPositions?.(waitedOn.map(fromTpKey))
         for (const [key, offset] of positions ?? []) this.lag.fetchedUpTo(key, offset)
-        await this.lag.look(this.deps.admin(), waitedOn, Date.now())
+        // A client that knows where its fetches ended says so. Its other partitions have records on
+        // the way, as Kafka's consumer would know from its fetch responses: the task waits for its
+        // next fetch (the tick drains again) rather than ask the broker. Only a partition that stays
+        // unknown is asked about, now and then, in case its client never reports its end.
+        const now = Date.now()
+        const known = this.consumer?.fetchedEnds?.(waitedOn.map(fromTpKey))
+        for (const [key, end] of known ?? []) this.lag.reached(key, end, now)
+        const unknown = known === undefined ? waitedOn : waitedOn.filter((key) => !known.has(key))
+        const interval = known === undefined ? undefined : FETCHED_ENDS_LOOK_MS
+        await this.lag.look(this.deps.admin(), unknown, now, interval)
         continue
       }
       const next = active.group.next()
@@ -316,19 +329,35 @@ export class StreamThread {
     if (reclaim) await this.assign(tasks.flatMap((active) => active.partitions))
   }
 
-  /** Records between each input partition's position and its end, at most every five seconds. */
-  private async updateLag(): Promise<void> {
+  /**
+   * Records between each input partition's position and its end, at most every five seconds. Beside
+   * the loop, not in it: a gauge is not worth holding records back for the broker's answers.
+   */
+  private updateLag(): void {
     const admin = this.deps.admin()
-    if (admin === undefined || Date.now() - this.lastLag < 5000) return
+    if (admin === undefined || this.measuringLag || Date.now() - this.lastLag < 5000) return
     this.lastLag = Date.now()
-    const topics = new Set([...this.tasks.ownedPartitions()].map((k) => k.slice(0, k.lastIndexOf(':'))))
-    for (const topic of topics) {
-      // A metric is not worth the instance: a broker too busy to answer leaves the gauge as it was.
-      const ends = await admin.endOffsets(topic).catch((error: unknown) => {
-        this.context.logger.debug({ err: error, topic }, 'measuring consumer lag failed')
-        return new Map<number, string>()
+    this.measuringLag = true
+    void this.measureLag(admin)
+      .catch((error: unknown) => this.context.logger.debug({ err: error }, 'measuring consumer lag failed'))
+      .finally(() => {
+        this.measuringLag = false
       })
-      for (const [partition, end] of ends) {
+  }
+
+  private async measureLag(admin: BackendAdmin): Promise<void> {
+    const topics = [...new Set([...this.tasks.ownedPartitions()].map((k) => k.slice(0, k.lastIndexOf(':'))))]
+    // A metric is not worth the instance: a broker too busy to answer leaves the gauge as it was.
+    const answers = await Promise.all(
+      topics.map((topic) =>
+        admin.endOffsets(topic).catch((error: unknown) => {
+          this.context.logger.debug({ err: error, topic }, 'measuring consumer lag failed')
+          return new Map<number, string>()
+        }),
+      ),
+    )
+    for (const [i, topic] of topics.entries()) {
+      for (const [partition, end] of answers[i] ?? []) {
         const position = this.tasks.taskOf(topic, partition)?.offsets.get(tpKey(topic, partition))
         if (position === undefined) continue
         this.context.metrics.consumerLag.set(
@@ -341,7 +370,7 @@ export class StreamThread {
 
   private async tick(): Promise<void> {
     if (this.deps.fatal() !== undefined) return
-    await this.updateLag()
+    this.updateLag()
     // Records held for a partition that had none: its lag may be known now, or its idle time over.
     for (const active of this.tasks.all()) {
       if (active.group.size > 0) await this.drain(active)

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:commerce -- --rest`: the commerce flow as a client of the REST API sees it, on the local
+ * stack. The platform runs as `npm start` does, in a process of its own (the stack's Kafka, registry,
+ * PostgreSQL for the order and payment views, MongoDB-wire for stock); this process is the clients.
+ *
+ *   latency  checkouts POSTed at --rate per second for --measure-seconds, each read back with
+ *            `GET /api/v1/orders/{id}?waitFor=decision`: POST sent → CONFIRMED answered, p50 and p99
+ *   reads    --read-seconds of `GET /api/v1/orders/{id}` (ids the latency run placed) and of
+ *            `GET /api/v1/inventory/stock?productId=&warehouseId=`, --connections keep-alive clients
+ *            (autocannon), requests/s and latency
+ *
+ *   --runs 3  --rate 200  --measure-seconds 30  --read-seconds 10  --connections 50
+ *   --clients kafkajs,rdkafka   the Kafka client the platform runs on, each measured in turn
+ *   --quick   one short run; writes <tmpdir>/oxagry-commerce-rest-quick.json
+ *   --out bench/results        where commerce-rest.json goes
+ *   --profile-dir DIR          the platform writes a CPU profile there when it exits
+ */
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
+import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
+import { writeJson } from '../results.ts'
+import { median } from '../stats.ts'
+import { formatTable } from '../table.ts'
+import { restLatency, restReads, stockUp, type RestLatencyResult, type RestReadResult } from './rest.ts'
+import { RestPlatform, type RestStack } from './rest-platform.ts'
+
+const { switches, rest } = takeSwitches(process.argv.slice(2), ['quick', 'rest'])
+const quick = switches.has('quick')
+const flags = parseFlags(rest)
+const runs = intFlag(flags, 'runs', quick ? 1 : 3)
+const rate = intFlag(flags, 'rate', quick ? 50 : 200)
+const measureSeconds = intFlag(flags, 'measure-seconds', quick ? 10 : 30)
+const readSeconds = intFlag(flags, 'read-seconds', quick ? 5 : 10)
+const connections = intFlag(flags, 'connections', 50)
+const clients = listFlag(flags, 'clients', availableKafkaClients())
+const profileDir = flags.get('profile-dir')
+const out = quick
+  ? join(tmpdir(), 'oxagry-commerce-rest-quick.json')
+  : join(stringFlag(flags, 'out', 'bench/results'), 'commerce-rest.json')
+const stack: RestStack = {
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+  postgresUrl: stringFlag(
+    flags,
+    'postgres-url',
+    process.env.POSTGRES_URL ?? 'postgres://oxagry@127.0.0.1:5432/oxagry',
+  ),
+  mongodbUrl: stringFlag(flags, 'mongodb-url', process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/'),
+}
+
+interface Run {
+  readonly client: KafkaClientName
+  readonly run: number
+  readonly latency: RestLatencyResult
+  readonly reads: readonly RestReadResult[]
+}
+
+const results: Run[] = []
+for (let i = 1; i <= runs; i++) {
+  for (const client of clients) {
+    process.stderr.write(`run ${i}/${runs}, ${client}: starting the platform\n`)
+    const platform = await RestPlatform.start(stack, {
+      kafkaClient: client,
+      ...(profileDir ? { profileDir } : {}),
+    })
+    try {
+      const runId = `bench-${Date.now().toString(36)}`
+      await stockUp(platform, runId)
+      process.stderr.write(`  latency: ${rate} checkouts/s for ${measureSeconds} s\n`)
+      const { result: latency, orderIds } = await restLatency(platform, {
+        rate,
+        seconds: measureSeconds,
+        runId,
+      })
+      process.stderr.write(`  ${JSON.stringify(latency)}\n`)
+      const reads: RestReadResult[] = []
+      for (const route of ['order-by-id', 'stock'] as const) {
+        reads.push(await restReads(platform, { route, orderIds, connections, seconds: readSeconds }))
+        process.stderr.write(`  ${JSON.stringify(reads.at(-1))}\n`)
+      }
+      results.push({ client, run: i, latency, reads })
+    } finally {
+      await platform.close()
+    }
+  }
+}
+
+const medians = clients.map((client) => {
+  const mine = results.filter((r) => r.client === client)
+  const reads = (route: RestReadResult['route']) =>
+    median(mine.map((r) => r.reads.find((x) => x.route === route)?.requestsPerSec ?? 0))
+  return {
+    client,
+    p50Ms: median(mine.map((r) => r.latency.p50Ms)),
+    p99Ms: median(mine.map((r) => r.latency.p99Ms)),
+    orderReadsPerSec: reads('order-by-id'),
+    stockReadsPerSec: reads('stock'),
+  }
+})
+writeJson(out, {
+  machine: { cores: 2 },
+  settings: { runs, rate, measureSeconds, readSeconds, connections },
+  runs: results,
+  medians,
+})
+
+console.log(
+  `\ncommerce over REST: the platform as npm start runs it on the stack, ${connections} read connections\n`,
+)
+console.log(
+  formatTable(
+    [
+      { header: 'client' },
+      { header: 'run' },
+      { header: 'rate/s' },
+      { header: 'orders' },
+      { header: 'confirmed' },
+      { header: 'POST p50 ms' },
+      { header: 'POST p99 ms' },
+      { header: 'p50 ms' },
+      { header: 'p99 ms' },
+      { header: 'order reads/s' },
+      { header: 'stock reads/s' },
+      { header: 'failures' },
+    ],
+    results.map((r) => [
+      r.client,
+      r.run,
+      r.latency.rate,
+      r.latency.orders,
+      r.latency.confirmed,
+      r.latency.postP50Ms,
+      r.latency.postP99Ms,
+      r.latency.p50Ms,
+      r.latency.p99Ms,
+      r.reads.find((x) => x.route === 'order-by-id')?.requestsPerSec,
+      r.reads.find((x) => x.route === 'stock')?.requestsPerSec,
+      JSON.stringify(r.latency.failures),
+    ]),
+  ),
+)
+console.log('\nmedians (POST sent → CONFIRMED readable over REST)\n')
+console.log(
+  formatTable(
+    [
+      { header: 'client' },
+      { header: 'p50 ms' },
+      { header: 'p99 ms' },
+      { header: 'order reads/s' },
+      { header: 'stock reads/s' },
+    ],
+    medians.map((m) => [m.client, m.p50Ms, m.p99Ms, m.orderReadsPerSec, m.stockReadsPerSec]),
+  ),
+)
+console.log(`\nwritten to ${out}`)
