@@ -27,11 +27,6 @@ export interface TopicSink<K, V> {
   }
 }
 
-/** The key type a descriptor carries. */
-export type TopicKey<T> = T extends TopicDescriptor<infer K, unknown> ? K : never
-/** The value type a descriptor carries. */
-export type TopicValue<T> = T extends TopicDescriptor<unknown, infer V> ? V : never
-
 function isSerde(serde: unknown): boolean {
   const s = serde as Partial<Serde<unknown>> | undefined
   return typeof s?.serialize === 'function' && typeof s.deserialize === 'function'
@@ -71,9 +66,4 @@ export function withValueSerde<K, V, V2>(
   valueSerde: Serde<V2>,
 ): TopicDescriptor<K, V2> {
   return topicDescriptor(topic.name, topic.keySerde, valueSerde)
-}
-
-/** The same serdes on another topic name (a test's prefixed copy, an environment's override). */
-export function renamedTopic<K, V>(topic: TopicDescriptor<K, V>, name: string): TopicDescriptor<K, V> {
-  return topicDescriptor(name, topic.keySerde, topic.valueSerde)
 }
