@@ -1,5 +1,6 @@
 export * from './errors.ts'
 export * from './serde.ts'
+export * from './topic.ts'
 export * from './types.ts'
 export * from './connection.ts'
 export * from './cluster-admin.ts'

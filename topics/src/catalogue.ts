@@ -1,4 +1,4 @@
-import { Contracts, type AvroContract, type CompatibilityLevel } from '@oxagry/avro'
+import { Contracts, type AvroContract, type CompatibilityLevel, type DeadLetter } from '@oxagry/avro'
 import { TOPICS_ERROR_CODES, TopicsError } from './errors.ts'
 import type { KeyFormat } from './keys.ts'
 
@@ -334,7 +334,7 @@ export const TOPICS = {
 } as const
 
 /** One dead-letter topic per domain: the domain's team owns what its processors could not handle. */
-function deadLetters(domain: Domain): TopicSpec<unknown> {
+function deadLetters(domain: Domain): TopicSpec<DeadLetter> {
   return defineTopic({
     name: `${domain}.dead-letters.v1`,
     description: `Records the ${domain} processors could not read or process, with their original bytes.`,
@@ -342,7 +342,7 @@ function deadLetters(domain: Domain): TopicSpec<unknown> {
     cleanupPolicy: CLEANUP_POLICIES.DELETE,
     retentionMs: 14 * DAY,
     key: 'deadLetter',
-    value: Contracts.DeadLetter as AvroContract<unknown>,
+    value: Contracts.DeadLetter,
   })
 }
 

@@ -13,7 +13,9 @@ export * from './dsl/streams-builder.ts'
 export {
   KStream,
   BranchedKStream,
+  type Branches,
   type Predicate,
+  type ValueGuard,
   type ValueJoiner,
   type ValueJoinerWithKey,
 } from './dsl/kstream.ts'

@@ -10,34 +10,36 @@ import type {
   StockCommand,
 } from '@oxagry/avro'
 import type { Serde } from '@oxagry/kafka'
-import { TOPICS } from '@oxagry/topics'
+import {
+  catalogueNames,
+  describeTopics,
+  TOPICS,
+  type TopicDescriptors,
+  type TopicNames,
+} from '@oxagry/topics'
 import { ORDERS_ERROR_CODES, OrdersError } from './errors.ts'
 
-/** The topics the application reads and writes. */
-export interface OrdersTopics {
+/** The topics the application reads and writes, by role, as the catalogue declares them. */
+export const ORDERS_TOPICS = {
   /** OrderPlaced in (from the checkout), decisions out. */
-  readonly orderEvents: string
-  readonly orderCommands: string
-  readonly orderValidations: string
-  readonly orderStatus: string
-  readonly paymentEvents: string
-  readonly paymentCommands: string
-  readonly stockCommands: string
-  readonly products: string
-  readonly deadLetters: string
-}
+  orderEvents: TOPICS.orderEvents,
+  orderCommands: TOPICS.orderCommands,
+  orderValidations: TOPICS.orderValidations,
+  orderStatus: TOPICS.orderStatus,
+  paymentEvents: TOPICS.paymentEvents,
+  paymentCommands: TOPICS.paymentCommands,
+  stockCommands: TOPICS.stockCommands,
+  products: TOPICS.products,
+  deadLetters: TOPICS.ordersDeadLetters,
+} as const
 
-export const DEFAULT_ORDERS_TOPICS: OrdersTopics = Object.freeze({
-  orderEvents: TOPICS.orderEvents.name,
-  orderCommands: TOPICS.orderCommands.name,
-  orderValidations: TOPICS.orderValidations.name,
-  orderStatus: TOPICS.orderStatus.name,
-  paymentEvents: TOPICS.paymentEvents.name,
-  paymentCommands: TOPICS.paymentCommands.name,
-  stockCommands: TOPICS.stockCommands.name,
-  products: TOPICS.products.name,
-  deadLetters: TOPICS.ordersDeadLetters.name,
-})
+/** A topic name per role. */
+export type OrdersTopics = TopicNames<typeof ORDERS_TOPICS>
+
+export const DEFAULT_ORDERS_TOPICS: OrdersTopics = catalogueNames(ORDERS_TOPICS)
+
+/** Each topic with its serdes, typed by its contract: what the topology reads and writes. */
+export type OrdersTopicDescriptors = TopicDescriptors<typeof ORDERS_TOPICS>
 
 /** Value serdes per contract; keys are plain strings as the catalogue says. */
 export interface OrdersSerdes {
@@ -74,6 +76,8 @@ export interface OrdersOptions {
 export interface ResolvedOrdersOptions {
   readonly serdes: OrdersSerdes
   readonly topics: OrdersTopics
+  /** The topics with their serdes. */
+  readonly descriptors: OrdersTopicDescriptors
   readonly timeouts: OrdersTimeouts
 }
 
@@ -101,9 +105,18 @@ export function resolveOrdersOptions(options: OrdersOptions): ResolvedOrdersOpti
       'timeouts.reservationTtlMs must be longer than the validation time-out and the payment deadline, or a reservation could lapse before its order is decided',
       { path: 'timeouts.reservationTtlMs' },
     )
-  return {
-    serdes: options.serdes,
-    topics: { ...DEFAULT_ORDERS_TOPICS, ...options.topics },
-    timeouts,
+  const topics = { ...DEFAULT_ORDERS_TOPICS, ...options.topics }
+  const s = options.serdes
+  const serdes = {
+    orderEvents: s.orderEvent,
+    orderCommands: s.orderCommand,
+    orderValidations: s.orderValidation,
+    orderStatus: s.orderStatus,
+    paymentEvents: s.paymentEvent,
+    paymentCommands: s.paymentCommand,
+    stockCommands: s.stockCommand,
+    products: s.product,
+    deadLetters: s.deadLetter,
   }
+  return { serdes: s, topics, descriptors: describeTopics(ORDERS_TOPICS, serdes, topics), timeouts }
 }

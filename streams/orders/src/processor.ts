@@ -9,7 +9,7 @@ import {
 import { nextDeadline } from './decision.ts'
 import type { OrderRecord } from './order.ts'
 import type { ResolvedOrdersOptions } from './options.ts'
-import { ORDERS_STORES } from './stores.ts'
+import { ORDER_STORE, ORDERS_STORES } from './stores.ts'
 import { applyDeadline, applyInput, type OrderInput, type OrderOutput, type Step } from './transitions.ts'
 
 /** Counts what the processor decided and ignored; the service wires them to prom-client. */
@@ -65,7 +65,7 @@ export function orderProcessor(
     return {
       init(c) {
         ctx = c
-        orders = c.getStateStore(ORDERS_STORES.orders)
+        orders = c.getStateStore(ORDER_STORE)
         products = c.getStateStore(ORDERS_STORES.products)
         c.schedule(options.timeouts.punctuateEveryMs, PunctuationType.WALL_CLOCK_TIME, (now) => {
           if (deadlines === undefined) {

@@ -1,44 +1,23 @@
-import { Contracts, createAvroSerde, type SchemaRegistryClient } from '@oxagry/avro'
-import { DEFAULT_ORDERS_TOPICS, type OrdersSerdes, type OrdersTopics } from './options.ts'
+import type { SchemaRegistryClient } from '@oxagry/avro'
+import { createTopicDescriptors } from '@oxagry/topics'
+import { DEFAULT_ORDERS_TOPICS, ORDERS_TOPICS, type OrdersSerdes, type OrdersTopics } from './options.ts'
 
-/** Avro serdes for every topic the application touches, each warmed on its topic. */
+/** Avro serdes for every topic the application touches, each warmed on its topic (the catalogue says which contract). */
 export async function createOrdersSerdes(
   registry: SchemaRegistryClient,
-  topics: OrdersTopics = DEFAULT_ORDERS_TOPICS,
+  topics: Partial<OrdersTopics> = DEFAULT_ORDERS_TOPICS,
   options: { autoRegister?: boolean } = {},
 ): Promise<OrdersSerdes> {
-  const autoRegister = options.autoRegister ?? false
-  const warm = { registry, autoRegister }
-  const [
-    orderEvent,
-    orderCommand,
-    orderValidation,
-    orderStatus,
-    paymentEvent,
-    paymentCommand,
-    stockCommand,
-    product,
-    deadLetter,
-  ] = await Promise.all([
-    createAvroSerde({ ...warm, contract: Contracts.OrderEvent, topics: [topics.orderEvents] }),
-    createAvroSerde({ ...warm, contract: Contracts.OrderCommand, topics: [topics.orderCommands] }),
-    createAvroSerde({ ...warm, contract: Contracts.OrderValidation, topics: [topics.orderValidations] }),
-    createAvroSerde({ ...warm, contract: Contracts.OrderStatus, topics: [topics.orderStatus] }),
-    createAvroSerde({ ...warm, contract: Contracts.PaymentEvent, topics: [topics.paymentEvents] }),
-    createAvroSerde({ ...warm, contract: Contracts.PaymentCommand, topics: [topics.paymentCommands] }),
-    createAvroSerde({ ...warm, contract: Contracts.StockCommand, topics: [topics.stockCommands] }),
-    createAvroSerde({ ...warm, contract: Contracts.Product, topics: [topics.products] }),
-    createAvroSerde({ ...warm, contract: Contracts.DeadLetter, topics: [topics.deadLetters] }),
-  ])
+  const t = await createTopicDescriptors(registry, ORDERS_TOPICS, { names: topics, ...options })
   return {
-    orderEvent,
-    orderCommand,
-    orderValidation,
-    orderStatus,
-    paymentEvent,
-    paymentCommand,
-    stockCommand,
-    product,
-    deadLetter,
+    orderEvent: t.orderEvents.valueSerde,
+    orderCommand: t.orderCommands.valueSerde,
+    orderValidation: t.orderValidations.valueSerde,
+    orderStatus: t.orderStatus.valueSerde,
+    paymentEvent: t.paymentEvents.valueSerde,
+    paymentCommand: t.paymentCommands.valueSerde,
+    stockCommand: t.stockCommands.valueSerde,
+    product: t.products.valueSerde,
+    deadLetter: t.deadLetters.valueSerde,
   }
 }

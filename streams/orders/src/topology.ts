@@ -1,10 +1,8 @@
-import type { Product } from '@oxagry/avro'
-import { Serdes, type Serde } from '@oxagry/kafka'
-import { Stores, StreamsBuilder, type KStream, type Topology } from '@oxagry/streams'
-import type { OrderRecord } from './order.ts'
+import { Serdes, type TopicDescriptor } from '@oxagry/kafka'
+import { StreamsBuilder, type Topology } from '@oxagry/streams'
 import { resolveOrdersOptions, type OrdersOptions } from './options.ts'
 import { orderProcessor, type OrdersCounters } from './processor.ts'
-import { ORDERS_STORES } from './stores.ts'
+import { ORDER_STORE, ORDERS_STORES } from './stores.ts'
 import type { OrderInput, OrderOutput } from './transitions.ts'
 
 const S = Serdes.String()
@@ -19,36 +17,27 @@ const NO_COUNTERS: OrdersCounters = { placed: () => {}, decided: () => {}, ignor
  */
 export function buildOrdersTopology(input: OrdersOptions, counters: OrdersCounters = NO_COUNTERS): Topology {
   const options = resolveOrdersOptions(input)
-  const { topics, serdes } = options
+  const t = options.descriptors
   const builder = new StreamsBuilder({ defaultKeySerde: S })
-  builder.globalTable<string, Product>(
-    topics.products,
-    { keySerde: S, valueSerde: serdes.product },
-    { storeName: ORDERS_STORES.products },
-  )
-  builder.addStateStore(
-    Stores.persistentKeyValueStore<string, OrderRecord>(ORDERS_STORES.orders, {
-      keySerde: S,
-      valueSerde: Serdes.Json<OrderRecord>(),
-    }),
-  )
-  const source = <V>(topic: string, serde: Serde<V>, kind: OrderInput['kind']) =>
+  builder.globalTable(t.products, {}, { storeName: ORDERS_STORES.products })
+  builder.addStateStore(ORDER_STORE)
+  const source = <V>(topic: TopicDescriptor<string, V>, kind: OrderInput['kind']) =>
     builder
-      .stream<string, V | null>(topic, { keySerde: S, valueSerde: serde as never })
+      .stream<string, V | null>(topic)
       .mapValues((v) => (v === null ? null : ({ kind, value: v } as OrderInput)))
-  const inputs: KStream<string, OrderInput | null> = source(topics.orderEvents, serdes.orderEvent, 'event')
-    .merge(source(topics.orderCommands, serdes.orderCommand, 'command'))
-    .merge(source(topics.orderValidations, serdes.orderValidation, 'validation'))
-    .merge(source(topics.paymentEvents, serdes.paymentEvent, 'payment'))
+  const inputs = source(t.orderEvents, 'event')
+    .merge(source(t.orderCommands, 'command'))
+    .merge(source(t.orderValidations, 'validation'))
+    .merge(source(t.paymentEvents, 'payment'))
 
-  const outputs = inputs.process(orderProcessor(options, counters), ORDERS_STORES.orders)
+  const outputs = inputs.process(orderProcessor(options, counters), ORDER_STORE)
   const of = <K extends OrderOutput['kind']>(kind: K) =>
     outputs
-      .filter((_k, v) => v.kind === kind)
-      .mapValues((v) => (v as Extract<OrderOutput, { kind: K }>).value)
-  of('event').to(topics.orderEvents, { keySerde: S, valueSerde: serdes.orderEvent })
-  of('status').to(topics.orderStatus, { keySerde: S, valueSerde: serdes.orderStatus as never })
-  of('stock').to(topics.stockCommands, { keySerde: S, valueSerde: serdes.stockCommand })
-  of('payment').to(topics.paymentCommands, { keySerde: S, valueSerde: serdes.paymentCommand })
+      .filter((_k, v): v is Extract<OrderOutput, { kind: K }> => v.kind === kind)
+      .mapValues((v) => v.value as Extract<OrderOutput, { kind: K }>['value'])
+  of('event').to(t.orderEvents)
+  of('status').to(t.orderStatus)
+  of('stock').to(t.stockCommands)
+  of('payment').to(t.paymentCommands)
   return builder.build()
 }

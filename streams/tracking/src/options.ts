@@ -8,31 +8,35 @@ import type {
   MachineSession,
 } from '@oxagry/avro'
 import type { Serde } from '@oxagry/kafka'
-import { TOPICS } from '@oxagry/topics'
+import {
+  catalogueNames,
+  describeTopics,
+  TOPICS,
+  type TopicDescriptors,
+  type TopicNames,
+} from '@oxagry/topics'
 import { TRACKING_ERROR_CODES, TrackingError } from './errors.ts'
 import type { ValidationLimits } from './validation.ts'
 
-/** The topics the application reads and writes. */
-export interface TrackingTopics {
-  readonly pings: string
+/** The topics the application reads and writes, by role, as the catalogue declares them. */
+export const TRACKING_TOPICS = {
+  pings: TOPICS.machinePings,
   /** Pings that passed validation, each once: the ping facts' source. */
-  readonly accepted: string
-  readonly geofences: string
-  readonly positions: string
-  readonly transitions: string
-  readonly sessions: string
-  readonly deadLetters: string
-}
+  accepted: TOPICS.acceptedPings,
+  geofences: TOPICS.geofences,
+  positions: TOPICS.machinePositions,
+  transitions: TOPICS.geofenceTransitions,
+  sessions: TOPICS.machineSessions,
+  deadLetters: TOPICS.fleetDeadLetters,
+} as const
 
-export const DEFAULT_TRACKING_TOPICS: TrackingTopics = Object.freeze({
-  pings: TOPICS.machinePings.name,
-  accepted: TOPICS.acceptedPings.name,
-  geofences: TOPICS.geofences.name,
-  positions: TOPICS.machinePositions.name,
-  transitions: TOPICS.geofenceTransitions.name,
-  sessions: TOPICS.machineSessions.name,
-  deadLetters: TOPICS.fleetDeadLetters.name,
-})
+/** A topic name per role. */
+export type TrackingTopics = TopicNames<typeof TRACKING_TOPICS>
+
+export const DEFAULT_TRACKING_TOPICS: TrackingTopics = catalogueNames(TRACKING_TOPICS)
+
+/** Each topic with its serdes, typed by its contract: what the topology reads and writes. */
+export type TrackingTopicDescriptors = TopicDescriptors<typeof TRACKING_TOPICS>
 
 /** Value serdes per contract; keys are plain strings as the catalogue says. */
 export interface TrackingSerdes {
@@ -64,6 +68,8 @@ export interface TrackingOptions {
 export interface ResolvedTrackingOptions {
   readonly serdes: TrackingSerdes
   readonly topics: TrackingTopics
+  /** The topics with their serdes. */
+  readonly descriptors: TrackingTopicDescriptors
   readonly validation: ValidationLimits
   readonly sessions: Required<SessionOptions>
 }
@@ -144,9 +150,23 @@ export function resolveTrackingOptions(options: TrackingOptions): ResolvedTracki
   const names = Object.values(topics)
   if (new Set(names).size !== names.length)
     fail([`/options/topics must name ${names.length} different topics, got ${names.join(', ')}`])
+  const { ping, geofence, position, transition, session, deadLetter } = options.serdes
   return {
     serdes: options.serdes,
     topics,
+    descriptors: describeTopics(
+      TRACKING_TOPICS,
+      {
+        pings: ping,
+        accepted: ping,
+        geofences: geofence,
+        positions: position,
+        transitions: transition,
+        sessions: session,
+        deadLetters: deadLetter,
+      },
+      topics,
+    ),
     validation: { ...DEFAULT_VALIDATION, ...options.validation },
     sessions: { ...DEFAULT_SESSIONS, ...options.sessions },
   }

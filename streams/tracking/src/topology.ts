@@ -1,5 +1,5 @@
 import type { DeadLetter, FailureStage, Geofence, MachinePing, MachinePosition } from '@oxagry/avro'
-import { Serdes } from '@oxagry/kafka'
+import { Serdes, withValueSerde } from '@oxagry/kafka'
 import {
   SessionWindows,
   Stores,
@@ -38,6 +38,19 @@ export type Checked =
   | { readonly kind: 'rejected'; readonly deadLetter: DeadLetter }
 
 const S = Serdes.String()
+
+/** The processors' own stores, typed: `getStateStore(spec)` is each one's store type. */
+const GUARD_STORE = Stores.inMemoryKeyValueStore(TRACKING_STORES.guard, {
+  keySerde: S,
+  valueSerde: Serdes.Json<GuardState>(),
+})
+const POSITIONS_STORE = Stores.inMemoryKeyValueStore(TRACKING_STORES.positions, {
+  keySerde: S,
+  valueSerde: Serdes.Json<MachinePosition>(),
+})
+
+const isAccepted = (_key: string, v: Checked): v is Extract<Checked, { kind: 'accepted' }> =>
+  v.kind === 'accepted'
 
 function guardProcessor(
   options: ResolvedTrackingOptions,
@@ -79,7 +92,7 @@ function guardProcessor(
     return {
       init(c) {
         ctx = c
-        store = c.getStateStore(TRACKING_STORES.guard)
+        store = c.getStateStore(GUARD_STORE)
       },
       process(record) {
         const received = record.value
@@ -121,7 +134,7 @@ function positionProcessor(
     return {
       init(c) {
         ctx = c
-        positions = c.getStateStore(TRACKING_STORES.positions)
+        positions = c.getStateStore(POSITIONS_STORE)
         geofences = c.getStateStore(geofenceStore)
       },
       process(record) {
@@ -176,53 +189,30 @@ function sessionKeyProcessor(
  */
 export function buildTrackingTopology(input: TrackingOptions): Topology {
   const options = resolveTrackingOptions(input)
-  const { topics, serdes } = options
-  const json = <T>() => Serdes.Json<T>()
+  const t = options.descriptors
   const builder = new StreamsBuilder({ defaultKeySerde: S })
+  const geofences = builder.globalTable(t.geofences, {}, { storeName: TRACKING_STORES.geofences })
+  builder.addStateStore(GUARD_STORE).addStateStore(POSITIONS_STORE)
 
-  const geofences = builder.globalTable<string, Geofence>(
-    topics.geofences,
-    { keySerde: S, valueSerde: serdes.geofence },
-    { storeName: TRACKING_STORES.geofences },
-  )
-  builder.addStateStore(
-    Stores.inMemoryKeyValueStore<string, GuardState>(TRACKING_STORES.guard, {
-      keySerde: S,
-      valueSerde: json(),
-    }),
-  )
-  builder.addStateStore(
-    Stores.inMemoryKeyValueStore<string, MachinePosition>(TRACKING_STORES.positions, {
-      keySerde: S,
-      valueSerde: json(),
-    }),
-  )
-
-  const checked = builder
-    .stream<string, ReceivedPing | null>(topics.pings, {
-      keySerde: S,
-      valueSerde: receivedPingSerde(serdes.ping),
+  const branches = builder
+    .stream<string, ReceivedPing | null>(withValueSerde(t.pings, receivedPingSerde(t.pings.valueSerde)), {
       timestampExtractor: pingTimestampExtractor(options.validation.maxFutureMs),
     })
-    .process(guardProcessor(options), TRACKING_STORES.guard)
-
-  const branches = checked
+    .process(guardProcessor(options), GUARD_STORE)
     .split({ name: 'tracking' })
-    .branch((_k, v) => v.kind === 'accepted', 'accepted')
+    .branch(isAccepted, 'accepted')
     .defaultBranch('rejected')
-  const accepted = (branches.get('tracking-accepted') ?? never('accepted')).mapValues(
-    (v) => (v as Extract<Checked, { kind: 'accepted' }>).ping,
-  )
-  ;(branches.get('tracking-rejected') ?? never('rejected'))
-    .mapValues((v) => (v as Extract<Checked, { kind: 'rejected' }>).deadLetter)
-    .to(topics.deadLetters, { keySerde: S, valueSerde: serdes.deadLetter })
-
+  branches
+    .get('tracking-rejected')
+    .mapValues((v) => v.deadLetter)
+    .to(t.deadLetters)
+  const accepted = branches.get('tracking-accepted').mapValues((v) => v.ping)
   // Every accepted ping once, in order per machine: with the dead letters, every raw ping is accounted for.
-  accepted.to(topics.accepted, { keySerde: S, valueSerde: serdes.ping })
+  accepted.to(t.accepted)
 
-  const updates = accepted.process(positionProcessor(geofences.storeName), TRACKING_STORES.positions)
-  updates.mapValues((u) => u.position).to(topics.positions, { keySerde: S, valueSerde: serdes.position })
-  updates.flatMapValues(transitionsOf).to(topics.transitions, { keySerde: S, valueSerde: serdes.transition })
+  const updates = accepted.process(positionProcessor(geofences.storeName), POSITIONS_STORE)
+  updates.mapValues((u) => u.position).to(t.positions)
+  updates.flatMapValues(transitionsOf).to(t.transitions)
 
   const { inactivityGapMs, graceMs } = options.sessions
   accepted
@@ -235,18 +225,14 @@ export function buildTrackingTopology(input: TrackingOptions): Topology {
       (key, ping, agg) =>
         key.endsWith(`|${ENGINE_OFF}`) ? null : addPing(agg, ping, key.endsWith('|TRIP') ? 'TRIP' : 'IDLE'),
       (_key, a, b) => mergeSessions(a, b),
-      { storeName: TRACKING_STORES.sessions, valueSerde: json() },
+      { storeName: TRACKING_STORES.sessions, valueSerde: Serdes.Json() },
     )
     .suppress(Suppressed.untilWindowCloses(TRACKING_STORES.sessionsSuppress))
     .toStream()
     .flatMap((_windowed, agg) =>
       agg === null ? [] : [{ key: agg.machineId as string, value: toMachineSession(agg) }],
     )
-    .to(topics.sessions, { keySerde: S, valueSerde: serdes.session })
+    .to(t.sessions)
 
   return builder.build()
-}
-
-function never(branch: string): never {
-  throw new Error(`split() lost its ${branch} branch`)
 }

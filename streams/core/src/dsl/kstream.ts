@@ -7,8 +7,8 @@ import type {
 } from '../processor/api.ts'
 import { fixedKeyProcessor } from './process-values.ts'
 import type { KeyValue, StreamRecord } from '../record.ts'
-import type { Serde } from '@oxagry/kafka'
-import type { KeyValueStore } from '../state/store.ts'
+import { isTopicDescriptor, type Serde, type TopicSink } from '@oxagry/kafka'
+import { storeNameOf, type KeyValueStore, type StoreHandle } from '../state/store.ts'
 import type { TopicNameExtractor, TopicRef } from '../topology/nodes.ts'
 import type { BuilderContext } from './builder-context.ts'
 import { KGroupedStream } from './grouped.ts'
@@ -20,6 +20,7 @@ import type {
   Materialized,
   Named,
   Produced,
+  ProducedTo,
   Repartitioned,
   StreamJoined,
 } from './options.ts'
@@ -29,6 +30,8 @@ import { OldValues } from './old-values.ts'
 import { tableSource } from './processors.ts'
 
 export type Predicate<K, V> = (key: K, value: V) => boolean
+/** A predicate that narrows the value: `filter` and `split().branch` type what passes by it. */
+export type ValueGuard<K, V, W extends V> = (key: K, value: V) => value is W
 export type ValueJoiner<V, VT, R> = (value: V, tableValue: VT) => R
 export type { ValueJoinerWithKey } from './stream-join.ts'
 
@@ -87,6 +90,9 @@ export class KStream<K, V> {
     })
   }
 
+  /** Keeps the records a guard accepts, typed as the guard narrows them. */
+  filter<W extends V>(guard: ValueGuard<K, V, W>, named?: Named): KStream<K, W>
+  filter(predicate: Predicate<K, V>, named?: Named): KStream<K, V>
   filter(predicate: Predicate<K, V>, named?: Named): KStream<K, V> {
     return this.next<K, V>(
       'KSTREAM-FILTER-',
@@ -98,11 +104,17 @@ export class KStream<K, V> {
     )
   }
 
-  filterNot(predicate: Predicate<K, V>, named?: Named): KStream<K, V> {
-    return this.next<K, V>(
+  /** Drops the records a guard accepts: what is left is typed without them. */
+  filterNot<W extends V>(guard: ValueGuard<K, V, W>, named?: Named): KStream<K, Exclude<V, W>>
+  filterNot(predicate: Predicate<K, V>, named?: Named): KStream<K, V>
+  filterNot<W extends V>(
+    predicate: Predicate<K, V>,
+    named?: Named,
+  ): KStream<K, V> | KStream<K, Exclude<V, W>> {
+    return this.next<K, Exclude<V, W>>(
       'KSTREAM-FILTER-',
       simple((r, c) => {
-        if (!predicate(r.key, r.value)) c.forward(r)
+        if (!predicate(r.key, r.value)) c.forward(r as StreamRecord<K, Exclude<V, W>>)
       }),
       {},
       named,
@@ -184,7 +196,7 @@ export class KStream<K, V> {
   }
 
   /** Splits the stream by predicates: each record goes to the first branch it matches. */
-  split(named?: Named): BranchedKStream<K, V> {
+  split<const P extends string = string>(named?: { readonly name?: P }): BranchedKStream<K, V, P> {
     return new BranchedKStream(this.ctx, this.state, named?.name ?? this.ctx.newName('KSTREAM-BRANCH-'))
   }
 
@@ -207,8 +219,23 @@ export class KStream<K, V> {
     })
   }
 
+  /**
+   * Writes the stream to a topic described by its serdes: the topic's value type must take the stream's
+   * (a null value is a tombstone, written without the serde).
+   */
+  to(topic: TopicSink<K, NonNullable<V>>, produced?: ProducedTo<K, V>): void
   /** Writes the stream to a topic, or to the topic an extractor picks per record. */
-  to(topic: string | TopicNameExtractor<K, V>, produced: Produced<K, V> = {}): void {
+  to(topic: string | TopicNameExtractor<K, V>, produced?: Produced<K, V>): void
+  to(
+    target: string | TopicNameExtractor<K, V> | TopicSink<K, NonNullable<V>>,
+    options: Produced<K, V> = {},
+  ): void {
+    const sink = isTopicDescriptor(target) ? (target as unknown as TopicSink<K, NonNullable<V>>) : undefined
+    const produced: Produced<K, V> =
+      sink === undefined
+        ? options
+        : { ...options, keySerde: sink.keySerde as Serde<K>, valueSerde: sink.valueSerde as Serde<V> }
+    const topic = sink === undefined ? (target as string | TopicNameExtractor<K, V>) : sink.name
     const keySerde = (produced.keySerde ?? this.state.keySerde) as Serde<unknown> | undefined
     const valueSerde = (produced.valueSerde ?? this.state.valueSerde) as Serde<unknown> | undefined
     this.ctx.topology.addSink(
@@ -297,10 +324,13 @@ export class KStream<K, V> {
     }
   }
 
-  /** Runs a custom processor (the processor API) connected to the named stores. */
-  process<K2, V2>(supplier: ProcessorSupplier<K, V, K2, V2>, ...storeNames: string[]): KStream<K2, V2> {
+  /** Runs a custom processor (the processor API) connected to the stores, given by name or spec. */
+  process<K2, V2>(
+    supplier: ProcessorSupplier<K, V, K2, V2>,
+    ...stores: (string | StoreHandle)[]
+  ): KStream<K2, V2> {
     const node = this.ctx.addProcessor('KSTREAM-PROCESSOR-', supplier, [this.state.node])
-    this.ctx.topology.connectProcessorAndStateStores(...storeNames.map((s) => [node, s] as const))
+    this.ctx.topology.connectProcessorAndStateStores(...stores.map((s) => [node, storeNameOf(s)] as const))
     return new KStream<K2, V2>(this.ctx, {
       node,
       repartitionRequired: this.state.repartitionRequired,
@@ -312,20 +342,24 @@ export class KStream<K, V> {
    * Runs a fixed-key processor (KIP-820) on every record: it may change values, timestamps and headers
    * and read or write the named stores, but not the key, so the stream needs no repartition after it.
    */
-  processValues<VR>(supplier: FixedKeyProcessorSupplier<K, V, VR>, ...storeNames: string[]): KStream<K, VR>
+  processValues<VR>(
+    supplier: FixedKeyProcessorSupplier<K, V, VR>,
+    ...stores: (string | StoreHandle)[]
+  ): KStream<K, VR>
   /** As above, with the processor named. */
   processValues<VR>(
     supplier: FixedKeyProcessorSupplier<K, V, VR>,
     named: Named,
-    ...storeNames: string[]
+    ...stores: (string | StoreHandle)[]
   ): KStream<K, VR>
   processValues<VR>(
     supplier: FixedKeyProcessorSupplier<K, V, VR>,
-    first?: Named | string,
-    ...rest: string[]
+    first?: Named | string | StoreHandle,
+    ...rest: (string | StoreHandle)[]
   ): KStream<K, VR> {
-    const named = typeof first === 'object' ? first : undefined
-    const storeNames = typeof first === 'string' ? [first, ...rest] : rest
+    const isStore = typeof first === 'string' || (typeof first === 'object' && 'kind' in first)
+    const named = isStore ? undefined : (first as Named | undefined)
+    const storeNames = (isStore ? [first, ...rest] : rest).map(storeNameOf)
     const name = named?.name ?? this.ctx.newName('KSTREAM-PROCESSVALUES-')
     this.ctx.topology.addProcessor(name, fixedKeyProcessor(name, supplier), this.state.node)
     this.ctx.topology.connectProcessorAndStateStores(...storeNames.map((s) => [name, s] as const))
@@ -531,8 +565,23 @@ export class KStream<K, V> {
   }
 }
 
-/** The branches of `KStream.split()`: named streams, each record in the first branch that matches. */
-export class BranchedKStream<K, V> {
+/**
+ * What `defaultBranch` and `noDefaultBranch` return: every branch by name, and, for the names the
+ * branches were given, the branch typed as its guard narrowed it (never undefined).
+ */
+export type Branches<K, V, B> = {
+  get<N extends keyof B & string>(name: N): B[N]
+} & Map<string, KStream<K, V>>
+
+/** One more branch in the branch map's type, named `<prefix>-<name>`. */
+type With<B, P extends string, N extends string, S> = B & { readonly [Q in `${P}-${N}`]: S }
+
+/**
+ * The branches of `KStream.split()`: named streams, each record in the first branch that matches. A
+ * branch given a type guard is typed as the guard narrows, and the branches after it see what is left
+ * (`P` is the split's name, `B` the branches so far, `R` the value type no branch took yet).
+ */
+export class BranchedKStream<K, V, P extends string = string, B = Record<never, never>, R = V> {
   private readonly branches: { name: string; predicate: Predicate<K, V> }[] = []
   private readonly node: string
 
@@ -562,22 +611,32 @@ export class BranchedKStream<K, V> {
     )
   }
 
-  branch(predicate: Predicate<K, V>, name?: string): this {
+  /** A branch of the records the guard accepts, typed as it narrows; later branches see the rest. */
+  branch<W extends R, const N extends string = string>(
+    guard: ValueGuard<K, R, W>,
+    name?: N,
+  ): BranchedKStream<K, V, P, With<B, P, N, KStream<K, W>>, Exclude<R, W>>
+  branch<const N extends string = string>(
+    predicate: Predicate<K, R>,
+    name?: N,
+  ): BranchedKStream<K, V, P, With<B, P, N, KStream<K, R>>, R>
+  branch(predicate: Predicate<K, R>, name?: string): unknown {
     const branchName = `${this.prefix}-${name ?? String(this.branches.length + 1)}`
     if (this.branches.some((b) => b.name === branchName))
       throw new TopologyError(`branch ${branchName} exists already`)
-    this.branches.push({ name: branchName, predicate })
+    // Records reach a predicate only when no branch before took them, so they are an R.
+    this.branches.push({ name: branchName, predicate: predicate as unknown as Predicate<K, V> })
     return this
   }
 
   /** Adds the branch for records no predicate matched, and returns every branch by name. */
-  defaultBranch(name = '0'): Map<string, KStream<K, V>> {
-    this.branch(() => true, name)
-    return this.noDefaultBranch()
+  defaultBranch<const N extends string = '0'>(name?: N): Branches<K, V, With<B, P, N, KStream<K, R>>> {
+    this.branch(() => true, name ?? '0')
+    return this.noDefaultBranch() as Branches<K, V, With<B, P, N, KStream<K, R>>>
   }
 
   /** Returns every branch by name; records no predicate matched are dropped by design. */
-  noDefaultBranch(): Map<string, KStream<K, V>> {
+  noDefaultBranch(): Branches<K, V, B> {
     const out = new Map<string, KStream<K, V>>()
     for (const { name } of this.branches) {
       const node = this.ctx.addProcessor(
@@ -588,6 +647,6 @@ export class BranchedKStream<K, V> {
       )
       out.set(name, new KStream(this.ctx, { ...this.parent, node }))
     }
-    return out
+    return out as Branches<K, V, B>
   }
 }

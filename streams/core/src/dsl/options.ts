@@ -22,6 +22,12 @@ export interface Produced<K, V> {
   readonly name?: string
 }
 
+/** How a described topic is read: its serdes are the descriptor's. */
+export type ConsumedFrom = Omit<Consumed<unknown, unknown>, 'keySerde' | 'valueSerde'>
+
+/** How a stream is written to a described topic: its serdes are the descriptor's. */
+export type ProducedTo<K, V> = Omit<Produced<K, V>, 'keySerde' | 'valueSerde'>
+
 /** Serdes of a grouping and the name of its repartition topic. */
 export interface Grouped<K, V> {
   readonly keySerde?: Serde<K>

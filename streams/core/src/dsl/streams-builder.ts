@@ -1,10 +1,10 @@
-import type { Serde } from '@oxagry/kafka'
+import { isTopicDescriptor, type Serde, type TopicDescriptor } from '@oxagry/kafka'
 import type { StoreSpec } from '../state/store.ts'
 import type { Topology } from '../topology/topology.ts'
 import { BuilderContext } from './builder-context.ts'
 import { KStream } from './kstream.ts'
 import { GlobalKTable, KTable } from './ktable.ts'
-import type { Consumed, Materialized, StoreType } from './options.ts'
+import type { Consumed, ConsumedFrom, Materialized, StoreType } from './options.ts'
 import { OldValues } from './old-values.ts'
 import { tableSource } from './processors.ts'
 
@@ -29,8 +29,15 @@ export class StreamsBuilder {
     )
   }
 
+  /** A stream of every record of a described topic, typed and read with its serdes. */
+  stream<K, V>(topic: TopicDescriptor<K, V>, consumed?: ConsumedFrom): KStream<K, V>
   /** A stream of every record of the topics. */
-  stream<K, V>(topics: string | readonly string[], consumed: Consumed<K, V> = {}): KStream<K, V> {
+  stream<K, V>(topics: string | readonly string[], consumed?: Consumed<K, V>): KStream<K, V>
+  stream<K, V>(
+    source: string | readonly string[] | TopicDescriptor<K, V>,
+    options: Consumed<K, V> = {},
+  ): KStream<K, V> {
+    const [topics, consumed] = withSerdesOf(source, options)
     const list = typeof topics === 'string' ? [topics] : [...topics]
     const name = consumed.name ?? this.ctx.newName('KSTREAM-SOURCE-')
     this.ctx.topology.addSource(name, list, {
@@ -50,8 +57,20 @@ export class StreamsBuilder {
     })
   }
 
+  /** A table of a described topic, typed and read with its serdes. */
+  table<K, V>(
+    topic: TopicDescriptor<K, V>,
+    consumed?: ConsumedFrom,
+    materialized?: Materialized<K, V>,
+  ): KTable<K, V>
   /** A table of the topic: the latest value per key, materialized in a store. */
-  table<K, V>(topic: string, consumed: Consumed<K, V> = {}, materialized?: Materialized<K, V>): KTable<K, V> {
+  table<K, V>(topic: string, consumed?: Consumed<K, V>, materialized?: Materialized<K, V>): KTable<K, V>
+  table<K, V>(
+    from: string | TopicDescriptor<K, V>,
+    options: Consumed<K, V> = {},
+    materialized?: Materialized<K, V>,
+  ): KTable<K, V> {
+    const [topic, consumed] = withSerdesOf(from, options)
     const source = consumed.name ?? this.ctx.newName('KSTREAM-SOURCE-')
     const name = this.ctx.newName('KTABLE-SOURCE-')
     const keySerde = (materialized?.keySerde ?? consumed.keySerde) as Serde<unknown> | undefined
@@ -80,12 +99,24 @@ export class StreamsBuilder {
     })
   }
 
+  /** A global table of a described topic, typed and read with its serdes. */
+  globalTable<K, V>(
+    topic: TopicDescriptor<K, V>,
+    consumed?: ConsumedFrom,
+    materialized?: Materialized<K, V>,
+  ): GlobalKTable<K, V>
   /** A table replicated whole to every instance, for joins on any key without co-partitioning. */
   globalTable<K, V>(
     topic: string,
-    consumed: Consumed<K, V> = {},
+    consumed?: Consumed<K, V>,
+    materialized?: Materialized<K, V>,
+  ): GlobalKTable<K, V>
+  globalTable<K, V>(
+    source: string | TopicDescriptor<K, V>,
+    options: Consumed<K, V> = {},
     materialized?: Materialized<K, V>,
   ): GlobalKTable<K, V> {
+    const [topic, consumed] = withSerdesOf(source, options)
     const sourceName = consumed.name ?? this.ctx.newName('KSTREAM-SOURCE-')
     const processorName = this.ctx.newName('KTABLE-SOURCE-')
     const keySerde = (materialized?.keySerde ?? consumed.keySerde) as Serde<unknown> | undefined
@@ -136,4 +167,13 @@ export class StreamsBuilder {
       ...(this.ctx.defaultValueSerde === undefined ? {} : { defaultValueSerde: this.ctx.defaultValueSerde }),
     }
   }
+}
+
+/** A source's topics and how to read them: a descriptor's name and serdes, or the arguments as given. */
+function withSerdesOf<T extends string | readonly string[], K, V>(
+  source: T | TopicDescriptor<K, V>,
+  consumed: Consumed<K, V>,
+): [T, Consumed<K, V>] | [string, Consumed<K, V>] {
+  if (!isTopicDescriptor(source)) return [source, consumed]
+  return [source.name, { ...consumed, keySerde: source.keySerde, valueSerde: source.valueSerde }]
 }

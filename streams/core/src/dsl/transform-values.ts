@@ -1,9 +1,10 @@
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type {
-  Processor,
-  ProcessorContext,
-  ValueTransformerContext,
-  ValueTransformerWithKeySupplier,
+import {
+  storeGetter,
+  type Processor,
+  type ProcessorContext,
+  type ValueTransformerContext,
+  type ValueTransformerWithKeySupplier,
 } from '../processor/api.ts'
 import type { Change } from '../record.ts'
 import type { KeyValueStore, StateStore } from '../state/store.ts'
@@ -74,7 +75,7 @@ export function transformValuesGetter<K, V, VR>(
       const context: ValueTransformerContext = {
         applicationId: '',
         taskId: '',
-        getStateStore: <S extends StateStore>(name: string): S => stores(name) as unknown as S,
+        getStateStore: storeGetter((name) => stores(name) as unknown as StateStore),
         schedule: refuse('schedule'),
         recordMetadata: () => undefined,
         currentStreamTimeMs: refuse('read stream time'),

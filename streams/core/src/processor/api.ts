@@ -1,5 +1,5 @@
 import type { RecordMetadata, StreamRecord } from '../record.ts'
-import type { StateStore } from '../state/store.ts'
+import { storeNameOf, type StateStore, type StoreHandle, type StoreOf } from '../state/store.ts'
 
 export const PunctuationType = {
   /** Fires as stream time (the largest record timestamp a task has seen) passes each interval. */
@@ -23,6 +23,9 @@ export interface ProcessorContext<KForward = unknown, VForward = unknown> {
   /** Sends a record to every child, or to the named child only. */
   forward<K extends KForward, V extends VForward>(record: StreamRecord<K, V>, childName?: string): void
   schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable
+  /** A connected store by handle (a spec from `Stores`): typed by it, key, value and kind. */
+  getStateStore<H extends StoreHandle>(store: H): StoreOf<H>
+  /** A connected store by name: the caller says its type. */
   getStateStore<S extends StateStore>(name: string): S
   /** Where the current record came from; undefined in a punctuation. */
   recordMetadata(): RecordMetadata | undefined
@@ -35,6 +38,14 @@ export interface ProcessorContext<KForward = unknown, VForward = unknown> {
    * for its window): counted in metrics and logged, never silent.
    */
   recordDropped(reason: string): void
+}
+
+/** `ProcessorContext.getStateStore`, both ways of calling it. */
+export type GetStateStore = ProcessorContext['getStateStore']
+
+/** A `getStateStore` from a lookup by name: what every context implementation builds its own from. */
+export function storeGetter(lookup: (name: string) => StateStore): GetStateStore {
+  return ((store: string | StoreHandle) => lookup(storeNameOf(store))) as GetStateStore
 }
 
 /** A custom processor: the processor API's unit of work. */

@@ -1,5 +1,5 @@
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import type { Processor, ProcessorContext } from '../processor/api.ts'
+import { storeGetter, type Processor, type ProcessorContext } from '../processor/api.ts'
 import type { RecordMetadata, StreamRecord } from '../record.ts'
 import type { StateStore } from '../state/store.ts'
 import type { GlobalStoreSpec } from '../topology/topology.ts'
@@ -27,15 +27,15 @@ export class GlobalStoreTask {
           `global store processor ${spec.processorName} cannot schedule punctuations`,
         )
       },
-      getStateStore: <S extends StateStore>(name: string): S => {
+      getStateStore: storeGetter((name) => {
         if (name !== spec.store.name) {
           throw new StreamsError(
             STREAMS_ERROR_CODES.UNKNOWN_STORE,
             `global processor ${spec.processorName} has no store ${name}`,
           )
         }
-        return store as S
-      },
+        return store
+      }),
       recordMetadata: () => this.current,
       currentStreamTimeMs: () => -1,
       currentSystemTimeMs: () => clock.now(),

@@ -1,10 +1,11 @@
 import { STREAMS_ERROR_CODES, StreamsError, TopologyError } from '../errors.ts'
-import type {
-  Cancellable,
-  Processor,
-  ProcessorContext,
-  PunctuationType,
-  Punctuator,
+import {
+  storeGetter,
+  type Cancellable,
+  type Processor,
+  type ProcessorContext,
+  type PunctuationType,
+  type Punctuator,
 } from '../processor/api.ts'
 import type { RecordMetadata, StreamRecord } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
@@ -200,10 +201,10 @@ export class StreamTask {
         const now = type === 'STREAM_TIME' ? this.streamTime : this.options.clock.now()
         return this.punctuations.schedule(type, intervalMs, node.name, punctuator, now)
       },
-      getStateStore: <S extends StateStore>(name: string): S => {
+      getStateStore: storeGetter((name) => {
         const global = this.options.globalStores.get(name)
         // Read only, as Kafka's decorators: only the global store's own processor writes it.
-        if (global !== undefined) return readOnlyGlobal<S>(global as unknown as AnyStore)
+        if (global !== undefined) return readOnlyGlobal<StateStore>(global as unknown as AnyStore)
         const store = this.options.stores.get(name)
         if (store === undefined || !allowed.has(name)) {
           throw new TopologyError(
@@ -212,8 +213,8 @@ export class StreamTask {
             { node: node.name, store: name },
           )
         }
-        return store as unknown as S
-      },
+        return store as unknown as StateStore
+      }),
       recordMetadata: () => this.current,
       currentStreamTimeMs: () => this.streamTime,
       currentSystemTimeMs: () => this.options.clock.now(),

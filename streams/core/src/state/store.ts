@@ -129,10 +129,50 @@ export type AnyReadOnlyStore =
 export type AnyStore =
   KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> | SessionStore<unknown, unknown>
 
-/** How a store is made, declared once in the topology and built per task. */
-export interface StoreSpec {
-  readonly name: string
-  readonly kind: StoreKind
+declare const storeTypes: unique symbol
+
+/**
+ * What names a store to a processor: its name and kind, and (as a phantom) its key and value types, so
+ * `context.getStateStore(handle)` returns the store's own type. A `StoreSpec` from `Stores` is one.
+ */
+export interface StoreHandle<
+  Name extends string = string,
+  K = unknown,
+  V = unknown,
+  Kind extends StoreKind = StoreKind,
+> {
+  readonly name: Name
+  readonly kind: Kind
+  /** Phantom: the key and value types. Never set at runtime. */
+  readonly [storeTypes]?: { readonly key: K; readonly value: V }
+}
+
+/** The store of a kind, per kind when the kind is a union (an untyped handle). */
+type StoreOfKind<Kind extends StoreKind, K, V> = Kind extends 'keyValue'
+  ? KeyValueStore<K, V>
+  : Kind extends 'window'
+    ? WindowStore<K, V>
+    : SessionStore<K, V>
+
+/** The store a handle names, as a processor connected to it gets it. */
+export type StoreOf<H> =
+  H extends StoreHandle<string, infer K, infer V, infer Kind> ? StoreOfKind<Kind, K, V> : never
+
+/** The name of a store given by name or by handle. */
+export function storeNameOf(store: string | StoreHandle): string {
+  return typeof store === 'string' ? store : store.name
+}
+
+/**
+ * How a store is made, declared once in the topology and built per task. The type parameters are the
+ * handle's: the `Stores` builders fill them in, the topology and runtime read the spec untyped.
+ */
+export interface StoreSpec<
+  Name extends string = string,
+  K = unknown,
+  V = unknown,
+  Kind extends StoreKind = StoreKind,
+> extends StoreHandle<Name, K, V, Kind> {
   readonly keySerde?: Serde<unknown>
   readonly valueSerde?: Serde<unknown>
   /** In memory, or in the persistent engine under the state directory. */

@@ -10,13 +10,13 @@ export interface StoreOptions<K, V> {
   readonly changelogConfig?: Readonly<Record<string, string>>
 }
 
-function spec<K, V>(
-  name: string,
-  kind: StoreKind,
+function spec<Name extends string, K, V, Kind extends StoreKind>(
+  name: Name,
+  kind: Kind,
   persistent: boolean,
   options: StoreOptions<K, V>,
   retentionMs?: number,
-): StoreSpec {
+): StoreSpec<Name, K, V, Kind> {
   if (retentionMs !== undefined && !(Number.isSafeInteger(retentionMs) && retentionMs > 0)) {
     throw new StreamsError(
       STREAMS_ERROR_CODES.INVALID_CONFIG,
@@ -38,35 +38,43 @@ function spec<K, V>(
   }
 }
 
-/** Store declarations for the processor API, as Kafka Streams' `Stores`. */
+/**
+ * Store declarations for the processor API, as Kafka Streams' `Stores`. Each returns a typed spec: its
+ * name, kind, key and value types (given, or inferred from the serdes), so a processor's
+ * `context.getStateStore(spec)` is the store's own type and `KStream.process(supplier, spec)` connects it.
+ */
 export const Stores = {
-  inMemoryKeyValueStore: <K, V>(name: string, options: StoreOptions<K, V> = {}): StoreSpec =>
-    spec(name, 'keyValue', false, options),
-  persistentKeyValueStore: <K, V>(name: string, options: StoreOptions<K, V> = {}): StoreSpec =>
-    spec(name, 'keyValue', true, options),
-  inMemoryWindowStore: <K, V>(
-    name: string,
+  inMemoryKeyValueStore: <K, V, const Name extends string = string>(
+    name: Name,
+    options: StoreOptions<K, V> = {},
+  ): StoreSpec<Name, K, V, 'keyValue'> => spec(name, 'keyValue', false, options),
+  persistentKeyValueStore: <K, V, const Name extends string = string>(
+    name: Name,
+    options: StoreOptions<K, V> = {},
+  ): StoreSpec<Name, K, V, 'keyValue'> => spec(name, 'keyValue', true, options),
+  inMemoryWindowStore: <K, V, const Name extends string = string>(
+    name: Name,
     retentionMs: number,
     options: StoreOptions<K, V> = {},
-  ): StoreSpec => spec(name, 'window', false, options, retentionMs),
-  inMemorySessionStore: <K, V>(
-    name: string,
+  ): StoreSpec<Name, K, V, 'window'> => spec(name, 'window', false, options, retentionMs),
+  inMemorySessionStore: <K, V, const Name extends string = string>(
+    name: Name,
     retentionMs: number,
     options: StoreOptions<K, V> = {},
-  ): StoreSpec => spec(name, 'session', false, options, retentionMs),
+  ): StoreSpec<Name, K, V, 'session'> => spec(name, 'session', false, options, retentionMs),
   /**
    * A window store in LMDB, the engine of `persistentKeyValueStore`: entries by key then window start,
    * with a time index for expiry; needs key and value serdes (its own or the application's defaults).
    */
-  persistentWindowStore: <K, V>(
-    name: string,
+  persistentWindowStore: <K, V, const Name extends string = string>(
+    name: Name,
     retentionMs: number,
     options: StoreOptions<K, V> = {},
-  ): StoreSpec => spec(name, 'window', true, options, retentionMs),
+  ): StoreSpec<Name, K, V, 'window'> => spec(name, 'window', true, options, retentionMs),
   /** A session store in LMDB: entries by key, then session end and start, expired by end. */
-  persistentSessionStore: <K, V>(
-    name: string,
+  persistentSessionStore: <K, V, const Name extends string = string>(
+    name: Name,
     retentionMs: number,
     options: StoreOptions<K, V> = {},
-  ): StoreSpec => spec(name, 'session', true, options, retentionMs),
+  ): StoreSpec<Name, K, V, 'session'> => spec(name, 'session', true, options, retentionMs),
 } as const

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import type { StreamRecord } from '../record.ts'
-import type { RecordHeaders, Serde } from '@oxagry/kafka'
+import { isTopicDescriptor, type RecordHeaders, type Serde, type TopicDescriptor } from '@oxagry/kafka'
 import { encodeChange } from '../state/changelog-codec.ts'
 import { createStore, storeSerdes, type ManagedStore } from '../state/factory.ts'
 import type { KeyValueStore, SessionStore, StateStore, WindowStore } from '../state/store.ts'
@@ -45,6 +45,12 @@ interface Route {
  * TopologyTestDriver: pipe records in, read records out, move the wall clock, look into stores.
  * Records sent to internal or input topics are processed before `pipeInput` returns.
  */
+/** Where a test input topic's timestamps start and how far each record moves them. */
+export interface InputTopicOptions {
+  readonly startTimestampMs?: number
+  readonly autoAdvanceMs?: number
+}
+
 export class TopologyTestDriver {
   readonly applicationId: string
   private wallClock: number
@@ -131,19 +137,37 @@ export class TopologyTestDriver {
     return serde
   }
 
+  /** An input of a described topic, written with its serdes. */
+  createInputTopic<K, V>(topic: TopicDescriptor<K, V>, options?: InputTopicOptions): TestInputTopic<K, V>
   createInputTopic<K, V>(
     topic: string,
     keySerde: Serde<K>,
     valueSerde: Serde<V>,
-    options: { startTimestampMs?: number; autoAdvanceMs?: number } = {},
+    options?: InputTopicOptions,
+  ): TestInputTopic<K, V>
+  createInputTopic<K, V>(
+    described: string | TopicDescriptor<K, V>,
+    ...rest: [InputTopicOptions?] | [Serde<K>, Serde<V>, InputTopicOptions?]
   ): TestInputTopic<K, V> {
+    const [topic, keySerde, valueSerde, options = {}] = isTopicDescriptor(described)
+      ? [described.name, described.keySerde, described.valueSerde, rest[0] as InputTopicOptions | undefined]
+      : [described, rest[0] as Serde<K>, rest[1] as Serde<V>, rest[2]]
     if (!this.routes.has(topic)) {
       throw new StreamsError(STREAMS_ERROR_CODES.TOPOLOGY, `topic ${topic} is not read by the topology`)
     }
     return new TestInputTopic(topic, keySerde, valueSerde, options, (record) => this.pipe(topic, record))
   }
 
-  createOutputTopic<K, V>(topic: string, keySerde: Serde<K>, valueSerde: Serde<V>): TestOutputTopic<K, V> {
+  /** The output of a described topic, read with its serdes. */
+  createOutputTopic<K, V>(topic: TopicDescriptor<K, V>): TestOutputTopic<K, V>
+  createOutputTopic<K, V>(topic: string, keySerde: Serde<K>, valueSerde: Serde<V>): TestOutputTopic<K, V>
+  createOutputTopic<K, V>(
+    described: string | TopicDescriptor<K, V>,
+    ...serdes: [] | [Serde<K>, Serde<V>]
+  ): TestOutputTopic<K, V> {
+    const [topic, keySerde, valueSerde] = isTopicDescriptor(described)
+      ? [described.name, described.keySerde, described.valueSerde]
+      : [described, serdes[0] as Serde<K>, serdes[1] as Serde<V>]
     return new TestOutputTopic<K, V>(
       topic,
       () => this.drainOutput(topic),
