@@ -1,0 +1,75 @@
+/**
+ * Trace context in record headers: the one place the platform reads and writes it. The context
+ * travels as W3C trace-context headers (`traceparent`, and `tracestate` when there is one), written
+ * and read through the OpenTelemetry API's global propagator, which a process entry point sets (the
+ * `@oxagry/tracing` SDK registers the W3C propagator). With no SDK registered the propagator is the
+ * API's no-op: extracting gives the root context and injecting leaves the headers as they are, so a
+ * record's incoming `traceparent` passes through a process that does not trace.
+ */
+import {
+  ROOT_CONTEXT,
+  context as contexts,
+  propagation,
+  type Attributes,
+  type Context,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api'
+import type { RecordHeaders } from './serde.ts'
+
+/** The W3C trace-context header names, as the propagator writes them. */
+export const TRACE_HEADERS = { traceparent: 'traceparent', tracestate: 'tracestate' } as const
+
+const getter: TextMapGetter<RecordHeaders> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => headers[key]?.toString('latin1'),
+}
+
+/** Collects what the propagator writes: a copy of the headers is made only when it writes something. */
+interface Injection {
+  readonly from: RecordHeaders
+  out: RecordHeaders | undefined
+}
+
+const setter: TextMapSetter<Injection> = {
+  set(carrier, key, value) {
+    carrier.out ??= { ...carrier.from }
+    carrier.out[key] = Buffer.from(value, 'latin1')
+  },
+}
+
+/** The trace context a record's headers carry, over the root context; the root context when none. */
+export function extractTraceContext(headers: RecordHeaders): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, getter)
+}
+
+/**
+ * The headers with the context's trace headers set (the active context by default), replacing the
+ * ones they had. The headers are never changed: a copy is returned when something was written, and
+ * the same object when nothing was (no propagator registered, or no span in the context).
+ */
+export function injectTraceContext(
+  headers: RecordHeaders,
+  context: Context = contexts.active(),
+): RecordHeaders {
+  const injection: Injection = { from: headers, out: undefined }
+  propagation.inject(context, injection, setter)
+  return injection.out ?? headers
+}
+
+/** OpenTelemetry's messaging attributes for a Kafka record (semantic conventions 1.x names). */
+export function kafkaRecordAttributes(
+  topic: string,
+  partition: number,
+  offset: string | undefined,
+  operation: 'process' | 'send' | 'receive',
+): Attributes {
+  const attributes: Attributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.type': operation,
+    'messaging.destination.name': topic,
+    'messaging.destination.partition.id': String(partition),
+  }
+  if (offset !== undefined) attributes['messaging.kafka.offset'] = Number(offset)
+  return attributes
+}
