@@ -8,12 +8,17 @@
  */
 import {
   ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
   context as contexts,
   propagation,
+  trace,
   type Attributes,
   type Context,
+  type Span,
   type TextMapGetter,
   type TextMapSetter,
+  type Tracer,
 } from '@opentelemetry/api'
 import type { RecordHeaders } from './serde.ts'
 
@@ -72,4 +77,40 @@ export function kafkaRecordAttributes(
   }
   if (offset !== undefined) attributes['messaging.kafka.offset'] = Number(offset)
   return attributes
+}
+
+/** The span of a record being processed, and the context what it produces carries. */
+export interface RecordSpan {
+  readonly span: Span
+  readonly context: Context
+}
+
+/**
+ * Starts `<group> process <topic>` for a consumed record: a child of the context its headers carry,
+ * or a new trace when they carry none. Run the processing in `context` (`context.with`) and inject it
+ * into what the processing produces. With no SDK registered this is the API's no-op and sets nothing.
+ */
+export function startRecordSpan(
+  tracer: Tracer,
+  group: string,
+  headers: RecordHeaders,
+  record: { readonly topic: string; readonly partition: number; readonly offset: string },
+): RecordSpan {
+  const parent = extractTraceContext(headers)
+  const span = tracer.startSpan(`${group} process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent)
+  if (span.isRecording()) {
+    span.setAttributes(kafkaRecordAttributes(record.topic, record.partition, record.offset, 'process'))
+    span.setAttribute('messaging.consumer.group.name', group)
+  }
+  return { span, context: trace.setSpan(parent, span) }
+}
+
+/** Ends a span; the error processing threw, when it did, marks it failed. */
+export function endSpan(span: Span, error?: unknown): void {
+  if (error !== undefined && span.isRecording()) {
+    const message = error instanceof Error ? error.message : String(error)
+    span.recordException(error instanceof Error ? error : message)
+    span.setStatus({ code: SpanStatusCode.ERROR, message })
+  }
+  span.end()
 }

@@ -5,8 +5,8 @@
  * (`OTEL_SPAN_LINK_COUNT_LIMIT`); the batch's size is an attribute. With no OpenTelemetry SDK
  * registered the span is the API's no-op and no header is read.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api'
-import { extractTraceContext, type BrokerRecord } from '@oxagry/kafka'
+import { ROOT_CONTEXT, SpanKind, trace, type Link, type Span } from '@opentelemetry/api'
+import { endSpan, extractTraceContext, type BrokerRecord } from '@oxagry/kafka'
 
 const tracer = trace.getTracer('@oxagry/sink')
 
@@ -49,13 +49,4 @@ export function startBatchSpan(
 }
 
 /** Ends the span; a batch that failed marks it. */
-export function endBatchSpan(span: Span, error?: unknown): void {
-  if (error !== undefined && span.isRecording()) {
-    span.recordException(error instanceof Error ? error : String(error))
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    })
-  }
-  span.end()
-}
+export const endBatchSpan: (span: Span, error?: unknown) => void = endSpan

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { trace } from '@opentelemetry/api'
 import test from 'ava'
-import { startTracing } from './tracing.ts'
+import { closeTracingLast, startTracing } from './tracing.ts'
 
 test.serial('nothing is registered without an endpoint: spans are the API no-op', (t) => {
   t.is(startTracing({ serviceName: 'orders', env: {} }), undefined)
@@ -39,4 +39,24 @@ test.serial('with an endpoint, spans are exported by OTLP over HTTP when the SDK
   t.true(requests[0]?.body.includes('"orders"'))
   // Closed: the API is the no-op again.
   t.false(trace.getTracer('test').startSpan('after').isRecording())
+})
+
+test.serial('closeTracingLast closes the parts, then the SDK, and fails when a part did', async (t) => {
+  const order: string[] = []
+  const tracing = { exportingTo: 'custom', close: async () => void order.push('tracing') }
+  const part = (name: string, fail = false) => ({
+    close: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      order.push(name)
+      if (fail) throw new Error(`${name} refused`)
+    },
+  })
+  await closeTracingLast([part('streams'), part('http')], tracing).close()
+  t.deepEqual(order, ['streams', 'http', 'tracing'])
+  order.length = 0
+  await t.throwsAsync(closeTracingLast([part('streams', true)], tracing).close(), {
+    instanceOf: AggregateError,
+  })
+  t.deepEqual(order, ['streams', 'tracing'])
+  await t.notThrowsAsync(closeTracingLast([part('alone')], undefined).close())
 })

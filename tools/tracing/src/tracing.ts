@@ -68,3 +68,24 @@ export function startTracing(options: StartTracingOptions): Tracing | undefined 
   const exporter = new OTLPTraceExporter({ url: config.endpoint })
   return register(config.serviceName, new BatchSpanProcessor(exporter), config.endpoint)
 }
+
+/** What a process closes on shutdown (the streams library's `Closeable`, structurally). */
+export interface Closing {
+  close(options?: { timeoutMs?: number }): Promise<void>
+}
+
+/**
+ * The process's parts, closed together, then the SDK, so the spans of their last records are exported
+ * too: one closeable for `shutdownOnSignals`. A part that fails to close still fails the whole.
+ */
+export function closeTracingLast(parts: readonly Closing[], tracing: Tracing | undefined): Closing {
+  return {
+    async close(options) {
+      const results = await Promise.allSettled(parts.map((part) => part.close(options)))
+      await tracing?.close()
+      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+      if (failures.length > 0)
+        throw new AggregateError(failures, `${failures.length} part(s) failed to close`)
+    },
+  }
+}

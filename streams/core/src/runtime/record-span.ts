@@ -1,45 +1,24 @@
 /**
- * A span per processed record, as the runtime's tracing: `<applicationId> process <topic>`, a
- * child of the context the record's trace headers carry. What the task sends while processing the
- * record carries this span's context in its headers, so a trace follows a record through every
- * sub-topology, repartition topic and application. With no OpenTelemetry SDK registered the tracer
- * is the API's no-op and a span costs a lookup and a small object (see the README's figures).
+ * The runtime's tracing: a span per processed record, `<applicationId> process <topic>`, a child of
+ * the context the record's trace headers carry (`@oxagry/kafka`'s one definition). What the task sends
+ * while processing the record carries this span's context in its headers, so a trace follows a record
+ * through every sub-topology, repartition topic and application. With no OpenTelemetry SDK registered
+ * the tracer is the API's no-op (the README gives the cost).
  */
-import {
-  SpanKind,
-  SpanStatusCode,
-  context as contexts,
-  trace,
-  type Context,
-  type Span,
-} from '@opentelemetry/api'
-import { extractTraceContext, kafkaRecordAttributes, type RecordHeaders } from '@oxagry/kafka'
+import { context as contexts, trace } from '@opentelemetry/api'
+import { endSpan, startRecordSpan as startSpan, type RecordHeaders, type RecordSpan } from '@oxagry/kafka'
 import type { RecordMetadata } from '../record.ts'
 
-const tracer = trace.getTracer('@oxagry/streams')
+export type { RecordSpan } from '@oxagry/kafka'
 
-/** The span of the record being processed and the context its outputs carry. */
-export interface RecordSpan {
-  readonly span: Span
-  readonly context: Context
-}
+const tracer = trace.getTracer('@oxagry/streams')
 
 export function startRecordSpan(
   applicationId: string,
   headers: RecordHeaders,
   metadata: RecordMetadata,
 ): RecordSpan {
-  const parent = extractTraceContext(headers)
-  const span = tracer.startSpan(
-    `${applicationId} process ${metadata.topic}`,
-    { kind: SpanKind.CONSUMER },
-    parent,
-  )
-  if (span.isRecording()) {
-    span.setAttributes(kafkaRecordAttributes(metadata.topic, metadata.partition, metadata.offset, 'process'))
-    span.setAttribute('messaging.consumer.group.name', applicationId)
-  }
-  return { span, context: trace.setSpan(parent, span) }
+  return startSpan(tracer, applicationId, headers, metadata)
 }
 
 /** Runs the processing in the span's context, so processors' own spans are its children. */
@@ -49,13 +28,5 @@ export function inRecordSpan<T>(recordSpan: RecordSpan, fn: () => T): T {
 
 /** Ends the span; an error thrown by processing marks it failed. */
 export function endRecordSpan(recordSpan: RecordSpan, error?: unknown): void {
-  const { span } = recordSpan
-  if (error !== undefined && span.isRecording()) {
-    span.recordException(error instanceof Error ? error : String(error))
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    })
-  }
-  span.end()
+  endSpan(recordSpan.span, error)
 }
