@@ -7,10 +7,12 @@
  * record's incoming `traceparent` passes through a process that does not trace.
  */
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   context as contexts,
+  isSpanContextValid,
   propagation,
   trace,
   type Attributes,
@@ -85,24 +87,45 @@ export interface RecordSpan {
   readonly context: Context
 }
 
-/**
- * Starts `<group> process <topic>` for a consumed record: a child of the context its headers carry,
- * or a new trace when they carry none. Run the processing in `context` (`context.with`) and inject it
- * into what the processing produces. With no SDK registered this is the API's no-op and sets nothing.
- */
-export function startRecordSpan(
-  tracer: Tracer,
-  group: string,
+/** Starts the span of one consumed record; see `recordSpans`. */
+export type StartRecordSpan = (
   headers: RecordHeaders,
   record: { readonly topic: string; readonly partition: number; readonly offset: string },
-): RecordSpan {
-  const parent = extractTraceContext(headers)
-  const span = tracer.startSpan(`${group} process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent)
-  if (span.isRecording()) {
-    span.setAttributes(kafkaRecordAttributes(record.topic, record.partition, record.offset, 'process'))
-    span.setAttribute('messaging.consumer.group.name', group)
+) => RecordSpan
+
+const CONSUMER = { kind: SpanKind.CONSUMER } as const
+
+/**
+ * The spans of a consumer group's records, `<group> process <topic>`: each a child of the context its
+ * record's headers carry, or a new trace when they carry none. Run the processing in `context`
+ * (`context.with`) and inject it into what the processing produces. With no SDK registered the span
+ * is the API's no-op and `context` the record's own (nothing is allocated for it).
+ */
+export function recordSpans(tracer: Tracer, group: string): StartRecordSpan {
+  const names = new Map<string, string>()
+  return (headers, record) => {
+    const parent = extractTraceContext(headers)
+    let name = names.get(record.topic)
+    if (name === undefined) names.set(record.topic, (name = `${group} process ${record.topic}`))
+    const span = tracer.startSpan(name, CONSUMER, parent)
+    if (span.isRecording()) {
+      span.setAttributes(kafkaRecordAttributes(record.topic, record.partition, record.offset, 'process'))
+      span.setAttribute('messaging.consumer.group.name', group)
+    }
+    return { span, context: passesThrough(span, parent) ? parent : trace.setSpan(parent, span) }
   }
-  return { span, context: trace.setSpan(parent, span) }
+}
+
+/**
+ * Whether the span adds nothing to its parent's context: the API's no-op (no SDK) answers a span with
+ * the parent's own span context, or an invalid one without a parent. Keeping the parent's context then
+ * spares a context per record, the largest part of the no-op's cost.
+ */
+function passesThrough(span: Span, parent: Context): boolean {
+  if (span.isRecording()) return false
+  const own = span.spanContext()
+  // Identity first: the validity check runs two regular expressions.
+  return own === INVALID_SPAN_CONTEXT || own === trace.getSpanContext(parent) || !isSpanContextValid(own)
 }
 
 /** Ends a span; the error processing threw, when it did, marks it failed. */

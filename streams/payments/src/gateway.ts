@@ -7,7 +7,7 @@ import {
 import {
   endSpan,
   KAFKA_ERROR_CODES,
-  startRecordSpan,
+  recordSpans,
   tpKey,
   type BackendConsumer,
   type BackendProducer,
@@ -15,6 +15,7 @@ import {
   type BrokerRecord,
   type PartitionOffset,
   type ProducedRecord,
+  type StartRecordSpan,
   type TopicPartition,
 } from '@oxagry/kafka'
 import { context, trace } from '@opentelemetry/api'
@@ -56,6 +57,8 @@ class Gateway implements PaymentGateway {
   private stopping: Promise<void> | undefined
   private settle: (result: { state: GatewayState; error?: unknown }) => void = () => {}
   private readonly logger: Logger
+  /** A span per command, in the trace of the payments application that asked for it. */
+  private readonly startSpan: StartRecordSpan
 
   constructor(
     private readonly options: GatewayOptions,
@@ -66,6 +69,7 @@ class Gateway implements PaymentGateway {
       gateway: config.groupId,
     })
     this.closed = new Promise((resolve) => (this.settle = resolve))
+    this.startSpan = recordSpans(tracer, config.groupId)
   }
 
   async start(): Promise<void> {
@@ -186,7 +190,7 @@ class Gateway implements PaymentGateway {
         if (!this.canProcess(key)) return
         // A span per command, in the trace of the payments application that asked for it: the
         // events and notes it adds carry it.
-        const traced = startRecordSpan(tracer, this.config.groupId, record.headers, record)
+        const traced = this.startSpan(record.headers, record)
         let done: PartitionOffset | undefined
         try {
           done = await context.with(traced.context, () =>

@@ -31,6 +31,11 @@ export interface StartTracingOptions {
    * `InMemorySpanExporter`.
    */
   readonly exporter?: SpanExporter
+  /**
+   * How spans reach the exporter handed in: `each` as it ends (tests read them at once), or `batched`
+   * as the OTLP exporter gets them (benches). OTLP is always batched.
+   */
+  readonly delivery?: 'each' | 'batched'
 }
 
 function register(serviceName: string, processor: SpanProcessor, exportingTo: string): Tracing {
@@ -61,8 +66,13 @@ function register(serviceName: string, processor: SpanProcessor, exportingTo: st
  * `@opentelemetry/api` only. A bad variable throws a `TracingError` naming it.
  */
 export function startTracing(options: StartTracingOptions): Tracing | undefined {
-  if (options.exporter !== undefined)
-    return register(options.serviceName, new SimpleSpanProcessor(options.exporter), 'custom')
+  if (options.exporter !== undefined) {
+    const processor =
+      options.delivery === 'batched'
+        ? new BatchSpanProcessor(options.exporter)
+        : new SimpleSpanProcessor(options.exporter)
+    return register(options.serviceName, processor, 'custom')
+  }
   const config = readTracingConfig(options.env ?? process.env, options.serviceName)
   if (config.kind === 'off') return undefined
   const exporter = new OTLPTraceExporter({ url: config.endpoint })

@@ -6,19 +6,15 @@
  * the tracer is the API's no-op (the README gives the cost).
  */
 import { context as contexts, trace } from '@opentelemetry/api'
-import { endSpan, startRecordSpan as startSpan, type RecordHeaders, type RecordSpan } from '@oxagry/kafka'
-import type { RecordMetadata } from '../record.ts'
+import { endSpan, recordSpans, type RecordSpan, type StartRecordSpan } from '@oxagry/kafka'
 
 export type { RecordSpan } from '@oxagry/kafka'
 
 const tracer = trace.getTracer('@oxagry/streams')
 
-export function startRecordSpan(
-  applicationId: string,
-  headers: RecordHeaders,
-  metadata: RecordMetadata,
-): RecordSpan {
-  return startSpan(tracer, applicationId, headers, metadata)
+/** The spans of an application's records (one per task: the span names are kept per topic). */
+export function applicationSpans(applicationId: string): StartRecordSpan {
+  return recordSpans(tracer, applicationId)
 }
 
 /** Runs the processing in the span's context, so processors' own spans are its children. */

@@ -15,7 +15,7 @@ import type { TopicRef, TopologyNode } from '../topology/nodes.ts'
 import { isTopicRef, type DefaultSerdes, type Subtopology, type Topology } from '../topology/topology.ts'
 import type { RecordCollector } from './collector.ts'
 import { PunctuationQueue } from './punctuation.ts'
-import { endRecordSpan, inRecordSpan, startRecordSpan, type RecordSpan } from './record-span.ts'
+import { applicationSpans, endRecordSpan, inRecordSpan, type RecordSpan } from './record-span.ts'
 
 export interface Clock {
   now(): number
@@ -79,12 +79,14 @@ export class StreamTask {
   private current: RecordMetadata | undefined
   /** The span of the record being processed: what the records sent meanwhile carry as their parent. */
   private currentSpan: RecordSpan | undefined
+  private readonly startSpan: ReturnType<typeof applicationSpans>
   private currentNode = ''
 
   constructor(private readonly options: TaskOptions) {
     this.partition = options.partition
     this.subtopology = options.subtopology
     this.id = `${options.subtopology.id}_${options.partition}`
+    this.startSpan = applicationSpans(options.applicationId)
     for (const node of options.subtopology.nodes) this.build(node)
     for (const runtime of this.runtimes.values()) {
       if (runtime.processor?.init !== undefined) {
@@ -241,7 +243,7 @@ export class StreamTask {
     }
     if (record.timestamp > this.streamTime) this.streamTime = record.timestamp
     this.current = metadata
-    const span = startRecordSpan(this.options.applicationId, record.headers, metadata)
+    const span = this.startSpan(record.headers, metadata)
     this.currentSpan = span
     let failure: unknown
     try {
