@@ -1,6 +1,8 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, startTracing } from '@oxagry/tracing'
 import test from 'ava'
+import { Registry } from 'prom-client'
+import { healthPlugin } from './health.ts'
 import { createApiServer } from './server.ts'
 
 const exporter = new InMemorySpanExporter()
@@ -27,6 +29,11 @@ async function server(t: { teardown(fn: () => Promise<void>): void }) {
       return { traceparent: headers.traceparent ?? null }
     },
   )
+  await app.register(healthPlugin, {
+    readiness: { notReady: async () => undefined },
+    registry: new Registry(),
+    exposeMetrics: true,
+  })
   t.teardown(() => app.close())
   return app
 }
@@ -78,3 +85,11 @@ test.serial(
     t.is(trace.getActiveSpan(), undefined, 'nothing leaks into the test’s own context')
   },
 )
+
+test.serial('the probes and the metrics scrape are not traced', async (t) => {
+  exporter.reset()
+  const app = await server(t)
+  for (const url of ['/health/live', '/health/ready', '/metrics'])
+    t.is((await app.inject({ method: 'GET', url })).statusCode, 200, url)
+  t.deepEqual(exporter.getFinishedSpans(), [])
+})

@@ -9,8 +9,10 @@ import {
   type Span,
 } from '@opentelemetry/api'
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import { HEALTH_ROUTES } from './health.ts'
 
 const tracer = trace.getTracer('@oxagry/api-http')
+const UNTRACED: ReadonlySet<string> = new Set(HEALTH_ROUTES)
 
 interface RequestSpan {
   readonly span: Span
@@ -20,7 +22,7 @@ interface RequestSpan {
 /**
  * A server span per request, `<METHOD> <route pattern>`, a child of the caller's W3C `traceparent`
  * header when it sends one. Route handlers run in the span's context, so what they produce (a record
- * through `injectTraceContext`) carries it. Live-feed upgrades get none: a socket's life is no request.
+ * through `injectTraceContext`) carries it. Live-feed upgrades get none (a socket's life is no request), nor do the probes and the scrape.
  * With no OpenTelemetry SDK registered the spans are the API's no-ops.
  */
 export function registerHttpTracing(app: FastifyInstance): void {
@@ -36,9 +38,9 @@ export function registerHttpTracing(app: FastifyInstance): void {
     traced.span.end()
   }
   app.addHook('onRequest', async (request) => {
-    if (request.ws) return
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers)
     const route = request.routeOptions.url
+    if (request.ws || (route !== undefined && UNTRACED.has(route))) return
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers)
     const span = tracer.startSpan(
       route === undefined ? request.method : `${request.method} ${route}`,
       { kind: SpanKind.SERVER },
