@@ -24,9 +24,6 @@ import {
 } from '@opentelemetry/api'
 import type { RecordHeaders } from './serde.ts'
 
-/** The W3C trace-context header names, as the propagator writes them. */
-export const TRACE_HEADERS = { traceparent: 'traceparent', tracestate: 'tracestate' } as const
-
 const getter: TextMapGetter<RecordHeaders> = {
   keys: (headers) => Object.keys(headers),
   get: (headers, key) => headers[key]?.toString('latin1'),
