@@ -9,7 +9,7 @@ import {
   type StockCommand,
 } from '@oxagry/avro'
 import { ApiError, ApiOptionsError } from '@oxagry/api-http'
-import type { BackendProducer, KafkaBackend } from '@oxagry/kafka'
+import { injectTraceContext, type BackendProducer, type KafkaBackend } from '@oxagry/kafka'
 import { TOPICS } from '@oxagry/topics'
 
 /** The topics the commerce API writes to: the catalogue's names unless a platform prefixes them. */
@@ -115,7 +115,10 @@ export async function createCommerceWriter(options: CommerceWriterOptions): Prom
     })
     try {
       await Promise.race([
-        producer.send([{ topic, key: Buffer.from(key), value, timestamp: at, headers: {} }]),
+        // The request's span (the route runs in it): the stream applications continue its trace.
+        producer.send([
+          { topic, key: Buffer.from(key), value, timestamp: at, headers: injectTraceContext({}) },
+        ]),
         timeout,
       ])
     } catch (error) {

@@ -2,6 +2,9 @@ import type {} from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 
+/** The probes' and the scrape's routes: asked every few seconds, nobody's request, so never traced. */
+export const HEALTH_ROUTES = ['/health/live', '/health/ready', '/metrics'] as const
+
 export interface Readiness {
   /** Why the service is not ready yet (e.g. a store still restoring), or undefined when ready. */
   notReady(): Promise<string | undefined>

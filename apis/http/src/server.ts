@@ -14,6 +14,7 @@ import Fastify, {
 import { Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
+import { registerHttpTracing } from './http-tracing.ts'
 import { optionalBodies } from './optional-body.ts'
 import { partValidators } from './validators.ts'
 import { resolveHttpLimits, resolveSecurity, type HttpLimits, type SecurityOptions } from './options.ts'
@@ -100,6 +101,8 @@ export async function createApiServer(
       handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false),
     },
   })
+  // Before any hook that may refuse a request, so a refused request has its span too.
+  registerHttpTracing(app)
   // Node has the cap but Fastify no option for it: connections past it are closed on accept.
   app.server.maxConnections = limits.maxConnections
   app.addSchema(API_ERROR_SCHEMA)

@@ -13,6 +13,7 @@ import {
   type TopicPartition,
 } from '@oxagry/kafka'
 import { backoffDelay, sleep } from './backoff.ts'
+import { endBatchSpan, startBatchSpan } from './batch-span.ts'
 import { deadLetterRecord } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError, errorCode, errorMessage, isRetriable } from './errors.ts'
 import { SinkMetrics } from './metrics.ts'
@@ -276,6 +277,7 @@ class Sink<T> implements SinkHandle {
     const records = entries.map((e) => e.record)
     const started = performance.now()
     const batchId = batchIdOf(records)
+    const span = startBatchSpan(this.labels.sink, this.labels.target, batchId, records)
     try {
       const deadLetters: ProducedRecord[] = []
       for (const e of entries) {
@@ -315,7 +317,10 @@ class Sink<T> implements SinkHandle {
         { batchId, records: records.length, deadLetters: deadLetters.length },
         'batch committed',
       )
+      if (deadLetters.length > 0) span.setAttribute('oxagry.sink.dead_letters', deadLetters.length)
+      endBatchSpan(span)
     } catch (error) {
+      endBatchSpan(span, error)
       this.metrics.batchLatency.observe(
         { ...this.labels, result: 'failed' },
         (performance.now() - started) / 1000,

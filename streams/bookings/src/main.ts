@@ -1,6 +1,7 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
 import { shutdownOnSignals } from '@oxagry/streams'
+import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { buildHealthServer } from '@oxagry/streams/http'
 import { readBookingsEnv } from './config.ts'
 import { DEFAULT_BOOKINGS_TOPICS } from './options.ts'
@@ -10,8 +11,11 @@ import { startBookings } from './service.ts'
 /** The bookings service: the topology on Kafka, with health and metrics over HTTP. */
 async function main(): Promise<void> {
   let env
+  let tracing
   try {
     env = readBookingsEnv()
+    // Before anything traced starts: spans are exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing = startTracing({ serviceName: env.applicationId })
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
@@ -31,7 +35,9 @@ async function main(): Promise<void> {
   const http = buildHealthServer(bookings.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   bookings.streams.logger.info({ port: env.httpPort }, 'bookings: health and metrics listening')
-  shutdownOnSignals([bookings, { close: () => http.close() }], { logger: bookings.streams.logger })
+  shutdownOnSignals([closeTracingLast([bookings, { close: () => http.close() }], tracing)], {
+    logger: bookings.streams.logger,
+  })
 }
 
 main().catch((error: unknown) => {

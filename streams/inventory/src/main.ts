@@ -1,6 +1,7 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
 import { shutdownOnSignals } from '@oxagry/streams'
+import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { readInventoryEnv } from './config.ts'
 import { DEFAULT_INVENTORY_TOPICS } from './options.ts'
 import { createInventorySerdes } from './serdes.ts'
@@ -9,8 +10,11 @@ import { buildHttp, startInventory } from './service.ts'
 /** The inventory service: the topology on Kafka, with health and metrics over HTTP. */
 async function main(): Promise<void> {
   let env
+  let tracing
   try {
     env = readInventoryEnv()
+    // Before anything traced starts: spans are exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing = startTracing({ serviceName: env.applicationId })
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
@@ -30,7 +34,9 @@ async function main(): Promise<void> {
   const http = buildHttp(inventory.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   inventory.streams.logger.info({ port: env.httpPort }, 'inventory: health and metrics listening')
-  shutdownOnSignals([inventory, { close: () => http.close() }], { logger: inventory.streams.logger })
+  shutdownOnSignals([closeTracingLast([inventory, { close: () => http.close() }], tracing)], {
+    logger: inventory.streams.logger,
+  })
 }
 
 main().catch((error: unknown) => {

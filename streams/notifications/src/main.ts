@@ -1,6 +1,7 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
 import { shutdownOnSignals } from '@oxagry/streams'
+import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { readNotificationsEnv } from './config.ts'
@@ -17,8 +18,11 @@ import type { ChannelWorker } from './worker-options.ts'
  */
 async function main(): Promise<void> {
   let env
+  let tracing
   try {
     env = readNotificationsEnv()
+    // Before anything traced starts: spans are exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing = startTracing({ serviceName: env.applicationId })
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   })
   await http.listen({ port: env.httpPort, host: env.httpHost })
   logger.info({ port: env.httpPort, role: env.role }, 'notifications: health and metrics listening')
-  shutdownOnSignals([...closing, { close: () => http.close() }], { logger })
+  shutdownOnSignals([closeTracingLast([...closing, { close: () => http.close() }], tracing)], { logger })
 }
 
 main().catch((error: unknown) => {

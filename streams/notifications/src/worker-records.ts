@@ -1,5 +1,5 @@
 import type { Notification, NotificationDelivery } from '@oxagry/avro'
-import type { BrokerRecord, ProducedRecord } from '@oxagry/kafka'
+import { injectTraceContext, type BrokerRecord, type ProducedRecord } from '@oxagry/kafka'
 import { deadLetterRecord } from '@oxagry/topics'
 import type { ChannelOutcome } from './channel.ts'
 import { NOTIFICATIONS_ERROR_CODES } from './errors.ts'
@@ -21,7 +21,8 @@ export async function deliveryRecord(
     key: Buffer.from(delivery.notificationId),
     value: await serdes.delivery.serialize(topic, delivery, {}),
     timestamp: delivery.at,
-    headers: {},
+    // Built while the notification's span is active (the worker sends each in it).
+    headers: injectTraceContext({}),
   }
 }
 

@@ -6,7 +6,9 @@ import {
 } from '@oxagry/kafka'
 import type { Notification } from '@oxagry/avro'
 import {
+  endSpan,
   KAFKA_ERROR_CODES,
+  recordSpans,
   tpKey,
   type BackendConsumer,
   type BackendProducer,
@@ -14,8 +16,10 @@ import {
   type BrokerRecord,
   type PartitionOffset,
   type ProducedRecord,
+  type StartRecordSpan,
   type TopicPartition,
 } from '@oxagry/kafka'
+import { context, trace } from '@opentelemetry/api'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { ChannelOutcome } from './channel.ts'
@@ -30,6 +34,8 @@ import {
   type WorkerHealth,
 } from './worker-options.ts'
 import { deliveryOf, deliveryRecord, notificationDeadLetter, type SendResult } from './worker-records.ts'
+
+const tracer = trace.getTracer('@oxagry/notifications')
 
 const HEARTBEAT_SLICE_MS = 1000
 
@@ -54,6 +60,8 @@ class Worker implements ChannelWorker {
   private settle: (result: { state: WorkerState; error?: unknown }) => void = () => {}
   private readonly logger: Logger
   private readonly now: () => number
+  /** A span per notification sent, in the trace of the step that asked for it. */
+  private readonly startSpan: StartRecordSpan
 
   constructor(
     private readonly options: ChannelWorkerOptions,
@@ -65,6 +73,7 @@ class Worker implements ChannelWorker {
     })
     this.now = options.now ?? Date.now
     this.closed = new Promise((resolve) => (this.settle = resolve))
+    this.startSpan = recordSpans(tracer, config.groupId)
   }
 
   async start(): Promise<void> {
@@ -174,7 +183,18 @@ class Worker implements ChannelWorker {
     const run = (async () => {
       for (const record of batch.records) {
         if (!this.canProcess(key)) return
-        const done = await this.handle(record, key, () => batch.heartbeat(), pending, flush)
+        // The delivery outcome it adds carries the span (built while it is active).
+        const traced = this.startSpan(record.headers, record)
+        let done: PartitionOffset | undefined
+        try {
+          done = await context.with(traced.context, () =>
+            this.handle(record, key, () => batch.heartbeat(), pending, flush),
+          )
+        } catch (error) {
+          endSpan(traced.span, error)
+          throw error
+        }
+        endSpan(traced.span)
         if (done === undefined) return
         last = done
       }

@@ -1,6 +1,7 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
 import { shutdownOnSignals } from '@oxagry/streams'
+import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { buildHealthServer } from '@oxagry/streams/http'
 import { readOrdersEnv } from './config.ts'
 import { DEFAULT_ORDERS_TOPICS } from './options.ts'
@@ -10,8 +11,11 @@ import { startOrders } from './service.ts'
 /** The orders service: the topology on Kafka, with health and metrics over HTTP. */
 async function main(): Promise<void> {
   let env
+  let tracing
   try {
     env = readOrdersEnv()
+    // Before anything traced starts: spans are exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing = startTracing({ serviceName: env.applicationId })
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
@@ -31,7 +35,9 @@ async function main(): Promise<void> {
   const http = buildHealthServer(orders.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   orders.streams.logger.info({ port: env.httpPort }, 'orders: health and metrics listening')
-  shutdownOnSignals([orders, { close: () => http.close() }], { logger: orders.streams.logger })
+  shutdownOnSignals([closeTracingLast([orders, { close: () => http.close() }], tracing)], {
+    logger: orders.streams.logger,
+  })
 }
 
 main().catch((error: unknown) => {

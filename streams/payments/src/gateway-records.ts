@@ -1,4 +1,4 @@
-import { errorCode as codeOf, errorMessage as messageOf } from '@oxagry/kafka'
+import { errorCode as codeOf, errorMessage as messageOf, injectTraceContext } from '@oxagry/kafka'
 import type { PaymentEvent, ProviderNotification } from '@oxagry/avro'
 import type { BrokerRecord, ProducedRecord } from '@oxagry/kafka'
 import { deadLetterRecord } from '@oxagry/topics'
@@ -20,7 +20,8 @@ export async function eventRecord(
     key: Buffer.from(event.orderId),
     value: await serdes.paymentEvent.serialize(topic, event, {}),
     timestamp: event.occurredAt,
-    headers: {},
+    // Built while the command's span is active (the gateway runs each command in it).
+    headers: injectTraceContext({}),
   }
 }
 
@@ -36,7 +37,7 @@ export async function noteRecord(
     key: Buffer.from(note.orderId),
     value: await serdes.providerNotification.serialize(topic, note, {}),
     timestamp: note.occurredAt,
-    headers: {},
+    headers: injectTraceContext({}),
   }
 }
 

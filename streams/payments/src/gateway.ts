@@ -5,7 +5,9 @@ import {
   sleepUnlessAborted as sleep,
 } from '@oxagry/kafka'
 import {
+  endSpan,
   KAFKA_ERROR_CODES,
+  recordSpans,
   tpKey,
   type BackendConsumer,
   type BackendProducer,
@@ -13,8 +15,10 @@ import {
   type BrokerRecord,
   type PartitionOffset,
   type ProducedRecord,
+  type StartRecordSpan,
   type TopicPartition,
 } from '@oxagry/kafka'
+import { context, trace } from '@opentelemetry/api'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { callOf, invoke, outcomeEvent, pendingNote, requestedEvent } from './commands.ts'
@@ -30,6 +34,8 @@ import {
   type ResolvedGatewayOptions,
 } from './gateway-options.ts'
 import type { Answer, ProviderOutcome } from './provider.ts'
+
+const tracer = trace.getTracer('@oxagry/payments')
 
 const HEARTBEAT_SLICE_MS = 1000
 
@@ -51,6 +57,8 @@ class Gateway implements PaymentGateway {
   private stopping: Promise<void> | undefined
   private settle: (result: { state: GatewayState; error?: unknown }) => void = () => {}
   private readonly logger: Logger
+  /** A span per command, in the trace of the payments application that asked for it. */
+  private readonly startSpan: StartRecordSpan
 
   constructor(
     private readonly options: GatewayOptions,
@@ -61,6 +69,7 @@ class Gateway implements PaymentGateway {
       gateway: config.groupId,
     })
     this.closed = new Promise((resolve) => (this.settle = resolve))
+    this.startSpan = recordSpans(tracer, config.groupId)
   }
 
   async start(): Promise<void> {
@@ -179,7 +188,19 @@ class Gateway implements PaymentGateway {
     const run = (async () => {
       for (const record of batch.records) {
         if (!this.canProcess(key)) return
-        const done = await this.handle(record, key, () => batch.heartbeat(), pending, flush)
+        // A span per command, in the trace of the payments application that asked for it: the
+        // events and notes it adds carry it.
+        const traced = this.startSpan(record.headers, record)
+        let done: PartitionOffset | undefined
+        try {
+          done = await context.with(traced.context, () =>
+            this.handle(record, key, () => batch.heartbeat(), pending, flush),
+          )
+        } catch (error) {
+          endSpan(traced.span, error)
+          throw error
+        }
+        endSpan(traced.span)
         if (done === undefined) return
         last = done
       }

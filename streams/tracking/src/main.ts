@@ -1,6 +1,7 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
 import { shutdownOnSignals } from '@oxagry/streams'
+import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { readTrackingEnv } from './config.ts'
 import { DEFAULT_TRACKING_TOPICS } from './options.ts'
 import { createTrackingSerdes } from './serdes.ts'
@@ -9,8 +10,11 @@ import { buildHttp, startTracking } from './service.ts'
 /** The tracking service: the topology on Kafka, with health and metrics over HTTP. */
 async function main(): Promise<void> {
   let env
+  let tracing
   try {
     env = readTrackingEnv()
+    // Before anything traced starts: spans are exported by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing = startTracing({ serviceName: env.applicationId })
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`)
     process.exit(2)
@@ -29,7 +33,9 @@ async function main(): Promise<void> {
   const http = buildHttp(tracking.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   tracking.streams.logger.info({ port: env.httpPort }, 'tracking: health and metrics listening')
-  shutdownOnSignals([tracking, { close: () => http.close() }], { logger: tracking.streams.logger })
+  shutdownOnSignals([closeTracingLast([tracking, { close: () => http.close() }], tracing)], {
+    logger: tracking.streams.logger,
+  })
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,12 @@ import type { Platform } from './platform.ts'
 const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '[::]'])
 
 /** What `npm start` prints once the platform runs: where it listens, its URLs and what runs where. */
-export function banner(platform: Pick<Platform, 'listening' | 'urls' | 'services'>, auth?: string): string {
+export function banner(
+  platform: Pick<Platform, 'listening' | 'urls' | 'services'>,
+  auth?: string,
+  /** Where spans are exported, when tracing is on. */
+  traces?: string,
+): string {
   const { host, port } = platform.listening
   const scope = EVERY_INTERFACE.has(host)
     ? 'every interface: reachable from other machines'
@@ -19,6 +24,7 @@ export function banner(platform: Pick<Platform, 'listening' | 'urls' | 'services
     `  live feed ${platform.urls.live}`,
     `  metrics   ${platform.urls.metrics}`,
     ...(auth === undefined ? [] : [`  auth      ${auth}`]),
+    ...(traces === undefined ? [] : [`  traces    OTLP to ${traces}`]),
     ...Object.entries(platform.services).map(([name, where]) => `  ${name.padEnd(11)}${where}`),
   ].join('\n')
 }

@@ -4,6 +4,7 @@
  * CLICKHOUSE_URL switch each part to the real service.
  */
 import { shutdownOnSignals } from '@oxagry/streams'
+import { closeTracingLast, startTracing, TracingError } from '@oxagry/tracing'
 import { pino } from 'pino'
 import { authBanner } from './api-auth.ts'
 import { banner, startFailure } from './banner.ts'
@@ -14,11 +15,13 @@ const logger = pino({ name: 'oxagry', level: process.env.LOG_LEVEL ?? 'warn' })
 
 try {
   const config = readConfig(process.env)
+  // Every part runs in this process: one SDK, exporting by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing({ serviceName: 'oxagry' })
   const platform = await startPlatform(config, logger)
-  console.log(banner(platform, authBanner(config)))
-  shutdownOnSignals([platform], { timeoutMs: 30_000, logger })
+  console.log(banner(platform, authBanner(config), tracing?.exportingTo))
+  shutdownOnSignals([closeTracingLast([platform], tracing)], { timeoutMs: 30_000, logger })
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof TracingError) {
     console.error(error.message)
     process.exit(2)
   }

@@ -75,4 +75,11 @@ test('the banner says where the API listens, and that 0.0.0.0 is every interface
   })
   t.regex(local, /listening 127\.0\.0\.1:8080 \(this machine only\)/)
   t.regex(local, /kafka +embedded/)
+  t.notRegex(local, /traces/)
+  const traced = banner(
+    { listening: { host: '127.0.0.1', port: 8080 }, urls, services: {} },
+    undefined,
+    'http://c:4318/v1/traces',
+  )
+  t.regex(traced, /traces +OTLP to http:\/\/c:4318\/v1\/traces/)
 })

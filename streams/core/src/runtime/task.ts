@@ -8,7 +8,7 @@ import {
   type Punctuator,
 } from '../processor/api.ts'
 import type { RecordMetadata, StreamRecord } from '../record.ts'
-import type { Serde } from '@oxagry/kafka'
+import { injectTraceContext, type Serde } from '@oxagry/kafka'
 import type { ManagedStore } from '../state/factory.ts'
 import { readOnlyGlobal } from '../state/read-only.ts'
 import type { AnyStore, StateStore } from '../state/store.ts'
@@ -16,6 +16,7 @@ import type { TopicRef, TopologyNode } from '../topology/nodes.ts'
 import { isTopicRef, type DefaultSerdes, type Subtopology, type Topology } from '../topology/topology.ts'
 import type { RecordCollector } from './collector.ts'
 import { PunctuationQueue } from './punctuation.ts'
+import { applicationSpans, endRecordSpan, inRecordSpan, type RecordSpan } from './record-span.ts'
 
 export interface Clock {
   now(): number
@@ -77,12 +78,16 @@ export class StreamTask {
   private readonly runtimes = new Map<string, NodeRuntime>()
   private readonly punctuations = new PunctuationQueue()
   private current: RecordMetadata | undefined
+  /** The span of the record being processed: what the records sent meanwhile carry as their parent. */
+  private currentSpan: RecordSpan | undefined
+  private readonly startSpan: ReturnType<typeof applicationSpans>
   private currentNode = ''
 
   constructor(private readonly options: TaskOptions) {
     this.partition = options.partition
     this.subtopology = options.subtopology
     this.id = `${options.subtopology.id}_${options.partition}`
+    this.startSpan = applicationSpans(options.applicationId)
     for (const node of options.subtopology.nodes) this.build(node)
     for (const runtime of this.runtimes.values()) {
       if (runtime.processor?.init !== undefined) {
@@ -152,7 +157,10 @@ export class StreamTask {
             key: record.key,
             value: record.value,
             timestamp: record.timestamp,
-            headers: record.headers,
+            headers:
+              this.currentSpan === undefined
+                ? record.headers
+                : injectTraceContext(record.headers, this.currentSpan.context),
             keySerde,
             valueSerde,
             sink: node.name,
@@ -236,10 +244,18 @@ export class StreamTask {
     }
     if (record.timestamp > this.streamTime) this.streamTime = record.timestamp
     this.current = metadata
+    const span = this.startSpan(record.headers, metadata)
+    this.currentSpan = span
+    let failure: unknown
     try {
-      source.process(record)
+      inRecordSpan(span, () => source.process(record))
+    } catch (error) {
+      failure = error
+      throw error
     } finally {
       this.current = undefined
+      this.currentSpan = undefined
+      endRecordSpan(span, failure)
     }
     this.commitNeeded = true
     this.punctuate('STREAM_TIME', this.streamTime)
