@@ -52,6 +52,8 @@ export class RestPlatform {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env,
+        // As `npm start` and the image run it (see the root package.json).
+        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '64',
         PORT: String(port),
         HOST: '127.0.0.1',
         STATE_DIR: stateDir,

@@ -112,6 +112,8 @@ export class CommerceRun {
       [...profile, '--import', 'tsx', COMMERCE_WORKER, JSON.stringify(spec)],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
+        // As the image runs a service (deploy/Dockerfile): librdkafka's consumers need pool threads.
+        env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '64' },
       },
     )
     this.workers.push(child)

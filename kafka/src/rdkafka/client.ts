@@ -188,6 +188,40 @@ function consumeNum(consumer: RdKafka.KafkaConsumer, max: number, timeoutMs: num
   )
 }
 
+/** libuv's thread pool: UV_THREADPOOL_SIZE threads, read by Node when the pool first starts; 4 without it. */
+export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const size = Number(env.UV_THREADPOOL_SIZE)
+  return Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4
+}
+
+let polling = 0
+let warned = false
+
+/**
+ * Counts a loop that consumes (a member's poll loop, a reader's read): node-rdkafka's `consume` waits
+ * on a thread of libuv's pool, so each such loop keeps one busy. With as many loops as threads, files,
+ * DNS, crypto and the stores wait behind them: a platform of a dozen consumers on the default four took
+ * seconds to answer a request. Warns once, naming the setting, when the loops reach the pool's size.
+ * Returns what ends the loop's count.
+ */
+export function pollingLoop(): () => void {
+  polling++
+  if (!warned && polling >= threadPoolSize()) {
+    warned = true
+    process.emitWarning(
+      `${polling} librdkafka consumers each wait on one of libuv's ${threadPoolSize()} pool threads, which ` +
+        'leaves none for files, DNS, crypto and the stores: start Node with UV_THREADPOOL_SIZE set above ' +
+        "the number of consumers (the platform's scripts and image set 64)",
+      { code: 'OXA_KAFKA_THREAD_POOL' },
+    )
+  }
+  let ended = false
+  return () => {
+    if (!ended) polling--
+    ended = true
+  }
+}
+
 /**
  * What the consumer has now, as Kafka's poll returns what its fetches brought: waits up to `waitMs` for
  * a first message, then takes those queued behind it, up to `max`. node-rdkafka's `consume(n)` waits its

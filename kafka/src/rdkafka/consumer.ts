@@ -7,7 +7,7 @@ import {
   type PartitionOffset,
   type TopicPartition,
 } from '../types.ts'
-import { call, connect, consumeQueued, disconnect, rdkafka, rdkafkaError } from './client.ts'
+import { call, connect, consumeQueued, disconnect, pollingLoop, rdkafka, rdkafkaError } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
 const ASSIGN = -175
@@ -168,6 +168,15 @@ export class RdKafkaConsumer implements BackendConsumer {
 
   private async poll(): Promise<void> {
     const handlers = this.handlers
+    const ended = pollingLoop()
+    try {
+      await this.pollLoop(handlers)
+    } finally {
+      ended()
+    }
+  }
+
+  private async pollLoop(handlers: ConsumerHandlers | undefined): Promise<void> {
     while (this.running && handlers !== undefined) {
       let messages: RdKafka.Message[]
       try {

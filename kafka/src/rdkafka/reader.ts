@@ -7,7 +7,7 @@ import {
   type Following,
   type PartitionOffset,
 } from '../types.ts'
-import { connect, consumeQueued, disconnect, rdkafka } from './client.ts'
+import { connect, consumeQueued, disconnect, pollingLoop, rdkafka } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
 /**
@@ -67,6 +67,7 @@ export class RdKafkaReader implements BackendReader {
       const end = remaining.get(key)
       if (end !== undefined && eof.offset >= end) remaining.delete(key)
     })
+    const ended = pollingLoop()
     try {
       while (remaining.size > 0) {
         const records = (await RdKafkaReader.consume(consumer))
@@ -79,6 +80,7 @@ export class RdKafkaReader implements BackendReader {
         }
       }
     } finally {
+      ended()
       await disconnect(consumer as never)
     }
   }
@@ -90,6 +92,7 @@ export class RdKafkaReader implements BackendReader {
     const consumer = await this.open(partitions)
     let running = true
     let failure: unknown
+    const ended = pollingLoop()
     const loop = (async (): Promise<void> => {
       while (running) {
         let messages: RdKafka.Message[]
@@ -104,10 +107,12 @@ export class RdKafkaReader implements BackendReader {
         // stops the following, and stop() hands it back, rather than records being skipped silently.
         if (messages.length > 0 && running) await onRecords(messages.map(toBrokerRecord))
       }
-    })().catch((error: unknown) => {
-      failure = error
-      running = false
-    })
+    })()
+      .catch((error: unknown) => {
+        failure = error
+        running = false
+      })
+      .finally(ended)
     return {
       stop: async () => {
         running = false
