@@ -12,6 +12,8 @@ export const KAFKA_ERROR_CODES = {
   CLIENT_UNAVAILABLE: 'OXA_KAFKA_CLIENT_UNAVAILABLE',
   /** Connection settings (brokers, TLS, SASL) that cannot work; the message names the setting. */
   INVALID_CONFIG: 'OXA_KAFKA_INVALID_CONFIG',
+  /** Options of the transactional worker that cannot work; the message names every path at fault. */
+  INVALID_OPTIONS: 'OXA_KAFKA_INVALID_OPTIONS',
   /** The broker refused the client's credentials (SASL) or the client refused the broker's certificate. */
   AUTHENTICATION: 'OXA_KAFKA_AUTHENTICATION',
   /** The broker's authorizer refused the call: the user's ACLs do not allow it on the named resource. */

@@ -19,3 +19,12 @@ export type { BackendOptions } from './backend-options.ts'
 export * from './read-topic.ts'
 export { errorCode, errorMessage, errorRetriable, sleepUnlessAborted } from './worker-support.ts'
 export * from './trace-context.ts'
+export * from './worker/options.ts'
+export type { CallResult, CallUnavailable, ExternalCall } from './worker/call.ts'
+export {
+  startTransactionalWorker,
+  type RecordHandler,
+  type RecordStep,
+  type TransactionalWorker,
+  type TransactionalWorkerOptions,
+} from './worker/worker.ts'

@@ -1,5 +1,5 @@
 import type { Notification, NotificationDelivery } from '@oxagry/avro'
-import { injectTraceContext, type BrokerRecord, type ProducedRecord } from '@oxagry/kafka'
+import { injectTraceContext, type BrokerRecord, type CallResult, type ProducedRecord } from '@oxagry/kafka'
 import { deadLetterRecord } from '@oxagry/topics'
 import type { ChannelOutcome } from './channel.ts'
 import { NOTIFICATIONS_ERROR_CODES } from './errors.ts'
@@ -57,14 +57,7 @@ export async function notificationDeadLetter(
 }
 
 /** What became of one send: the provider's final answer, given up after retries, or stopped. */
-export type SendResult =
-  | {
-      readonly kind: 'answered'
-      readonly outcome: Exclude<ChannelOutcome, { status: 'unavailable' }>
-      readonly attempts: number
-    }
-  | { readonly kind: 'exhausted'; readonly reason: string; readonly attempts: number }
-  | { readonly kind: 'stopped' }
+export type SendResult = CallResult<ChannelOutcome>
 
 /** A failure as its dead letter names it. */
 export interface Failure {
@@ -86,17 +79,17 @@ export function deliveryOf(
     channel: notification.channel,
     attempts: result.attempts,
   }
-  if (result.kind === 'answered' && result.outcome.status === 'sent')
+  if (result.kind === 'answered' && result.answer.status === 'sent')
     return {
       delivery: {
         ...base,
         status: 'SENT',
-        providerReference: result.outcome.reference,
+        providerReference: result.answer.reference,
         reason: null,
-        at: result.outcome.at,
+        at: result.answer.at,
       },
     }
-  const refused = result.kind === 'answered' ? result.outcome : undefined
+  const refused = result.kind === 'answered' ? result.answer : undefined
   const reason =
     refused !== undefined && refused.status === 'rejected'
       ? `refused by the provider: ${refused.reason}`

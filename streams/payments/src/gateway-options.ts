@@ -1,4 +1,10 @@
-import type { KafkaBackend } from '@oxagry/kafka'
+import {
+  checkWorkerSettings,
+  WorkerState,
+  type KafkaBackend,
+  type WorkerHealth,
+  type WorkerSettings,
+} from '@oxagry/kafka'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { invalidOptions } from './errors.ts'
@@ -6,17 +12,9 @@ import type { GatewayMetrics } from './gateway-metrics.ts'
 import { resolveTopics, type PaymentsSerdes, type PaymentsTopics } from './options.ts'
 import type { PaymentProvider } from './provider.ts'
 
-export const GatewayState = {
-  STARTING: 'STARTING',
-  RUNNING: 'RUNNING',
-  /** The provider is unavailable and the call is being retried: live, not ready. */
-  RETRYING: 'RETRYING',
-  STOPPING: 'STOPPING',
-  STOPPED: 'STOPPED',
-  /** A broker or ledger error it cannot get past: nothing after the last commit was committed. */
-  FAILED: 'FAILED',
-} as const
-export type GatewayState = (typeof GatewayState)[keyof typeof GatewayState]
+/** The gateway's states: the transactional worker's (RETRYING: the provider is unavailable). */
+export const GatewayState = WorkerState
+export type GatewayState = WorkerState
 
 export interface GatewayOptions {
   readonly backend: KafkaBackend
@@ -43,14 +41,7 @@ export interface GatewayOptions {
   readonly shutdownTimeoutMs?: number
 }
 
-export interface GatewayHealth {
-  readonly live: boolean
-  readonly ready: boolean
-  readonly state: GatewayState
-  /** Partitions owned now. */
-  readonly partitions: number
-  readonly lastError?: { readonly code: string; readonly message: string }
-}
+export type GatewayHealth = WorkerHealth
 
 export interface PaymentGateway {
   health(): GatewayHealth
@@ -62,44 +53,25 @@ export interface PaymentGateway {
 }
 
 /** The gateway's options once checked. */
-export interface ResolvedGatewayOptions {
+export interface ResolvedGatewayOptions extends WorkerSettings {
   readonly topics: PaymentsTopics
-  readonly groupId: string
-  readonly clientId: string
-  readonly exactlyOnce: boolean
-  readonly baseMs: number
-  readonly maxMs: number
-  readonly shutdownTimeoutMs: number
 }
-
-const NAME = /^[A-Za-z0-9._-]+$/
 
 /** Checks the options once, naming every problem. */
 export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
   const problems: string[] = []
   const topics = resolveTopics(options.topics, problems)
-  const groupId = options.groupId ?? 'oxagry-payment-gateway'
-  if (!NAME.test(groupId)) problems.push(`/gateway/groupId must be letters, digits, ".", "_" or "-"`)
-  const guarantee = options.processingGuarantee ?? 'exactly_once'
-  if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once')
-    problems.push(`/gateway/processingGuarantee must be exactly_once or at_least_once`)
-  const baseMs = options.retry?.baseMs ?? 200
-  const maxMs = options.retry?.maxMs ?? 30_000
-  if (!Number.isSafeInteger(baseMs) || baseMs < 1) problems.push('/gateway/retry/baseMs must be >= 1')
-  if (!Number.isSafeInteger(maxMs) || maxMs < baseMs) problems.push('/gateway/retry/maxMs must be >= baseMs')
+  const settings = checkWorkerSettings(
+    options,
+    { groupId: 'oxagry-payment-gateway', baseMs: 200, maxMs: 30_000, attempts: Number.POSITIVE_INFINITY },
+    '/gateway',
+    problems,
+  )
   for (const k of ['paymentCommand', 'paymentEvent', 'deadLetter', 'providerNotification'] as const)
     if (typeof options.serdes?.[k]?.serialize !== 'function')
       problems.push(`/gateway/serdes/${k} must be a Serde`)
   if (typeof options.provider?.authorise !== 'function')
     problems.push('/gateway/provider must be a PaymentProvider')
   if (problems.length > 0) throw invalidOptions(problems)
-  return {
-    topics,
-    groupId,
-    clientId: options.clientId ?? groupId,
-    exactlyOnce: guarantee === 'exactly_once',
-    baseMs,
-    maxMs,
-    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
-  }
+  return { ...settings, topics }
 }
