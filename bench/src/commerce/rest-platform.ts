@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, openSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -48,8 +48,11 @@ export class RestPlatform {
     const prefix = `bench-rest-${Date.now().toString(36)}`
     const profile =
       options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
+    // Its output goes to a file: a pipe nobody reads fills, and Node's writes to a full pipe block.
+    const log = openSync(join(stateDir, 'platform.log'), 'a')
+    process.stderr.write(`  the platform's log: ${join(stateDir, 'platform.log')}\n`)
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', log, log],
       env: {
         ...process.env,
         // As `npm start` and the image run it (see the root package.json).
