@@ -1,0 +1,95 @@
+import type { SchemaRegistryClient } from '@oxagry/avro'
+import type { KafkaBackend } from '@oxagry/kafka'
+import {
+  ACCEPTED_KINDS,
+  createBackendPingSink,
+  createFleet,
+  createSimulatorSerdes,
+  type EmittedPing,
+  type Fleet,
+} from '@oxagry/simulator'
+import type { TrackingTopics } from '@oxagry/tracking'
+
+/** A simulated fleet pinging in real time, whatever is down: what the pipeline must account for. */
+export interface FleetTraffic {
+  /** Every ping emitted so far (sent, or waiting to be), with the phase it was emitted in. */
+  readonly emitted: readonly { readonly ping: EmittedPing; readonly phase: string }[]
+  readonly fleet: Fleet
+  /** Pings emitted and not yet acknowledged by the broker. */
+  pending(): number
+  /** Names the phase the next pings belong to (the fault under way). */
+  phase(name: string): void
+  /** Stops ticking once every emitted ping is on the broker. */
+  stop(): Promise<void>
+}
+
+/**
+ * Ticks the fleet every `tickMs` and sends what it emitted. A send that fails (the broker is down) is
+ * sent again with what came since, until the broker takes it: the producer is the source, and the
+ * source keeps its data. A batch the broker took before failing to answer comes twice; the tracking
+ * application turns the second copy into a `PING_DUPLICATE` dead letter, and the accounting counts
+ * the accepted pings only.
+ */
+export async function startFleetTraffic(options: {
+  backend: KafkaBackend
+  registry: SchemaRegistryClient
+  topics: TrackingTopics
+  machines: number
+  pingEveryS: number
+  seed: number
+  tickMs?: number
+  onSendError?: (error: unknown) => void
+}): Promise<FleetTraffic> {
+  const serdes = await createSimulatorSerdes(options.registry, options.topics, { autoRegister: true })
+  const sink = await createBackendPingSink({ backend: options.backend, serdes, topics: options.topics })
+  const fleet = createFleet({
+    machines: options.machines,
+    ratePerSecond: options.machines / options.pingEveryS,
+    seed: options.seed,
+    startTimeMs: Date.now(),
+  })
+  await sink.publishGeofences(fleet.geofences(Date.now()))
+  const emitted: { ping: EmittedPing; phase: string }[] = []
+  let pending: EmittedPing[] = []
+  let phase = 'warm-up'
+  let stopping = false
+  const loop = (async () => {
+    for (;;) {
+      if (!stopping)
+        for (const ping of fleet.tick(Date.now())) {
+          pending.push(ping)
+          emitted.push({ ping, phase })
+        }
+      if (pending.length > 0) {
+        try {
+          await sink.send(pending)
+          pending = []
+        } catch (error) {
+          options.onSendError?.(error)
+        }
+      }
+      if (stopping && pending.length === 0) return
+      await new Promise((resolve) => setTimeout(resolve, options.tickMs ?? 500))
+    }
+  })()
+  return {
+    emitted,
+    fleet,
+    pending: () => pending.length,
+    phase: (name) => void (phase = name),
+    stop: async () => {
+      stopping = true
+      await loop
+      await sink.close()
+    },
+  }
+}
+
+/** The accepted pings among those emitted: what must reach the accepted topic and ClickHouse. */
+export function acceptedOf(
+  emitted: FleetTraffic['emitted'],
+): { pingId: string; machineId: string; phase: string }[] {
+  return emitted
+    .filter((e) => ACCEPTED_KINDS.includes(e.ping.kind))
+    .map((e) => ({ pingId: e.ping.ping.pingId, machineId: e.ping.ping.machineId, phase: e.phase }))
+}
