@@ -2,6 +2,10 @@
 export interface PartHealth {
   readonly ready: boolean
   readonly state: string
+  /** False once the part has failed for good (a liveness probe would restart it); true when unsaid. */
+  readonly live?: boolean
+  /** Why it failed, when it says. */
+  readonly error?: string
 }
 
 export interface HealthSample {
@@ -54,7 +58,8 @@ export interface HealthSummary {
 
 /** What the parts said from a fault's injection until they were all ready again after it. */
 export function summarize(samples: readonly HealthSample[], window: HealthWindow): HealthSummary {
-  const allReady = (s: HealthSample): boolean => Object.values(s.parts).every((p) => p.ready)
+  const allReady = (s: HealthSample): boolean =>
+    Object.keys(s.parts).length > 0 && Object.values(s.parts).every((p) => p.ready)
   const back = samples.find((s) => s.at >= window.restoredAt && allReady(s))
   const end = back?.at ?? Infinity
   const statesDuring: Record<string, string[]> = {}

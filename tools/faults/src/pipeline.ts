@@ -119,11 +119,26 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     health: () => {
       const app = tracking.streams.health()
       return {
-        [PIPELINE_PARTS.tracking]: { ready: app.ready, state: app.state },
+        [PIPELINE_PARTS.tracking]: {
+          ready: app.ready,
+          state: app.state,
+          live: app.live,
+          ...(app.error === undefined ? {} : { error: `${app.error.code}: ${app.error.message}` }),
+        },
         ...Object.fromEntries(
           Object.entries(sinks).map(([name, sink]) => {
             const h = sink.health()
-            return [name, { ready: h.ready, state: h.state }]
+            return [
+              name,
+              {
+                ready: h.ready,
+                state: h.state,
+                live: h.live,
+                ...(h.lastError === undefined
+                  ? {}
+                  : { error: `${h.lastError.code}: ${h.lastError.message}` }),
+              },
+            ]
           }),
         ),
       }

@@ -21,6 +21,10 @@ export async function runSuite(
   const stateDir = mkdtempSync(join(tmpdir(), 'oxagry-faults-'))
   const stack = await startPrivateStack(options.portBase, report)
   const stackStartMs = Date.now() - startedAt
+  // Interrupted, the private stack goes too: none of its processes outlives the suite.
+  const interrupted = (): void => void stack.close().finally(() => process.exit(130))
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   try {
     const logger = pino({ level: process.env.FAULTS_LOG_LEVEL ?? 'silent' })
     const tracking = await runTrackingFaults(stack, plan, { stateDir, logger, report })
@@ -33,6 +37,8 @@ export async function runSuite(
       faults: [...tracking, ...commerce],
     }
   } finally {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
     await stack.close()
     rmSync(stateDir, { recursive: true, force: true })
   }

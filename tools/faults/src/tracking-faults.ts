@@ -8,7 +8,7 @@ import { prefixedTopics, readOutputs } from '@oxagry/tracking/testing'
 import type { Logger } from 'pino'
 import { account, only, tally, type Delivery } from './accounting.ts'
 import { switchableClickHouse, type ClickHouseSwitch } from './clickhouse-fault.ts'
-import { healthLies, HealthWatch, summarize } from './health-watch.ts'
+import { healthLies, HealthWatch, summarize, type PartHealth } from './health-watch.ts'
 import type { FaultPlan } from './options.ts'
 import { PIPELINE_PARTS, startPipeline, type Pipeline } from './pipeline.ts'
 import type { PrivateStack, Stoppable } from './private-stack.ts'
@@ -112,18 +112,23 @@ export async function runTrackingFaults(
   const watch = new HealthWatch(() => pipeline?.health() ?? {})
   const windows = new Map<string, { injectedAt: number; restoredAt: number; note: string }>()
   try {
-    pipeline = await startPipeline({
-      backend,
-      registry,
-      topics,
-      prefix,
-      stateDir: options.stateDir,
-      clickhouse,
-      mongodbUrl: stack.urls.mongodbUrl,
-      postgresUrl: stack.urls.postgresUrl,
-      logger,
-    })
-    const started = pipeline
+    const startIt = (): Promise<Pipeline> =>
+      startPipeline({
+        backend,
+        registry,
+        topics,
+        prefix,
+        stateDir: options.stateDir,
+        clickhouse,
+        mongodbUrl: stack.urls.mongodbUrl,
+        postgresUrl: stack.urls.postgresUrl,
+        logger,
+      })
+    pipeline = await startIt()
+    const current = (): Pipeline => {
+      if (pipeline === undefined) throw new Error('the pipeline is not running')
+      return pipeline
+    }
     traffic = await startFleetTraffic({
       backend,
       registry,
@@ -134,7 +139,15 @@ export async function runTrackingFaults(
     })
     watch.start()
     const allReady = (): true | undefined =>
-      Object.values(started.health()).every((p) => p.ready) ? true : undefined
+      Object.values(current().health()).every((p) => p.ready) ? true : undefined
+    // Ready, or a part failed for good: what a readiness and a liveness probe tell apart.
+    const readyOrFailed = (): 'ready' | 'failed' | undefined =>
+      allReady() === true
+        ? 'ready'
+        : Object.values(current().health()).some((p) => p.live === false)
+          ? 'failed'
+          : undefined
+    const restarts = new Map<string, string>()
     await waitFor('the pipeline ready', allReady, { timeoutMs: 60_000 })
     report(
       `tracking pipeline ready (${prefix}); ${plan.machines} machines pinging every ${plan.pingEveryS} s`,
@@ -156,9 +169,22 @@ export async function runTrackingFaults(
       const restoredAt = Date.now()
       windows.set(fault.name, { injectedAt, restoredAt, note })
       report(`${fault.name}: restored after ${restoredAt - injectedAt} ms (${note})`)
-      await waitFor(`every part ready after ${fault.name}`, allReady, { timeoutMs: 180_000 }).catch(
-        () => undefined,
-      )
+      const after = await waitFor(`every part ready after ${fault.name}`, readyOrFailed, {
+        timeoutMs: 120_000,
+      }).catch(() => undefined)
+      if (after !== 'ready') {
+        // A part that failed for good is restarted, as a liveness probe would: the next fault meets a
+        // working pipeline, and this one is reported as not back on its own.
+        const why = notReady(current().health())
+        report(
+          `${fault.name}: ${after === 'failed' ? 'failed' : 'still not ready'}: ${why}; restarting the pipeline`,
+        )
+        restarts.set(fault.name, why)
+        await current().close()
+        pipeline = undefined
+        pipeline = await startIt()
+        await waitFor(`the restarted pipeline ready after ${fault.name}`, allReady, { timeoutMs: 120_000 })
+      }
       await sleep(plan.calmMs)
     }
     traffic.phase('after the faults')
@@ -170,7 +196,7 @@ export async function runTrackingFaults(
     const expectedNewest = newestAccepted(traffic)
     const readModelGaps = async (): Promise<Record<string, string[]>> => {
       const gaps: Record<string, string[]> = { mongodb: [], postgres: [] }
-      for (const [name, model] of Object.entries(started.readModels))
+      for (const [name, model] of Object.entries(current().readModels))
         for (const [machineId, pingId] of expectedNewest)
           if ((await model.get(machineId))?.lastPingId !== pingId) gaps[name]?.push(machineId)
       return gaps
@@ -203,6 +229,9 @@ export async function runTrackingFaults(
         Object.entries(found).map(([where, counts]) => [where, account(mine, only(counts, mine))]),
       )
       const violations: string[] = []
+      const restart = restarts.get(fault.name)
+      if (restart !== undefined)
+        violations.push(`not ready again on its own (${restart}); the suite restarted the pipeline`)
       const gapOf =
         fault.target === 'mongodb' ? gaps.mongodb : fault.target === 'postgres' ? gaps.postgres : undefined
       if (gapOf !== undefined && gapOf.length > 0)
@@ -246,6 +275,13 @@ export async function runTrackingFaults(
     await clickhouse.client.close().catch(() => {})
     await backend.close()
   }
+}
+
+function notReady(parts: Record<string, PartHealth>): string {
+  return Object.entries(parts)
+    .filter(([, p]) => !p.ready)
+    .map(([name, p]) => `${name} ${p.state}${p.error === undefined ? '' : ` (${p.error.slice(0, 160)})`}`)
+    .join(', ')
 }
 
 /** Each machine's newest accepted ping, as the tracking application orders them (event time, then sequence). */

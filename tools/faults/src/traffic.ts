@@ -19,8 +19,11 @@ export interface FleetTraffic {
   pending(): number
   /** Names the phase the next pings belong to (the fault under way). */
   phase(name: string): void
-  /** Stops ticking once every emitted ping is on the broker. */
-  stop(): Promise<void>
+  /**
+   * Stops ticking and resolves once every emitted ping is on the broker, or once `timeoutMs` passed:
+   * what is still pending then was never sent, and is no longer counted as emitted.
+   */
+  stop(timeoutMs?: number): Promise<void>
 }
 
 /**
@@ -77,9 +80,16 @@ export async function startFleetTraffic(options: {
     fleet,
     pending: () => pending.length,
     phase: (name) => void (phase = name),
-    stop: async () => {
+    stop: async (timeoutMs = 120_000) => {
       stopping = true
+      const timer = setTimeout(() => {
+        // Given up: what the broker never took leaves the books.
+        const unsent = new Set(pending)
+        for (let i = emitted.length - 1; i >= 0; i--) if (unsent.has(emitted[i]!.ping)) emitted.splice(i, 1)
+        pending = []
+      }, timeoutMs)
       await loop
+      clearTimeout(timer)
       await sink.close()
     },
   }
