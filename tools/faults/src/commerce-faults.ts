@@ -141,7 +141,15 @@ export async function runCommerceFaults(
     await waitFor('every commerce worker running after the kills', allRunning, { timeoutMs: 180_000 }).catch(
       () => undefined,
     )
-    const restarts = kills.map((k) => (k.life.runningAt === undefined ? undefined : k.life.runningAt - k.at))
+    // One sample now: the probe's last one may predate the moment every worker was running again.
+    watch.sample()
+    const restarts = kills.map((k) =>
+      k.life.runningAt !== undefined
+        ? String(k.life.runningAt - k.at)
+        : killed.has(k.life)
+          ? 'killed again while starting'
+          : 'never',
+    )
     report(`${kills.length} SIGKILLs: ${kills.map((k) => k.role).join(', ')}`)
     const killSummary = summarize(watch.samples, { from: killsFrom, restoredAt: lastRestart })
 
@@ -163,6 +171,7 @@ export async function runCommerceFaults(
       await waitFor('every commerce worker running after the disk was freed', allRunning, {
         timeoutMs: 180_000,
       }).catch(() => undefined)
+      watch.sample()
       await sleep(plan.calmMs)
     }
 
@@ -195,7 +204,7 @@ export async function runCommerceFaults(
       violations: outcome.report.violations.slice(0, 20),
       notes: [
         ...shared,
-        `restart to running, per kill (ms): ${restarts.map((r) => r ?? 'never').join(', ')}`,
+        `restart to running, per kill (ms): ${restarts.join(', ')}`,
         ...unexpectedExits.filter((_, i) => disk === undefined || i < disk.exitsBefore),
       ],
     })

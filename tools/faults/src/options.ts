@@ -29,7 +29,9 @@ export interface FaultPlan {
 export const PLANS: Readonly<Record<FaultsMode, FaultPlan>> = {
   short: {
     mode: 'short',
-    outageMs: 6_000,
+    // Longer than the sinks' clients wait for a server (MongoDB's server selection: 5 s), so each store
+    // sink meets a failed write and must say so.
+    outageMs: 10_000,
     calmMs: 3_000,
     kills: 4,
     killEveryMs: 4_000,
