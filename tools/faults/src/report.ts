@@ -45,14 +45,18 @@ export function renderReport(suite: SuiteResult): string {
     '',
     `Started ${iso(suite.startedAt)}, took ${seconds(suite.durationMs)} (the private stack started in ${seconds(suite.stackStartMs)}).`,
     '',
-    '| fault | verdict | records in | lost | duplicated (not allowed) | time to ready |',
+    '| fault | verdict | records in | lost (worst store) | duplicated, not allowed (worst store) | time to ready |',
     '| --- | --- | --: | --: | --: | --: |',
   ]
   for (const f of suite.faults) {
     const ds = Object.entries(f.deliveries)
     const input = Math.max(0, ...ds.map(([, d]) => d.in))
-    const lost = ds.reduce((n, [, d]) => n + d.lost, 0)
-    const dup = ds.filter(([w]) => !f.duplicatesAllowed.includes(w)).reduce((n, [, d]) => n + d.duplicated, 0)
+    // The worst store or topic: each row counts the same records.
+    const lost = Math.max(0, ...ds.map(([, d]) => d.lost))
+    const dup = Math.max(
+      0,
+      ...ds.filter(([w]) => !f.duplicatesAllowed.includes(w)).map(([, d]) => d.duplicated),
+    )
     lines.push(
       `| ${f.name} | ${verdictOf(f)}${f.skipped === undefined ? '' : ` (${f.skipped.code})`} | ${input} | ${lost} | ${dup} | ${f.skipped === undefined ? seconds(f.readyAfterMs) : '-'} |`,
     )

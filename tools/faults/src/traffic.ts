@@ -10,6 +10,8 @@ import {
 } from '@oxagry/simulator'
 import type { TrackingTopics } from '@oxagry/tracking'
 
+const SEND_TIMEOUT_MS = 20_000
+
 /** A simulated fleet pinging in real time, whatever is down: what the pipeline must account for. */
 export interface FleetTraffic {
   /** Every ping emitted so far (sent, or waiting to be), with the phase it was emitted in. */
@@ -44,7 +46,30 @@ export async function startFleetTraffic(options: {
   onSendError?: (error: unknown) => void
 }): Promise<FleetTraffic> {
   const serdes = await createSimulatorSerdes(options.registry, options.topics, { autoRegister: true })
-  const sink = await createBackendPingSink({ backend: options.backend, serdes, topics: options.topics })
+  const open = (): ReturnType<typeof createBackendPingSink> =>
+    createBackendPingSink({ backend: options.backend, serdes, topics: options.topics })
+  let sink = await open()
+  // A send the client neither completes nor fails: after a broker restart kafkajs' producer was seen to
+  // hang for minutes. It is given up on and the producer replaced; the batch goes again.
+  const sendBounded = async (pings: readonly EmittedPing[]): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined
+    const hung = new Promise<'hung'>(
+      (resolve) => (timer = setTimeout(() => resolve('hung'), SEND_TIMEOUT_MS)),
+    )
+    try {
+      const sending = sink.send(pings).then(() => 'sent' as const)
+      // A send given up on may still fail later: handled here, so it is no unhandled rejection.
+      sending.catch(() => {})
+      if ((await Promise.race([sending, hung])) === 'hung') {
+        const stale = sink
+        void stale.close().catch(() => {})
+        sink = await open()
+        throw new Error(`a send hung for ${SEND_TIMEOUT_MS} ms; producer replaced`)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
   const fleet = createFleet({
     machines: options.machines,
     ratePerSecond: options.machines / options.pingEveryS,
@@ -65,7 +90,7 @@ export async function startFleetTraffic(options: {
         }
       if (pending.length > 0) {
         try {
-          await sink.send(pending)
+          await sendBounded(pending)
           pending = []
         } catch (error) {
           options.onSendError?.(error)
