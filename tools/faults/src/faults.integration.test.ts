@@ -18,7 +18,7 @@ const title = `the short fault suite: broker, registry and each store down, ${PL
 if (missing !== undefined && !servicesRequired()) test.skip(`${title} [skipped: ${missing}]`, () => {})
 else
   test(title, async (t) => {
-    t.timeout(600_000)
+    t.timeout(900_000)
     if (missing !== undefined) return t.fail(`required: ${missing}`)
     const suite = await runSuite(PLANS.short, { portBase: 19_400, report: (line) => t.log(line) })
     t.log(renderReport(suite))
