@@ -51,7 +51,12 @@ export function pgUrlExecutor(
   connectionString: string,
   options: { readonly max?: number } = {},
 ): SqlExecutor {
-  return pgExecutor(new pg.Pool({ connectionString, max: options.max ?? 4 }), { owns: true })
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 4 })
+  // An idle client's connection ending (the server restarted, or shut down) is emitted on the pool; with
+  // no listener it was an uncaught exception that ended the process. The pool has already dropped that
+  // client, and the next query opens another or fails, where the caller's retry sees it.
+  pool.on('error', () => {})
+  return pgExecutor(pool, { owns: true })
 }
 
 /** The same executor for stores that share it: their close() leaves it open for its owner to close. */

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { STACK_ERROR_CODES, StackError } from './errors.ts'
 
 /** Pinned versions of what the stack runs. Changing one invalidates its cache entry. */
 export const VERSIONS = {
@@ -21,6 +22,39 @@ export const PORTS = {
 } as const
 
 export const HOST = '127.0.0.1'
+
+/** The loopback ports one stack listens on. */
+export type StackPorts = { readonly [K in keyof typeof PORTS]: number }
+
+/** Each port's place after `STACK_PORT_BASE`: a second stack takes six consecutive ports. */
+const PORT_OFFSETS: StackPorts = {
+  kafka: 0,
+  kafkaController: 1,
+  kafkaSecure: 2,
+  registry: 3,
+  postgres: 4,
+  mongodb: 5,
+}
+
+/**
+ * The ports of the stack `env` names: the defaults, or with `STACK_PORT_BASE` six consecutive ports
+ * from it (Kafka, its controller, its SASL_SSL listener, the registry, PostgreSQL, MongoDB), so a second
+ * stack with its own `STACK_DIR` runs beside the first and touches nothing of it.
+ */
+export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
+  const raw = env.STACK_PORT_BASE
+  if (raw === undefined || raw === '') return PORTS
+  const base = Number(raw)
+  if (!Number.isInteger(base) || base < 1024 || base > 65_535 - 5)
+    throw new StackError(
+      STACK_ERROR_CODES.INVALID_CONFIG,
+      'stack',
+      `STACK_PORT_BASE must be an integer from 1024 to 65530, got ${JSON.stringify(raw)}`,
+    )
+  return Object.fromEntries(
+    Object.entries(PORT_OFFSETS).map(([name, offset]) => [name, base + offset]),
+  ) as unknown as StackPorts
+}
 
 /** The package's own folder (pom.xml, the FerretDB main). */
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..')

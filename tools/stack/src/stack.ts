@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs'
-import type { StackPaths } from './config.ts'
+import { stackPorts, type StackPaths, type StackPorts } from './config.ts'
 import type { ServiceStatus, StackService } from './service.ts'
 import { ClickHouseService } from './services/clickhouse.ts'
 import { FerretDbService } from './services/ferretdb.ts'
@@ -7,12 +7,13 @@ import { KafkaService } from './services/kafka.ts'
 import { PostgresService } from './services/postgres.ts'
 import { RegistryService } from './services/registry.ts'
 
-export function stackServices(): StackService[] {
+/** The stack's services on its ports (`STACK_PORT_BASE` moves them all; see {@link stackPorts}). */
+export function stackServices(ports: StackPorts = stackPorts()): StackService[] {
   return [
-    new KafkaService(),
-    new RegistryService(),
-    new PostgresService(),
-    new FerretDbService(),
+    new KafkaService({ plain: ports.kafka, controller: ports.kafkaController, secure: ports.kafkaSecure }),
+    new RegistryService(ports.registry),
+    new PostgresService(ports.postgres),
+    new FerretDbService(ports.mongodb),
     new ClickHouseService(),
   ]
 }

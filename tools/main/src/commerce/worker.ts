@@ -33,6 +33,19 @@ export interface WorkerSpec {
   readonly declineRate?: number
   /** The Kafka client every role runs on. Default kafkajs. */
   readonly kafkaClient?: KafkaClientName
+  /**
+   * When set, after `RUNNING` the worker prints `HEALTH <json>` (its readiness and state) on stdout this
+   * often (ms): how the fault suite watches what a worker says about itself while its disk is full.
+   */
+  readonly reportHealthMs?: number
+}
+
+/** What a worker started with `reportHealthMs` prints after `HEALTH `. */
+export interface WorkerHealthLine {
+  readonly role: CommerceRole
+  readonly ready: boolean
+  readonly state: string
+  readonly at: number
 }
 
 async function main(spec: WorkerSpec): Promise<void> {
@@ -63,7 +76,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         streams,
       })
       shutdownOnSignals([app], { timeoutMs: 10_000 })
-      return waitRunning(() => app.streams.health().ready, running)
+      return waitRunning(spec, () => app.streams.health(), running)
     }
     case 'inventory': {
       const topics = inventoryTopicsOf(names)
@@ -75,7 +88,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         streams,
       })
       shutdownOnSignals([app], { timeoutMs: 10_000 })
-      return waitRunning(() => app.streams.health().ready, running)
+      return waitRunning(spec, () => app.streams.health(), running)
     }
     case 'payments': {
       const topics = paymentsTopicsOf(names)
@@ -87,7 +100,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         streams,
       })
       shutdownOnSignals([app], { timeoutMs: 10_000 })
-      return waitRunning(() => app.streams.health().ready, running)
+      return waitRunning(spec, () => app.streams.health(), running)
     }
     case 'gateway': {
       const topics = paymentsTopicsOf(names)
@@ -105,14 +118,25 @@ async function main(spec: WorkerSpec): Promise<void> {
         logger,
       })
       shutdownOnSignals([{ close: () => gateway.stop() }, provider], { timeoutMs: 10_000 })
-      return waitRunning(() => gateway.health().ready, running)
+      return waitRunning(spec, () => gateway.health(), running)
     }
   }
 }
 
-async function waitRunning(ready: () => boolean, report: () => void): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 100))
+async function waitRunning(
+  spec: WorkerSpec,
+  health: () => { readonly ready: boolean; readonly state: string },
+  report: () => void,
+): Promise<void> {
+  while (!health().ready) await new Promise((resolve) => setTimeout(resolve, 100))
   report()
+  const every = spec.reportHealthMs
+  if (every === undefined) return
+  setInterval(() => {
+    const { ready, state } = health()
+    const line: WorkerHealthLine = { role: spec.role, ready, state, at: Date.now() }
+    process.stdout.write(`HEALTH ${JSON.stringify(line)}\n`)
+  }, every)
 }
 
 const arg = process.argv[2]

@@ -67,7 +67,9 @@ export function applyPatches(service: string, tree: string, patches: readonly st
 export class FerretDbService extends DaemonService {
   readonly name = 'ferretdb'
   readonly host = HOST
-  readonly port = PORTS.mongodb
+  constructor(readonly port: number = PORTS.mongodb) {
+    super()
+  }
 
   binary(paths: StackPaths): string {
     return join(paths.cache, `ferretdb-${VERSIONS.ferretdb}-${buildKey()}`, 'ferretdb')
@@ -98,7 +100,7 @@ export class FerretDbService extends DaemonService {
   }
 
   private addressOnly(): string {
-    return `${HOST}:${PORTS.mongodb}`
+    return `${HOST}:${this.port}`
   }
 
   protected override address(): string {

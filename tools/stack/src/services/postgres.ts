@@ -84,7 +84,9 @@ export function dataDir(
 export class PostgresService extends DaemonService {
   readonly name = 'postgres'
   readonly host = HOST
-  readonly port = PORTS.postgres
+  constructor(readonly port: number = PORTS.postgres) {
+    super()
+  }
   // SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to hang up.
   override readonly stopSignal = 'SIGINT'
 
@@ -112,7 +114,7 @@ export class PostgresService extends DaemonService {
       '-D',
       data,
       '-p',
-      String(PORTS.postgres),
+      String(this.port),
       '-c',
       `listen_addresses=${HOST}`,
       '-c',
@@ -125,14 +127,14 @@ export class PostgresService extends DaemonService {
   }
 
   protected override address(): string {
-    return `postgres://${POSTGRES_USER}@${HOST}:${PORTS.postgres}/${POSTGRES_DATABASE}`
+    return `postgres://${POSTGRES_USER}@${HOST}:${this.port}/${POSTGRES_DATABASE}`
   }
 
   /** Healthy once it accepts queries and the project's database exists (created on first start). */
   protected async healthy(): Promise<boolean> {
     const client = new pg.Client({
       host: HOST,
-      port: PORTS.postgres,
+      port: this.port,
       user: POSTGRES_USER,
       database: 'postgres',
     })

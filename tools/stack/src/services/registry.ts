@@ -17,7 +17,9 @@ const DEFAULT_COMPATIBILITY = 'BACKWARD'
 export class RegistryService extends DaemonService {
   readonly name = 'registry'
   readonly host = HOST
-  readonly port = PORTS.registry
+  constructor(readonly port: number = PORTS.registry) {
+    super()
+  }
 
   home(paths: StackPaths): string {
     return join(paths.cache, `apicurio-registry-${VERSIONS.apicurio}`)
@@ -51,7 +53,7 @@ export class RegistryService extends DaemonService {
         '-Xms128m',
         '-Xmx512m',
         `-Dquarkus.http.host=${HOST}`,
-        `-Dquarkus.http.port=${PORTS.registry}`,
+        `-Dquarkus.http.port=${this.port}`,
         `-Dapicurio.datasource.url=jdbc:h2:file:${join(dir, 'data', 'registry')}`,
         '-Dquarkus.log.console.json=false',
         '-jar',
@@ -61,12 +63,12 @@ export class RegistryService extends DaemonService {
   }
 
   protected override address(): string {
-    return `http://${HOST}:${PORTS.registry}${CCOMPAT_PATH}`
+    return `http://${HOST}:${this.port}${CCOMPAT_PATH}`
   }
 
   /** Confluent's registry checks BACKWARD compatibility unless told otherwise; Apicurio checks none. */
   protected override async configure(): Promise<void> {
-    const url = `http://${HOST}:${PORTS.registry}${CCOMPAT_PATH}/config`
+    const url = `http://${HOST}:${this.port}${CCOMPAT_PATH}/config`
     const current = (await (await fetch(url)).json()) as { compatibilityLevel?: string }
     if (current.compatibilityLevel === DEFAULT_COMPATIBILITY) return
     const response = await fetch(url, {
@@ -84,7 +86,7 @@ export class RegistryService extends DaemonService {
   }
 
   protected async healthy(): Promise<boolean> {
-    const base = `http://${HOST}:${PORTS.registry}`
+    const base = `http://${HOST}:${this.port}`
     const ready = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2000) })
     if (!ready.ok) return false
     const subjects = await fetch(`${base}${CCOMPAT_PATH}/subjects`, { signal: AbortSignal.timeout(2000) })

@@ -1,0 +1,5 @@
+export * from './errors.ts'
+export * from './options.ts'
+export * from './result.ts'
+export * from './report.ts'
+export * from './suite.ts'
