@@ -43,6 +43,9 @@ stack(
       SIM_ORDER_RATE: '0.2',
       PAYMENT_WEBHOOK_SECRET: SECRET,
       SIM_PAYMENT_PENDING_RATE: '1',
+      // Every authorisation pending, none declined: the simulated provider declines 10 % by default, and
+      // a declined checkout never reaches the webhook this test follows.
+      SIM_DECLINE_RATE: '0',
     })
     if (config.api.auth.mode !== 'local') throw new Error(`auth is ${config.api.auth.mode} on real services`)
     const key = await loadOrCreateLocalKey(config.api.auth.keyFile)
