@@ -2,31 +2,24 @@ import {
   Contracts,
   createAvroSerde,
   nameUuid,
-  type AvroContract,
   type ConfluentSchemaRegistry,
   type OrderCommand,
-  type OrderEvent,
   type OrderStatus,
-  type PaymentEvent,
-  type StockEvent,
-  type StockLevel,
 } from '@oxagry/avro'
-import { readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
-import { checkCommerceInvariants, type CommerceTopicNames, type InvariantReport } from '@oxagry/main/commerce'
-import { PaymentLedger } from '@oxagry/payments'
+import { readTopic, type KafkaBackend } from '@oxagry/kafka'
+import {
+  checkCommerceInvariants,
+  decodeAll,
+  readCommerceLog,
+  type CommerceTopicNames,
+  type InvariantReport,
+} from '@oxagry/main/commerce'
 import { account, tally, type Delivery } from './accounting.ts'
 import { sleep } from './wait.ts'
 
 // What the crash test (tools/main/src/commerce/crash.integration.test.ts) does once its traffic ends:
 // deliver every confirmed order until every order is terminal, then read every topic back and check the
 // commerce invariants over it.
-
-async function decodeAll<T>(backend: KafkaBackend, serde: Serde<T>, topic: string): Promise<T[]> {
-  const out: T[] = []
-  for (const r of await readTopic(backend, topic))
-    if (r.value !== null && r.value[0] === 0) out.push(await serde.deserialize(topic, r.value, r.headers))
-  return out
-}
 
 const kind = (payload: object): string => Object.keys(payload)[0]?.split('.').pop() ?? '?'
 
@@ -99,39 +92,9 @@ export async function checkCommerce(
   names: CommerceTopicNames,
   ledgerPath: string,
 ): Promise<CommerceOutcome> {
-  const serde = <T>(contract: AvroContract<T>): Promise<Serde<T>> => createAvroSerde({ registry, contract })
-  const orderEvents = await decodeAll<OrderEvent>(
-    backend,
-    await serde(Contracts.OrderEvent),
-    names.orderEvents,
-  )
-  const orderStatus = await decodeAll<OrderStatus>(
-    backend,
-    await serde(Contracts.OrderStatus),
-    names.orderStatus,
-  )
-  const paymentEvents = await decodeAll<PaymentEvent>(
-    backend,
-    await serde(Contracts.PaymentEvent),
-    names.paymentEvents,
-  )
-  const ledger = await PaymentLedger.open(ledgerPath)
-  const balances = ledger.all()
-  await ledger.close()
-  const providerLedger = new Map<string, { captured: number; refunded: number }>()
-  for (const e of orderEvents) {
-    const b = balances.get(nameUuid(`payment:${e.orderId}:1`))
-    if (b !== undefined)
-      providerLedger.set(e.orderId, { captured: b.capturedMinor, refunded: b.refundedMinor })
-  }
-  const report = checkCommerceInvariants({
-    orderEvents,
-    orderStatus,
-    stockEvents: await decodeAll<StockEvent>(backend, await serde(Contracts.StockEvent), names.stockEvents),
-    stockLevels: await decodeAll<StockLevel>(backend, await serde(Contracts.StockLevel), names.stockLevels),
-    paymentEvents,
-    providerLedger,
-  })
+  const log = await readCommerceLog(backend, registry, names, ledgerPath)
+  const { orderEvents, orderStatus, paymentEvents } = log
+  const report = checkCommerceInvariants(log)
   const placed = orderEvents.filter((e) => kind(e.payload) === 'OrderPlaced').map((e) => e.orderId)
   const latest = new Map<string, OrderStatus>()
   for (const s of orderStatus) {

@@ -8,18 +8,13 @@ import {
   ConfluentSchemaRegistry,
   createAvroSerde,
   nameUuid,
-  type AvroContract,
   type OrderCommand,
-  type OrderEvent,
   type OrderStatus,
-  type PaymentEvent,
-  type StockEvent,
-  type StockLevel,
 } from '@oxagry/avro'
-import { KafkaJsBackend, readTopic, type KafkaBackend, type Serde } from '@oxagry/kafka'
-import { PaymentLedger } from '@oxagry/payments'
+import { KafkaJsBackend, readTopic } from '@oxagry/kafka'
 import { createMarket, createMarketSink, createRandom } from '@oxagry/simulator'
 import { integrationTest, kafkaBrokers, serviceUrl, startTestChild, type TestChild } from '@oxagry/testkit'
+import { decodeAll, readCommerceLog } from './commerce-log.ts'
 import { checkCommerceInvariants } from './invariants.ts'
 import { COMMERCE, commerceTopicNames, marketTopicsOf, type CommerceTopicNames } from './topics.ts'
 import { COMMERCE_ROLES, type CommerceRole, type WorkerSpec } from './worker.ts'
@@ -34,13 +29,6 @@ const SETTLE_MS = 180_000
 type Running = TestChild
 
 const startWorker = (spec: WorkerSpec): Running => startTestChild(WORKER, spec, `RUNNING ${spec.role}`)
-
-async function decodeAll<T>(backend: KafkaBackend, serde: Serde<T>, topic: string): Promise<T[]> {
-  const out: T[] = []
-  for (const r of await readTopic(backend, topic))
-    if (r.value !== null && r.value[0] === 0) out.push(await serde.deserialize(topic, r.value, r.headers))
-  return out
-}
 
 test('commerce on the broker under exactly-once, workers SIGKILLed at random points: every invariant holds', async (t) => {
   // Generous: on a loaded two-core machine the four processes run slowly, and the invariants are the point.
@@ -160,37 +148,9 @@ test('commerce on the broker under exactly-once, workers SIGKILLed at random poi
     await producer.close()
     await sink.close()
 
-    const serde = <T>(contract: AvroContract<T>): Promise<Serde<T>> => createAvroSerde({ registry, contract })
-    const orderEvents = await decodeAll<OrderEvent>(
-      backend,
-      await serde(Contracts.OrderEvent),
-      names.orderEvents,
-    )
-    const ledger = await PaymentLedger.open(ledgerPath)
-    const balances = ledger.all()
-    await ledger.close()
-    const providerLedger = new Map<string, { captured: number; refunded: number }>()
-    for (const e of orderEvents) {
-      const b = balances.get(nameUuid(`payment:${e.orderId}:1`))
-      if (b !== undefined)
-        providerLedger.set(e.orderId, { captured: b.capturedMinor, refunded: b.refundedMinor })
-    }
-    const report = checkCommerceInvariants({
-      orderEvents,
-      orderStatus: await decodeAll<OrderStatus>(
-        backend,
-        await serde(Contracts.OrderStatus),
-        names.orderStatus,
-      ),
-      stockEvents: await decodeAll<StockEvent>(backend, await serde(Contracts.StockEvent), names.stockEvents),
-      stockLevels: await decodeAll<StockLevel>(backend, await serde(Contracts.StockLevel), names.stockLevels),
-      paymentEvents: await decodeAll<PaymentEvent>(
-        backend,
-        await serde(Contracts.PaymentEvent),
-        names.paymentEvents,
-      ),
-      providerLedger,
-    })
+    const log = await readCommerceLog(backend, registry, names, ledgerPath)
+    const { orderEvents } = log
+    const report = checkCommerceInvariants(log)
     t.log(`kills: ${kills.join(', ')}; orders: ${report.orders}; ${JSON.stringify(report.byState)}`)
     const reasons: Record<string, number> = {}
     for (const e of orderEvents) {
