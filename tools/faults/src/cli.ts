@@ -6,7 +6,7 @@ import { runSuite } from './suite.ts'
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseArgs(argv)
-  const suite = await runSuite(options.plan, { portBase: options.portBase })
+  const suite = await runSuite(options.plan, { portBase: options.portBase, parts: options.parts })
   const markdown = renderReport(suite)
   if (options.reportFile === undefined) process.stdout.write(markdown)
   else {

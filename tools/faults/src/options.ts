@@ -55,8 +55,15 @@ export const PLANS: Readonly<Record<FaultsMode, FaultPlan>> = {
   },
 }
 
+/** The suite's two halves; `--only` runs one of them (a fix to one half need not wait for the other). */
+export const SuitePart = { TRACKING: 'tracking', COMMERCE: 'commerce' } as const
+export type SuitePart = (typeof SuitePart)[keyof typeof SuitePart]
+const SUITE_PARTS: readonly SuitePart[] = Object.values(SuitePart)
+
 export interface CliOptions {
   readonly plan: FaultPlan
+  /** The halves to run: both unless `--only` names one. */
+  readonly parts: readonly SuitePart[]
   /** Where the markdown report goes; stdout when not given. */
   readonly reportFile?: string
   /** The private stack's first port (six consecutive ones). */
@@ -65,13 +72,15 @@ export interface CliOptions {
 
 export const DEFAULT_PORT_BASE = 19_300
 
-export const USAGE = 'usage: npm run faults -- [--short|--full] [--report FILE] [--port-base N]'
+export const USAGE =
+  'usage: npm run faults -- [--short|--full] [--report FILE] [--port-base N] [--only tracking|commerce]'
 
 /** Reads the command line once; a bad argument is a typed error naming it. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   let mode: FaultsMode = 'short'
   let reportFile: string | undefined
   let portBase = DEFAULT_PORT_BASE
+  let parts: readonly SuitePart[] = SUITE_PARTS
   const bad = (message: string): FaultsError =>
     new FaultsError(FAULTS_ERROR_CODES.INVALID_OPTIONS, `${message}\n${USAGE}`)
   for (let i = 0; i < argv.length; i++) {
@@ -94,9 +103,16 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         portBase = value
         break
       }
+      case '--only': {
+        const part = argv[++i]
+        if (!SUITE_PARTS.includes(part as SuitePart))
+          throw bad(`--only takes one of ${SUITE_PARTS.join(', ')}`)
+        parts = [part as SuitePart]
+        break
+      }
       default:
         throw bad(`unknown argument ${JSON.stringify(arg)}`)
     }
   }
-  return { plan: PLANS[mode], portBase, ...(reportFile === undefined ? {} : { reportFile }) }
+  return { plan: PLANS[mode], parts, portBase, ...(reportFile === undefined ? {} : { reportFile }) }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { runCommerceFaults } from './commerce-faults.ts'
-import type { FaultPlan } from './options.ts'
+import { SuitePart, type FaultPlan } from './options.ts'
 import { startPrivateStack } from './private-stack.ts'
 import type { SuiteResult } from './result.ts'
 import { runTrackingFaults } from './tracking-faults.ts'
@@ -14,7 +14,7 @@ import { runTrackingFaults } from './tracking-faults.ts'
  */
 export async function runSuite(
   plan: FaultPlan,
-  options: { portBase: number; report?: (line: string) => void },
+  options: { portBase: number; parts?: readonly SuitePart[]; report?: (line: string) => void },
 ): Promise<SuiteResult> {
   const report = options.report ?? ((line: string) => console.error(`[faults] ${line}`))
   const startedAt = Date.now()
@@ -27,8 +27,13 @@ export async function runSuite(
   process.once('SIGTERM', interrupted)
   try {
     const logger = pino({ level: process.env.FAULTS_LOG_LEVEL ?? 'silent' })
-    const tracking = await runTrackingFaults(stack, plan, { stateDir, logger, report })
-    const commerce = await runCommerceFaults(stack, plan, { stateDir, report })
+    const parts = options.parts ?? Object.values(SuitePart)
+    const tracking = parts.includes('tracking')
+      ? await runTrackingFaults(stack, plan, { stateDir, logger, report })
+      : []
+    const commerce = parts.includes('commerce')
+      ? await runCommerceFaults(stack, plan, { stateDir, report })
+      : []
     return {
       mode: plan.mode,
       startedAt,
