@@ -1,19 +1,35 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
  * A cache entry is a folder that counts only once its `.complete` marker exists, so an install
- * interrupted half-way is redone rather than trusted.
+ * interrupted half-way is redone rather than trusted. It is filled in a folder of its own and renamed
+ * into place whole, so two stacks installing at once (the local stack and the fault suite's private one
+ * share the cache) never build into, or delete, each other's half-made entry: the first rename wins and
+ * the other's copy is thrown away.
  */
 export async function cached(dir: string, fill: (dir: string) => Promise<void> | void): Promise<string> {
   const marker = join(dir, '.complete')
   if (existsSync(marker)) return dir
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
-  await fill(dir)
-  writeFileSync(marker, new Date().toISOString())
-  return dir
+  const partial = `${dir}.partial-${process.pid}-${Date.now()}`
+  rmSync(partial, { recursive: true, force: true })
+  mkdirSync(partial, { recursive: true })
+  try {
+    await fill(partial)
+    writeFileSync(join(partial, '.complete'), new Date().toISOString())
+    if (existsSync(marker)) return dir
+    // An entry without its marker is an older interrupted install: it is replaced.
+    rmSync(dir, { recursive: true, force: true })
+    try {
+      renameSync(partial, dir)
+    } catch (error) {
+      if (!existsSync(marker)) throw error
+    }
+    return dir
+  } finally {
+    rmSync(partial, { recursive: true, force: true })
+  }
 }
 
 /** A short digest of files' contents, to key a build on its sources. */

@@ -76,8 +76,7 @@ export class FerretDbService extends DaemonService {
   }
 
   async install(paths: StackPaths): Promise<void> {
-    const binary = this.binary(paths)
-    await cached(join(binary, '..'), (dir) => {
+    await cached(join(this.binary(paths), '..'), (dir) => {
       // The pinned module as the proxy serves it (go.sum checks it), copied out to be patched.
       const downloaded = JSON.parse(
         run(this.name, 'go', ['mod', 'download', '-json', `${MODULE}@${VERSIONS.ferretdb}`], {
@@ -91,7 +90,7 @@ export class FerretDbService extends DaemonService {
       mkdirSync(main)
       for (const f of ['go.mod', 'go.sum', 'main.go']) copyFileSync(join(SOURCES, f), join(main, f))
       run(this.name, 'go', ['mod', 'edit', `-replace=${MODULE}=../ferretdb-src`], { cwd: main })
-      run(this.name, 'go', ['build', '-trimpath', '-o', binary, '.'], { cwd: main })
+      run(this.name, 'go', ['build', '-trimpath', '-o', join(dir, 'ferretdb'), '.'], { cwd: main })
     })
   }
 
