@@ -258,13 +258,18 @@ export class RdKafkaConsumer implements BackendConsumer {
     if (offsets.length === 0) return
     const consumer = this.consumer
     if (consumer === undefined) return
-    try {
-      consumer.commitSync(
-        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })),
-      )
-    } catch (error) {
-      throw rdkafkaError('committing offsets', error)
-    }
+    // On the thread pool (our patch of node-rdkafka, patches/): librdkafka's commitSync on the event loop
+    // held every application of the process for the coordinator's round trip, each commit.
+    const toppars = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }))
+    await new Promise<void>((resolve, reject) => {
+      try {
+        consumer.commitCb(toppars, (error) =>
+          error === null ? resolve() : reject(rdkafkaError('committing offsets', error)),
+        )
+      } catch (error) {
+        reject(rdkafkaError('committing offsets', error))
+      }
+    })
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>> {
