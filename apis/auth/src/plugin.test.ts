@@ -82,6 +82,31 @@ test('tokens that do not verify are 401: another key, expired, wrong audience, g
   }
 })
 
+test('a token that verified is kept only until it expires: the same token is refused after its exp', async (t) => {
+  const strict = await api(t, { ...localAuthSettings(key), clockToleranceSec: 0 } as AuthSettings)
+  const token = await mintToken(key, { subject: 'x', scopes: ['fleet:read'], ttlSec: 1 })
+  t.is((await strict.inject({ url: '/fleet', headers: bearer(token) })).statusCode, 200)
+  t.is((await strict.inject({ url: '/fleet', headers: bearer(token) })).statusCode, 200, 'kept')
+  // exp is whole seconds: the token expires within 1-2 s of being minted.
+  await new Promise((r) => setTimeout(r, 2100))
+  const late = await strict.inject({ url: '/fleet', headers: bearer(token) })
+  t.is(late.statusCode, 401)
+  t.regex(late.json<{ message: string }>().message, /"exp" claim/)
+})
+
+test('the verified-token cache is checked once: a negative size or time to live is refused', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const error = await t.throwsAsync(
+    async () => {
+      await app.register(apiAuth, { settings: localAuthSettings(key), verifiedTokens: { max: -1 } })
+      await app.ready()
+    },
+    { instanceOf: AuthOptionsError },
+  )
+  t.regex(error?.message ?? '', /verifiedTokens.max must be an integer >= 0, got -1/)
+})
+
 test("a customer's token reads only that customer's data; a staff token reads any", async (t) => {
   const app = await api(t)
   const customer = await mintToken(key, { subject: 'u1', scopes: ['orders:read'], customerId: 'C-1' })

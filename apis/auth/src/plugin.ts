@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { fastifyPlugin } from 'fastify-plugin'
 import {
   createLocalJWKSet,
@@ -9,8 +9,9 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose'
-import { AuthError } from './errors.ts'
+import { AuthError, AuthOptionsError } from './errors.ts'
 import { resolveAuthSettings, type AuthSettings, type ResolvedAuthSettings } from './options.ts'
+import { VerifiedTokens } from './verified-tokens.ts'
 
 /** Who a verified token speaks for. */
 export interface Principal {
@@ -52,7 +53,14 @@ export interface ApiAuthOptions {
    * checked here: else any page a signed-in user visits could open the feed (cross-site hijacking).
    */
   readonly allowedOrigins?: readonly string[]
+  /**
+   * Tokens that verified are kept (see VerifiedTokens): at most `max`, each for at most `ttlMs` and never
+   * past its expiry. `max: 0` verifies every request.
+   */
+  readonly verifiedTokens?: { readonly max?: number; readonly ttlMs?: number }
 }
+
+export const DEFAULT_VERIFIED_TOKENS = { max: 10_000, ttlMs: 60_000 } as const
 
 /** Whether a WebSocket handshake comes from an allowed page; clients that are not browsers send no Origin. */
 function originAllowed(request: FastifyRequest, allowed: ReadonlySet<string>): boolean {
@@ -136,14 +144,16 @@ export const apiAuth = fastifyPlugin(
       return
     }
     const keys = keySet(settings)
-    app.addHook('onRequest', async (request, reply) => {
-      const config = request.routeOptions.config
-      if (config.public === true || config.signedWebhook === true) return
-      const token = bearerToken(request)
-      if (token === undefined) {
-        void reply.header('www-authenticate', 'Bearer')
-        throw new AuthError('OXA_AUTH_MISSING_TOKEN', 'a bearer token is required')
-      }
+    const { max, ttlMs } = { ...DEFAULT_VERIFIED_TOKENS, ...options.verifiedTokens }
+    for (const [name, value] of [
+      ['max', max],
+      ['ttlMs', ttlMs],
+    ] as const)
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new AuthOptionsError([`verifiedTokens.${name} must be an integer >= 0, got ${String(value)}`])
+    const verified = new VerifiedTokens<Principal>(max, ttlMs)
+    /** Verifies a token (401 when it does not, 503 when its keys cannot be had) and keeps what it grants. */
+    const verify = async (token: string, reply: FastifyReply): Promise<Principal> => {
       let payload: JWTPayload
       try {
         ;({ payload } = await jwtVerify(token, keys, {
@@ -174,6 +184,19 @@ export const apiAuth = fastifyPlugin(
         })
       }
       const principal = principalOf(payload, settings.customerClaim)
+      // `exp` is required above; the entry ends when the token would stop verifying.
+      verified.set(token, principal, ((payload.exp ?? 0) + settings.clockToleranceSec) * 1000)
+      return principal
+    }
+    app.addHook('onRequest', async (request, reply) => {
+      const config = request.routeOptions.config
+      if (config.public === true || config.signedWebhook === true) return
+      const token = bearerToken(request)
+      if (token === undefined) {
+        void reply.header('www-authenticate', 'Bearer')
+        throw new AuthError('OXA_AUTH_MISSING_TOKEN', 'a bearer token is required')
+      }
+      const principal = verified.get(token) ?? (await verify(token, reply))
       const missing = (config.scopes ?? []).filter((s) => !principal.scopes.has(s))
       if (missing.length > 0) {
         void reply.header(
