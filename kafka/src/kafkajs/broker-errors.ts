@@ -44,11 +44,32 @@ export function brokerError(what: string, error: unknown): KafkaError {
       { cause: error },
     )
   }
-  const retriable = (error as { retriable?: boolean } | null)?.retriable === true
   return new KafkaError(KAFKA_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
     cause: error,
-    retriable,
+    retriable: transientKafkaJs(error),
   })
+}
+
+/**
+ * kafkajs failures that mean "the broker is out of reach for now" although kafkajs marks them final:
+ * its retries ran out on a retriable cause (it restarts a consumer on that itself), or the group
+ * coordinator was not found (Java's CoordinatorNotAvailableException is retriable). A broker that is
+ * down gives exactly these; asking again once it is back works.
+ */
+const OUT_OF_REACH_NAMES = new Set(['KafkaJSGroupCoordinatorNotFound'])
+
+/** Whether a kafkajs failure is worth asking again later: as it says, or out of reach for now. */
+function transientKafkaJs(error: unknown): boolean {
+  if ((error as { retriable?: boolean } | null)?.retriable === true) return true
+  const name = (error as { name?: unknown } | null)?.name
+  if (typeof name === 'string' && OUT_OF_REACH_NAMES.has(name)) return true
+  if (name !== 'KafkaJSNumberOfRetriesExceeded') return false
+  // What the retries gave up on, through kafkajs' wrappers.
+  for (let e = (error as { cause?: unknown }).cause, depth = 0; e != null && depth < 8; depth++) {
+    if ((e as { retriable?: unknown }).retriable === true) return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
 }
 
 /**
