@@ -83,6 +83,9 @@ test('a broker out of reach is retriable although kafkajs gave up on it or calls
   const committing = brokerError('committing offsets', exhausted)
   t.is(committing.code, KAFKA_ERROR_CODES.BROKER)
   t.true(committing.retriable)
+  // An outer retrier wraps the exhausted one again, as a plain final error of the same cause.
+  const rewrapped = new KafkaJSNonRetriableError(exhausted, { cause: refused } as never)
+  t.true(brokerError('committing offsets', rewrapped).retriable)
   t.regex(committing.message, /^committing offsets: Connection error: connect ECONNREFUSED/)
   t.true(
     brokerError('joining', new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator')).retriable,

@@ -52,9 +52,10 @@ export function brokerError(what: string, error: unknown): KafkaError {
 
 /**
  * kafkajs failures that mean "the broker is out of reach for now" although kafkajs marks them final:
- * its retries ran out on a retriable cause (it restarts a consumer on that itself), or the group
- * coordinator was not found (Java's CoordinatorNotAvailableException is retriable). A broker that is
- * down gives exactly these; asking again once it is back works.
+ * retries that ran out on a retriable cause (an outer retrier wraps that again as a plain
+ * `KafkaJSNonRetriableError` of the same cause), which is kafkajs' own rule for restarting a crashed
+ * consumer; or a group coordinator not found (Java's CoordinatorNotAvailableException is retriable).
+ * A broker that is down gives exactly these; asking again once it is back works.
  */
 const OUT_OF_REACH_NAMES = new Set(['KafkaJSGroupCoordinatorNotFound'])
 
@@ -63,13 +64,14 @@ function transientKafkaJs(error: unknown): boolean {
   if ((error as { retriable?: boolean } | null)?.retriable === true) return true
   const name = (error as { name?: unknown } | null)?.name
   if (typeof name === 'string' && OUT_OF_REACH_NAMES.has(name)) return true
-  if (name !== 'KafkaJSNumberOfRetriesExceeded') return false
-  // What the retries gave up on, through kafkajs' wrappers.
-  for (let e = (error as { cause?: unknown }).cause, depth = 0; e != null && depth < 8; depth++) {
-    if ((e as { retriable?: unknown }).retriable === true) return true
-    e = (e as { cause?: unknown }).cause
+  // The cause kafkajs' retriers wrapped, as its consumer looks for it before restarting.
+  let root = error
+  for (let depth = 0; depth < 8; depth++) {
+    const cause = (root as { cause?: unknown } | null)?.cause
+    if (cause === undefined || cause === null || cause === root) break
+    root = cause
   }
-  return false
+  return root !== error && (root as { retriable?: unknown }).retriable === true
 }
 
 /**
