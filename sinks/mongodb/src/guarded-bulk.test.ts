@@ -1,5 +1,11 @@
 import test from 'ava'
-import { MongoBulkWriteError, MongoNetworkError, type Collection, type Document } from 'mongodb'
+import {
+  MongoBulkWriteError,
+  MongoNetworkError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Document,
+} from 'mongodb'
 import { SINK_ERROR_CODES } from '@oxagry/sink'
 import { guardedUpserts } from './guarded-bulk.ts'
 
@@ -11,11 +17,16 @@ function failingCollection(error: Error) {
       calls++
       throw error
     },
-  } as unknown as Collection<Document>
+  } as unknown as Collection<Machine>
   return { collection, calls: () => calls }
 }
 
-const upserts = [
+interface Machine extends Document {
+  _id: string
+  a: number
+}
+
+const upserts: AnyBulkWriteOperation<Machine>[] = [
   { updateOne: { filter: { _id: 'MF-1' }, update: { $set: { a: 1 } }, upsert: true } },
   { updateOne: { filter: { _id: 'MF-2' }, update: { $set: { a: 2 } }, upsert: true } },
 ]
@@ -50,7 +61,7 @@ test('duplicate keys alone still mean stale: counted, not thrown', async (t) => 
       if (calls === 1) throw stale
       return { upsertedCount: 0, matchedCount: 0, ops }
     },
-  } as unknown as Collection<Document>
+  } as unknown as Collection<Machine>
   t.is(await guardedUpserts(collection, upserts, 99, 'upserting machines'), 1)
   t.is(calls, 2, 'the duplicate is asked once more as a guarded update')
 })

@@ -52,6 +52,8 @@ export interface HealthSummary {
   readonly statesDuring: Readonly<Record<string, readonly string[]>>
   /** The parts that said they were not ready at some point during the fault. */
   readonly notReadyDuring: readonly string[]
+  /** Per part that said so, from the injection until it first said not ready: how long it took to notice. */
+  readonly notReadyAfterMs: Readonly<Record<string, number>>
   /** From the service being back until every part said ready; undefined when that never happened. */
   readonly readyAfterMs: number | undefined
 }
@@ -64,18 +66,23 @@ export function summarize(samples: readonly HealthSample[], window: HealthWindow
   const end = back?.at ?? Infinity
   const statesDuring: Record<string, string[]> = {}
   const notReady = new Set<string>()
+  const notReadyAfterMs: Record<string, number> = {}
   for (const s of samples) {
     if (s.at < window.from || s.at > end) continue
     for (const [part, h] of Object.entries(s.parts)) {
       const seen = (statesDuring[part] ??= [])
       const label = h.ready ? h.state : `${h.state} (not ready)`
       if (seen.at(-1) !== label) seen.push(label)
-      if (!h.ready) notReady.add(part)
+      if (!h.ready && !notReady.has(part)) {
+        notReady.add(part)
+        notReadyAfterMs[part] = s.at - window.from
+      }
     }
   }
   return {
     statesDuring,
     notReadyDuring: [...notReady].sort(),
+    notReadyAfterMs,
     readyAfterMs: back === undefined ? undefined : back.at - window.restoredAt,
   }
 }
