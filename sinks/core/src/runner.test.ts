@@ -399,6 +399,8 @@ class ScriptedConsumer implements BackendConsumer {
       readonly lateBatch?: readonly BrokerRecord[]
       /** Commits refused as a rebalancing group refuses them. */
       readonly rebalancedCommits?: number
+      /** Commits refused as kafkajs refuses them while it restarts its consumer after an outage. */
+      readonly restartingCommits?: number
     } = {},
   ) {}
 
@@ -428,6 +430,15 @@ class ScriptedConsumer implements BackendConsumer {
       this.refused++
       this.log.push('commit refused')
       throw new KafkaError(KAFKA_ERROR_CODES.REBALANCED, 'the group has rebalanced (scripted)')
+    }
+    if (this.refused < (this.script.rebalancedCommits ?? 0) + (this.script.restartingCommits ?? 0)) {
+      this.refused++
+      this.log.push('commit refused')
+      throw new KafkaError(
+        KAFKA_ERROR_CODES.BROKER,
+        'committing offsets: Consumer group was not initialized, consumer#run must be called first',
+        { retriable: false },
+      )
     }
     this.log.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(',')}`)
   }
@@ -664,4 +675,18 @@ test('a broker that stops answering the group makes the sink not ready within th
   consumer.unreachable = false
   await until(() => sink.health().ready)
   t.is(await up(), 1)
+})
+
+test('a commit kafkajs refuses while it restarts its consumer does not fail the sink: the next commit covers the batch', async (t) => {
+  const consumer = new ScriptedConsumer({ restartingCommits: 1 })
+  const target = new FakeTarget<Item>()
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 2, maxWaitMs: 60_000 },
+  })
+  await consumer.deliver(recordsAt([0, 1]))
+  t.is(sink.health().state, 'RUNNING')
+  await consumer.deliver(recordsAt([2, 3]))
+  t.deepEqual(consumer.log, ['commit refused', 'commit 0@4'])
+  t.true(sink.health().ready)
 })

@@ -415,11 +415,18 @@ class Sink<T> implements SinkHandle {
       } catch (error) {
         // The group moved on (a rebalance, or this member timed out of it), as Kafka Connect's
         // CommitFailedException: the batch is durable but uncommitted, so whoever owns its partitions
-        // next gets it again and writes it again, which the targets take idempotently.
-        if (errorCode(error) !== KAFKA_ERROR_CODES.REBALANCED) throw error
+        // next gets it again and writes it again, which the targets take idempotently. The same for a
+        // broker failure retrying cannot help, such as kafkajs refusing a commit while it restarts its
+        // consumer after an outage ("Consumer group was not initialized"): Kafka Connect logs a failed
+        // commit and goes on, the next commit covers this batch's offsets, and a restart before it
+        // re-delivers the batch.
+        const code = errorCode(error)
+        const skippable =
+          code === KAFKA_ERROR_CODES.REBALANCED || (code === KAFKA_ERROR_CODES.BROKER && !isRetriable(error))
+        if (!skippable) throw error
         this.logger.warn(
           { batchId, records: records.length, err: error },
-          'commit refused by a rebalancing group: the batch will be written again by its next owner',
+          'commit refused: the batch is written but uncommitted; a later commit covers it, or it is written again',
         )
       }
       this.metrics.batchSize.observe(this.labels, records.length)
