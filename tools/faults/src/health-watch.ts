@@ -54,6 +54,8 @@ export interface HealthSummary {
   readonly notReadyDuring: readonly string[]
   /** Per part that said so, from the injection until it first said not ready: how long it took to notice. */
   readonly notReadyAfterMs: Readonly<Record<string, number>>
+  /** Per part that said not ready, from the service being back until it said ready for good (0: before). */
+  readonly readyAgainAfterMs: Readonly<Record<string, number>>
   /** From the service being back until every part said ready; undefined when that never happened. */
   readonly readyAfterMs: number | undefined
 }
@@ -67,6 +69,7 @@ export function summarize(samples: readonly HealthSample[], window: HealthWindow
   const statesDuring: Record<string, string[]> = {}
   const notReady = new Set<string>()
   const notReadyAfterMs: Record<string, number> = {}
+  const readyAgainAt: Record<string, number | undefined> = {}
   for (const s of samples) {
     if (s.at < window.from || s.at > end) continue
     for (const [part, h] of Object.entries(s.parts)) {
@@ -77,12 +80,19 @@ export function summarize(samples: readonly HealthSample[], window: HealthWindow
         notReady.add(part)
         notReadyAfterMs[part] = s.at - window.from
       }
+      if (!h.ready) readyAgainAt[part] = undefined
+      else if (notReady.has(part)) readyAgainAt[part] ??= s.at
     }
   }
   return {
     statesDuring,
     notReadyDuring: [...notReady].sort(),
     notReadyAfterMs,
+    readyAgainAfterMs: Object.fromEntries(
+      Object.entries(readyAgainAt).flatMap(([part, at]) =>
+        at === undefined ? [] : [[part, Math.max(0, at - window.restoredAt)]],
+      ),
+    ),
     readyAfterMs: back === undefined ? undefined : back.at - window.restoredAt,
   }
 }

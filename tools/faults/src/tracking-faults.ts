@@ -272,6 +272,9 @@ export async function runTrackingFaults(
                 `not ready after the injection: ${Object.entries(summary.notReadyAfterMs)
                   .map(([part, ms]) => `${part} ${(ms / 1000).toFixed(1)} s`)
                   .join(', ')}`,
+                `ready again after the service was back: ${Object.entries(summary.readyAgainAfterMs)
+                  .map(([part, ms]) => `${part} ${(ms / 1000).toFixed(1)} s`)
+                  .join(', ')}`,
               ]),
           `the records are the valid pings emitted from ${plan.calmMs / 1000} s before the fault until the next fault's calm began`,
           ...(fault.mustNotBeReady.length === 0
