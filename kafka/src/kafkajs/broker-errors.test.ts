@@ -74,3 +74,39 @@ test('broker errors are classified through kafkajs retry wrappers: fenced, migra
   t.is(broker.code, KAFKA_ERROR_CODES.BROKER)
   t.true(broker.retriable)
 })
+
+test('a broker out of reach is retriable although kafkajs gave up on it or calls it final', (t) => {
+  const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSGroupCoordinatorNotFound } = kafkajs
+  const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:19400')
+  const exhausted = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 10, retryTime: 12_800 })
+  t.false(exhausted.retriable, 'kafkajs itself calls it final')
+  const committing = brokerError('committing offsets', exhausted)
+  t.is(committing.code, KAFKA_ERROR_CODES.BROKER)
+  t.true(committing.retriable)
+  // An outer retrier wraps the exhausted one again, as a plain final error of the same cause.
+  // (kafkajs' declarations leave out the cause argument its retrier passes.)
+  const Final = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error
+  const rewrapped = new Final(exhausted, { cause: refused })
+  t.true(brokerError('committing offsets', rewrapped).retriable)
+  t.regex(committing.message, /^committing offsets: Connection error: connect ECONNREFUSED/)
+  t.true(
+    brokerError(
+      'joining',
+      new (KafkaJSGroupCoordinatorNotFound as unknown as new (m: string) => Error)(
+        'Failed to find group coordinator',
+      ),
+    ).retriable,
+  )
+})
+
+test('retries that ran out on a final cause, or a final failure, stay final', (t) => {
+  const final = new KafkaJSNonRetriableError('Invalid offset')
+  const { KafkaJSNumberOfRetriesExceeded } = kafkajs
+  t.false(brokerError('committing offsets', final).retriable)
+  t.false(
+    brokerError(
+      'committing offsets',
+      new KafkaJSNumberOfRetriesExceeded(final, { retryCount: 1, retryTime: 1 }),
+    ).retriable,
+  )
+})

@@ -44,11 +44,34 @@ export function brokerError(what: string, error: unknown): KafkaError {
       { cause: error },
     )
   }
-  const retriable = (error as { retriable?: boolean } | null)?.retriable === true
   return new KafkaError(KAFKA_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
     cause: error,
-    retriable,
+    retriable: transientKafkaJs(error),
   })
+}
+
+/**
+ * kafkajs failures that mean "the broker is out of reach for now" although kafkajs marks them final:
+ * retries that ran out on a retriable cause (an outer retrier wraps that again as a plain
+ * `KafkaJSNonRetriableError` of the same cause), which is kafkajs' own rule for restarting a crashed
+ * consumer; or a group coordinator not found (Java's CoordinatorNotAvailableException is retriable).
+ * A broker that is down gives exactly these; asking again once it is back works.
+ */
+const OUT_OF_REACH_NAMES = new Set(['KafkaJSGroupCoordinatorNotFound'])
+
+/** Whether a kafkajs failure is worth asking again later: as it says, or out of reach for now. */
+function transientKafkaJs(error: unknown): boolean {
+  if ((error as { retriable?: boolean } | null)?.retriable === true) return true
+  const name = (error as { name?: unknown } | null)?.name
+  if (typeof name === 'string' && OUT_OF_REACH_NAMES.has(name)) return true
+  // The cause kafkajs' retriers wrapped, as its consumer looks for it before restarting.
+  let root = error
+  for (let depth = 0; depth < 8; depth++) {
+    const cause = (root as { cause?: unknown } | null)?.cause
+    if (cause === undefined || cause === null || cause === root) break
+    root = cause
+  }
+  return root !== error && (root as { retriable?: unknown }).retriable === true
 }
 
 /**

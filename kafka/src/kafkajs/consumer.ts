@@ -70,8 +70,15 @@ export class KafkaJsConsumer implements BackendConsumer {
         .catch(() => {})
     })
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (this.stopped) {
+        // kafkajs schedules its restart right after this event, even when stop() came while it was
+        // crashing (a broker outage): that consumer would come back as a group member nobody reads
+        // from, holding its partitions from the next one for good. Stopping again cancels the restart.
+        if (payload.restart) setImmediate(() => void this.consumer.disconnect().catch(() => {}))
+        return
+      }
       // kafkajs restarts itself after a retriable error; after any other it has stopped for good.
-      if (!payload.restart && !this.stopped) handlers.onFailed?.(brokerError('consuming', payload.error))
+      if (!payload.restart) handlers.onFailed?.(brokerError('consuming', payload.error))
     })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...topics], fromBeginning: true })

@@ -14,6 +14,8 @@ export const SINK_ERROR_CODES = {
   DEAD_LETTER: 'OXA_SINK_DEAD_LETTER',
   /** Committing offsets failed. */
   COMMIT: 'OXA_SINK_COMMIT',
+  /** The broker did not answer the sink's group for a while: it can neither consume nor commit. */
+  BROKER_UNREACHABLE: 'OXA_SINK_BROKER_UNREACHABLE',
   /** A read model call with bad arguments (limit, bbox, cursor). */
   INVALID_QUERY: 'OXA_SINK_INVALID_QUERY',
   /** Schema or index set-up failed. */

@@ -46,6 +46,13 @@ export interface SinkOptions<T> {
   readonly readCommitted?: boolean
   /** Bound for `stop()`: flush, commit and leave. Default 30000. */
   readonly shutdownTimeoutMs?: number
+  /**
+   * How often the sink asks the broker for its group's committed offsets, to tell whether it can
+   * consume and commit at all (see BrokerWatch); 0 turns it off. Default 1000.
+   */
+  readonly brokerProbeIntervalMs?: number
+  /** Not ready once no such answer came for this long. Default 5000. */
+  readonly brokerUnreachableAfterMs?: number
 }
 
 export interface ResolvedSinkOptions<T> extends SinkOptions<T> {
@@ -55,6 +62,8 @@ export interface ResolvedSinkOptions<T> extends SinkOptions<T> {
   readonly lagIntervalMs: number
   readonly readCommitted: boolean
   readonly shutdownTimeoutMs: number
+  readonly brokerProbeIntervalMs: number
+  readonly brokerUnreachableAfterMs: number
 }
 
 const positiveInt = { type: 'integer', minimum: 1 }
@@ -92,6 +101,8 @@ const schema = {
     lagIntervalMs: { type: 'integer', minimum: 0 },
     readCommitted: { type: 'boolean' },
     shutdownTimeoutMs: positiveInt,
+    brokerProbeIntervalMs: { type: 'integer', minimum: 0 },
+    brokerUnreachableAfterMs: positiveInt,
   },
 }
 
@@ -129,6 +140,12 @@ export function resolveSinkOptions<T>(options: SinkOptions<T>): ResolvedSinkOpti
     problems.push('/options/deadLetter/topic must not be one of /options/topics: a failure would loop')
   if (options.retry !== undefined && options.retry.baseMs > options.retry.maxMs)
     problems.push('/options/retry/baseMs must be <= /options/retry/maxMs')
+  if (
+    options.brokerProbeIntervalMs !== undefined &&
+    options.brokerProbeIntervalMs > 0 &&
+    options.brokerProbeIntervalMs > (options.brokerUnreachableAfterMs ?? 5000)
+  )
+    problems.push('/options/brokerProbeIntervalMs must be <= /options/brokerUnreachableAfterMs')
   if (problems.length > 0) invalid(problems)
   return Object.freeze({
     ...options,
@@ -138,5 +155,7 @@ export function resolveSinkOptions<T>(options: SinkOptions<T>): ResolvedSinkOpti
     lagIntervalMs: options.lagIntervalMs ?? 5000,
     readCommitted: options.readCommitted ?? true,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
+    brokerProbeIntervalMs: options.brokerProbeIntervalMs ?? 1000,
+    brokerUnreachableAfterMs: options.brokerUnreachableAfterMs ?? 5000,
   })
 }

@@ -387,6 +387,8 @@ const recordsAt = (offsets: readonly number[]): BrokerRecord[] =>
 class ScriptedConsumer implements BackendConsumer {
   readonly log: string[] = []
   heartbeats = 0
+  /** While true, reading the group's committed offsets fails as it does with the broker down. */
+  unreachable = false
   private handlers: ConsumerHandlers | undefined
   private connected = false
   private refused = 0
@@ -397,6 +399,8 @@ class ScriptedConsumer implements BackendConsumer {
       readonly lateBatch?: readonly BrokerRecord[]
       /** Commits refused as a rebalancing group refuses them. */
       readonly rebalancedCommits?: number
+      /** Commits refused as kafkajs refuses them while it restarts its consumer after an outage. */
+      readonly restartingCommits?: number
     } = {},
   ) {}
 
@@ -427,10 +431,23 @@ class ScriptedConsumer implements BackendConsumer {
       this.log.push('commit refused')
       throw new KafkaError(KAFKA_ERROR_CODES.REBALANCED, 'the group has rebalanced (scripted)')
     }
+    if (this.refused < (this.script.rebalancedCommits ?? 0) + (this.script.restartingCommits ?? 0)) {
+      this.refused++
+      this.log.push('commit refused')
+      throw new KafkaError(
+        KAFKA_ERROR_CODES.BROKER,
+        'committing offsets: Consumer group was not initialized, consumer#run must be called first',
+        { retriable: false },
+      )
+    }
     this.log.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(',')}`)
   }
 
   async committed(): Promise<Map<string, string | undefined>> {
+    if (this.unreachable)
+      throw new KafkaError(KAFKA_ERROR_CODES.BROKER, 'Connection error: ECONNREFUSED (scripted)', {
+        retriable: true,
+      })
     return new Map()
   }
 
@@ -445,12 +462,16 @@ class ScriptedConsumer implements BackendConsumer {
 }
 
 /** The memory backend's producer and admin, with the consumer given and the closes logged. */
-function scriptedBackend(memory: MemoryBackend, consumer: BackendConsumer, log: string[] = []): KafkaBackend {
+function scriptedBackend(
+  memory: MemoryBackend,
+  consumer: BackendConsumer | (() => BackendConsumer),
+  log: string[] = [],
+): KafkaBackend {
   return {
     name: 'scripted',
     transactionalIds: memory.transactionalIds,
     close: () => memory.close(),
-    consumer: () => consumer,
+    consumer: typeof consumer === 'function' ? consumer : () => consumer,
     reader: (options) => memory.reader(options),
     producer: async (options) => {
       const producer = await memory.producer(options)
@@ -589,4 +610,83 @@ test('a consumer that gives up for good fails the sink with its error instead of
   t.false(sink.health().live)
   // The buffered record was not committed: a restart reads it again.
   t.false(consumer.log.some((line) => line.startsWith('commit')))
+})
+
+test('a consumer that gives up on a broker out of reach is replaced: not ready meanwhile, nothing uncommitted is lost', async (t) => {
+  const consumers: ScriptedConsumer[] = []
+  const target = new FakeTarget<Item>()
+  const registry = new Registry()
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, () => {
+      consumers.push(new ScriptedConsumer())
+      return consumers.at(-1)!
+    }),
+    batch: { maxRecords: 100, maxWaitMs: 60_000 },
+    retry: { attempts: 'forever', baseMs: 1, maxMs: 5 },
+    metricsRegistry: registry,
+  })
+  const first = consumers[0]!
+  await first.deliver(recordsAt([0, 1]))
+  // As kafkajs gives up on a group coordinator it cannot find: a typed broker error, retriable.
+  first.crash(
+    new KafkaError(KAFKA_ERROR_CODES.BROKER, 'consuming: Failed to find group coordinator', {
+      retriable: true,
+    }),
+  )
+  t.false(sink.health().ready)
+  t.is(sink.health().state, 'RETRYING')
+  await until(() => consumers.length === 2 && sink.health().ready)
+  t.true(sink.health().live)
+  t.true(first.log.includes('stop'), 'the old consumer is left')
+  const up = await registry.getSingleMetric(SINK_METRICS.up)?.get()
+  t.is(up?.values[0]?.value, 1)
+  // Nothing the old consumer delivered was committed: the new one reads it again from the last commit.
+  t.false(first.log.some((line) => line.startsWith('commit')))
+  const second = consumers[1]!
+  await second.deliver(recordsAt([0, 1, 2]))
+  await sink.stop()
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [0, 1, 2],
+  )
+  t.true(second.log.includes('commit 0@3'))
+})
+
+test('a broker that stops answering the group makes the sink not ready within the bound, and ready again on its own', async (t) => {
+  const consumer = new ScriptedConsumer()
+  const registry = new Registry()
+  const sink = await start(t, new FakeTarget<Item>(), {
+    backend: scriptedBackend(t.context.backend, consumer),
+    metricsRegistry: registry,
+    brokerProbeIntervalMs: 10,
+    brokerUnreachableAfterMs: 60,
+  })
+  const up = async () => (await registry.getSingleMetric(SINK_METRICS.up)?.get())?.values[0]?.value
+  await new Promise((r) => setTimeout(r, 120))
+  t.true(sink.health().ready, 'answers keep it ready')
+  consumer.unreachable = true
+  const lostAt = performance.now()
+  await until(() => !sink.health().ready)
+  t.true(performance.now() - lostAt < 1000)
+  t.is(sink.health().state, 'RETRYING')
+  t.is(sink.health().lastError?.code, SINK_ERROR_CODES.BROKER_UNREACHABLE)
+  t.is(await up(), 0)
+  t.true(sink.health().live)
+  consumer.unreachable = false
+  await until(() => sink.health().ready)
+  t.is(await up(), 1)
+})
+
+test('a commit kafkajs refuses while it restarts its consumer does not fail the sink: the next commit covers the batch', async (t) => {
+  const consumer = new ScriptedConsumer({ restartingCommits: 1 })
+  const target = new FakeTarget<Item>()
+  const sink = await start(t, target, {
+    backend: scriptedBackend(t.context.backend, consumer),
+    batch: { maxRecords: 2, maxWaitMs: 60_000 },
+  })
+  await consumer.deliver(recordsAt([0, 1]))
+  t.is(sink.health().state, 'RUNNING')
+  await consumer.deliver(recordsAt([2, 3]))
+  t.deepEqual(consumer.log, ['commit refused', 'commit 0@4'])
+  t.true(sink.health().ready)
 })

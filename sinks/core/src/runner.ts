@@ -13,6 +13,7 @@ import {
   type TopicPartition,
 } from '@oxagry/kafka'
 import { backoffDelay, sleep } from './backoff.ts'
+import { BrokerWatch } from './broker-watch.ts'
 import { endBatchSpan, startBatchSpan } from './batch-span.ts'
 import { deadLetterRecord } from './dead-letter.ts'
 import { SINK_ERROR_CODES, SinkError, errorCode, errorMessage, isRetriable } from './errors.ts'
@@ -23,7 +24,10 @@ import type { WriteContext } from './target.ts'
 export const SinkState = {
   STARTING: 'STARTING',
   RUNNING: 'RUNNING',
-  /** A write (or dead letter, or commit) failed transiently and is being retried: not ready. */
+  /**
+   * A write (or dead letter, or commit) failed transiently and is being retried, the broker does not
+   * answer the group, or the consumer gave up and a new one is being started: not ready.
+   */
   RETRYING: 'RETRYING',
   STOPPING: 'STOPPING',
   STOPPED: 'STOPPED',
@@ -35,7 +39,7 @@ export type SinkState = (typeof SinkState)[keyof typeof SinkState]
 export interface SinkHealth {
   /** Consuming, retrying, or about to; false once stopped or failed. */
   readonly live: boolean
-  /** Consuming and writing: false while a failure is being retried. */
+  /** Consuming and writing: false while a failure is being retried or the broker does not answer. */
   readonly ready: boolean
   readonly state: SinkState
   /** Records buffered, not yet written. */
@@ -119,6 +123,14 @@ class Sink<T> implements SinkHandle {
   /** stop() interrupted a retried batch: nothing more may be committed past it. */
   private abandoned = false
   private settle: (result: { state: SinkState; error?: unknown }) => void = () => {}
+  /**
+   * Aborted when the consumer gave up on a transient failure: the batch in hand (read by that
+   * consumer, uncommitted) is dropped rather than retried, and a new consumer reads it again from the
+   * last commit. Replaced with each new consumer.
+   */
+  private consumerAbort = new AbortController()
+  private restarting: Promise<void> | undefined
+  private readonly brokerWatch: BrokerWatch
 
   constructor(private readonly options: ResolvedSinkOptions<T>) {
     this.metrics = new SinkMetrics(options.metricsRegistry ?? new Registry())
@@ -128,6 +140,24 @@ class Sink<T> implements SinkHandle {
     })
     this.labels = { sink: options.groupId, target: options.target.name }
     this.closed = new Promise((resolve) => (this.settle = resolve))
+    this.brokerWatch = new BrokerWatch({
+      probe: () => this.probeBroker(),
+      intervalMs: options.brokerProbeIntervalMs,
+      unreachableAfterMs: options.brokerUnreachableAfterMs,
+      onChange: (reachable, error) => {
+        if (reachable) this.logger.info('the broker answers the group again')
+        else {
+          this.lastError = new SinkError(
+            SINK_ERROR_CODES.BROKER_UNREACHABLE,
+            `no answer from the group coordinator for ${options.brokerUnreachableAfterMs} ms` +
+              (error === undefined ? '' : `: ${errorMessage(error)}`),
+            { cause: error, retriable: true, context: { target: this.labels.target } },
+          )
+          this.logger.warn({ err: this.lastError }, 'the broker does not answer the group: not ready')
+        }
+        this.publishUp()
+      },
+    })
   }
 
   /** Opens the target, producer, admin and consumer; on a failure closes them again and throws START. */
@@ -150,31 +180,10 @@ class Sink<T> implements SinkHandle {
     await target.start?.()
     this.producer = await backend.producer({ clientId: `${this.options.clientId}-dead-letters` })
     this.admin = await backend.admin()
-    const consumer = backend.consumer({
-      groupId: this.options.groupId,
-      clientId: this.options.clientId,
-      readCommitted: this.options.readCommitted,
-    })
-    this.consumer = consumer
     this.state = SinkState.RUNNING
-    this.metrics.up.set(this.labels, 1)
-    await consumer.run(this.options.topics, {
-      onAssigned: async (partitions) => {
-        if (partitions.length === 0) return
-        for (const p of partitions) this.assigned.set(tpKey(p.topic, p.partition), p)
-        this.logger.info({ partitions }, 'partitions assigned')
-      },
-      onRevoked: async (partitions) => {
-        // Whatever is buffered is written and committed while this member still owns it.
-        await this.flush().catch(() => {})
-        for (const p of partitions) {
-          this.assigned.delete(tpKey(p.topic, p.partition))
-          this.metrics.consumerLag.remove({ sink: this.labels.sink, topic: p.topic, partition: p.partition })
-        }
-      },
-      eachBatch: (batch) => this.accept(batch),
-      onFailed: (error) => this.fail(error),
-    })
+    this.publishUp()
+    await this.runConsumer()
+    this.brokerWatch.start()
     if (this.options.lagIntervalMs > 0) {
       this.lagTimer = setInterval(() => void this.measureLag(), this.options.lagIntervalMs)
       this.lagTimer.unref()
@@ -182,11 +191,112 @@ class Sink<T> implements SinkHandle {
     this.logger.info({ topics: this.options.topics }, 'sink started')
   }
 
+  /** A new group member for the topics; its handlers ignore it once another has replaced it. */
+  private async runConsumer(): Promise<void> {
+    const consumer = this.options.backend.consumer({
+      groupId: this.options.groupId,
+      clientId: this.options.clientId,
+      readCommitted: this.options.readCommitted,
+    })
+    this.consumer = consumer
+    const current = (): boolean => this.consumer === consumer
+    await consumer.run(this.options.topics, {
+      onAssigned: async (partitions) => {
+        if (partitions.length === 0 || !current()) return
+        for (const p of partitions) this.assigned.set(tpKey(p.topic, p.partition), p)
+        this.logger.info({ partitions }, 'partitions assigned')
+      },
+      onRevoked: async (partitions) => {
+        if (!current()) return
+        // Whatever is buffered is written and committed while this member still owns it.
+        await this.flush().catch(() => {})
+        for (const p of partitions) {
+          this.assigned.delete(tpKey(p.topic, p.partition))
+          this.metrics.consumerLag.remove({ sink: this.labels.sink, topic: p.topic, partition: p.partition })
+        }
+      },
+      eachBatch: (batch) => (current() ? this.accept(batch) : Promise.resolve()),
+      onFailed: (error) => {
+        if (current()) this.consumerFailed(error)
+      },
+    })
+  }
+
+  /**
+   * The consumer gave up. On a failure a retry can help (the broker out of reach), as Kafka Connect
+   * restarts a task, the sink drops what that consumer delivered and has not committed, and starts a
+   * new consumer, with backoff and forever, which reads on from the last commit (the targets take the
+   * replay idempotently); not ready meanwhile. On any other, it fails.
+   */
+  private consumerFailed(error: unknown): void {
+    if (!this.accepting) return
+    if ((error as { retriable?: unknown } | null)?.retriable !== true) return this.fail(error)
+    this.lastError = error
+    this.state = SinkState.RETRYING
+    this.publishUp()
+    this.logger.warn({ err: error }, 'the consumer gave up: starting a new one from the last commit')
+    this.consumerAbort.abort()
+    this.dropBuffer()
+    this.restarting ??= this.restartConsumer().finally(() => (this.restarting = undefined))
+  }
+
+  private async restartConsumer(): Promise<void> {
+    for (let attempt = 1; !this.abort.signal.aborted; attempt++) {
+      // The flush in hand ends at once (its retries see the abort) without committing.
+      await this.chain
+      const old = this.consumer
+      this.consumer = undefined
+      this.assigned.clear()
+      await old
+        ?.stop()
+        .catch((e: unknown) => this.logger.debug({ err: e }, 'stopping the old consumer failed'))
+      if (this.abort.signal.aborted) return
+      this.consumerAbort = new AbortController()
+      this.dropBuffer()
+      try {
+        await this.runConsumer()
+        if (this.state === SinkState.RETRYING) this.state = SinkState.RUNNING
+        this.publishUp()
+        this.logger.info({ attempt }, 'a new consumer runs: reading on from the last commit')
+        return
+      } catch (error) {
+        this.lastError = error
+        const delay = backoffDelay(attempt, this.options.retry)
+        this.logger.warn({ attempt, delayMs: delay, err: error }, 'starting a new consumer failed: retrying')
+        await sleep(delay, this.abort.signal)
+      }
+    }
+  }
+
+  /** What is buffered was read by a consumer that is gone and is not committed: it is read again. */
+  private dropBuffer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.buffer = []
+  }
+
+  /** Reads the group's committed offsets: an answer means the coordinator is reachable. */
+  private async probeBroker(): Promise<void> {
+    const consumer = this.consumer
+    if (consumer === undefined)
+      throw new SinkError(SINK_ERROR_CODES.BROKER_UNREACHABLE, 'no consumer running')
+    const assigned = [...this.assigned.values()]
+    await consumer.committed(
+      assigned.length > 0 ? assigned : this.options.topics.map((topic) => ({ topic, partition: 0 })),
+    )
+  }
+
+  /** `up` is what readiness says. */
+  private publishUp(): void {
+    this.metrics.up.set(this.labels, this.health().ready ? 1 : 0)
+  }
+
   /** Closes whatever `open` got to, the target included (its start may have connected before failing). */
   private async abandonStart(error: SinkError): Promise<void> {
     this.state = SinkState.FAILED
     this.lastError = error
     this.metrics.up.set(this.labels, 0)
+    this.brokerWatch.stop()
     if (this.lagTimer !== undefined) clearInterval(this.lagTimer)
     this.logger.error({ err: error }, 'sink failed to start: closing what was opened')
     const quietly = (what: string) => (e: unknown) => this.logger.warn({ err: e }, `${what} failed`)
@@ -200,10 +310,13 @@ class Sink<T> implements SinkHandle {
 
   health(): SinkHealth {
     const error = this.lastError
+    // A sink that cannot reach its group's coordinator can neither consume nor commit.
+    const state =
+      this.state === SinkState.RUNNING && !this.brokerWatch.isReachable ? SinkState.RETRYING : this.state
     return {
       live: this.state !== SinkState.STOPPED && this.state !== SinkState.FAILED,
-      ready: this.state === SinkState.RUNNING,
-      state: this.state,
+      ready: state === SinkState.RUNNING,
+      state,
       buffered: this.buffer.length,
       ...(this.lastCommitAt === undefined ? {} : { lastCommitAt: this.lastCommitAt }),
       ...(error === undefined ? {} : { lastError: { code: errorCode(error), message: errorMessage(error) } }),
@@ -274,6 +387,7 @@ class Sink<T> implements SinkHandle {
     if (this.buffer.length === 0) return
     const entries = this.buffer
     this.buffer = []
+    const consumerAbort = this.consumerAbort
     const records = entries.map((e) => e.record)
     const started = performance.now()
     const batchId = batchIdOf(records)
@@ -301,11 +415,18 @@ class Sink<T> implements SinkHandle {
       } catch (error) {
         // The group moved on (a rebalance, or this member timed out of it), as Kafka Connect's
         // CommitFailedException: the batch is durable but uncommitted, so whoever owns its partitions
-        // next gets it again and writes it again, which the targets take idempotently.
-        if (errorCode(error) !== KAFKA_ERROR_CODES.REBALANCED) throw error
+        // next gets it again and writes it again, which the targets take idempotently. The same for a
+        // broker failure retrying cannot help, such as kafkajs refusing a commit while it restarts its
+        // consumer after an outage ("Consumer group was not initialized"): Kafka Connect logs a failed
+        // commit and goes on, the next commit covers this batch's offsets, and a restart before it
+        // re-delivers the batch.
+        const code = errorCode(error)
+        const skippable =
+          code === KAFKA_ERROR_CODES.REBALANCED || (code === KAFKA_ERROR_CODES.BROKER && !isRetriable(error))
+        if (!skippable) throw error
         this.logger.warn(
           { batchId, records: records.length, err: error },
-          'commit refused by a rebalancing group: the batch will be written again by its next owner',
+          'commit refused: the batch is written but uncommitted; a later commit covers it, or it is written again',
         )
       }
       this.metrics.batchSize.observe(this.labels, records.length)
@@ -327,6 +448,11 @@ class Sink<T> implements SinkHandle {
       )
       if (this.state === SinkState.STOPPING && errorCode(error) === SINK_ERROR_CODES.STOPPED)
         this.abandon(error, batchId)
+      else if (consumerAbort.signal.aborted)
+        this.logger.warn(
+          { batchId, records: records.length, err: error },
+          'the consumer that read this batch gave up: left uncommitted for the next one to read again',
+        )
       else this.fail(error, batchId)
       throw error
     }
@@ -401,12 +527,15 @@ class Sink<T> implements SinkHandle {
             },
           )
         }
+        const lost = this.consumerAbort.signal
+        if (lost.aborted) throw error
         if (!this.abort.signal.aborted) {
           this.retryingAfter(error)
           this.metrics.retries.inc({ ...this.labels, code })
           const delay = backoffDelay(attempt, retry)
           this.logger.warn({ what, attempt, delayMs: delay, code, err: error }, 'transient failure: retrying')
-          await this.pause(delay)
+          await this.pause(delay, lost)
+          if (lost.aborted) throw error
         }
         if (this.abort.signal.aborted) {
           throw new SinkError(
@@ -424,13 +553,13 @@ class Sink<T> implements SinkHandle {
     this.lastError = error
     if (this.state !== SinkState.RUNNING) return
     this.state = SinkState.RETRYING
-    this.metrics.up.set(this.labels, 0)
+    this.publishUp()
   }
 
   private recovered(what: string, attempts: number): void {
-    if (this.state !== SinkState.RETRYING) return
+    if (this.state !== SinkState.RETRYING || this.restarting !== undefined) return
     this.state = SinkState.RUNNING
-    this.metrics.up.set(this.labels, 1)
+    this.publishUp()
     this.logger.info({ what, attempts }, 'recovered: the retried call succeeded')
   }
 
@@ -438,11 +567,12 @@ class Sink<T> implements SinkHandle {
    * The backoff sleep, in slices with a heartbeat after each, so a long retry inside eachBatch keeps
    * the member in its group; stop() ends it at once.
    */
-  private async pause(ms: number): Promise<void> {
+  private async pause(ms: number, lost: AbortSignal): Promise<void> {
     const until = performance.now() + ms
+    const signal = AbortSignal.any([this.abort.signal, lost])
     await this.beat()
-    for (let left = ms; left > 0 && !this.abort.signal.aborted; left = until - performance.now()) {
-      await sleep(Math.min(left, HEARTBEAT_SLICE_MS), this.abort.signal)
+    for (let left = ms; left > 0 && !signal.aborted; left = until - performance.now()) {
+      await sleep(Math.min(left, HEARTBEAT_SLICE_MS), signal)
       await this.beat()
     }
   }
@@ -519,6 +649,7 @@ class Sink<T> implements SinkHandle {
 
   private async shutDown(error: unknown): Promise<void> {
     if (this.lagTimer !== undefined) clearInterval(this.lagTimer)
+    this.brokerWatch.stop()
     let timeout: NodeJS.Timeout | undefined
     const bounded = new Promise<'timeout'>((resolve) => {
       timeout = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs)
@@ -527,6 +658,7 @@ class Sink<T> implements SinkHandle {
       // The last flush commits while this member is still in the group (accept() buffers nothing more);
       // leaving revokes the partitions, whose flush then finds the buffer empty.
       await this.flush().catch(() => {})
+      await this.restarting
       await this.consumer?.stop().catch((e) => this.logger.warn({ err: e }, 'leaving the group failed'))
       await this.producer?.close().catch(() => {})
       await this.admin?.close().catch(() => {})

@@ -50,6 +50,9 @@ async function guardedCommand<T extends Document>(
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw classifyMongoError(error, what)
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]
+      // The driver wraps a failure of the command itself (a refused or lost connection, a write concern)
+      // in the same error with no write errors: nothing says which upserts applied, and none is stale.
+      if (writeErrors.length === 0) throw classifyMongoError(error, what)
       const other = writeErrors.find((e) => e.code !== DUPLICATE_KEY)
       if (other !== undefined)
         throw classifyMongoError(

@@ -19,6 +19,8 @@ test('a part that said not ready during the outage and ready after it told the t
   ]
   const summary = summarize(samples, { from: 100, restoredAt: 350 })
   t.deepEqual(summary.notReadyDuring, ['sink'])
+  t.deepEqual(summary.notReadyAfterMs, { sink: 100 }, 'noticed 100 ms after the injection')
+  t.deepEqual(summary.readyAgainAfterMs, { sink: 50 }, 'ready 50 ms after the service was back')
   t.deepEqual(summary.statesDuring.sink, ['RUNNING', 'RETRYING (not ready)', 'RUNNING'])
   t.deepEqual(summary.statesDuring.app, ['RUNNING'])
   t.is(summary.readyAfterMs, 50)

@@ -52,6 +52,10 @@ export interface HealthSummary {
   readonly statesDuring: Readonly<Record<string, readonly string[]>>
   /** The parts that said they were not ready at some point during the fault. */
   readonly notReadyDuring: readonly string[]
+  /** Per part that said so, from the injection until it first said not ready: how long it took to notice. */
+  readonly notReadyAfterMs: Readonly<Record<string, number>>
+  /** Per part that said not ready, from the service being back until it said ready for good (0: before). */
+  readonly readyAgainAfterMs: Readonly<Record<string, number>>
   /** From the service being back until every part said ready; undefined when that never happened. */
   readonly readyAfterMs: number | undefined
 }
@@ -64,18 +68,31 @@ export function summarize(samples: readonly HealthSample[], window: HealthWindow
   const end = back?.at ?? Infinity
   const statesDuring: Record<string, string[]> = {}
   const notReady = new Set<string>()
+  const notReadyAfterMs: Record<string, number> = {}
+  const readyAgainAt: Record<string, number | undefined> = {}
   for (const s of samples) {
     if (s.at < window.from || s.at > end) continue
     for (const [part, h] of Object.entries(s.parts)) {
       const seen = (statesDuring[part] ??= [])
       const label = h.ready ? h.state : `${h.state} (not ready)`
       if (seen.at(-1) !== label) seen.push(label)
-      if (!h.ready) notReady.add(part)
+      if (!h.ready && !notReady.has(part)) {
+        notReady.add(part)
+        notReadyAfterMs[part] = s.at - window.from
+      }
+      if (!h.ready) readyAgainAt[part] = undefined
+      else if (notReady.has(part)) readyAgainAt[part] ??= s.at
     }
   }
   return {
     statesDuring,
     notReadyDuring: [...notReady].sort(),
+    notReadyAfterMs,
+    readyAgainAfterMs: Object.fromEntries(
+      Object.entries(readyAgainAt).flatMap(([part, at]) =>
+        at === undefined ? [] : [[part, Math.max(0, at - window.restoredAt)]],
+      ),
+    ),
     readyAfterMs: back === undefined ? undefined : back.at - window.restoredAt,
   }
 }

@@ -41,9 +41,23 @@ export interface PipelineOptions {
 export interface Pipeline {
   /** What each part says, by {@link PIPELINE_PARTS} name. */
   health(): Record<string, PartHealth>
+  /** Per sink, what it consumed, wrote, skipped and dead-lettered since this pipeline started. */
+  sinkCounts(): Promise<Record<string, SinkCounts>>
   /** The read models the sinks write, to check against what was sent. */
   readonly readModels: { readonly mongodb: MachineReadModel; readonly postgres: MachineReadModel }
   close(): Promise<void>
+}
+
+export interface SinkCounts {
+  readonly consumed: number
+  readonly written: number
+  readonly skipped: number
+  readonly deadLettered: number
+}
+
+/** The sum of a counter's series. */
+async function total(counter: { get(): Promise<{ values: readonly { value: number }[] }> }): Promise<number> {
+  return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0)
 }
 
 /**
@@ -143,6 +157,20 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         ),
       }
     },
+    sinkCounts: async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(sinks).map(async ([name, { metrics: m }]) => [
+            name,
+            {
+              consumed: await total(m.recordsConsumed),
+              written: await total(m.rowsWritten),
+              skipped: await total(m.recordsSkipped),
+              deadLettered: await total(m.deadLetters),
+            },
+          ]),
+        ),
+      ) as Record<string, SinkCounts>,
     readModels,
     close: async () => {
       await Promise.allSettled(Object.values(sinks).map((s) => s.stop()))

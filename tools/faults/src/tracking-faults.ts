@@ -213,6 +213,11 @@ export async function runTrackingFaults(
       { timeoutMs: plan.settleMs, intervalMs: 2_000 },
     ).catch((error: unknown) => error as Error)
     if (settled !== true) report(`not settled: ${settled.message}`)
+    // Whether a store behind is a sink that did not get the records or one that did not write them.
+    for (const [name, c] of Object.entries(await current().sinkCounts()))
+      report(
+        `${name}: ${c.consumed} records consumed, ${c.written} rows written, ${c.skipped} skipped, ${c.deadLettered} dead-lettered since the pipeline (re)started`,
+      )
 
     const outputs = await readOutputs(backend, registry, topics)
     const found = {
@@ -261,6 +266,16 @@ export async function runTrackingFaults(
         violations,
         notes: [
           window.note,
+          ...(Object.keys(summary.notReadyAfterMs).length === 0
+            ? []
+            : [
+                `not ready after the injection: ${Object.entries(summary.notReadyAfterMs)
+                  .map(([part, ms]) => `${part} ${(ms / 1000).toFixed(1)} s`)
+                  .join(', ')}`,
+                `ready again after the service was back: ${Object.entries(summary.readyAgainAfterMs)
+                  .map(([part, ms]) => `${part} ${(ms / 1000).toFixed(1)} s`)
+                  .join(', ')}`,
+              ]),
           `the records are the valid pings emitted from ${plan.calmMs / 1000} s before the fault until the next fault's calm began`,
           ...(fault.mustNotBeReady.length === 0
             ? ['no part needs this service while it runs (serdes keep the schemas they resolved)']

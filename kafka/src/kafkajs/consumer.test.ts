@@ -1,0 +1,56 @@
+import test from 'ava'
+import type { Kafka } from 'kafkajs'
+import { KafkaJsConsumer } from './consumer.ts'
+
+/** The little of a kafkajs consumer KafkaJsConsumer drives, with its events fired by the test. */
+class FakeKafkaJs {
+  readonly events = { REBALANCING: 'rebalancing', GROUP_JOIN: 'group_join', CRASH: 'crash' }
+  disconnects = 0
+  private readonly listeners = new Map<string, (event: { payload: unknown }) => void>()
+  on(event: string, listener: (event: { payload: unknown }) => void): void {
+    this.listeners.set(event, listener)
+  }
+  emit(event: string, payload: unknown): void {
+    this.listeners.get(event)?.({ payload })
+  }
+  async connect(): Promise<void> {}
+  async subscribe(): Promise<void> {}
+  async run(): Promise<void> {}
+  async disconnect(): Promise<void> {
+    this.disconnects++
+  }
+}
+
+function consumerOn(fake: FakeKafkaJs): KafkaJsConsumer {
+  return new KafkaJsConsumer({ consumer: () => fake } as unknown as Kafka, 'g', true, 30_000)
+}
+
+const handlers = (failed: unknown[]) => ({
+  onAssigned: async () => {},
+  onRevoked: async () => {},
+  eachBatch: async () => {},
+  onFailed: (error: unknown) => void failed.push(error),
+})
+
+test('a crash that kafkajs restarts from after stop() is stopped again, so no member is left holding partitions', async (t) => {
+  const fake = new FakeKafkaJs()
+  const failed: unknown[] = []
+  const consumer = consumerOn(fake)
+  await consumer.run(['t'], handlers(failed))
+  // stop() lands while kafkajs is crashing on a broker outage; it schedules its restart after the event.
+  await consumer.stop()
+  t.is(fake.disconnects, 1)
+  fake.emit(fake.events.CRASH, { error: new Error('Connection error: connect ECONNREFUSED'), restart: true })
+  await new Promise((r) => setImmediate(r))
+  t.is(fake.disconnects, 2, 'disconnecting again clears the restart kafkajs just scheduled')
+  t.deepEqual(failed, [], 'a stopped consumer reports no failure')
+})
+
+test('a crash kafkajs does not restart from fails the running consumer', async (t) => {
+  const fake = new FakeKafkaJs()
+  const failed: unknown[] = []
+  await consumerOn(fake).run(['t'], handlers(failed))
+  fake.emit(fake.events.CRASH, { error: new Error('Failed to find group coordinator'), restart: false })
+  t.is(failed.length, 1)
+  t.is(fake.disconnects, 0)
+})
