@@ -44,11 +44,31 @@ export function brokerError(what: string, error: unknown): KafkaError {
       { cause: error },
     )
   }
-  const retriable = (error as { retriable?: boolean } | null)?.retriable === true
   return new KafkaError(KAFKA_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
     cause: error,
-    retriable,
+    retriable: retriableLater(error),
   })
+}
+
+/**
+ * kafkajs errors that say no broker answered at all (the broker is away), though kafkajs marks them
+ * final for the call: asking again later is what can help.
+ */
+const UNREACHABLE_NAMES = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSBrokerNotFound'])
+
+/**
+ * Whether asking again later can help: a retriable kafkajs error, also when kafkajs gave up on it and
+ * wrapped it (retries exceeded), and a broker that did not answer at all. A call that failed all its
+ * retries while the broker was away is retriable for the application, as the Java client's
+ * TimeoutException is (a RetriableException).
+ */
+function retriableLater(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const { retriable, name } = e as { retriable?: unknown; name?: unknown }
+    if (retriable === true || (typeof name === 'string' && UNREACHABLE_NAMES.has(name))) return true
+    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError
+  }
+  return false
 }
 
 /**
