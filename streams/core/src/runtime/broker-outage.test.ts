@@ -181,3 +181,23 @@ test('a consumer that gives up on an absent broker is replaced, and the instance
   await streams.close()
   t.deepEqual(committed(backend), once({ a: 2, b: 2 }))
 })
+
+test('at-least-once: a broker outage is ridden out too, and nothing processed before it is lost', async (t) => {
+  const backend = new OutageBackend(['in', 'out'], 1)
+  const streams = new KafkaStreams(
+    counts(),
+    config(backend, { processingGuarantee: 'at_least_once', commitIntervalMs: 300 }),
+  )
+  await streams.start()
+  produce(backend, ['a', 'a'])
+  await until(() => committed(backend).length === 2)
+  backend.down = true
+  produce(backend, ['a'])
+  await until(() => backend.refused > 3 && streams.state === StreamsState.REBALANCING)
+  backend.down = false
+  await until(() => streams.health().ready && committed(backend).some(([, n]) => n === 3))
+  await streams.close()
+  t.is(streams.error, undefined)
+  // The count restored from the changelog goes on from where it was: 1, 2, then 3 (sent at least once).
+  t.deepEqual([...new Set(committed(backend).map(([, n]) => n))], [1, 2, 3])
+})

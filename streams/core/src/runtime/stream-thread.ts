@@ -77,6 +77,8 @@ export class StreamThread {
   private readonly owned = new Map<string, TopicPartition>()
   /** Bumped when the consumer is replaced: what the replaced one still calls does nothing. */
   private generation = 0
+  /** Partitions were revoked and the join that ends the rebalance has not assigned any yet. */
+  private awaitingAssignment = false
   /** The consumer gave up on a transient error: the revival replaces it. */
   private consumerLost = false
   /** The pending revival of the tasks after a transient failure. */
@@ -158,10 +160,12 @@ export class StreamThread {
       onRevoked: (partitions) =>
         guarded(() => {
           for (const tp of partitions) this.owned.delete(tpKey(tp.topic, tp.partition))
+          this.awaitingAssignment = true
           return this.revoke(partitions)
         }),
       onAssigned: (partitions, assignment) =>
         guarded(() => {
+          this.awaitingAssignment = false
           if (assignment !== undefined) this.owned.clear()
           for (const tp of assignment ?? partitions) this.owned.set(tpKey(tp.topic, tp.partition), tp)
           return this.assign(assignment ?? partitions)
@@ -231,7 +235,9 @@ export class StreamThread {
       await this.serial(() =>
         this.riding(async () => {
           this.producer ??= await this.createProducer()
-          await this.assign([...this.owned.values()])
+          // Everything revoked and the join not done: its assignment creates the tasks, and RUNNING
+          // before it would be a lie. A partial (cooperative) revocation leaves tasks to revive.
+          if (!this.awaitingAssignment || this.owned.size > 0) await this.assign([...this.owned.values()])
         }),
       )
       return
@@ -240,6 +246,7 @@ export class StreamThread {
     const old = this.consumer
     this.generation++
     this.owned.clear()
+    this.awaitingAssignment = false
     await old
       ?.stop()
       .catch((error: unknown) => this.context.logger.debug({ err: error }, 'consumer stop failed'))
