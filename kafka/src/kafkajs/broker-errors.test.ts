@@ -110,3 +110,20 @@ test('retries that ran out on a final cause, or a final failure, stay final', (t
     ).retriable,
   )
 })
+
+test('a broker that is away is retriable, also once kafkajs gave up retrying or found no coordinator', (t) => {
+  const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSGroupCoordinatorNotFound } = kafkajs
+  const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092')
+  const exhausted = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 10, retryTime: 1000 } as never)
+  t.false(exhausted.retriable)
+  const producing = brokerError('producing', exhausted)
+  t.is(producing.code, KAFKA_ERROR_CODES.BROKER)
+  t.true(producing.retriable)
+  t.regex(producing.message, /^producing: Connection error: connect ECONNREFUSED/)
+  const NoCoordinator = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error
+  t.true(brokerError('consuming', new NoCoordinator('Failed to find group coordinator')).retriable)
+  // A refusal kafkajs gave up on stays final.
+  const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, options: { cause: Error }) => Error
+  const tooLarge = answer('MESSAGE_TOO_LARGE', false)
+  t.false(brokerError('producing', new Wrapper(tooLarge, { cause: tooLarge })).retriable)
+})

@@ -46,32 +46,29 @@ export function brokerError(what: string, error: unknown): KafkaError {
   }
   return new KafkaError(KAFKA_ERROR_CODES.BROKER, `${what}: ${errorMessage(error)}`, {
     cause: error,
-    retriable: transientKafkaJs(error),
+    retriable: retriableLater(error),
   })
 }
 
 /**
- * kafkajs failures that mean "the broker is out of reach for now" although kafkajs marks them final:
- * retries that ran out on a retriable cause (an outer retrier wraps that again as a plain
- * `KafkaJSNonRetriableError` of the same cause), which is kafkajs' own rule for restarting a crashed
- * consumer; or a group coordinator not found (Java's CoordinatorNotAvailableException is retriable).
- * A broker that is down gives exactly these; asking again once it is back works.
+ * kafkajs errors that say no broker answered at all (the broker is away), though kafkajs marks them
+ * final for the call: asking again later is what can help.
  */
-const OUT_OF_REACH_NAMES = new Set(['KafkaJSGroupCoordinatorNotFound'])
+const UNREACHABLE_NAMES = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSBrokerNotFound'])
 
-/** Whether a kafkajs failure is worth asking again later: as it says, or out of reach for now. */
-function transientKafkaJs(error: unknown): boolean {
-  if ((error as { retriable?: boolean } | null)?.retriable === true) return true
-  const name = (error as { name?: unknown } | null)?.name
-  if (typeof name === 'string' && OUT_OF_REACH_NAMES.has(name)) return true
-  // The cause kafkajs' retriers wrapped, as its consumer looks for it before restarting.
-  let root = error
-  for (let depth = 0; depth < 8; depth++) {
-    const cause = (root as { cause?: unknown } | null)?.cause
-    if (cause === undefined || cause === null || cause === root) break
-    root = cause
+/**
+ * Whether asking again later can help: a retriable kafkajs error, also when kafkajs gave up on it and
+ * wrapped it (retries exceeded), and a broker that did not answer at all. A call that failed all its
+ * retries while the broker was away is retriable for the application, as the Java client's
+ * TimeoutException is (a RetriableException).
+ */
+function retriableLater(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const { retriable, name } = e as { retriable?: unknown; name?: unknown }
+    if (retriable === true || (typeof name === 'string' && UNREACHABLE_NAMES.has(name))) return true
+    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError
   }
-  return root !== error && (root as { retriable?: unknown }).retriable === true
+  return false
 }
 
 /**

@@ -75,6 +75,11 @@ const NOT_YET = new Set([
   16 /* NOT_COORDINATOR */, -185 /* _TIMED_OUT */, -188 /* _UNKNOWN_TOPIC */, -190 /* _UNKNOWN_PARTITION */,
   -187 /* _ALL_BROKERS_DOWN */,
 ])
+/**
+ * A broker that is away, as the client reports giving up on it: asking again later can help (the Java
+ * client's TimeoutException and NetworkException are RetriableExceptions).
+ */
+const AWAY = new Set([-192 /* _MSG_TIMED_OUT */, -195 /* _TRANSPORT */])
 export const TOPIC_ALREADY_EXISTS = 36
 
 export function codeOf(error: unknown): number | undefined {
@@ -106,7 +111,7 @@ export function rdkafkaError(what: string, error: unknown): KafkaError {
     })
   const retriable =
     (error as { isRetriable?: unknown } | null)?.isRetriable === true ||
-    (code !== undefined && NOT_YET.has(code))
+    (code !== undefined && (NOT_YET.has(code) || AWAY.has(code)))
   return new KafkaError(KAFKA_ERROR_CODES.BROKER, message, { cause: error, retriable })
 }
 

@@ -14,6 +14,11 @@ export const STREAMS_ERROR_CODES = {
   /** Kafka failed a call the runtime made (the client's KafkaError is the cause). */
   BROKER: 'OXA_STREAMS_BROKER',
   SHUTDOWN_TIMEOUT: 'OXA_STREAMS_SHUTDOWN_TIMEOUT',
+  /**
+   * The broker stayed away (or slow) past `taskTimeoutMs`: the thread made no progress for that long
+   * (Kafka Streams' task.timeout.ms, KIP-572). The last transient error is the cause.
+   */
+  TASK_TIMEOUT: 'OXA_STREAMS_TASK_TIMEOUT',
   /** A suppression buffer set to shut down when full went over its bounds. */
   SUPPRESS_BUFFER_FULL: 'OXA_STREAMS_SUPPRESS_BUFFER_FULL',
   /** Interactive queries: the owner of a key is not known now (a rebalance, an instance gone); retry. */

@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { readInventoryEnv } from './config.ts'
 import { DEFAULT_INVENTORY_TOPICS } from './options.ts'
@@ -34,9 +34,10 @@ async function main(): Promise<void> {
   const http = buildHttp(inventory.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   inventory.streams.logger.info({ port: env.httpPort }, 'inventory: health and metrics listening')
-  shutdownOnSignals([closeTracingLast([inventory, { close: () => http.close() }], tracing)], {
-    logger: inventory.streams.logger,
-  })
+  const closing = [closeTracingLast([inventory, { close: () => http.close() }], tracing)]
+  shutdownOnSignals(closing, { logger: inventory.streams.logger })
+  // Failed for good (a full disk, a broker away past taskTimeoutMs): the process ends to be restarted.
+  exitOnError([inventory.streams], closing, { logger: inventory.streams.logger })
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { buildHealthServer } from '@oxagry/streams/http'
 import { readOrdersEnv } from './config.ts'
@@ -35,9 +35,10 @@ async function main(): Promise<void> {
   const http = buildHealthServer(orders.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   orders.streams.logger.info({ port: env.httpPort }, 'orders: health and metrics listening')
-  shutdownOnSignals([closeTracingLast([orders, { close: () => http.close() }], tracing)], {
-    logger: orders.streams.logger,
-  })
+  const closing = [closeTracingLast([orders, { close: () => http.close() }], tracing)]
+  shutdownOnSignals(closing, { logger: orders.streams.logger })
+  // Failed for good (a full disk, a broker away past taskTimeoutMs): the process ends to be restarted.
+  exitOnError([orders.streams], closing, { logger: orders.streams.logger })
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
@@ -82,7 +82,10 @@ async function main(): Promise<void> {
   })
   await http.listen({ port: env.httpPort, host: env.httpHost })
   logger.info({ port: env.httpPort, role: env.role }, 'payments: health and metrics listening')
-  shutdownOnSignals([closeTracingLast([...closing, { close: () => http.close() }], tracing)], { logger })
+  const all = [closeTracingLast([...closing, { close: () => http.close() }], tracing)]
+  shutdownOnSignals(all, { logger })
+  // A failed processor ends the process too (after closing), to be restarted.
+  if (payments !== undefined) exitOnError([payments.streams], all, { logger })
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { readTrackingEnv } from './config.ts'
 import { DEFAULT_TRACKING_TOPICS } from './options.ts'
@@ -33,9 +33,10 @@ async function main(): Promise<void> {
   const http = buildHttp(tracking.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })
   tracking.streams.logger.info({ port: env.httpPort }, 'tracking: health and metrics listening')
-  shutdownOnSignals([closeTracingLast([tracking, { close: () => http.close() }], tracing)], {
-    logger: tracking.streams.logger,
-  })
+  const closing = [closeTracingLast([tracking, { close: () => http.close() }], tracing)]
+  shutdownOnSignals(closing, { logger: tracking.streams.logger })
+  // Failed for good (a full disk, a broker away past taskTimeoutMs): the process ends to be restarted.
+  exitOnError([tracking.streams], closing, { logger: tracking.streams.logger })
 }
 
 main().catch((error: unknown) => {

@@ -74,10 +74,16 @@ export async function runCommerceFaults(
   }
   const killed = new Set<WorkerLife>()
   const unexpectedExits: string[] = []
+  /** The roles any of whose lives logged a full disk (LMDB says ENOSPC, MDB_*, or the OS's words). */
+  const diskFullLogged = new Set<string>()
+  const sawDiskFull = (role: string, life: WorkerLife): void => {
+    if (life.stderr.some((line) => /ENOSPC|MDB_|No space left on device/.test(line))) diskFullLogged.add(role)
+  }
   // The supervisor: a worker that exits without being killed is started again, as Kubernetes would.
   const supervisor = setInterval(() => {
     for (const [role, life] of workers)
       if (life.exit !== undefined && !killed.has(life)) {
+        sawDiskFull(role, life)
         unexpectedExits.push(
           `${role} exited (${life.exit.signal ?? life.exit.code}) at +${life.exit.at - life.startedAt} ms; last: ${life.stderr.slice(-2).join(' | ').slice(0, 300)}`,
         )
@@ -223,11 +229,11 @@ export async function runCommerceFaults(
     else {
       const summary = summarize(watch.samples, { from: disk.injectedAt, restoredAt: disk.restoredAt })
       const exits = unexpectedExits.slice(disk.exitsBefore)
-      const enospc = STATEFUL.filter((role) =>
-        [...(workers.get(role)?.stderr ?? [])].some(
-          (line) => line.includes('ENOSPC') || line.includes('MDB_'),
-        ),
-      )
+      for (const role of STATEFUL) {
+        const life = workers.get(role)
+        if (life !== undefined) sawDiskFull(role, life)
+      }
+      const enospc = STATEFUL.filter((role) => diskFullLogged.has(role))
       results.push({
         name: DISK_FAULT,
         injected: `the state tmpfs (${64} MiB each, unshare -m) of ${STATEFUL.join(' and ')} filled to ENOSPC (${(disk.bytes / 1048576).toFixed(0)} MiB written) for ${((disk.restoredAt - disk.injectedAt) / 1000).toFixed(1)} s, then freed`,

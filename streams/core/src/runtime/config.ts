@@ -75,6 +75,21 @@ export interface StreamsConfig {
   readonly applicationServer?: string
   /** How often an instance republishes its endpoint and partitions; an entry three times older is stale. */
   readonly instanceHeartbeatMs?: number
+  /**
+   * Kafka Streams' `task.timeout.ms` (KIP-572): how long the thread rides out a broker that is away or
+   * slow (closing its tasks dirty and creating them again, with backoff) before it fails with
+   * `OXA_STREAMS_TASK_TIMEOUT`. 0 fails on the first transient error. Default 300 000 (5 minutes).
+   */
+  readonly taskTimeoutMs?: number
+  /** Kafka's `retry.backoff.ms`: the first wait before tasks are created again after a transient error. Default 100. */
+  readonly retryBackoffMs?: number
+  /** Kafka's `retry.backoff.max.ms`: the wait doubles up to this. Default 1000. */
+  readonly retryBackoffMaxMs?: number
+  /**
+   * A unit of work (a batch, a commit, a rebalance step) still running after this long is waiting on
+   * a broker that does not answer: the instance says not ready until it ends. Default 5000.
+   */
+  readonly stalledAfterMs?: number
   readonly logger?: Logger
   /** Where metrics are registered; a registry of its own when absent. */
   readonly metricsRegistry?: Registry
@@ -92,6 +107,10 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly pollIntervalMs: number
   readonly maxTaskIdleMs: number
   readonly instanceHeartbeatMs: number
+  readonly taskTimeoutMs: number
+  readonly retryBackoffMs: number
+  readonly retryBackoffMaxMs: number
+  readonly stalledAfterMs: number
 }
 
 const handlerSchema = {
@@ -127,6 +146,10 @@ const schema = {
     maxTaskIdleMs: { type: 'integer', minimum: -1 },
     applicationServer: { type: 'string', pattern: HOST_PORT.source },
     instanceHeartbeatMs: { type: 'integer', minimum: 10 },
+    taskTimeoutMs: { type: 'integer', minimum: 0 },
+    retryBackoffMs: { type: 'integer', minimum: 1 },
+    retryBackoffMaxMs: { type: 'integer', minimum: 1 },
+    stalledAfterMs: { type: 'integer', minimum: 1 },
   },
 }
 
@@ -144,6 +167,16 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     throw new StreamsError(
       STREAMS_ERROR_CODES.INVALID_CONFIG,
       `invalid streams config:\n  ${[...new Set(problems)].join('\n  ')}`,
+    )
+  }
+  if (
+    config.retryBackoffMs !== undefined &&
+    config.retryBackoffMaxMs !== undefined &&
+    config.retryBackoffMaxMs < config.retryBackoffMs
+  ) {
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.INVALID_CONFIG,
+      `invalid streams config:\n  /config/retryBackoffMaxMs ${config.retryBackoffMaxMs} is below /config/retryBackoffMs ${config.retryBackoffMs}`,
     )
   }
   if (config.applicationServer !== undefined) {
@@ -169,5 +202,9 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     pollIntervalMs: config.pollIntervalMs ?? 100,
     maxTaskIdleMs: config.maxTaskIdleMs ?? 0,
     instanceHeartbeatMs: config.instanceHeartbeatMs ?? 5_000,
+    taskTimeoutMs: config.taskTimeoutMs ?? 300_000,
+    retryBackoffMs: config.retryBackoffMs ?? 100,
+    retryBackoffMaxMs: Math.max(config.retryBackoffMaxMs ?? 1_000, config.retryBackoffMs ?? 100),
+    stalledAfterMs: config.stalledAfterMs ?? 5_000,
   }
 }

@@ -55,11 +55,13 @@ export type { RestoreProgress } from './changelog-restorer.ts'
 export interface Health {
   /** The instance works (or is starting); false once it failed or stopped. */
   readonly live: boolean
-  /** Every assigned task is restored and processing. */
+  /** Every assigned task is restored and processing, and no call to the broker is stalled. */
   readonly ready: boolean
   readonly state: StreamsState
   /** Why the instance stopped, once it has failed: what an operator reads first. */
   readonly error?: { readonly code: string; readonly message: string }
+  /** How long the thread has been held up waiting on the broker, once past `stalledAfterMs`. */
+  readonly stalledMs?: number
 }
 
 /**
@@ -185,11 +187,16 @@ export class KafkaStreams {
 
   health(): Health {
     const live = this.currentState !== StreamsState.ERROR && this.currentState !== StreamsState.NOT_RUNNING
+    const stalledMs = live ? this.thread.stalledFor() : undefined
     return {
       live,
-      ready: this.currentState === StreamsState.RUNNING && this.restorer.restoring === 0,
+      ready:
+        this.currentState === StreamsState.RUNNING &&
+        this.restorer.restoring === 0 &&
+        stalledMs === undefined,
       state: this.currentState,
       ...(this.fatal === undefined ? {} : { error: { code: this.fatal.code, message: this.fatal.message } }),
+      ...(stalledMs === undefined ? {} : { stalledMs }),
     }
   }
 

@@ -29,6 +29,7 @@ import type { SourceRoute } from './sources.ts'
 import type { StateManager } from './state-manager.ts'
 import { StreamsState } from './streams-state.ts'
 import { TaskManager, type ActiveTask } from './task-manager.ts'
+import { isTransient, TaskTimeout } from './task-timeout.ts'
 
 export interface StreamThreadDeps {
   readonly backend: KafkaBackend
@@ -71,6 +72,20 @@ export class StreamThread {
   private lastLag = 0
   private measuringLag = false
   private readonly lag: FetchLag
+  private readonly timeouts: TaskTimeout
+  /** The partitions the group gives this member, as its consumer last said: what a revival creates tasks for. */
+  private readonly owned = new Map<string, TopicPartition>()
+  /** Bumped when the consumer is replaced: what the replaced one still calls does nothing. */
+  private generation = 0
+  /** Partitions were revoked and the join that ends the rebalance has not assigned any yet. */
+  private awaitingAssignment = false
+  /** The consumer gave up on a transient error: the revival replaces it. */
+  private consumerLost = false
+  /** The pending revival of the tasks after a transient failure. */
+  private revival: NodeJS.Timeout | undefined
+  private stopping = false
+  /** When the running unit of work started; undefined between units. */
+  private busySince: number | undefined
 
   constructor(
     private readonly context: RuntimeContext,
@@ -87,11 +102,19 @@ export class StreamThread {
       (tasks, error, reclaim) => this.dropMigrated(tasks, error, reclaim),
     )
     this.errors = new ErrorRouter(context)
+    this.timeouts = new TaskTimeout(context.config)
   }
 
   /** Serializes a unit of work with every other: batches, commits, rebalances and punctuations. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.work.then(work)
+    const run = this.work.then(async () => {
+      this.busySince = Date.now()
+      try {
+        return await work()
+      } finally {
+        this.busySince = undefined
+      }
+    })
     this.work = run.then(
       () => {},
       () => {},
@@ -99,29 +122,141 @@ export class StreamThread {
     return run
   }
 
+  /**
+   * How long the running unit of work has been waiting when that is past `stalledAfterMs`, else
+   * undefined: a send, commit or rebalance step held up by a broker that does not answer (the client
+   * retrying it), which no error shows until the client gives up.
+   */
+  stalledFor(now: number = Date.now()): number | undefined {
+    const waited = this.busySince === undefined ? 0 : now - this.busySince
+    return waited > this.context.config.stalledAfterMs ? waited : undefined
+  }
+
   async start(): Promise<void> {
-    const { config } = this.context
     this.producer = await this.createProducer()
+    await this.runConsumer()
+    this.timer = setInterval(() => {
+      void this.serial(() => this.riding(() => this.tick())).catch((error: unknown) => this.deps.fail(error))
+    }, this.context.config.pollIntervalMs)
+  }
+
+  /** Joins the group with a new consumer; a consumer replaced since is ignored from then on. */
+  private async runConsumer(): Promise<void> {
+    const { config } = this.context
+    const generation = ++this.generation
     const consumer = this.deps.backend.consumer({
       groupId: groupIdOf(this.context),
       clientId: `${config.applicationId}-consumer`,
       readCommitted: isExactlyOnce(this.context),
     })
     this.consumer = consumer
-    const guarded = <T>(work: () => Promise<T>): Promise<T> =>
-      this.serial(work).catch((error: unknown) => {
+    const current = (): boolean => generation === this.generation
+    const guarded = (work: () => Promise<void>): Promise<void> =>
+      this.serial(() => (current() ? this.riding(work) : Promise.resolve())).catch((error: unknown) => {
         this.deps.fail(error)
         throw error
       })
     await consumer.run([...this.deps.routes.keys()], {
-      onRevoked: (partitions) => guarded(() => this.revoke(partitions)),
-      onAssigned: (partitions, assignment) => guarded(() => this.assign(assignment ?? partitions)),
+      onRevoked: (partitions) =>
+        guarded(() => {
+          for (const tp of partitions) this.owned.delete(tpKey(tp.topic, tp.partition))
+          this.awaitingAssignment = true
+          return this.revoke(partitions)
+        }),
+      onAssigned: (partitions, assignment) =>
+        guarded(() => {
+          this.awaitingAssignment = false
+          if (assignment !== undefined) this.owned.clear()
+          for (const tp of assignment ?? partitions) this.owned.set(tpKey(tp.topic, tp.partition), tp)
+          return this.assign(assignment ?? partitions)
+        }),
       eachBatch: (batch) => guarded(() => this.processBatch(batch)),
-      onFailed: (error) => this.deps.fail(error),
+      onFailed: (error) => {
+        if (current()) this.consumerFailed(error)
+      },
     })
-    this.timer = setInterval(() => {
-      void this.serial(() => this.tick()).catch((error: unknown) => this.deps.fail(error))
-    }, config.pollIntervalMs)
+  }
+
+  /**
+   * Runs a unit of work, riding out a broker that is away: a transient error (see `isTransient`)
+   * corrupts the tasks rather than stopping the instance; any other error is thrown.
+   */
+  private async riding(work: () => Promise<void>): Promise<void> {
+    try {
+      await work()
+    } catch (error) {
+      await this.corrupted(error)
+    }
+  }
+
+  /**
+   * Kafka Streams' handling of a TaskCorruptedException (a commit or send that timed out) for every
+   * task of the thread: the open transactions are aborted and the tasks closed dirty, then created
+   * again after a backoff from the committed offsets and their changelogs (their stores wiped, as
+   * nothing was checkpointed), so nothing uncommitted is kept and nothing committed is redone. The
+   * instance says REBALANCING (not ready) meanwhile. Past `taskTimeoutMs` without progress, or on an
+   * error that is not transient, it throws and the instance fails.
+   */
+  private async corrupted(error: unknown): Promise<void> {
+    if (!isTransient(error) || this.stopping || this.deps.fatal() !== undefined) throw error
+    const delay = this.timeouts.failed(error)
+    this.deps.setState(StreamsState.REBALANCING)
+    this.context.logger.warn(
+      { err: error, tasks: this.tasks.ids, retryInMs: delay },
+      'broker away: tasks closed dirty (their transactions aborted), created again from the last commit',
+    )
+    if (isExactlyOncePerThread(this.context)) {
+      // The thread's transaction holds every task's work: its producer is replaced, as after a fence.
+      await this.producer?.close().catch(() => {})
+      this.producer = undefined
+    }
+    await this.tasks.closeAll(false)
+    if (this.revival !== undefined) clearTimeout(this.revival)
+    this.revival = setTimeout(() => {
+      this.revival = undefined
+      void this.revive().catch((failure: unknown) => this.deps.fail(failure))
+    }, delay)
+  }
+
+  /** The consumer stopped for good: fatal, unless the broker was only away (then it is replaced). */
+  private consumerFailed(error: unknown): void {
+    if (!isTransient(error)) return this.deps.fail(error)
+    this.consumerLost = true
+    void this.serial(() => this.corrupted(error)).catch((failure: unknown) => this.deps.fail(failure))
+  }
+
+  /**
+   * Creates the tasks again after a transient failure: through a new consumer when the old one gave
+   * up (its join assigns them), else for the partitions the group gave this member.
+   */
+  private async revive(): Promise<void> {
+    if (this.stopping || this.deps.fatal() !== undefined) return
+    if (!this.consumerLost) {
+      await this.serial(() =>
+        this.riding(async () => {
+          this.producer ??= await this.createProducer()
+          // Everything revoked and the join not done: its assignment creates the tasks, and RUNNING
+          // before it would be a lie. A partial (cooperative) revocation leaves tasks to revive.
+          if (!this.awaitingAssignment || this.owned.size > 0) await this.assign([...this.owned.values()])
+        }),
+      )
+      return
+    }
+    // Outside the serial queue: stopping the old consumer waits for what it delivered, queued there.
+    const old = this.consumer
+    this.generation++
+    this.owned.clear()
+    this.awaitingAssignment = false
+    await old
+      ?.stop()
+      .catch((error: unknown) => this.context.logger.debug({ err: error }, 'consumer stop failed'))
+    try {
+      this.producer ??= await this.createProducer()
+      await this.runConsumer()
+      this.consumerLost = false
+    } catch (error) {
+      await this.serial(() => this.corrupted(error))
+    }
   }
 
   /**
@@ -386,7 +521,8 @@ export class StreamThread {
 
   private async maybeCommit(): Promise<void> {
     const tasks = this.tasks.all()
-    if (this.committer.due(tasks)) await this.committer.commit(tasks, { reclaim: true })
+    if (!this.committer.due(tasks)) return
+    if (await this.committer.commit(tasks, { reclaim: true })) this.timeouts.progressed()
   }
 
   /**
@@ -394,7 +530,9 @@ export class StreamThread {
    * task). Failed: closes every task without committing first, so the revocation cannot commit them.
    */
   async shutdown(clean: boolean): Promise<void> {
+    this.stopping = true
     if (this.timer !== undefined) clearInterval(this.timer)
+    if (this.revival !== undefined) clearTimeout(this.revival)
     if (clean) {
       await this.serial(() => this.committer.commit(this.tasks.all())).catch((error: unknown) => {
         this.context.logger.error({ err: error }, 'final commit failed')

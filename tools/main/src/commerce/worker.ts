@@ -9,7 +9,7 @@ import { createInventorySerdes, startInventory } from '@oxagry/inventory'
 import { createKafkaBackend, type KafkaClientName } from '@oxagry/kafka'
 import { createOrdersSerdes, startOrders, type OrdersTimeouts } from '@oxagry/orders'
 import { createPaymentsSerdes, SimulatedProvider, startPaymentGateway, startPayments } from '@oxagry/payments'
-import { shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
 import { pino } from 'pino'
 import { commerceTopicNames, inventoryTopicsOf, ordersTopicsOf, paymentsTopicsOf } from './topics.ts'
 
@@ -49,7 +49,8 @@ export interface WorkerHealthLine {
 }
 
 async function main(spec: WorkerSpec): Promise<void> {
-  const logger = pino({ level: 'warn' }).child({ role: spec.role })
+  // On stderr: stdout carries the worker's RUNNING and HEALTH lines, and a supervisor reads why it died there.
+  const logger = pino({ level: 'warn' }, pino.destination(2)).child({ role: spec.role })
   const names = commerceTopicNames((t) => `${spec.prefix}.${t.name}`)
   const backend = createKafkaBackend(spec.kafkaClient ?? 'kafkajs', {
     brokers: [...spec.brokers],
@@ -76,6 +77,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         streams,
       })
       shutdownOnSignals([app], { timeoutMs: 10_000 })
+      exitOnError([app.streams], [app], { timeoutMs: 10_000, logger })
       return waitRunning(spec, () => app.streams.health(), running)
     }
     case 'inventory': {
@@ -88,6 +90,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         streams,
       })
       shutdownOnSignals([app], { timeoutMs: 10_000 })
+      exitOnError([app.streams], [app], { timeoutMs: 10_000, logger })
       return waitRunning(spec, () => app.streams.health(), running)
     }
     case 'payments': {
@@ -100,6 +103,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         streams,
       })
       shutdownOnSignals([app], { timeoutMs: 10_000 })
+      exitOnError([app.streams], [app], { timeoutMs: 10_000, logger })
       return waitRunning(spec, () => app.streams.health(), running)
     }
     case 'gateway': {
