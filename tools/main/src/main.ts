@@ -3,12 +3,13 @@
  * (in-process broker and registry, chdb, PGlite); KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URL and
  * CLICKHOUSE_URL switch each part to the real service.
  */
-import { shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
 import { closeTracingLast, startTracing, TracingError } from '@oxagry/tracing'
 import { pino } from 'pino'
 import { authBanner } from './api-auth.ts'
 import { banner, startFailure } from './banner.ts'
 import { ConfigError, readConfig } from './config.ts'
+import { platformFailures } from './failed-parts.ts'
 import { startPlatform } from './platform.ts'
 
 const logger = pino({ name: 'oxagry', level: process.env.LOG_LEVEL ?? 'warn' })
@@ -19,7 +20,15 @@ try {
   const tracing = startTracing({ serviceName: 'oxagry' })
   const platform = await startPlatform(config, logger)
   console.log(banner(platform, authBanner(config), tracing?.exportingTo))
-  shutdownOnSignals([closeTracingLast([platform], tracing)], { timeoutMs: 30_000, logger })
+  const failures = platformFailures(platform)
+  const everything = closeTracingLast([platform], tracing)
+  // Closing stops the watch first: parts stopping on the way out are not failures.
+  const closing = [
+    { close: (options?: { timeoutMs?: number }) => (failures.stop(), everything.close(options)) },
+  ]
+  shutdownOnSignals(closing, { timeoutMs: 30_000, logger })
+  // A part failed for good ends the process with 1, for its supervisor to start it again.
+  exitOnError([failures], closing, { timeoutMs: 30_000, logger })
 } catch (error) {
   if (error instanceof ConfigError || error instanceof TracingError) {
     console.error(error.message)
