@@ -75,6 +75,12 @@ export interface StreamsConfig {
   readonly applicationServer?: string
   /** How often an instance republishes its endpoint and partitions; an entry three times older is stale. */
   readonly instanceHeartbeatMs?: number
+  /**
+   * Kafka Streams' `num.standby.replicas`: how many other instances keep a warm copy of each task's
+   * stores from their changelogs, so the instance that takes a task over restores only the tail.
+   * Placement and its difference from Kafka: the README's "Standby replicas". Default 0.
+   */
+  readonly numStandbyReplicas?: number
   readonly logger?: Logger
   /** Where metrics are registered; a registry of its own when absent. */
   readonly metricsRegistry?: Registry
@@ -92,6 +98,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly pollIntervalMs: number
   readonly maxTaskIdleMs: number
   readonly instanceHeartbeatMs: number
+  readonly numStandbyReplicas: number
 }
 
 const handlerSchema = {
@@ -127,6 +134,7 @@ const schema = {
     maxTaskIdleMs: { type: 'integer', minimum: -1 },
     applicationServer: { type: 'string', pattern: HOST_PORT.source },
     instanceHeartbeatMs: { type: 'integer', minimum: 10 },
+    numStandbyReplicas: { type: 'integer', minimum: 0 },
   },
 }
 
@@ -169,5 +177,6 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     pollIntervalMs: config.pollIntervalMs ?? 100,
     maxTaskIdleMs: config.maxTaskIdleMs ?? 0,
     instanceHeartbeatMs: config.instanceHeartbeatMs ?? 5_000,
+    numStandbyReplicas: config.numStandbyReplicas ?? 0,
   }
 }

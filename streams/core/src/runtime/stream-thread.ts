@@ -26,6 +26,7 @@ import { claimProcessId } from './process-id.ts'
 import type { InternalTopics } from './internal-topics.ts'
 import { awaitable, RecordSender } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
+import type { StandbyTasks } from './standby-tasks.ts'
 import type { StateManager } from './state-manager.ts'
 import { StreamsState } from './streams-state.ts'
 import { TaskManager, type ActiveTask } from './task-manager.ts'
@@ -38,6 +39,8 @@ export interface StreamThreadDeps {
   readonly globalStores: ReadonlyMap<string, StateStore>
   readonly state: StateManager
   readonly restorer: ChangelogRestorer
+  /** With `numStandbyReplicas`: the standbys, placed again after each assignment and now and then. */
+  readonly standbys?: StandbyTasks
   readonly setState: (next: StreamsState) => void
   /** Stops the instance with this error. */
   readonly fail: (error: unknown) => void
@@ -144,6 +147,7 @@ export class StreamThread {
     this.deps.setState(StreamsState.REBALANCING)
     await this.tasks.assign(partitions, this.consumer)
     this.context.logger.info({ tasks: this.tasks.ids }, 'partitions assigned')
+    await this.deps.standbys?.update(new Set(this.tasks.ids))
     this.deps.setState(StreamsState.RUNNING)
   }
 
@@ -371,6 +375,7 @@ export class StreamThread {
   private async tick(): Promise<void> {
     if (this.deps.fatal() !== undefined) return
     this.updateLag()
+    await this.deps.standbys?.refresh(new Set(this.tasks.ids))
     // Records held for a partition that had none: its lag may be known now, or its idle time over.
     for (const active of this.tasks.all()) {
       if (active.group.size > 0) await this.drain(active)
@@ -406,6 +411,7 @@ export class StreamThread {
       ?.stop()
       .catch((error: unknown) => this.context.logger.warn({ err: error }, 'consumer stop failed'))
     await this.serial(() => this.tasks.closeAll(clean))
+    await this.serial(async () => this.deps.standbys?.closeAll())
     // What is still open was not committed: aborted rather than left for the broker to time out.
     if (this.producer?.inTransaction === true) await this.producer.abortTransaction().catch(() => {})
     await this.producer?.close().catch(() => {})

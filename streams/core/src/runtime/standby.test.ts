@@ -1,0 +1,181 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import test from 'ava'
+import { pino } from 'pino'
+import { MemoryBackend, Serdes } from '@oxagry/kafka'
+import { StreamsBuilder } from '../dsl/streams-builder.ts'
+import { STREAMS_ERROR_CODES } from '../errors.ts'
+import type { StreamsConfig } from './config.ts'
+import { changelogTopic } from './internal-topics.ts'
+import { KafkaStreams } from './kafka-streams.ts'
+
+const S = Serdes.String()
+const L = Serdes.Long()
+const silent = pino({ level: process.env.TEST_LOG ?? 'silent' })
+const APP = 'standby'
+const CHANGELOG = changelogTopic(APP, 'counts')
+
+for (const storeType of ['persistent', 'in-memory'] as const) {
+  function topology(): ReturnType<StreamsBuilder['build']> {
+    const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+    b.stream<string, string>('in')
+      .groupByKey()
+      .count({ storeName: 'counts', storeType })
+      .toStream()
+      .to('out', { valueSerde: L as never })
+    return b.build()
+  }
+
+  function config(backend: MemoryBackend, numStandbyReplicas: number): StreamsConfig {
+    return {
+      applicationId: APP,
+      backend,
+      processingGuarantee: 'exactly_once',
+      stateDir: mkdtempSync(join(tmpdir(), 'streams-standby-')),
+      logger: silent,
+      numStandbyReplicas,
+    }
+  }
+
+  /** Two instances share two tasks; then the first closes and the second takes its task. */
+  async function failover(numStandbyReplicas: number): Promise<{
+    promoted: string
+    restored: { restored: number; total: number } | undefined
+    changelogRecords: number
+    last: Map<string, number>
+  }> {
+    const backend = new MemoryBackend()
+    for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 2, config: {} })
+    const first = new KafkaStreams(topology(), config(backend, numStandbyReplicas))
+    await first.start()
+    produce(backend, 300, 3)
+    await until(() => outputs(backend).length === 900)
+    const second = new KafkaStreams(topology(), config(backend, numStandbyReplicas))
+    await second.start()
+    await until(() => second.taskIds.length === 1 && first.taskIds.length === 1)
+    const promoted = first.taskIds[0] ?? ''
+    produce(backend, 300, 1)
+    await until(() => outputs(backend).length === 1200)
+    const partition = Number(promoted.split('_')[1])
+    const end = backend.broker.endOffset(CHANGELOG, partition)
+    if (numStandbyReplicas > 0) {
+      await until(() =>
+        second.standbyProgress().some((p) => p.task === promoted && Number(p.offset) >= end - 1),
+      )
+    }
+    await first.close()
+    await until(() => second.taskIds.includes(promoted))
+    produce(backend, 300, 1)
+    await until(() => outputs(backend).length === 1500)
+    const restored = second.restoration().find((r) => r.task === promoted)
+    const changelogRecords = backend.broker.fetch(CHANGELOG, partition, 0, 1_000_000, true).records.length
+    const last = new Map(outputs(backend))
+    await second.close()
+    return { promoted, restored, changelogRecords, last }
+  }
+
+  test(`without a standby, the new owner restores the whole changelog (${storeType})`, async (t) => {
+    const { restored, changelogRecords, last } = await failover(0)
+    t.true(changelogRecords > 0)
+    t.is(restored?.restored, restored?.total)
+    t.true((restored?.total ?? 0) >= 150, `restored ${JSON.stringify(restored)}`)
+    t.true([...last.values()].every((count) => count === 5))
+  })
+
+  test(`with a standby caught up, the new owner restores nothing more (${storeType})`, async (t) => {
+    const { restored, last } = await failover(1)
+    // Exactly-once: the commit markers after the standby's last record are all that lies past it.
+    t.true((restored?.total ?? Infinity) <= 1, `restored ${JSON.stringify(restored)}`)
+    t.is(restored?.restored, 0)
+    // The warm counts carry on: every key counted 5, none restarted from the tail only.
+    t.is(last.size, 300)
+    t.true([...last.values()].every((count) => count === 5))
+  })
+}
+
+test('a standby checkpoint, written when the standby closes, leaves its next owner only the tail', async (t) => {
+  const backend = new MemoryBackend()
+  for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 1, config: {} })
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .groupByKey()
+    .count({ storeName: 'counts', storeType: 'persistent' })
+    .toStream()
+    .to('out', { valueSerde: L as never })
+  const topology = b.build()
+  const base = { applicationId: APP, backend, processingGuarantee: 'exactly_once', logger: silent } as const
+  const ownerDir = mkdtempSync(join(tmpdir(), 'streams-standby-'))
+  const standbyDir = mkdtempSync(join(tmpdir(), 'streams-standby-'))
+  const owner = new KafkaStreams(topology, { ...base, stateDir: ownerDir })
+  await owner.start()
+  produce(backend, 100, 1)
+  await until(() => outputs(backend).length === 100)
+  const standby = new KafkaStreams(topology, { ...base, stateDir: standbyDir, numStandbyReplicas: 1 })
+  await standby.start()
+  await until(() => standby.standbyTaskIds.includes('0_0'))
+  const caughtUp = backend.broker.endOffset(CHANGELOG, 0)
+  await until(() => standby.standbyProgress().some((p) => Number(p.offset) >= caughtUp - 1))
+  const checkpointed = Number(standby.standbyProgress()[0]?.offset)
+  await standby.close()
+  // 40 keys change while no standby follows: 40 changelog records and a commit marker at most.
+  produce(backend, 40, 1)
+  await until(() => outputs(backend).length === 140)
+  const tail = backend.broker.endOffset(CHANGELOG, 0) - checkpointed
+  await owner.close()
+  const next = new KafkaStreams(topology, { ...base, stateDir: standbyDir })
+  await next.start()
+  await until(() => next.taskIds.includes('0_0'))
+  t.deepEqual(next.restoration(), [{ task: '0_0', store: 'counts', restored: 40, total: tail }])
+  produce(backend, 100, 1)
+  await until(() => outputs(backend).length === 240)
+  t.true(new Map(outputs(backend)).get('k0') === 3 && new Map(outputs(backend)).get('k99') === 2)
+  await next.close()
+})
+
+test('numStandbyReplicas is checked at the boundary', (t) => {
+  const backend = new MemoryBackend()
+  for (const bad of [-1, 1.5, '1']) {
+    const error = t.throws(
+      () =>
+        new KafkaStreams(new StreamsBuilder().build(), {
+          applicationId: APP,
+          backend,
+          numStandbyReplicas: bad as never,
+        }),
+    )
+    t.is((error as { code?: string }).code, STREAMS_ERROR_CODES.INVALID_CONFIG)
+    t.regex(error?.message ?? '', /\/config\/numStandbyReplicas/)
+  }
+})
+
+function produce(backend: MemoryBackend, keys: number, perKey: number): void {
+  const records = []
+  for (let i = 0; i < perKey; i++)
+    for (let k = 0; k < keys; k++)
+      records.push({
+        topic: 'in',
+        key: Buffer.from(`k${k}`),
+        value: Buffer.from('x'),
+        timestamp: 1,
+        headers: {},
+      })
+  backend.broker.append(records)
+}
+
+function outputs(backend: MemoryBackend): [string, number][] {
+  const out: [string, number][] = []
+  for (let p = 0; p < (backend.broker.partitionCount('out') ?? 0); p++) {
+    for (const r of backend.broker.fetch('out', p, 0, 1_000_000, true).records)
+      out.push([r.key?.toString() ?? '', Number(L.deserialize('out', r.value ?? Buffer.alloc(8), {}))])
+  }
+  return out
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
