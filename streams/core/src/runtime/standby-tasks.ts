@@ -80,7 +80,8 @@ export class StandbyTasks {
   private readonly tasks = new Map<string, StandbyTask>()
   private catalogue: CatalogueEntry[] | undefined
   private reader: BackendReader | undefined
-  private following: Following | undefined
+  /** Started without waiting (a kafkajs reader joins a group first): a rebalance does not wait on it. */
+  private following: Promise<Following | undefined> | undefined
   private lastCheckpoint = Date.now()
   private lastRefresh = 0
 
@@ -232,13 +233,11 @@ export class StandbyTasks {
 
   /** Stops following; what was read is flushed and checkpointed. */
   private async pause(): Promise<void> {
-    const following = this.following
+    const following = await this.following
     this.following = undefined
-    if (following !== undefined) {
-      await following.stop().catch((error: unknown) => {
-        this.context.logger.warn({ err: error }, 'standby changelog reader stopped with an error')
-      })
-    }
+    await following?.stop().catch((error: unknown) => {
+      this.context.logger.warn({ err: error }, 'standby changelog reader stopped with an error')
+    })
     for (const task of this.tasks.values()) this.checkpoint(task)
     this.lastCheckpoint = Date.now()
   }
@@ -263,7 +262,15 @@ export class StandbyTasks {
       clientId: `${config.applicationId}-standby`,
       readCommitted: isExactlyOnce(this.context),
     })
-    this.following = await this.reader.follow(partitions, (records) => this.apply(routes, records))
+    const started: Promise<Following | undefined> = this.reader
+      .follow(partitions, (records) => this.apply(routes, records))
+      .catch((error: unknown) => {
+        // The standbys stay where they are; the next update (a rebalance, or a heartbeat later) tries again.
+        this.context.logger.warn({ err: error }, 'standby changelog reader did not start')
+        if (this.following === started) this.following = undefined
+        return undefined
+      })
+    this.following = started
   }
 
   private async apply(

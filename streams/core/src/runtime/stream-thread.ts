@@ -147,8 +147,8 @@ export class StreamThread {
     this.deps.setState(StreamsState.REBALANCING)
     await this.tasks.assign(partitions, this.consumer)
     this.context.logger.info({ tasks: this.tasks.ids }, 'partitions assigned')
-    await this.deps.standbys?.update(new Set(this.tasks.ids))
     this.deps.setState(StreamsState.RUNNING)
+    await this.deps.standbys?.update(new Set(this.tasks.ids))
   }
 
   private async revoke(partitions: readonly TopicPartition[]): Promise<void> {
