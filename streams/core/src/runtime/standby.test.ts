@@ -179,3 +179,41 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
     await new Promise((r) => setTimeout(r, 10))
   }
 }
+
+test('with applicationServer, instances place each task n standbys among themselves, never on its owner', async (t) => {
+  const backend = new MemoryBackend()
+  for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 6, config: {} })
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .groupByKey()
+    .count({ storeName: 'counts' })
+    .toStream()
+    .to('out', { valueSerde: L as never })
+  const topology = b.build()
+  const instances = ['h1:7001', 'h2:7001', 'h3:7001'].map(
+    (applicationServer) =>
+      new KafkaStreams(topology, {
+        applicationId: APP,
+        backend,
+        logger: silent,
+        stateDir: mkdtempSync(join(tmpdir(), 'streams-standby-')),
+        applicationServer,
+        instanceHeartbeatMs: 50,
+        numStandbyReplicas: 1,
+      }),
+  )
+  for (const instance of instances) await instance.start()
+  const tasks = Array.from({ length: 6 }, (_, p) => `0_${p}`)
+  const placed = (): boolean =>
+    instances.every((i) => i.taskIds.length === 2) &&
+    tasks.every(
+      (task) =>
+        instances.filter((i) => i.standbyTaskIds.includes(task)).length === 1 &&
+        !instances.some((i) => i.taskIds.includes(task) && i.standbyTaskIds.includes(task)),
+    )
+  // Knowing nobody at first, each instance warms every task it does not run; the entries of the
+  // others then narrow it to one standby per task.
+  await until(placed)
+  t.true(placed())
+  for (const instance of instances) await instance.close()
+})
