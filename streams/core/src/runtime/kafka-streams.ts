@@ -159,6 +159,7 @@ export class KafkaStreams {
       running: this.currentState === StreamsState.RUNNING,
       owned: new Set(this.thread.tasks.ownedPartitions()),
       partitions,
+      standbyPartitions: this.standbys.inputPartitions(),
     }
   }
 

@@ -94,6 +94,17 @@ export class StandbyTasks {
     return [...this.tasks.keys()].sort()
   }
 
+  /** The input partitions of the tasks this instance keeps standbys of, as the group assigns them. */
+  inputPartitions(): TopicPartition[] {
+    const partitions: TopicPartition[] = []
+    for (const [topic, route] of this.deps.routes) {
+      for (const task of this.tasks.values())
+        if (task.id === `${route.sub.id}_${task.partition}`)
+          partitions.push({ topic, partition: task.partition })
+    }
+    return partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+  }
+
   progress(): StandbyProgress[] {
     return [...this.tasks.values()].flatMap((task) =>
       [...task.stores.keys()].flatMap((name) => {

@@ -105,25 +105,33 @@ test('a standby checkpoint, written when the standby closes, leaves its next own
     .to('out', { valueSerde: L as never })
   const topology = b.build()
   const base = { applicationId: APP, backend, processingGuarantee: 'exactly_once', logger: silent } as const
-  const ownerDir = mkdtempSync(join(tmpdir(), 'streams-standby-'))
-  const standbyDir = mkdtempSync(join(tmpdir(), 'streams-standby-'))
-  const owner = new KafkaStreams(topology, { ...base, stateDir: ownerDir })
-  await owner.start()
+  // Both keep standbys; which one the group gives the task to is its choice (member ids are random).
+  const instances = [0, 1].map(() => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'streams-standby-'))
+    return { stateDir, streams: new KafkaStreams(topology, { ...base, stateDir, numStandbyReplicas: 1 }) }
+  })
+  for (const { streams } of instances) await streams.start()
+  await until(
+    () =>
+      instances.some(({ streams }) => streams.taskIds.includes('0_0')) &&
+      instances.some(({ streams }) => streams.standbyTaskIds.includes('0_0')),
+  )
+  const owner = instances.find(({ streams }) => streams.taskIds.includes('0_0'))?.streams as KafkaStreams
+  const holder = instances.find(({ streams }) =>
+    streams.standbyTaskIds.includes('0_0'),
+  ) as (typeof instances)[0]
   produce(backend, 100, 1)
   await until(() => outputs(backend).length === 100)
-  const standby = new KafkaStreams(topology, { ...base, stateDir: standbyDir, numStandbyReplicas: 1 })
-  await standby.start()
-  await until(() => standby.standbyTaskIds.includes('0_0'))
   const caughtUp = backend.broker.endOffset(CHANGELOG, 0)
-  await until(() => standby.standbyProgress().some((p) => Number(p.offset) >= caughtUp - 1))
-  const checkpointed = Number(standby.standbyProgress()[0]?.offset)
-  await standby.close()
+  await until(() => holder.streams.standbyProgress().some((p) => Number(p.offset) >= caughtUp - 1))
+  const checkpointed = Number(holder.streams.standbyProgress()[0]?.offset)
+  await holder.streams.close()
   // 40 keys change while no standby follows: 40 changelog records and a commit marker at most.
   produce(backend, 40, 1)
   await until(() => outputs(backend).length === 140)
   const tail = backend.broker.endOffset(CHANGELOG, 0) - checkpointed
   await owner.close()
-  const next = new KafkaStreams(topology, { ...base, stateDir: standbyDir })
+  const next = new KafkaStreams(topology, { ...base, stateDir: holder.stateDir })
   await next.start()
   await until(() => next.taskIds.includes('0_0'))
   t.deepEqual(next.restoration(), [{ task: '0_0', store: 'counts', restored: 40, total: tail }])
@@ -172,7 +180,7 @@ function outputs(backend: MemoryBackend): [string, number][] {
   return out
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
@@ -216,4 +224,57 @@ test('with applicationServer, instances place each task n standbys among themsel
   await until(placed)
   t.true(placed())
   for (const instance of instances) await instance.close()
+})
+
+test('query metadata names the instance keeping a standby of a key, and its standby partitions', async (t) => {
+  const backend = new MemoryBackend()
+  for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 2, config: {} })
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .groupByKey()
+    .count({ storeName: 'counts' })
+    .toStream()
+    .to('out', { valueSerde: L as never })
+  const topology = b.build()
+  const [one, two] = ['h1:7001', 'h2:7001'].map(
+    (applicationServer) =>
+      new KafkaStreams(topology, {
+        applicationId: APP,
+        backend,
+        logger: silent,
+        stateDir: mkdtempSync(join(tmpdir(), 'streams-standby-')),
+        applicationServer,
+        instanceHeartbeatMs: 50,
+        numStandbyReplicas: 1,
+      }),
+  ) as [KafkaStreams, KafkaStreams]
+  await one.start()
+  await two.start()
+  const key = 'k1'
+  const answer = async (): Promise<string | undefined> => {
+    const m = await one.queryMetadataForKey('counts', key, S)
+    if (m.activeHost === undefined || m.standbyHosts.length !== 1) return undefined
+    return `${m.activeHost.host} ${m.standbyHosts.map((h) => h.host).join()}`
+  }
+  // Each instance publishes its standbys with its next heartbeat after placing them.
+  const published = (): boolean => {
+    const meta = one.metadataForAllStreamsClients()
+    return meta.length === 2 && meta.every((m) => m.standbyTopicPartitions.length === 1)
+  }
+  let seen: string | undefined
+  const deadline = Date.now() + 30_000
+  while (((seen = await answer()) === undefined || !published()) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20))
+  const partition = (await one.queryMetadataForKey('counts', key, S)).partition
+  const owner = one.taskIds.includes(`0_${partition}`) ? 'h1' : 'h2'
+  t.is(seen, `${owner} ${owner === 'h1' ? 'h2' : 'h1'}`)
+  const meta = one.metadataForAllStreamsClients()
+  for (const m of meta) {
+    t.deepEqual(m.standbyStateStoreNames, ['counts'])
+    t.is(m.standbyTopicPartitions.length, 1)
+    t.notDeepEqual(m.standbyTopicPartitions, m.topicPartitions)
+  }
+  t.is(meta.length, 2)
+  await one.close()
+  await two.close()
 })
