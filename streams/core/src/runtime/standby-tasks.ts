@@ -11,7 +11,7 @@ import {
 import { restoreChange } from '../state/changelog-codec.ts'
 import { storeSerdes, type ManagedStore } from '../state/factory.ts'
 import type { Subtopology } from '../topology/topology.ts'
-import { isExactlyOnce, type RuntimeContext } from './context.ts'
+import { appLabel, isExactlyOnce, type RuntimeContext } from './context.ts'
 import { changelogTopic } from './internal-topics.ts'
 import type { SourceRoute } from './sources.ts'
 import { standbyTasksFor } from './standby-placement.ts'
@@ -289,6 +289,7 @@ export class StandbyTasks {
     records: readonly BrokerRecord[],
   ): Promise<void> {
     const touched = new Set<StandbyTask>()
+    const applied = new Map<string, number>()
     for (const r of records) {
       const key = tpKey(r.topic, r.partition)
       const route = routes.get(key)
@@ -311,7 +312,10 @@ export class StandbyTasks {
       }
       route.task.offsets.set(key, String(Number(r.offset) + 1))
       touched.add(route.task)
+      applied.set(route.name, (applied.get(route.name) ?? 0) + 1)
     }
+    for (const [store, count] of applied)
+      this.context.metrics.standbyUpdated.inc({ ...appLabel(this.context), store }, count)
     for (const task of touched) for (const store of task.stores.values()) store.flush()
     if (Date.now() - this.lastCheckpoint >= this.context.config.commitIntervalMs) {
       for (const task of this.tasks.values()) this.checkpoint(task)

@@ -44,6 +44,7 @@ for (const storeType of ['persistent', 'in-memory'] as const) {
     restored: { restored: number; total: number } | undefined
     changelogRecords: number
     last: Map<string, number>
+    metrics: string
   }> {
     const backend = new MemoryBackend()
     for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 2, config: {} })
@@ -71,8 +72,9 @@ for (const storeType of ['persistent', 'in-memory'] as const) {
     const restored = second.restoration().find((r) => r.task === promoted)
     const changelogRecords = backend.broker.fetch(CHANGELOG, partition, 0, 1_000_000, true).records.length
     const last = new Map(outputs(backend))
+    const metrics = await second.metrics.registry.metrics()
     await second.close()
-    return { promoted, restored, changelogRecords, last }
+    return { promoted, restored, changelogRecords, last, metrics }
   }
 
   test(`without a standby, the new owner restores the whole changelog (${storeType})`, async (t) => {
@@ -84,7 +86,11 @@ for (const storeType of ['persistent', 'in-memory'] as const) {
   })
 
   test(`with a standby caught up, the new owner restores nothing more (${storeType})`, async (t) => {
-    const { restored, last } = await failover(1)
+    const { restored, last, metrics } = await failover(1)
+    t.regex(
+      metrics,
+      /oxagry_streams_standby_updated_records_total\{application="standby",store="counts"\} [1-9]/,
+    )
     // Exactly-once: the commit markers after the standby's last record are all that lies past it.
     t.true((restored?.total ?? Infinity) <= 1, `restored ${JSON.stringify(restored)}`)
     t.is(restored?.restored, 0)
