@@ -33,6 +33,10 @@ const modes = listFlag(flags, 'modes', MODES)
 const stores = flags.has('stores') ? listFlag(flags, 'stores', STORES) : (['persistent'] as const)
 const sessionTimeoutMs = intFlag(flags, 'session-timeout-ms', 6000)
 const timeoutMs = intFlag(flags, 'timeout-ms', 30 * 60_000)
+// Records/s of existing keys sent from a second before the kill until the survivor processes again; 0:
+// the owner dies idle. Under load it dies inside a transaction, which the survivor's read_committed
+// restore and fetches wait out (the transaction timeout) unless its transactional id is fenced.
+const rate = intFlag(flags, 'rate', 0, 0)
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const runId = `failover-${Date.now().toString(36)}`
 const log = (line: string): void => console.error(`[bench] ${line}`)
@@ -90,6 +94,26 @@ async function stopWorker(worker: Worker): Promise<void> {
 
 async function probe(producer: Producer, topic: string, key: string): Promise<void> {
   await producer.send({ topic, acks: -1, messages: [{ key, value: 'x' }] })
+}
+
+/** Sends `perSecond` records of the loaded keys, in tenths of a second, until stopped. */
+function steadyLoad(producer: Producer, topic: string, perSecond: number): { stop(): Promise<void> } {
+  let next = 0
+  const sends = new Set<Promise<unknown>>()
+  const timer = setInterval(() => {
+    const messages = Array.from({ length: Math.max(1, Math.round(perSecond / 10)) }, () => ({
+      key: `k${next++ % keys}`,
+      value: 'x',
+    }))
+    const send = producer.send({ topic, acks: -1, messages }).finally(() => sends.delete(send))
+    sends.add(send)
+  }, 100)
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await Promise.allSettled([...sends])
+    },
+  }
 }
 
 async function changelogEnd(admin: Admin, app: string): Promise<number> {
@@ -172,11 +196,14 @@ async function run(client: KafkaClientName, store: (typeof STORES)[number], mode
         workers,
       )
     }
+    const load = rate > 0 ? steadyLoad(producer, input, rate) : undefined
+    if (load !== undefined) await new Promise((resolve) => setTimeout(resolve, 1000))
     log(`${app}: killing the owner`)
     const killedAt = Date.now()
     owner.child.kill('SIGKILL')
     await probe(producer, input, 'probe-after')
     await until('the survivor processed again', () => survivor.log.probes.has('probe-after'), workers)
+    await load?.stop()
     // A status printed after the task moved says what its restore read.
     await until(
       'the survivor reported its restore',
@@ -216,7 +243,7 @@ for (const client of clients)
 
 const seconds = (ms: number | undefined): Cell => (ms === undefined ? undefined : ms / 1000)
 console.log(
-  `\nFailover of one task with a ${keys}-key count store, exactly-once, session timeout ${sessionTimeoutMs} ms\n`,
+  `\nFailover of one task with a ${keys}-key count store, exactly-once, session timeout ${sessionTimeoutMs} ms, ${rate === 0 ? 'the owner idle' : `${rate} records/s around the kill`}\n`,
 )
 console.log(
   formatTable(
