@@ -115,8 +115,8 @@ export class KafkaStreams {
     const routes = sourceRoutes(this.context, this.topics)
     this.standbys = new StandbyTasks(this.context, {
       backend,
-      admin: () => this.admin,
       routes,
+      partitionsOf: (topic) => this.topics.knownPartitions(topic),
       state,
       members: () => ({
         self: this.directory?.endpoint ?? '',

@@ -1,6 +1,5 @@
 import {
   tpKey,
-  type BackendAdmin,
   type BackendReader,
   type BrokerRecord,
   type Following,
@@ -40,8 +39,9 @@ export interface MemberView {
 
 export interface StandbyDeps {
   readonly backend: KafkaBackend
-  readonly admin: () => BackendAdmin | undefined
   readonly routes: ReadonlyMap<string, SourceRoute>
+  /** A topic's partition count as the instance learnt it at start (internal topics included). */
+  readonly partitionsOf: (topic: string) => number | undefined
   readonly state: StateManager
   readonly members: () => MemberView
 }
@@ -122,9 +122,20 @@ export class StandbyTasks {
    */
   async update(active: ReadonlySet<string>): Promise<void> {
     this.lastRefresh = Date.now()
-    const admin = this.deps.admin()
-    if (this.context.config.numStandbyReplicas === 0 || admin === undefined) return
-    const catalogue = await this.catalogueOf(admin)
+    if (this.context.config.numStandbyReplicas === 0) return
+    try {
+      await this.place(active)
+    } catch (error) {
+      // A standby is a spare: the active tasks go on, and the next heartbeat places the standbys again.
+      this.context.logger.warn(
+        { err: error },
+        'standby tasks not updated; trying again at the next heartbeat',
+      )
+    }
+  }
+
+  private async place(active: ReadonlySet<string>): Promise<void> {
+    const catalogue = this.catalogueOf()
     const view = this.deps.members()
     const wanted = standbyTasksFor({
       tasks: catalogue.map((c) => c.id),
@@ -185,7 +196,7 @@ export class StandbyTasks {
   }
 
   /** Every task with a logged store: a sub-topology's input partitions, as the group assigns them. */
-  private async catalogueOf(admin: BackendAdmin): Promise<CatalogueEntry[]> {
+  private catalogueOf(): CatalogueEntry[] {
     if (this.catalogue !== undefined) return this.catalogue
     const { topology } = this.context
     const bySub = new Map<number, { sub: Subtopology; topics: string[] }>()
@@ -196,13 +207,15 @@ export class StandbyTasks {
       bySub.set(route.sub.id, entry)
     }
     const catalogue: CatalogueEntry[] = []
+    let complete = true
     for (const { sub, topics } of bySub.values()) {
-      const counts = await admin.partitionCounts(topics)
-      const partitions = Math.max(0, ...counts.values())
+      const counts = topics.map((t) => this.deps.partitionsOf(t))
+      if (counts.includes(undefined)) complete = false
+      const partitions = Math.max(0, ...counts.map((n) => n ?? 0))
       for (let partition = 0; partition < partitions; partition++)
         catalogue.push({ id: `${sub.id}_${partition}`, sub, partition })
     }
-    this.catalogue = catalogue
+    if (complete) this.catalogue = catalogue
     return catalogue
   }
 
