@@ -307,6 +307,9 @@ export class StandbyTasks {
       const key = tpKey(r.topic, r.partition)
       const route = routes.get(key)
       if (route === undefined || route.task.failed || !this.tasks.has(route.task.id)) continue
+      // A client may hand over records fetched before its seek took effect (kafkajs): a record below
+      // the position was applied already, and applying it again would put an older value back.
+      if (Number(r.offset) < Number(route.task.offsets.get(key) ?? '0')) continue
       try {
         await restoreChange(
           route.store,
