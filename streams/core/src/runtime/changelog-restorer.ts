@@ -38,6 +38,8 @@ export class ChangelogRestorer {
     taskId: string,
     partition: number,
     stores: ReadonlyMap<string, ManagedStore>,
+    /** Where a standby's stores, handed over, read their changelogs to: the restore reads on from there. */
+    warm?: ReadonlyMap<string, string>,
   ): Promise<void> {
     const { config, topology, metrics, logger } = this.context
     const checkpoint = this.state.checkpointOf(taskId)
@@ -55,7 +57,9 @@ export class ChangelogRestorer {
         const end = Number((await admin.endOffsets(topic)).get(partition) ?? '0')
         let from = 0
         const checkpointed = saved.get(tpKey(topic, partition))
-        if (store.persistent && checkpointed !== undefined) from = Number(checkpointed)
+        const promoted = warm?.get(tpKey(topic, partition))
+        if (promoted !== undefined) from = Number(promoted)
+        else if (store.persistent && checkpointed !== undefined) from = Number(checkpointed)
         else if (store.persistent) store.wipe?.()
         const key = `${taskId}/${name}`
         this.progress.set(key, { task: taskId, store: name, restored: 0, total: Math.max(0, end - from) })

@@ -90,6 +90,12 @@ export interface StreamsConfig {
    * a broker that does not answer: the instance says not ready until it ends. Default 5000.
    */
   readonly stalledAfterMs?: number
+  /**
+   * Kafka Streams' `num.standby.replicas`: how many other instances keep a warm copy of each task's
+   * stores from their changelogs, so the instance that takes a task over restores only the tail.
+   * Placement and its difference from Kafka: the README's "Standby replicas". Default 0.
+   */
+  readonly numStandbyReplicas?: number
   readonly logger?: Logger
   /** Where metrics are registered; a registry of its own when absent. */
   readonly metricsRegistry?: Registry
@@ -111,6 +117,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly retryBackoffMs: number
   readonly retryBackoffMaxMs: number
   readonly stalledAfterMs: number
+  readonly numStandbyReplicas: number
 }
 
 const handlerSchema = {
@@ -150,6 +157,7 @@ const schema = {
     retryBackoffMs: { type: 'integer', minimum: 1 },
     retryBackoffMaxMs: { type: 'integer', minimum: 1 },
     stalledAfterMs: { type: 'integer', minimum: 1 },
+    numStandbyReplicas: { type: 'integer', minimum: 0 },
   },
 }
 
@@ -206,5 +214,6 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     retryBackoffMs: config.retryBackoffMs ?? 100,
     retryBackoffMaxMs: Math.max(config.retryBackoffMaxMs ?? 1_000, config.retryBackoffMs ?? 100),
     stalledAfterMs: config.stalledAfterMs ?? 5_000,
+    numStandbyReplicas: config.numStandbyReplicas ?? 0,
   }
 }

@@ -16,6 +16,7 @@ function entry(endpoint: string, partitions: number[], extra: Partial<InstanceEn
     state: 'RUNNING',
     partitions: partitions.map((partition) => ({ topic: 'in', partition })),
     publishedAt: NOW,
+    standbyPartitions: [],
     ...extra,
   }
 }
@@ -23,8 +24,21 @@ function entry(endpoint: string, partitions: number[], extra: Partial<InstanceEn
 const elsewhere: LocalOwnership = { endpoint: 'self:1', running: true, owned: new Set() }
 
 test('an instance entry goes through its bytes unchanged, and bytes that are not one are refused', (t) => {
-  const e = entry('h:80', [0, 3], { state: 'REBALANCING' })
+  const e = entry('h:80', [0, 3], {
+    state: 'REBALANCING',
+    standbyPartitions: [{ topic: 'in', partition: 1 }],
+  })
   t.deepEqual(decodeInstanceEntry(encodeInstanceEntry(e)), e)
+  // An entry from an instance that knows no standbys reads as one without any.
+  const { standbyPartitions: _, ...before } = JSON.parse(encodeInstanceEntry(e).toString()) as Record<
+    string,
+    unknown
+  >
+  t.deepEqual(decodeInstanceEntry(Buffer.from(JSON.stringify(before))), { ...e, standbyPartitions: [] })
+  t.is(
+    decodeInstanceEntry(Buffer.from(JSON.stringify({ ...before, standbyPartitions: [['in', -1]] }))),
+    undefined,
+  )
   t.is(decodeInstanceEntry(Buffer.from('not json')), undefined)
   t.is(decodeInstanceEntry(Buffer.from('null')), undefined)
   t.is(decodeInstanceEntry(Buffer.from(JSON.stringify({ ...e, version: 2 }))), undefined)

@@ -16,6 +16,7 @@ import { decodeInstanceEntry, encodeInstanceEntry, instancesTopic } from './inst
 export interface LocalState {
   readonly running: boolean
   readonly partitions: readonly TopicPartition[]
+  readonly standbyPartitions: readonly TopicPartition[]
 }
 
 /** An entry older than this many heartbeats is taken for an instance that died. */
@@ -87,12 +88,13 @@ export class InstanceDirectory {
   /** Sends this instance's entry as it is now, after any send still under way. */
   publish(): void {
     if (this.stopped) return
-    const { running, partitions } = this.local()
+    const { running, partitions, standbyPartitions } = this.local()
     const value = encodeInstanceEntry({
       endpoint: this.endpoint,
       processId: this.processId,
       state: running ? 'RUNNING' : 'REBALANCING',
       partitions,
+      standbyPartitions,
       publishedAt: Date.now(),
     })
     this.send(value)

@@ -2,7 +2,9 @@
  * The records of `<applicationId>-instances`, a compacted topic of one partition:
  *   key   = the instance's endpoint, UTF-8 `host:port` (so a restarted instance replaces its old entry)
  *   value = UTF-8 JSON { "version": 1, "endpoint", "processId", "state": "RUNNING" | "REBALANCING",
- *           "partitions": [[topic, partition], ...], "publishedAt": epoch ms }
+ *           "partitions": [[topic, partition], ...], "publishedAt": epoch ms,
+ *           "standbyPartitions": [[topic, partition], ...] (the input partitions of its standby tasks;
+ *           absent from entries of instances before standbys, read as none) }
  *           or null (a tombstone: the instance left cleanly).
  */
 import type { TopicPartition } from '@oxagry/kafka'
@@ -17,6 +19,8 @@ export interface InstanceEntry {
   /** REBALANCING: its partitions may be moving, so nobody routes to it until it says RUNNING again. */
   readonly state: 'RUNNING' | 'REBALANCING'
   readonly partitions: readonly TopicPartition[]
+  /** The input partitions of the tasks it keeps standbys of (`numStandbyReplicas`). */
+  readonly standbyPartitions: readonly TopicPartition[]
   /** The publisher's clock when sent; an entry not refreshed within the stale bound is ignored. */
   readonly publishedAt: number
 }
@@ -34,6 +38,7 @@ export function encodeInstanceEntry(entry: InstanceEntry): Buffer {
       state: entry.state,
       partitions: entry.partitions.map((p) => [p.topic, p.partition]),
       publishedAt: entry.publishedAt,
+      standbyPartitions: entry.standbyPartitions.map((p) => [p.topic, p.partition]),
     }),
     'utf8',
   )
@@ -69,7 +74,9 @@ export function decodeInstanceEntry(bytes: Buffer): InstanceEntry | undefined {
     (o.state !== 'RUNNING' && o.state !== 'REBALANCING') ||
     !Array.isArray(o.partitions) ||
     !o.partitions.every(isPartitionPair) ||
-    typeof o.publishedAt !== 'number'
+    typeof o.publishedAt !== 'number' ||
+    (o.standbyPartitions !== undefined &&
+      (!Array.isArray(o.standbyPartitions) || !o.standbyPartitions.every(isPartitionPair)))
   )
     return undefined
   return {
@@ -78,5 +85,9 @@ export function decodeInstanceEntry(bytes: Buffer): InstanceEntry | undefined {
     state: o.state,
     partitions: (o.partitions as [string, number][]).map(([topic, partition]) => ({ topic, partition })),
     publishedAt: o.publishedAt,
+    standbyPartitions: ((o.standbyPartitions ?? []) as [string, number][]).map(([topic, partition]) => ({
+      topic,
+      partition,
+    })),
   }
 }

@@ -35,6 +35,7 @@ import { MetadataState, type LocalView } from './metadata-state.ts'
 import { StreamsMetrics } from './metrics.ts'
 import { effectiveDefaults } from './serdes-resolution.ts'
 import { sourceRoutes } from './sources.ts'
+import { StandbyTasks, type StandbyProgress } from './standby-tasks.ts'
 import { StateManager } from './state-manager.ts'
 import { StreamThread } from './stream-thread.ts'
 import { StreamsState } from './streams-state.ts'
@@ -51,6 +52,7 @@ export * from './streams-metadata.ts'
 export type * from '../state/async-read-only.ts'
 export { DEAD_LETTER_HEADERS } from './error-router.ts'
 export type { RestoreProgress } from './changelog-restorer.ts'
+export type { StandbyProgress } from './standby-tasks.ts'
 
 export interface Health {
   /** The instance works (or is starting); false once it failed or stopped. */
@@ -79,6 +81,7 @@ export class KafkaStreams {
   private readonly globals: GlobalStores
   private readonly restorer: ChangelogRestorer
   private readonly thread: StreamThread
+  private readonly standbys: StandbyTasks
   /** Shares where each instance answers queries; only with `applicationServer`. */
   private readonly directory: InstanceDirectory | undefined
   private readonly metadataState: MetadataState
@@ -111,14 +114,29 @@ export class KafkaStreams {
     this.topics = new InternalTopics(this.context)
     this.globals = new GlobalStores(this.context, backend)
     this.restorer = new ChangelogRestorer(this.context, backend, state)
+    const routes = sourceRoutes(this.context, this.topics)
+    this.standbys = new StandbyTasks(this.context, {
+      backend,
+      routes,
+      partitionsOf: (topic) => this.topics.knownPartitions(topic),
+      state,
+      members: () => ({
+        self: this.directory?.endpoint ?? '',
+        members: (this.directory?.claims.fresh(Date.now()) ?? []).map((e) => ({
+          id: e.endpoint,
+          partitions: e.partitions,
+        })),
+      }),
+    })
     this.thread = new StreamThread(this.context, {
       backend,
       admin: () => this.admin,
       topics: this.topics,
-      routes: sourceRoutes(this.context, this.topics),
+      routes,
       globalStores: this.globals.stores,
       state,
       restorer: this.restorer,
+      standbys: this.standbys,
       setState: (next) => {
         this.setState(next)
         // Every step of a rebalance is published, so others stop routing here while partitions move.
@@ -143,6 +161,7 @@ export class KafkaStreams {
       running: this.currentState === StreamsState.RUNNING,
       owned: new Set(this.thread.tasks.ownedPartitions()),
       partitions,
+      standbyPartitions: this.standbys.inputPartitions(),
     }
   }
 
@@ -203,6 +222,16 @@ export class KafkaStreams {
   /** Restore progress of every store being or having been restored on this instance. */
   restoration(): RestoreProgress[] {
     return this.restorer.all()
+  }
+
+  /** How far each standby store of this instance has read its changelog (`numStandbyReplicas`). */
+  standbyProgress(): StandbyProgress[] {
+    return this.standbys.progress()
+  }
+
+  /** The tasks this instance keeps standbys of, by id. */
+  get standbyTaskIds(): string[] {
+    return this.standbys.ids
   }
 
   /**

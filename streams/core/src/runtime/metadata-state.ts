@@ -17,6 +17,8 @@ import { resolveTopic } from './task.ts'
 /** What this instance runs now, as the metadata needs it. */
 export interface LocalView extends LocalOwnership {
   readonly partitions: readonly TopicPartition[]
+  /** The input partitions of this instance's standby tasks. */
+  readonly standbyPartitions: readonly TopicPartition[]
 }
 
 /**
@@ -52,12 +54,12 @@ export class MetadataState {
     return sub.sourceTopics.map((t) => resolveTopic(this.context.config.applicationId, t))
   }
 
-  private storesOwning(partitions: readonly TopicPartition[]): string[] {
+  private storesOwning(partitions: readonly TopicPartition[], withGlobal = true): string[] {
     const owned = new Set(partitions.map((p) => p.topic))
     const local = this.subtopologies
       .filter((sub) => this.sourcesOf(sub).some((t) => owned.has(t)))
       .flatMap((sub) => sub.stores)
-    return [...new Set([...local, ...this.globalStores])].sort()
+    return [...new Set([...local, ...(withGlobal ? this.globalStores : [])])].sort()
   }
 
   /** Every instance known now, this one first, as Kafka's `metadataForAllStreamsClients`. */
@@ -67,12 +69,17 @@ export class MetadataState {
     const others = directory.claims
       .fresh(Date.now())
       .filter((e) => e.endpoint !== local.endpoint && e.state === 'RUNNING')
-    return [{ endpoint: local.endpoint, partitions: local.partitions }, ...others].map((e) => ({
+    const self = {
+      endpoint: local.endpoint,
+      partitions: local.partitions,
+      standbyPartitions: local.standbyPartitions,
+    }
+    return [self, ...others].map((e) => ({
       hostInfo: parseHostInfo(e.endpoint),
       stateStoreNames: this.storesOwning(e.partitions),
       topicPartitions: e.partitions,
-      standbyStateStoreNames: [],
-      standbyTopicPartitions: [],
+      standbyStateStoreNames: this.storesOwning(e.standbyPartitions, false),
+      standbyTopicPartitions: e.standbyPartitions,
     }))
   }
 
@@ -138,6 +145,27 @@ export class MetadataState {
     )
     const activeHost: HostInfo | undefined =
       owner.kind === 'owned' ? parseHostInfo(owner.endpoint) : undefined
-    return { activeHost, standbyHosts: [], partition }
+    return { activeHost, standbyHosts: this.standbyHosts(directory, sources, partition, local), partition }
+  }
+
+  /**
+   * The running instances keeping a standby of the task that reads this partition number of `sources`,
+   * this one from what it runs, the others from their entries (Kafka's `KeyQueryMetadata.standbyHosts`).
+   */
+  private standbyHosts(
+    directory: InstanceDirectory,
+    sources: readonly string[],
+    partition: number,
+    local: LocalView,
+  ): HostInfo[] {
+    const keys = new Set(sources.map((t) => tpKey(t, partition)))
+    const holds = (partitions: readonly TopicPartition[]): boolean =>
+      partitions.some((p) => keys.has(tpKey(p.topic, p.partition)))
+    const others = directory.claims
+      .fresh(Date.now())
+      .filter((e) => e.endpoint !== local.endpoint && e.state === 'RUNNING' && holds(e.standbyPartitions))
+      .map((e) => e.endpoint)
+    const self = local.running && holds(local.standbyPartitions) ? [local.endpoint] : []
+    return [...self, ...others].sort().map(parseHostInfo)
   }
 }

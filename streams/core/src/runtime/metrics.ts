@@ -8,6 +8,7 @@ export const STREAMS_METRICS = {
   consumerLag: 'oxagry_streams_consumer_lag_records',
   restoreRemaining: 'oxagry_streams_restore_remaining_records',
   restored: 'oxagry_streams_restored_records_total',
+  standbyUpdated: 'oxagry_streams_standby_updated_records_total',
   storeEntries: 'oxagry_streams_store_entries',
   rebalances: 'oxagry_streams_rebalances_total',
   droppedRecords: 'oxagry_streams_dropped_records_total',
@@ -52,6 +53,7 @@ export class StreamsMetrics {
   readonly consumerLag: Gauge<'application' | 'topic' | 'partition'>
   readonly restoreRemaining: Gauge<'application' | 'store' | 'task'>
   readonly restored: Counter<'application' | 'store'>
+  readonly standbyUpdated: Counter<'application' | 'store'>
   readonly rebalances: Counter<'application'>
   readonly droppedRecords: Counter<'application' | 'node'>
   readonly deadLettered: Counter<'application' | 'stage'>
@@ -128,6 +130,17 @@ export class StreamsMetrics {
         new Counter({
           name: STREAMS_METRICS.restored,
           help: 'Changelog records restored into stores',
+          labelNames: ['application', 'store'],
+          registers,
+        }),
+    )
+    this.standbyUpdated = shared(
+      this.registry,
+      STREAMS_METRICS.standbyUpdated,
+      () =>
+        new Counter({
+          name: STREAMS_METRICS.standbyUpdated,
+          help: 'Changelog records applied to standby stores',
           labelNames: ['application', 'store'],
           registers,
         }),

@@ -26,6 +26,7 @@ import { claimProcessId } from './process-id.ts'
 import type { InternalTopics } from './internal-topics.ts'
 import { awaitable, RecordSender } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
+import type { StandbyTasks } from './standby-tasks.ts'
 import type { StateManager } from './state-manager.ts'
 import { StreamsState } from './streams-state.ts'
 import { TaskManager, type ActiveTask } from './task-manager.ts'
@@ -39,6 +40,8 @@ export interface StreamThreadDeps {
   readonly globalStores: ReadonlyMap<string, StateStore>
   readonly state: StateManager
   readonly restorer: ChangelogRestorer
+  /** With `numStandbyReplicas`: the standbys, placed again after each assignment and now and then. */
+  readonly standbys?: StandbyTasks
   readonly setState: (next: StreamsState) => void
   /** Stops the instance with this error. */
   readonly fail: (error: unknown) => void
@@ -280,6 +283,7 @@ export class StreamThread {
     await this.tasks.assign(partitions, this.consumer)
     this.context.logger.info({ tasks: this.tasks.ids }, 'partitions assigned')
     this.deps.setState(StreamsState.RUNNING)
+    await this.deps.standbys?.update(new Set(this.tasks.ids))
   }
 
   private async revoke(partitions: readonly TopicPartition[]): Promise<void> {
@@ -506,6 +510,7 @@ export class StreamThread {
   private async tick(): Promise<void> {
     if (this.deps.fatal() !== undefined) return
     this.updateLag()
+    await this.deps.standbys?.refresh(new Set(this.tasks.ids))
     // Records held for a partition that had none: its lag may be known now, or its idle time over.
     for (const active of this.tasks.all()) {
       if (active.group.size > 0) await this.drain(active)
@@ -544,6 +549,7 @@ export class StreamThread {
       ?.stop()
       .catch((error: unknown) => this.context.logger.warn({ err: error }, 'consumer stop failed'))
     await this.serial(() => this.tasks.closeAll(clean))
+    await this.serial(async () => this.deps.standbys?.closeAll())
     // What is still open was not committed: aborted rather than left for the broker to time out.
     if (this.producer?.inTransaction === true) await this.producer.abortTransaction().catch(() => {})
     await this.producer?.close().catch(() => {})

@@ -23,8 +23,7 @@ export function sameHost(a: HostInfo, b: HostInfo): boolean {
 
 /**
  * What one instance of the application holds, as Kafka Streams' StreamsMetadata: its endpoint, the
- * stores of the tasks it runs and their input partitions. Standby replicas do not exist yet, so the
- * standby fields are always empty.
+ * stores of the tasks it runs and their input partitions, and the same of its standby tasks.
  */
 export interface StreamsMetadata {
   readonly hostInfo: HostInfo
@@ -36,7 +35,7 @@ export interface StreamsMetadata {
 
 /**
  * Which instance holds a key of a store, as Kafka Streams' KeyQueryMetadata: the active host, the
- * standby hosts (none yet) and the partition the key hashes to.
+ * running instances keeping a standby of its task, and the partition the key hashes to.
  */
 export interface KeyQueryMetadata {
   /** Undefined when no instance is known to own the partition now: a rebalance, or its owner is gone. */

@@ -13,6 +13,7 @@ import type { ChangelogRestorer } from './changelog-restorer.ts'
 import { appLabel, isExactlyOnce, isExactlyOncePerThread, type RuntimeContext } from './context.ts'
 import { TaskOutputs } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'
+import type { StandbyTasks } from './standby-tasks.ts'
 import type { StateManager } from './state-manager.ts'
 import { PartitionGroup } from './partition-group.ts'
 import { StreamTask } from './task.ts'
@@ -39,6 +40,8 @@ export interface TaskManagerDeps {
   readonly globalStores: ReadonlyMap<string, StateStore>
   readonly state: StateManager
   readonly restorer: ChangelogRestorer
+  /** This instance's standbys: a task it is given takes its standby's warm stores. */
+  readonly standbys?: StandbyTasks
 }
 
 /**
@@ -166,7 +169,8 @@ export class TaskManager {
     tps: TopicPartition[],
   ): Promise<ActiveTask> {
     const { config, metrics, logger } = this.context
-    const stores = this.deps.state.createStores(id, sub)
+    const warm = await this.deps.standbys?.release(id)
+    const stores = warm?.stores ?? this.deps.state.createStores(id, sub)
     // Exactly-once per task: the task's transactional id is claimed before its changelogs are read, which
     // fences a previous owner and settles its open transaction (a read_committed restore would otherwise
     // wait on it), and makes the offsets that transaction committed visible to the positions placed next:
@@ -181,7 +185,7 @@ export class TaskManager {
         : undefined
     try {
       const admin = this.deps.admin()
-      if (admin !== undefined) await this.deps.restorer.restore(admin, id, partition, stores)
+      if (admin !== undefined) await this.deps.restorer.restore(admin, id, partition, stores, warm?.offsets)
     } catch (error) {
       await producer?.close().catch(() => {})
       throw error
