@@ -1,5 +1,6 @@
 import test from 'ava'
 import type { Kafka } from 'kafkajs'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { KafkaJsConsumer } from './consumer.ts'
 
 /** The little of a kafkajs consumer KafkaJsConsumer drives, with its events fired by the test. */
@@ -53,4 +54,27 @@ test('a crash kafkajs does not restart from fails the running consumer', async (
   fake.emit(fake.events.CRASH, { error: new Error('Failed to find group coordinator'), restart: false })
   t.is(failed.length, 1)
   t.is(fake.disconnects, 0)
+})
+
+test('a seek kafkajs refuses while it restarts its crashed consumer is retriable; another refusal is not', async (t) => {
+  const fake = new FakeKafkaJs()
+  let refusal = 'Consumer group was not initialized, consumer#run must be called first'
+  Object.assign(fake, {
+    seek: () => {
+      throw new Error(refusal)
+    },
+  })
+  const consumer = consumerOn(fake)
+  await consumer.run(['t'], handlers([]))
+  const restarting = t.throws(() => consumer.seek({ topic: 't', partition: 1, offset: '7' }), {
+    instanceOf: KafkaError,
+  })
+  t.is(restarting?.code, KAFKA_ERROR_CODES.BROKER)
+  t.true(restarting?.retriable)
+  t.regex(restarting?.message ?? '', /^seeking t-1 to 7: the consumer is restarting after a crash/)
+  refusal = 'Invalid offset'
+  const other = t.throws(() => consumer.seek({ topic: 't', partition: 1, offset: '7' }), {
+    instanceOf: KafkaError,
+  })
+  t.false(other?.retriable)
 })

@@ -6,6 +6,7 @@ import {
   type PartitionOffset,
   type TopicPartition,
 } from '../types.ts'
+import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
@@ -146,7 +147,19 @@ export class KafkaJsConsumer implements BackendConsumer {
   }
 
   seek(partition: PartitionOffset): void {
-    this.consumer.seek({ topic: partition.topic, partition: partition.partition, offset: partition.offset })
+    try {
+      this.consumer.seek({ topic: partition.topic, partition: partition.partition, offset: partition.offset })
+    } catch (error) {
+      // kafkajs refuses a seek between a crash of its consumer (a broker outage) and the restart it has
+      // scheduled ("Consumer group was not initialized"): the position is placed again once it rejoined.
+      const where = `seeking ${partition.topic}-${partition.partition} to ${partition.offset}`
+      if (!this.stopped && /Consumer group was not initialized/.test((error as Error).message))
+        throw new KafkaError(KAFKA_ERROR_CODES.BROKER, `${where}: the consumer is restarting after a crash`, {
+          cause: error,
+          retriable: true,
+        })
+      throw brokerError(where, error)
+    }
   }
 
   async stop(): Promise<void> {
