@@ -48,22 +48,25 @@ export async function startFleetTraffic(options: {
   const serdes = await createSimulatorSerdes(options.registry, options.topics, { autoRegister: true })
   const open = (): ReturnType<typeof createBackendPingSink> =>
     createBackendPingSink({ backend: options.backend, serdes, topics: options.topics })
-  let sink = await open()
+  const first = await open()
+  /** The producer; none after one was given up on, until a new one connects (the broker may be down). */
+  let sink: typeof first | undefined = first
   // A send the client neither completes nor fails: after a broker restart kafkajs' producer was seen to
   // hang for minutes. It is given up on and the producer replaced; the batch goes again.
   const sendBounded = async (pings: readonly EmittedPing[]): Promise<void> => {
+    // Opening fails while the broker is down: the batch stays pending and the next tick tries again.
+    const current = (sink ??= await open())
     let timer: NodeJS.Timeout | undefined
     const hung = new Promise<'hung'>(
       (resolve) => (timer = setTimeout(() => resolve('hung'), SEND_TIMEOUT_MS)),
     )
     try {
-      const sending = sink.send(pings).then(() => 'sent' as const)
+      const sending = current.send(pings).then(() => 'sent' as const)
       // A send given up on may still fail later: handled here, so it is no unhandled rejection.
       sending.catch(() => {})
       if ((await Promise.race([sending, hung])) === 'hung') {
-        const stale = sink
-        void stale.close().catch(() => {})
-        sink = await open()
+        sink = undefined
+        void current.close().catch(() => {})
         throw new Error(`a send hung for ${SEND_TIMEOUT_MS} ms; producer replaced`)
       }
     } finally {
@@ -76,7 +79,7 @@ export async function startFleetTraffic(options: {
     seed: options.seed,
     startTimeMs: Date.now(),
   })
-  await sink.publishGeofences(fleet.geofences(Date.now()))
+  await first.publishGeofences(fleet.geofences(Date.now()))
   const emitted: { ping: EmittedPing; phase: string }[] = []
   let pending: EmittedPing[] = []
   let phase = 'warm-up'
@@ -115,7 +118,7 @@ export async function startFleetTraffic(options: {
       }, timeoutMs)
       await loop
       clearTimeout(timer)
-      await sink.close()
+      await sink?.close()
     },
   }
 }
