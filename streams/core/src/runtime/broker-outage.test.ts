@@ -10,25 +10,14 @@ import {
   type ConsumerHandlers,
   type TransactionalIdScheme,
 } from '@oxagry/kafka'
-import { StreamsBuilder } from '../dsl/streams-builder.ts'
 import { STREAMS_ERROR_CODES } from '../errors.ts'
 import type { StreamsConfig } from './config.ts'
 import { KafkaStreams, StreamsState } from './kafka-streams.ts'
+import { countTopology, until } from './integration-fixtures.ts'
 import { OutageBackend } from './outage-fixtures.ts'
 
-const S = Serdes.String()
 const L = Serdes.Long()
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' })
-
-function counts(): ReturnType<StreamsBuilder['build']> {
-  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
-  b.stream<string, string>('in')
-    .groupByKey()
-    .count({ storeName: 'counts' })
-    .toStream()
-    .to('out', { valueSerde: L as never })
-  return b.build()
-}
 
 function config(backend: OutageBackend, overrides: Partial<StreamsConfig> = {}): StreamsConfig {
   return {
@@ -68,14 +57,6 @@ function committed(backend: OutageBackend, readCommitted = true): [string, numbe
   return out.sort(([a, x], [b, y]) => a.localeCompare(b) || x - y)
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
 /** Each key counted 1..n once: nothing lost, nothing duplicated on the read_committed output. */
 function once(keys: Record<string, number>): [string, number][] {
   return Object.entries(keys).flatMap(([key, n]) =>
@@ -86,7 +67,7 @@ function once(keys: Record<string, number>): [string, number][] {
 for (const scheme of ['per-task', 'per-thread'] as const satisfies readonly TransactionalIdScheme[]) {
   test(`exactly-once (${scheme}): a broker outage is ridden out, not ready meanwhile, RUNNING again and counted once`, async (t) => {
     const backend = new OutageBackend(['in', 'out'], 2, scheme)
-    const streams = new KafkaStreams(counts(), config(backend, { commitIntervalMs: 300 }))
+    const streams = new KafkaStreams(countTopology('in', 'out'), config(backend, { commitIntervalMs: 300 }))
     const states: string[] = []
     streams.onStateChange((s) => states.push(s))
     await streams.start()
@@ -112,7 +93,10 @@ for (const scheme of ['per-task', 'per-thread'] as const satisfies readonly Tran
 
 test('a broker away past taskTimeoutMs fails the instance with OXA_STREAMS_TASK_TIMEOUT, the outage its cause', async (t) => {
   const backend = new OutageBackend(['in', 'out'], 1)
-  const streams = new KafkaStreams(counts(), config(backend, { taskTimeoutMs: 200, commitIntervalMs: 300 }))
+  const streams = new KafkaStreams(
+    countTopology('in', 'out'),
+    config(backend, { taskTimeoutMs: 200, commitIntervalMs: 300 }),
+  )
   await streams.start()
   produce(backend, ['a'])
   await until(() => committed(backend).length === 1)
@@ -129,7 +113,10 @@ test('a broker away past taskTimeoutMs fails the instance with OXA_STREAMS_TASK_
 
 test('a call held up by an absent broker says not ready while it waits, and ready once it goes through', async (t) => {
   const backend = new OutageBackend(['in', 'out'], 1)
-  const streams = new KafkaStreams(counts(), config(backend, { stalledAfterMs: 50, commitIntervalMs: 300 }))
+  const streams = new KafkaStreams(
+    countTopology('in', 'out'),
+    config(backend, { stalledAfterMs: 50, commitIntervalMs: 300 }),
+  )
   await streams.start()
   produce(backend, ['a'])
   await until(() => committed(backend).length === 1 && streams.health().ready)
@@ -162,7 +149,7 @@ test('a consumer that gives up on an absent broker is replaced, and the instance
     }
     return real
   }
-  const streams = new KafkaStreams(counts(), config(backend))
+  const streams = new KafkaStreams(countTopology('in', 'out'), config(backend))
   await streams.start()
   produce(backend, ['a', 'b'])
   await until(() => committed(backend).length === 2)
@@ -185,7 +172,7 @@ test('a consumer that gives up on an absent broker is replaced, and the instance
 test('at-least-once: a broker outage is ridden out too, and nothing processed before it is lost', async (t) => {
   const backend = new OutageBackend(['in', 'out'], 1)
   const streams = new KafkaStreams(
-    counts(),
+    countTopology('in', 'out'),
     config(backend, { processingGuarantee: 'at_least_once', commitIntervalMs: 300 }),
   )
   await streams.start()

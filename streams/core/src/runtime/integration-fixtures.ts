@@ -108,3 +108,12 @@ export function pings(keys: number, perKey: number, prefix = 'm'): { key: string
     for (let k = 0; k < keys; k++) out.push({ key: `${prefix}${k}`, value: `p${i}` })
   return out
 }
+
+/** Waits until `condition` holds, failing after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}

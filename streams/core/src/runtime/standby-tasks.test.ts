@@ -5,7 +5,6 @@ import test from 'ava'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { Serdes, type BrokerRecord, type KafkaBackend, type PartitionOffset } from '@oxagry/kafka'
-import { StreamsBuilder } from '../dsl/streams-builder.ts'
 import type { KeyValueStore } from '../state/store.ts'
 import { resolveConfig } from './config.ts'
 import type { RuntimeContext } from './context.ts'
@@ -13,10 +12,10 @@ import { changelogTopic } from './internal-topics.ts'
 import { StreamsMetrics } from './metrics.ts'
 import { effectiveDefaults } from './serdes-resolution.ts'
 import type { SourceRoute } from './sources.ts'
+import { countTopology } from './integration-fixtures.ts'
 import { StandbyTasks } from './standby-tasks.ts'
 import { StateManager } from './state-manager.ts'
 
-const S = Serdes.String()
 const L = Serdes.Long()
 const CHANGELOG = changelogTopic('sb', 'counts')
 
@@ -33,13 +32,7 @@ function change(offset: number, key: string, count: number): BrokerRecord {
 }
 
 test('a standby applies each changelog record once, in order, even when a client hands an older batch again', async (t) => {
-  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
-  b.stream<string, string>('in')
-    .groupByKey()
-    .count({ storeName: 'counts' })
-    .toStream()
-    .to('out', { valueSerde: L as never })
-  const topology = b.build()
+  const topology = countTopology('in', 'out')
   const followed: PartitionOffset[][] = []
   // A client whose seek took effect after its first fetch: the batch from the start comes again.
   const backend = {

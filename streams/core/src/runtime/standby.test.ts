@@ -8,12 +8,15 @@ import { StreamsBuilder } from '../dsl/streams-builder.ts'
 import { STREAMS_ERROR_CODES } from '../errors.ts'
 import type { StreamsConfig } from './config.ts'
 import { changelogTopic } from './internal-topics.ts'
+import { countTopology, until } from './integration-fixtures.ts'
 import { KafkaStreams } from './kafka-streams.ts'
 
 const S = Serdes.String()
 const L = Serdes.Long()
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' })
 const APP = 'standby'
+/** Standbys catch up through the instances' heartbeats: longer than the default wait. */
+const untilLong = (condition: () => boolean): Promise<void> => until(condition, 30_000)
 const CHANGELOG = changelogTopic(APP, 'counts')
 
 for (const storeType of ['persistent', 'in-memory'] as const) {
@@ -51,24 +54,24 @@ for (const storeType of ['persistent', 'in-memory'] as const) {
     const first = new KafkaStreams(topology(), config(backend, numStandbyReplicas))
     await first.start()
     produce(backend, 300, 3)
-    await until(() => outputs(backend).length === 900)
+    await untilLong(() => outputs(backend).length === 900)
     const second = new KafkaStreams(topology(), config(backend, numStandbyReplicas))
     await second.start()
-    await until(() => second.taskIds.length === 1 && first.taskIds.length === 1)
+    await untilLong(() => second.taskIds.length === 1 && first.taskIds.length === 1)
     const promoted = first.taskIds[0] ?? ''
     produce(backend, 300, 1)
-    await until(() => outputs(backend).length === 1200)
+    await untilLong(() => outputs(backend).length === 1200)
     const partition = Number(promoted.split('_')[1])
     const end = backend.broker.endOffset(CHANGELOG, partition)
     if (numStandbyReplicas > 0) {
-      await until(() =>
+      await untilLong(() =>
         second.standbyProgress().some((p) => p.task === promoted && Number(p.offset) >= end - 1),
       )
     }
     await first.close()
-    await until(() => second.taskIds.includes(promoted))
+    await untilLong(() => second.taskIds.includes(promoted))
     produce(backend, 300, 1)
-    await until(() => outputs(backend).length === 1500)
+    await untilLong(() => outputs(backend).length === 1500)
     const restored = second.restoration().find((r) => r.task === promoted)
     const changelogRecords = backend.broker.fetch(CHANGELOG, partition, 0, 1_000_000, true).records.length
     const last = new Map(outputs(backend))
@@ -117,7 +120,7 @@ test('a standby checkpoint, written when the standby closes, leaves its next own
     return { stateDir, streams: new KafkaStreams(topology, { ...base, stateDir, numStandbyReplicas: 1 }) }
   })
   for (const { streams } of instances) await streams.start()
-  await until(
+  await untilLong(
     () =>
       instances.some(({ streams }) => streams.taskIds.includes('0_0')) &&
       instances.some(({ streams }) => streams.standbyTaskIds.includes('0_0')),
@@ -127,22 +130,22 @@ test('a standby checkpoint, written when the standby closes, leaves its next own
     streams.standbyTaskIds.includes('0_0'),
   ) as (typeof instances)[0]
   produce(backend, 100, 1)
-  await until(() => outputs(backend).length === 100)
+  await untilLong(() => outputs(backend).length === 100)
   const caughtUp = backend.broker.endOffset(CHANGELOG, 0)
-  await until(() => holder.streams.standbyProgress().some((p) => Number(p.offset) >= caughtUp - 1))
+  await untilLong(() => holder.streams.standbyProgress().some((p) => Number(p.offset) >= caughtUp - 1))
   const checkpointed = Number(holder.streams.standbyProgress()[0]?.offset)
   await holder.streams.close()
   // 40 keys change while no standby follows: 40 changelog records and a commit marker at most.
   produce(backend, 40, 1)
-  await until(() => outputs(backend).length === 140)
+  await untilLong(() => outputs(backend).length === 140)
   const tail = backend.broker.endOffset(CHANGELOG, 0) - checkpointed
   await owner.close()
   const next = new KafkaStreams(topology, { ...base, stateDir: holder.stateDir })
   await next.start()
-  await until(() => next.taskIds.includes('0_0'))
+  await untilLong(() => next.taskIds.includes('0_0'))
   t.deepEqual(next.restoration(), [{ task: '0_0', store: 'counts', restored: 40, total: tail }])
   produce(backend, 100, 1)
-  await until(() => outputs(backend).length === 240)
+  await untilLong(() => outputs(backend).length === 240)
   t.true(new Map(outputs(backend)).get('k0') === 3 && new Map(outputs(backend)).get('k99') === 2)
   await next.close()
 })
@@ -186,24 +189,10 @@ function outputs(backend: MemoryBackend): [string, number][] {
   return out
 }
 
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 test('with applicationServer, instances place each task n standbys among themselves, never on its owner', async (t) => {
   const backend = new MemoryBackend()
   for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 6, config: {} })
-  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
-  b.stream<string, string>('in')
-    .groupByKey()
-    .count({ storeName: 'counts' })
-    .toStream()
-    .to('out', { valueSerde: L as never })
-  const topology = b.build()
+  const topology = countTopology('in', 'out')
   const instances = ['h1:7001', 'h2:7001', 'h3:7001'].map(
     (applicationServer) =>
       new KafkaStreams(topology, {
@@ -227,7 +216,7 @@ test('with applicationServer, instances place each task n standbys among themsel
     )
   // Knowing nobody at first, each instance warms every task it does not run; the entries of the
   // others then narrow it to one standby per task.
-  await until(placed)
+  await untilLong(placed)
   t.true(placed())
   for (const instance of instances) await instance.close()
 })
@@ -235,13 +224,7 @@ test('with applicationServer, instances place each task n standbys among themsel
 test('query metadata names the instance keeping a standby of a key, and its standby partitions', async (t) => {
   const backend = new MemoryBackend()
   for (const name of ['in', 'out']) backend.broker.createTopic({ name, partitions: 2, config: {} })
-  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
-  b.stream<string, string>('in')
-    .groupByKey()
-    .count({ storeName: 'counts' })
-    .toStream()
-    .to('out', { valueSerde: L as never })
-  const topology = b.build()
+  const topology = countTopology('in', 'out')
   const [one, two] = ['h1:7001', 'h2:7001'].map(
     (applicationServer) =>
       new KafkaStreams(topology, {
