@@ -15,8 +15,8 @@ const MS_VARIABLES: Record<keyof BookingsTiming, string> = {
 
 /**
  * What every streams service reads (KAFKA_*, SCHEMA_REGISTRY_URL, PROCESSING_GUARANTEE, STATE_DIR,
- * BOOKINGS_APPLICATION_ID, BOOKINGS_HTTP_PORT, BOOKINGS_HTTP_HOST) and BOOKINGS_*_MS; defaults are the
- * local stack's. Every bad value is reported, not just the first.
+ * NUM_STANDBY_REPLICAS, BOOKINGS_APPLICATION_ID, BOOKINGS_HTTP_PORT, BOOKINGS_HTTP_HOST) and BOOKINGS_*_MS;
+ * defaults are the local stack's. Every bad value is reported, not just the first.
  */
 export function readBookingsEnv(env: NodeJS.ProcessEnv = process.env): BookingsEnv {
   const reader = new ServiceEnvReader(env)

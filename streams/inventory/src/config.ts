@@ -8,9 +8,9 @@ export interface InventoryEnv extends StreamsServiceEnv {
 
 /**
  * What every streams service reads (KAFKA_*, SCHEMA_REGISTRY_URL, PROCESSING_GUARANTEE, STATE_DIR,
- * INVENTORY_APPLICATION_ID, INVENTORY_HTTP_PORT, INVENTORY_HTTP_HOST) and
- * INVENTORY_EXPIRY_INTERVAL_MS; defaults are the local stack's. Every bad value is reported, not
- * just the first.
+ * NUM_STANDBY_REPLICAS, INVENTORY_APPLICATION_ID, INVENTORY_HTTP_PORT, INVENTORY_HTTP_HOST) and
+ * INVENTORY_EXPIRY_INTERVAL_MS; defaults are the local stack's. Every bad value is reported, not just the
+ * first.
  */
 export function readInventoryEnv(env: NodeJS.ProcessEnv = process.env): InventoryEnv {
   const reader = new ServiceEnvReader(env)

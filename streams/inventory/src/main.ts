@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals, serviceStreamsConfig } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { readInventoryEnv } from './config.ts'
 import { DEFAULT_INVENTORY_TOPICS } from './options.ts'
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     applicationId: env.applicationId,
     processingGuarantee: env.processingGuarantee,
     expiry: { punctuationIntervalMs: env.expiryIntervalMs },
-    streams: { stateDir: env.stateDir },
+    streams: serviceStreamsConfig(env),
   })
   const http = buildHttp(inventory.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })

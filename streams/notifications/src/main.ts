@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { shutdownOnSignals } from '@oxagry/streams'
+import { shutdownOnSignals, serviceStreamsConfig } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       stockRecipients: env.stockRecipients,
       applicationId: env.applicationId,
       processingGuarantee: env.processingGuarantee,
-      streams: { logger, metricsRegistry, stateDir: env.stateDir },
+      streams: { logger, metricsRegistry, ...serviceStreamsConfig(env) },
     })
     closing.push(notifications)
   }

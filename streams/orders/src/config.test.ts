@@ -33,6 +33,14 @@ test('every bad variable is reported at once, with a typed error', (t) => {
     t.regex(error?.message ?? '', new RegExp(name))
 })
 
+test('NUM_STANDBY_REPLICAS is read at the boundary: a count, or a typed error naming it', (t) => {
+  t.is(readOrdersEnv({}).numStandbyReplicas, 0)
+  t.is(readOrdersEnv({ NUM_STANDBY_REPLICAS: '2' }).numStandbyReplicas, 2)
+  const error = t.throws(() => readOrdersEnv({ NUM_STANDBY_REPLICAS: '-1' }), { instanceOf: OrdersError })
+  t.is(error?.code, ORDERS_ERROR_CODES.INVALID_OPTIONS)
+  t.is(error?.context.path, 'NUM_STANDBY_REPLICAS')
+})
+
 test('a reservation that could lapse before its order is decided is refused at the boundary', (t) => {
   const error = t.throws(
     () =>

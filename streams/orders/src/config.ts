@@ -16,8 +16,8 @@ const MS_VARIABLES: Record<keyof OrdersTimeouts, string> = {
 
 /**
  * What every streams service reads (KAFKA_*, SCHEMA_REGISTRY_URL, PROCESSING_GUARANTEE, STATE_DIR,
- * ORDERS_APPLICATION_ID, ORDERS_HTTP_PORT, ORDERS_HTTP_HOST) and ORDERS_*_MS; defaults are the
- * local stack's. Every bad value is reported, not just the first.
+ * NUM_STANDBY_REPLICAS, ORDERS_APPLICATION_ID, ORDERS_HTTP_PORT, ORDERS_HTTP_HOST) and ORDERS_*_MS; defaults
+ * are the local stack's. Every bad value is reported, not just the first.
  */
 export function readOrdersEnv(env: NodeJS.ProcessEnv = process.env): OrdersEnv {
   const reader = new ServiceEnvReader(env)

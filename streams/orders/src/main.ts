@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals, serviceStreamsConfig } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { buildHealthServer } from '@oxagry/streams/http'
 import { readOrdersEnv } from './config.ts'
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     timeouts: env.timeouts,
     applicationId: env.applicationId,
     processingGuarantee: env.processingGuarantee,
-    streams: { stateDir: env.stateDir },
+    streams: serviceStreamsConfig(env),
   })
   const http = buildHealthServer(orders.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })

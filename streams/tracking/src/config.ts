@@ -6,8 +6,8 @@ export type TrackingEnv = StreamsServiceEnv
 
 /**
  * What every streams service reads (KAFKA_*, SCHEMA_REGISTRY_URL, PROCESSING_GUARANTEE, STATE_DIR,
- * TRACKING_APPLICATION_ID, TRACKING_HTTP_PORT, TRACKING_HTTP_HOST); defaults are the local stack's.
- * Every bad value is reported, not just the first.
+ * NUM_STANDBY_REPLICAS, TRACKING_APPLICATION_ID, TRACKING_HTTP_PORT, TRACKING_HTTP_HOST); defaults are the
+ * local stack's. Every bad value is reported, not just the first.
  */
 export function readTrackingEnv(env: NodeJS.ProcessEnv = process.env): TrackingEnv {
   const reader = new ServiceEnvReader(env)

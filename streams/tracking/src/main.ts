@@ -1,6 +1,6 @@
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createKafkaBackend } from '@oxagry/kafka'
-import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
+import { exitOnError, shutdownOnSignals, serviceStreamsConfig } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { readTrackingEnv } from './config.ts'
 import { DEFAULT_TRACKING_TOPICS } from './options.ts'
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     serdes,
     applicationId: env.applicationId,
     processingGuarantee: env.processingGuarantee,
-    streams: { stateDir: env.stateDir },
+    streams: serviceStreamsConfig(env),
   })
   const http = buildHttp(tracking.streams)
   await http.listen({ port: env.httpPort, host: env.httpHost })

@@ -1,5 +1,7 @@
 import test from 'ava'
-import { ServiceEnvReader } from './service-env.ts'
+import { MemoryBackend } from '@oxagry/kafka'
+import { resolveConfig } from './config.ts'
+import { ServiceEnvReader, serviceStreamsConfig } from './service-env.ts'
 
 const DEFAULTS = {
   prefix: 'ORDERS',
@@ -17,6 +19,7 @@ test("unset variables take the service's defaults and the local stack's addresse
     applicationId: 'oxagry-orders',
     processingGuarantee: 'exactly_once',
     stateDir: '.state/orders',
+    numStandbyReplicas: 0,
     httpPort: 9465,
     httpHost: '0.0.0.0',
   })
@@ -80,4 +83,30 @@ test('every bad value is collected, and check throws the caller’s error naming
     'ORDERS_TIMEOUT_MS',
   ])
     t.regex(error?.message ?? '', new RegExp(name))
+})
+
+test("NUM_STANDBY_REPLICAS and STATE_DIR reach the runtime's resolved config through serviceStreamsConfig", (t) => {
+  const reader = new ServiceEnvReader({ NUM_STANDBY_REPLICAS: '1', STATE_DIR: '/var/lib/orders' })
+  const env = reader.service(DEFAULTS)
+  t.deepEqual(reader.problems, [])
+  const config = resolveConfig(
+    { applicationId: env.applicationId, backend: new MemoryBackend(), ...serviceStreamsConfig(env) },
+    '/tmp/unused',
+  )
+  t.is(config.numStandbyReplicas, 1)
+  t.is(config.stateDir, '/var/lib/orders')
+})
+
+test('a NUM_STANDBY_REPLICAS that is not a whole number from 0 is a problem naming the variable', (t) => {
+  for (const bad of ['-1', 'one', '1.5']) {
+    const reader = new ServiceEnvReader({ NUM_STANDBY_REPLICAS: bad })
+    t.is(reader.service(DEFAULTS).numStandbyReplicas, 0)
+    t.is(reader.problems.length, 1, bad)
+    const error = t.throws(() => reader.check((message, path) => Object.assign(new Error(message), { path })))
+    t.is((error as Error & { path: string }).path, 'NUM_STANDBY_REPLICAS')
+    t.regex(
+      error?.message ?? '',
+      new RegExp(`NUM_STANDBY_REPLICAS must be a whole number from 0 to .*${bad}`),
+    )
+  }
 })

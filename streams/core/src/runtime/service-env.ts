@@ -6,7 +6,7 @@ import {
   type KafkaClientName,
   type KafkaConnection,
 } from '@oxagry/kafka'
-import type { ProcessingGuarantee } from './config.ts'
+import type { ProcessingGuarantee, StreamsConfig } from './config.ts'
 
 /** What every streams service reads from its environment, whatever it processes. */
 export interface StreamsServiceEnv {
@@ -21,6 +21,8 @@ export interface StreamsServiceEnv {
   readonly processingGuarantee: ProcessingGuarantee
   /** STATE_DIR: where persistent stores and their checkpoints live. */
   readonly stateDir: string
+  /** NUM_STANDBY_REPLICAS: warm copies of each task's stores (`num.standby.replicas`); 0 unless said. */
+  readonly numStandbyReplicas: number
   /** `<PREFIX>_HTTP_PORT` and `<PREFIX>_HTTP_HOST`: health and metrics. */
   readonly httpPort: number
   readonly httpHost: string
@@ -35,6 +37,16 @@ export interface StreamsServiceDefaults {
   readonly stateDir: string
   /** 0.0.0.0 unless said: probes and Prometheus reach the pod's address. */
   readonly httpHost?: string
+}
+
+/**
+ * The runtime's settings a service's environment gives (STATE_DIR, NUM_STANDBY_REPLICAS), for the
+ * service's `streams` options: one place, so a variable read is a variable used.
+ */
+export function serviceStreamsConfig(
+  env: StreamsServiceEnv,
+): Pick<StreamsConfig, 'stateDir' | 'numStandbyReplicas'> {
+  return { stateDir: env.stateDir, numStandbyReplicas: env.numStandbyReplicas }
 }
 
 const NAME = /^[A-Za-z0-9._-]+$/
@@ -79,6 +91,7 @@ export class ServiceEnvReader {
       applicationId: this.name(`${prefix}_APPLICATION_ID`, defaults.applicationId),
       processingGuarantee,
       stateDir: this.text('STATE_DIR', defaults.stateDir),
+      numStandbyReplicas: this.integer('NUM_STANDBY_REPLICAS', { min: 0 }) ?? 0,
       httpPort: this.integer(`${prefix}_HTTP_PORT`, { min: 0, max: 65_535 }) ?? defaults.httpPort,
       httpHost: this.text(`${prefix}_HTTP_HOST`, defaults.httpHost ?? '0.0.0.0'),
     }
