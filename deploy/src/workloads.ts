@@ -52,13 +52,16 @@ export const WORKLOADS: readonly Workload[] = [
     applications: ['tracking'],
     port: 9464,
     paths: HEALTH,
-    // The service keeps its stores under the system's temporary folder: TMPDIR is the volume.
     state: { mountPath: STATE, size: '10Gi' },
     env: {
-      TMPDIR: { value: STATE },
+      // The stores and their checkpoints on the volume (the service's default is under its folder).
+      STATE_DIR: { value: STATE },
       TRACKING_HTTP_PORT: { value: '9464' },
       TRACKING_HTTP_HOST: { value: '0.0.0.0' },
       PROCESSING_GUARANTEE: { value: 'exactly_once' },
+      // Three replicas: a warm copy of each task's stores on another one, so a pod that dies is
+      // taken over without restoring its changelogs from the start.
+      NUM_STANDBY_REPLICAS: { value: '1' },
       SCHEMA_REGISTRY_URL: { external: 'schema-registry-url' },
     },
     replicas: 3,

@@ -49,6 +49,9 @@ test('the services read their environment as the workloads set it, on the ports 
   })
   t.is(tracking.httpPort, workload('tracking').port)
   t.is(tracking.processingGuarantee, 'exactly_once')
+  // The stores on the volume, and a warm copy of each task on another of the replicas.
+  t.is(tracking.stateDir, workload('tracking').state?.mountPath ?? 'no state')
+  t.is(tracking.numStandbyReplicas, 1)
   const platform = readConfig({
     ...podEnv(workload('platform'), ca),
     SCHEMA_REGISTRY_URL: 'http://registry:8080',
