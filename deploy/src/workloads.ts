@@ -102,6 +102,8 @@ export const WORKLOADS: readonly Workload[] = [
       STATE_DIR: { value: STATE },
       SIMULATOR: { value: 'off' },
       PROCESSING_GUARANTEE: { value: 'exactly_once' },
+      // Two replicas at least (the autoscaler's minimum): a warm copy of each task's stores on another.
+      NUM_STANDBY_REPLICAS: { value: '1' },
       KAFKA_CLIENT: { value: 'kafkajs' },
       SCHEMA_REGISTRY_URL: { external: 'schema-registry-url' },
       AUTH_JWKS_URL: { external: 'auth-jwks-url' },

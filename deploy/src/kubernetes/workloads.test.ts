@@ -65,6 +65,7 @@ test('the services read their environment as the workloads set it, on the ports 
   t.false(platform.simulator.enabled)
   t.is(platform.api.auth.mode, 'jwks')
   t.is(platform.stateDir, workload('platform').state?.mountPath ?? 'no state')
+  t.is(platform.numStandbyReplicas, 1)
 })
 
 test('the probes are the paths the services serve', (t) => {

@@ -1,5 +1,7 @@
 import test from 'ava'
-import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, readConfig } from './config.ts'
+import { MemoryBackend } from '@oxagry/kafka'
+import { resolveConfig } from '@oxagry/streams'
+import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, platformStreamsConfig, readConfig } from './config.ts'
 
 test('no environment: embedded defaults on 127.0.0.1:8080 with state under the working directory', (t) => {
   const config = readConfig({}, '/srv/app')
@@ -29,6 +31,23 @@ test("the guarantee and the sinks' batches are tunable", (t) => {
   })
   t.is(config.processingGuarantee, 'exactly_once')
   t.deepEqual(config.sinkBatch, { maxRecords: 200, maxWaitMs: 50 })
+})
+
+test('NUM_STANDBY_REPLICAS reaches every stream application the platform runs; a bad one is named', (t) => {
+  t.is(readConfig({}, '/srv').numStandbyReplicas, 0)
+  const config = readConfig({ NUM_STANDBY_REPLICAS: '1' }, '/srv')
+  const streams = resolveConfig(
+    { applicationId: 'oxagry-tracking', backend: new MemoryBackend(), ...platformStreamsConfig(config) },
+    '/tmp/unused',
+  )
+  t.is(streams.numStandbyReplicas, 1)
+  t.is(streams.stateDir, '/srv/.oxagry/streams')
+  for (const bad of ['-1', 'one', '1.5']) {
+    const error = t.throws(() => readConfig({ NUM_STANDBY_REPLICAS: bad }, '/srv'), {
+      instanceOf: ConfigError,
+    })
+    t.regex(error?.message ?? '', /NUM_STANDBY_REPLICAS=/)
+  }
 })
 
 test('service URLs in the environment select the real services', (t) => {

@@ -8,6 +8,7 @@ import {
   type KafkaConnection,
 } from '@oxagry/kafka'
 import { ApiOptionsError, resolveMapOptions, type MapOptions } from '@oxagry/fleet-api'
+import type { StreamsConfig } from '@oxagry/streams'
 import { Ajv } from 'ajv'
 
 /** The main job's configuration, from the environment. Unset service URLs mean embedded defaults. */
@@ -40,6 +41,8 @@ export interface MainConfig {
     readonly declineRate?: number
   }
   readonly processingGuarantee: 'at_least_once' | 'exactly_once'
+  /** Kafka Streams' `num.standby.replicas` for every stream application the platform runs (0). */
+  readonly numStandbyReplicas: number
   /** Each sink writes a batch when it holds this many records or its oldest waited this long. */
   readonly sinkBatch: { readonly maxRecords: number; readonly maxWaitMs: number }
   /** The payment provider's webhook and the simulated provider's pending outcomes. */
@@ -111,6 +114,7 @@ const ENV_SCHEMA = {
     PAYMENT_WEBHOOK_SECRET: { type: 'string', minLength: 16, maxLength: 512 },
     SIM_DECLINE_RATE: { type: 'number', minimum: 0, maximum: 1 },
     PROCESSING_GUARANTEE: { enum: ['at_least_once', 'exactly_once'] },
+    NUM_STANDBY_REPLICAS: { type: 'integer', minimum: 0 },
     SINK_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 100_000 },
     SINK_BATCH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60_000 },
     TOPIC_PREFIX: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
@@ -144,6 +148,16 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`)
     this.name = 'ConfigError'
   }
+}
+
+/**
+ * The runtime settings every stream application of the platform shares: its stores under the state
+ * directory, and its standby replicas.
+ */
+export function platformStreamsConfig(
+  config: MainConfig,
+): Pick<StreamsConfig, 'stateDir' | 'numStandbyReplicas'> {
+  return { stateDir: join(config.stateDir, 'streams'), numStandbyReplicas: config.numStandbyReplicas }
 }
 
 /** Reads and validates the environment once; every bad value is named with what was expected. */
@@ -221,6 +235,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       ...(v.SIM_DECLINE_RATE === undefined ? {} : { declineRate: Number(v.SIM_DECLINE_RATE) }),
     },
     processingGuarantee: v.PROCESSING_GUARANTEE === 'exactly_once' ? 'exactly_once' : 'at_least_once',
+    numStandbyReplicas: Number(v.NUM_STANDBY_REPLICAS ?? 0),
     sinkBatch: {
       maxRecords: Number(v.SINK_BATCH_RECORDS ?? 2000),
       maxWaitMs: Number(v.SINK_BATCH_WAIT_MS ?? 250),

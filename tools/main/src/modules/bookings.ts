@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { Contracts, createAvroSerde, type BookingEvent, type Geofence, type Machine } from '@oxagry/avro'
 import {
   createBookingsSerdes,
@@ -18,6 +17,7 @@ import {
   type PlatformContext,
   type StartedModule,
 } from '../module.ts'
+import { platformStreamsConfig } from '../config.ts'
 
 /** The catalogue topics the bookings domain owns; it also reads the commerce and fleet topics. */
 export const BOOKINGS = {
@@ -68,7 +68,7 @@ export function bookingsModule(): DomainModule {
           // The schedule repartition meets the positions: it takes the positions topic's partitions.
           schedulePartitions: TOPICS.machinePositions.partitions,
           streams: {
-            stateDir: join(config.stateDir, 'streams'),
+            ...platformStreamsConfig(config),
             logger: logger.child({ component: 'bookings' }),
             metricsRegistry: context.metrics,
             commitIntervalMs: 1000,

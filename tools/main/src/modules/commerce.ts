@@ -19,6 +19,7 @@ import {
 } from '../commerce/topics.ts'
 import { SIMULATED_PROVIDER } from '../commerce-api.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import { platformStreamsConfig } from '../config.ts'
 
 /**
  * The commerce flow: checkouts (the simulated market) → the orders application, which asks the
@@ -34,7 +35,7 @@ export function commerceModule(): DomainModule {
       const names = commerceTopicNames(context.topic)
       const ordersTopics = ordersTopicsOf(names)
       const streams = (name: string) => ({
-        stateDir: join(config.stateDir, 'streams'),
+        ...platformStreamsConfig(config),
         logger: logger.child({ component: name }),
         metricsRegistry: context.metrics,
         // Kafka Streams' commit interval (100 ms exactly-once): every hop of an order waits for the

@@ -35,6 +35,7 @@ import { createTrackingSerdes, startTracking } from '@oxagry/tracking'
 import { MongoClient } from 'mongodb'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
 import { FLEET } from '../names.ts'
+import { platformStreamsConfig } from '../config.ts'
 
 function toApi(state: MachineState): MachinePosition {
   return {
@@ -110,7 +111,7 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
           applicationId: context.group('tracking'),
           processingGuarantee: config.processingGuarantee,
           streams: {
-            stateDir: join(config.stateDir, 'streams'),
+            ...platformStreamsConfig(config),
             logger: logger.child({ component: 'tracking' }),
             metricsRegistry: context.metrics,
             commitIntervalMs: 1000,

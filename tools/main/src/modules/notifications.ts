@@ -11,6 +11,7 @@ import {
 import { MemoryNotificationView } from '@oxagry/sink'
 import { TOPICS, type TopicSpec } from '@oxagry/topics'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import { platformStreamsConfig } from '../config.ts'
 
 /** The catalogue topics the notifications domain reads and writes. */
 export const NOTIFICATIONS = {
@@ -114,7 +115,7 @@ export function notificationsModule(): DomainModule {
           applicationId: context.group('notifications'),
           processingGuarantee: config.processingGuarantee,
           streams: {
-            stateDir: join(config.stateDir, 'streams'),
+            ...platformStreamsConfig(config),
             logger: logger.child({ component: 'notifications' }),
             metricsRegistry: context.metrics,
             commitIntervalMs: 1000,
