@@ -63,11 +63,14 @@ export class ChangelogRestorer {
         else if (store.persistent) store.wipe?.()
         const key = `${taskId}/${name}`
         this.progress.set(key, { task: taskId, store: name, restored: 0, total: Math.max(0, end - from) })
+        // Every store of a task has its restore series from the task's creation, as Kafka Streams' do:
+        // 0 remaining when there is nothing to restore, so a dashboard's panel is never an absent series.
+        const labels = { ...appLabel(this.context), store: name, task: taskId }
+        metrics.restoreRemaining.set(labels, Math.max(0, end - from))
+        metrics.restored.inc({ ...appLabel(this.context), store: name }, 0)
         if (end <= from) continue
         this.restoring++
         const serdes = storeSerdes(spec, this.context.defaults)
-        const labels = { ...appLabel(this.context), store: name, task: taskId }
-        metrics.restoreRemaining.set(labels, end - from)
         try {
           await reader.read(
             [{ topic, partition, offset: String(from) }],
