@@ -71,7 +71,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
     rules: [
       rule(
         'OxagryDeadLettersArriving',
-        `sum by (topic) (increase(${K.topicOffset}{topic=~".+\\\\.dead-letters\\\\..+"}[10m])) > 0`,
+        `sum by (topic) (increase(${K.messagesIn}{topic=~".+\\\\.dead-letters\\\\..+"}[10m])) > 0`,
         '1m',
         'warning',
         'dead letters are arriving on {{ $labels.topic }}',

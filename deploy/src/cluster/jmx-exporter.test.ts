@@ -1,6 +1,6 @@
 import test from 'ava'
 import { KAFKA_METRIC_MBEANS, KAFKA_METRICS } from './kafka-metrics.ts'
-import { JMX_EXPORTER_RULES } from './jmx-exporter.ts'
+import { JMX_EXPORTER_OBJECT_NAMES, JMX_EXPORTER_RULES, jmxExporterConfig } from './jmx-exporter.ts'
 
 interface Sample {
   readonly name: string
@@ -52,4 +52,32 @@ test('rates keep their labels and percentiles become a quantile label', (t) => {
     quantile: '0.99',
   })
   t.is(scrape('java.lang<type=Memory><>HeapMemoryUsage'), undefined)
+})
+
+/** Whether an MBean (`domain<key=value, ...><>attribute`) matches an ObjectName pattern (`domain:key=value,*`). */
+function included(mbean: string, pattern: string): boolean {
+  const [, domain = '', keys = ''] = /^([^<]+)<([^>]*)>/.exec(mbean) ?? []
+  const props = new Map(keys.split(', ').map((kv) => kv.split('=') as [string, string]))
+  const [patternDomain, patternKeys = ''] = pattern.split(':')
+  return (
+    patternDomain === domain &&
+    patternKeys
+      .split(',')
+      .filter((kv) => kv !== '*')
+      .every((kv) => {
+        const [k = '', v] = kv.split('=')
+        return props.get(k) === v
+      })
+  )
+}
+
+test('the exporter reads every MBean the dashboards and alerts use, and not the per-partition logs', (t) => {
+  for (const mbean of Object.values(KAFKA_METRIC_MBEANS))
+    t.true(
+      JMX_EXPORTER_OBJECT_NAMES.some((p) => included(mbean, p)),
+      `${mbean} is read`,
+    )
+  const logSize = 'kafka.log<type=Log, name=Size, topic=fleet.machine-pings.v1, partition=0><>Value'
+  t.false(JMX_EXPORTER_OBJECT_NAMES.some((p) => included(logSize, p)))
+  t.regex(jmxExporterConfig(), /includeObjectNames:/)
 })

@@ -1,8 +1,8 @@
 /**
  * Kafka's metrics as the cluster exports them: brokers' and controllers' through the JMX exporter with
  * the rules in jmx-exporter.ts (`kafka_<domain>_<type>_<name>`, `_total` for rates, `quantile` for
- * percentiles; the test runs the rules on the MBeans below), and Kafka Exporter's (`kafka_topic_*`,
- * `kafka_consumergroup_*`). The dashboards and the alerts query these names.
+ * percentiles; the test runs the rules on the MBeans below), and Kafka Exporter's
+ * (`kafka_consumergroup_*`). The dashboards and the alerts query these names.
  */
 export const KAFKA_METRICS = {
   messagesIn: 'kafka_server_brokertopicmetrics_messagesin_total',
@@ -15,7 +15,6 @@ export const KAFKA_METRICS = {
   offlinePartitions: 'kafka_controller_kafkacontroller_offlinepartitionscount',
   requestTime: 'kafka_network_requestmetrics_totaltimems',
   requestHandlerIdle: 'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent',
-  topicOffset: 'kafka_topic_partition_current_offset',
   groupLag: 'kafka_consumergroup_lag',
 } as const
 

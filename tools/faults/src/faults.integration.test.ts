@@ -7,7 +7,7 @@ import { renderReport, verdictOf } from './report.ts'
 import { failuresOf } from './result.ts'
 import { runSuite } from './suite.ts'
 
-// The short form of the fault suite, on a private stack of its own (ports 19400-19405), so it never
+// The short form of the fault suite, on a private stack of its own (ports 19400-19407), so it never
 // stops a service someone else is using. It needs what the local stack needs, not the stack itself.
 const missing = missingPrerequisites()
 const noDisk = tmpfsSupport()

@@ -66,7 +66,7 @@ export interface CliOptions {
   readonly parts: readonly SuitePart[]
   /** Where the markdown report goes; stdout when not given. */
   readonly reportFile?: string
-  /** The private stack's first port (six consecutive ones). */
+  /** The private stack's first port (eight consecutive ones). */
   readonly portBase: number
 }
 

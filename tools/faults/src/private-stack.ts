@@ -60,7 +60,12 @@ export async function startPrivateStack(
 ): Promise<PrivateStack> {
   const ports = stackPorts({ STACK_PORT_BASE: String(portBase) })
   const paths = stackPaths({ ...process.env, STACK_DIR: mkdtempSync(join(tmpdir(), 'oxagry-faults-stack-')) })
-  const services = new Map(stackServices(ports).map((s) => [s.name, s]))
+  // Prometheus watches a stack; the suite reads its own probes, so the private stack runs without it.
+  const services = new Map(
+    stackServices(ports)
+      .filter((s) => s.name !== 'prometheus')
+      .map((s) => [s.name, s]),
+  )
   const service = (name: Stoppable): StackService => {
     const found = services.get(STOPPABLE[name])
     if (found === undefined)

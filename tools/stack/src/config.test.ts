@@ -8,7 +8,7 @@ test('without STACK_PORT_BASE the stack keeps the ports the integration tests lo
   t.deepEqual(stackPorts({ STACK_PORT_BASE: '' }), PORTS)
 })
 
-test('STACK_PORT_BASE moves every port to six consecutive ones from it', (t) => {
+test('STACK_PORT_BASE moves every port to eight consecutive ones from it', (t) => {
   const ports = stackPorts({ STACK_PORT_BASE: '19100' })
   t.deepEqual(ports, {
     kafka: 19100,
@@ -17,12 +17,14 @@ test('STACK_PORT_BASE moves every port to six consecutive ones from it', (t) => 
     registry: 19103,
     postgres: 19104,
     mongodb: 19105,
+    kafkaMetrics: 19106,
+    prometheus: 19107,
   })
   t.is(new Set(Object.values(ports)).size, Object.keys(PORTS).length)
 })
 
 test('a STACK_PORT_BASE that is no port is refused, naming the variable', (t) => {
-  for (const bad of ['abc', '80', '65531', '19100.5']) {
+  for (const bad of ['abc', '80', '65529', '19100.5']) {
     const error = t.throws(() => stackPorts({ STACK_PORT_BASE: bad }), { instanceOf: StackError })
     t.is(error?.code, STACK_ERROR_CODES.INVALID_CONFIG)
     t.regex(error?.message ?? '', /STACK_PORT_BASE/)
@@ -42,6 +44,7 @@ test("the stack's services listen where its ports say", async (t) => {
     registry: 'http://127.0.0.1:19103/apis/ccompat/v7',
     postgres: 'postgres://oxagry@127.0.0.1:19104/oxagry',
     ferretdb: 'mongodb://127.0.0.1:19105/',
+    prometheus: 'http://127.0.0.1:19107',
   })
   t.true(statuses.every((s) => s.state === 'down'))
 })

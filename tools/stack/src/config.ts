@@ -8,6 +8,8 @@ export const VERSIONS = {
   kafka: '4.3.1',
   apicurio: '3.0.9',
   ferretdb: 'v1.24.0',
+  /** The Prometheus JMX exporter's Java agent on the broker (Maven Central), as Strimzi runs it. */
+  jmxExporter: '1.0.1',
 } as const
 
 /** Loopback ports, the defaults the integration tests look for. */
@@ -19,6 +21,10 @@ export const PORTS = {
   registry: 8081,
   postgres: 5432,
   mongodb: 27017,
+  /** The broker's metrics: the JMX exporter agent inside Kafka's JVM, with the cluster's rules. */
+  kafkaMetrics: 9404,
+  /** Prometheus (Debian's package), scraping the broker and what registers itself in its targets folder. */
+  prometheus: 9090,
 } as const
 
 export const HOST = '127.0.0.1'
@@ -26,7 +32,7 @@ export const HOST = '127.0.0.1'
 /** The loopback ports one stack listens on. */
 export type StackPorts = { readonly [K in keyof typeof PORTS]: number }
 
-/** Each port's place after `STACK_PORT_BASE`: a second stack takes six consecutive ports. */
+/** Each port's place after `STACK_PORT_BASE`: a second stack takes eight consecutive ports. */
 const PORT_OFFSETS: StackPorts = {
   kafka: 0,
   kafkaController: 1,
@@ -34,22 +40,25 @@ const PORT_OFFSETS: StackPorts = {
   registry: 3,
   postgres: 4,
   mongodb: 5,
+  kafkaMetrics: 6,
+  prometheus: 7,
 }
 
 /**
- * The ports of the stack `env` names: the defaults, or with `STACK_PORT_BASE` six consecutive ports
- * from it (Kafka, its controller, its SASL_SSL listener, the registry, PostgreSQL, MongoDB), so a second
+ * The ports of the stack `env` names: the defaults, or with `STACK_PORT_BASE` eight consecutive ports
+ * from it (Kafka, its controller, its SASL_SSL listener, the registry, PostgreSQL, MongoDB, the broker's
+ * metrics, Prometheus), so a second
  * stack with its own `STACK_DIR` runs beside the first and touches nothing of it.
  */
 export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
   const raw = env.STACK_PORT_BASE
   if (raw === undefined || raw === '') return PORTS
   const base = Number(raw)
-  if (!Number.isInteger(base) || base < 1024 || base > 65_535 - 5)
+  if (!Number.isInteger(base) || base < 1024 || base > 65_535 - 7)
     throw new StackError(
       STACK_ERROR_CODES.INVALID_CONFIG,
       'stack',
-      `STACK_PORT_BASE must be an integer from 1024 to 65530, got ${JSON.stringify(raw)}`,
+      `STACK_PORT_BASE must be an integer from 1024 to 65528, got ${JSON.stringify(raw)}`,
     )
   return Object.fromEntries(
     Object.entries(PORT_OFFSETS).map(([name, offset]) => [name, base + offset]),

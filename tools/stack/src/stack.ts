@@ -5,16 +5,24 @@ import { ClickHouseService } from './services/clickhouse.ts'
 import { FerretDbService } from './services/ferretdb.ts'
 import { KafkaService } from './services/kafka.ts'
 import { PostgresService } from './services/postgres.ts'
+import { PrometheusService } from './services/prometheus.ts'
 import { RegistryService } from './services/registry.ts'
 
 /** The stack's services on its ports (`STACK_PORT_BASE` moves them all; see {@link stackPorts}). */
 export function stackServices(ports: StackPorts = stackPorts()): StackService[] {
+  const kafka = new KafkaService({
+    plain: ports.kafka,
+    controller: ports.kafkaController,
+    secure: ports.kafkaSecure,
+    metrics: ports.kafkaMetrics,
+  })
   return [
-    new KafkaService({ plain: ports.kafka, controller: ports.kafkaController, secure: ports.kafkaSecure }),
+    kafka,
     new RegistryService(ports.registry),
     new PostgresService(ports.postgres),
     new FerretDbService(ports.mongodb),
     new ClickHouseService(),
+    new PrometheusService({ brokerMetricsUrl: kafka.metricsUrl() }, ports.prometheus),
   ]
 }
 

@@ -9,6 +9,8 @@ export const SERVICE_DEFAULTS = {
   postgres: { env: 'POSTGRES_URL', value: 'postgres://oxagry@127.0.0.1:5432/oxagry' },
   mongodb: { env: 'MONGODB_URL', value: 'mongodb://127.0.0.1:27017/' },
   clickhouse: { env: 'CLICKHOUSE_URL', value: 'chdb::memory:' },
+  /** The broker's metrics: the stack's JMX exporter agent, with the cluster's rules. */
+  kafkaMetrics: { env: 'KAFKA_METRICS_URL', value: 'http://127.0.0.1:9404/metrics' },
 } as const
 
 export type ServiceName = keyof typeof SERVICE_DEFAULTS

@@ -5,8 +5,11 @@ import { KAFKA_METRICS as K } from '@oxagry/deploy/kafka-metrics'
 
 const RATE = '[$__rate_interval]'
 
-/** Events/s written to a topic: the growth of its partitions' end offsets (Kafka Exporter). */
-const eventsPerSecond = (topic: string): string => `sum(rate(${K.topicOffset}{topic="${topic}"}${RATE}))`
+/**
+ * Events/s written to a topic: the brokers' per-topic messages-in (the JMX exporter), summed over the
+ * brokers leading its partitions.
+ */
+const eventsPerSecond = (topic: string): string => `sum(rate(${K.messagesIn}{topic="${topic}"}${RATE}))`
 
 /**
  * The business in events: what the fleet reports and the share refused, the commerce applications'

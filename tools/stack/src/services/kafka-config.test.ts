@@ -18,7 +18,11 @@ test('the secured listener’s port is its own: no other service of the stack us
 
 test('the broker serves SASL_SSL with SCRAM-SHA-512 beside PLAINTEXT, under KRaft’s authorizer', (t) => {
   const p = properties(
-    serverProperties('/data', { plain: 19092, controller: 19093, secure: 19094 }, '/tls/broker.pem'),
+    serverProperties(
+      '/data',
+      { plain: 19092, controller: 19093, secure: 19094, metrics: 19095 },
+      '/tls/broker.pem',
+    ),
   )
   t.is(
     p.get('listeners'),
@@ -38,7 +42,7 @@ test('the broker serves SASL_SSL with SCRAM-SHA-512 beside PLAINTEXT, under KRaf
 })
 
 test('a second broker takes other ports and says where its secured listener is', (t) => {
-  const kafka = new KafkaService({ plain: 19192, controller: 19193, secure: 19194 })
+  const kafka = new KafkaService({ plain: 19192, controller: 19193, secure: 19194, metrics: 19195 })
   t.is(kafka.port, 19192)
   const listener = kafka.secureListener({ state: '/tmp/stack', cache: '/tmp/cache' })
   t.deepEqual(listener, {

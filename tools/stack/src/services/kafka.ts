@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { jmxExporterConfig } from '@oxagry/deploy/jmx-exporter'
 import { connectClusterAdmin, KafkaJsBackend } from '@oxagry/kafka'
 import { cached } from '../cache.ts'
 import { HOST, PACKAGE_DIR, PORTS, VERSIONS, type StackPaths } from '../config.ts'
@@ -19,12 +20,15 @@ export interface KafkaPorts {
   readonly controller: number
   /** SASL_SSL with SCRAM-SHA-512: users and their ACLs decide. */
   readonly secure: number
+  /** The JMX exporter agent's `/metrics`, with the cluster's rules (what Strimzi's brokers export). */
+  readonly metrics: number
 }
 
 export const DEFAULT_KAFKA_PORTS: KafkaPorts = {
   plain: PORTS.kafka,
   controller: PORTS.kafkaController,
   secure: PORTS.kafkaSecure,
+  metrics: PORTS.kafkaMetrics,
 }
 
 /**
@@ -56,6 +60,17 @@ export class KafkaService extends DaemonService {
     return join(paths.cache, `kafka-${VERSIONS.kafka}`, 'libs')
   }
 
+  /** The JMX exporter's Java agent, a cache entry of its own (Kafka's entry predates it). */
+  jmxAgent(paths: StackPaths): string {
+    const version = VERSIONS.jmxExporter
+    return join(paths.cache, `jmx-exporter-${version}`, `jmx_prometheus_javaagent-${version}.jar`)
+  }
+
+  /** Where the broker's metrics are scraped. */
+  metricsUrl(): string {
+    return `http://${this.host}:${this.ports.metrics}/metrics`
+  }
+
   async install(paths: StackPaths): Promise<void> {
     await cached(join(paths.cache, `kafka-${VERSIONS.kafka}`), (dir) => {
       run(this.name, 'mvn', [
@@ -69,6 +84,15 @@ export class KafkaService extends DaemonService {
         '-DincludeScope=runtime',
       ])
     })
+    await cached(dirname(this.jmxAgent(paths)), (dir) => {
+      run(this.name, 'mvn', [
+        '-q',
+        '-B',
+        'dependency:copy',
+        `-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:${VERSIONS.jmxExporter}`,
+        `-DoutputDirectory=${dir}`,
+      ])
+    })
   }
 
   protected async prepare(paths: StackPaths, dir: string): Promise<Launch> {
@@ -78,6 +102,8 @@ export class KafkaService extends DaemonService {
     const tls = ensureKafkaTls(dir, this.host)
     writeFileSync(config, serverProperties(dataDir, this.ports, tls.keystore))
     writeFileSync(log4j, log4jProperties(join(dir, 'server.log')))
+    const metricsConfig = join(dir, 'jmx-exporter.yml')
+    writeFileSync(metricsConfig, jmxExporterConfig())
     const classpath = `${this.libs(paths)}/*`
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       mkdirSync(dataDir, { recursive: true })
@@ -102,6 +128,9 @@ export class KafkaService extends DaemonService {
         '-XX:+UseG1GC',
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${log4j}`,
+        // The broker's metrics as the cluster's brokers export them (Strimzi's metricsConfig), so the
+        // dashboards and alerts can be checked against a real broker.
+        `-javaagent:${this.jmxAgent(paths)}=${this.host}:${this.ports.metrics}:${metricsConfig}`,
         '-cp',
         classpath,
         'kafka.Kafka',
