@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BackendAdmin, Serializer, TopicPartition } from '@oxagry/kafka'
 import { pino, type Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import { readOnlyKeyValue, readOnlySession, readOnlyView, readOnlyWindow } from '../state/read-only.ts'
 import {
@@ -26,19 +27,24 @@ import type {
 import type { Topology } from '../topology/topology.ts'
 import { ChangelogRestorer, type RestoreProgress } from './changelog-restorer.ts'
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './config.ts'
-import type { RuntimeContext } from './context.ts'
+import { stateDirOf, type RuntimeContext, type ThreadIdentity } from './context.ts'
 import { asFatal } from './error-router.ts'
 import { GlobalStores } from './global-stores.ts'
 import { InstanceDirectory } from './instance-directory.ts'
 import { InternalTopics } from './internal-topics.ts'
 import { MetadataState, type LocalView } from './metadata-state.ts'
-import { StreamsMetrics } from './metrics.ts'
+import { STREAMS_METRICS, StreamsMetrics } from './metrics.ts'
+import { claimProcessId } from './process-id.ts'
 import { effectiveDefaults } from './serdes-resolution.ts'
 import { sourceRoutes } from './sources.ts'
 import { StandbyTasks, type StandbyProgress } from './standby-tasks.ts'
 import { StateManager } from './state-manager.ts'
 import { StreamThread } from './stream-thread.ts'
 import { StreamsState } from './streams-state.ts'
+import { mergeThreadMetrics } from './thread-metrics.ts'
+import { instanceState, StreamThreadPool } from './thread-pool.ts'
+import type { ThreadStatus } from './thread-protocol.ts'
+import { threadStoreView } from './thread-stores.ts'
 import {
   parseHostInfo,
   type HostInfo,
@@ -53,6 +59,19 @@ export type * from '../state/async-read-only.ts'
 export { DEAD_LETTER_HEADERS } from './error-router.ts'
 export type { RestoreProgress } from './changelog-restorer.ts'
 export type { StandbyProgress } from './standby-tasks.ts'
+export type * from './thread-module.ts'
+export { THREAD_MODULE_EXPORT } from './thread-module.ts'
+
+/** One stream thread's health (`numStreamThreads` above 1), as it last reported it. */
+export interface ThreadHealth {
+  /** 1-based, as Kafka Streams numbers its StreamThreads. */
+  readonly thread: number
+  readonly state: StreamsState
+  readonly ready: boolean
+  readonly tasks: readonly string[]
+  readonly error?: { readonly code: string; readonly message: string }
+  readonly stalledMs?: number
+}
 
 export interface Health {
   /** The instance works (or is starting); false once it failed or stopped. */
@@ -64,6 +83,8 @@ export interface Health {
   readonly error?: { readonly code: string; readonly message: string }
   /** How long the thread has been held up waiting on the broker, once past `stalledAfterMs`. */
   readonly stalledMs?: number
+  /** With `numStreamThreads` above 1: every stream thread, in order. */
+  readonly threads?: readonly ThreadHealth[]
 }
 
 /**
@@ -90,8 +111,14 @@ export class KafkaStreams {
   private admin: BackendAdmin | undefined
   private fatal: StreamsError | undefined
   private shuttingDown: Promise<void> | undefined
+  /** With `numStreamThreads` above 1: the worker threads that run the tasks instead of `thread`. */
+  private pool: StreamThreadPool | undefined
+  private unmergeMetrics: (() => void) | undefined
 
-  constructor(topology: Topology, config: StreamsConfig) {
+  /**
+   * @param internal what a stream thread's worker passes for the thread it runs; not for applications.
+   */
+  constructor(topology: Topology, config: StreamsConfig, internal: { thread?: ThreadIdentity } = {}) {
     this.config = resolveConfig(config, join(tmpdir(), 'oxagry-streams'))
     this.logger = (config.logger ?? pino({ name: 'streams' })).child({
       applicationId: this.config.applicationId,
@@ -108,7 +135,14 @@ export class KafkaStreams {
         })),
       ),
     )
-    this.context = { config: this.config, topology, defaults, logger: this.logger, metrics: this.metrics }
+    this.context = {
+      config: this.config,
+      topology,
+      defaults,
+      logger: this.logger,
+      metrics: this.metrics,
+      ...(internal.thread === undefined ? {} : { thread: internal.thread }),
+    }
     const backend = this.config.backend
     const state = new StateManager(this.context)
     this.topics = new InternalTopics(this.context)
@@ -155,13 +189,31 @@ export class KafkaStreams {
   }
 
   private localView(): LocalView {
-    const partitions: TopicPartition[] = this.thread.tasks.all().flatMap((active) => active.partitions)
+    const { partitions, owned } = this.localPartitions()
     return {
       endpoint: this.config.applicationServer ?? '',
       running: this.currentState === StreamsState.RUNNING,
-      owned: new Set(this.thread.tasks.ownedPartitions()),
+      owned: new Set(owned),
       partitions,
       standbyPartitions: this.standbys.inputPartitions(),
+    }
+  }
+
+  /**
+   * The input partitions of the tasks this instance runs now (of every stream thread), and the
+   * `topic:partition` keys it owns: what its directory entry publishes.
+   */
+  localPartitions(): { partitions: TopicPartition[]; owned: string[] } {
+    if (this.pool !== undefined) {
+      const threads = this.pool.statuses()
+      return {
+        partitions: threads.flatMap((t) => t.partitions),
+        owned: threads.flatMap((t) => t.owned),
+      }
+    }
+    return {
+      partitions: this.thread.tasks.all().flatMap((active) => active.partitions),
+      owned: [...this.thread.tasks.ownedPartitions()],
     }
   }
 
@@ -206,16 +258,23 @@ export class KafkaStreams {
 
   health(): Health {
     const live = this.currentState !== StreamsState.ERROR && this.currentState !== StreamsState.NOT_RUNNING
-    const stalledMs = live ? this.thread.stalledFor() : undefined
+    const threads = this.pool?.statuses()
+    const stalledMs = !live
+      ? undefined
+      : threads === undefined
+        ? this.thread.stalledFor()
+        : threads.reduce<number | undefined>(
+            (most, t) => (t.stalledMs === undefined ? most : Math.max(most ?? 0, t.stalledMs)),
+            undefined,
+          )
+    const restored = threads === undefined ? this.restorer.restoring === 0 : threads.every((t) => t.ready)
     return {
       live,
-      ready:
-        this.currentState === StreamsState.RUNNING &&
-        this.restorer.restoring === 0 &&
-        stalledMs === undefined,
+      ready: this.currentState === StreamsState.RUNNING && restored && stalledMs === undefined,
       state: this.currentState,
       ...(this.fatal === undefined ? {} : { error: { code: this.fatal.code, message: this.fatal.message } }),
       ...(stalledMs === undefined ? {} : { stalledMs }),
+      ...(threads === undefined ? {} : { threads: threads.map(threadHealth) }),
     }
   }
 
@@ -239,6 +298,7 @@ export class KafkaStreams {
    * nothing outside a processor writes a store.
    */
   localStores<S extends ReadOnlyStateStore = AnyReadOnlyStore>(name: string): S[] {
+    this.requireOneThread('localStores()')
     return this.instancesOf(name).map((store) => readOnlyView(store) as unknown as S)
   }
 
@@ -251,6 +311,7 @@ export class KafkaStreams {
   store<K, V>(name: string, kind: 'session'): ReadOnlySessionStore<K, V>
   store(name: string, kind: StoreKind): AnyReadOnlyStore {
     this.checkStore(name, kind)
+    this.requireOneThread('store()')
     const instances = this.instancesOf(name)
     switch (kind) {
       case 'keyValue':
@@ -276,7 +337,7 @@ export class KafkaStreams {
   asyncStore<K, V>(name: string, kind: 'session'): AsyncReadOnlySessionStore<K, V>
   asyncStore(name: string, kind: StoreKind): AnyAsyncReadOnlyStore {
     this.checkStore(name, kind)
-    return asyncView(kind, name, () => {
+    const available = (): void => {
       if (this.currentState !== StreamsState.RUNNING) {
         throw new StreamsError(
           STREAMS_ERROR_CODES.NOT_AVAILABLE,
@@ -284,8 +345,30 @@ export class KafkaStreams {
           { retriable: true, context: { store: name } },
         )
       }
+    }
+    const pool = this.pool
+    if (pool !== undefined) {
+      // Every thread keeps its own copy of a global store: one answers.
+      const global = this.context.topology.globalStores.some((g) => g.store.name === name)
+      return threadStoreView(kind, name, async (read) => {
+        available()
+        const answers = await pool.ask({ kind: 'store', read })
+        return global ? answers.slice(0, 1) : answers
+      })
+    }
+    return asyncView(kind, name, () => {
+      available()
       return this.store(name, kind as 'keyValue')
     })
+  }
+
+  /** Stores of several threads are in other isolates: only asynchronous reads reach them. */
+  private requireOneThread(what: string): void {
+    if (this.pool === undefined && this.config.numStreamThreads === 1) return
+    throw new StreamsError(
+      STREAMS_ERROR_CODES.INVALID_CONFIG,
+      `${what} reads the calling thread's stores; with /config/numStreamThreads above 1 they are in worker threads: use asyncStore()`,
+    )
   }
 
   private checkStore(name: string, kind: StoreKind): void {
@@ -313,6 +396,7 @@ export class KafkaStreams {
 
   /** The tasks this instance runs now, by id. */
   get taskIds(): string[] {
+    if (this.pool !== undefined) return this.pool.statuses().flatMap((t) => [...t.tasks])
     return this.thread.tasks.ids
   }
 
@@ -344,12 +428,58 @@ export class KafkaStreams {
     try {
       this.admin = await this.config.backend.admin()
       await this.topics.prepare(this.admin)
+      if (this.config.numStreamThreads > 1) {
+        await this.directory?.start(this.admin)
+        await this.startThreads()
+        return
+      }
       await this.globals.start(this.admin)
       await this.directory?.start(this.admin)
       await this.thread.start()
     } catch (error) {
       this.fail(error)
       throw error
+    }
+  }
+
+  /**
+   * Starts the stream threads as workers, each built by `threadModule`, under the instance's one
+   * process id (their transactional ids are `<applicationId>-<processId>-<n>`); the instance's state
+   * follows theirs from then on, and its registry shows their metrics.
+   */
+  private async startThreads(): Promise<void> {
+    const processId = claimProcessId(stateDirOf(this.context), this.logger)
+    const pool = new StreamThreadPool(this.config, this.logger, processId, () => this.threadsChanged())
+    this.pool = pool
+    this.unmergeMetrics = mergeThreadMetrics(
+      this.metrics.registry,
+      Object.values(STREAMS_METRICS),
+      async () =>
+        (await pool.ask({ kind: 'metrics' })).flatMap((r) =>
+          r.status === 'fulfilled' ? [r.value as Awaited<ReturnType<Registry['getMetricsAsJSON']>>] : [],
+        ),
+    )
+    await pool.start()
+  }
+
+  private threadsChanged(): void {
+    const pool = this.pool
+    if (pool === undefined || this.shuttingDown !== undefined) return
+    const threads = pool.statuses()
+    const next = instanceState(threads)
+    if (next === StreamsState.ERROR) {
+      const failed = threads.find((t) => t.state === StreamsState.ERROR)
+      const error = failed?.error
+      return this.fail(
+        new StreamsError(
+          STREAMS_ERROR_CODES.STATE,
+          `stream thread ${failed?.index ?? '?'} failed: ${error?.code ?? ''} ${error?.message ?? ''}`.trim(),
+        ),
+      )
+    }
+    if (next !== this.currentState) {
+      this.setState(next)
+      this.directory?.publish()
     }
   }
 
@@ -395,7 +525,10 @@ export class KafkaStreams {
 
   private shutdown(clean: boolean): Promise<void> {
     this.shuttingDown ??= (async () => {
-      await this.thread.shutdown(clean)
+      if (this.pool !== undefined) {
+        await this.pool.close(this.config.shutdownTimeoutMs)
+        this.unmergeMetrics?.()
+      } else await this.thread.shutdown(clean)
       await this.directory?.stop()
       await this.globals.stop()
       await this.admin?.close().catch(() => {})
@@ -403,5 +536,16 @@ export class KafkaStreams {
       if (this.currentState !== StreamsState.ERROR) this.setState(StreamsState.NOT_RUNNING)
     })()
     return this.shuttingDown
+  }
+}
+
+function threadHealth(t: ThreadStatus): ThreadHealth {
+  return {
+    thread: t.index,
+    state: t.state,
+    ready: t.ready,
+    tasks: t.tasks,
+    ...(t.error === undefined ? {} : { error: { code: t.error.code, message: t.error.message } }),
+    ...(t.stalledMs === undefined ? {} : { stalledMs: t.stalledMs }),
   }
 }
