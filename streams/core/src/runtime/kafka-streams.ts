@@ -114,6 +114,8 @@ export class KafkaStreams {
   /** With `numStreamThreads` above 1: the worker threads that run the tasks instead of `thread`. */
   private pool: StreamThreadPool | undefined
   private unmergeMetrics: (() => void) | undefined
+  /** The bound of the close() under way: each stream thread gets it to close in. */
+  private closeWithinMs: number | undefined
 
   /**
    * @param internal what a stream thread's worker passes for the thread it runs; not for applications.
@@ -517,6 +519,7 @@ export class KafkaStreams {
       )
     })
     try {
+      this.closeWithinMs = timeoutMs
       await Promise.race([this.shutdown(clean), timeout])
     } finally {
       clearTimeout(timer)
@@ -526,7 +529,7 @@ export class KafkaStreams {
   private shutdown(clean: boolean): Promise<void> {
     this.shuttingDown ??= (async () => {
       if (this.pool !== undefined) {
-        await this.pool.close(this.config.shutdownTimeoutMs)
+        await this.pool.close(this.closeWithinMs ?? this.config.shutdownTimeoutMs)
         this.unmergeMetrics?.()
       } else await this.thread.shutdown(clean)
       await this.directory?.stop()

@@ -22,7 +22,7 @@ export const NOT_IN_THREADS: Readonly<Record<string, string>> = {
 /** What the module's builder is told about the thread it builds. */
 export interface StreamThreadInfo {
   readonly applicationId: string
-  /** 1-based, as Kafka Streams numbers its StreamThreads. */
+  /** 1-based, as Kafka Streams numbers its StreamThreads (an application may call it with 0 for its main thread). */
   readonly index: number
   readonly numStreamThreads: number
 }
