@@ -1,8 +1,15 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { pino } from 'pino'
 import { Counter, Registry } from 'prom-client'
-import { MemoryBackend, Serdes, type ConsumerOptions, type BackendConsumer } from '@oxagry/kafka'
+import {
+  MemoryBackend,
+  Serdes,
+  type BackendConsumer,
+  type KafkaBackend,
+  type ProducerOptions,
+} from '@oxagry/kafka'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
+import type { AsyncReadOnlyKeyValueStore } from '../state/async-read-only.ts'
 import { countTopology } from './integration-fixtures.ts'
 import { resolveConfig, type StreamsConfig } from './config.ts'
 import { KafkaStreams, StreamsState } from './kafka-streams.ts'
@@ -16,11 +23,14 @@ import { fixtureModule } from './thread-fixtures.ts'
 const silent = pino({ level: 'silent' })
 
 /** A memory backend under another name: the main thread of a threaded instance refuses 'memory'. */
+/** What the runtime asks a backend's consumer for (the memory backend's own signature drops the id). */
+type ConsumerOptions = Parameters<KafkaBackend['consumer']>[0]
+
 class InProcessBackend extends MemoryBackend {
-  override readonly name = 'in-process'
   readonly asked: ConsumerOptions[] = []
   constructor(transactionalIds?: 'per-thread') {
     super(undefined, transactionalIds === undefined ? {} : { transactionalIds })
+    Object.defineProperty(this, 'name', { value: 'in-process', writable: true })
     for (const name of ['in', 'out']) this.broker.createTopic({ name, partitions: 2, config: {} })
   }
   override consumer(options: ConsumerOptions): BackendConsumer {
@@ -33,7 +43,7 @@ function config(overrides: Partial<StreamsConfig>): StreamsConfig {
   return { applicationId: 'app', backend: new InProcessBackend(), logger: silent, ...overrides }
 }
 
-function invalid(t: import('ava').ExecutionContext, make: () => unknown, message: RegExp): void {
+function invalid(t: ExecutionContext, make: () => unknown, message: RegExp): void {
   const error = t.throws(make, { instanceOf: StreamsError, message })
   t.is(error?.code, STREAMS_ERROR_CODES.INVALID_CONFIG)
 }
@@ -104,9 +114,9 @@ test('a thread receives the options a structured clone carries; what holds closu
 
 test('a thread of several names its clients and transactional id after its number, under the process id it is given', async (t) => {
   const backend = new InProcessBackend('per-thread')
-  const producers: { clientId: string; transactionalId?: string }[] = []
+  const producers: ProducerOptions[] = []
   const produce = backend.producer.bind(backend)
-  backend.producer = (options) => {
+  backend.producer = (options: ProducerOptions) => {
     producers.push(options)
     return produce(options)
   }
@@ -208,7 +218,7 @@ test("a store view over threads: a key from whichever thread has it, sums, all e
           return { status: 'rejected', reason: new Error(read.method) }
       }
     }),
-  ) as import('../state/async-read-only.ts').AsyncReadOnlyKeyValueStore<string, number>
+  ) as AsyncReadOnlyKeyValueStore<string, number>
   t.is(await view.get('c'), 3)
   t.is(await view.get('a'), 1)
   t.is(await view.get('z'), undefined)
@@ -247,7 +257,6 @@ test("the instance's registry shows its threads' series, labelled by thread, bes
   t.regex(text, /x_total\{application="app",thread="2"\} 7/)
   t.is(asked, 1)
   own.inc({ application: 'main' })
-  t.is((registry.getSingleMetric('x_total') as Counter).name, 'x_total', 'the view forwards to the metric')
   ;(registry.getSingleMetric('x_total') as Counter).inc({ application: 'main' })
   t.regex(await registry.metrics(), /x_total\{application="main"\} 3/)
   restore()
