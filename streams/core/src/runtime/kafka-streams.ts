@@ -42,7 +42,7 @@ import { StateManager } from './state-manager.ts'
 import { StreamThread } from './stream-thread.ts'
 import { StreamsState } from './streams-state.ts'
 import { mergeThreadMetrics } from './thread-metrics.ts'
-import { instanceState, StreamThreadPool } from './thread-pool.ts'
+import { fromWire, instanceState, StreamThreadPool } from './thread-pool.ts'
 import type { ThreadStatus } from './thread-protocol.ts'
 import { threadStoreView } from './thread-stores.ts'
 import {
@@ -470,13 +470,15 @@ export class KafkaStreams {
     const threads = pool.statuses()
     const next = instanceState(threads)
     if (next === StreamsState.ERROR) {
+      // The instance fails with what its thread failed with, as Kafka's client fails with its thread's error.
       const failed = threads.find((t) => t.state === StreamsState.ERROR)
-      const error = failed?.error
+      const error = failed?.error ?? {
+        code: STREAMS_ERROR_CODES.STATE,
+        message: 'no reason given',
+        retriable: false,
+      }
       return this.fail(
-        new StreamsError(
-          STREAMS_ERROR_CODES.STATE,
-          `stream thread ${failed?.index ?? '?'} failed: ${error?.code ?? ''} ${error?.message ?? ''}`.trim(),
-        ),
+        fromWire({ ...error, message: `stream thread ${failed?.index ?? '?'} failed: ${error.message}` }),
       )
     }
     if (next !== this.currentState) {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { createKafkaBackend } from '@oxagry/kafka'
+import { createKafkaBackend, Serdes } from '@oxagry/kafka'
 import {
   consumeAll,
   countTopology,
@@ -67,6 +67,8 @@ for (const client of TEST_CLIENTS) {
         stateDir: mkdtempSync(join(tmpdir(), 'streams-threads-')),
         logger: pino({ level: 'silent' }),
         metricsRegistry: registry,
+        applicationServer: 'localhost:18099',
+        instanceHeartbeatMs: 500,
         numStreamThreads: 2,
         threadModule: fixtureModule({ input, output, client, brokers: brokers.join(',') }),
       })
@@ -115,6 +117,16 @@ for (const client of TEST_CLIENTS) {
         for await (const kv of counts.all()) all.push(kv.key)
         t.deepEqual(all.sort(), [...keys].sort())
 
+        const [self] = streams.metadataForAllStreamsClients()
+        t.is(self?.topicPartitions.length, 4, "the instance's one entry holds both threads' partitions")
+        const hosts = await Promise.all(
+          keys.map(async (k) => (await streams.queryMetadataForKey('counts', k, Serdes.String())).activeHost),
+        )
+        t.true(
+          hosts.every((h) => h?.port === 18099),
+          'every key is answered here, whichever thread owns it',
+        )
+
         const text = await registry.metrics()
         const processed = byThread(text, STREAMS_METRICS.recordsProcessed)
         t.deepEqual([...processed.keys()].sort(), ['1', '2'], 'both threads processed records')
@@ -134,3 +146,48 @@ for (const client of TEST_CLIENTS) {
     },
   )
 }
+
+test.serial(
+  'kafkajs, 2 stream threads: a thread that fails for good stops the instance in ERROR, its health says which',
+  async (t) => {
+    const id = randomUUID().slice(0, 8)
+    const [app, input, output] = [`it-thr-${id}`, `it-thr-${id}-in`, `it-thr-${id}-out`]
+    await createTopics(kafka, [
+      { name: input, partitions: 4 },
+      { name: output, partitions: 4 },
+    ])
+    const streams = new KafkaStreams(countTopology(input, output), {
+      applicationId: app,
+      backend: createKafkaBackend('kafkajs', { brokers, sessionTimeoutMs: 6000 }),
+      stateDir: mkdtempSync(join(tmpdir(), 'streams-threads-')),
+      logger: pino({ level: 'silent' }),
+      numStreamThreads: 2,
+      threadModule: fixtureModule({
+        input,
+        output,
+        client: 'kafkajs',
+        brokers: brokers.join(','),
+        poison: 'bad',
+      }),
+    })
+    const states: StreamsState[] = []
+    streams.onStateChange((next) => states.push(next))
+    try {
+      await streams.start()
+      await waitFor(() => streams.state === StreamsState.RUNNING)
+      await produce(kafka, input, [{ key: 'bad', value: 'x' }])
+      await waitFor(() => streams.state === StreamsState.ERROR)
+      const health = streams.health()
+      t.false(health.live)
+      const failed = (health.threads ?? []).filter((th) => th.error !== undefined)
+      t.is(failed.length, 1, 'one thread failed')
+      t.is(failed[0]?.error?.code, 'OXA_STREAMS_PROCESSING')
+      t.is(health.error?.code, 'OXA_STREAMS_PROCESSING', "the instance fails with its thread's error")
+      t.regex(health.error?.message ?? '', new RegExp(`stream thread ${failed[0]?.thread} failed`))
+      t.is(states.filter((s) => s === StreamsState.ERROR).length, 1)
+    } finally {
+      await streams.close({ timeoutMs: 30_000 })
+    }
+    t.is(streams.state, StreamsState.ERROR, 'ERROR stays after close, as a failed instance')
+  },
+)

@@ -1,7 +1,7 @@
 /**
  * The `threadModule` the stream-thread tests run: the counting topology on the real broker. A module
  * is imported by URL, so its query carries the test's parameters (`input`, `output`, `brokers`, `client`,
- * `log`).
+ * `log`, and `poison`: a key the processor throws on).
  */
 import { createKafkaBackend, isKafkaClientName, MemoryBackend } from '@oxagry/kafka'
 import { pino } from 'pino'
@@ -16,8 +16,12 @@ export function buildStreamThread(info: StreamThreadInfo): StreamThreadBuild {
     return { topology: countTopology('in', 'out'), config: { backend: new MemoryBackend() } }
   const brokers = params.get('brokers')
   if (!isKafkaClientName(client) || brokers === null) throw new Error(`bad fixture URL ${import.meta.url}`)
+  const poison = params.get('poison')
   return {
-    topology: countTopology(params.get('input') ?? '', params.get('output') ?? ''),
+    topology: countTopology(params.get('input') ?? '', params.get('output') ?? '', (key) => {
+      // A record the processor cannot take: the thread that owns its partition fails for good.
+      if (key === poison) throw new Error(`poison ${key}`)
+    }),
     config: {
       backend: createKafkaBackend(client, { brokers: brokers.split(','), sessionTimeoutMs: 6000 }),
       logger: pino({ level: params.get('log') ?? 'silent' }).child({ thread: info.index }),
