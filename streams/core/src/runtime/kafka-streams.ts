@@ -116,6 +116,8 @@ export class KafkaStreams {
   private unmergeMetrics: (() => void) | undefined
   /** The bound of the close() under way: each stream thread gets it to close in. */
   private closeWithinMs: number | undefined
+  /** The partitions the threads owned when the instance last published its directory entry. */
+  private publishedOwned = ''
 
   /**
    * @param internal what a stream thread's worker passes for the thread it runs; not for applications.
@@ -481,10 +483,16 @@ export class KafkaStreams {
         fromWire({ ...error, message: `stream thread ${failed?.index ?? '?'} failed: ${error.message}` }),
       )
     }
-    if (next !== this.currentState) {
-      this.setState(next)
-      this.directory?.publish()
-    }
+    // Each step is published (as a single thread's rebalance is), and so is a move of partitions
+    // between threads that leaves the instance's state as it was.
+    const owned = threads
+      .flatMap((t) => t.owned)
+      .sort()
+      .join()
+    if (next === this.currentState && owned === this.publishedOwned) return
+    this.publishedOwned = owned
+    this.setState(next)
+    this.directory?.publish()
   }
 
   private fail(error: unknown): void {
