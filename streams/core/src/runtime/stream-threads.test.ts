@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import test, { type ExecutionContext } from 'ava'
 import { pino } from 'pino'
 import { Counter, Registry } from 'prom-client'
@@ -122,7 +125,11 @@ test('a thread of several names its clients and transactional id after its numbe
   }
   const streams = new KafkaStreams(
     countTopology('in', 'out'),
-    config({ backend, processingGuarantee: 'exactly_once', stateDir: '/tmp/streams-threads-unit' }),
+    config({
+      backend,
+      processingGuarantee: 'exactly_once',
+      stateDir: mkdtempSync(join(tmpdir(), 'streams-threads-')),
+    }),
     { thread: { index: 2, processId: '00000000-0000-4000-8000-000000000000' } },
   )
   await streams.start()
@@ -168,7 +175,11 @@ for (const [what, module, message] of [
   test(`a thread module that ${what} fails start() with a typed error, and the instance with it`, async (t) => {
     const streams = new KafkaStreams(
       countTopology('in', 'out'),
-      config({ numStreamThreads: 2, threadModule: module, stateDir: '/tmp/streams-threads-unit' }),
+      config({
+        numStreamThreads: 2,
+        threadModule: module,
+        stateDir: mkdtempSync(join(tmpdir(), 'streams-threads-')),
+      }),
     )
     const error = await t.throwsAsync(streams.start(), { instanceOf: StreamsError, message })
     t.is(error?.code, STREAMS_ERROR_CODES.INVALID_CONFIG)
