@@ -2,9 +2,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BackendAdmin, Serializer, TopicPartition } from '@oxagry/kafka'
 import { pino, type Logger } from 'pino'
-import type { Registry } from 'prom-client'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import { readOnlyKeyValue, readOnlySession, readOnlyView, readOnlyWindow } from '../state/read-only.ts'
 import {
   asyncView,
   type AnyAsyncReadOnlyStore,
@@ -14,37 +12,30 @@ import {
 } from '../state/async-read-only.ts'
 import type {
   AnyReadOnlyStore,
-  AnyStore,
-  KeyValueStore,
   ReadOnlyKeyValueStore,
   ReadOnlySessionStore,
   ReadOnlyStateStore,
   ReadOnlyWindowStore,
-  SessionStore,
   StoreKind,
-  WindowStore,
 } from '../state/store.ts'
 import type { Topology } from '../topology/topology.ts'
 import { ChangelogRestorer, type RestoreProgress } from './changelog-restorer.ts'
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './config.ts'
-import { stateDirOf, type RuntimeContext, type ThreadIdentity } from './context.ts'
+import type { RuntimeContext, ThreadIdentity } from './context.ts'
 import { asFatal } from './error-router.ts'
 import { GlobalStores } from './global-stores.ts'
 import { InstanceDirectory } from './instance-directory.ts'
 import { InternalTopics } from './internal-topics.ts'
+import { LocalStores } from './local-stores.ts'
 import { MetadataState, type LocalView } from './metadata-state.ts'
-import { STREAMS_METRICS, StreamsMetrics } from './metrics.ts'
-import { claimProcessId } from './process-id.ts'
+import { StreamsMetrics } from './metrics.ts'
 import { effectiveDefaults } from './serdes-resolution.ts'
 import { sourceRoutes } from './sources.ts'
 import { StandbyTasks, type StandbyProgress } from './standby-tasks.ts'
 import { StateManager } from './state-manager.ts'
 import { StreamThread } from './stream-thread.ts'
+import { StreamThreads, type ThreadHealth } from './stream-threads.ts'
 import { StreamsState } from './streams-state.ts'
-import { mergeThreadMetrics } from './thread-metrics.ts'
-import { fromWire, instanceState, StreamThreadPool } from './thread-pool.ts'
-import type { ThreadStatus } from './thread-protocol.ts'
-import { threadStoreView } from './thread-stores.ts'
 import {
   parseHostInfo,
   type HostInfo,
@@ -59,19 +50,9 @@ export type * from '../state/async-read-only.ts'
 export { DEAD_LETTER_HEADERS } from './error-router.ts'
 export type { RestoreProgress } from './changelog-restorer.ts'
 export type { StandbyProgress } from './standby-tasks.ts'
+export type { ThreadHealth } from './stream-threads.ts'
 export type * from './thread-module.ts'
 export { THREAD_MODULE_EXPORT } from './thread-module.ts'
-
-/** One stream thread's health (`numStreamThreads` above 1), as it last reported it. */
-export interface ThreadHealth {
-  /** 1-based, as Kafka Streams numbers its StreamThreads. */
-  readonly thread: number
-  readonly state: StreamsState
-  readonly ready: boolean
-  readonly tasks: readonly string[]
-  readonly error?: { readonly code: string; readonly message: string }
-  readonly stalledMs?: number
-}
 
 export interface Health {
   /** The instance works (or is starting); false once it failed or stopped. */
@@ -106,18 +87,16 @@ export class KafkaStreams {
   /** Shares where each instance answers queries; only with `applicationServer`. */
   private readonly directory: InstanceDirectory | undefined
   private readonly metadataState: MetadataState
+  private readonly stores: LocalStores
   private currentState: StreamsState = StreamsState.CREATED
   private readonly listeners: ((next: StreamsState, previous: StreamsState) => void)[] = []
   private admin: BackendAdmin | undefined
   private fatal: StreamsError | undefined
   private shuttingDown: Promise<void> | undefined
-  /** With `numStreamThreads` above 1: the worker threads that run the tasks instead of `thread`. */
-  private pool: StreamThreadPool | undefined
-  private unmergeMetrics: (() => void) | undefined
+  /** With `numStreamThreads` above 1, once started: the worker threads that run the tasks instead of `thread`. */
+  private threads: StreamThreads | undefined
   /** The bound of the close() under way: each stream thread gets it to close in. */
   private closeWithinMs: number | undefined
-  /** The partitions the threads owned when the instance last published its directory entry. */
-  private publishedOwned = ''
 
   /**
    * @param internal what a stream thread's worker passes for the thread it runs; not for applications.
@@ -175,11 +154,7 @@ export class KafkaStreams {
       state,
       restorer: this.restorer,
       standbys: this.standbys,
-      setState: (next) => {
-        this.setState(next)
-        // Every step of a rebalance is published, so others stop routing here while partitions move.
-        this.directory?.publish()
-      },
+      setState: (next) => this.published(next),
       fail: (error) => this.fail(error),
       fatal: () => this.fatal,
     })
@@ -189,6 +164,12 @@ export class KafkaStreams {
         ? undefined
         : new InstanceDirectory(this.context, backend, server, () => this.localView())
     this.metadataState = new MetadataState(this.context, this.topics, this.directory, () => this.localView())
+    this.stores = new LocalStores({
+      topology,
+      globals: this.globals.stores,
+      tasks: () => this.thread.tasks.all(),
+      threaded: () => this.threads !== undefined || this.config.numStreamThreads > 1,
+    })
     this.setState(StreamsState.CREATED)
   }
 
@@ -208,13 +189,7 @@ export class KafkaStreams {
    * `topic:partition` keys it owns: what its directory entry publishes.
    */
   localPartitions(): { partitions: TopicPartition[]; owned: string[] } {
-    if (this.pool !== undefined) {
-      const threads = this.pool.statuses()
-      return {
-        partitions: threads.flatMap((t) => t.partitions),
-        owned: threads.flatMap((t) => t.owned),
-      }
-    }
+    if (this.threads !== undefined) return this.threads.localPartitions()
     return {
       partitions: this.thread.tasks.all().flatMap((active) => active.partitions),
       owned: [...this.thread.tasks.ownedPartitions()],
@@ -262,29 +237,29 @@ export class KafkaStreams {
 
   health(): Health {
     const live = this.currentState !== StreamsState.ERROR && this.currentState !== StreamsState.NOT_RUNNING
-    const threads = this.pool?.statuses()
+    const threads = this.threads
     const stalledMs = !live
       ? undefined
       : threads === undefined
         ? this.thread.stalledFor()
-        : threads.reduce<number | undefined>(
-            (most, t) => (t.stalledMs === undefined ? most : Math.max(most ?? 0, t.stalledMs)),
-            undefined,
-          )
-    const restored = threads === undefined ? this.restorer.restoring === 0 : threads.every((t) => t.ready)
+        : threads.stalledMs()
+    const restored = threads === undefined ? this.restorer.restoring === 0 : threads.ready()
     return {
       live,
       ready: this.currentState === StreamsState.RUNNING && restored && stalledMs === undefined,
       state: this.currentState,
       ...(this.fatal === undefined ? {} : { error: { code: this.fatal.code, message: this.fatal.message } }),
       ...(stalledMs === undefined ? {} : { stalledMs }),
-      ...(threads === undefined ? {} : { threads: threads.map(threadHealth) }),
+      ...(threads === undefined ? {} : { threads: threads.threads() }),
     }
   }
 
-  /** Restore progress of every store being or having been restored on this instance. */
+  /**
+   * Restore progress of every store being or having been restored on this instance (with several
+   * stream threads: each thread's, in thread order, as of its last report).
+   */
   restoration(): RestoreProgress[] {
-    return this.restorer.all()
+    return this.threads?.restoration() ?? this.restorer.all()
   }
 
   /** How far each standby store of this instance has read its changelog (`numStandbyReplicas`). */
@@ -302,8 +277,7 @@ export class KafkaStreams {
    * nothing outside a processor writes a store.
    */
   localStores<S extends ReadOnlyStateStore = AnyReadOnlyStore>(name: string): S[] {
-    this.requireOneThread('localStores()')
-    return this.instancesOf(name).map((store) => readOnlyView(store) as unknown as S)
+    return this.stores.views(name, 'localStores()') as unknown as S[]
   }
 
   /**
@@ -314,21 +288,8 @@ export class KafkaStreams {
   store<K, V>(name: string, kind: 'window'): ReadOnlyWindowStore<K, V>
   store<K, V>(name: string, kind: 'session'): ReadOnlySessionStore<K, V>
   store(name: string, kind: StoreKind): AnyReadOnlyStore {
-    this.checkStore(name, kind)
-    this.requireOneThread('store()')
-    const instances = this.instancesOf(name)
-    switch (kind) {
-      case 'keyValue':
-        return readOnlyKeyValue(name, instances as KeyValueStore<unknown, unknown>[])
-      case 'window': {
-        const windows = instances as WindowStore<unknown, unknown>[]
-        return readOnlyWindow(name, windows[0]?.retentionMs ?? 0, windows)
-      }
-      case 'session': {
-        const sessions = instances as SessionStore<unknown, unknown>[]
-        return readOnlySession(name, sessions[0]?.retentionMs ?? 0, sessions)
-      }
-    }
+    this.stores.check(name, kind)
+    return this.stores.view(name, kind, 'store()')
   }
 
   /**
@@ -340,7 +301,7 @@ export class KafkaStreams {
   asyncStore<K, V>(name: string, kind: 'window'): AsyncReadOnlyWindowStore<K, V>
   asyncStore<K, V>(name: string, kind: 'session'): AsyncReadOnlySessionStore<K, V>
   asyncStore(name: string, kind: StoreKind): AnyAsyncReadOnlyStore {
-    this.checkStore(name, kind)
+    this.stores.check(name, kind)
     const available = (): void => {
       if (this.currentState !== StreamsState.RUNNING) {
         throw new StreamsError(
@@ -350,57 +311,16 @@ export class KafkaStreams {
         )
       }
     }
-    const pool = this.pool
-    if (pool !== undefined) {
-      // Every thread keeps its own copy of a global store: one answers.
-      const global = this.context.topology.globalStores.some((g) => g.store.name === name)
-      return threadStoreView(kind, name, async (read) => {
-        available()
-        const answers = await pool.ask({ kind: 'store', read })
-        return global ? answers.slice(0, 1) : answers
-      })
-    }
+    if (this.threads !== undefined) return this.threads.asyncStore(name, kind, available)
     return asyncView(kind, name, () => {
       available()
       return this.store(name, kind as 'keyValue')
     })
   }
 
-  /** Stores of several threads are in other isolates: only asynchronous reads reach them. */
-  private requireOneThread(what: string): void {
-    if (this.pool === undefined && this.config.numStreamThreads === 1) return
-    throw new StreamsError(
-      STREAMS_ERROR_CODES.INVALID_CONFIG,
-      `${what} reads the calling thread's stores; with /config/numStreamThreads above 1 they are in worker threads: use asyncStore()`,
-    )
-  }
-
-  private checkStore(name: string, kind: StoreKind): void {
-    const topology = this.context.topology
-    const spec = topology.store(name) ?? topology.globalStores.find((g) => g.store.name === name)?.store
-    if (spec === undefined) {
-      throw new StreamsError(STREAMS_ERROR_CODES.UNKNOWN_STORE, `no store named ${name} in the topology`)
-    }
-    if (spec.kind !== kind) {
-      throw new StreamsError(
-        STREAMS_ERROR_CODES.UNKNOWN_STORE,
-        `store ${name} is a ${spec.kind} store, not a ${kind} store`,
-      )
-    }
-  }
-
-  private instancesOf(name: string): AnyStore[] {
-    const global = this.globals.stores.get(name)
-    if (global !== undefined) return [global as unknown as AnyStore]
-    return this.thread.tasks.all().flatMap((active) => {
-      const store = active.stores.get(name)
-      return store === undefined ? [] : [store as unknown as AnyStore]
-    })
-  }
-
   /** The tasks this instance runs now, by id. */
   get taskIds(): string[] {
-    if (this.pool !== undefined) return this.pool.statuses().flatMap((t) => [...t.tasks])
+    if (this.threads !== undefined) return this.threads.taskIds
     return this.thread.tasks.ids
   }
 
@@ -432,65 +352,25 @@ export class KafkaStreams {
     try {
       this.admin = await this.config.backend.admin()
       await this.topics.prepare(this.admin)
-      if (this.config.numStreamThreads > 1) {
-        await this.directory?.start(this.admin)
-        await this.startThreads()
-        return
-      }
-      await this.globals.start(this.admin)
+      // With several threads, each keeps its own global stores.
+      if (this.config.numStreamThreads === 1) await this.globals.start(this.admin)
       await this.directory?.start(this.admin)
-      await this.thread.start()
+      if (this.config.numStreamThreads === 1) return await this.thread.start()
+      this.threads = new StreamThreads(this.context, {
+        state: () => this.currentState,
+        changed: (next) => this.published(next),
+        fail: (error) => this.fail(error),
+        shuttingDown: () => this.shuttingDown !== undefined,
+      })
+      await this.threads.start()
     } catch (error) {
       this.fail(error)
       throw error
     }
   }
 
-  /**
-   * Starts the stream threads as workers, each built by `threadModule`, under the instance's one
-   * process id (their transactional ids are `<applicationId>-<processId>-<n>`); the instance's state
-   * follows theirs from then on, and its registry shows their metrics.
-   */
-  private async startThreads(): Promise<void> {
-    const processId = claimProcessId(stateDirOf(this.context), this.logger)
-    const pool = new StreamThreadPool(this.config, this.logger, processId, () => this.threadsChanged())
-    this.pool = pool
-    this.unmergeMetrics = mergeThreadMetrics(
-      this.metrics.registry,
-      Object.values(STREAMS_METRICS),
-      async () =>
-        (await pool.ask({ kind: 'metrics' })).flatMap((r) =>
-          r.status === 'fulfilled' ? [r.value as Awaited<ReturnType<Registry['getMetricsAsJSON']>>] : [],
-        ),
-    )
-    await pool.start()
-  }
-
-  private threadsChanged(): void {
-    const pool = this.pool
-    if (pool === undefined || this.shuttingDown !== undefined) return
-    const threads = pool.statuses()
-    const next = instanceState(threads)
-    if (next === StreamsState.ERROR) {
-      // The instance fails with what its thread failed with, as Kafka's client fails with its thread's error.
-      const failed = threads.find((t) => t.state === StreamsState.ERROR)
-      const error = failed?.error ?? {
-        code: STREAMS_ERROR_CODES.STATE,
-        message: 'no reason given',
-        retriable: false,
-      }
-      return this.fail(
-        fromWire({ ...error, message: `stream thread ${failed?.index ?? '?'} failed: ${error.message}` }),
-      )
-    }
-    // Each step is published (as a single thread's rebalance is), and so is a move of partitions
-    // between threads that leaves the instance's state as it was.
-    const owned = threads
-      .flatMap((t) => t.owned)
-      .sort()
-      .join()
-    if (next === this.currentState && owned === this.publishedOwned) return
-    this.publishedOwned = owned
+  /** Every step of a rebalance is published, so others stop routing here while partitions move. */
+  private published(next: StreamsState): void {
     this.setState(next)
     this.directory?.publish()
   }
@@ -538,9 +418,8 @@ export class KafkaStreams {
 
   private shutdown(clean: boolean): Promise<void> {
     this.shuttingDown ??= (async () => {
-      if (this.pool !== undefined) {
-        await this.pool.close(this.closeWithinMs ?? this.config.shutdownTimeoutMs)
-        this.unmergeMetrics?.()
+      if (this.threads !== undefined) {
+        await this.threads.close(this.closeWithinMs ?? this.config.shutdownTimeoutMs)
       } else await this.thread.shutdown(clean)
       await this.directory?.stop()
       await this.globals.stop()
@@ -549,16 +428,5 @@ export class KafkaStreams {
       if (this.currentState !== StreamsState.ERROR) this.setState(StreamsState.NOT_RUNNING)
     })()
     return this.shuttingDown
-  }
-}
-
-function threadHealth(t: ThreadStatus): ThreadHealth {
-  return {
-    thread: t.index,
-    state: t.state,
-    ready: t.ready,
-    tasks: t.tasks,
-    ...(t.error === undefined ? {} : { error: { code: t.error.code, message: t.error.message } }),
-    ...(t.stalledMs === undefined ? {} : { stalledMs: t.stalledMs }),
   }
 }

@@ -91,6 +91,11 @@ for (const client of TEST_CLIENTS) {
         )
         t.deepEqual(threads.flatMap((th) => th.tasks).sort(), ['0_0', '0_1', '0_2', '0_3'])
         t.true(streams.health().ready)
+        // Each thread's restores reach the instance in its status reports (about once a second).
+        const restored = () => new Set(streams.restoration().map((r) => `${r.task}/${r.store}`))
+        await waitFor(() => restored().size === 4, 5_000)
+        t.deepEqual([...restored()].sort(), ['0_0/counts', '0_1/counts', '0_2/counts', '0_3/counts'])
+        t.true(streams.restoration().every((r) => r.restored === r.total))
 
         await produce(kafka, input, pings(20, 5))
         const records = await consumeAll(kafka, output, (r) => r.length >= 100, {

@@ -190,7 +190,7 @@ for (const [what, module, message] of [
 }
 
 function status(index: number, state: StreamsState): ThreadStatus {
-  return { index, state, ready: state === 'RUNNING', tasks: [], partitions: [], owned: [], restoring: 0 }
+  return { index, state, ready: state === 'RUNNING', tasks: [], partitions: [], owned: [], restores: [] }
 }
 
 test("the instance's state from its threads': RUNNING when all run, ERROR when one failed, else REBALANCING", (t) => {

@@ -45,7 +45,7 @@ class ThreadHandle {
       tasks: [],
       partitions: [],
       owned: [],
-      restoring: 0,
+      restores: [],
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import type { TopicPartition } from '@oxagry/kafka'
 import type { StoreKind } from '../state/store.ts'
+import type { RestoreProgress } from './changelog-restorer.ts'
 import type { ThreadOptions } from './thread-module.ts'
 import type { StreamsState } from './streams-state.ts'
 
@@ -39,7 +40,8 @@ export interface ThreadStatus {
   readonly partitions: readonly TopicPartition[]
   /** `topic:partition` keys of what the thread owns now. */
   readonly owned: readonly string[]
-  readonly restoring: number
+  /** The thread's restores, as its `restoration()` gives them. */
+  readonly restores: readonly RestoreProgress[]
 }
 
 /** A read on a store, as the main thread's async view asks each thread. */

@@ -43,7 +43,7 @@ function status(s: KafkaStreams): ThreadStatus {
     tasks: s.taskIds,
     partitions: local.partitions,
     owned: local.owned,
-    restoring: s.restoration().filter((r) => r.restored < r.total).length,
+    restores: s.restoration(),
   }
 }
 
