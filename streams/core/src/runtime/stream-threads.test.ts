@@ -189,6 +189,39 @@ for (const [what, module, message] of [
   })
 }
 
+test('a thread module in plain JavaScript is imported and built in every worker, and the threads run', async (t) => {
+  const streams = new KafkaStreams(
+    countTopology('in', 'out'),
+    config({
+      numStreamThreads: 2,
+      threadModule: new URL('./thread-fixture-plain.js', import.meta.url).href,
+      stateDir: mkdtempSync(join(tmpdir(), 'streams-threads-')),
+    }),
+  )
+  try {
+    await streams.start()
+    const deadline = Date.now() + 60_000
+    while (streams.state !== StreamsState.RUNNING && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    t.deepEqual(
+      streams.health().threads?.map((th) => [th.thread, th.state]),
+      [
+        [1, StreamsState.RUNNING],
+        [2, StreamsState.RUNNING],
+      ],
+    )
+    t.deepEqual(
+      streams.taskIds.sort(),
+      ['0_0', '0_0', '0_1', '0_1'],
+      "each thread's own broker gives it both tasks",
+    )
+  } finally {
+    await streams.close({ timeoutMs: 30_000 })
+  }
+  t.is(streams.state, StreamsState.NOT_RUNNING)
+})
+
 function status(index: number, state: StreamsState): ThreadStatus {
   return { index, state, ready: state === 'RUNNING', tasks: [], partitions: [], owned: [], restores: [] }
 }
