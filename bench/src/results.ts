@@ -15,6 +15,8 @@ export interface StreamsResult {
   readonly scenario: Scenario
   readonly guarantee: Guarantee
   readonly system: System
+  /** @oxagry/streams' stream threads (`--threads`); absent for one thread and for the other systems. */
+  readonly threads?: number
   /** Input records of the throughput phase. */
   readonly records: number
   /** records / (time the last output was read - time the first was read); null when the run failed. */
@@ -55,6 +57,7 @@ export function validateStreamsResults(data: unknown): StreamsResult[] {
     'scenario',
     'guarantee',
     'system',
+    'threads',
     'records',
     'recordsPerSec',
     'p99Ms',
@@ -73,6 +76,11 @@ export function validateStreamsResults(data: unknown): StreamsResult[] {
     oneOf(`${path}/system`, r.system, SYSTEMS)
     if (typeof r.records !== 'number' || !Number.isInteger(r.records) || r.records <= 0)
       fail(`${path}/records`, 'a positive integer')
+    if (
+      r.threads !== undefined &&
+      (typeof r.threads !== 'number' || !Number.isInteger(r.threads) || r.threads < 1)
+    )
+      fail(`${path}/threads`, 'a positive integer')
     figure(`${path}/recordsPerSec`, r.recordsPerSec, false)
     figure(`${path}/p99Ms`, r.p99Ms, false)
     figure(`${path}/p50Ms`, r.p50Ms, true)

@@ -9,6 +9,7 @@
  *   --partitions 4            of input and output topics
  *   --scenarios stateless,windowed   --guarantees at_least_once,exactly_once
  *   --systems oxagry-streams,kafkajs-loop,kafka-streams
+ *   --threads 1               @oxagry/streams' numStreamThreads, one run each (e.g. 1,2)
  *   --memory-keys 1000000     keys of the memory scenario; 0 skips it
  *   --out bench/results       where streams.json and memory.json go
  */
@@ -24,7 +25,7 @@ import {
   type MachinePing,
 } from '@oxagry/avro'
 import type { Admin, Message } from 'kafkajs'
-import { intFlag, listFlag, parseFlags, stringFlag } from '../args.ts'
+import { intFlag, intListFlag, listFlag, parseFlags, stringFlag } from '../args.ts'
 import {
   GUARANTEES,
   SCENARIOS,
@@ -60,6 +61,7 @@ const scenarios = listFlag(flags, 'scenarios', SCENARIOS)
 const guarantees = listFlag(flags, 'guarantees', GUARANTEES)
 const systems = listFlag(flags, 'systems', SYSTEMS)
 const memoryKeys = intFlag(flags, 'memory-keys', 1_000_000, 0)
+const threadCounts = intListFlag(flags, 'threads', [1])
 const outDir = stringFlag(flags, 'out', fileURLToPath(new URL('../../results', import.meta.url)))
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
@@ -94,6 +96,7 @@ function startSystem(
   names: { app: string; input: string; output: string },
   schemaIds: { input: number; output: number },
   classpath: string | undefined,
+  threads: number,
 ): SystemProcess {
   const common = [
     '--brokers',
@@ -139,6 +142,8 @@ function startSystem(
     registryUrl,
     '--input-schema-id',
     String(schemaIds.input),
+    '--threads',
+    String(threads),
   ]
   return new SystemProcess(system, process.execPath, args, logFile)
 }
@@ -149,8 +154,9 @@ async function runOne(
   guarantee: Guarantee,
   system: System,
   classpath: string | undefined,
+  threads: number,
 ): Promise<StreamsResult> {
-  const app = `${runId}-${SHORT[scenario]}-${SHORT[guarantee]}-${SHORT[system]}`
+  const app = `${runId}-${SHORT[scenario]}-${SHORT[guarantee]}-${SHORT[system]}${threads === 1 ? '' : `-t${threads}`}`
   const names = { app, input: `${app}-in`, output: `${app}-out` }
   await createTopics(admin, [
     { name: names.input, partitions },
@@ -192,8 +198,9 @@ async function runOne(
     names,
     { input: serde.schemaIdFor(names.input) as number, output: serde.schemaIdFor(names.output) as number },
     classpath,
+    threads,
   )
-  const base = { scenario, guarantee, system, records }
+  const base = { scenario, guarantee, system, ...(threads === 1 ? {} : { threads }), records }
   let cpuAtFirst: number | undefined
   watcher.onFirstOutput = () => (cpuAtFirst = sut.cpuMs())
   try {
@@ -260,6 +267,7 @@ function streamsTable(rows: readonly StreamsResult[]): string {
       { header: 'scenario' },
       { header: 'guarantee' },
       { header: 'system' },
+      { header: 'threads', align: 'right' },
       { header: 'records', align: 'right' },
       { header: 'records/s', align: 'right' },
       { header: 'p50 ms', align: 'right' },
@@ -272,6 +280,7 @@ function streamsTable(rows: readonly StreamsResult[]): string {
       r.scenario,
       r.guarantee,
       r.system,
+      r.threads ?? 1,
       r.records,
       r.recordsPerSec,
       r.p50Ms,
@@ -325,7 +334,9 @@ async function main(): Promise<void> {
     for (const scenario of scenarios)
       for (const guarantee of guarantees)
         for (const system of systems)
-          results.push(await runOne(admin, scenario, guarantee, system, classpath))
+          // Threads are @oxagry/streams' dimension: the other systems run once.
+          for (const threads of system === 'oxagry-streams' ? threadCounts : [1])
+            results.push(await runOne(admin, scenario, guarantee, system, classpath, threads))
     console.log(
       `\nstreams: ${records} records per run, latency over ${latencyRecords} records at ${latencyRate}/s\n`,
     )

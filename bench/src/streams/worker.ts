@@ -13,6 +13,7 @@ import { pino } from 'pino'
 import { intFlag, listFlag, parseFlags, stringFlag } from '../args.ts'
 import { GUARANTEES, SCENARIOS } from '../results.ts'
 import { startKafkaJsLoop } from './kafkajs-loop.ts'
+import { threadModuleUrl } from './thread-module.ts'
 import { oxagryTopology } from './topologies.ts'
 
 const flags = parseFlags(process.argv.slice(2))
@@ -24,6 +25,8 @@ const applicationId = stringFlag(flags, 'app-id')
 const input = stringFlag(flags, 'input')
 const output = stringFlag(flags, 'output')
 const commitIntervalMs = intFlag(flags, 'commit-ms', 1000)
+/** @oxagry/streams' numStreamThreads: above 1, worker threads built by ./thread-module.ts. */
+const threads = intFlag(flags, 'threads', 1)
 
 const registry = new ConfluentSchemaRegistry({ url: stringFlag(flags, 'registry') })
 // Warm: the output topic's schema id is resolved now, so serializing never awaits the registry.
@@ -40,6 +43,19 @@ if (system === 'oxagry-streams') {
     commitIntervalMs,
     stateDir: mkdtempSync(join(tmpdir(), 'bench-streams-')),
     logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+    ...(threads === 1
+      ? {}
+      : {
+          numStreamThreads: threads,
+          threadModule: threadModuleUrl({
+            scenario,
+            input,
+            output,
+            brokers: brokers.join(','),
+            registry: stringFlag(flags, 'registry'),
+            ...(inputSchemaId === undefined ? {} : { 'input-schema-id': inputSchemaId }),
+          }),
+        }),
   })
   streams.onStateChange((next) => {
     console.log(`STATE ${next}`)

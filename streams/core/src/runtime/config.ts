@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { BrokerRecord, KafkaBackend, MaybePromise, RecordHeaders, Serde } from '@oxagry/kafka'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
+import { NOT_IN_THREADS } from './thread-module.ts'
 
 export const ProcessingGuarantee = {
   AT_LEAST_ONCE: 'at_least_once',
@@ -96,6 +97,17 @@ export interface StreamsConfig {
    * Placement and its difference from Kafka: the README's "Standby replicas". Default 0.
    */
   readonly numStandbyReplicas?: number
+  /**
+   * Kafka Streams' `num.stream.threads`: how many stream threads (worker threads, each with its own
+   * consumer and producer) share this instance's tasks. Above 1 it needs `threadModule`. Default 1: the
+   * one thread runs on the calling event loop. See the README's "Stream threads".
+   */
+  readonly numStreamThreads?: number
+  /**
+   * With `numStreamThreads` above 1: the module (a path or a `file:` URL) whose `buildStreamThread`
+   * export builds, in each worker, what cannot cross a thread: the topology, backend, serdes, handlers.
+   */
+  readonly threadModule?: string
   readonly logger?: Logger
   /** Where metrics are registered; a registry of its own when absent. */
   readonly metricsRegistry?: Registry
@@ -118,6 +130,7 @@ export interface ResolvedConfig extends StreamsConfig {
   readonly retryBackoffMaxMs: number
   readonly stalledAfterMs: number
   readonly numStandbyReplicas: number
+  readonly numStreamThreads: number
 }
 
 const handlerSchema = {
@@ -158,6 +171,8 @@ const schema = {
     retryBackoffMaxMs: { type: 'integer', minimum: 1 },
     stalledAfterMs: { type: 'integer', minimum: 1 },
     numStandbyReplicas: { type: 'integer', minimum: 0 },
+    numStreamThreads: { type: 'integer', minimum: 1 },
+    threadModule: { type: 'string', minLength: 1 },
   },
 }
 
@@ -196,6 +211,7 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
       )
     }
   }
+  checkThreads(config)
   const guarantee = config.processingGuarantee ?? 'at_least_once'
   return {
     ...config,
@@ -215,5 +231,23 @@ export function resolveConfig(config: StreamsConfig, defaultStateDir: string): R
     retryBackoffMaxMs: Math.max(config.retryBackoffMaxMs ?? 1_000, config.retryBackoffMs ?? 100),
     stalledAfterMs: config.stalledAfterMs ?? 5_000,
     numStandbyReplicas: config.numStandbyReplicas ?? 0,
+    numStreamThreads: config.numStreamThreads ?? 1,
+  }
+}
+
+/** The rules between `numStreamThreads` and the options it needs or does not support yet. */
+function checkThreads(config: StreamsConfig): void {
+  const threads = config.numStreamThreads ?? 1
+  if (threads === 1) return
+  const problem =
+    config.threadModule === undefined
+      ? `/config/numStreamThreads ${threads} needs /config/threadModule: a worker thread cannot receive the topology, only build it`
+      : (config.numStandbyReplicas ?? 0) > 0
+        ? `/config/numStandbyReplicas is not supported with /config/numStreamThreads above 1 yet: standbys are placed per instance, and the threads of one are separate isolates`
+        : NOT_IN_THREADS[config.backend.name] !== undefined
+          ? `/config/numStreamThreads above 1 with a ${config.backend.name} backend: ${NOT_IN_THREADS[config.backend.name]}`
+          : undefined
+  if (problem !== undefined) {
+    throw new StreamsError(STREAMS_ERROR_CODES.INVALID_CONFIG, `invalid streams config:\n  ${problem}`)
   }
 }

@@ -12,6 +12,27 @@ export interface RuntimeContext {
   readonly defaults: DefaultSerdes
   readonly logger: Logger
   readonly metrics: StreamsMetrics
+  /** Set when this runtime is one of several stream threads of its instance (`numStreamThreads`). */
+  readonly thread?: ThreadIdentity
+}
+
+/** Which stream thread of its instance a runtime is, when the instance runs several. */
+export interface ThreadIdentity {
+  /** 1-based, as Kafka Streams numbers its StreamThreads. */
+  readonly index: number
+  /** The instance's process id, claimed once by the main thread for all of its threads. */
+  readonly processId: string
+}
+
+/**
+ * A client's id: `<applicationId>-<role>` for the one thread of an instance, as before threads; with
+ * several, `<applicationId>-StreamThread-<n>-<role>` as Kafka Streams names each thread's clients.
+ */
+export function clientIdOf(context: RuntimeContext, role: 'consumer' | 'producer' | 'global'): string {
+  const { applicationId } = context.config
+  return context.thread === undefined
+    ? `${applicationId}-${role}`
+    : `${applicationId}-StreamThread-${context.thread.index}-${role}`
 }
 
 /** The group every instance of an application joins: its application id, as in Kafka Streams. */

@@ -8,7 +8,7 @@ import {
 } from '@oxagry/kafka'
 import { createStore } from '../state/factory.ts'
 import type { StateStore } from '../state/store.ts'
-import { appLabel, isExactlyOnce, stateDirOf, type RuntimeContext } from './context.ts'
+import { appLabel, clientIdOf, isExactlyOnce, stateDirOf, type RuntimeContext } from './context.ts'
 import { codeOf } from './error-router.ts'
 import { GlobalStoreTask } from './global-task.ts'
 
@@ -38,7 +38,9 @@ export class GlobalStores {
     const partitions: { topic: string; partition: number; offset: string }[] = []
     const until = new Map<string, string>()
     for (const spec of topology.globalStores) {
-      const store = createStore(spec.store, 'global', { ...defaults, stateDir: stateDirOf(this.context) })
+      // Each stream thread of an instance keeps its own copy (isolates share no memory): apart on disk.
+      const dir = this.context.thread === undefined ? 'global' : `global-${this.context.thread.index}`
+      const store = createStore(spec.store, dir, { ...defaults, stateDir: stateDirOf(this.context) })
       this.stores.set(spec.store.name, store)
       const task = new GlobalStoreTask(spec, store, config.applicationId, clock)
       this.tasks.push(task)
@@ -71,7 +73,7 @@ export class GlobalStores {
       }
     }
     const reader = this.backend.reader({
-      clientId: `${config.applicationId}-global`,
+      clientId: clientIdOf(this.context, 'global'),
       readCommitted: isExactlyOnce(this.context),
     })
     await reader.read(partitions, until, apply)

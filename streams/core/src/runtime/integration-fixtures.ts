@@ -6,10 +6,14 @@ import type { Topology } from '../topology/topology.ts'
 export const S = Serdes.String()
 export const L = Serdes.Long()
 
-/** The topology the integration and crash tests run: count pings per machine. */
-export function countTopology(input: string, output: string): Topology {
+/**
+ * The topology the integration and crash tests run: count pings per machine. `look`, when given, sees
+ * each ping first (and may throw on it).
+ */
+export function countTopology(input: string, output: string, look?: (key: string) => void): Topology {
   const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
-  b.stream<string, string>(input)
+  const pings = b.stream<string, string>(input)
+  ;(look === undefined ? pings : pings.peek((key) => look(key)))
     .groupByKey()
     .count({ storeName: 'counts' })
     .toStream()

@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import type { BackendAdmin, Serializer, TopicPartition } from '@oxagry/kafka'
 import { pino, type Logger } from 'pino'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
-import { readOnlyKeyValue, readOnlySession, readOnlyView, readOnlyWindow } from '../state/read-only.ts'
 import {
   asyncView,
   type AnyAsyncReadOnlyStore,
@@ -13,24 +12,21 @@ import {
 } from '../state/async-read-only.ts'
 import type {
   AnyReadOnlyStore,
-  AnyStore,
-  KeyValueStore,
   ReadOnlyKeyValueStore,
   ReadOnlySessionStore,
   ReadOnlyStateStore,
   ReadOnlyWindowStore,
-  SessionStore,
   StoreKind,
-  WindowStore,
 } from '../state/store.ts'
 import type { Topology } from '../topology/topology.ts'
 import { ChangelogRestorer, type RestoreProgress } from './changelog-restorer.ts'
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './config.ts'
-import type { RuntimeContext } from './context.ts'
+import type { RuntimeContext, ThreadIdentity } from './context.ts'
 import { asFatal } from './error-router.ts'
 import { GlobalStores } from './global-stores.ts'
 import { InstanceDirectory } from './instance-directory.ts'
 import { InternalTopics } from './internal-topics.ts'
+import { LocalStores } from './local-stores.ts'
 import { MetadataState, type LocalView } from './metadata-state.ts'
 import { StreamsMetrics } from './metrics.ts'
 import { effectiveDefaults } from './serdes-resolution.ts'
@@ -38,6 +34,7 @@ import { sourceRoutes } from './sources.ts'
 import { StandbyTasks, type StandbyProgress } from './standby-tasks.ts'
 import { StateManager } from './state-manager.ts'
 import { StreamThread } from './stream-thread.ts'
+import { StreamThreads, type ThreadHealth } from './stream-threads.ts'
 import { StreamsState } from './streams-state.ts'
 import {
   parseHostInfo,
@@ -53,6 +50,9 @@ export type * from '../state/async-read-only.ts'
 export { DEAD_LETTER_HEADERS } from './error-router.ts'
 export type { RestoreProgress } from './changelog-restorer.ts'
 export type { StandbyProgress } from './standby-tasks.ts'
+export type { ThreadHealth } from './stream-threads.ts'
+export type * from './thread-module.ts'
+export { THREAD_MODULE_EXPORT } from './thread-module.ts'
 
 export interface Health {
   /** The instance works (or is starting); false once it failed or stopped. */
@@ -64,6 +64,8 @@ export interface Health {
   readonly error?: { readonly code: string; readonly message: string }
   /** How long the thread has been held up waiting on the broker, once past `stalledAfterMs`. */
   readonly stalledMs?: number
+  /** With `numStreamThreads` above 1: every stream thread, in order. */
+  readonly threads?: readonly ThreadHealth[]
 }
 
 /**
@@ -85,13 +87,21 @@ export class KafkaStreams {
   /** Shares where each instance answers queries; only with `applicationServer`. */
   private readonly directory: InstanceDirectory | undefined
   private readonly metadataState: MetadataState
+  private readonly stores: LocalStores
   private currentState: StreamsState = StreamsState.CREATED
   private readonly listeners: ((next: StreamsState, previous: StreamsState) => void)[] = []
   private admin: BackendAdmin | undefined
   private fatal: StreamsError | undefined
   private shuttingDown: Promise<void> | undefined
+  /** With `numStreamThreads` above 1, once started: the worker threads that run the tasks instead of `thread`. */
+  private threads: StreamThreads | undefined
+  /** The bound of the close() under way: each stream thread gets it to close in. */
+  private closeWithinMs: number | undefined
 
-  constructor(topology: Topology, config: StreamsConfig) {
+  /**
+   * @param internal what a stream thread's worker passes for the thread it runs; not for applications.
+   */
+  constructor(topology: Topology, config: StreamsConfig, internal: { thread?: ThreadIdentity } = {}) {
     this.config = resolveConfig(config, join(tmpdir(), 'oxagry-streams'))
     this.logger = (config.logger ?? pino({ name: 'streams' })).child({
       applicationId: this.config.applicationId,
@@ -108,7 +118,14 @@ export class KafkaStreams {
         })),
       ),
     )
-    this.context = { config: this.config, topology, defaults, logger: this.logger, metrics: this.metrics }
+    this.context = {
+      config: this.config,
+      topology,
+      defaults,
+      logger: this.logger,
+      metrics: this.metrics,
+      ...(internal.thread === undefined ? {} : { thread: internal.thread }),
+    }
     const backend = this.config.backend
     const state = new StateManager(this.context)
     this.topics = new InternalTopics(this.context)
@@ -137,11 +154,7 @@ export class KafkaStreams {
       state,
       restorer: this.restorer,
       standbys: this.standbys,
-      setState: (next) => {
-        this.setState(next)
-        // Every step of a rebalance is published, so others stop routing here while partitions move.
-        this.directory?.publish()
-      },
+      setState: (next) => this.published(next),
       fail: (error) => this.fail(error),
       fatal: () => this.fatal,
     })
@@ -151,17 +164,35 @@ export class KafkaStreams {
         ? undefined
         : new InstanceDirectory(this.context, backend, server, () => this.localView())
     this.metadataState = new MetadataState(this.context, this.topics, this.directory, () => this.localView())
+    this.stores = new LocalStores({
+      topology,
+      globals: this.globals.stores,
+      tasks: () => this.thread.tasks.all(),
+      threaded: () => this.threads !== undefined || this.config.numStreamThreads > 1,
+    })
     this.setState(StreamsState.CREATED)
   }
 
   private localView(): LocalView {
-    const partitions: TopicPartition[] = this.thread.tasks.all().flatMap((active) => active.partitions)
+    const { partitions, owned } = this.localPartitions()
     return {
       endpoint: this.config.applicationServer ?? '',
       running: this.currentState === StreamsState.RUNNING,
-      owned: new Set(this.thread.tasks.ownedPartitions()),
+      owned: new Set(owned),
       partitions,
       standbyPartitions: this.standbys.inputPartitions(),
+    }
+  }
+
+  /**
+   * The input partitions of the tasks this instance runs now (of every stream thread), and the
+   * `topic:partition` keys it owns: what its directory entry publishes.
+   */
+  localPartitions(): { partitions: TopicPartition[]; owned: string[] } {
+    if (this.threads !== undefined) return this.threads.localPartitions()
+    return {
+      partitions: this.thread.tasks.all().flatMap((active) => active.partitions),
+      owned: [...this.thread.tasks.ownedPartitions()],
     }
   }
 
@@ -206,22 +237,29 @@ export class KafkaStreams {
 
   health(): Health {
     const live = this.currentState !== StreamsState.ERROR && this.currentState !== StreamsState.NOT_RUNNING
-    const stalledMs = live ? this.thread.stalledFor() : undefined
+    const threads = this.threads
+    const stalledMs = !live
+      ? undefined
+      : threads === undefined
+        ? this.thread.stalledFor()
+        : threads.stalledMs()
+    const restored = threads === undefined ? this.restorer.restoring === 0 : threads.ready()
     return {
       live,
-      ready:
-        this.currentState === StreamsState.RUNNING &&
-        this.restorer.restoring === 0 &&
-        stalledMs === undefined,
+      ready: this.currentState === StreamsState.RUNNING && restored && stalledMs === undefined,
       state: this.currentState,
       ...(this.fatal === undefined ? {} : { error: { code: this.fatal.code, message: this.fatal.message } }),
       ...(stalledMs === undefined ? {} : { stalledMs }),
+      ...(threads === undefined ? {} : { threads: threads.threads() }),
     }
   }
 
-  /** Restore progress of every store being or having been restored on this instance. */
+  /**
+   * Restore progress of every store being or having been restored on this instance (with several
+   * stream threads: each thread's, in thread order, as of its last report).
+   */
   restoration(): RestoreProgress[] {
-    return this.restorer.all()
+    return this.threads?.restoration() ?? this.restorer.all()
   }
 
   /** How far each standby store of this instance has read its changelog (`numStandbyReplicas`). */
@@ -239,7 +277,7 @@ export class KafkaStreams {
    * nothing outside a processor writes a store.
    */
   localStores<S extends ReadOnlyStateStore = AnyReadOnlyStore>(name: string): S[] {
-    return this.instancesOf(name).map((store) => readOnlyView(store) as unknown as S)
+    return this.stores.views(name, 'localStores()') as unknown as S[]
   }
 
   /**
@@ -250,20 +288,8 @@ export class KafkaStreams {
   store<K, V>(name: string, kind: 'window'): ReadOnlyWindowStore<K, V>
   store<K, V>(name: string, kind: 'session'): ReadOnlySessionStore<K, V>
   store(name: string, kind: StoreKind): AnyReadOnlyStore {
-    this.checkStore(name, kind)
-    const instances = this.instancesOf(name)
-    switch (kind) {
-      case 'keyValue':
-        return readOnlyKeyValue(name, instances as KeyValueStore<unknown, unknown>[])
-      case 'window': {
-        const windows = instances as WindowStore<unknown, unknown>[]
-        return readOnlyWindow(name, windows[0]?.retentionMs ?? 0, windows)
-      }
-      case 'session': {
-        const sessions = instances as SessionStore<unknown, unknown>[]
-        return readOnlySession(name, sessions[0]?.retentionMs ?? 0, sessions)
-      }
-    }
+    this.stores.check(name, kind)
+    return this.stores.view(name, kind, 'store()')
   }
 
   /**
@@ -275,8 +301,8 @@ export class KafkaStreams {
   asyncStore<K, V>(name: string, kind: 'window'): AsyncReadOnlyWindowStore<K, V>
   asyncStore<K, V>(name: string, kind: 'session'): AsyncReadOnlySessionStore<K, V>
   asyncStore(name: string, kind: StoreKind): AnyAsyncReadOnlyStore {
-    this.checkStore(name, kind)
-    return asyncView(kind, name, () => {
+    this.stores.check(name, kind)
+    const available = (): void => {
       if (this.currentState !== StreamsState.RUNNING) {
         throw new StreamsError(
           STREAMS_ERROR_CODES.NOT_AVAILABLE,
@@ -284,35 +310,17 @@ export class KafkaStreams {
           { retriable: true, context: { store: name } },
         )
       }
+    }
+    if (this.threads !== undefined) return this.threads.asyncStore(name, kind, available)
+    return asyncView(kind, name, () => {
+      available()
       return this.store(name, kind as 'keyValue')
-    })
-  }
-
-  private checkStore(name: string, kind: StoreKind): void {
-    const topology = this.context.topology
-    const spec = topology.store(name) ?? topology.globalStores.find((g) => g.store.name === name)?.store
-    if (spec === undefined) {
-      throw new StreamsError(STREAMS_ERROR_CODES.UNKNOWN_STORE, `no store named ${name} in the topology`)
-    }
-    if (spec.kind !== kind) {
-      throw new StreamsError(
-        STREAMS_ERROR_CODES.UNKNOWN_STORE,
-        `store ${name} is a ${spec.kind} store, not a ${kind} store`,
-      )
-    }
-  }
-
-  private instancesOf(name: string): AnyStore[] {
-    const global = this.globals.stores.get(name)
-    if (global !== undefined) return [global as unknown as AnyStore]
-    return this.thread.tasks.all().flatMap((active) => {
-      const store = active.stores.get(name)
-      return store === undefined ? [] : [store as unknown as AnyStore]
     })
   }
 
   /** The tasks this instance runs now, by id. */
   get taskIds(): string[] {
+    if (this.threads !== undefined) return this.threads.taskIds
     return this.thread.tasks.ids
   }
 
@@ -344,13 +352,27 @@ export class KafkaStreams {
     try {
       this.admin = await this.config.backend.admin()
       await this.topics.prepare(this.admin)
-      await this.globals.start(this.admin)
+      // With several threads, each keeps its own global stores.
+      if (this.config.numStreamThreads === 1) await this.globals.start(this.admin)
       await this.directory?.start(this.admin)
-      await this.thread.start()
+      if (this.config.numStreamThreads === 1) return await this.thread.start()
+      this.threads = new StreamThreads(this.context, {
+        state: () => this.currentState,
+        changed: (next) => this.published(next),
+        fail: (error) => this.fail(error),
+        shuttingDown: () => this.shuttingDown !== undefined,
+      })
+      await this.threads.start()
     } catch (error) {
       this.fail(error)
       throw error
     }
+  }
+
+  /** Every step of a rebalance is published, so others stop routing here while partitions move. */
+  private published(next: StreamsState): void {
+    this.setState(next)
+    this.directory?.publish()
   }
 
   private fail(error: unknown): void {
@@ -387,6 +409,7 @@ export class KafkaStreams {
       )
     })
     try {
+      this.closeWithinMs = timeoutMs
       await Promise.race([this.shutdown(clean), timeout])
     } finally {
       clearTimeout(timer)
@@ -395,7 +418,9 @@ export class KafkaStreams {
 
   private shutdown(clean: boolean): Promise<void> {
     this.shuttingDown ??= (async () => {
-      await this.thread.shutdown(clean)
+      if (this.threads !== undefined) {
+        await this.threads.close(this.closeWithinMs ?? this.config.shutdownTimeoutMs)
+      } else await this.thread.shutdown(clean)
       await this.directory?.stop()
       await this.globals.stop()
       await this.admin?.close().catch(() => {})

@@ -14,6 +14,7 @@ import type { ChangelogRestorer } from './changelog-restorer.ts'
 import { Committer } from './committer.ts'
 import {
   appLabel,
+  clientIdOf,
   groupIdOf,
   isExactlyOnce,
   isExactlyOncePerThread,
@@ -145,11 +146,10 @@ export class StreamThread {
 
   /** Joins the group with a new consumer; a consumer replaced since is ignored from then on. */
   private async runConsumer(): Promise<void> {
-    const { config } = this.context
     const generation = ++this.generation
     const consumer = this.deps.backend.consumer({
       groupId: groupIdOf(this.context),
-      clientId: `${config.applicationId}-consumer`,
+      clientId: clientIdOf(this.context, 'consumer'),
       readCommitted: isExactlyOnce(this.context),
     })
     this.consumer = consumer
@@ -264,16 +264,17 @@ export class StreamThread {
 
   /**
    * The thread's producer: plain at-least-once; exactly-once per thread, transactional with the id
-   * `<applicationId>-<processId>-1`, claimed before the group is joined so that what a previous run of
-   * this instance left open is aborted before any restore reads past it; none per task.
+   * `<applicationId>-<processId>-<n>` (n the thread's number, 1 for the only one), claimed before the
+   * group is joined so that what a previous run of this thread left open is aborted before any restore
+   * reads past it; none per task.
    */
   private async createProducer(): Promise<BackendProducer | undefined> {
-    const { config, logger } = this.context
+    const { config, logger, thread } = this.context
     if (!isExactlyOnce(this.context))
-      return this.deps.backend.producer({ clientId: `${config.applicationId}-producer` })
+      return this.deps.backend.producer({ clientId: clientIdOf(this.context, 'producer') })
     if (!isExactlyOncePerThread(this.context)) return undefined
-    this.processId ??= claimProcessId(stateDirOf(this.context), logger)
-    const transactionalId = `${config.applicationId}-${this.processId}-1`
+    this.processId ??= thread?.processId ?? claimProcessId(stateDirOf(this.context), logger)
+    const transactionalId = `${config.applicationId}-${this.processId}-${thread?.index ?? 1}`
     return this.deps.backend.producer({ clientId: `${transactionalId}-producer`, transactionalId })
   }
 
