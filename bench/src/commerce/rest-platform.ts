@@ -57,6 +57,8 @@ export class RestPlatform {
         ...process.env,
         // As `npm start` and the image run it (see the root package.json).
         UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '64',
+        // As deployed (deploy/, the platform's config map): `npm start` alone runs at-least-once.
+        PROCESSING_GUARANTEE: 'exactly_once',
         PORT: String(port),
         HOST: '127.0.0.1',
         STATE_DIR: stateDir,

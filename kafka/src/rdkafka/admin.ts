@@ -36,18 +36,14 @@ export class RdKafkaAdmin implements BackendAdmin {
     replicationFactor: number,
   ): Promise<RdKafkaAdmin> {
     const { AdminClient, Producer } = rdkafka()
-    // A consumer property, which librdkafka keeps on a producer's handle too and its ListOffsets use.
     const metadataClient = new Producer(withIsolation(config, 'read_uncommitted'))
     await connect(metadataClient as never, 'connecting an admin client')
     return new RdKafkaAdmin(AdminClient.create({ ...config }), metadataClient, replicationFactor, config)
   }
 
-  private metadata(topic?: string): Promise<RdKafka.Metadata> {
+  private metadata(topic: string): Promise<RdKafka.Metadata> {
     return call<RdKafka.Metadata>('reading metadata', (done) =>
-      this.metadataClient.getMetadata(
-        topic === undefined ? { allTopics: true, timeout: 10_000 } : { topic, timeout: 10_000 },
-        done,
-      ),
+      this.metadataClient.getMetadata(topicMetadataRequest(topic), done),
     )
   }
 
@@ -137,9 +133,28 @@ export class RdKafkaAdmin implements BackendAdmin {
   }
 }
 
+/**
+ * A Metadata request about one topic. node-rdkafka's `allTopics` defaults to true, and with it a request
+ * naming a topic still fetches the whole cluster's metadata: on the development broker 1 669 topics and
+ * 11 245 partitions, converted to JavaScript objects on the event loop and collected, for each end-offset
+ * look of each stream thread (a third of the platform's CPU at 20 checkouts/s).
+ */
+export function topicMetadataRequest(topic: string): RdKafka.MetadataOptions {
+  return { topic, allTopics: false, timeout: 10_000 }
+}
+
+/**
+ * The metadata handles' settings: the isolation level (a consumer property, which librdkafka keeps on a
+ * producer's handle too and its ListOffsets use), and no topic created by asking about it (a producer's
+ * handle allows it by default, where the broker does).
+ */
 function withIsolation(
   config: Record<string, string | number | boolean>,
   level: 'read_committed' | 'read_uncommitted',
 ): RdKafka.ProducerGlobalConfig {
-  return { ...config, 'isolation.level': level } as RdKafka.ProducerGlobalConfig
+  return {
+    ...config,
+    'isolation.level': level,
+    'allow.auto.create.topics': false,
+  } as RdKafka.ProducerGlobalConfig
 }

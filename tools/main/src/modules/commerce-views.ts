@@ -1,5 +1,3 @@
-import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import { Contracts, createAvroSerde, type SchemaRegistryClient } from '@oxagry/avro'
 import {
   commerceTarget,
@@ -22,14 +20,12 @@ import {
   PostgresCommerceReadModel,
   PostgresReservationReadModel,
   PostgresStockReadModel,
-  pgliteExecutor,
-  pgUrlExecutor,
-  sharedExecutor,
   type SqlExecutor,
 } from '@oxagry/sink-postgres'
 import { MongoClient } from 'mongodb'
 import { COMMERCE, commerceTopicNames } from '../commerce/topics.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import { openViewExecutors } from './view-executors.ts'
 
 /** The topics the views read, and where what they cannot write goes. */
 export interface CommerceViewTopics {
@@ -136,46 +132,46 @@ export async function startCommerceViewSinks(
   return sinks
 }
 
+interface ViewStores {
+  readonly orders: CommerceStore
+  readonly stock: StockStore
+  readonly reservations: ReservationStore
+}
+
 /**
  * The stores: PostgreSQL when POSTGRES_URL is set (else PGlite), stock levels and reservations in
- * MongoDB when MONGODB_URL is.
+ * MongoDB when MONGODB_URL is. The sinks write through `writes`, the API reads through `reads`: on a
+ * PostgreSQL server each over a pool of its own (see `openViewExecutors`).
  */
 function openStores(
   context: PlatformContext,
   mongoDatabase: string,
   closers: Closers,
-): { orders: CommerceStore; stock: StockStore; reservations: ReservationStore } {
+): { writes: ViewStores; reads: ViewStores } {
   const { config } = context
-  let owned: SqlExecutor
-  if (config.postgresUrl !== undefined) {
-    owned = pgUrlExecutor(config.postgresUrl)
-    context.describe('commerceViews', `PostgreSQL ${config.postgresUrl.replace(/\/\/[^@/]*@/, '//')}`)
-  } else {
-    // A database of its own: two PGlite instances must not share a directory (the machine read model's).
-    const dir = join(config.stateDir, 'pglite-commerce')
-    owned = pgliteExecutor(new PGlite(dir), { owns: true })
-    context.describe('commerceViews', `embedded PostgreSQL (PGlite, ${dir})`)
-  }
-  closers.add(() => owned.close())
-  // The stores share the executor and do not own it: the closers end it once.
-  const executor = sharedExecutor(owned)
-  const orders = new PostgresCommerceReadModel({ executor })
+  const executors = openViewExecutors(config)
+  closers.add(() => executors.close())
+  context.describe('commerceViews', executors.description)
+  const orders = (executor: SqlExecutor) => new PostgresCommerceReadModel({ executor })
   if (config.mongodbUrl === undefined) {
     context.describe('stockView', 'PostgreSQL, with the orders')
-    return {
-      orders,
+    const stores = (executor: SqlExecutor): ViewStores => ({
+      orders: orders(executor),
       stock: new PostgresStockReadModel({ executor }),
       reservations: new PostgresReservationReadModel({ executor }),
-    }
+    })
+    return { writes: stores(executors.writes), reads: stores(executors.reads) }
   }
   const mongo = new MongoClient(config.mongodbUrl, { serverSelectionTimeoutMS: 10_000 })
   closers.add(() => mongo.close())
   context.describe('stockView', `MongoDB ${config.mongodbUrl}`)
   const db = mongo.db(mongoDatabase)
+  // The MongoDB client pools its connections itself (up to 100).
+  const stock = new MongoStockReadModel({ db })
+  const reservations = new MongoReservationReadModel({ db })
   return {
-    orders,
-    stock: new MongoStockReadModel({ db }),
-    reservations: new MongoReservationReadModel({ db }),
+    writes: { orders: orders(executors.writes), stock, reservations },
+    reads: { orders: orders(executors.reads), stock, reservations },
   }
 }
 
@@ -200,14 +196,12 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
     async start(context: PlatformContext): Promise<StartedModule> {
       const closers = new Closers(context.logger)
       try {
-        const { orders, stock, reservations } = openStores(context, options.mongoDatabase, closers)
+        const { writes, reads } = openStores(context, options.mongoDatabase, closers)
         const names = commerceTopicNames(context.topic)
         const sinks = await startCommerceViewSinks({
           registry: context.registry,
           topics: names,
-          orders,
-          stock,
-          reservations,
+          ...writes,
           group: context.group,
           sink: context.sinks,
         })
@@ -215,7 +209,7 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
         return {
           applications: {},
           sinks,
-          routes: [{ kind: 'commerce-views', orders, stock, reservations }],
+          routes: [{ kind: 'commerce-views', ...reads }],
           close: () => closers.closeAll(),
         }
       } catch (error) {
