@@ -115,6 +115,8 @@ export const WORKLOADS: readonly Workload[] = [
       AUTH_ISSUER: { external: 'auth-issuer' },
       AUTH_AUDIENCE: { external: 'auth-audience' },
       CORS_ORIGINS: { external: 'cors-origins' },
+      // The commerce views in one PostgreSQL for every replica: PGlite would keep a pod's share apart.
+      POSTGRES_URL: { secret: 'oxagry-stores', key: 'postgres-url' },
       MONGODB_URL: { secret: 'oxagry-stores', key: 'mongodb-url' },
       CLICKHOUSE_URL: { secret: 'oxagry-stores', key: 'clickhouse-url' },
     },
