@@ -2,6 +2,12 @@ import { InMemorySchemaRegistry } from '@oxagry/avro'
 import type { Topology } from '@oxagry/streams'
 import { FLEET, platformModules, platformNames, readConfig } from '@oxagry/main'
 import {
+  COMMERCE,
+  COMMERCE_FACTS_SINK,
+  COMMERCE_VIEW_SINKS,
+  type CommerceSinkSpec,
+} from '@oxagry/main/commerce'
+import {
   buildTrackingTopology,
   createTrackingSerdes,
   DEFAULT_TRACKING_TOPICS,
@@ -49,6 +55,14 @@ export const LIVE_VIEW_CLIENT_ID = 'oxagry-api'
 /** A fleet sink as tools/main/src/modules/fleet.ts runs it: group `oxagry-<name>`, fleet dead letters. */
 const fleetSink = (name: string, topics: readonly string[]): ApplicationEntry =>
   sinkApplication(name, { groupId: names.group(name), topics, deadLetterTopic: FLEET.deadLetters.name })
+
+/** A commerce sink from the spec tools/main starts it from (tools/main/src/commerce/sinks.ts). */
+const commerceSink = (name: string, spec: CommerceSinkSpec): ApplicationEntry =>
+  sinkApplication(name, {
+    groupId: names.group(spec.group),
+    topics: spec.topics.map((key) => COMMERCE[key].name),
+    deadLetterTopic: COMMERCE[spec.deadLetters].name,
+  })
 
 const memoryRegistry = () => new InMemorySchemaRegistry()
 
@@ -151,6 +165,9 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
   fleetSink('sink-clickhouse-pings', [FLEET.accepted.name]),
   fleetSink('sink-clickhouse-sessions', [FLEET.sessions.name]),
   fleetSink('sink-read-model', [FLEET.positions.name]),
+  // The commerce views' sinks (PostgreSQL, MongoDB) and the analysts' commerce facts (ClickHouse).
+  ...Object.entries(COMMERCE_VIEW_SINKS).map(([name, spec]) => commerceSink(`sink-${name}`, spec)),
+  commerceSink('sink-clickhouse-commerce', COMMERCE_FACTS_SINK),
   readerApplication('fleet-live-view', LIVE_VIEW_CLIENT_ID, [FLEET.positions.name, FLEET.geofences.name]),
   // The commerce API's live order feed and its bookings view follow these whole (tools/main/src/commerce-api.ts,
   // tools/main/src/modules/bookings.ts).

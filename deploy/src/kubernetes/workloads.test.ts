@@ -56,6 +56,7 @@ test('the services read their environment as the workloads set it, on the ports 
     ...podEnv(workload('platform'), ca),
     SCHEMA_REGISTRY_URL: 'http://registry:8080',
     MONGODB_URL: 'mongodb://mongo:27017',
+    POSTGRES_URL: 'postgres://oxagry@postgres:5432/oxagry',
     CLICKHOUSE_URL: 'http://clickhouse:8123',
     AUTH_JWKS_URL: 'https://id.example/jwks',
     CORS_ORIGINS: 'https://map.example',
@@ -66,6 +67,10 @@ test('the services read their environment as the workloads set it, on the ports 
   t.is(platform.api.auth.mode, 'jwks')
   t.is(platform.stateDir, workload('platform').state?.mountPath ?? 'no state')
   t.is(platform.numStandbyReplicas, 1)
+  // Replicas share the commerce views in one PostgreSQL: with PGlite each pod would hold its own part.
+  t.true(workload('platform').replicas > 1)
+  t.true('POSTGRES_URL' in podEnv(workload('platform'), ca), 'the platform is given POSTGRES_URL')
+  t.is(platform.postgresUrl, 'postgres://oxagry@postgres:5432/oxagry')
 })
 
 test('the probes are the paths the services serve', (t) => {

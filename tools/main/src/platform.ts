@@ -79,6 +79,14 @@ function fleetRoutes(routes: readonly ModuleRoutes[]): Extract<ModuleRoutes, { k
   return fleet
 }
 
+export interface StartPlatformOptions {
+  /**
+   * Wraps the Kafka backend the platform made before any module gets it: an instrumented backend
+   * (one noting what each call asks of the broker, say). The platform still closes the wrapper.
+   */
+  readonly wrapBackend?: (backend: KafkaBackend) => KafkaBackend
+}
+
 /**
  * Starts every domain module in this process on shared clients (Kafka, the registry, ClickHouse, one
  * metrics registry) and serves their routes on one HTTP server. Each service is the real one when its
@@ -88,6 +96,7 @@ export async function startPlatform(
   config: MainConfig,
   logger: Logger,
   modules: readonly DomainModule[] = platformModules(config),
+  options: StartPlatformOptions = {},
 ): Promise<Platform> {
   mkdirSync(config.stateDir, { recursive: true })
   await checkPortFree(config.host, config.port)
@@ -97,13 +106,14 @@ export async function startPlatform(
     const metrics = new Registry()
     const services: Record<string, string> = {}
 
-    const backend: KafkaBackend =
+    const made: KafkaBackend =
       config.kafka === undefined
         ? new MemoryBackend(new MemoryBroker({ maxRetentionMs: EMBEDDED_RETENTION_MS }))
         : createKafkaBackend(config.kafkaClient, {
             ...config.kafka,
             logger: logger.child({ component: config.kafkaClient }),
           })
+    const backend = options.wrapBackend === undefined ? made : options.wrapBackend(made)
     services.kafka =
       config.kafka === undefined ? 'embedded (in-process broker)' : describeConnection(config.kafka)
     closers.add(() => backend.close())

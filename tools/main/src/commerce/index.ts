@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 
 export * from './topics.ts'
 export * from './invariants.ts'
+export * from './sinks.ts'
 export * from './commerce-log.ts'
 export { COMMERCE_ROLES, type CommerceRole, type WorkerHealthLine, type WorkerSpec } from './worker.ts'
 

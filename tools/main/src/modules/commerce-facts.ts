@@ -6,17 +6,12 @@ import {
   type CommerceFactWrite,
 } from '@oxagry/clickhouse'
 import { runSink } from '@oxagry/sink'
+import { COMMERCE_FACTS_SINK } from '../commerce/sinks.ts'
 import { COMMERCE, commerceTopicNames } from '../commerce/topics.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
 
 /** The topics the commerce facts read, from the commerce module's names. */
-export const COMMERCE_FACT_TOPICS = [
-  COMMERCE.orderEvents,
-  COMMERCE.orderStatus,
-  COMMERCE.paymentEvents,
-  COMMERCE.stockEvents,
-  COMMERCE.products,
-] as const
+export const COMMERCE_FACT_TOPICS = COMMERCE_FACTS_SINK.topics.map((key) => COMMERCE[key])
 
 /**
  * The analysts' commerce facts: order events and lines, order status, payment events, stock movements
@@ -26,7 +21,7 @@ export const COMMERCE_FACT_TOPICS = [
 export function commerceFactsModule(): DomainModule {
   return {
     name: 'commerce-facts',
-    topics: [...COMMERCE_FACT_TOPICS, COMMERCE.ordersDeadLetters],
+    topics: [...COMMERCE_FACT_TOPICS, COMMERCE[COMMERCE_FACTS_SINK.deadLetters]],
     async start(context: PlatformContext): Promise<StartedModule> {
       const { registry, logger } = context
       const closers = new Closers(logger)
@@ -50,13 +45,13 @@ export function commerceFactsModule(): DomainModule {
               registry,
               contract: Contracts.DeadLetter,
               autoRegister: true,
-              topics: [names.ordersDeadLetters],
+              topics: [names[COMMERCE_FACTS_SINK.deadLetters]],
             }),
           ])
         const sink = await runSink<CommerceFactWrite>({
           ...context.sinks,
-          groupId: context.group('sink-clickhouse-commerce'),
-          topics: Object.values(topics),
+          groupId: context.group(COMMERCE_FACTS_SINK.group),
+          topics: COMMERCE_FACTS_SINK.topics.map((key) => names[key]),
           decode: decodeCommerceFacts(topics, {
             orderEvents,
             orderStatus,
@@ -65,7 +60,7 @@ export function commerceFactsModule(): DomainModule {
             products,
           }),
           target: clickHouseCommerceTarget(context.clickhouse),
-          deadLetter: { topic: names.ordersDeadLetters, serializer: deadLetters },
+          deadLetter: { topic: names[COMMERCE_FACTS_SINK.deadLetters], serializer: deadLetters },
         })
         closers.add(() => sink.stop())
         context.describe('commerceFacts', "ClickHouse (order, payment and stock facts; analysts' views)")

@@ -23,6 +23,7 @@ import {
   type SqlExecutor,
 } from '@oxagry/sink-postgres'
 import { MongoClient } from 'mongodb'
+import { COMMERCE_VIEW_SINKS, type CommerceSinkSpec } from '../commerce/sinks.ts'
 import { COMMERCE, commerceTopicNames } from '../commerce/topics.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
 import { openViewExecutors } from './view-executors.ts'
@@ -82,6 +83,18 @@ export async function startCommerceViewSinks(
     deadLetterSerde(topics.paymentsDeadLetters),
     deadLetterSerde(topics.inventoryDeadLetters),
   ])
+  // Each sink's group, topics and dead-letter topic, from the one list deploy/ grants its ACLs from.
+  const kafka = (spec: CommerceSinkSpec<keyof CommerceViewTopics>) => ({
+    groupId: options.group(spec.group),
+    topics: spec.topics.map((key) => topics[key]),
+    deadLetterTopic: topics[spec.deadLetters],
+  })
+  const [ordersSink, paymentsSink, stockSink, reservationsSink] = [
+    kafka(COMMERCE_VIEW_SINKS['postgres-orders']),
+    kafka(COMMERCE_VIEW_SINKS['postgres-payments']),
+    kafka(COMMERCE_VIEW_SINKS.stock),
+    kafka(COMMERCE_VIEW_SINKS['stock-reservations']),
+  ]
   const sinks: Record<string, SinkHandle> = {}
   try {
     // One decoder per topic: a record is decoded by its topic's contract.
@@ -91,39 +104,39 @@ export async function startCommerceViewSinks(
     }
     sinks['postgres-orders'] = await runSink({
       ...options.sink,
-      groupId: options.group('sink-postgres-orders'),
-      topics: [topics.orderEvents, topics.orderStatus],
+      groupId: ordersSink.groupId,
+      topics: ordersSink.topics,
       decode: (record) => {
         const decode = decodeOrders[record.topic]
         if (decode === undefined) throw new TypeError(`no decoder for topic ${record.topic}`)
         return decode(record)
       },
       target: commerceTarget('postgres:orders', options.orders),
-      deadLetter: { topic: topics.ordersDeadLetters, serializer: ordersDlq },
+      deadLetter: { topic: ordersSink.deadLetterTopic, serializer: ordersDlq },
     })
     sinks['postgres-payments'] = await runSink({
       ...options.sink,
-      groupId: options.group('sink-postgres-payments'),
-      topics: [topics.paymentEvents],
+      groupId: paymentsSink.groupId,
+      topics: paymentsSink.topics,
       decode: decodePaymentEvents(paymentEvents),
       target: commerceTarget('postgres:payments', options.orders),
-      deadLetter: { topic: topics.paymentsDeadLetters, serializer: paymentsDlq },
+      deadLetter: { topic: paymentsSink.deadLetterTopic, serializer: paymentsDlq },
     })
     sinks.stock = await runSink({
       ...options.sink,
-      groupId: options.group('sink-stock'),
-      topics: [topics.stockLevels],
+      groupId: stockSink.groupId,
+      topics: stockSink.topics,
       decode: decodeStockLevels(stockLevels),
       target: stockTarget('stock:levels', options.stock),
-      deadLetter: { topic: topics.inventoryDeadLetters, serializer: inventoryDlq },
+      deadLetter: { topic: stockSink.deadLetterTopic, serializer: inventoryDlq },
     })
     sinks['stock-reservations'] = await runSink({
       ...options.sink,
-      groupId: options.group('sink-stock-reservations'),
-      topics: [topics.stockEvents],
+      groupId: reservationsSink.groupId,
+      topics: reservationsSink.topics,
       decode: decodeStockEvents(stockEvents),
       target: reservationTarget('stock:reservations', options.reservations),
-      deadLetter: { topic: topics.inventoryDeadLetters, serializer: inventoryDlq },
+      deadLetter: { topic: reservationsSink.deadLetterTopic, serializer: inventoryDlq },
     })
   } catch (error) {
     await Promise.all(Object.values(sinks).map((s) => s.stop()))
