@@ -42,8 +42,8 @@ export class RdKafkaReader implements BackendReader {
     return consumer
   }
 
-  private static consume(consumer: RdKafka.KafkaConsumer): Promise<RdKafka.Message[]> {
-    return consumeQueued(consumer, 1000, 100, 'reading')
+  private static consume(consumer: RdKafka.KafkaConsumer, waitMs = 100): Promise<RdKafka.Message[]> {
+    return consumeQueued(consumer, 1000, waitMs, 'reading')
   }
 
   async read(
@@ -62,15 +62,24 @@ export class RdKafkaReader implements BackendReader {
     }
     if (remaining.size === 0) return
     const consumer = await this.open(partitions.filter((p) => remaining.has(tpKey(p.topic, p.partition))))
+    // A partition that ended by its EOF may still have records queued behind it (a read right after the
+    // broker started lost them all once): the read then goes on until a consume hands over nothing.
+    let endedByEof = false
     consumer.on('partition.eof', (eof) => {
       const key = tpKey(eof.topic, eof.partition)
       const end = remaining.get(key)
-      if (end !== undefined && eof.offset >= end) remaining.delete(key)
+      if (end !== undefined && eof.offset >= end) {
+        remaining.delete(key)
+        endedByEof = true
+      }
     })
     const ended = pollingLoop()
     try {
-      while (remaining.size > 0) {
-        const records = (await RdKafkaReader.consume(consumer))
+      while (remaining.size > 0 || endedByEof) {
+        // What is queued is there at once: after the last EOF, a short wait.
+        const batch = await RdKafkaReader.consume(consumer, remaining.size === 0 ? 5 : 100)
+        if (remaining.size === 0 && batch.length === 0) break
+        const records = batch
           .filter((m) => m.offset < (ends.get(tpKey(m.topic, m.partition)) ?? 0))
           .map(toBrokerRecord)
         if (records.length > 0) await onRecords(records)
