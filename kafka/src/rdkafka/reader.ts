@@ -10,6 +10,9 @@ import {
 import { connect, consumeQueued, disconnect, pollingLoop, rdkafka } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
+/** Reads of a partition whose EOF came before any of its records (see `read`). */
+const READ_ATTEMPTS = 3
+
 /**
  * Reads assigned partitions outside any group (restores, global stores): librdkafka assigns them at the
  * given offsets, with no group membership. A read ends when every partition's fetch reached its end
@@ -51,19 +54,38 @@ export class RdKafkaReader implements BackendReader {
     until: ReadonlyMap<string, string>,
     onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
   ): Promise<void> {
-    // Where each partition's read ends, and which are not there yet: node-rdkafka reports a partition's
-    // EOF before handing over the batch that reached it, so what a batch keeps is judged by `ends`.
+    // Where each partition's read ends; those already there are not read.
     const ends = new Map<string, number>()
-    const remaining = new Map<string, number>()
-    for (const p of partitions) {
-      const end = Number(until.get(tpKey(p.topic, p.partition)) ?? '0')
-      ends.set(tpKey(p.topic, p.partition), end)
-      if (Number(p.offset) < end) remaining.set(tpKey(p.topic, p.partition), end)
+    for (const p of partitions)
+      ends.set(tpKey(p.topic, p.partition), Number(until.get(tpKey(p.topic, p.partition)) ?? '0'))
+    let left = partitions.filter((p) => Number(p.offset) < (ends.get(tpKey(p.topic, p.partition)) ?? 0))
+    // A partition whose EOF reached its end before any of its records came is read again by a new
+    // consumer: right after the broker started, a read was told it had reached the end of records it
+    // never handed over (the fresh-clone CI, twice). A range of two offsets or more that truly holds
+    // nothing visible (markers only, or compacted away) ends the same way on the last attempt.
+    for (let attempt = 1; left.length > 0; attempt++) {
+      const empty = await this.readOnce(left, ends, onRecords)
+      if (attempt === READ_ATTEMPTS) break
+      left = left.filter((p) => empty.has(tpKey(p.topic, p.partition)))
     }
-    if (remaining.size === 0) return
-    const consumer = await this.open(partitions.filter((p) => remaining.has(tpKey(p.topic, p.partition))))
-    // A partition that ended by its EOF may still have records queued behind it (a read right after the
-    // broker started lost them all once): the read then goes on until a consume hands over nothing.
+  }
+
+  /** One consumer's read of `partitions` up to `ends`; resolves the partitions ended by an EOF with no record. */
+  private async readOnce(
+    partitions: readonly PartitionOffset[],
+    ends: ReadonlyMap<string, number>,
+    onRecords: (records: readonly BrokerRecord[]) => Promise<void>,
+  ): Promise<Set<string>> {
+    const remaining = new Map(
+      partitions.map((p) => [tpKey(p.topic, p.partition), ends.get(tpKey(p.topic, p.partition)) ?? 0]),
+    )
+    const starts = new Map(partitions.map((p) => [tpKey(p.topic, p.partition), Number(p.offset)]))
+    const seen = new Set<string>()
+    const empty = new Set<string>()
+    const consumer = await this.open(partitions)
+    // node-rdkafka reports a partition's EOF before handing over the batch that reached it, so what a
+    // batch keeps is judged by `ends`, and after the last EOF the read goes on until a consume hands
+    // over nothing.
     let endedByEof = false
     consumer.on('partition.eof', (eof) => {
       const key = tpKey(eof.topic, eof.partition)
@@ -71,6 +93,8 @@ export class RdKafkaReader implements BackendReader {
       if (end !== undefined && eof.offset >= end) {
         remaining.delete(key)
         endedByEof = true
+        // One offset can be a transaction's marker alone (a restore's usual tail): not read again.
+        if (!seen.has(key) && end - (starts.get(key) ?? end) >= 2) empty.add(key)
       }
     })
     const ended = pollingLoop()
@@ -85,6 +109,8 @@ export class RdKafkaReader implements BackendReader {
         if (records.length > 0) await onRecords(records)
         for (const r of records) {
           const key = tpKey(r.topic, r.partition)
+          seen.add(key)
+          empty.delete(key)
           if (Number(r.offset) + 1 >= (remaining.get(key) ?? 0)) remaining.delete(key)
         }
       }
@@ -92,6 +118,7 @@ export class RdKafkaReader implements BackendReader {
       ended()
       await disconnect(consumer as never)
     }
+    return empty
   }
 
   async follow(
