@@ -29,6 +29,17 @@ test.after(() => kafka.close())
  */
 const TEST_CLIENTS = ['kafkajs'] as const
 
+/** A fresh application id with its 4-partition input and output topics. */
+async function threadTopics(): Promise<{ app: string; input: string; output: string }> {
+  const id = randomUUID().slice(0, 8)
+  const [app, input, output] = [`it-thr-${id}`, `it-thr-${id}-in`, `it-thr-${id}-out`]
+  await createTopics(kafka, [
+    { name: input, partitions: 4 },
+    { name: output, partitions: 4 },
+  ])
+  return { app, input, output }
+}
+
 async function waitFor(condition: () => boolean, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
@@ -52,12 +63,7 @@ for (const client of TEST_CLIENTS) {
   test.serial(
     `${client}, exactly_once, 2 stream threads: every task processed once, health and metrics per thread, stores read wherever they are`,
     async (t) => {
-      const id = randomUUID().slice(0, 8)
-      const [app, input, output] = [`it-thr-${id}`, `it-thr-${id}-in`, `it-thr-${id}-out`]
-      await createTopics(kafka, [
-        { name: input, partitions: 4 },
-        { name: output, partitions: 4 },
-      ])
+      const { app, input, output } = await threadTopics()
       const registry = new Registry()
       const streams = new KafkaStreams(countTopology(input, output), {
         applicationId: app,
@@ -155,12 +161,7 @@ for (const client of TEST_CLIENTS) {
 test.serial(
   'kafkajs, 2 stream threads: a thread that fails for good stops the instance in ERROR, its health says which',
   async (t) => {
-    const id = randomUUID().slice(0, 8)
-    const [app, input, output] = [`it-thr-${id}`, `it-thr-${id}-in`, `it-thr-${id}-out`]
-    await createTopics(kafka, [
-      { name: input, partitions: 4 },
-      { name: output, partitions: 4 },
-    ])
+    const { app, input, output } = await threadTopics()
     const streams = new KafkaStreams(countTopology(input, output), {
       applicationId: app,
       backend: createKafkaBackend('kafkajs', { brokers, sessionTimeoutMs: 6000 }),
