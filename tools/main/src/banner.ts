@@ -4,7 +4,7 @@ const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '[::]'])
 
 /** What `npm start` prints once the platform runs: where it listens, its URLs and what runs where. */
 export function banner(
-  platform: Pick<Platform, 'listening' | 'urls' | 'services'>,
+  platform: Pick<Platform, 'listening' | 'urls' | 'services' | 'parts'>,
   auth?: string,
   /** Where spans are exported, when tracing is on. */
   traces?: string,
@@ -15,13 +15,18 @@ export function banner(
     : host === '127.0.0.1' || host === 'localhost' || host === '::1'
       ? 'this machine only'
       : 'that address'
+  const apis = platform.parts.includes('api')
   return [
-    'oxagry is running',
+    apis ? 'oxagry is running' : `oxagry is running: ${platform.parts.join(', ')}`,
     `  listening ${host}:${port} (${scope})`,
-    `  REST      ${platform.urls.api}`,
-    `  docs      ${platform.urls.docs}`,
-    `  live map  ${platform.urls.map}`,
-    `  live feed ${platform.urls.live}`,
+    ...(apis
+      ? [
+          `  REST      ${platform.urls.api}`,
+          `  docs      ${platform.urls.docs}`,
+          `  live map  ${platform.urls.map}`,
+          `  live feed ${platform.urls.live}`,
+        ]
+      : [`  health    ${platform.urls.metrics.replace(/\/metrics$/, '/health/ready')}`]),
     `  metrics   ${platform.urls.metrics}`,
     ...(auth === undefined ? [] : [`  auth      ${auth}`]),
     ...(traces === undefined ? [] : [`  traces    OTLP to ${traces}`]),

@@ -11,6 +11,7 @@ import { TOPICS } from '@oxagry/topics'
 import type { FastifyInstance } from 'fastify'
 import type { PaymentsConfig } from './config.ts'
 import type { ModuleRoutes, PlatformContext } from './module.ts'
+import { API_WRITES } from './parts.ts'
 
 /** The provider name the simulated provider's webhook is served under. */
 export const SIMULATED_PROVIDER = 'simulated'
@@ -42,12 +43,13 @@ export async function mountCommerceApi(
     registry: context.registry,
     // As the platform's applications do: the embedded registry starts empty, a real one is kept current.
     autoRegister: true,
+    // The one list deploy/ grants the API's writes from.
     topics: {
-      orderEvents: context.topic(TOPICS.orderEvents),
-      orderCommands: context.topic(TOPICS.orderCommands),
-      stockCommands: context.topic(TOPICS.stockCommands),
-      providerNotifications: context.topic(TOPICS.providerNotifications),
-      bookingCommands: context.topic(TOPICS.bookingCommands),
+      orderEvents: context.topic(API_WRITES.orderEvents),
+      orderCommands: context.topic(API_WRITES.orderCommands),
+      stockCommands: context.topic(API_WRITES.stockCommands),
+      providerNotifications: context.topic(API_WRITES.providerNotifications),
+      bookingCommands: context.topic(API_WRITES.bookingCommands),
     },
   })
   await app.register(commerceApi, {

@@ -2,6 +2,7 @@ import test from 'ava'
 import { MemoryBackend } from '@oxagry/kafka'
 import { resolveConfig } from '@oxagry/streams'
 import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, platformStreamsConfig, readConfig } from './config.ts'
+import { PLATFORM_PARTS } from './parts.ts'
 
 test('no environment: embedded defaults on 127.0.0.1:8080 with state under the working directory', (t) => {
   const config = readConfig({}, '/srv/app')
@@ -230,4 +231,25 @@ test('payments: embedded defaults share a development webhook secret with the si
   })
   t.regex(bad?.message ?? '', /PAYMENT_WEBHOOK_SECRET/)
   t.regex(bad?.message ?? '', /SIM_PAYMENT_PENDING_RATE/)
+})
+
+test('PLATFORM_PARTS picks what the process runs, each name checked; CREATE_TOPICS=off leaves topics to their owner', (t) => {
+  const everything = readConfig({})
+  t.deepEqual(everything.parts, PLATFORM_PARTS)
+  t.true(everything.createTopics)
+  const some = readConfig({ PLATFORM_PARTS: 'api,orders', CREATE_TOPICS: 'off' })
+  t.deepEqual(some.parts, ['orders', 'api'], "in PLATFORM_PARTS' order")
+  t.false(some.createTopics)
+  const error = t.throws(() => readConfig({ PLATFORM_PARTS: 'orders,order,sink-stock,apis' }), {
+    instanceOf: ConfigError,
+  })
+  t.regex(
+    error.message,
+    /PLATFORM_PARTS="orders,order,sink-stock,apis": order, apis are not parts \(tracking, orders/,
+  )
+  t.throws(() => readConfig({ PLATFORM_PARTS: 'orders,,api' }), {
+    instanceOf: ConfigError,
+    message: /PLATFORM_PARTS/,
+  })
+  t.throws(() => readConfig({ CREATE_TOPICS: 'no' }), { instanceOf: ConfigError, message: /CREATE_TOPICS/ })
 })

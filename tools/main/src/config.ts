@@ -10,6 +10,7 @@ import {
 import { ApiOptionsError, resolveMapOptions, type MapOptions } from '@oxagry/fleet-api'
 import type { StreamsConfig } from '@oxagry/streams'
 import { Ajv } from 'ajv'
+import { isPlatformPart, PLATFORM_PARTS, type PlatformPart } from './parts.ts'
 
 /** The main job's configuration, from the environment. Unset service URLs mean embedded defaults. */
 export interface MainConfig {
@@ -51,6 +52,13 @@ export interface MainConfig {
   readonly topicPrefix?: string
   /** How the APIs authenticate and what they expose. */
   readonly api: ApiConfig
+  /** What this process runs (PLATFORM_PARTS): every part when unset, in `PLATFORM_PARTS`' order. */
+  readonly parts: readonly PlatformPart[]
+  /**
+   * Whether the process creates the catalogue topics its modules declare when they are missing
+   * (CREATE_TOPICS, on by default). Off where something else owns them: Strimzi's topic operator.
+   */
+  readonly createTopics: boolean
 }
 
 /**
@@ -131,6 +139,8 @@ const ENV_SCHEMA = {
     MAP_TILE_URL: { type: 'string', pattern: '^(off|https?://.+)$' },
     MAP_TILE_ATTRIBUTION: { type: 'string', maxLength: 500 },
     MAP_TILE_MAX_ZOOM: { type: 'integer', minimum: 1, maximum: 24 },
+    PLATFORM_PARTS: { type: 'string', pattern: '^[a-z-]+(,[a-z-]+)*$' },
+    CREATE_TOPICS: { enum: ['on', 'off'] },
   },
   // A provider's tokens are checked for its issuer and this API's audience: all three or none.
   dependencies: {
@@ -187,6 +197,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   }
   const stateDir = String(v.STATE_DIR ?? join(cwd, '.oxagry'))
   const map = mapOptions(v)
+  const parts = platformParts(v.PLATFORM_PARTS)
   const authRequiredBy = whyAuthIsRequired(v)
   if (v.AUTH === 'off' && authRequiredBy !== undefined)
     throw new ConfigError([`AUTH="off": authentication is required when ${authRequiredBy}`])
@@ -260,7 +271,21 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       },
       map,
     },
+    parts,
+    createTopics: v.CREATE_TOPICS !== 'off',
   }
+}
+
+/** PLATFORM_PARTS, each name checked: unset is every part. */
+function platformParts(value: string | number | undefined): readonly PlatformPart[] {
+  if (value === undefined) return PLATFORM_PARTS
+  const names = String(value).split(',')
+  const unknown = names.filter((name) => !isPlatformPart(name))
+  if (unknown.length > 0)
+    throw new ConfigError([
+      `PLATFORM_PARTS=${JSON.stringify(value)}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a part' : 'are not parts'} (${PLATFORM_PARTS.join(', ')})`,
+    ])
+  return PLATFORM_PARTS.filter((part) => names.includes(part))
 }
 
 /** The map's tiles: `MAP_TILE_URL=off` draws none; the fleet API's own rules check the template. */

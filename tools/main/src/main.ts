@@ -9,6 +9,7 @@ import { pino } from 'pino'
 import { authBanner } from './api-auth.ts'
 import { banner, startFailure } from './banner.ts'
 import { ConfigError, readConfig } from './config.ts'
+import { tracingServiceName } from './parts.ts'
 import { platformFailures } from './failed-parts.ts'
 import { startPlatform } from './platform.ts'
 
@@ -16,8 +17,9 @@ const logger = pino({ name: 'oxagry', level: process.env.LOG_LEVEL ?? 'warn' })
 
 try {
   const config = readConfig(process.env)
-  // Every part runs in this process: one SDK, exporting by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-  const tracing = startTracing({ serviceName: 'oxagry' })
+  // The parts of this process share one SDK, exporting by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set:
+  // `oxagry` with every part, else named after the parts (`oxagry-orders`), as its Kubernetes workload is.
+  const tracing = startTracing({ serviceName: tracingServiceName(config.parts) })
   const platform = await startPlatform(config, logger)
   console.log(banner(platform, authBanner(config), tracing?.exportingTo))
   const failures = platformFailures(platform)

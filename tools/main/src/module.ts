@@ -17,6 +17,7 @@ import type { TopicSpec } from '@oxagry/topics'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { MainConfig } from './config.ts'
+import type { PlatformPart } from './parts.ts'
 
 /** What the composition root gives every domain module: the shared clients and how things are named. */
 export interface PlatformContext {
@@ -42,8 +43,16 @@ export interface PlatformContext {
   describe(service: string, where: string): void
   /** The simulated parts' hooks into each other. */
   readonly simulation: Simulation
-  /** The API's base URL (`http://127.0.0.1:8080`) once it listens; undefined before. */
+  /** The API's base URL (`http://127.0.0.1:8080`) once it listens; undefined before, and without `api`. */
   apiUrl(): string | undefined
+  /** Whether this process runs a part (`PLATFORM_PARTS`): a module starts only the parts asked for. */
+  runs(part: PlatformPart): boolean
+  /**
+   * Whether the simulators run here: when SIMULATOR is on, in the process that runs the API (the
+   * outside world's traffic, the simulated payment provider's webhooks and the fleet's dispatch go
+   * through it).
+   */
+  readonly simulating: boolean
 }
 
 /**
@@ -92,9 +101,14 @@ export interface PartHealth {
   readonly state: string
 }
 
+/** A stream application or worker as it runs: what it says of its health. */
+export interface RunningPart {
+  health(): Health | PartHealth
+}
+
 /** A domain as it runs: its stream applications (and workers), sinks and routes by name. */
 export interface StartedModule {
-  readonly applications: Readonly<Record<string, { health(): Health | PartHealth }>>
+  readonly applications: Readonly<Record<string, RunningPart>>
   readonly sinks: Readonly<Record<string, SinkHandle>>
   readonly routes: readonly ModuleRoutes[]
   /** Why the module is not ready yet (a live view still loading), or undefined when it is. */

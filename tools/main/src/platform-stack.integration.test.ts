@@ -30,7 +30,10 @@ stack(
       {
         timeoutMs: 45_000,
         what: 'all machines over REST',
-        state: () => ({ ...platform.health(), livePositions: [...platform.positions.latest()].length }),
+        state: () => ({
+          ...platform.health(),
+          livePositions: [...(platform.positions?.latest() ?? [])].length,
+        }),
       },
     )
     t.is(page.machines.length, 10)

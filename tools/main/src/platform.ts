@@ -11,6 +11,7 @@ import {
 } from '@oxagry/kafka'
 import { startEmbeddedRegistry } from '@oxagry/registry'
 import { creatableTopic } from '@oxagry/topics'
+import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { apiAuthSettings } from './api-auth.ts'
@@ -32,6 +33,8 @@ import { commerceViewsModule } from './modules/commerce-views.ts'
 import { fleetModule } from './modules/fleet.ts'
 import { notificationsModule } from './modules/notifications.ts'
 import { platformNames } from './names.ts'
+import { buildHealthServer } from './health-server.ts'
+import type { PlatformPart } from './parts.ts'
 import { checkKafkaReachable, checkPortFree } from './preflight.ts'
 
 export interface Platform {
@@ -46,8 +49,10 @@ export interface Platform {
   }
   /** What runs where: embedded or the real service's address. */
   readonly services: Readonly<Record<string, string>>
-  /** The live feed every WebSocket client is served from. */
-  readonly positions: PositionFeed
+  /** What this process runs (`PLATFORM_PARTS`). */
+  readonly parts: readonly PlatformPart[]
+  /** The live feed every WebSocket client is served from, when this process runs the API. */
+  readonly positions?: PositionFeed
   /** Every application's and sink's health, by name. */
   health(): PlatformHealth
   close(options?: { timeoutMs?: number }): Promise<void>
@@ -133,15 +138,18 @@ export async function startPlatform(
     const names = platformNames(config.topicPrefix)
     const topic = (spec: { name: string }): string => names.topic(spec.name)
     // Every module's topics in one place, before any module starts: modules read each other's topics.
-    const admin = await backend.admin()
-    try {
-      const declared = new Map(modules.flatMap((m) => m.topics).map((spec) => [spec.name, spec]))
-      await admin.createTopics(
-        [...declared.values()].map((spec) => creatableTopic(spec, { name: topic(spec) })),
-      )
-    } finally {
-      await admin.close()
+    if (config.createTopics) {
+      const admin = await backend.admin()
+      try {
+        const declared = new Map(modules.flatMap((m) => m.topics).map((spec) => [spec.name, spec]))
+        await admin.createTopics(
+          [...declared.values()].map((spec) => creatableTopic(spec, { name: topic(spec) })),
+        )
+      } finally {
+        await admin.close()
+      }
     }
+    const runs = (part: PlatformPart): boolean => config.parts.includes(part)
 
     // Known once the server listens: the simulated payment provider delivers its webhooks there.
     const api: { base?: string } = {}
@@ -173,6 +181,8 @@ export async function startPlatform(
         services[service] = where
       },
       apiUrl: () => api.base,
+      runs,
+      simulating: config.simulator.enabled && runs('api'),
     }
 
     const started: { module: DomainModule; running: StartedModule }[] = []
@@ -184,55 +194,36 @@ export async function startPlatform(
     const applications = started.flatMap(({ running }) => Object.entries(running.applications))
     const sinks = started.flatMap(({ running }) => Object.entries(running.sinks))
 
-    const fleet = fleetRoutes(started.flatMap(({ running }) => running.routes))
-    const bookings = started
-      .flatMap(({ running }) => running.routes)
-      .find((r): r is Extract<ModuleRoutes, { kind: 'bookings-view' }> => r.kind === 'bookings-view')
-    const { app } = await buildApp({
-      ...fleet.ports,
-      // With bookings, the live feed and the map show each machine's type and booking of the moment.
-      ...(bookings === undefined ? {} : { feed: annotatedFeed(fleet.ports.feed, bookings.annotate) }),
-      readiness: {
-        // Ready means every application is processing and every sink writing: a sink retrying a store
-        // that is down makes the platform not ready until the store is back (the API still answers).
-        notReady: async () => {
-          const waiting = [
-            ...started.flatMap(({ module, running }) => {
-              const why = running.notReady?.()
-              return why === undefined ? [] : [`${module.name}: ${why}`]
-            }),
-            ...applications
-              .filter(([, application]) => !application.health().ready)
-              .map(([name, application]) => `${name} is ${application.health().state}`),
-            ...sinks
-              .filter(([, sink]) => !sink.health().ready)
-              .map(([name, sink]) => `sink ${name} is ${sink.health().state}`),
-          ]
-          return waiting.length === 0 ? undefined : waiting.join(', ')
-        },
+    // Ready means every application is processing and every sink writing: a sink retrying a store
+    // that is down makes the process not ready until the store is back (the API still answers).
+    const readiness = {
+      notReady: async () => {
+        const waiting = [
+          ...started.flatMap(({ module, running }) => {
+            const why = running.notReady?.()
+            return why === undefined ? [] : [`${module.name}: ${why}`]
+          }),
+          ...applications
+            .filter(([, application]) => !application.health().ready)
+            .map(([name, application]) => `${name} is ${application.health().state}`),
+          ...sinks
+            .filter(([, sink]) => !sink.health().ready)
+            .map(([name, sink]) => `sink ${name} is ${sink.health().state}`),
+        ]
+        return waiting.length === 0 ? undefined : waiting.join(', ')
       },
-      registry: metrics,
-      logger: false,
-      auth: await apiAuthSettings(config),
-      security: config.api.security,
-      map: config.api.map,
-    })
-    const commerceViews = started
-      .flatMap(({ running }) => running.routes)
-      .find((r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views')
-    const notificationViews = started
-      .flatMap(({ running }) => running.routes)
-      .find(
-        (r): r is Extract<ModuleRoutes, { kind: 'notification-views' }> => r.kind === 'notification-views',
-      )
-    // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
-    if (commerceViews !== undefined)
-      closers.add(
-        await mountCommerceApi(app, context, commerceViews, config.payments, {
-          ...(bookings === undefined ? {} : { bookings: bookings.bookings }),
-          ...(notificationViews === undefined ? {} : { notifications: notificationViews.notifications }),
-        }),
-      )
+    }
+    const served: { app: FastifyInstance; positions?: PositionFeed } = runs('api')
+      ? await serveApis(context, started, readiness, closers)
+      : {
+          app: await buildHealthServer({
+            readiness,
+            registry: metrics,
+            auth: await apiAuthSettings(config),
+            security: config.api.security,
+          }),
+        }
+    const { app } = served
     closers.add(() => app.close())
 
     for (const { running } of started) {
@@ -256,7 +247,8 @@ export async function startPlatform(
         metrics: `${base}/metrics`,
       },
       services,
-      positions: fleet.ports.feed,
+      parts: config.parts,
+      ...(served.positions === undefined ? {} : { positions: served.positions }),
       health: () => ({
         applications: Object.fromEntries(
           applications.map(([name, application]) => [name, application.health()]),
@@ -274,4 +266,48 @@ export async function startPlatform(
     await closers.closeAll()
     throw error
   }
+}
+
+/**
+ * The fleet and commerce APIs on one server, over the routes the modules serve: the fleet API's
+ * (which every API process has), with the commerce API mounted when the commerce views are served.
+ */
+async function serveApis(
+  context: PlatformContext,
+  started: readonly { module: DomainModule; running: StartedModule }[],
+  readiness: { notReady(): Promise<string | undefined> },
+  closers: Closers,
+): Promise<{ app: FastifyInstance; positions: PositionFeed }> {
+  const { config } = context
+  const routes = started.flatMap(({ running }) => running.routes)
+  const fleet = fleetRoutes(routes)
+  const bookings = routes.find(
+    (r): r is Extract<ModuleRoutes, { kind: 'bookings-view' }> => r.kind === 'bookings-view',
+  )
+  const { app } = await buildApp({
+    ...fleet.ports,
+    // With bookings, the live feed and the map show each machine's type and booking of the moment.
+    ...(bookings === undefined ? {} : { feed: annotatedFeed(fleet.ports.feed, bookings.annotate) }),
+    readiness,
+    registry: context.metrics,
+    logger: false,
+    auth: await apiAuthSettings(config),
+    security: config.api.security,
+    map: config.api.map,
+  })
+  const commerceViews = routes.find(
+    (r): r is Extract<ModuleRoutes, { kind: 'commerce-views' }> => r.kind === 'commerce-views',
+  )
+  const notificationViews = routes.find(
+    (r): r is Extract<ModuleRoutes, { kind: 'notification-views' }> => r.kind === 'notification-views',
+  )
+  // Its stop is added before the server's close, so it runs after it: no request writes to a closed producer.
+  if (commerceViews !== undefined)
+    closers.add(
+      await mountCommerceApi(app, context, commerceViews, config.payments, {
+        ...(bookings === undefined ? {} : { bookings: bookings.bookings }),
+        ...(notificationViews === undefined ? {} : { notifications: notificationViews.notifications }),
+      }),
+    )
+  return { app, positions: fleet.ports.feed }
 }

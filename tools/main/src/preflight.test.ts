@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
+import { PLATFORM_PARTS } from './parts.ts'
 import { pino } from 'pino'
 import { banner, startFailure } from './banner.ts'
 import { readConfig } from './config.ts'
@@ -66,20 +67,33 @@ test('an unreachable Kafka fails the start within seconds with a typed error, no
 
 test('the banner says where the API listens, and that 0.0.0.0 is every interface', (t) => {
   const urls = { api: 'a', docs: 'd', map: 'm', live: 'l', metrics: 'x' }
-  const all = banner({ listening: { host: '0.0.0.0', port: 8080 }, urls, services: {} })
+  const parts = PLATFORM_PARTS
+  const all = banner({ listening: { host: '0.0.0.0', port: 8080 }, urls, services: {}, parts })
+  t.regex(all, /REST +a\n/)
   t.regex(all, /listening 0\.0\.0\.0:8080 \(every interface: reachable from other machines\)/)
   const local = banner({
     listening: { host: '127.0.0.1', port: 8080 },
     urls,
     services: { kafka: 'embedded' },
+    parts,
   })
   t.regex(local, /listening 127\.0\.0\.1:8080 \(this machine only\)/)
   t.regex(local, /kafka +embedded/)
   t.notRegex(local, /traces/)
   const traced = banner(
-    { listening: { host: '127.0.0.1', port: 8080 }, urls, services: {} },
+    { listening: { host: '127.0.0.1', port: 8080 }, urls, services: {}, parts },
     undefined,
     'http://c:4318/v1/traces',
   )
   t.regex(traced, /traces +OTLP to http:\/\/c:4318\/v1\/traces/)
+  // A process without the API names its parts and serves health and metrics only.
+  const orders = banner({
+    listening: { host: '0.0.0.0', port: 8080 },
+    urls: { ...urls, metrics: 'http://h:8080/metrics' },
+    services: {},
+    parts: ['orders'],
+  })
+  t.regex(orders, /^oxagry is running: orders\n/)
+  t.regex(orders, /health +http:\/\/h:8080\/health\/ready/)
+  t.notRegex(orders, /REST|live map/)
 })

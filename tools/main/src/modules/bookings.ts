@@ -15,6 +15,7 @@ import {
   type DomainModule,
   type LiveView,
   type PlatformContext,
+  type RunningPart,
   type StartedModule,
 } from '../module.ts'
 import { platformStreamsConfig } from '../config.ts'
@@ -55,26 +56,34 @@ export function bookingsModule(): DomainModule {
       const { config, backend, registry, logger } = context
       const closers = new Closers(logger)
       const topics = bookingsTopicsOf(context.topic)
+      if (!context.runs('bookings') && !context.runs('api'))
+        return { applications: {}, sinks: {}, routes: [], close: () => closers.closeAll() }
       try {
         const serdes = await createBookingsSerdes(registry, topics, { autoRegister: true })
-        if (config.simulator.enabled)
+        if (context.simulating)
           await publishFleetRegistry(context, topics.machines, config.simulator.machines)
-        const bookings = await startBookings({
-          backend,
-          serdes,
-          topics,
-          applicationId: context.group('bookings'),
-          processingGuarantee: config.processingGuarantee,
-          // The schedule repartition meets the positions: it takes the positions topic's partitions.
-          schedulePartitions: TOPICS.machinePositions.partitions,
-          streams: {
-            ...platformStreamsConfig(config),
-            logger: logger.child({ component: 'bookings' }),
-            metricsRegistry: context.metrics,
-            commitIntervalMs: 1000,
-          },
-        })
-        closers.add(() => bookings.close({ timeoutMs: 20_000 }))
+        const applications: Record<string, RunningPart> = {}
+        if (context.runs('bookings')) {
+          const bookings = await startBookings({
+            backend,
+            serdes,
+            topics,
+            applicationId: context.group('bookings'),
+            processingGuarantee: config.processingGuarantee,
+            // The schedule repartition meets the positions: it takes the positions topic's partitions.
+            schedulePartitions: TOPICS.machinePositions.partitions,
+            streams: {
+              ...platformStreamsConfig(config),
+              logger: logger.child({ component: 'bookings' }),
+              metricsRegistry: context.metrics,
+              commitIntervalMs: 1000,
+            },
+          })
+          closers.add(() => bookings.close({ timeoutMs: 20_000 }))
+          applications.bookings = bookings.streams
+        }
+        if (!context.runs('api'))
+          return { applications, sinks: {}, routes: [], close: () => closers.closeAll() }
         const view = new BookingsView()
         const machines = new MachineFacts()
         const follows: LiveView[] = [
@@ -92,7 +101,7 @@ export function bookingsModule(): DomainModule {
         ]
         for (const following of follows) closers.add(() => following.stop())
         return {
-          applications: { bookings: bookings.streams },
+          applications,
           sinks: {},
           routes: [
             {
@@ -102,7 +111,7 @@ export function bookingsModule(): DomainModule {
                 machines.annotate(position, view.machineBooking(position.machineId, Date.now())),
             },
           ],
-          ...(config.simulator.enabled
+          ...(context.simulating
             ? {
                 startTraffic: () =>
                   startBookingTraffic(context, {

@@ -95,6 +95,8 @@ test('every README example answers what the event log says, also after duplicate
     follow: () => Promise.reject(new Error('no live views in this test')),
     describe: () => {},
     apiUrl: () => undefined,
+    runs: () => true,
+    simulating: false,
     simulation: {},
   }
   const admin = await backend.admin()

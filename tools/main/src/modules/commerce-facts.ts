@@ -25,6 +25,8 @@ export function commerceFactsModule(): DomainModule {
     async start(context: PlatformContext): Promise<StartedModule> {
       const { registry, logger } = context
       const closers = new Closers(logger)
+      if (!context.runs('sink-clickhouse-commerce'))
+        return { applications: {}, sinks: {}, routes: [], close: () => closers.closeAll() }
       const names = commerceTopicNames(context.topic)
       const topics: CommerceFactTopics = {
         orderEvents: names.orderEvents,

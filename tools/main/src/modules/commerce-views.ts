@@ -26,6 +26,7 @@ import { MongoClient } from 'mongodb'
 import { COMMERCE_VIEW_SINKS, type CommerceSinkSpec } from '../commerce/sinks.ts'
 import { COMMERCE, commerceTopicNames } from '../commerce/topics.ts'
 import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import { sinkPart, type PlatformPart } from '../parts.ts'
 import { openViewExecutors } from './view-executors.ts'
 
 /** The topics the views read, and where what they cannot write goes. */
@@ -50,6 +51,8 @@ export interface CommerceViewSinksOptions {
   readonly group: (name: string) => string
   /** Backend, logger, metrics and batch size, shared by every sink. */
   readonly sink: Pick<SinkOptions<never>, 'backend' | 'logger' | 'metricsRegistry' | 'batch'>
+  /** Whether this process runs a sink's part; every sink when absent. */
+  readonly runs?: (part: PlatformPart) => boolean
 }
 
 /**
@@ -96,48 +99,53 @@ export async function startCommerceViewSinks(
     kafka(COMMERCE_VIEW_SINKS['stock-reservations']),
   ]
   const sinks: Record<string, SinkHandle> = {}
+  const runs = (key: keyof typeof COMMERCE_VIEW_SINKS): boolean => options.runs?.(sinkPart(key)) ?? true
   try {
     // One decoder per topic: a record is decoded by its topic's contract.
     const decodeOrders = {
       [topics.orderEvents]: decodeOrderEvents(orderEvents),
       [topics.orderStatus]: decodeOrderStatus(orderStatus),
     }
-    sinks['postgres-orders'] = await runSink({
-      ...options.sink,
-      groupId: ordersSink.groupId,
-      topics: ordersSink.topics,
-      decode: (record) => {
-        const decode = decodeOrders[record.topic]
-        if (decode === undefined) throw new TypeError(`no decoder for topic ${record.topic}`)
-        return decode(record)
-      },
-      target: commerceTarget('postgres:orders', options.orders),
-      deadLetter: { topic: ordersSink.deadLetterTopic, serializer: ordersDlq },
-    })
-    sinks['postgres-payments'] = await runSink({
-      ...options.sink,
-      groupId: paymentsSink.groupId,
-      topics: paymentsSink.topics,
-      decode: decodePaymentEvents(paymentEvents),
-      target: commerceTarget('postgres:payments', options.orders),
-      deadLetter: { topic: paymentsSink.deadLetterTopic, serializer: paymentsDlq },
-    })
-    sinks.stock = await runSink({
-      ...options.sink,
-      groupId: stockSink.groupId,
-      topics: stockSink.topics,
-      decode: decodeStockLevels(stockLevels),
-      target: stockTarget('stock:levels', options.stock),
-      deadLetter: { topic: stockSink.deadLetterTopic, serializer: inventoryDlq },
-    })
-    sinks['stock-reservations'] = await runSink({
-      ...options.sink,
-      groupId: reservationsSink.groupId,
-      topics: reservationsSink.topics,
-      decode: decodeStockEvents(stockEvents),
-      target: reservationTarget('stock:reservations', options.reservations),
-      deadLetter: { topic: reservationsSink.deadLetterTopic, serializer: inventoryDlq },
-    })
+    if (runs('postgres-orders'))
+      sinks['postgres-orders'] = await runSink({
+        ...options.sink,
+        groupId: ordersSink.groupId,
+        topics: ordersSink.topics,
+        decode: (record) => {
+          const decode = decodeOrders[record.topic]
+          if (decode === undefined) throw new TypeError(`no decoder for topic ${record.topic}`)
+          return decode(record)
+        },
+        target: commerceTarget('postgres:orders', options.orders),
+        deadLetter: { topic: ordersSink.deadLetterTopic, serializer: ordersDlq },
+      })
+    if (runs('postgres-payments'))
+      sinks['postgres-payments'] = await runSink({
+        ...options.sink,
+        groupId: paymentsSink.groupId,
+        topics: paymentsSink.topics,
+        decode: decodePaymentEvents(paymentEvents),
+        target: commerceTarget('postgres:payments', options.orders),
+        deadLetter: { topic: paymentsSink.deadLetterTopic, serializer: paymentsDlq },
+      })
+    if (runs('stock'))
+      sinks.stock = await runSink({
+        ...options.sink,
+        groupId: stockSink.groupId,
+        topics: stockSink.topics,
+        decode: decodeStockLevels(stockLevels),
+        target: stockTarget('stock:levels', options.stock),
+        deadLetter: { topic: stockSink.deadLetterTopic, serializer: inventoryDlq },
+      })
+    if (runs('stock-reservations'))
+      sinks['stock-reservations'] = await runSink({
+        ...options.sink,
+        groupId: reservationsSink.groupId,
+        topics: reservationsSink.topics,
+        decode: decodeStockEvents(stockEvents),
+        target: reservationTarget('stock:reservations', options.reservations),
+        deadLetter: { topic: reservationsSink.deadLetterTopic, serializer: inventoryDlq },
+      })
   } catch (error) {
     await Promise.all(Object.values(sinks).map((s) => s.stop()))
     throw error
@@ -208,6 +216,9 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
     ],
     async start(context: PlatformContext): Promise<StartedModule> {
       const closers = new Closers(context.logger)
+      const sinkParts = Object.keys(COMMERCE_VIEW_SINKS).map(sinkPart)
+      if (!context.runs('api') && !sinkParts.some((part) => context.runs(part)))
+        return { applications: {}, sinks: {}, routes: [], close: () => closers.closeAll() }
       try {
         const { writes, reads } = openStores(context, options.mongoDatabase, closers)
         const names = commerceTopicNames(context.topic)
@@ -217,8 +228,14 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
           ...writes,
           group: context.group,
           sink: context.sinks,
+          runs: context.runs,
         })
         closers.add(async () => void (await Promise.all(Object.values(sinks).map((s) => s.stop()))))
+        if (!context.runs('api'))
+          return { applications: {}, sinks, routes: [], close: () => closers.closeAll() }
+        // The API may start before any sink has made the stores (each in its own process): it makes them
+        // too. The migrations are idempotent and serialised (PostgreSQL's advisory lock).
+        await Promise.all([reads.orders.migrate(), reads.stock.migrate(), reads.reservations.migrate()])
         return {
           applications: {},
           sinks,

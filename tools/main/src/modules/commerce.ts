@@ -3,6 +3,9 @@ import { createInventorySerdes, startInventory } from '@oxagry/inventory'
 import { createOrdersSerdes, startOrders } from '@oxagry/orders'
 import {
   createPaymentsSerdes,
+  type PaymentGateway,
+  type PaymentsSerdes,
+  type PaymentsTopics,
   SimulatedProvider,
   startPayments,
   startPaymentGateway,
@@ -18,7 +21,13 @@ import {
   paymentsTopicsOf,
 } from '../commerce/topics.ts'
 import { SIMULATED_PROVIDER } from '../commerce-api.ts'
-import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import {
+  Closers,
+  type DomainModule,
+  type PlatformContext,
+  type RunningPart,
+  type StartedModule,
+} from '../module.ts'
 import { platformStreamsConfig } from '../config.ts'
 
 /**
@@ -42,89 +51,61 @@ export function commerceModule(): DomainModule {
         // commit before it, so a longer one is paid several times over in the time to a decision.
       })
       try {
-        const orders = await startOrders({
-          backend,
-          serdes: await createOrdersSerdes(registry, ordersTopics, { autoRegister: true }),
-          topics: ordersTopics,
-          applicationId: context.group('orders'),
-          processingGuarantee: config.processingGuarantee,
-          streams: streams('orders'),
-        })
-        closers.add(() => orders.close({ timeoutMs: 20_000 }))
-        const inventoryTopics = inventoryTopicsOf(names)
-        const inventory = await startInventory({
-          backend,
-          serdes: await createInventorySerdes(registry, inventoryTopics, { autoRegister: true }),
-          topics: inventoryTopics,
-          applicationId: context.group('inventory'),
-          processingGuarantee: config.processingGuarantee,
-          streams: streams('inventory'),
-        })
-        closers.add(() => inventory.close({ timeoutMs: 20_000 }))
-        const paymentsTopics = paymentsTopicsOf(names)
-        const paymentsSerdes = await createPaymentsSerdes(registry, paymentsTopics, { autoRegister: true })
-        const payments = await startPayments({
-          backend,
-          serdes: paymentsSerdes,
-          topics: paymentsTopics,
-          applicationId: context.group('payments'),
-          processingGuarantee: config.processingGuarantee,
-          streams: streams('payments'),
-        })
-        closers.add(() => payments.close({ timeoutMs: 20_000 }))
-        // The simulated provider keeps its own books beside the platform's state: the ledger the
-        // platform's payments are checked against.
-        const ledgerPath = join(config.stateDir, 'payment-provider', 'ledger.jsonl')
-        const { webhookSecret, pendingRate } = config.payments
-        const provider = await SimulatedProvider.open({
-          ledgerPath,
-          seed: config.simulator.seed,
-          pendingRate: webhookSecret === undefined ? 0 : pendingRate,
-          ...(config.simulator.declineRate === undefined
-            ? {}
-            : { declineRate: config.simulator.declineRate }),
-        })
-        closers.add(() => provider.close())
-        context.describe(
-          'paymentProvider',
-          `simulated (ledger ${ledgerPath}; ${pendingRate * 100}% of authorisations pending, decided by webhook)`,
-        )
-        if (webhookSecret !== undefined) {
-          // As a real provider would: its pending outcomes come back over HTTP, signed, to the
-          // commerce API's webhook route, once the API listens.
-          const deliverer = new WebhookDeliverer({
-            provider,
-            secret: webhookSecret,
-            url: () => {
-              const base = context.apiUrl()
-              return base === undefined ? undefined : `${base}/api/v1/payments/webhooks/${SIMULATED_PROVIDER}`
-            },
-            logger: logger.child({ component: 'payment-provider' }),
+        const applications: Record<string, RunningPart> = {}
+        if (context.runs('orders')) {
+          const orders = await startOrders({
+            backend,
+            serdes: await createOrdersSerdes(registry, ordersTopics, { autoRegister: true }),
+            topics: ordersTopics,
+            applicationId: context.group('orders'),
+            processingGuarantee: config.processingGuarantee,
+            streams: streams('orders'),
           })
-          deliverer.start()
-          closers.add(() => deliverer.stop())
+          closers.add(() => orders.close({ timeoutMs: 20_000 }))
+          applications.orders = orders.streams
         }
-        const gateway = await startPaymentGateway({
-          backend,
-          provider,
-          serdes: paymentsSerdes,
-          topics: paymentsTopics,
-          groupId: context.group('payment-gateway'),
-          processingGuarantee: config.processingGuarantee,
-          logger: logger.child({ component: 'payment-gateway' }),
-          metricsRegistry: context.metrics,
-        })
-        closers.add(() => gateway.stop())
+        if (context.runs('inventory')) {
+          const inventoryTopics = inventoryTopicsOf(names)
+          const inventory = await startInventory({
+            backend,
+            serdes: await createInventorySerdes(registry, inventoryTopics, { autoRegister: true }),
+            topics: inventoryTopics,
+            applicationId: context.group('inventory'),
+            processingGuarantee: config.processingGuarantee,
+            streams: streams('inventory'),
+          })
+          closers.add(() => inventory.close({ timeoutMs: 20_000 }))
+          applications.inventory = inventory.streams
+        }
+        const paymentsTopics = paymentsTopicsOf(names)
+        const paymentsSerdes =
+          context.runs('payments') || context.runs('payment-gateway')
+            ? await createPaymentsSerdes(registry, paymentsTopics, { autoRegister: true })
+            : undefined
+        if (paymentsSerdes !== undefined && context.runs('payments')) {
+          const payments = await startPayments({
+            backend,
+            serdes: paymentsSerdes,
+            topics: paymentsTopics,
+            applicationId: context.group('payments'),
+            processingGuarantee: config.processingGuarantee,
+            streams: streams('payments'),
+          })
+          closers.add(() => payments.close({ timeoutMs: 20_000 }))
+          applications.payments = payments.streams
+        }
+        if (paymentsSerdes !== undefined && context.runs('payment-gateway'))
+          applications['payment-gateway'] = await startGateway(
+            context,
+            closers,
+            paymentsSerdes,
+            paymentsTopics,
+          )
         return {
-          applications: {
-            orders: orders.streams,
-            inventory: inventory.streams,
-            payments: payments.streams,
-            'payment-gateway': gateway,
-          },
+          applications,
           sinks: {},
           routes: [],
-          ...(config.simulator.enabled
+          ...(context.simulating
             ? {
                 startTraffic: () => startMarket(context, marketTopicsOf(names)),
               }
@@ -137,6 +118,61 @@ export function commerceModule(): DomainModule {
       }
     },
   }
+}
+
+/**
+ * The payment gateway worker on the simulated provider, which keeps its own books beside the platform's
+ * state: the ledger the platform's payments are checked against. Its pending outcomes come back by
+ * webhook to the API of this process, so without the API here the provider decides every payment at once.
+ */
+async function startGateway(
+  context: PlatformContext,
+  closers: Closers,
+  serdes: PaymentsSerdes,
+  topics: PaymentsTopics,
+): Promise<PaymentGateway> {
+  const { config, backend, logger } = context
+  const ledgerPath = join(config.stateDir, 'payment-provider', 'ledger.jsonl')
+  const webhookSecret = context.runs('api') ? config.payments.webhookSecret : undefined
+  const pendingRate = webhookSecret === undefined ? 0 : config.payments.pendingRate
+  const provider = await SimulatedProvider.open({
+    ledgerPath,
+    seed: config.simulator.seed,
+    pendingRate,
+    ...(config.simulator.declineRate === undefined ? {} : { declineRate: config.simulator.declineRate }),
+  })
+  closers.add(() => provider.close())
+  context.describe(
+    'paymentProvider',
+    `simulated (ledger ${ledgerPath}; ${pendingRate * 100}% of authorisations pending, decided by webhook)`,
+  )
+  if (webhookSecret !== undefined) {
+    // As a real provider would: its pending outcomes come back over HTTP, signed, to the
+    // commerce API's webhook route, once the API listens.
+    const deliverer = new WebhookDeliverer({
+      provider,
+      secret: webhookSecret,
+      url: () => {
+        const base = context.apiUrl()
+        return base === undefined ? undefined : `${base}/api/v1/payments/webhooks/${SIMULATED_PROVIDER}`
+      },
+      logger: logger.child({ component: 'payment-provider' }),
+    })
+    deliverer.start()
+    closers.add(() => deliverer.stop())
+  }
+  const gateway = await startPaymentGateway({
+    backend,
+    provider,
+    serdes,
+    topics,
+    groupId: context.group('payment-gateway'),
+    processingGuarantee: config.processingGuarantee,
+    logger: logger.child({ component: 'payment-gateway' }),
+    metricsRegistry: context.metrics,
+  })
+  closers.add(() => gateway.stop())
+  return gateway
 }
 
 /** The simulated market, writing the catalogue, receipts, checkouts and follow-ups until stopped. */

@@ -28,14 +28,22 @@ import {
   runSink,
   type MachineReadModel,
   type MachineState,
+  type SinkHandle,
 } from '@oxagry/sink'
 import { MongoMachineReadModel } from '@oxagry/sink-mongodb'
 import { PostgresMachineReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
 import { createTrackingSerdes, startTracking } from '@oxagry/tracking'
 import { MongoClient } from 'mongodb'
-import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import {
+  Closers,
+  type DomainModule,
+  type PlatformContext,
+  type RunningPart,
+  type StartedModule,
+} from '../module.ts'
 import { FLEET } from '../names.ts'
 import { platformStreamsConfig } from '../config.ts'
+import { sinkPart } from '../parts.ts'
 
 function toApi(state: MachineState): MachinePosition {
   return {
@@ -104,66 +112,44 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
         Object.entries(FLEET).map(([k, spec]) => [k, context.topic(spec)]),
       ) as Record<keyof typeof FLEET, string>
       try {
-        const tracking = await startTracking({
-          backend,
-          serdes: await createTrackingSerdes(registry, topics, { autoRegister: true }),
-          topics,
-          applicationId: context.group('tracking'),
-          processingGuarantee: config.processingGuarantee,
-          streams: {
-            ...platformStreamsConfig(config),
-            logger: logger.child({ component: 'tracking' }),
-            metricsRegistry: context.metrics,
-            commitIntervalMs: 1000,
-          },
-        })
-        closers.add(() => tracking.close({ timeoutMs: 20_000 }))
+        const applications: Record<string, RunningPart> = {}
+        if (context.runs('tracking')) {
+          const tracking = await startTracking({
+            backend,
+            serdes: await createTrackingSerdes(registry, topics, { autoRegister: true }),
+            topics,
+            applicationId: context.group('tracking'),
+            processingGuarantee: config.processingGuarantee,
+            streams: {
+              ...platformStreamsConfig(config),
+              logger: logger.child({ component: 'tracking' }),
+              metricsRegistry: context.metrics,
+              commitIntervalMs: 1000,
+            },
+          })
+          closers.add(() => tracking.close({ timeoutMs: 20_000 }))
+          applications.tracking = tracking.streams
+        }
 
-        const readModel = openReadModel(context, options.mongoDatabase)
-        await readModel.ensureIndexes()
-        const [pingSerde, positionSerde, sessionSerde, deadLetterSerde, geofenceSerde] = await Promise.all([
-          createAvroSerde({ registry, contract: Contracts.MachinePing }),
-          createAvroSerde({ registry, contract: Contracts.MachinePosition }),
-          createAvroSerde({ registry, contract: Contracts.MachineSession }),
-          createAvroSerde({
-            registry,
-            contract: Contracts.DeadLetter,
-            autoRegister: true,
-            topics: [topics.deadLetters],
-          }),
-          createAvroSerde({ registry, contract: Contracts.Geofence }),
-        ])
-        const sinkCommon = {
-          ...context.sinks,
-          deadLetter: { topic: topics.deadLetters, serializer: deadLetterSerde },
+        // The sink writes the read model and the API reads it: opened when either runs here.
+        const readModel =
+          context.runs('sink-read-model') || context.runs('api')
+            ? openReadModel(context, options.mongoDatabase)
+            : undefined
+        if (readModel !== undefined) {
+          await readModel.ensureIndexes()
+          closers.add(() => readModel.close())
         }
-        const sinks = {
-          'clickhouse-pings': await runSink<ClickHouseFleetWrite>({
-            ...sinkCommon,
-            groupId: context.group('sink-clickhouse-pings'),
-            // Validated pings, each once: ClickHouse rows plus dead letters account for every raw ping.
-            topics: [topics.accepted],
-            decode: decodePings(pingSerde),
-            target: clickHouseFleetTarget(context.clickhouse),
-          }),
-          'clickhouse-sessions': await runSink<ClickHouseFleetWrite>({
-            ...sinkCommon,
-            groupId: context.group('sink-clickhouse-sessions'),
-            topics: [topics.sessions],
-            decode: decodeSessions(sessionSerde),
-            target: clickHouseFleetTarget(context.clickhouse, { migrate: false }),
-          }),
-          'read-model': await runSink({
-            ...sinkCommon,
-            groupId: context.group('sink-read-model'),
-            topics: [topics.positions],
-            decode: decodePositions(positionSerde),
-            target: { ...readModelTarget('read-model:machines', readModel), close: () => readModel.close() },
-          }),
-        }
+        const sinks = await startFleetSinks(context, topics, readModel)
         closers.add(async () => void (await Promise.all(Object.values(sinks).map((s) => s.stop()))))
+        if (readModel === undefined || !context.runs('api'))
+          return { applications, sinks, routes: [], close: () => closers.closeAll() }
 
         // The live feed reads the positions topic itself, so it works whatever store holds the read model.
+        const [positionSerde, geofenceSerde] = await Promise.all([
+          createAvroSerde({ registry, contract: Contracts.MachinePosition }),
+          createAvroSerde({ registry, contract: Contracts.Geofence }),
+        ])
         const positions = new LatestPositions()
         const geofences = new Map<string, Geofence>()
         const feeds = [
@@ -197,7 +183,7 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
         closers.add(async () => void (await Promise.all(feeds.map((f) => f.stop()))))
 
         return {
-          applications: { tracking: tracking.streams },
+          applications,
           sinks,
           routes: [
             {
@@ -217,7 +203,7 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
           ],
           notReady: () =>
             feeds.every((feed) => feed.loaded()) ? undefined : 'the live view of positions is still loading',
-          ...(config.simulator.enabled ? { startTraffic: () => startFleetSimulator(context, topics) } : {}),
+          ...(context.simulating ? { startTraffic: () => startFleetSimulator(context, topics) } : {}),
           close: () => closers.closeAll(),
         }
       } catch (error) {
@@ -226,6 +212,66 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
       }
     },
   }
+}
+
+/**
+ * The fleet's sinks this process runs: validated pings and sessions into ClickHouse, positions into the
+ * read model (which the caller opened and closes), each with the fleet's dead letters.
+ */
+async function startFleetSinks(
+  context: PlatformContext,
+  topics: Record<keyof typeof FLEET, string>,
+  readModel: MachineReadModel | undefined,
+): Promise<Record<string, SinkHandle>> {
+  const { registry } = context
+  const sinks: Record<string, SinkHandle> = {}
+  const runs = ['clickhouse-pings', 'clickhouse-sessions', 'read-model'].filter((key) =>
+    context.runs(sinkPart(key)),
+  )
+  if (runs.length === 0) return sinks
+  const deadLetter = {
+    topic: topics.deadLetters,
+    serializer: await createAvroSerde({
+      registry,
+      contract: Contracts.DeadLetter,
+      autoRegister: true,
+      topics: [topics.deadLetters],
+    }),
+  }
+  const common = { ...context.sinks, deadLetter }
+  try {
+    if (runs.includes('clickhouse-pings'))
+      sinks['clickhouse-pings'] = await runSink<ClickHouseFleetWrite>({
+        ...common,
+        groupId: context.group('sink-clickhouse-pings'),
+        // Validated pings, each once: ClickHouse rows plus dead letters account for every raw ping.
+        topics: [topics.accepted],
+        decode: decodePings(await createAvroSerde({ registry, contract: Contracts.MachinePing })),
+        target: clickHouseFleetTarget(context.clickhouse),
+      })
+    if (runs.includes('clickhouse-sessions'))
+      sinks['clickhouse-sessions'] = await runSink<ClickHouseFleetWrite>({
+        ...common,
+        groupId: context.group('sink-clickhouse-sessions'),
+        topics: [topics.sessions],
+        decode: decodeSessions(await createAvroSerde({ registry, contract: Contracts.MachineSession })),
+        // The pings' sink migrates the tables when it runs here; alone, this one does.
+        target: clickHouseFleetTarget(context.clickhouse, { migrate: !runs.includes('clickhouse-pings') }),
+      })
+    if (runs.includes('read-model') && readModel !== undefined)
+      sinks['read-model'] = await runSink({
+        ...common,
+        groupId: context.group('sink-read-model'),
+        topics: [topics.positions],
+        decode: decodePositions(await createAvroSerde({ registry, contract: Contracts.MachinePosition })),
+        // Its indexes were made when it was opened.
+        target: readModelTarget('read-model:machines', readModel, { ensureIndexes: false }),
+      })
+  } catch (error) {
+    await Promise.all(Object.values(sinks).map((s) => s.stop()))
+    throw error
+  }
+  return sinks
 }
 
 /** The simulated fleet, writing pings and geofences until stopped. */

@@ -10,7 +10,13 @@ import {
 } from '@oxagry/notifications'
 import { MemoryNotificationView } from '@oxagry/sink'
 import { TOPICS, type TopicSpec } from '@oxagry/topics'
-import { Closers, type DomainModule, type PlatformContext, type StartedModule } from '../module.ts'
+import {
+  Closers,
+  type DomainModule,
+  type PlatformContext,
+  type RunningPart,
+  type StartedModule,
+} from '../module.ts'
 import { platformStreamsConfig } from '../config.ts'
 
 /** The catalogue topics the notifications domain reads and writes. */
@@ -102,41 +108,53 @@ export function notificationsModule(): DomainModule {
       const topics = Object.fromEntries(
         Object.entries(NOTIFICATIONS).map(([k, spec]) => [k, context.topic(spec)]),
       ) as unknown as NotificationsTopics
+      const runsWorker = context.runs('notification-channels')
+      if (!context.runs('notifications') && !runsWorker && !context.runs('api'))
+        return { applications: {}, sinks: {}, routes: [], close: () => closers.closeAll() }
       try {
         const serdes = await createNotificationsSerdes(registry, topics, { autoRegister: true })
         // Before the application starts, so its global table holds them when the first events come.
-        if (config.simulator.enabled)
+        if (context.simulating)
           await writePreferences(context, topics.preferences, serdes, developmentPreferences())
-        const notifications = await startNotifications({
-          backend,
-          serdes,
-          topics,
-          stockRecipients: [STOCK_OPERATOR],
-          applicationId: context.group('notifications'),
-          processingGuarantee: config.processingGuarantee,
-          streams: {
-            ...platformStreamsConfig(config),
-            logger: logger.child({ component: 'notifications' }),
+        const applications: Record<string, RunningPart> = {}
+        if (context.runs('notifications')) {
+          const notifications = await startNotifications({
+            backend,
+            serdes,
+            topics,
+            stockRecipients: [STOCK_OPERATOR],
+            applicationId: context.group('notifications'),
+            processingGuarantee: config.processingGuarantee,
+            streams: {
+              ...platformStreamsConfig(config),
+              logger: logger.child({ component: 'notifications' }),
+              metricsRegistry: context.metrics,
+              commitIntervalMs: 1000,
+            },
+          })
+          closers.add(() => notifications.close({ timeoutMs: 20_000 }))
+          applications.notifications = notifications.streams
+        }
+        if (runsWorker) {
+          const sentLog = join(config.stateDir, 'notification-provider', 'sent.jsonl')
+          const channel = await SimulatedChannel.open({ logPath: sentLog })
+          closers.add(() => channel.close())
+          context.describe('notificationProvider', `simulated (sent log ${sentLog})`)
+          const worker = await startChannelWorker({
+            backend,
+            channel,
+            serdes,
+            topics,
+            groupId: context.group('notification-channels'),
+            processingGuarantee: config.processingGuarantee,
+            logger: logger.child({ component: 'notification-channels' }),
             metricsRegistry: context.metrics,
-            commitIntervalMs: 1000,
-          },
-        })
-        closers.add(() => notifications.close({ timeoutMs: 20_000 }))
-        const sentLog = join(config.stateDir, 'notification-provider', 'sent.jsonl')
-        const channel = await SimulatedChannel.open({ logPath: sentLog })
-        closers.add(() => channel.close())
-        context.describe('notificationProvider', `simulated (sent log ${sentLog})`)
-        const worker = await startChannelWorker({
-          backend,
-          channel,
-          serdes,
-          topics,
-          groupId: context.group('notification-channels'),
-          processingGuarantee: config.processingGuarantee,
-          logger: logger.child({ component: 'notification-channels' }),
-          metricsRegistry: context.metrics,
-        })
-        closers.add(() => worker.stop())
+          })
+          closers.add(() => worker.stop())
+          applications['notification-channels'] = worker
+        }
+        if (!context.runs('api'))
+          return { applications, sinks: {}, routes: [], close: () => closers.closeAll() }
         const view = new MemoryNotificationView()
         const outbox = await context.follow(topics.outbox, async (bytes) =>
           view.applyNotification(await serdes.notification.deserialize(topics.outbox, bytes, {})),
@@ -147,7 +165,7 @@ export function notificationsModule(): DomainModule {
         )
         closers.add(() => deliveries.stop())
         return {
-          applications: { notifications: notifications.streams, 'notification-channels': worker },
+          applications,
           sinks: {},
           routes: [{ kind: 'notification-views', notifications: view }],
           notReady: () =>
