@@ -1,6 +1,7 @@
 import type { Topology } from '@oxagry/streams'
 import type { KafkaAccess } from './acl/model.ts'
-import { readerAccess, topicCreatorAccess } from './acl/reader-access.ts'
+import { API_FOLLOWS, API_WRITES } from '@oxagry/main'
+import { readerAccess } from './acl/reader-access.ts'
 import { sinkAccess, type SinkApplicationSpec } from './acl/sink-access.ts'
 import { streamsAccess } from './acl/streams-access.ts'
 
@@ -40,16 +41,17 @@ export function sinkApplication(name: string, spec: SinkApplicationSpec): Applic
   return { name, access: async () => sinkAccess(name, spec) }
 }
 
-/** A live view following whole topics outside any shared group. */
-export function readerApplication(
-  name: string,
-  clientId: string,
-  topics: readonly string[],
-): ApplicationEntry {
-  return { name, access: async () => readerAccess(name, { clientId, topics }) }
-}
-
-/** What creates catalogue topics when they are missing. */
-export function topicCreatorApplication(name: string, topics: () => readonly string[]): ApplicationEntry {
-  return { name, access: async () => topicCreatorAccess(name, topics()) }
+/**
+ * The APIs: the live views follow whole topics outside any shared group (`<clientId>-<uuid>`), and the
+ * commerce API writes checkouts, stock receipts, provider notifications and booking requests. Both
+ * lists are tools/main's, which the API starts from.
+ */
+export function apiApplication(name: string, clientId: string): ApplicationEntry {
+  return {
+    name,
+    access: async () => ({
+      ...readerAccess(name, { clientId, topics: API_FOLLOWS.map((topic) => topic.name) }),
+      writeTopics: Object.values(API_WRITES).map((topic) => topic.name),
+    }),
+  }
 }

@@ -1,6 +1,6 @@
 import { InMemorySchemaRegistry } from '@oxagry/avro'
 import type { Topology } from '@oxagry/streams'
-import { FLEET, platformModules, platformNames, readConfig } from '@oxagry/main'
+import { FLEET, platformNames } from '@oxagry/main'
 import {
   COMMERCE,
   COMMERCE_FACTS_SINK,
@@ -24,13 +24,7 @@ import { buildPaymentsTopology, createPaymentsSerdes, resolvePaymentsOptions } f
 import { buildBookingsTopology, createBookingsSerdes, resolveBookingsOptions } from '@oxagry/bookings'
 import { TOPICS } from '@oxagry/topics'
 import { NO_ACCESS } from './acl/model.ts'
-import {
-  readerApplication,
-  sinkApplication,
-  streamsApplication,
-  topicCreatorApplication,
-  type ApplicationEntry,
-} from './app-entries.ts'
+import { apiApplication, sinkApplication, streamsApplication, type ApplicationEntry } from './app-entries.ts'
 
 export type { ApplicationEntry } from './app-entries.ts'
 
@@ -111,7 +105,7 @@ const notificationChannels = (groupId: string): ApplicationEntry => ({
   }),
 })
 
-/** Every application of the platform on Kafka, one entry each. */
+/** Every application of the platform on Kafka, one entry each: the platform's parts (`PLATFORM_PARTS`). */
 export const APPLICATIONS: readonly ApplicationEntry[] = [
   streamsApplication('tracking', {
     applicationId: TRACKING_APPLICATION_ID,
@@ -168,19 +162,6 @@ export const APPLICATIONS: readonly ApplicationEntry[] = [
   // The commerce views' sinks (PostgreSQL, MongoDB) and the analysts' commerce facts (ClickHouse).
   ...Object.entries(COMMERCE_VIEW_SINKS).map(([name, spec]) => commerceSink(`sink-${name}`, spec)),
   commerceSink('sink-clickhouse-commerce', COMMERCE_FACTS_SINK),
-  readerApplication('fleet-live-view', LIVE_VIEW_CLIENT_ID, [FLEET.positions.name, FLEET.geofences.name]),
-  // The commerce API's live order feed and its bookings view follow these whole (tools/main/src/commerce-api.ts,
-  // tools/main/src/modules/bookings.ts).
-  readerApplication('commerce-live-view', LIVE_VIEW_CLIENT_ID, [
-    TOPICS.orderStatus.name,
-    TOPICS.bookingEvents.name,
-  ]),
-  // The customers' notifications the commerce API serves (tools/main/src/modules/notifications.ts).
-  readerApplication('notifications-live-view', LIVE_VIEW_CLIENT_ID, [
-    TOPICS.notificationOutbox.name,
-    TOPICS.notificationDeliveries.name,
-  ]),
-  topicCreatorApplication('platform-topics', () =>
-    platformModules(readConfig({ SIMULATOR: 'off' })).flatMap((m) => m.topics.map((t) => t.name)),
-  ),
+  // The fleet and commerce APIs: the live views they follow and the topics the commerce API writes.
+  apiApplication('api', LIVE_VIEW_CLIENT_ID),
 ]

@@ -72,22 +72,42 @@ test('the tracking user may do nothing more: no writes to its inputs, no other d
   t.false(rules.some((r) => r.operations.includes('All')))
 })
 
-test("the platform user covers each sink's group, topics and dead letters, and the live views", async (t) => {
-  const rules = await workloadAcls(workload('platform'))
+test("each sink's user covers its group, topics and dead letters, and no other sink's", async (t) => {
   const names = platformNames()
-  for (const [group, topic] of [
-    ['sink-clickhouse-pings', FLEET.accepted.name],
-    ['sink-clickhouse-sessions', FLEET.sessions.name],
-    ['sink-read-model', FLEET.positions.name],
+  for (const [sink, topic, other] of [
+    ['sink-clickhouse-pings', FLEET.accepted.name, 'sink-read-model'],
+    ['sink-clickhouse-sessions', FLEET.sessions.name, 'sink-clickhouse-pings'],
+    ['sink-read-model', FLEET.positions.name, 'sink-clickhouse-sessions'],
   ] as const) {
-    t.true(permits(rules, { type: 'group', name: names.group(group), operation: 'Read' }), group)
+    const rules = await workloadAcls(workload(sink))
+    t.true(permits(rules, { type: 'group', name: names.group(sink), operation: 'Read' }), sink)
     t.true(permits(rules, { type: 'topic', name: topic, operation: 'Read' }), topic)
+    t.true(permits(rules, { type: 'topic', name: FLEET.deadLetters.name, operation: 'Write' }))
+    t.false(
+      permits(rules, { type: 'group', name: names.group(other), operation: 'Read' }),
+      `${sink} ${other}`,
+    )
+    t.false(permits(rules, { type: 'topic', name: FLEET.pings.name, operation: 'Write' }))
+    for (const spec of Object.values(FLEET))
+      t.false(permits(rules, { type: 'topic', name: spec.name, operation: 'Create' }), spec.name)
   }
-  t.true(permits(rules, { type: 'topic', name: FLEET.deadLetters.name, operation: 'Write' }))
+})
+
+test("the API's user follows the live views outside any group and writes only what the commerce API writes", async (t) => {
+  const rules = await workloadAcls(workload('api'))
   t.true(permits(rules, { type: 'group', name: `${LIVE_VIEW_CLIENT_ID}-1234`, operation: 'Read' }))
-  for (const topic of Object.values(FLEET))
-    t.true(permits(rules, { type: 'topic', name: topic.name, operation: 'Create' }), topic.name)
-  t.false(permits(rules, { type: 'topic', name: FLEET.pings.name, operation: 'Write' }))
+  t.true(permits(rules, { type: 'topic', name: FLEET.positions.name, operation: 'Read' }))
+  t.true(permits(rules, { type: 'topic', name: 'orders.order-commands.v1', operation: 'Write' }))
+  t.false(permits(rules, { type: 'topic', name: 'orders.order-status.v1', operation: 'Write' }))
+  t.false(permits(rules, { type: 'group', name: platformNames().group('orders'), operation: 'Read' }))
+  t.false(
+    rules.some((r) => r.resource.type === 'transactionalId'),
+    'no transactions',
+  )
+  t.false(
+    rules.some((r) => r.operations.includes('Create')),
+    'no topics made',
+  )
 })
 
 test('every group the platform module names is an application of the registry', (t) => {

@@ -10,8 +10,3 @@ export interface ReaderApplicationSpec {
 export function readerAccess(application: string, spec: ReaderApplicationSpec): KafkaAccess {
   return { ...NO_ACCESS, application, readTopics: spec.topics, groupPrefixes: [`${spec.clientId}-`] }
 }
-
-/** The platform's start: it creates the catalogue topics its modules declare when they are missing. */
-export function topicCreatorAccess(application: string, topics: readonly string[]): KafkaAccess {
-  return { ...NO_ACCESS, application, createTopics: topics }
-}

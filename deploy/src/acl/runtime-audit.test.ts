@@ -59,7 +59,7 @@ test('everything the running tracking application asks of Kafka, its user may do
   t.true(refused(await workloadAcls(workload('tracking')), elsewhere).length > 0)
 })
 
-test('everything a running sink asks of Kafka, dead letters included, the platform user may do', async (t) => {
+test('everything a running sink asks of Kafka, dead letters included, its user may do', async (t) => {
   const broker = new MemoryBroker()
   const setup = await new MemoryBackend(broker).admin()
   await setup.createTopics(
@@ -101,7 +101,7 @@ test('everything a running sink asks of Kafka, dead letters included, the platfo
   }
   t.true(audited.requests.some((r) => r.type === 'group' && r.operation === 'Read'))
   t.true(audited.requests.some((r) => r.name === FLEET.deadLetters.name && r.operation === 'Write'))
-  t.deepEqual(refused(await workloadAcls(workload('platform')), audited.requests), [])
+  t.deepEqual(refused(await workloadAcls(workload('sink-read-model')), audited.requests), [])
   // The tracking user could not run this sink.
   t.true(
     refused(await workloadAcls(workload('tracking')), audited.requests).includes(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
 import { kafkaConnectionFromEnv } from '@oxagry/kafka'
-import { readConfig } from '@oxagry/main'
+import { PLATFORM_PARTS, readConfig } from '@oxagry/main'
 import { readTrackingEnv } from '@oxagry/tracking'
 import { WORKLOADS, type Workload } from '../workloads.ts'
 import { APP_DIR, controller, RUN_AS } from './workload.ts'
@@ -13,6 +13,13 @@ import { readDockerfile } from './dockerfile.ts'
 const ROOT = new URL('../../../', import.meta.url).pathname
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
 const workload = (name: string): Workload => WORKLOADS.find((w) => w.name === name) as Workload
+
+const STORE_URLS = {
+  POSTGRES_URL: 'postgres://oxagry@postgres:5432/oxagry',
+  MONGODB_URL: 'mongodb://mongo:27017',
+  CLICKHOUSE_URL: 'http://clickhouse:8123',
+  CORS_ORIGINS: 'https://map.example',
+}
 
 /** The environment a pod sees: its ConfigMap, and the references resolved to stand-in values. */
 function podEnv(w: Workload, caFile: string): NodeJS.ProcessEnv {
@@ -52,25 +59,44 @@ test('the services read their environment as the workloads set it, on the ports 
   // The stores on the volume, and a warm copy of each task on another of the replicas.
   t.is(tracking.stateDir, workload('tracking').state?.mountPath ?? 'no state')
   t.is(tracking.numStandbyReplicas, 1)
-  const platform = readConfig({
-    ...podEnv(workload('platform'), ca),
+  // Every other workload is one part of tools/main, named after it, with its stores and no topics to make.
+  const stores = {
     SCHEMA_REGISTRY_URL: 'http://registry:8080',
-    MONGODB_URL: 'mongodb://mongo:27017',
-    POSTGRES_URL: 'postgres://oxagry@postgres:5432/oxagry',
-    CLICKHOUSE_URL: 'http://clickhouse:8123',
     AUTH_JWKS_URL: 'https://id.example/jwks',
-    CORS_ORIGINS: 'https://map.example',
-  })
-  t.is(platform.port, workload('platform').port)
-  t.is(platform.host, '0.0.0.0')
-  t.false(platform.simulator.enabled)
-  t.is(platform.api.auth.mode, 'jwks')
-  t.is(platform.stateDir, workload('platform').state?.mountPath ?? 'no state')
-  t.is(platform.numStandbyReplicas, 1)
-  // Replicas share the commerce views in one PostgreSQL: with PGlite each pod would hold its own part.
-  t.true(workload('platform').replicas > 1)
-  t.true('POSTGRES_URL' in podEnv(workload('platform'), ca), 'the platform is given POSTGRES_URL')
-  t.is(platform.postgresUrl, 'postgres://oxagry@postgres:5432/oxagry')
+    AUTH_ISSUER: 'https://id.example',
+    AUTH_AUDIENCE: 'oxagry',
+  }
+  const parts = WORKLOADS.filter((w) => w.name !== 'tracking')
+  t.deepEqual(parts.map((w) => w.name).sort(), PLATFORM_PARTS.filter((p) => p !== 'tracking').sort())
+  for (const w of parts) {
+    const env: NodeJS.ProcessEnv = { ...podEnv(w, ca), ...stores }
+    // The stores' Secrets and the external ConfigMap hold real URLs: the stand-ins are made to look like them.
+    for (const [name, url] of Object.entries(STORE_URLS)) if (name in env) env[name] = url
+    const config = readConfig(env)
+    t.deepEqual(config.parts, [w.name], w.name)
+    t.deepEqual(w.applications, [w.name], 'its KafkaUser is its part’s')
+    t.is(config.port, w.port)
+    t.is(config.host, '0.0.0.0')
+    t.false(config.simulator.enabled)
+    t.false(config.createTopics, 'the topic operator makes the topics')
+    t.is(config.api.auth.mode, 'jwks', `${w.name}: /metrics checks its token`)
+    t.is(config.processingGuarantee, 'exactly_once')
+    // The state directory is writable: the volume, or the pod's scratch space (the root is read-only).
+    t.true(config.stateDir === w.state?.mountPath || config.stateDir.startsWith('/tmp/'), w.name)
+    if (w.kind === 'stream' && w.state !== undefined && w.replicas > 1)
+      t.is(config.numStandbyReplicas, 1, `${w.name}: a warm copy on the other replica`)
+  }
+  // The sinks and the API share the stores: with PGlite or chdb each pod would keep its own part.
+  const storesOf = (name: string): string[] =>
+    Object.keys(workload(name).env).filter(
+      (k) => k.endsWith('_URL') && k !== 'SCHEMA_REGISTRY_URL' && !k.startsWith('AUTH'),
+    )
+  t.deepEqual(storesOf('api').sort(), ['CLICKHOUSE_URL', 'MONGODB_URL', 'POSTGRES_URL'])
+  t.deepEqual(storesOf('sink-read-model'), ['MONGODB_URL'])
+  t.deepEqual(storesOf('sink-clickhouse-commerce'), ['CLICKHOUSE_URL'])
+  // Stock lives in MongoDB when the API is given MONGODB_URL: its sinks are given the same.
+  t.deepEqual(storesOf('sink-stock').sort(), ['MONGODB_URL', 'POSTGRES_URL'])
+  t.true(workload('api').replicas > 1)
 })
 
 test('the probes are the paths the services serve', (t) => {
@@ -102,9 +128,9 @@ test('the Dockerfile copies files that exist, runs as the workloads do, and not 
   for (const source of facts.copySources) t.true(existsSync(join(ROOT, source)), `COPY ${source}`)
   t.true(facts.stages.length >= 2, 'multi-stage')
   t.is(facts.user, `${RUN_AS}:${RUN_AS}`)
-  const platform = workload('platform')
-  t.is(facts.workdir, `${APP_DIR}/${platform.packageDir}`)
-  t.deepEqual(facts.cmd, [...platform.command])
+  const api = workload('api')
+  t.is(facts.workdir, `${APP_DIR}/${api.packageDir}`)
+  t.deepEqual(facts.cmd, [...api.command])
   t.true(existsSync(join(ROOT, 'deploy/Dockerfile.dockerignore')))
 })
 
