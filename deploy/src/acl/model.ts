@@ -12,7 +12,7 @@ export type AclPatternType = AclResource['patternType']
 export type AclRule = KafkaAclRule
 
 /**
- * What one application does on Kafka, as the code says: topics it reads and writes, topics it creates,
+ * What one application does on Kafka, as the code says: topics it reads and writes,
  * consumer groups, and the prefixes it owns (its internal topics, its readers' groups, its transactional
  * ids). Turned into ACLs by `aclRules`; nothing else is allowed.
  */
@@ -21,8 +21,6 @@ export interface KafkaAccess {
   readonly application: string
   readonly readTopics: readonly string[]
   readonly writeTopics: readonly string[]
-  /** Topics it creates when missing (the catalogue's own, created by the platform at start). */
-  readonly createTopics: readonly string[]
   /** Topic prefixes it owns: reads, writes and creates (a stream application's `<applicationId>-`). */
   readonly topicPrefixes: readonly string[]
   readonly groups: readonly string[]
@@ -35,7 +33,6 @@ export interface KafkaAccess {
 export const NO_ACCESS: Omit<KafkaAccess, 'application'> = {
   readTopics: [],
   writeTopics: [],
-  createTopics: [],
   topicPrefixes: [],
   groups: [],
   groupPrefixes: [],

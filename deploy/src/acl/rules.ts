@@ -32,7 +32,6 @@ export function aclRules(accesses: readonly KafkaAccess[]): AclRule[] {
   for (const a of accesses) {
     for (const t of a.readTopics) grant('topic', t, 'literal', ['Read', 'Describe'])
     for (const t of a.writeTopics) grant('topic', t, 'literal', ['Write', 'Describe'])
-    for (const t of a.createTopics) grant('topic', t, 'literal', ['Create', 'Describe'])
     for (const p of a.topicPrefixes) grant('topic', p, 'prefix', ['Read', 'Write', 'Create', 'Describe'])
     for (const g of a.groups) grant('group', g, 'literal', ['Read', 'Describe'])
     for (const p of a.groupPrefixes) grant('group', p, 'prefix', ['Read', 'Describe'])
