@@ -12,11 +12,11 @@ import type {
   SinkOptions,
   StockReadModel,
 } from '@oxagry/sink'
-import type { Health } from '@oxagry/streams'
+import type { Health, StreamsConfig } from '@oxagry/streams'
 import type { TopicSpec } from '@oxagry/topics'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { MainConfig } from './config.ts'
+import { platformStreamsConfig, type MainConfig } from './config.ts'
 import type { PlatformPart } from './parts.ts'
 
 /** What the composition root gives every domain module: the shared clients and how things are named. */
@@ -61,6 +61,26 @@ export interface PlatformContext {
  */
 export interface Simulation {
   dispatch?: (machineId: string, fieldId: string, arriveAt: number) => boolean
+}
+
+/**
+ * A stream application's runtime settings on the platform: its stores under the state directory, the
+ * standbys, its logger and the one metrics registry, and Kafka Streams' commit interval unless given.
+ */
+export function applicationStreams(
+  context: Pick<PlatformContext, 'config' | 'logger' | 'metrics'>,
+  name: string,
+  overrides: Pick<StreamsConfig, 'commitIntervalMs'> = {},
+): Pick<
+  StreamsConfig,
+  'stateDir' | 'numStandbyReplicas' | 'logger' | 'metricsRegistry' | 'commitIntervalMs'
+> {
+  return {
+    ...platformStreamsConfig(context.config),
+    logger: context.logger.child({ component: name }),
+    metricsRegistry: context.metrics,
+    ...overrides,
+  }
 }
 
 /** A followed topic: stopped with the platform, loaded once what it held at the start was read. */

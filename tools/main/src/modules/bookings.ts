@@ -11,6 +11,7 @@ import { startBookingTraffic } from './bookings-traffic.ts'
 import { simulatedMachines } from '@oxagry/simulator'
 import { machineKey, TOPICS, type TopicSpec } from '@oxagry/topics'
 import {
+  applicationStreams,
   Closers,
   type DomainModule,
   type LiveView,
@@ -18,7 +19,6 @@ import {
   type RunningPart,
   type StartedModule,
 } from '../module.ts'
-import { platformStreamsConfig } from '../config.ts'
 
 /** The catalogue topics the bookings domain owns; it also reads the commerce and fleet topics. */
 export const BOOKINGS = {
@@ -72,12 +72,7 @@ export function bookingsModule(): DomainModule {
             processingGuarantee: config.processingGuarantee,
             // The schedule repartition meets the positions: it takes the positions topic's partitions.
             schedulePartitions: TOPICS.machinePositions.partitions,
-            streams: {
-              ...platformStreamsConfig(config),
-              logger: logger.child({ component: 'bookings' }),
-              metricsRegistry: context.metrics,
-              commitIntervalMs: 1000,
-            },
+            streams: applicationStreams(context, 'bookings', { commitIntervalMs: 1000 }),
           })
           closers.add(() => bookings.close({ timeoutMs: 20_000 }))
           applications.bookings = bookings.streams

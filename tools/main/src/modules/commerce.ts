@@ -22,13 +22,13 @@ import {
 } from '../commerce/topics.ts'
 import { SIMULATED_PROVIDER } from '../commerce-api.ts'
 import {
+  applicationStreams,
   Closers,
   type DomainModule,
   type PlatformContext,
   type RunningPart,
   type StartedModule,
 } from '../module.ts'
-import { platformStreamsConfig } from '../config.ts'
 
 /**
  * The commerce flow: checkouts (the simulated market) → the orders application, which asks the
@@ -43,13 +43,9 @@ export function commerceModule(): DomainModule {
       const closers = new Closers(logger)
       const names = commerceTopicNames(context.topic)
       const ordersTopics = ordersTopicsOf(names)
-      const streams = (name: string) => ({
-        ...platformStreamsConfig(config),
-        logger: logger.child({ component: name }),
-        metricsRegistry: context.metrics,
-        // Kafka Streams' commit interval (100 ms exactly-once): every hop of an order waits for the
-        // commit before it, so a longer one is paid several times over in the time to a decision.
-      })
+      // Kafka Streams' commit interval (100 ms exactly-once): every hop of an order waits for the
+      // commit before it, so a longer one is paid several times over in the time to a decision.
+      const streams = (name: string) => applicationStreams(context, name)
       try {
         const applications: Record<string, RunningPart> = {}
         if (context.runs('orders')) {

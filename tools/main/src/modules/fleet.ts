@@ -35,6 +35,7 @@ import { PostgresMachineReadModel, pgliteExecutor } from '@oxagry/sink-postgres'
 import { createTrackingSerdes, startTracking } from '@oxagry/tracking'
 import { MongoClient } from 'mongodb'
 import {
+  applicationStreams,
   Closers,
   type DomainModule,
   type PlatformContext,
@@ -42,7 +43,6 @@ import {
   type StartedModule,
 } from '../module.ts'
 import { FLEET } from '../names.ts'
-import { platformStreamsConfig } from '../config.ts'
 import { sinkPart } from '../parts.ts'
 
 function toApi(state: MachineState): MachinePosition {
@@ -120,12 +120,7 @@ export function fleetModule(options: { mongoDatabase: string }): DomainModule {
             topics,
             applicationId: context.group('tracking'),
             processingGuarantee: config.processingGuarantee,
-            streams: {
-              ...platformStreamsConfig(config),
-              logger: logger.child({ component: 'tracking' }),
-              metricsRegistry: context.metrics,
-              commitIntervalMs: 1000,
-            },
+            streams: applicationStreams(context, 'tracking', { commitIntervalMs: 1000 }),
           })
           closers.add(() => tracking.close({ timeoutMs: 20_000 }))
           applications.tracking = tracking.streams

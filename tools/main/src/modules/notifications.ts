@@ -11,13 +11,13 @@ import {
 import { MemoryNotificationView } from '@oxagry/sink'
 import { TOPICS, type TopicSpec } from '@oxagry/topics'
 import {
+  applicationStreams,
   Closers,
   type DomainModule,
   type PlatformContext,
   type RunningPart,
   type StartedModule,
 } from '../module.ts'
-import { platformStreamsConfig } from '../config.ts'
 
 /** The catalogue topics the notifications domain reads and writes. */
 export const NOTIFICATIONS = {
@@ -125,12 +125,7 @@ export function notificationsModule(): DomainModule {
             stockRecipients: [STOCK_OPERATOR],
             applicationId: context.group('notifications'),
             processingGuarantee: config.processingGuarantee,
-            streams: {
-              ...platformStreamsConfig(config),
-              logger: logger.child({ component: 'notifications' }),
-              metricsRegistry: context.metrics,
-              commitIntervalMs: 1000,
-            },
+            streams: applicationStreams(context, 'notifications', { commitIntervalMs: 1000 }),
           })
           closers.add(() => notifications.close({ timeoutMs: 20_000 }))
           applications.notifications = notifications.streams
