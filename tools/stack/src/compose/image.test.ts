@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
 import { readDockerfile, WORKLOADS } from '@oxagry/deploy'
-import { readConfig } from '@oxagry/main'
+import { PLATFORM_PARTS, readConfig } from '@oxagry/main'
 import { readTrackingEnv } from '@oxagry/tracking'
 import { REPO_DIR } from '../config.ts'
 import { commandWords, imageServices, readCompose, type ComposeService } from './compose-file.ts'
+import { composeServiceOf } from './workload-services.ts'
 
 const compose = readCompose()
 const image = imageServices(compose)
@@ -89,9 +90,9 @@ test('the volume set-up gives exactly its volumes to the user the image runs as'
 
 test('the services run as their Kubernetes workloads do, and their environment is valid configuration', (t) => {
   for (const workload of WORKLOADS) {
-    const service = compose.services[workload.name]
+    const service = compose.services[composeServiceOf(workload)]
     if (service === undefined) {
-      t.fail(`compose.yml runs no ${workload.name}`)
+      t.fail(`compose.yml runs no ${composeServiceOf(workload)} for ${workload.name}`)
       continue
     }
     t.is(packageDir(service), workload.packageDir)
@@ -102,6 +103,7 @@ test('the services run as their Kubernetes workloads do, and their environment i
     )
   }
   const platform = readConfig({ ...compose.services.platform?.environment })
+  t.deepEqual(platform.parts, PLATFORM_PARTS, 'every part in one process')
   t.is(platform.port, 8080)
   t.is(platform.host, '0.0.0.0')
   t.is(platform.kafka?.brokers[0], 'kafka:29092')

@@ -5,6 +5,7 @@ import { WORKLOADS } from '@oxagry/deploy'
 import { parse } from 'yaml'
 import { REPO_DIR } from '../config.ts'
 import { bindMount, commandWords, containerPorts, namedVolume, readCompose } from './compose-file.ts'
+import { composeServiceOf } from './workload-services.ts'
 
 interface ScrapeConfig {
   readonly job_name: string
@@ -57,26 +58,28 @@ test('every scrape target is a compose service and a port it listens on, at the 
     const service = compose.services[host]
     t.truthy(service, `${job.job_name} scrapes ${target}: ${host} is a service`)
     t.true(containerPorts(service ?? {}).includes(Number(port)), `${host} listens on ${port}`)
-    const workload = WORKLOADS.find((w) => w.name === host)
-    if (workload === undefined) {
-      t.fail(`${host} is no workload of deploy/src/workloads.ts`)
+    const workloads = WORKLOADS.filter((w) => composeServiceOf(w) === host)
+    if (workloads.length === 0) {
+      t.fail(`${host} stands for no workload of deploy/src/workloads.ts`)
       continue
     }
-    t.is(job.metrics_path ?? '/metrics', workload.paths.metrics)
-    t.is(Number(port), workload.port)
+    for (const workload of workloads) {
+      t.is(job.metrics_path ?? '/metrics', workload.paths.metrics, workload.name)
+      t.is(Number(port), workload.port, workload.name)
+    }
   }
   // Every long-running service of the image is scraped.
   for (const w of WORKLOADS)
     t.true(
-      targets.some(({ target }) => target.startsWith(`${w.name}:`)),
-      `${w.name}'s /metrics is scraped`,
+      targets.some(({ target }) => target.startsWith(`${composeServiceOf(w)}:`)),
+      `${w.name}'s /metrics is scraped (${composeServiceOf(w)})`,
     )
 })
 
 test('a workload whose /metrics asks for a token is scraped with the token minted for it', (t) => {
   for (const w of WORKLOADS) {
     const job = config.scrape_configs.find((j) =>
-      j.static_configs.some((s) => s.targets.includes(`${w.name}:${w.port}`)),
+      j.static_configs.some((s) => s.targets.includes(`${composeServiceOf(w)}:${w.port}`)),
     )
     if (w.metricsToken === undefined) {
       t.is(job?.authorization, undefined, `${w.name} serves /metrics without a token`)
