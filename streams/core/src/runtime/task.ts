@@ -276,10 +276,7 @@ export class StreamTask {
     return fired
   }
 
-  /**
-   * Flushes every store to its engine (the changelog is drained separately), without making it durable:
-   * after a crash nothing vouches for it and it is rebuilt from its changelog.
-   */
+  /** Flushes every store to its engine (the changelog is drained separately). */
   flushStores(): void {
     for (const store of this.options.stores.values()) store.flush()
   }
