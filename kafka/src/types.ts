@@ -105,6 +105,12 @@ export interface BackendConsumer {
    * not in the answer. Only clients that can tell (librdkafka, from its partition-EOF events) have it.
    */
   fetchedEnds?(partitions: readonly TopicPartition[]): Map<string, string>
+  /**
+   * How long a running member has gone without a fetch answered while it held no batch, in ms: a broker
+   * away that no call of the application meets, since an idle member only fetches. 0 while it works on
+   * a batch. Only clients that can tell (kafkajs, from its fetch events) have it.
+   */
+  unansweredFetchMs?(now?: number): number
   stop(): Promise<void>
 }
 

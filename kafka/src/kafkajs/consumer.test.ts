@@ -5,7 +5,7 @@ import { KafkaJsConsumer } from './consumer.ts'
 
 /** The little of a kafkajs consumer KafkaJsConsumer drives, with its events fired by the test. */
 class FakeKafkaJs {
-  readonly events = { REBALANCING: 'rebalancing', GROUP_JOIN: 'group_join', CRASH: 'crash' }
+  readonly events = { REBALANCING: 'rebalancing', GROUP_JOIN: 'group_join', CRASH: 'crash', FETCH: 'fetch' }
   disconnects = 0
   private readonly listeners = new Map<string, (event: { payload: unknown }) => void>()
   on(event: string, listener: (event: { payload: unknown }) => void): void {
@@ -16,7 +16,10 @@ class FakeKafkaJs {
   }
   async connect(): Promise<void> {}
   async subscribe(): Promise<void> {}
-  async run(): Promise<void> {}
+  eachBatch: ((payload: unknown) => Promise<void>) | undefined
+  async run(options: { eachBatch: (payload: unknown) => Promise<void> }): Promise<void> {
+    this.eachBatch = options.eachBatch
+  }
   async disconnect(): Promise<void> {
     this.disconnects++
   }
@@ -77,4 +80,27 @@ test('a seek kafkajs refuses while it restarts its crashed consumer is retriable
     instanceOf: KafkaError,
   })
   t.false(other?.retriable)
+})
+
+test('an idle member whose fetches go unanswered says for how long; answered fetches and batches reset it', async (t) => {
+  const fake = new FakeKafkaJs()
+  const consumer = consumerOn(fake)
+  t.is(consumer.unansweredFetchMs(), 0, 'not running: nothing to say')
+  const start = Date.now()
+  await consumer.run(['t'], handlers([]))
+  // The broker is away: no fetch answers, and the member has no batch to work on.
+  t.true(consumer.unansweredFetchMs(start + 6_000) >= 5_000)
+  fake.emit(fake.events.FETCH, { duration: 100 })
+  t.true(consumer.unansweredFetchMs(Date.now() + 50) < 1_000, 'a fetch was answered')
+  // Working on a batch is not waiting on the broker, however long it takes.
+  const working = fake.eachBatch?.({
+    batch: { topic: 't', partition: 0, lastOffset: () => '0', messages: [] },
+    isStale: () => true,
+    heartbeat: async () => {},
+  })
+  t.is(consumer.unansweredFetchMs(Date.now() + 60_000), 0)
+  await working
+  t.true(consumer.unansweredFetchMs(Date.now() + 50) < 1_000, 'the batch ended just now')
+  await consumer.stop()
+  t.is(consumer.unansweredFetchMs(Date.now() + 60_000), 0, 'stopped: nothing to say')
 })

@@ -24,6 +24,9 @@ export class KafkaJsConsumer implements BackendConsumer {
   private stopped = false
   /** Reads the group's committed offsets; connected on first use, closed with the consumer. */
   private admin: Promise<Admin> | undefined
+  /** When a fetch was last answered (or a batch last ended), and how many batches are being worked on. */
+  private answeredAt = Date.now()
+  private inBatch = 0
 
   constructor(
     private readonly kafka: Kafka,
@@ -45,6 +48,11 @@ export class KafkaJsConsumer implements BackendConsumer {
 
   async run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
     this.handlers = handlers
+    this.answeredAt = Date.now()
+    // kafkajs fetches every maxWaitTimeInMs (100 ms) while idle; each answered fetch says so.
+    this.consumer.on(this.consumer.events.FETCH, () => {
+      this.answeredAt = Date.now()
+    })
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       const taken = this.current
       this.current = []
@@ -88,20 +96,31 @@ export class KafkaJsConsumer implements BackendConsumer {
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
       eachBatch: async (payload) => {
-        await this.assigning
-        const { topic, partition } = payload.batch
-        if (!this.current.some((p) => p.topic === topic && p.partition === partition) || payload.isStale())
-          return
-        await handlers.eachBatch({
-          topic,
-          partition,
-          records: toBrokerRecords(payload),
-          // kafkajs keeps the markers it filtered out in the batch's last offset.
-          nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n),
-          heartbeat: () => payload.heartbeat(),
-        })
+        this.inBatch++
+        try {
+          await this.assigning
+          const { topic, partition } = payload.batch
+          if (!this.current.some((p) => p.topic === topic && p.partition === partition) || payload.isStale())
+            return
+          await handlers.eachBatch({
+            topic,
+            partition,
+            records: toBrokerRecords(payload),
+            // kafkajs keeps the markers it filtered out in the batch's last offset.
+            nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n),
+            heartbeat: () => payload.heartbeat(),
+          })
+        } finally {
+          this.inBatch--
+          this.answeredAt = Date.now()
+        }
       },
     })
+  }
+
+  unansweredFetchMs(now: number = Date.now()): number {
+    if (this.handlers === undefined || this.stopped || this.inBatch > 0) return 0
+    return Math.max(0, now - this.answeredAt)
   }
 
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {

@@ -132,7 +132,11 @@ export class StreamThread {
    * retrying it), which no error shows until the client gives up.
    */
   stalledFor(now: number = Date.now()): number | undefined {
-    const waited = this.busySince === undefined ? 0 : now - this.busySince
+    // An idle member makes no call the broker could hold up: its fetches going unanswered say it.
+    const waited = Math.max(
+      this.busySince === undefined ? 0 : now - this.busySince,
+      this.consumer?.unansweredFetchMs?.(now) ?? 0,
+    )
     return waited > this.context.config.stalledAfterMs ? waited : undefined
   }
 
