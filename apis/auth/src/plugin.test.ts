@@ -84,11 +84,12 @@ test('tokens that do not verify are 401: another key, expired, wrong audience, g
 
 test('a token that verified is kept only until it expires: the same token is refused after its exp', async (t) => {
   const strict = await api(t, { ...localAuthSettings(key), clockToleranceSec: 0 } as AuthSettings)
-  const token = await mintToken(key, { subject: 'x', scopes: ['fleet:read'], ttlSec: 1 })
+  // Long enough for the first two requests on a loaded machine: with 1 s they could come after exp.
+  const token = await mintToken(key, { subject: 'x', scopes: ['fleet:read'], ttlSec: 3 })
   t.is((await strict.inject({ url: '/fleet', headers: bearer(token) })).statusCode, 200)
   t.is((await strict.inject({ url: '/fleet', headers: bearer(token) })).statusCode, 200, 'kept')
-  // exp is whole seconds: the token expires within 1-2 s of being minted.
-  await new Promise((r) => setTimeout(r, 2100))
+  // exp is whole seconds: the token expires within 2-3 s of being minted.
+  await new Promise((r) => setTimeout(r, 3100))
   const late = await strict.inject({ url: '/fleet', headers: bearer(token) })
   t.is(late.statusCode, 401)
   t.regex(late.json<{ message: string }>().message, /"exp" claim/)
