@@ -104,3 +104,26 @@ test('an idle member whose fetches go unanswered says for how long; answered fet
   await consumer.stop()
   t.is(consumer.unansweredFetchMs(Date.now() + 60_000), 0, 'stopped: nothing to say')
 })
+
+test('a member that cannot reach the broker says so with a typed, retriable broker error, never a raw kafkajs one', async (t) => {
+  // A real kafkajs client against a port nothing listens on: the broker is away.
+  const { Kafka, logLevel } = await import('kafkajs')
+  const kafka = new Kafka({
+    clientId: 'unreachable',
+    brokers: ['127.0.0.1:1'],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 500,
+  })
+  const consumer = new KafkaJsConsumer(kafka, 'g', true, 30_000)
+  const committed = await t.throwsAsync(consumer.committed([{ topic: 't', partition: 0 }]), {
+    instanceOf: KafkaError,
+  })
+  t.is(committed?.code, KAFKA_ERROR_CODES.BROKER)
+  t.true(committed?.retriable, 'asking again once the broker is back can help')
+  t.regex(committed?.message ?? '', /^connecting to read the committed offsets of g: /)
+  const joining = await t.throwsAsync(consumer.run(['t'], handlers([])), { instanceOf: KafkaError })
+  t.is(joining?.code, KAFKA_ERROR_CODES.BROKER)
+  t.true(joining?.retriable)
+  await consumer.stop()
+})

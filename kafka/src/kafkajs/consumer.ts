@@ -89,8 +89,12 @@ export class KafkaJsConsumer implements BackendConsumer {
       // kafkajs restarts itself after a retriable error; after any other it has stopped for good.
       if (!payload.restart) handlers.onFailed?.(brokerError('consuming', payload.error))
     })
-    await this.consumer.connect()
-    await this.consumer.subscribe({ topics: [...topics], fromBeginning: true })
+    try {
+      await this.consumer.connect()
+      await this.consumer.subscribe({ topics: [...topics], fromBeginning: true })
+    } catch (error) {
+      throw brokerError(`joining group ${this.groupId}`, error)
+    }
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -139,7 +143,13 @@ export class KafkaJsConsumer implements BackendConsumer {
     // offsets (it never runs, so nothing would close it) connects one for the call.
     const connect = async (): Promise<Admin> => {
       const admin = this.kafka.admin()
-      await admin.connect()
+      try {
+        await admin.connect()
+      } catch (error) {
+        // A raw kafkajs error here (the broker away) would reach the application untyped, which took
+        // "Connection error: connect ECONNREFUSED" for a processing error and failed for good.
+        throw brokerError(`connecting to read the committed offsets of ${this.groupId}`, error)
+      }
       return admin
     }
     const transient = this.handlers === undefined || this.stopped
