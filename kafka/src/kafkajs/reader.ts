@@ -85,8 +85,7 @@ export class KafkaJsReader implements BackendReader {
       if (remaining.size === 0) finish()
     })
     try {
-      await consumer.connect()
-      await consumer.subscribe({ topics: [...new Set(partitions.map((p) => p.topic))], fromBeginning: true })
+      await KafkaJsReader.join(consumer, partitions)
       const placed = KafkaJsReader.seekOnceJoined(consumer, partitions)
       await consumer.run({
         autoCommit: false,
@@ -117,8 +116,7 @@ export class KafkaJsReader implements BackendReader {
   ): Promise<Following> {
     const consumer = this.consumer()
     const wanted = new Set(partitions.map((p) => tpKey(p.topic, p.partition)))
-    await consumer.connect()
-    await consumer.subscribe({ topics: [...new Set(partitions.map((p) => p.topic))], fromBeginning: true })
+    await KafkaJsReader.join(consumer, partitions)
     const placed = KafkaJsReader.seekOnceJoined(consumer, partitions)
     await consumer.run({
       autoCommit: false,
@@ -132,4 +130,14 @@ export class KafkaJsReader implements BackendReader {
   }
 
   async close(): Promise<void> {}
+
+  /** Connects and subscribes; the broker away is a typed retriable error, as every other call's. */
+  private static async join(consumer: Consumer, partitions: readonly PartitionOffset[]): Promise<void> {
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [...new Set(partitions.map((p) => p.topic))], fromBeginning: true })
+    } catch (error) {
+      throw brokerError(`reading ${partitions.map((p) => `${p.topic}-${p.partition}`).join(', ')}`, error)
+    }
+  }
 }
