@@ -10,6 +10,11 @@ import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
+/** The longest a kafkajs member waits between retries, and before restarting after giving up. */
+export const CONSUMER_MAX_RETRY_MS = 1_000
+/** How many times a kafkajs member retries before it gives up and restarts: about 90 s at 1 s. */
+export const CONSUMER_RETRIES = 100
+
 /**
  * A group member on kafkajs. kafkajs has no awaited rebalance callbacks, so revocation runs when it
  * announces a rebalance (all partitions, as the eager protocol takes them all back) and assignment when
@@ -42,7 +47,13 @@ export class KafkaJsConsumer implements BackendConsumer {
       rebalanceTimeout: 60_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 100,
-      retry: { retries: 10 },
+      // Java's consumer keeps its member through a broker outage and backs off at most 1 s between
+      // tries (retry.backoff.max.ms, reconnect.backoff.max.ms). kafkajs' fetch loop gives up after its
+      // retries and restarts the consumer as a new member: the member the restarted broker still knows
+      // then holds the group's next rebalance for its whole rebalance timeout (60 s). With 10 retries
+      // doubling from 25 ms to at most 30 s, the fault suite's 17 s broker outage left tracking idle for
+      // 30-60 s after the broker was back; retries at most 1 s apart for about 90 s ride it out.
+      retry: { retries: CONSUMER_RETRIES, maxRetryTime: CONSUMER_MAX_RETRY_MS },
     })
   }
 
