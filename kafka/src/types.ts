@@ -64,6 +64,13 @@ export interface Batch {
    * position is taken to be the last record's offset plus one.
    */
   readonly nextOffset?: string
+  /**
+   * Whether the batch reaches the end its fetch found (the high watermark; the last stable offset
+   * under read_committed): nothing more was waiting on the partition, so an application that gathers
+   * records for one large write gains nothing by waiting for more. Undefined when the client cannot
+   * tell.
+   */
+  readonly caughtUp?: boolean
   /** Keeps group membership alive during long work. */
   heartbeat(): Promise<void>
 }

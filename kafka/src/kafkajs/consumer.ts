@@ -7,6 +7,7 @@ import {
   type TopicPartition,
 } from '../types.ts'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+import { caughtUp } from '../caught-up.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
@@ -36,7 +37,7 @@ export class KafkaJsConsumer implements BackendConsumer {
   constructor(
     private readonly kafka: Kafka,
     private readonly groupId: string,
-    readCommitted: boolean,
+    private readonly readCommitted: boolean,
     sessionTimeoutMs: number,
   ) {
     this.consumer = kafka.consumer({
@@ -117,12 +118,14 @@ export class KafkaJsConsumer implements BackendConsumer {
           const { topic, partition } = payload.batch
           if (!this.current.some((p) => p.topic === topic && p.partition === partition) || payload.isStale())
             return
+          // kafkajs keeps the markers it filtered out in the batch's last offset.
+          const nextOffset = BigInt(payload.batch.lastOffset()) + 1n
           await handlers.eachBatch({
             topic,
             partition,
             records: toBrokerRecords(payload),
-            // kafkajs keeps the markers it filtered out in the batch's last offset.
-            nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n),
+            nextOffset: String(nextOffset),
+            caughtUp: caughtUp(nextOffset, BigInt(this.fetchedEnd(payload.batch)), this.readCommitted),
             heartbeat: () => payload.heartbeat(),
           })
         } finally {
@@ -131,6 +134,16 @@ export class KafkaJsConsumer implements BackendConsumer {
         }
       },
     })
+  }
+
+  /**
+   * Where the fetch that brought a batch found its partition's end: the last stable offset under
+   * read_committed (records past it are not handed over yet), else the high watermark.
+   */
+  private fetchedEnd(batch: { highWatermark: string; lastStableOffset?: string }): string {
+    return this.readCommitted && batch.lastStableOffset !== undefined && batch.lastStableOffset !== '-1'
+      ? batch.lastStableOffset
+      : batch.highWatermark
   }
 
   unansweredFetchMs(now: number = Date.now()): number {

@@ -69,7 +69,7 @@ class MemoryConsumer implements BackendConsumer {
           let any = false
           for (const position of this.positions.values()) {
             if (!this.running) break
-            const { records, next } = this.broker.fetch(
+            const { records, next, caughtUp } = this.broker.fetch(
               position.tp.topic,
               position.tp.partition,
               position.next,
@@ -84,6 +84,7 @@ class MemoryConsumer implements BackendConsumer {
               partition: position.tp.partition,
               records,
               nextOffset: String(next),
+              caughtUp,
               heartbeat: async () => {},
             })
           }

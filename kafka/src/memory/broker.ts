@@ -142,7 +142,7 @@ export class MemoryBroker {
     from: number,
     max: number,
     readCommitted: boolean,
-  ): { records: BrokerRecord[]; next: number } {
+  ): { records: BrokerRecord[]; next: number; caughtUp: boolean } {
     const log = this.log(topic, partition)
     const end = readCommitted ? log.lastStable() : log.next
     const records: BrokerRecord[] = []
@@ -165,7 +165,7 @@ export class MemoryBroker {
     }
     // Past a compacted gap or aborted records, the position moves on to where reading stopped.
     if (records.length < max) at = Math.max(at, Math.min(end, log.next))
-    return { records, next: at }
+    return { records, next: at, caughtUp: at >= end }
   }
 
   /** Resolves when something is appended or a transaction ends, or after the timeout. */

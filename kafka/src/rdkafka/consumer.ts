@@ -7,6 +7,7 @@ import {
   type PartitionOffset,
   type TopicPartition,
 } from '../types.ts'
+import { caughtUp } from '../caught-up.ts'
 import { call, connect, consumeQueued, disconnect, pollingLoop, rdkafka, rdkafkaError } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
@@ -226,8 +227,24 @@ export class RdKafkaConsumer implements BackendConsumer {
         partition: last.partition,
         records,
         nextOffset: String(next),
+        caughtUp: this.fetchedUpTo(last.topic, last.partition, next),
         heartbeat: async () => {},
       })
+    }
+  }
+
+  /**
+   * Whether the partition's latest fetch found nothing past `next`: librdkafka keeps the end each fetch
+   * response gave (the last stable offset under read_committed) and answers from it without a request.
+   * The partition-EOF event says the same, but only after the batch was delivered.
+   */
+  private fetchedUpTo(topic: string, partition: number, next: number): boolean | undefined {
+    try {
+      const end = this.consumer?.getWatermarkOffsets(topic, partition).highOffset
+      if (end === undefined || end < 0) return undefined
+      return caughtUp(BigInt(next), BigInt(end), this.settings.readCommitted)
+    } catch {
+      return undefined
     }
   }
 

@@ -259,6 +259,44 @@ export function backendContract(
     await m.consumer.stop()
   })
 
+  test('consumer: a batch that reaches the end its fetch found says it caught up; under read_committed that end is the last stable offset', async (t) => {
+    const { backend } = await open(t)
+    const { topic, group } = names()
+    await createTopic(backend, topic, 1)
+    const producer = await backend.producer({ clientId: 'contract', transactionalId: `contract-tx-${group}` })
+    await producer.beginTransaction()
+    await producer.send([0, 1, 2].map((i) => record(topic, `c${i}`, { partition: 0 })))
+    await producer.commitTransaction()
+    // A transaction left open: its record is past the last stable offset, not on its way to the member.
+    await producer.beginTransaction()
+    await producer.send([record(topic, 'open', { partition: 0 })])
+    const batches: { records: number; nextOffset?: string; caughtUp?: boolean }[] = []
+    const consumer = backend.consumer({ groupId: group, clientId: `contract-${group}`, readCommitted: true })
+    await consumer.run([topic], {
+      onRevoked: async () => {},
+      onAssigned: async () => {},
+      eachBatch: async (batch) => {
+        batches.push({
+          records: batch.records.length,
+          ...(batch.nextOffset === undefined ? {} : { nextOffset: batch.nextOffset }),
+          ...(batch.caughtUp === undefined ? {} : { caughtUp: batch.caughtUp }),
+        })
+      },
+    })
+    await until(
+      () => (batches.reduce((n, b) => n + b.records, 0) === 3 ? true : undefined),
+      settleMs,
+      'the three committed records',
+    )
+    await consumer.stop()
+    await producer.abortTransaction()
+    await producer.close()
+    const last = batches.at(-1)
+    t.is(last?.caughtUp, true, `the last batch reached the end: ${JSON.stringify(batches)}`)
+    for (const b of batches.slice(0, -1))
+      t.not(b.caughtUp, true, `only a batch at the end says so: ${JSON.stringify(batches)}`)
+  })
+
   test('transactions: read_committed members and readers see committed records, never aborted ones', async (t) => {
     const { backend } = await open(t)
     const { topic, group } = names()

@@ -28,7 +28,9 @@ export class OutageBackend extends MemoryBackend {
     for (const name of topics) this.broker.createTopic({ name, partitions, config: {} })
     const fetch = this.broker.fetch.bind(this.broker)
     this.broker.fetch = (topic, partition, offset, max, readCommitted) =>
-      this.down ? { records: [], next: offset } : fetch(topic, partition, offset, max, readCommitted)
+      this.down
+        ? { records: [], next: offset, caughtUp: false }
+        : fetch(topic, partition, offset, max, readCommitted)
   }
 
   /** What a call meets now: nothing when the broker is up; else a wait, then a refusal or (hanging) the call. */
