@@ -26,6 +26,8 @@ export function clickHouseFleetTarget(
 ): SinkTarget<ClickHouseFleetWrite> {
   return {
     name: 'clickhouse:fleet',
+    // Each insert is a part for ClickHouse to merge: a caught-up delivery waits out the linger.
+    whenCaughtUp: 'wait',
     async start() {
       if (options.migrate !== false) await applyMigrations(client, options.ddlDir ?? DDL_DIR)
     },

@@ -13,6 +13,14 @@ export interface BatchOptions {
   readonly maxRecords: number
   /** Time from the first buffered record to a flush. */
   readonly maxWaitMs: number
+  /**
+   * What a delivery that reached the end of its partition does (`Batch.caughtUp`: nothing more was
+   * waiting there). `'write'` (the default) flushes at once, as Kafka Connect writes each poll's records:
+   * waiting would only delay the view its readers are waiting on. `'wait'` keeps buffering up to
+   * `maxWaitMs`, for a store that wants few large writes (ClickHouse's parts). Unset: what the target
+   * says (`SinkTarget.whenCaughtUp`), else `'write'`.
+   */
+  readonly whenCaughtUp?: 'write' | 'wait'
 }
 
 /**
@@ -80,7 +88,11 @@ const schema = {
       type: 'object',
       additionalProperties: false,
       required: ['maxRecords', 'maxWaitMs'],
-      properties: { maxRecords: positiveInt, maxWaitMs: positiveInt },
+      properties: {
+        maxRecords: positiveInt,
+        maxWaitMs: positiveInt,
+        whenCaughtUp: { enum: ['write', 'wait'] },
+      },
     },
     retry: {
       type: 'object',

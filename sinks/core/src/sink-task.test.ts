@@ -88,7 +88,7 @@ test('bytes that do not decode are dead-lettered, never dropped', async (t) => {
 
 test('stop flushes what is buffered, commits and leaves', async (t) => {
   const target = new FakeTarget<Item>()
-  const sink = await start(t, target, { batch: { maxRecords: 100, maxWaitMs: 60_000 } })
+  const sink = await start(t, target, { batch: { maxRecords: 100, maxWaitMs: 60_000, whenCaughtUp: 'wait' } })
   t.true(sink.health().ready)
   produce(t.context.backend, [json(1), json(2)], 0)
   produce(t.context.backend, [json(3)], 1)
@@ -100,4 +100,37 @@ test('stop flushes what is buffered, commits and leaves', async (t) => {
   t.is(target.writes[0]?.context.batchId, `${TOPIC}:0:0-1,${TOPIC}:1:0-0`)
   t.deepEqual(sink.health().state, 'STOPPED')
   t.is((await sink.closed).state, 'STOPPED')
+})
+
+test('a delivery that caught up with its partition is written at once, not after the linger; "wait" keeps the linger', async (t) => {
+  const target = new FakeTarget<Item>()
+  const linger = { maxRecords: 100, maxWaitMs: 60_000 }
+  const sink = await start(t, target, { batch: linger })
+  const started = Date.now()
+  produce(t.context.backend, [json(1), json(2)], 0)
+  await until(() => committed(t.context.backend, 0) === '2')
+  t.true(Date.now() - started < 5_000, 'written long before the 60 s linger')
+  t.deepEqual(
+    target.items.map((i) => i.n),
+    [1, 2],
+  )
+  await sink.stop()
+
+  const waiting = new FakeTarget<Item>()
+  const held = await start(t, waiting, {
+    groupId: `${GROUP}-wait`,
+    batch: { ...linger, whenCaughtUp: 'wait' },
+  })
+  await until(() => held.health().buffered === 2)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.is(waiting.calls, 0, 'held for the linger')
+  await held.stop()
+  t.is(waiting.writes.length, 1, 'and written at stop')
+
+  // A target that wants few large writes says so itself (ClickHouse's do).
+  const large = Object.assign(new FakeTarget<Item>(), { whenCaughtUp: 'wait' as const })
+  const hinted = await start(t, large, { groupId: `${GROUP}-hinted`, batch: linger })
+  await until(() => hinted.health().buffered === 2)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.is(large.calls, 0, 'held for the linger the target asked for')
 })

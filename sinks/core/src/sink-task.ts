@@ -35,7 +35,8 @@ export interface SinkTaskOptions<T> {
 }
 
 /**
- * Kafka Connect's WorkerSinkTask loop: buffers decoded records, flushes by size or time, writes each
+ * Kafka Connect's WorkerSinkTask loop: buffers decoded records, flushes by size or time (or at once
+ * when a delivery caught up with its partition), writes each
  * batch to the target, dead-letters what cannot be decoded or written, and commits the offsets only
  * once the write and the dead letters are durable.
  */
@@ -85,6 +86,11 @@ export class SinkTask<T> {
         await this.flush().catch(() => {})
       }
     }
+    // Nothing more was waiting on the partition: the linger would only delay the write. The consumer
+    // goes on fetching meanwhile; flushes run one after another.
+    const whenCaughtUp = this.task.options.batch.whenCaughtUp ?? this.task.options.target.whenCaughtUp
+    if (batch.caughtUp === true && whenCaughtUp !== 'wait' && this.buffer.length > 0)
+      void this.flush().catch(() => {})
   }
 
   /** Heartbeats for the latest delivered batch, so a long retry keeps the member in its group. */

@@ -27,6 +27,12 @@ export interface WriteContext {
 export interface SinkTarget<T> {
   /** Names the target in logs, metrics and dead letters, e.g. `mongodb:machines`. */
   readonly name: string
+  /**
+   * What suits the store when a delivery caught up with its partition and the sink's options do not
+   * say (`BatchOptions.whenCaughtUp`): `'wait'` for a store that wants few large writes. Default
+   * `'write'`.
+   */
+  readonly whenCaughtUp?: 'write' | 'wait'
   /** Called once before the consumer starts: connections, DDL, indexes. */
   start?(): Promise<void>
   write(items: readonly T[], context: WriteContext): Promise<void>

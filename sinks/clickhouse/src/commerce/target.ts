@@ -67,6 +67,8 @@ export function clickHouseCommerceTarget(
 ): SinkTarget<CommerceFactWrite> {
   return {
     name: 'clickhouse:commerce',
+    // Each insert is a part for ClickHouse to merge: a caught-up delivery waits out the linger.
+    whenCaughtUp: 'wait',
     async start() {
       if (options.migrate !== false) await applyMigrations(client, options.ddlDir ?? DDL_DIR)
     },
