@@ -7,6 +7,7 @@ import {
   type TopicPartition,
 } from '../types.ts'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../heartbeat.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
@@ -33,6 +34,7 @@ export class KafkaJsConsumer implements BackendConsumer {
     private readonly groupId: string,
     readCommitted: boolean,
     sessionTimeoutMs: number,
+    private readonly heartbeatIntervalMs: number = HEARTBEAT_INTERVAL_MS,
   ) {
     this.consumer = kafka.consumer({
       groupId,
@@ -40,7 +42,7 @@ export class KafkaJsConsumer implements BackendConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: sessionTimeoutMs,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: heartbeatIntervalMs,
       maxWaitTimeInMs: 100,
       retry: { retries: 10 },
     })
@@ -95,21 +97,35 @@ export class KafkaJsConsumer implements BackendConsumer {
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
+      // kafkajs heartbeats only between batches: while the application works on one (or the batch waits
+      // for the assignment's restore), a timer asks, as Kafka's consumer heartbeats from its own thread.
+      // A failed heartbeat is met again by kafkajs' own after the batch, which rejoins or restarts.
       eachBatch: async (payload) => {
         this.inBatch++
         try {
-          await this.assigning
-          const { topic, partition } = payload.batch
-          if (!this.current.some((p) => p.topic === topic && p.partition === partition) || payload.isStale())
-            return
-          await handlers.eachBatch({
-            topic,
-            partition,
-            records: toBrokerRecords(payload),
-            // kafkajs keeps the markers it filtered out in the batch's last offset.
-            nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n),
-            heartbeat: () => payload.heartbeat(),
-          })
+          await heartbeatWhile(
+            async () => {
+              await this.assigning
+              const { topic, partition } = payload.batch
+              if (
+                !this.current.some((p) => p.topic === topic && p.partition === partition) ||
+                payload.isStale()
+              )
+                return
+              await handlers.eachBatch({
+                topic,
+                partition,
+                records: toBrokerRecords(payload),
+                // kafkajs keeps the markers it filtered out in the batch's last offset.
+                nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n),
+                heartbeat: () => payload.heartbeat(),
+                heartbeatIntervalMs: this.heartbeatIntervalMs,
+              })
+            },
+            () => payload.heartbeat(),
+            this.heartbeatIntervalMs,
+            () => {},
+          )
         } finally {
           this.inBatch--
           this.answeredAt = Date.now()
