@@ -18,10 +18,13 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
+import { platformNames } from '@oxagry/main/names'
 import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
 import { writeJson } from '../results.ts'
 import { median } from '../stats.ts'
+import { benchKafka } from '../streams/kafka.ts'
 import { formatTable } from '../table.ts'
+import { cleanUpStack } from '../tracking/cleanup.ts'
 import { restLatency, restReads, stockUp, type RestLatencyResult, type RestReadResult } from './rest.ts'
 import { RestPlatform, type RestStack } from './rest-platform.ts'
 
@@ -47,6 +50,25 @@ const stack: RestStack = {
     process.env.POSTGRES_URL ?? 'postgres://oxagry@127.0.0.1:5432/oxagry',
   ),
   mongodbUrl: stringFlag(flags, 'mongodb-url', process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/'),
+}
+
+/**
+ * Removes what a run left on the stack (its topics, the streams runtime's internal topics, groups,
+ * subjects, MongoDB database): each run makes a few hundred partitions, and a broker that keeps them
+ * slows every later run, so figures would drift with the number of runs before them.
+ */
+async function removeRun(prefix: string): Promise<void> {
+  const admin = benchKafka(stack.brokers).admin()
+  try {
+    await admin.connect()
+    const mongoDatabases = [platformNames(prefix).mongoDatabase]
+    for (const problem of await cleanUpStack(admin, stack, prefix, { groupWaitMs: 30_000, mongoDatabases }))
+      process.stderr.write(`  cleanup: ${problem}\n`)
+  } catch (error) {
+    process.stderr.write(`  cleanup: ${String(error)}\n`)
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 interface Run {
@@ -82,6 +104,7 @@ for (let i = 1; i <= runs; i++) {
       results.push({ client, run: i, latency, reads })
     } finally {
       await platform.close()
+      await removeRun(platform.prefix)
     }
   }
 }
