@@ -10,6 +10,8 @@
  *            (autocannon), requests/s and latency
  *
  *   --runs 3  --rate 200  --measure-seconds 30  --read-seconds 10  --connections 50
+ *   --warmup-seconds 20   checkouts at --rate before the measured ones, not measured: a platform just
+ *                         started answers its first checkouts seconds late (connections, joins, JIT)
  *   --clients kafkajs,rdkafka   the Kafka client the platform runs on, each measured in turn
  *   --quick   one short run; writes <tmpdir>/oxagry-commerce-rest-quick.json
  *   --out bench/results        where commerce-rest.json goes
@@ -34,6 +36,7 @@ const flags = parseFlags(rest)
 const runs = intFlag(flags, 'runs', quick ? 1 : 3)
 const rate = intFlag(flags, 'rate', quick ? 50 : 200)
 const measureSeconds = intFlag(flags, 'measure-seconds', quick ? 10 : 30)
+const warmupSeconds = intFlag(flags, 'warmup-seconds', 20, 0)
 const readSeconds = intFlag(flags, 'read-seconds', quick ? 5 : 10)
 const connections = intFlag(flags, 'connections', 50)
 const clients = listFlag(flags, 'clients', availableKafkaClients())
@@ -89,6 +92,10 @@ for (let i = 1; i <= runs; i++) {
     try {
       const runId = `bench-${Date.now().toString(36)}`
       await stockUp(platform, runId)
+      if (warmupSeconds > 0) {
+        process.stderr.write(`  warm-up: ${rate} checkouts/s for ${warmupSeconds} s, not measured\n`)
+        await restLatency(platform, { rate, seconds: warmupSeconds, runId: `${runId}-warmup` })
+      }
       process.stderr.write(`  latency: ${rate} checkouts/s for ${measureSeconds} s\n`)
       const { result: latency, orderIds } = await restLatency(platform, {
         rate,
@@ -123,7 +130,7 @@ const medians = clients.map((client) => {
 })
 writeJson(out, {
   machine: { cores: 2 },
-  settings: { runs, rate, measureSeconds, readSeconds, connections },
+  settings: { runs, rate, warmupSeconds, measureSeconds, readSeconds, connections },
   runs: results,
   medians,
 })
