@@ -73,6 +73,12 @@ export interface Batch {
   readonly caughtUp?: boolean
   /** Keeps group membership alive during long work. */
   heartbeat(): Promise<void>
+  /**
+   * How often `heartbeat()` must be called while the batch (or later work) holds the member, for the
+   * group not to take it for dead: kafkajs heartbeats only when asked. Absent when the client heartbeats
+   * by itself (librdkafka, from a thread of its own) or has no sessions (the memory broker).
+   */
+  readonly heartbeatIntervalMs?: number
 }
 
 export interface ConsumerHandlers {

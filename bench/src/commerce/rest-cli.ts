@@ -10,6 +10,8 @@
  *            (autocannon), requests/s and latency
  *
  *   --runs 3  --rate 200  --measure-seconds 30  --read-seconds 10  --connections 50
+ *   --warmup-seconds 20   checkouts at --rate before the measured ones, not measured: a platform just
+ *                         started answers its first checkouts seconds late (connections, joins, JIT)
  *   --clients kafkajs,rdkafka   the Kafka client the platform runs on, each measured in turn
  *   --quick   one short run; writes <tmpdir>/oxagry-commerce-rest-quick.json
  *   --out bench/results        where commerce-rest.json goes
@@ -18,10 +20,13 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
+import { platformNames } from '@oxagry/main/names'
 import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
 import { writeJson } from '../results.ts'
 import { median } from '../stats.ts'
+import { benchKafka } from '../streams/kafka.ts'
 import { formatTable } from '../table.ts'
+import { cleanUpStack } from '../tracking/cleanup.ts'
 import { restLatency, restReads, stockUp, type RestLatencyResult, type RestReadResult } from './rest.ts'
 import { RestPlatform, type RestStack } from './rest-platform.ts'
 
@@ -31,6 +36,7 @@ const flags = parseFlags(rest)
 const runs = intFlag(flags, 'runs', quick ? 1 : 3)
 const rate = intFlag(flags, 'rate', quick ? 50 : 200)
 const measureSeconds = intFlag(flags, 'measure-seconds', quick ? 10 : 30)
+const warmupSeconds = intFlag(flags, 'warmup-seconds', 20, 0)
 const readSeconds = intFlag(flags, 'read-seconds', quick ? 5 : 10)
 const connections = intFlag(flags, 'connections', 50)
 const clients = listFlag(flags, 'clients', availableKafkaClients())
@@ -47,6 +53,25 @@ const stack: RestStack = {
     process.env.POSTGRES_URL ?? 'postgres://oxagry@127.0.0.1:5432/oxagry',
   ),
   mongodbUrl: stringFlag(flags, 'mongodb-url', process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/'),
+}
+
+/**
+ * Removes what a run left on the stack (its topics, the streams runtime's internal topics, groups,
+ * subjects, MongoDB database): each run makes a few hundred partitions, and a broker that keeps them
+ * slows every later run, so figures would drift with the number of runs before them.
+ */
+async function removeRun(prefix: string): Promise<void> {
+  const admin = benchKafka(stack.brokers).admin()
+  try {
+    await admin.connect()
+    const mongoDatabases = [platformNames(prefix).mongoDatabase]
+    for (const problem of await cleanUpStack(admin, stack, prefix, { groupWaitMs: 30_000, mongoDatabases }))
+      process.stderr.write(`  cleanup: ${problem}\n`)
+  } catch (error) {
+    process.stderr.write(`  cleanup: ${String(error)}\n`)
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 interface Run {
@@ -67,6 +92,10 @@ for (let i = 1; i <= runs; i++) {
     try {
       const runId = `bench-${Date.now().toString(36)}`
       await stockUp(platform, runId)
+      if (warmupSeconds > 0) {
+        process.stderr.write(`  warm-up: ${rate} checkouts/s for ${warmupSeconds} s, not measured\n`)
+        await restLatency(platform, { rate, seconds: warmupSeconds, runId: `${runId}-warmup` })
+      }
       process.stderr.write(`  latency: ${rate} checkouts/s for ${measureSeconds} s\n`)
       const { result: latency, orderIds } = await restLatency(platform, {
         rate,
@@ -82,6 +111,7 @@ for (let i = 1; i <= runs; i++) {
       results.push({ client, run: i, latency, reads })
     } finally {
       await platform.close()
+      await removeRun(platform.prefix)
     }
   }
 }
@@ -100,7 +130,7 @@ const medians = clients.map((client) => {
 })
 writeJson(out, {
   machine: { cores: 2 },
-  settings: { runs, rate, measureSeconds, readSeconds, connections },
+  settings: { runs, rate, warmupSeconds, measureSeconds, readSeconds, connections },
   runs: results,
   medians,
 })

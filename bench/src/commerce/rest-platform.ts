@@ -36,6 +36,8 @@ export class RestPlatform {
     readonly url: string,
     readonly headers: Readonly<Record<string, string>>,
     private readonly child: ChildProcess,
+    /** The run's topic prefix: its topics, groups and MongoDB database all start with it. */
+    readonly prefix: string,
   ) {}
 
   static async start(
@@ -103,7 +105,7 @@ export class RestPlatform {
       subject: 'bench',
       scopes: ['commerce:read', 'commerce:write', 'commerce:operator'],
     })
-    return new RestPlatform(url, { authorization: `Bearer ${token}` }, child)
+    return new RestPlatform(url, { authorization: `Bearer ${token}` }, child, prefix)
   }
 
   async request(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -151,7 +151,7 @@ async function run(
   await producer.connect()
   const workers: Worker[] = []
   try {
-    await createTopics(admin, [
+    await createTopics(brokers, [
       { name: input, partitions: 1 },
       { name: output, partitions: 1 },
     ])

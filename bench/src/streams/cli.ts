@@ -158,7 +158,7 @@ async function runOne(
 ): Promise<StreamsResult> {
   const app = `${runId}-${SHORT[scenario]}-${SHORT[guarantee]}-${SHORT[system]}${threads === 1 ? '' : `-t${threads}`}`
   const names = { app, input: `${app}-in`, output: `${app}-out` }
-  await createTopics(admin, [
+  await createTopics(brokers, [
     { name: names.input, partitions },
     // The broker stamps outputs when it appends them: no system can set (or forward) that time.
     { name: names.output, partitions, config: { 'message.timestamp.type': 'LogAppendTime' } },
@@ -346,7 +346,6 @@ async function main(): Promise<void> {
     if (memoryKeys > 0) {
       const memory = await runMemory({
         kafka,
-        admin,
         brokers,
         runId,
         keys: memoryKeys,

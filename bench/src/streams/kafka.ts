@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { KafkaJsBackend } from '@oxagry/kafka'
 import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs'
 import type { LatencyTracker } from './latency.ts'
 
@@ -12,16 +13,30 @@ export interface TopicConfig {
   readonly config?: Readonly<Record<string, string>>
 }
 
-export async function createTopics(admin: Admin, topics: readonly TopicConfig[]): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((t) => ({
-      topic: t.name,
-      numPartitions: t.partitions,
-      replicationFactor: 1,
-      configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-    })),
-  })
+/**
+ * Creates a run's topics through the platform's client, which returns once the broker's metadata gives
+ * every partition a leader, asking again while it answers "not yet". kafkajs' own `waitForLeaders` asks
+ * again only on LEADER_NOT_AVAILABLE: a KRaft broker whose metadata had not caught up with its
+ * controller answered UNKNOWN_TOPIC_OR_PARTITION, and the benchmark stopped right after creating them.
+ */
+export async function createTopics(
+  brokers: readonly string[],
+  topics: readonly TopicConfig[],
+): Promise<void> {
+  const backend = new KafkaJsBackend({ brokers: [...brokers], clientId: 'oxagry-bench-topics' })
+  try {
+    const admin = await backend.admin()
+    await admin.createTopics(
+      topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions,
+        replicationFactor: 1,
+        config: t.config ?? {},
+      })),
+    )
+  } finally {
+    await backend.close()
+  }
 }
 
 /** Deletes every topic (the inputs, outputs and the systems' internal topics) of one run. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Admin, Kafka, Message } from 'kafkajs'
+import type { Kafka, Message } from 'kafkajs'
 import { SystemProcess } from './child.ts'
 import { createTopics, preload } from './kafka.ts'
 
@@ -48,7 +48,6 @@ export function keyOf(i: number): string {
  */
 export async function runMemory(options: {
   kafka: Kafka
-  admin: Admin
   brokers: readonly string[]
   runId: string
   keys: number
@@ -56,11 +55,11 @@ export async function runMemory(options: {
   logDir: string
   log: (line: string) => void
 }): Promise<MemoryResult[]> {
-  const { admin, runId, keys, log } = options
+  const { runId, keys, log } = options
   const producer = options.kafka.producer({ allowAutoTopicCreation: false })
   await producer.connect()
   const input = `${runId}-mem-in`
-  await createTopics(admin, [{ name: input, partitions: options.partitions }])
+  await createTopics(options.brokers, [{ name: input, partitions: options.partitions }])
   const filler = 'x'.repeat(VALUE_BYTES)
   const started = Date.now()
   for (let from = 0; from < keys; from += 100_000) {

@@ -14,9 +14,10 @@ class FakeKafkaJs {
   emit(event: string, payload: unknown): void {
     this.listeners.get(event)?.({ payload })
   }
+  /** The batch handler kafkajs was given: the test delivers batches through it. */
+  eachBatch: ((payload: unknown) => Promise<void>) | undefined
   async connect(): Promise<void> {}
   async subscribe(): Promise<void> {}
-  eachBatch: ((payload: unknown) => Promise<void>) | undefined
   async run(options: { eachBatch: (payload: unknown) => Promise<void> }): Promise<void> {
     this.eachBatch = options.eachBatch
   }
@@ -25,9 +26,32 @@ class FakeKafkaJs {
   }
 }
 
-function consumerOn(fake: FakeKafkaJs): KafkaJsConsumer {
-  return new KafkaJsConsumer({ consumer: () => fake } as unknown as Kafka, 'g', true, 30_000)
+function consumerOn(fake: FakeKafkaJs, heartbeatIntervalMs?: number): KafkaJsConsumer {
+  return new KafkaJsConsumer(
+    { consumer: () => fake } as unknown as Kafka,
+    'g',
+    true,
+    30_000,
+    heartbeatIntervalMs,
+  )
 }
+
+/** A kafkajs batch payload of one record on t-0, counting the heartbeats asked of it. */
+function payloadOf(heartbeats: number[]) {
+  return {
+    batch: {
+      topic: 't',
+      partition: 0,
+      messages: [{ offset: '0', key: null, value: Buffer.from('v'), timestamp: '1', headers: {} }],
+      lastOffset: () => '0',
+      highWatermark: '1',
+    },
+    isStale: () => false,
+    heartbeat: async () => void heartbeats.push(Date.now()),
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const handlers = (failed: unknown[]) => ({
   onAssigned: async () => {},
@@ -126,4 +150,35 @@ test('a member that cannot reach the broker says so with a typed, retriable brok
   t.is(joining?.code, KAFKA_ERROR_CODES.BROKER)
   t.true(joining?.retriable)
   await consumer.stop()
+})
+
+test('kafkajs is asked for heartbeats while a batch waits for its assignment and while the application works on it', async (t) => {
+  const fake = new FakeKafkaJs()
+  const heartbeats: number[] = []
+  let restored = 0
+  let handed = 0
+  let handledAt = 0
+  let intervalMs: number | undefined
+  await consumerOn(fake, 20).run(['t'], {
+    ...handlers([]),
+    // A restore, then a batch, each longer than several heartbeat intervals.
+    onAssigned: async () => {
+      await sleep(150)
+      restored = heartbeats.length
+    },
+    eachBatch: async (batch) => {
+      intervalMs = batch.heartbeatIntervalMs
+      handed = heartbeats.length
+      await sleep(150)
+      handledAt = heartbeats.length
+    },
+  })
+  fake.emit(fake.events.GROUP_JOIN, { memberAssignment: { t: [0] } })
+  await fake.eachBatch!(payloadOf(heartbeats))
+  t.true(restored >= 3, `heartbeats while the batch waited for the restore: ${restored}`)
+  t.true(handledAt - handed >= 3, `heartbeats while the application worked: ${handledAt - handed}`)
+  const after = heartbeats.length
+  await sleep(60)
+  t.is(heartbeats.length, after, 'none once the batch is done: kafkajs heartbeats itself between batches')
+  t.is(intervalMs, 20, 'the batch says how often to heartbeat during work that holds the event loop')
 })

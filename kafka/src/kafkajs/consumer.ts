@@ -8,6 +8,7 @@ import {
 } from '../types.ts'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { caughtUp } from '../caught-up.ts'
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../heartbeat.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
@@ -39,6 +40,7 @@ export class KafkaJsConsumer implements BackendConsumer {
     private readonly groupId: string,
     private readonly readCommitted: boolean,
     sessionTimeoutMs: number,
+    private readonly heartbeatIntervalMs: number = HEARTBEAT_INTERVAL_MS,
   ) {
     this.consumer = kafka.consumer({
       groupId,
@@ -46,14 +48,13 @@ export class KafkaJsConsumer implements BackendConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: sessionTimeoutMs,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: heartbeatIntervalMs,
       maxWaitTimeInMs: 100,
       // Java's consumer keeps its member through a broker outage and backs off at most 1 s between
-      // tries (retry.backoff.max.ms, reconnect.backoff.max.ms). kafkajs' fetch loop gives up after its
-      // retries and restarts the consumer as a new member: the member the restarted broker still knows
-      // then holds the group's next rebalance for its whole rebalance timeout (60 s). With 10 retries
-      // doubling from 25 ms to at most 30 s, the fault suite's 17 s broker outage left tracking idle for
-      // 30-60 s after the broker was back; retries at most 1 s apart for about 90 s ride it out.
+      // tries (retry.backoff.max.ms, reconnect.backoff.max.ms). kafkajs' fetch loop retries with the
+      // client's backoff, doubling from 25 ms up to 30 s, and after 10 retries restarts the consumer as
+      // a new member (after the last backoff): a member could wait up to 30 s after the broker came
+      // back. Retries at most 1 s apart for about 90 s keep the member through shorter outages.
       retry: { retries: CONSUMER_RETRIES, maxRetryTime: CONSUMER_MAX_RETRY_MS },
     })
   }
@@ -111,23 +112,37 @@ export class KafkaJsConsumer implements BackendConsumer {
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
+      // kafkajs heartbeats only between batches: while the application works on one (or the batch waits
+      // for the assignment's restore), a timer asks, as Kafka's consumer heartbeats from its own thread.
+      // A failed heartbeat is met again by kafkajs' own after the batch, which rejoins or restarts.
       eachBatch: async (payload) => {
         this.inBatch++
         try {
-          await this.assigning
-          const { topic, partition } = payload.batch
-          if (!this.current.some((p) => p.topic === topic && p.partition === partition) || payload.isStale())
-            return
-          // kafkajs keeps the markers it filtered out in the batch's last offset.
-          const nextOffset = BigInt(payload.batch.lastOffset()) + 1n
-          await handlers.eachBatch({
-            topic,
-            partition,
-            records: toBrokerRecords(payload),
-            nextOffset: String(nextOffset),
-            caughtUp: caughtUp(nextOffset, BigInt(this.fetchedEnd(payload.batch)), this.readCommitted),
-            heartbeat: () => payload.heartbeat(),
-          })
+          await heartbeatWhile(
+            async () => {
+              await this.assigning
+              const { topic, partition } = payload.batch
+              if (
+                !this.current.some((p) => p.topic === topic && p.partition === partition) ||
+                payload.isStale()
+              )
+                return
+              // kafkajs keeps the markers it filtered out in the batch's last offset.
+              const nextOffset = BigInt(payload.batch.lastOffset()) + 1n
+              await handlers.eachBatch({
+                topic,
+                partition,
+                records: toBrokerRecords(payload),
+                nextOffset: String(nextOffset),
+                caughtUp: caughtUp(nextOffset, BigInt(this.fetchedEnd(payload.batch)), this.readCommitted),
+                heartbeat: () => payload.heartbeat(),
+                heartbeatIntervalMs: this.heartbeatIntervalMs,
+              })
+            },
+            () => payload.heartbeat(),
+            this.heartbeatIntervalMs,
+            () => {},
+          )
         } finally {
           this.inBatch--
           this.answeredAt = Date.now()

@@ -40,7 +40,8 @@ export class GlobalStores {
     for (const spec of topology.globalStores) {
       // Each stream thread of an instance keeps its own copy (isolates share no memory): apart on disk.
       const dir = this.context.thread === undefined ? 'global' : `global-${this.context.thread.index}`
-      const store = createStore(spec.store, dir, { ...defaults, stateDir: stateDirOf(this.context) })
+      // Read whole from offset 0 at every start, with no checkpoint: what is on disk is not trusted.
+      const store = createStore(spec.store, dir, { ...defaults, stateDir: stateDirOf(this.context) }, true)
       this.stores.set(spec.store.name, store)
       const task = new GlobalStoreTask(spec, store, config.applicationId, clock)
       this.tasks.push(task)

@@ -8,7 +8,7 @@ import {
   type TopicPartition,
 } from '@oxagry/kafka'
 import { restoreChange } from '../state/changelog-codec.ts'
-import { storeSerdes, type ManagedStore } from '../state/factory.ts'
+import { flushToDisk, storeSerdes, type ManagedStore } from '../state/factory.ts'
 import type { Subtopology } from '../topology/topology.ts'
 import { appLabel, isExactlyOnce, type RuntimeContext } from './context.ts'
 import { changelogTopic } from './internal-topics.ts'
@@ -222,7 +222,7 @@ export class StandbyTasks {
   /** A standby from the task's checkpoint where a persistent store has one, else from the start. */
   private create(entry: CatalogueEntry): StandbyTask {
     const { config, topology } = this.context
-    const stores = this.deps.state.createStores(entry.id, entry.sub)
+    const stores = this.deps.state.createStores(entry.id, entry.sub, entry.partition)
     const saved = this.deps.state.checkpointOf(entry.id).read()
     const offsets = new Map<string, string>()
     for (const [name, store] of stores) {
@@ -247,7 +247,7 @@ export class StandbyTasks {
     if (persistent.length === 0) return
     const offsets = new Map<string, string>()
     for (const [name, store] of persistent) {
-      store.flush()
+      flushToDisk(store)
       const key = tpKey(changelogTopic(this.context.config.applicationId, name), task.partition)
       const offset = task.offsets.get(key)
       if (offset !== undefined) offsets.set(key, offset)

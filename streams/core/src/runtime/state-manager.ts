@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { tpKey, type BackendAdmin, type ProducedRecord } from '@oxagry/kafka'
 import { encodeChange } from '../state/changelog-codec.ts'
-import { createStore, storeSerdes, type ManagedStore } from '../state/factory.ts'
+import { createStore, flushToDisk, storeSerdes, type ManagedStore } from '../state/factory.ts'
 import type { Subtopology } from '../topology/topology.ts'
 import { Checkpoint } from './checkpoint.ts'
 import { stateDirOf, type RuntimeContext } from './context.ts'
@@ -17,15 +17,23 @@ import type { StreamTask } from './task.ts'
 export class StateManager {
   constructor(private readonly context: RuntimeContext) {}
 
-  createStores(taskId: string, sub: Subtopology): Map<string, ManagedStore> {
+  /**
+   * The task's stores. A logged persistent store its checkpoint does not name starts from empty files:
+   * it is rebuilt from its changelog, and what a crash left of it is never opened (Kafka Streams wipes
+   * such a store's directory too).
+   */
+  createStores(taskId: string, sub: Subtopology, partition: number): Map<string, ManagedStore> {
+    const saved = this.checkpointOf(taskId).read()
     const stores = new Map<string, ManagedStore>()
     for (const name of sub.stores) {
       const spec = this.context.topology.store(name)
-      if (spec !== undefined)
-        stores.set(
-          name,
-          createStore(spec, taskId, { ...this.context.defaults, stateDir: stateDirOf(this.context) }),
-        )
+      if (spec === undefined) continue
+      const topic = changelogTopic(this.context.config.applicationId, name)
+      const fresh = spec.logging && !saved.has(tpKey(topic, partition))
+      stores.set(
+        name,
+        createStore(spec, taskId, { ...this.context.defaults, stateDir: stateDirOf(this.context) }, fresh),
+      )
     }
     return stores
   }
@@ -48,7 +56,7 @@ export class StateManager {
       const end = (await admin.endOffsets(topic)).get(task.partition)
       if (end !== undefined) offsets.set(tpKey(topic, task.partition), end)
     }
-    task.flushStores()
+    for (const store of stores.values()) flushToDisk(store)
     this.checkpointOf(task.id).write(offsets)
   }
 

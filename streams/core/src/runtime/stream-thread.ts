@@ -6,7 +6,7 @@ import type {
   KafkaBackend,
   TopicPartition,
 } from '@oxagry/kafka'
-import { fromTpKey, tpKey } from '@oxagry/kafka'
+import { fromTpKey, HeartbeatPacer, tpKey } from '@oxagry/kafka'
 import type { StreamsError } from '../errors.ts'
 import type { StreamRecord } from '../record.ts'
 import type { StateStore } from '../state/store.ts'
@@ -90,6 +90,12 @@ export class StreamThread {
   private stopping = false
   /** When the running unit of work started; undefined between units. */
   private busySince: number | undefined
+  /**
+   * Heartbeats through the latest batch's client while records are processed with no await between
+   * them: a kafkajs member is asked for heartbeats only between batches and by a timer, which cannot
+   * fire meanwhile, so a long batch would lose the member its session (and its tasks).
+   */
+  private readonly beats: HeartbeatPacer
 
   constructor(
     private readonly context: RuntimeContext,
@@ -107,6 +113,7 @@ export class StreamThread {
     )
     this.errors = new ErrorRouter(context)
     this.timeouts = new TaskTimeout(context.config)
+    this.beats = new HeartbeatPacer((error) => context.logger.debug({ err: error }, 'heartbeat failed'))
   }
 
   /** Serializes a unit of work with every other: batches, commits, rebalances and punctuations. */
@@ -157,6 +164,7 @@ export class StreamThread {
       readCommitted: isExactlyOnce(this.context),
     })
     this.consumer = consumer
+    this.beats.forget()
     const current = (): boolean => generation === this.generation
     const guarded = (work: () => Promise<void>): Promise<void> =>
       this.serial(() => (current() ? this.riding(work) : Promise.resolve())).catch((error: unknown) => {
@@ -177,7 +185,10 @@ export class StreamThread {
           for (const tp of assignment ?? partitions) this.owned.set(tpKey(tp.topic, tp.partition), tp)
           return this.assign(assignment ?? partitions)
         }),
-      eachBatch: (batch) => guarded(() => this.processBatch(batch)),
+      eachBatch: (batch) => {
+        if (current()) this.beats.follow(batch)
+        return guarded(() => this.processBatch(batch))
+      },
       onFailed: (error) => {
         if (current()) this.consumerFailed(error)
       },
@@ -326,6 +337,7 @@ export class StreamThread {
       }
     }
     for (const record of batch.records) {
+      if (this.beats.due()) await this.beats.beat()
       this.lag.fetched(key, record.offset)
       const done = nextOffset(record.offset)
       let k: unknown = null
@@ -379,6 +391,7 @@ export class StreamThread {
     let processed = 0
     let looked = false
     for (;;) {
+      if (this.beats.due()) await this.beats.beat()
       const readiness = active.group.readiness(Date.now(), this.lag.lagOf)
       if (!readiness.ready) {
         if (readiness.waitingFor !== 'lag' || looked) break
@@ -522,6 +535,7 @@ export class StreamThread {
     }
     const now = Date.now()
     for (const active of this.tasks.all()) {
+      if (this.beats.due()) await this.beats.beat()
       if (active.task.punctuate('WALL_CLOCK_TIME', now)) active.dirty = true
       // A send that failed since (a fence, say) is dealt with now, not at the next commit.
       if (active.dirty || this.sender.failed(active)) await this.flush(active)

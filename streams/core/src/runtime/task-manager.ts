@@ -170,7 +170,7 @@ export class TaskManager {
   ): Promise<ActiveTask> {
     const { config, metrics, logger } = this.context
     const warm = await this.deps.standbys?.release(id)
-    const stores = warm?.stores ?? this.deps.state.createStores(id, sub)
+    const stores = warm?.stores ?? this.deps.state.createStores(id, sub, partition)
     // Exactly-once per task: the task's transactional id is claimed before its changelogs are read, which
     // fences a previous owner and settles its open transaction (a read_committed restore would otherwise
     // wait on it), and makes the offsets that transaction committed visible to the positions placed next:

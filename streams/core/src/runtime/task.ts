@@ -276,7 +276,10 @@ export class StreamTask {
     return fired
   }
 
-  /** Flushes every store to its engine (the changelog is drained separately). */
+  /**
+   * Flushes every store to its engine (the changelog is drained separately), without making it durable:
+   * after a crash nothing vouches for it and it is rebuilt from its changelog.
+   */
   flushStores(): void {
     for (const store of this.options.stores.values()) store.flush()
   }

@@ -3,6 +3,7 @@ import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import type { Serde } from '@oxagry/kafka'
 import type { DefaultSerdes } from '../topology/topology.ts'
 import type { ChangeBuffer } from './changelog.ts'
+import { removeEnv } from './lmdb-env.ts'
 import { LmdbKeyValueStore } from './lmdb-stores.ts'
 import { LmdbSessionStore, LmdbWindowStore } from './lmdb-windowed-stores.ts'
 import { InMemoryKeyValueStore, InMemorySessionStore, InMemoryWindowStore } from './memory-stores.ts'
@@ -12,7 +13,15 @@ import type { AnyStore, StoreSpec } from './store.ts'
 export type ManagedStore = AnyStore & {
   readonly changes: ChangeBuffer | undefined
   restore(...args: unknown[]): void
+  /** A persistent store's `flush` made durable (fsync): run before a checkpoint vouches for it. */
+  flushToDisk?(): void
   wipe?(): void
+}
+
+/** Flushes a store durably where it has files, else as usual: before a checkpoint is written. */
+export function flushToDisk(store: ManagedStore): void {
+  if (store.flushToDisk === undefined) store.flush()
+  else store.flushToDisk()
 }
 
 export interface StoreFactoryOptions extends DefaultSerdes {
@@ -35,8 +44,16 @@ export function storeSerdes(
   return { key, value }
 }
 
-/** Builds one task's instance of a declared store. */
-export function createStore(spec: StoreSpec, taskId: string, options: StoreFactoryOptions): ManagedStore {
+/**
+ * Builds one task's instance of a declared store. `fresh`: a persistent store's files are deleted unread
+ * first, as nothing vouches for them (no checkpoint: the task's last run here crashed, see `openEnv`).
+ */
+export function createStore(
+  spec: StoreSpec,
+  taskId: string,
+  options: StoreFactoryOptions,
+  fresh = false,
+): ManagedStore {
   const retention = spec.retentionMs ?? 24 * 60 * 60 * 1000
   if (!spec.persistent) {
     switch (spec.kind) {
@@ -61,6 +78,7 @@ export function createStore(spec: StoreSpec, taskId: string, options: StoreFacto
   }
   const serdes = storeSerdes(spec, options)
   const path = join(options.stateDir, taskId, spec.name)
+  if (fresh) removeEnv(path)
   switch (spec.kind) {
     case 'keyValue':
       return new LmdbKeyValueStore(

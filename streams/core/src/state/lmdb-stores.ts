@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs'
-import { open, type Database, type RootDatabase } from 'lmdb'
+import type { Database, RootDatabase } from 'lmdb'
 import type { KeyValue } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import { STREAMS_ERROR_CODES, StreamsError } from '../errors.ts'
 import { ChangeBuffer } from './changelog.ts'
+import { openEnv, syncEnv } from './lmdb-env.ts'
 import type { Logged } from './memory-stores.ts'
 import { hasPrefix } from './key-order.ts'
 import { keyId, NO_TIMESTAMP, type KeyValueStore, type ValueAndTimestamp } from './store.ts'
@@ -17,7 +17,7 @@ interface Pending<K, V> {
 /**
  * A key-value store in LMDB (memory-mapped B+tree, prebuilt binaries, synchronous reads), behind a
  * write-back buffer: writes land in memory and reach LMDB in one transaction per flush, which the
- * task runs at commit after the changelog is safe.
+ * task runs at commit after the changelog is safe, without a sync (see `openEnv`).
  */
 export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
   readonly kind = 'keyValue'
@@ -36,14 +36,13 @@ export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
 
   constructor(
     readonly name: string,
-    path: string,
+    private readonly path: string,
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
     logging: boolean,
   ) {
-    mkdirSync(path, { recursive: true })
     this.changes = logging ? new ChangeBuffer() : undefined
-    this.root = open<Buffer, Buffer>({ path, keyEncoding: 'binary', encoding: 'binary', compression: false })
+    this.root = openEnv(path)
     this.db = this.root
     this.topic = name
   }
@@ -174,6 +173,12 @@ export class LmdbKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
           )
       }
     })
+  }
+
+  /** `flush`, then durably: what a checkpoint written next may vouch for. */
+  flushToDisk(): void {
+    this.flush()
+    syncEnv(this.path)
   }
 
   /** Drops everything: a store whose local copy cannot be trusted is rebuilt from its changelog. */

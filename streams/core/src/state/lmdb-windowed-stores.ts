@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs'
-import { open, type Database, type RootDatabase } from 'lmdb'
+import type { Database, RootDatabase } from 'lmdb'
 import type { KeyValue, Windowed } from '../record.ts'
 import type { Serde } from '@oxagry/kafka'
 import { ChangeBuffer } from './changelog.ts'
+import { openEnv, syncEnv } from './lmdb-env.ts'
 import type { Logged } from './memory-stores.ts'
 import {
   keyId,
@@ -61,20 +61,13 @@ abstract class LmdbTimeStore<K, V> implements Logged {
 
   constructor(
     readonly name: string,
-    path: string,
+    private readonly path: string,
     protected readonly keySerde: Serde<K>,
     protected readonly valueSerde: Serde<V>,
     logging: boolean,
   ) {
-    mkdirSync(path, { recursive: true })
     this.changes = logging ? new ChangeBuffer() : undefined
-    this.root = open<Buffer, Buffer>({
-      path,
-      keyEncoding: 'binary',
-      encoding: 'binary',
-      compression: false,
-      maxDbs: 4,
-    })
+    this.root = openEnv(path, 4)
     this.db = this.root.openDB<Buffer, Buffer>({ name: 'entries', keyEncoding: 'binary', encoding: 'binary' })
     this.index = this.root.openDB<Buffer, Buffer>({
       name: 'by-time',
@@ -161,6 +154,12 @@ abstract class LmdbTimeStore<K, V> implements Logged {
         }
       }
     })
+  }
+
+  /** `flush`, then durably: what a checkpoint written next may vouch for. */
+  flushToDisk(): void {
+    this.flush()
+    syncEnv(this.path)
   }
 
   wipe(): void {
