@@ -227,25 +227,22 @@ export class RdKafkaConsumer implements BackendConsumer {
         partition: last.partition,
         records,
         nextOffset: String(next),
-        caughtUp: this.fetchedUpTo(last.topic, last.partition, next),
+        caughtUp: this.fetchedUpTo(key, next),
         heartbeat: async () => {},
       })
     }
   }
 
   /**
-   * Whether the partition's latest fetch found nothing past `next`: librdkafka keeps the end each fetch
-   * response gave (the last stable offset under read_committed) and answers from it without a request.
-   * The partition-EOF event says the same, but only after the batch was delivered.
+   * Whether a partition-EOF already said the fetch found nothing past `next` (one offset past it under
+   * read_committed: the last transaction's marker). librdkafka sends that event after the batch's
+   * records, so for a batch just fetched it is usually not known yet: undefined, never a guess (its
+   * cached watermark is the high watermark, not the last stable offset).
    */
-  private fetchedUpTo(topic: string, partition: number, next: number): boolean | undefined {
-    try {
-      const end = this.consumer?.getWatermarkOffsets(topic, partition).highOffset
-      if (end === undefined || end < 0) return undefined
-      return caughtUp(BigInt(next), BigInt(end), this.settings.readCommitted)
-    } catch {
-      return undefined
-    }
+  private fetchedUpTo(key: string, next: number): boolean | undefined {
+    const end = this.ends.get(key)
+    if (end === undefined || end < next) return undefined
+    return caughtUp(BigInt(next), BigInt(end), this.settings.readCommitted)
   }
 
   fetchPositions(partitions: readonly TopicPartition[]): Map<string, string> {
