@@ -2,6 +2,7 @@ import test from 'ava'
 import type { Kafka } from 'kafkajs'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { KafkaJsConsumer } from './consumer.ts'
+import { unreachableKafka } from './unreachable-fixture.ts'
 
 /** The little of a kafkajs consumer KafkaJsConsumer drives, with its events fired by the test. */
 class FakeKafkaJs {
@@ -130,15 +131,7 @@ test('an idle member whose fetches go unanswered says for how long; answered fet
 })
 
 test('a member that cannot reach the broker says so with a typed, retriable broker error, never a raw kafkajs one', async (t) => {
-  // A real kafkajs client against a port nothing listens on: the broker is away.
-  const { Kafka, logLevel } = await import('kafkajs')
-  const kafka = new Kafka({
-    clientId: 'unreachable',
-    brokers: ['127.0.0.1:1'],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-    connectionTimeout: 500,
-  })
+  const kafka = unreachableKafka()
   const consumer = new KafkaJsConsumer(kafka, 'g', true, 30_000)
   const committed = await t.throwsAsync(consumer.committed([{ topic: 't', partition: 0 }]), {
     instanceOf: KafkaError,

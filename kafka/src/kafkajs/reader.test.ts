@@ -1,18 +1,11 @@
 import test from 'ava'
-import { Kafka, logLevel } from 'kafkajs'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { tpKey } from '../types.ts'
 import { KafkaJsReader } from './reader.ts'
+import { unreachableKafka } from './unreachable-fixture.ts'
 
 test('a read or a follow with the broker away fails with a typed retriable broker error, never a raw kafkajs one', async (t) => {
-  // A real kafkajs client against a port nothing listens on.
-  const kafka = new Kafka({
-    clientId: 'unreachable',
-    brokers: ['127.0.0.1:1'],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-    connectionTimeout: 500,
-  })
+  const kafka = unreachableKafka()
   const reader = new KafkaJsReader(kafka, 'unreachable', true)
   const partitions = [{ topic: 't', partition: 0, offset: '0' }]
   for (const attempt of [
