@@ -108,14 +108,16 @@ export interface BackendConsumer {
   seek(partition: PartitionOffset): void
   /**
    * Where the client reads each owned partition next, by tpKey, past transaction markers it skipped
-   * without a batch; only clients that can tell (librdkafka) have it.
+   * without a batch; only clients that can tell (librdkafka; kafkajs from its fetch responses, the empty
+   * ones patched in) have it.
    */
   fetchPositions?(partitions: readonly TopicPartition[]): Map<string, string>
   /**
    * For each of these partitions whose fetch last reached its end, that end (the last stable offset
    * under read_committed), by tpKey: what the client's own fetch responses said, with no request, as
    * Kafka's consumer knows its lag. A partition that got records since, or never reached its end, is
-   * not in the answer. Only clients that can tell (librdkafka, from its partition-EOF events) have it.
+   * not in the answer. Only clients that can tell (librdkafka, from its partition-EOF events; kafkajs,
+   * from every fetch response, the empty ones patched in) have it.
    */
   fetchedEnds?(partitions: readonly TopicPartition[]): Map<string, string>
   /**

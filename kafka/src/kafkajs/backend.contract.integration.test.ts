@@ -6,4 +6,5 @@ const test = await integrationTest('kafka')
 
 backendContract(test, () => () => new KafkaJsBackend({ brokers: kafkaBrokers(), sessionTimeoutMs: 6000 }), {
   settleMs: 20_000,
+  fetchedEnds: true,
 })

@@ -10,6 +10,7 @@ import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import { caughtUp } from '../caught-up.ts'
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../heartbeat.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
+import { FetchedEnds } from './fetched-ends.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
 /** The longest a kafkajs member waits between retries, and before restarting after giving up. */
@@ -34,6 +35,7 @@ export class KafkaJsConsumer implements BackendConsumer {
   /** When a fetch was last answered (or a batch last ended), and how many batches are being worked on. */
   private answeredAt = Date.now()
   private inBatch = 0
+  private readonly fetches: FetchedEnds
 
   constructor(
     private readonly kafka: Kafka,
@@ -42,6 +44,7 @@ export class KafkaJsConsumer implements BackendConsumer {
     sessionTimeoutMs: number,
     private readonly heartbeatIntervalMs: number = HEARTBEAT_INTERVAL_MS,
   ) {
+    this.fetches = new FetchedEnds(readCommitted)
     this.consumer = kafka.consumer({
       groupId,
       readUncommitted: !readCommitted,
@@ -69,6 +72,7 @@ export class KafkaJsConsumer implements BackendConsumer {
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       const taken = this.current
       this.current = []
+      this.fetches.clear()
       if (taken.length > 0)
         this.revoking = this.revoking.then(() => handlers.onRevoked(taken)).catch(() => {})
     })
@@ -79,6 +83,7 @@ export class KafkaJsConsumer implements BackendConsumer {
       const revoked = this.current.filter((p) => !nextKeys.has(tpKey(p.topic, p.partition)))
       const added = next.filter((p) => !currentKeys.has(tpKey(p.topic, p.partition)))
       this.current = next
+      this.fetches.clear()
       const revoking = this.revoking
       // Called on every join, even one that adds nothing: kafkajs resolves each partition's position
       // from the group's committed offsets as it joins, possibly before the revocation's commit above
@@ -112,6 +117,17 @@ export class KafkaJsConsumer implements BackendConsumer {
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
+      // Patched into kafkajs: a fetch with nothing to hand over (no records, or only markers and
+      // aborted ones) still says where the member is and where the partition ends.
+      onFetchedNothing: (batch) => {
+        if (!this.current.some((p) => p.topic === batch.topic && p.partition === batch.partition)) return
+        // Only markers (or aborted records): past them, as kafkajs resolves. No records at all: where it
+        // fetched from (kafkajs' lastOffset() is then the high watermark's, not the member's).
+        const position = batch.isEmptyIncludingFiltered()
+          ? batch.fetchedOffset
+          : String(BigInt(batch.lastOffset()) + 1n)
+        this.fetches.fetched(batch, position)
+      },
       // kafkajs heartbeats only between batches: while the application works on one (or the batch waits
       // for the assignment's restore), a timer asks, as Kafka's consumer heartbeats from its own thread.
       // A failed heartbeat is met again by kafkajs' own after the batch, which rejoins or restarts.
@@ -129,12 +145,13 @@ export class KafkaJsConsumer implements BackendConsumer {
                 return
               // kafkajs keeps the markers it filtered out in the batch's last offset.
               const nextOffset = BigInt(payload.batch.lastOffset()) + 1n
+              this.fetches.fetched(payload.batch, String(nextOffset))
               await handlers.eachBatch({
                 topic,
                 partition,
                 records: toBrokerRecords(payload),
                 nextOffset: String(nextOffset),
-                caughtUp: caughtUp(nextOffset, BigInt(this.fetchedEnd(payload.batch)), this.readCommitted),
+                caughtUp: caughtUp(nextOffset, BigInt(this.fetches.endOf(payload.batch)), this.readCommitted),
                 heartbeat: () => payload.heartbeat(),
                 heartbeatIntervalMs: this.heartbeatIntervalMs,
               })
@@ -149,16 +166,6 @@ export class KafkaJsConsumer implements BackendConsumer {
         }
       },
     })
-  }
-
-  /**
-   * Where the fetch that brought a batch found its partition's end: the last stable offset under
-   * read_committed (records past it are not handed over yet), else the high watermark.
-   */
-  private fetchedEnd(batch: { highWatermark: string; lastStableOffset?: string }): string {
-    return this.readCommitted && batch.lastStableOffset !== undefined && batch.lastStableOffset !== '-1'
-      ? batch.lastStableOffset
-      : batch.highWatermark
   }
 
   unansweredFetchMs(now: number = Date.now()): number {
@@ -215,6 +222,7 @@ export class KafkaJsConsumer implements BackendConsumer {
   }
 
   seek(partition: PartitionOffset): void {
+    this.fetches.forget(partition.topic, partition.partition)
     try {
       this.consumer.seek({ topic: partition.topic, partition: partition.partition, offset: partition.offset })
     } catch (error) {
@@ -228,6 +236,14 @@ export class KafkaJsConsumer implements BackendConsumer {
         })
       throw brokerError(where, error)
     }
+  }
+
+  fetchPositions(partitions: readonly TopicPartition[]): Map<string, string> {
+    return this.fetches.positions(partitions)
+  }
+
+  fetchedEnds(partitions: readonly TopicPartition[]): Map<string, string> {
+    return this.fetches.ends(partitions)
   }
 
   async stop(): Promise<void> {

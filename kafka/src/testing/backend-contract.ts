@@ -25,6 +25,8 @@ export interface ContractOptions {
    * only later (librdkafka's partition-EOF comes after the batch) must still never say so wrongly.
    */
   readonly caughtUpAtDelivery?: boolean
+  /** Whether the backend's members report where their fetches found each partition's end. */
+  readonly fetchedEnds?: boolean
 }
 
 const text = (b: Buffer | null): string | null => (b === null ? null : b.toString())
@@ -84,7 +86,7 @@ function member(backend: KafkaBackend, groupId: string, options: { readCommitted
 export function backendContract(
   test: ContractTest,
   cluster: () => () => KafkaBackend,
-  { settleMs, caughtUpAtDelivery = true }: ContractOptions,
+  { settleMs, caughtUpAtDelivery = true, fetchedEnds = false }: ContractOptions,
 ): void {
   const names = (): { topic: string; group: string } => {
     const id = randomUUID().slice(0, 8)
@@ -302,6 +304,50 @@ export function backendContract(
     else t.not(last?.caughtUp, false, `a backend that cannot tell says nothing: ${JSON.stringify(batches)}`)
     for (const b of batches.slice(0, -1))
       t.not(b.caughtUp, true, `only a batch at the end says so: ${JSON.stringify(batches)}`)
+  })
+
+  test('consumer: a read_committed member reports the last stable offset its fetch reached, and a new one after the log grows', async (t) => {
+    const { backend } = await open(t)
+    const { topic, group } = names()
+    await createTopic(backend, topic, 1)
+    const producer = await backend.producer({ clientId: 'contract', transactionalId: `contract-tx-${group}` })
+    t.teardown(() => producer.close())
+    await producer.beginTransaction()
+    await producer.send([record(topic, 'a', { partition: 0 }), record(topic, 'b', { partition: 0 })])
+    await producer.commitTransaction() // a@0, b@1, marker@2
+    await producer.beginTransaction()
+    await producer.send([record(topic, 'open', { partition: 0 })]) // open@3: the last stable offset stays 3
+    const m = member(backend, group, { readCommitted: true })
+    await m.run([topic])
+    t.teardown(() => m.consumer.stop())
+    if (!fetchedEnds) {
+      t.is(m.consumer.fetchedEnds, undefined, 'a backend said not to report fetched ends does not')
+      return
+    }
+    const partition = [{ topic, partition: 0 }]
+    const key = tpKey(topic, 0)
+    const first = await until(
+      () => m.consumer.fetchedEnds?.(partition).get(key),
+      settleMs,
+      'the end of the committed records',
+    )
+    t.deepEqual(
+      m.records.map((r) => text(r.value)),
+      ['a', 'b'],
+    )
+    t.is(first, '3', 'the last stable offset: the open transaction is not waited for')
+    t.is(m.consumer.fetchPositions?.(partition).get(key), '3', 'the position is past the marker')
+    await producer.commitTransaction() // open@3, marker@4
+    const second = await until(
+      () => (m.consumer.fetchedEnds?.(partition).get(key) === '5' ? '5' : undefined),
+      settleMs,
+      'the end after the transaction committed',
+    )
+    t.is(second, '5')
+    t.deepEqual(
+      m.records.map((r) => text(r.value)),
+      ['a', 'b', 'open'],
+    )
   })
 
   test('transactions: read_committed members and readers see committed records, never aborted ones', async (t) => {
