@@ -7,7 +7,6 @@ import {
   type TopicPartition,
 } from '../types.ts'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
-import { caughtUp } from '../caught-up.ts'
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../heartbeat.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
 import { FetchedEnds } from './fetched-ends.ts'
@@ -145,13 +144,12 @@ export class KafkaJsConsumer implements BackendConsumer {
                 return
               // kafkajs keeps the markers it filtered out in the batch's last offset.
               const nextOffset = BigInt(payload.batch.lastOffset()) + 1n
-              this.fetches.fetched(payload.batch, String(nextOffset))
               await handlers.eachBatch({
                 topic,
                 partition,
                 records: toBrokerRecords(payload),
                 nextOffset: String(nextOffset),
-                caughtUp: caughtUp(nextOffset, BigInt(this.fetches.endOf(payload.batch)), this.readCommitted),
+                caughtUp: this.fetches.fetched(payload.batch, String(nextOffset)),
                 heartbeat: () => payload.heartbeat(),
                 heartbeatIntervalMs: this.heartbeatIntervalMs,
               })

@@ -11,7 +11,8 @@ const batch = (highWatermark: string, lastStableOffset?: string) => ({
 
 test('an end counts once a fetch reached it: the last stable offset under read_committed', (t) => {
   const fetches = new FetchedEnds(true)
-  fetches.fetched(batch('5', '3'), '2')
+  t.false(fetches.fetched(batch('5', '3'), '1'), 'a record was still ahead')
+  t.true(fetches.fetched(batch('5', '3'), '2'), 'only the last transaction marker was ahead')
   t.deepEqual([...fetches.ends([p0])], [], 'a marker and more were still ahead of the member')
   t.is(fetches.positions([p0]).get(tpKey('t', 0)), '2')
   fetches.fetched(batch('5', '3'), '3')

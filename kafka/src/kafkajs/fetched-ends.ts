@@ -1,3 +1,4 @@
+import { caughtUp } from '../caught-up.ts'
 import { tpKey, type TopicPartition } from '../types.ts'
 
 /** What kafkajs' batches carry of their fetch: the partition's end (and, patched in, its LSO). */
@@ -20,15 +21,20 @@ export class FetchedEnds {
   constructor(private readonly readCommitted: boolean) {}
 
   /** The end a fetch found: the last stable offset under read_committed, else the high watermark. */
-  endOf(batch: FetchedBatch): string {
+  private endOf(batch: FetchedBatch): string {
     return this.readCommitted && batch.lastStableOffset !== undefined && batch.lastStableOffset !== '-1'
       ? batch.lastStableOffset
       : batch.highWatermark
   }
 
-  /** A fetch left the member at `position` (past any markers it skipped) on the batch's partition. */
-  fetched(batch: FetchedBatch, position: string): void {
-    this.latest.set(tpKey(batch.topic, batch.partition), { position, end: this.endOf(batch) })
+  /**
+   * A fetch left the member at `position` (past any markers it skipped) on the batch's partition.
+   * Returns whether it caught up with the end the fetch found (`Batch.caughtUp`).
+   */
+  fetched(batch: FetchedBatch, position: string): boolean {
+    const end = this.endOf(batch)
+    this.latest.set(tpKey(batch.topic, batch.partition), { position, end })
+    return caughtUp(BigInt(position), BigInt(end), this.readCommitted)
   }
 
   /** The partition was moved (a seek) or taken away: what its fetches said no longer holds. */

@@ -162,7 +162,10 @@ export function resolveSinkOptions<T>(options: SinkOptions<T>): ResolvedSinkOpti
   return Object.freeze({
     ...options,
     clientId: options.clientId ?? options.groupId,
-    batch: Object.freeze({ ...(options.batch ?? { maxRecords: 500, maxWaitMs: 1000 }) }),
+    batch: Object.freeze({
+      ...(options.batch ?? { maxRecords: 500, maxWaitMs: 1000 }),
+      whenCaughtUp: options.batch?.whenCaughtUp ?? options.target.whenCaughtUp ?? 'write',
+    }),
     retry: Object.freeze({ ...(options.retry ?? DEFAULT_RETRY) }),
     lagIntervalMs: options.lagIntervalMs ?? 5000,
     readCommitted: options.readCommitted ?? true,

@@ -88,8 +88,7 @@ export class SinkTask<T> {
     }
     // Nothing more was waiting on the partition: the linger would only delay the write. The consumer
     // goes on fetching meanwhile; flushes run one after another.
-    const whenCaughtUp = this.task.options.batch.whenCaughtUp ?? this.task.options.target.whenCaughtUp
-    if (batch.caughtUp === true && whenCaughtUp !== 'wait' && this.buffer.length > 0)
+    if (batch.caughtUp === true && this.task.options.batch.whenCaughtUp === 'write' && this.buffer.length > 0)
       void this.flush().catch(() => {})
   }
 
