@@ -14,8 +14,18 @@ import type { Batch } from './types.ts'
 export const HEARTBEAT_INTERVAL_MS = 3_000
 
 /**
- * Runs `work`, asking for a heartbeat every `intervalMs` until it settles: the heartbeats of a member
- * whose work waits (a send, a commit, a restore) while kafkajs waits for it. A heartbeat that fails (a
+ * How many times per heartbeat interval the client is asked. kafkajs sends a heartbeat only when a full
+ * interval has passed since its last one was answered, so asking exactly once per interval (a little
+ * before that answer's interval is up) skipped every other ask: heartbeats went out two intervals apart,
+ * 6 s against the broker's smallest session timeout of 6 s. Asked three times per interval, the client
+ * sends at most an interval and a third apart.
+ */
+export const HEARTBEAT_ASKS_PER_INTERVAL = 3
+
+/**
+ * Runs `work`, asking for a heartbeat several times per `intervalMs` until it settles (the client sends
+ * one when its interval is up): the heartbeats of a member whose work waits (a send, a commit, a
+ * restore) while kafkajs waits for it. A heartbeat that fails (a
  * rebalance under way, the broker away) goes to `onError`: the client meets the same answer at its own
  * heartbeat after the batch and acts on it (rejoins, or restarts).
  */
@@ -25,7 +35,7 @@ export async function heartbeatWhile<T>(
   intervalMs: number,
   onError: (error: unknown) => void,
 ): Promise<T> {
-  const timer = setInterval(() => void heartbeat().catch(onError), intervalMs)
+  const timer = setInterval(() => void heartbeat().catch(onError), intervalMs / HEARTBEAT_ASKS_PER_INTERVAL)
   try {
     return await work()
   } finally {
@@ -60,9 +70,12 @@ export class HeartbeatPacer {
     this.intervalMs = Number.POSITIVE_INFINITY
   }
 
-  /** Whether a heartbeat is due: an interval has passed since the last one asked for here. */
+  /**
+   * Whether asking is due: a fraction of the interval has passed since the last ask here (the client
+   * sends a heartbeat only when its own interval is up, so asks come more often than that).
+   */
   due(now: number = Date.now()): boolean {
-    return now - this.last >= this.intervalMs
+    return now - this.last >= this.intervalMs / HEARTBEAT_ASKS_PER_INTERVAL
   }
 
   async beat(): Promise<void> {
