@@ -175,3 +175,31 @@ test('kafkajs is asked for heartbeats while a batch waits for its assignment and
   t.is(heartbeats.length, after, 'none once the batch is done: kafkajs heartbeats itself between batches')
   t.is(intervalMs, 20, 'the batch says how often to heartbeat during work that holds the event loop')
 })
+
+test("a batch's heartbeat goes quiet once kafkajs crashed out of its run: the old member it speaks for must not be kept in the group", async (t) => {
+  const fake = new FakeKafkaJs()
+  const heartbeats: number[] = []
+  let heartbeat: (() => Promise<void>) | undefined
+  let working: (() => void) | undefined
+  await consumerOn(fake, 20).run(['t'], {
+    ...handlers([]),
+    eachBatch: (batch) => {
+      heartbeat = batch.heartbeat
+      return new Promise<void>((resolve) => (working = resolve))
+    },
+  })
+  fake.emit(fake.events.GROUP_JOIN, { memberAssignment: { t: [0] } })
+  const delivered = fake.eachBatch!(payloadOf(heartbeats))
+  await sleep(70)
+  t.true(heartbeats.length >= 2, `heartbeats while the batch is worked on: ${heartbeats.length}`)
+  await heartbeat!()
+  const before = heartbeats.length
+  t.true(before >= 3, 'asked through the batch, it heartbeats')
+  // The broker went away; kafkajs gives up on this run and will start a new member once it is back.
+  fake.emit(fake.events.CRASH, { error: new Error('Connection error: connect ECONNREFUSED'), restart: true })
+  await sleep(70)
+  await heartbeat!()
+  t.is(heartbeats.length, before, "neither the batch's timer nor a pacer asking through it heartbeats")
+  working!()
+  await delivered
+})

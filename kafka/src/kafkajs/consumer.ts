@@ -34,6 +34,14 @@ export class KafkaJsConsumer implements BackendConsumer {
   /** When a fetch was last answered (or a batch last ended), and how many batches are being worked on. */
   private answeredAt = Date.now()
   private inBatch = 0
+  /**
+   * kafkajs runs the group anew after a crash it retries: a new member, while the old one stays in the
+   * group until its session times out unless it could leave (not while the broker is away). Heartbeats
+   * still asked through a batch of the old run (a stream thread's pacer, a pending batch's timer) kept
+   * that member alive, and the new member's join waited for it for the whole rebalance timeout (60 s).
+   * Counting runs lets a batch's heartbeat go quiet once its run is over.
+   */
+  private runs = 0
   private readonly fetches: FetchedEnds
 
   constructor(
@@ -96,6 +104,7 @@ export class KafkaJsConsumer implements BackendConsumer {
         .catch(() => {})
     })
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.runs++
       if (this.stopped) {
         // kafkajs schedules its restart right after this event, even when stop() came while it was
         // crashing (a broker outage): that consumer would come back as a group member nobody reads
@@ -132,6 +141,9 @@ export class KafkaJsConsumer implements BackendConsumer {
       // A failed heartbeat is met again by kafkajs' own after the batch, which rejoins or restarts.
       eachBatch: async (payload) => {
         this.inBatch++
+        const run = this.runs
+        const heartbeat = (): Promise<void> =>
+          run === this.runs && !this.stopped ? payload.heartbeat() : Promise.resolve()
         try {
           await heartbeatWhile(
             async () => {
@@ -150,11 +162,11 @@ export class KafkaJsConsumer implements BackendConsumer {
                 records: toBrokerRecords(payload),
                 nextOffset: String(nextOffset),
                 caughtUp: this.fetches.fetched(payload.batch, String(nextOffset)),
-                heartbeat: () => payload.heartbeat(),
+                heartbeat,
                 heartbeatIntervalMs: this.heartbeatIntervalMs,
               })
             },
-            () => payload.heartbeat(),
+            heartbeat,
             this.heartbeatIntervalMs,
             () => {},
           )
