@@ -97,7 +97,11 @@ export async function runTrackingFaults(
   const { report, logger } = options
   const prefix = `faults-${randomUUID().slice(0, 8)}`
   const topics = prefixedTopics(prefix)
-  const backend = new KafkaJsBackend({ brokers: [...stack.urls.brokers], clientId: prefix })
+  const backend = new KafkaJsBackend({
+    brokers: [...stack.urls.brokers],
+    clientId: prefix,
+    logger: logger.child({ part: 'kafkajs' }),
+  })
   const registry = new ConfluentSchemaRegistry({ url: stack.urls.registryUrl })
   const clickhouseUrl = `chdb:${join(options.stateDir, 'clickhouse')}`
   const clickhouse: ClickHouseSwitch = switchableClickHouse(createClickHouseClient(clickhouseUrl))
