@@ -122,8 +122,9 @@ export interface BackendConsumer {
   fetchedEnds?(partitions: readonly TopicPartition[]): Map<string, string>
   /**
    * How long a running member has gone without a fetch answered while it held no batch, in ms: a broker
-   * away that no call of the application meets, since an idle member only fetches. 0 while it works on
-   * a batch. Only clients that can tell (kafkajs, from its fetch events) have it.
+   * away that no call of the application meets, since an idle member only fetches. In a rebalance, how
+   * long since it began, until the join that ends it (fetches then hand over nothing). 0 while it works
+   * on a batch. Only clients that can tell (kafkajs, from its fetch and group events) have it.
    */
   unansweredFetchMs?(now?: number): number
   stop(): Promise<void>

@@ -203,3 +203,19 @@ test("a batch's heartbeat goes quiet once kafkajs crashed out of its run: the ol
   working!()
   await delivered
 })
+
+test('a member in a rebalance that has not ended in a join counts as unanswered, however many fetches are answered meanwhile', async (t) => {
+  const fake = new FakeKafkaJs()
+  const consumer = consumerOn(fake)
+  await consumer.run(['t'], handlers([]))
+  fake.emit(fake.events.GROUP_JOIN, { memberAssignment: { t: [0] } })
+  const start = Date.now()
+  fake.emit(fake.events.REBALANCING, {})
+  // kafkajs fetching again without the join (what its runner did after a join met a loading coordinator).
+  fake.emit(fake.events.FETCH, { duration: 100 })
+  t.true(consumer.unansweredFetchMs(start + 6_000) >= 5_000, 'nothing it fetches reaches the application')
+  fake.emit(fake.events.GROUP_JOIN, { memberAssignment: { t: [0] } })
+  fake.emit(fake.events.FETCH, { duration: 100 })
+  t.true(consumer.unansweredFetchMs(Date.now() + 50) < 1_000, 'joined, and a fetch answered')
+  await consumer.stop()
+})

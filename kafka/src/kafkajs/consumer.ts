@@ -34,6 +34,8 @@ export class KafkaJsConsumer implements BackendConsumer {
   /** When a fetch was last answered (or a batch last ended), and how many batches are being worked on. */
   private answeredAt = Date.now()
   private inBatch = 0
+  /** Since when a rebalance kafkajs announced has not ended in a join: the member consumes nothing. */
+  private rebalancingSince: number | undefined
   /**
    * kafkajs runs the group anew after a crash it retries: a new member, while the old one stays in the
    * group until its session times out unless it could leave (not while the broker is away). Heartbeats
@@ -77,6 +79,7 @@ export class KafkaJsConsumer implements BackendConsumer {
       this.answeredAt = Date.now()
     })
     this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.rebalancingSince ??= Date.now()
       const taken = this.current
       this.current = []
       this.fetches.clear()
@@ -84,6 +87,7 @@ export class KafkaJsConsumer implements BackendConsumer {
         this.revoking = this.revoking.then(() => handlers.onRevoked(taken)).catch(() => {})
     })
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.rebalancingSince = undefined
       const next = partitionsOf(payload.memberAssignment)
       const nextKeys = new Set(next.map((p) => tpKey(p.topic, p.partition)))
       const currentKeys = new Set(this.current.map((p) => tpKey(p.topic, p.partition)))
@@ -180,7 +184,10 @@ export class KafkaJsConsumer implements BackendConsumer {
 
   unansweredFetchMs(now: number = Date.now()): number {
     if (this.handlers === undefined || this.stopped || this.inBatch > 0) return 0
-    return Math.max(0, now - this.answeredAt)
+    // While a rebalance has not ended in a join, an answered fetch delivers nothing the application
+    // takes (its partitions were revoked): only the join counts.
+    const since = this.rebalancingSince ?? this.answeredAt
+    return Math.max(0, now - since)
   }
 
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {

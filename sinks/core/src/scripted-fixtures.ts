@@ -20,6 +20,8 @@ export class ScriptedConsumer implements BackendConsumer {
   heartbeats = 0
   /** While true, reading the group's committed offsets fails as it does with the broker down. */
   unreachable = false
+  /** What the member says of its fetches (kafkajs' `unansweredFetchMs`): 0, answered. */
+  unanswered = 0
   private handlers: ConsumerHandlers | undefined
   private connected = false
   private refused = 0
@@ -83,6 +85,10 @@ export class ScriptedConsumer implements BackendConsumer {
   }
 
   seek(): void {}
+
+  unansweredFetchMs(): number {
+    return this.unanswered
+  }
 
   async stop(): Promise<void> {
     this.log.push('stop')

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client'
 import { KAFKA_ERROR_CODES, KafkaError } from '@oxagry/kafka'
 import { SINK_ERROR_CODES } from './errors.ts'
 import { SINK_METRICS } from './metrics.ts'
+import { PROBE_UNANSWERED_FETCH_MS } from './sink-consumer.ts'
 import { ScriptedConsumer, scriptedBackend } from './scripted-fixtures.ts'
 import { type Item, sinkTest, produce, json, start, committed, until, recordsAt } from './sink-fixtures.ts'
 import type { SinkTarget } from './target.ts'
@@ -95,6 +96,23 @@ test('a consumer that gives up on a broker out of reach is replaced: not ready m
     [0, 1, 2],
   )
   t.true(second.log.includes('commit 0@3'))
+})
+
+test("a member that fetches nothing (a rebalance that never ended in a join) makes the sink not ready, though the coordinator answers the probe's offsets", async (t) => {
+  const consumer = new ScriptedConsumer()
+  const sink = await start(t, new FakeTarget<Item>(), {
+    backend: scriptedBackend(t.context.backend, consumer),
+    brokerProbeIntervalMs: 10,
+    brokerUnreachableAfterMs: 60,
+  })
+  await new Promise((r) => setTimeout(r, 120))
+  t.true(sink.health().ready)
+  consumer.unanswered = PROBE_UNANSWERED_FETCH_MS + 1
+  await until(() => !sink.health().ready)
+  t.is(sink.health().lastError?.code, SINK_ERROR_CODES.BROKER_UNREACHABLE)
+  t.regex(String(sink.health().lastError?.message), /fetched nothing \(or not rejoined\)/)
+  consumer.unanswered = PROBE_UNANSWERED_FETCH_MS - 1
+  await until(() => sink.health().ready)
 })
 
 test('a broker that stops answering the group makes the sink not ready within the bound, and ready again on its own', async (t) => {

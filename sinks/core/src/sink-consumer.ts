@@ -8,6 +8,12 @@ import { SinkState } from './sink-health.ts'
 import type { SinkStatus } from './sink-status.ts'
 import type { SinkTask } from './sink-task.ts'
 
+/**
+ * How long a member may go without an answered fetch (an idle kafkajs member fetches every 100 ms)
+ * before the broker probe counts it as out of reach.
+ */
+export const PROBE_UNANSWERED_FETCH_MS = 2_000
+
 export interface SinkConsumerOptions {
   readonly options: Pick<
     ResolvedSinkOptions<unknown>,
@@ -90,11 +96,22 @@ export class SinkConsumer {
     })
   }
 
-  /** Reads the group's committed offsets: an answer means the coordinator is reachable. */
+  /**
+   * Reads the group's committed offsets: an answer means the coordinator is reachable. A member whose
+   * fetches have gone unanswered (or whose rebalance has not ended in a join) for longer than
+   * {@link PROBE_UNANSWERED_FETCH_MS} fails it too: the coordinator answering an admin call says
+   * nothing of a member that consumes nothing.
+   */
   async probe(): Promise<void> {
     const consumer = this.consumer
     if (consumer === undefined)
       throw new SinkError(SINK_ERROR_CODES.BROKER_UNREACHABLE, 'no consumer running')
+    const unanswered = consumer.unansweredFetchMs?.() ?? 0
+    if (unanswered > PROBE_UNANSWERED_FETCH_MS)
+      throw new SinkError(
+        SINK_ERROR_CODES.BROKER_UNREACHABLE,
+        `the group member has fetched nothing (or not rejoined) for ${unanswered} ms`,
+      )
     const assigned = [...this.assigned.values()]
     await consumer.committed(
       assigned.length > 0 ? assigned : this.options.options.topics.map((topic) => ({ topic, partition: 0 })),
