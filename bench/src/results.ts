@@ -10,6 +10,10 @@ export type Guarantee = (typeof GUARANTEES)[number]
 export const SYSTEMS = ['oxagry-streams', 'kafkajs-loop', 'kafka-streams'] as const
 export type System = (typeof SYSTEMS)[number]
 
+/** The Kafka clients @oxagry/streams runs on in the bench (`--clients`); the other systems have their own. */
+export const STREAMS_CLIENTS = ['kafkajs', 'rdkafka'] as const
+export type StreamsClient = (typeof STREAMS_CLIENTS)[number]
+
 /** One row of results/streams.json: one system running one scenario under one guarantee. */
 export interface StreamsResult {
   readonly scenario: Scenario
@@ -17,6 +21,12 @@ export interface StreamsResult {
   readonly system: System
   /** @oxagry/streams' stream threads (`--threads`); absent for one thread and for the other systems. */
   readonly threads?: number
+  /** @oxagry/streams' Kafka client (`--clients`); absent for kafkajs and for the other systems. */
+  readonly client?: StreamsClient
+  /** How many runs the figures are the medians of (`--runs`); absent for one. */
+  readonly runs?: number
+  /** Each run's records/s, in the order run (null for a run that failed); absent for one run. */
+  readonly recordsPerSecEach?: readonly (number | null)[]
   /** Input records of the throughput phase. */
   readonly records: number
   /** records / (time the last output was read - time the first was read); null when the run failed. */
@@ -58,6 +68,9 @@ export function validateStreamsResults(data: unknown): StreamsResult[] {
     'guarantee',
     'system',
     'threads',
+    'client',
+    'runs',
+    'recordsPerSecEach',
     'records',
     'recordsPerSec',
     'p99Ms',
@@ -81,6 +94,16 @@ export function validateStreamsResults(data: unknown): StreamsResult[] {
       (typeof r.threads !== 'number' || !Number.isInteger(r.threads) || r.threads < 1)
     )
       fail(`${path}/threads`, 'a positive integer')
+    if (r.client !== undefined) oneOf(`${path}/client`, r.client, STREAMS_CLIENTS)
+    if (r.runs !== undefined && (typeof r.runs !== 'number' || !Number.isInteger(r.runs) || r.runs < 2))
+      fail(`${path}/runs`, 'an integer of at least 2')
+    if (r.recordsPerSecEach !== undefined) {
+      if (!Array.isArray(r.recordsPerSecEach) || r.recordsPerSecEach.length !== r.runs)
+        fail(`${path}/recordsPerSecEach`, 'an array of one figure per run')
+      r.recordsPerSecEach.forEach((v: unknown, j: number) =>
+        figure(`${path}/recordsPerSecEach/${j}`, v, false),
+      )
+    }
     figure(`${path}/recordsPerSec`, r.recordsPerSec, false)
     figure(`${path}/p99Ms`, r.p99Ms, false)
     figure(`${path}/p50Ms`, r.p50Ms, true)

@@ -10,6 +10,8 @@
  *   --scenarios stateless,windowed   --guarantees at_least_once,exactly_once
  *   --systems oxagry-streams,kafkajs-loop,kafka-streams
  *   --threads 1               @oxagry/streams' numStreamThreads, one run each (e.g. 1,2)
+ *   --clients kafkajs         @oxagry/streams' Kafka client, one run each (kafkajs,rdkafka)
+ *   --runs 1                  runs of every configuration, interleaved; streams.json holds medians
  *   --memory-keys 1000000     keys of the memory scenario; 0 skips it
  *   --out bench/results       where streams.json and memory.json go
  */
@@ -29,10 +31,12 @@ import { intFlag, intListFlag, listFlag, parseFlags, stringFlag } from '../args.
 import {
   GUARANTEES,
   SCENARIOS,
+  STREAMS_CLIENTS,
   SYSTEMS,
   writeJson,
   type Guarantee,
   type Scenario,
+  type StreamsClient,
   type StreamsResult,
   type System,
 } from '../results.ts'
@@ -48,6 +52,7 @@ import {
   pacedProduce,
   preload,
 } from './kafka.ts'
+import { medianRow } from './medians.ts'
 import { CountLatencyTracker, PingLatencyTracker, type LatencyTracker } from './latency.ts'
 import { runMemory, type MemoryResult } from './memory.ts'
 import { keep, LATENCY_KEY_PREFIX, MACHINES, machineKey, pingMaker, WINDOW_SIZE_MS } from './pings.ts'
@@ -62,6 +67,10 @@ const guarantees = listFlag(flags, 'guarantees', GUARANTEES)
 const systems = listFlag(flags, 'systems', SYSTEMS)
 const memoryKeys = intFlag(flags, 'memory-keys', 1_000_000, 0)
 const threadCounts = intListFlag(flags, 'threads', [1])
+const clients: StreamsClient[] = flags.has('clients')
+  ? listFlag(flags, 'clients', STREAMS_CLIENTS)
+  : ['kafkajs']
+const runs = intFlag(flags, 'runs', 1, 1)
 const outDir = stringFlag(flags, 'out', fileURLToPath(new URL('../../results', import.meta.url)))
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
@@ -77,6 +86,7 @@ const SHORT: Record<Scenario | Guarantee | System, string> = {
   'kafkajs-loop': 'kjs',
   'kafka-streams': 'ks',
 }
+const CLIENT_SHORT: Record<StreamsClient, string> = { kafkajs: '', rdkafka: '-rd' }
 
 const runId = `bench-${Date.now().toString(36)}`
 const logDir = mkdtempSync(join(tmpdir(), `${runId}-logs-`))
@@ -97,6 +107,7 @@ function startSystem(
   schemaIds: { input: number; output: number },
   classpath: string | undefined,
   threads: number,
+  client: StreamsClient,
 ): SystemProcess {
   const common = [
     '--brokers',
@@ -144,6 +155,8 @@ function startSystem(
     String(schemaIds.input),
     '--threads',
     String(threads),
+    '--client',
+    client,
   ]
   return new SystemProcess(system, process.execPath, args, logFile)
 }
@@ -155,8 +168,10 @@ async function runOne(
   system: System,
   classpath: string | undefined,
   threads: number,
+  client: StreamsClient,
+  run: number,
 ): Promise<StreamsResult> {
-  const app = `${runId}-${SHORT[scenario]}-${SHORT[guarantee]}-${SHORT[system]}${threads === 1 ? '' : `-t${threads}`}`
+  const app = `${runId}-${SHORT[scenario]}-${SHORT[guarantee]}-${SHORT[system]}${CLIENT_SHORT[client]}${threads === 1 ? '' : `-t${threads}`}${runs === 1 ? '' : `-r${run}`}`
   const names = { app, input: `${app}-in`, output: `${app}-out` }
   await createTopics(brokers, [
     { name: names.input, partitions },
@@ -199,8 +214,16 @@ async function runOne(
     { input: serde.schemaIdFor(names.input) as number, output: serde.schemaIdFor(names.output) as number },
     classpath,
     threads,
+    client,
   )
-  const base = { scenario, guarantee, system, ...(threads === 1 ? {} : { threads }), records }
+  const base = {
+    scenario,
+    guarantee,
+    system,
+    ...(client === 'kafkajs' ? {} : { client }),
+    ...(threads === 1 ? {} : { threads }),
+    records,
+  }
   let cpuAtFirst: number | undefined
   watcher.onFirstOutput = () => (cpuAtFirst = sut.cpuMs())
   try {
@@ -267,7 +290,9 @@ function streamsTable(rows: readonly StreamsResult[]): string {
       { header: 'scenario' },
       { header: 'guarantee' },
       { header: 'system' },
+      { header: 'client' },
       { header: 'threads', align: 'right' },
+      { header: 'runs', align: 'right' },
       { header: 'records', align: 'right' },
       { header: 'records/s', align: 'right' },
       { header: 'p50 ms', align: 'right' },
@@ -280,7 +305,9 @@ function streamsTable(rows: readonly StreamsResult[]): string {
       r.scenario,
       r.guarantee,
       r.system,
+      r.system === 'kafka-streams' ? 'java' : (r.client ?? 'kafkajs'),
       r.threads ?? 1,
+      r.runs ?? 1,
       r.records,
       r.recordsPerSec,
       r.p50Ms,
@@ -329,16 +356,36 @@ async function main(): Promise<void> {
   }
   const classpath = systems.includes('kafka-streams') ? javaClasspath(log) : undefined
   const started = Date.now()
-  const results: StreamsResult[] = []
+  // Every configuration once per round, rounds one after another: a run's neighbours are the other
+  // systems, not its own repeats, so a slow stretch of the machine spreads over all of them.
+  const byConfiguration = new Map<string, StreamsResult[]>()
   try {
-    for (const scenario of scenarios)
-      for (const guarantee of guarantees)
-        for (const system of systems)
-          // Threads are @oxagry/streams' dimension: the other systems run once.
-          for (const threads of system === 'oxagry-streams' ? threadCounts : [1])
-            results.push(await runOne(admin, scenario, guarantee, system, classpath, threads))
+    for (let run = 1; run <= runs; run++)
+      for (const scenario of scenarios)
+        for (const guarantee of guarantees)
+          for (const system of systems)
+            // Clients and threads are @oxagry/streams' dimensions: the other systems run once a round.
+            for (const client of system === 'oxagry-streams' ? clients : (['kafkajs'] as const))
+              // node-rdkafka's addon loads in one thread of a process: stream threads are kafkajs'.
+              for (const threads of system === 'oxagry-streams' && client === 'kafkajs'
+                ? threadCounts
+                : [1]) {
+                const key = `${scenario}/${guarantee}/${system}/${client}/${threads}`
+                const result = await runOne(
+                  admin,
+                  scenario,
+                  guarantee,
+                  system,
+                  classpath,
+                  threads,
+                  client,
+                  run,
+                )
+                byConfiguration.set(key, [...(byConfiguration.get(key) ?? []), result])
+              }
+    const results = [...byConfiguration.values()].map(medianRow)
     console.log(
-      `\nstreams: ${records} records per run, latency over ${latencyRecords} records at ${latencyRate}/s\n`,
+      `\nstreams: ${records} records per run, latency over ${latencyRecords} records at ${latencyRate}/s${runs === 1 ? '' : `; medians of ${runs} runs`}\n`,
     )
     console.log(streamsTable(results))
     writeJson(join(outDir, 'streams.json'), results)

@@ -1,10 +1,10 @@
 /**
  * The `threadModule` of the @oxagry/streams system when the bench runs it with `--threads` above 1:
- * each stream thread builds its own Avro serde, topology and kafkajs backend. The worker passes the
+ * each stream thread builds its own Avro serde, topology and backend on the run's Kafka client. The worker passes the
  * run's parameters in the module URL's query.
  */
 import { ConfluentSchemaRegistry, Contracts, createAvroSerde } from '@oxagry/avro'
-import { KafkaJsBackend } from '@oxagry/kafka'
+import { createKafkaBackend, isKafkaClientName } from '@oxagry/kafka'
 import type { StreamThreadBuild, StreamThreadInfo } from '@oxagry/streams'
 import { pino } from 'pino'
 import { SCENARIOS } from '../results.ts'
@@ -19,6 +19,8 @@ export async function buildStreamThread(info: StreamThreadInfo): Promise<StreamT
   }
   const scenario = SCENARIOS.find((s) => s === get('scenario'))
   if (scenario === undefined) throw new TypeError(`unknown scenario ${get('scenario')}`)
+  const client = get('client')
+  if (!isKafkaClientName(client)) throw new TypeError(`unknown Kafka client ${client}`)
   const registry = new ConfluentSchemaRegistry({ url: get('registry') })
   const avro = await createAvroSerde({ registry, contract: Contracts.MachinePing, topics: [get('output')] })
   const inputSchemaId = params.get('input-schema-id')
@@ -26,7 +28,7 @@ export async function buildStreamThread(info: StreamThreadInfo): Promise<StreamT
   return {
     topology: oxagryTopology(scenario, get('input'), get('output'), avro),
     config: {
-      backend: new KafkaJsBackend({ brokers: get('brokers').split(','), sessionTimeoutMs: 10_000 }),
+      backend: createKafkaBackend(client, { brokers: get('brokers').split(','), sessionTimeoutMs: 10_000 }),
       logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2)).child({
         thread: info.index,
       }),

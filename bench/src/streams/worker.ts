@@ -7,11 +7,11 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfluentSchemaRegistry, Contracts, createAvroSerde } from '@oxagry/avro'
-import { KafkaJsBackend } from '@oxagry/kafka'
+import { createKafkaBackend } from '@oxagry/kafka'
 import { KafkaStreams } from '@oxagry/streams'
 import { pino } from 'pino'
 import { intFlag, listFlag, parseFlags, stringFlag } from '../args.ts'
-import { GUARANTEES, SCENARIOS } from '../results.ts'
+import { GUARANTEES, SCENARIOS, STREAMS_CLIENTS } from '../results.ts'
 import { startKafkaJsLoop } from './kafkajs-loop.ts'
 import { threadModuleUrl } from './thread-module.ts'
 import { oxagryTopology } from './topologies.ts'
@@ -27,6 +27,8 @@ const output = stringFlag(flags, 'output')
 const commitIntervalMs = intFlag(flags, 'commit-ms', 1000)
 /** @oxagry/streams' numStreamThreads: above 1, worker threads built by ./thread-module.ts. */
 const threads = intFlag(flags, 'threads', 1)
+/** @oxagry/streams' Kafka client; the kafkajs loop is kafkajs whatever this says. */
+const client = listFlag(flags, 'client', STREAMS_CLIENTS)[0] ?? 'kafkajs'
 
 const registry = new ConfluentSchemaRegistry({ url: stringFlag(flags, 'registry') })
 // Warm: the output topic's schema id is resolved now, so serializing never awaits the registry.
@@ -38,7 +40,7 @@ let stop: () => Promise<void>
 if (system === 'oxagry-streams') {
   const streams = new KafkaStreams(oxagryTopology(scenario, input, output, avro), {
     applicationId,
-    backend: new KafkaJsBackend({ brokers, sessionTimeoutMs: 10_000 }),
+    backend: createKafkaBackend(client, { brokers, sessionTimeoutMs: 10_000 }),
     processingGuarantee: guarantee,
     commitIntervalMs,
     stateDir: mkdtempSync(join(tmpdir(), 'bench-streams-')),
@@ -52,6 +54,7 @@ if (system === 'oxagry-streams') {
             input,
             output,
             brokers: brokers.join(','),
+            client,
             registry: stringFlag(flags, 'registry'),
             ...(inputSchemaId === undefined ? {} : { 'input-schema-id': inputSchemaId }),
           }),
