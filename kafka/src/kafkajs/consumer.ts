@@ -37,10 +37,10 @@ export class KafkaJsConsumer implements BackendConsumer {
   /** Since when a rebalance kafkajs announced has not ended in a join: the member consumes nothing. */
   private rebalancingSince: number | undefined
   /**
-   * kafkajs runs the group anew after a crash it retries: a new member, while the old one stays in the
-   * group until its session times out unless it could leave (not while the broker is away). Heartbeats
-   * still asked through a batch of the old run (a stream thread's pacer, a pending batch's timer) kept
-   * that member alive, and the new member's join waited for it for the whole rebalance timeout (60 s).
+   * kafkajs runs the group anew after a crash it retries (patched to rejoin as the member it was when
+   * it could not leave). Heartbeats still asked through a batch of the old run (a stream thread's pacer,
+   * a pending batch's timer) speak for the old run's member and generation: they could keep a member
+   * nobody reads for in the group, and a rebalance could wait up to its timeout for that member.
    * Counting runs lets a batch's heartbeat go quiet once its run is over.
    */
   private runs = 0
