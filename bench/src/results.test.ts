@@ -46,12 +46,29 @@ test('problems are named by their path', (t) => {
   })
 })
 
-test('the checked-in results file is valid and covers every scenario, guarantee and system once', (t) => {
+test('the checked-in results file is valid, covers every scenario, guarantee and system, and each configuration once', (t) => {
   const file = new URL('../results/streams.json', import.meta.url)
   const rows = validateStreamsResults(JSON.parse(readFileSync(file, 'utf8')))
-  const keys = rows.map((r) => `${r.scenario}/${r.guarantee}/${r.system}`)
+  const keys = rows.map(
+    (r) => `${r.scenario}/${r.guarantee}/${r.system}/${r.client ?? 'kafkajs'}/${r.threads ?? 1}`,
+  )
   t.is(new Set(keys).size, keys.length)
-  t.is(rows.length, 2 * 2 * 3)
+  const covered = new Set(rows.map((r) => `${r.scenario}/${r.guarantee}/${r.system}`))
+  t.is(covered.size, 2 * 2 * 3)
+})
+
+test('a row of medians says how many runs, with each run in order; a lone run says neither', (t) => {
+  const medians = { ...row, client: 'rdkafka', runs: 3, recordsPerSecEach: [40_000, null, 42_000] } as const
+  t.deepEqual(validateStreamsResults([medians]), [medians])
+  t.throws(() => validateStreamsResults([{ ...medians, recordsPerSecEach: [40_000] }]), {
+    message: '/0/recordsPerSecEach must be an array of one figure per run',
+  })
+  t.throws(() => validateStreamsResults([{ ...row, runs: 1 }]), {
+    message: '/0/runs must be an integer of at least 2',
+  })
+  t.throws(() => validateStreamsResults([{ ...row, client: 'librdkafka' }]), {
+    message: '/0/client must be one of kafkajs, rdkafka',
+  })
 })
 
 test('writeJson leaves no temporary file behind and ends with a newline', (t) => {
