@@ -17,11 +17,11 @@ export function medianRow(runs: readonly StreamsResult[]): StreamsResult {
   const each = { runs: runs.length, recordsPerSecEach: runs.map((r) => r.recordsPerSec) }
   if (succeeded.length === 0) return { ...first, ...each }
   const { error: _error, ...base } = first
-  const figures: Record<string, number | null> = {}
+  // A run that succeeded has records/s and a p99 (a row without them names its error).
+  const figures: Record<string, number> = {}
   for (const name of FIGURES) {
     const values = succeeded.map((r) => r[name]).filter((v): v is number => typeof v === 'number')
     if (values.length > 0) figures[name] = Math.round(median(values) * 10) / 10
-    else if (name === 'recordsPerSec' || name === 'p99Ms') figures[name] = null
   }
   return { ...base, ...figures, ...each } as StreamsResult
 }
