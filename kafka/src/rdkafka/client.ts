@@ -115,15 +115,38 @@ export function rdkafkaError(what: string, error: unknown): KafkaError {
   return new KafkaError(KAFKA_ERROR_CODES.BROKER, message, { cause: error, retriable })
 }
 
-/** A node-rdkafka callback call as a promise; a failure is a typed error naming `what`. */
+/**
+ * How long an awaited node-rdkafka call may go unanswered: longer than any timeout librdkafka is given
+ * here (30 s at most), so it only ends a call whose callback never comes. librdkafka works on its own
+ * threads, which keep nothing of Node's alive: without this bound a lost callback left a promise pending
+ * with an empty event loop, and the process exited (or a test ended "never resolved") without a word.
+ */
+export const NATIVE_CALL_BOUND_MS = 60_000
+
+/** librdkafka's "timed out" (-185): retriable, as a timeout is. */
+function unanswered(boundMs: number): Error {
+  return Object.assign(new Error(`librdkafka did not answer within ${boundMs} ms`), { code: -185 })
+}
+
+/**
+ * A node-rdkafka callback call as a promise; a failure is a typed error naming `what`, and a callback
+ * that has not come within `boundMs` a retriable timeout.
+ */
 export function call<T = void>(
   what: string,
   run: (done: (error: unknown, value?: T) => void) => void,
+  boundMs = NATIVE_CALL_BOUND_MS,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(rdkafkaError(what, unanswered(boundMs))), boundMs)
     try {
-      run((error, value) => (error ? reject(rdkafkaError(what, error)) : resolve(value as T)))
+      run((error, value) => {
+        clearTimeout(timer)
+        if (error) reject(rdkafkaError(what, error))
+        else resolve(value as T)
+      })
     } catch (error) {
+      clearTimeout(timer)
       reject(rdkafkaError(what, error))
     }
   })
@@ -168,24 +191,53 @@ export function connect(client: RdKafka.Client<never>, what: string, timeoutMs =
   return Promise.race([
     call(what, (done) => client.connect({ timeout: timeoutMs }, (error) => done(error))),
     refused,
-  ]).finally(() => {
-    clearTimeout(timer)
-    for (const [event, listener] of listeners) client.removeListener(event, listener as never)
-  })
+  ])
+    .catch(async (error: unknown) => {
+      // A refused connect returns before librdkafka gives up: left alone, the handle would go on
+      // retrying on its threads for the life of the process.
+      await disconnect(client)
+      throw error
+    })
+    .finally(() => {
+      clearTimeout(timer)
+      for (const [event, listener] of listeners) client.removeListener(event, listener as never)
+    })
 }
 
-/** Disconnects a client; a producer flushes what it holds first (for at most 5 s). */
-export function disconnect(client: RdKafka.Client<never>): Promise<void> {
+/** How long a disconnect is waited for before the client is left to librdkafka. */
+export const DISCONNECT_BOUND_MS = 15_000
+
+/**
+ * Disconnects a client; a producer flushes what it holds first (for at most 5 s). librdkafka's close
+ * can wait forever (a consumer leaving a group in the middle of a join, say): after `boundMs` the client
+ * is left to finish on its own threads, with a warning, and the caller goes on.
+ */
+export function disconnect(client: RdKafka.Client<never>, boundMs = DISCONNECT_BOUND_MS): Promise<void> {
   return new Promise((resolve) => {
     if (!client.isConnected()) return resolve()
+    const timer = setTimeout(() => {
+      process.emitWarning(
+        `a librdkafka client did not disconnect within ${boundMs} ms and was left to close`,
+        {
+          code: 'OXA_KAFKA_DISCONNECT',
+        },
+      )
+      resolve()
+    }, boundMs)
+    const done = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
     // The producer's disconnect takes a flush timeout first; the consumer's (the base client's) only a callback.
-    if (client instanceof rdkafka().Producer) client.disconnect(5000, () => resolve())
-    else (client.disconnect as (cb: () => void) => unknown)(() => resolve())
+    if (client instanceof rdkafka().Producer) client.disconnect(5000, done)
+    else (client.disconnect as (cb: () => void) => unknown)(done)
   })
 }
 
 function consumeNum(consumer: RdKafka.KafkaConsumer, max: number, timeoutMs: number, what: string) {
   consumer.setDefaultConsumeTimeout(timeoutMs)
+  // Not bounded as call() is: a consume given up on could still take messages from librdkafka's queue,
+  // which nothing would deliver. It waits on libuv's pool, which keeps the event loop alive meanwhile.
   return new Promise<RdKafka.Message[]>((resolve, reject) =>
     consumer.consume(max, (error, messages) =>
       error ? reject(rdkafkaError(what, error)) : resolve(messages),

@@ -275,15 +275,7 @@ export class RdKafkaConsumer implements BackendConsumer {
     // On the thread pool (our patch of node-rdkafka, patches/): librdkafka's commitSync on the event loop
     // held every application of the process for the coordinator's round trip, each commit.
     const toppars = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }))
-    await new Promise<void>((resolve, reject) => {
-      try {
-        consumer.commitCb(toppars, (error) =>
-          error === null ? resolve() : reject(rdkafkaError('committing offsets', error)),
-        )
-      } catch (error) {
-        reject(rdkafkaError('committing offsets', error))
-      }
-    })
+    await call('committing offsets', (done) => consumer.commitCb(toppars, done))
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, string | undefined>> {

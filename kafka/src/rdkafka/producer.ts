@@ -7,23 +7,49 @@ import { fromHeaders } from './records.ts'
 const QUEUE_FULL = -184
 const TRANSACTION_TIMEOUT_MS = 60_000
 
-/** One send's delivery reports: settles when every record is acknowledged, or on the first failure. */
+/** librdkafka's default `message.timeout.ms`: a record not acknowledged by then is reported failed. */
+const MESSAGE_TIMEOUT_MS = 300_000
+
+/**
+ * One send's delivery reports: settles when every record is acknowledged, or on the first failure.
+ * librdkafka reports every record within its message timeout, through a poll that keeps nothing of
+ * Node's alive; past that and a margin, the send fails as timed out rather than wait on an empty loop.
+ */
 class Deliveries {
   private pending: number
   private failure: unknown
   readonly done: Promise<void>
   private settle!: (error?: unknown) => void
+  private readonly timer: NodeJS.Timeout
 
-  constructor(count: number) {
+  constructor(count: number, timeoutMs: number) {
     this.pending = count
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error))
     })
+    const boundMs = timeoutMs + 15_000
+    this.timer = setTimeout(
+      () =>
+        this.settle(
+          Object.assign(new Error(`no delivery report within ${boundMs} ms`), {
+            code: -192 /* _MSG_TIMED_OUT */,
+          }),
+        ),
+      boundMs,
+    )
+  }
+
+  /** The send failed before handing every record over: nobody waits for these reports. */
+  abandon(): void {
+    clearTimeout(this.timer)
   }
 
   report(error: unknown): void {
     if (error && this.failure === undefined) this.failure = error
-    if (--this.pending === 0) this.settle(this.failure)
+    if (--this.pending === 0) {
+      clearTimeout(this.timer)
+      this.settle(this.failure)
+    }
   }
 }
 
@@ -89,7 +115,10 @@ export class RdKafkaProducer implements BackendProducer {
     if (records.length === 0) return
     if (this.transactional && !this.open)
       throw new KafkaError(KAFKA_ERROR_CODES.USAGE, 'a transactional producer sends outside a transaction')
-    const deliveries = new Deliveries(records.length)
+    const deliveries = new Deliveries(
+      records.length,
+      this.transactional ? TRANSACTION_TIMEOUT_MS : MESSAGE_TIMEOUT_MS,
+    )
     for (const r of records) {
       for (;;) {
         try {
@@ -106,7 +135,7 @@ export class RdKafkaProducer implements BackendProducer {
         } catch (error) {
           // librdkafka's queue is full: let its threads drain it, then hand the record over again.
           if ((error as { code?: number }).code !== QUEUE_FULL) {
-            deliveries.report(error)
+            deliveries.abandon()
             throw rdkafkaError('producing', error)
           }
           await new Promise((resolve) => setTimeout(resolve, 5))
