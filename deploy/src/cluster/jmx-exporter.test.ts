@@ -1,5 +1,5 @@
 import test from 'ava'
-import { KAFKA_METRIC_MBEANS, KAFKA_METRICS } from './kafka-metrics.ts'
+import { KAFKA_DASHBOARD_REQUESTS, KAFKA_METRIC_MBEANS, KAFKA_METRICS } from './kafka-metrics.ts'
 import { JMX_EXPORTER_OBJECT_NAMES, JMX_EXPORTER_RULES, jmxExporterConfig } from './jmx-exporter.ts'
 
 interface Sample {
@@ -71,13 +71,29 @@ function included(mbean: string, pattern: string): boolean {
   )
 }
 
-test('the exporter reads every MBean the dashboards and alerts use, and not the per-partition logs', (t) => {
+test('the exporter reads every MBean the dashboards and alerts use, and nothing else: no per-partition logs, no other meters or request types', (t) => {
   for (const mbean of Object.values(KAFKA_METRIC_MBEANS))
     t.true(
       JMX_EXPORTER_OBJECT_NAMES.some((p) => included(mbean, p)),
       `${mbean} is read`,
     )
-  const logSize = 'kafka.log<type=Log, name=Size, topic=fleet.machine-pings.v1, partition=0><>Value'
-  t.false(JMX_EXPORTER_OBJECT_NAMES.some((p) => included(logSize, p)))
+  const requestTime = (request: string): string =>
+    `kafka.network<type=RequestMetrics, name=TotalTimeMs, request=${request}><>99thPercentile`
+  for (const request of KAFKA_DASHBOARD_REQUESTS)
+    t.true(
+      JMX_EXPORTER_OBJECT_NAMES.some((p) => included(requestTime(request), p)),
+      request,
+    )
+  const topic = 'fleet.machine-pings.v1'
+  for (const unused of [
+    `kafka.log<type=Log, name=Size, topic=${topic}, partition=0><>Value`,
+    `kafka.server<type=BrokerTopicMetrics, name=TotalFetchRequestsPerSec, topic=${topic}><>Count`,
+    requestTime('Metadata'),
+    requestTime('WriteTxnMarkers'),
+  ])
+    t.false(
+      JMX_EXPORTER_OBJECT_NAMES.some((p) => included(unused, p)),
+      `${unused} is not read`,
+    )
   t.regex(jmxExporterConfig(), /includeObjectNames:/)
 })

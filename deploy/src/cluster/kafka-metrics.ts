@@ -18,6 +18,9 @@ export const KAFKA_METRICS = {
   groupLag: 'kafka_consumergroup_lag',
 } as const
 
+/** The requests whose times the brokers dashboard shows (`requestTime`'s `request` label); the exporter reads no other. */
+export const KAFKA_DASHBOARD_REQUESTS = ['Produce', 'FetchConsumer', 'FetchFollower'] as const
+
 /** The MBean attribute each JMX metric above comes from, as the JMX exporter matches it. */
 export const KAFKA_METRIC_MBEANS: Readonly<Partial<Record<keyof typeof KAFKA_METRICS, string>>> = {
   messagesIn: 'kafka.server<type=BrokerTopicMetrics, name=MessagesInPerSec><>Count',

@@ -1,6 +1,6 @@
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
 import { datasourceVariable, q, stat, timeseries } from '../panels.ts'
-import { KAFKA_METRICS as K } from '@oxagry/deploy/kafka-metrics'
+import { KAFKA_DASHBOARD_REQUESTS, KAFKA_METRICS as K } from '@oxagry/deploy/kafka-metrics'
 
 const RATE = '[$__rate_interval]'
 
@@ -35,7 +35,7 @@ export function kafkaDashboard(): DashboardBuilder {
     .withPanel(
       timeseries('Produce and fetch time (p99)', 'ms', [
         q(
-          `max by (request) (${K.requestTime}{request=~"Produce|FetchConsumer|FetchFollower",quantile="0.99"})`,
+          `max by (request) (${K.requestTime}{request=~"${KAFKA_DASHBOARD_REQUESTS.join('|')}",quantile="0.99"})`,
           '{{request}}',
         ),
       ]),
