@@ -5,10 +5,12 @@
  *
  *   throughput  --orders N checkouts of --lines lines written as fast as the market's producer can,
  *               timed from the first write to the last decision readable on orders.order-status.v1
- *   latency     checkouts at --rate per second for --measure-seconds; OrderPlaced produced → decision
- *               readable (read_committed), p50 and p99, and the time spent per hop (broker append times)
+ *   latency     checkouts at --rate per second for --warmup-seconds, then --measure-seconds more of
+ *               them, measured: OrderPlaced produced → decision readable (read_committed), p50 and p99,
+ *               and the time spent per hop (broker append times)
  *
- *   --runs 3  --orders 5000  --lines 3  --rate 200  --measure-seconds 30  --commit-interval-ms 100
+ *   --runs 3  --orders 5000  --lines 3  --rate 200  --warmup-seconds 20  --measure-seconds 30
+ *   --commit-interval-ms 100
  *   --clients kafkajs,rdkafka   the Kafka client every role runs on, each measured in turn (exactly-once
  *               per task on kafkajs, per thread on rdkafka: see TransactionalIdScheme)
  *   --quick    one short run of each; writes <tmpdir>/oxagry-commerce-quick.json
@@ -25,7 +27,7 @@ import { writeJson } from '../results.ts'
 import { median, percentile } from '../stats.ts'
 import { formatTable } from '../table.ts'
 import { hopTimes, HOPS, type HopStats } from './hops.ts'
-import { checkouts, CommerceRun, type CommerceStack } from './run.ts'
+import { checkouts, CommerceRun, type CommerceStack, type HopPoint } from './run.ts'
 
 if (process.argv.includes('--rest')) {
   await import('./rest-cli.ts')
@@ -39,6 +41,9 @@ const orders = intFlag(flags, 'orders', quick ? 500 : 5000)
 const lines = intFlag(flags, 'lines', 3)
 const rate = intFlag(flags, 'rate', quick ? 50 : 200)
 const measureMs = intFlag(flags, 'measure-seconds', quick ? 10 : 30) * 1000
+// Roles just started spend their first seconds compiling, joining and opening transactional producers:
+// a run without a warm-up measures mostly that.
+const warmupMs = intFlag(flags, 'warmup-seconds', quick ? 10 : 20, 0) * 1000
 const commitIntervalMs = intFlag(flags, 'commit-interval-ms', 100)
 const clients = listFlag(flags, 'clients', availableKafkaClients())
 const profileDir = flags.get('profile-dir')
@@ -97,7 +102,9 @@ async function latency(client: KafkaClientName): Promise<LatencyResult> {
     await sink.send(market.opening(Date.now()))
     // The catalogue and the stock arrive before the first checkout is timed.
     await new Promise((resolve) => setTimeout(resolve, 3000))
-    const start = Date.now()
+    // One steady stream of checkouts: the warm-up's, then the measured ones, with no pause between
+    // (the market would make up a pause with a burst).
+    const start = Date.now() + warmupMs
     let placed = 0
     while (Date.now() - start < measureMs) {
       const due = checkouts(market.tick(Date.now()))
@@ -105,21 +112,28 @@ async function latency(client: KafkaClientName): Promise<LatencyResult> {
       await sink.send(due)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
-    const decided = await run.waitDecided(placed, 120_000)
+    await run.waitDecided(placed, 120_000)
     await sink.close()
+    // Measured: the orders the broker appended once the warm-up was over.
     const latencies: number[] = []
-    for (const [orderId, visible] of run.arrivals.decidedVisible) {
-      const at = run.arrivals.placed.get(orderId)
-      if (at !== undefined) latencies.push(visible - at)
+    const hops = new Map<string, Partial<Record<HopPoint, number>>>()
+    let measured = 0
+    for (const [orderId, at] of run.arrivals.placed) {
+      if (at < start) continue
+      measured++
+      const visible = run.arrivals.decidedVisible.get(orderId)
+      if (visible !== undefined) latencies.push(visible - at)
+      const points = run.arrivals.hops.get(orderId)
+      if (points !== undefined) hops.set(orderId, points)
     }
     return {
       client,
       rate,
-      orders: placed,
-      decided,
+      orders: measured,
+      decided: latencies.length,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
-      hops: hopTimes(run.arrivals.hops),
+      hops: hopTimes(hops),
     }
   } finally {
     await run.close()
@@ -134,7 +148,7 @@ for (let i = 1; i <= runs; i++) {
     throughputs.push(await throughput(client))
     process.stderr.write(`  ${JSON.stringify(throughputs.at(-1))}\n`)
     process.stderr.write(
-      `run ${i}/${runs}, ${client}: latency at ${rate} orders/s for ${measureMs / 1000} s\n`,
+      `run ${i}/${runs}, ${client}: latency at ${rate} orders/s, ${warmupMs / 1000} s of warm-up then ${measureMs / 1000} s measured\n`,
     )
     latencies.push(await latency(client))
     const l = latencies.at(-1)
@@ -160,7 +174,15 @@ const byClient = clients.map((client) => {
 // validations, the decision, the status twice at least, 3 confirm commands: counted from the topology.
 const summary = {
   machine: { cores: 2 },
-  settings: { orders, lines, rate, measureSeconds: measureMs / 1000, commitIntervalMs, runs },
+  settings: {
+    orders,
+    lines,
+    rate,
+    warmupSeconds: warmupMs / 1000,
+    measureSeconds: measureMs / 1000,
+    commitIntervalMs,
+    runs,
+  },
   throughput: { runs: throughputs },
   latency: { runs: latencies },
   clients: byClient,

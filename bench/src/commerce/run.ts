@@ -21,6 +21,8 @@ import {
   type WorkerSpec,
 } from '@oxagry/main/commerce'
 import { BAD_ORDER_KINDS, createMarket, createMarketSink, type MarketRecord } from '@oxagry/simulator'
+import { benchKafka } from '../streams/kafka.ts'
+import { cleanUpStack } from '../tracking/cleanup.ts'
 
 export interface CommerceStack {
   readonly brokers: readonly string[]
@@ -243,10 +245,36 @@ export class CommerceRun {
     return this.arrivals.decidedVisible.size
   }
 
+  /**
+   * Stops the roles and the followers, then removes what the run left on the stack (its topics, the
+   * runtime's internal topics, groups, subjects): each run makes several hundred partitions, and a
+   * broker keeping them spends CPU on them for good (25 % of a core with 9,000 left), which every later
+   * run would pay.
+   */
   async close(): Promise<void> {
-    for (const w of this.workers) w.kill('SIGTERM')
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null || w.signalCode !== null) return resolve()
+            w.once('exit', () => resolve())
+            w.kill('SIGTERM')
+          }),
+      ),
+    )
     await Promise.all(this.follows.map((f) => f.stop().catch(() => {})))
     await this.backend.close()
+    const admin = benchKafka(this.stack.brokers).admin()
+    try {
+      await admin.connect()
+      const services = { ...this.stack, mongodbUrl: '' }
+      for (const problem of await cleanUpStack(admin, services, this.prefix, { groupWaitMs: 30_000 }))
+        process.stderr.write(`  cleanup: ${problem}\n`)
+    } catch (error) {
+      process.stderr.write(`  cleanup: ${String(error)}\n`)
+    } finally {
+      await admin.disconnect()
+    }
   }
 }
 
