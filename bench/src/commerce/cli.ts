@@ -16,13 +16,18 @@
  *   --quick    one short run of each; writes <tmpdir>/oxagry-commerce-quick.json
  *   --out bench/results         where commerce.json goes
  *   --profile-dir DIR          each role writes CPU profiles (one per thread) into <role>-<time>/ there
+ *   --broker-pid PID           the broker whose CPU per order the throughput run reports; by default the
+ *               one in the stack's pid file (STACK_DIR, else .stack/)
  *
  *   --rest     the same flow as a client of the REST API sees it instead (see rest-cli.ts)
  */
+import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
 import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
+import { processCpuMs } from '../process-cpu.ts'
 import { writeJson } from '../results.ts'
 import { median, percentile } from '../stats.ts'
 import { formatTable } from '../table.ts'
@@ -61,6 +66,33 @@ interface ThroughputResult {
   readonly decided: number
   readonly seconds: number
   readonly ordersPerSec: number
+  /** CPU the four roles used per order decided, ms (user + system, all their threads). */
+  readonly rolesCpuMsPerOrder?: number
+  /** CPU the broker used per order decided, ms; present when its pid is known (`--broker-pid`). */
+  readonly brokerCpuMsPerOrder?: number
+}
+
+/** The stack's broker: `--broker-pid`, else the pid file the stack writes (STACK_DIR, else .stack/). */
+function brokerPid(): number | undefined {
+  if (flags.has('broker-pid')) return intFlag(flags, 'broker-pid', 0)
+  const stackDir = process.env.STACK_DIR ?? fileURLToPath(new URL('../../../.stack', import.meta.url))
+  try {
+    const pid = Number(readFileSync(join(stackDir, 'kafka', 'kafka.pid'), 'utf8').trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** CPU time the processes have used so far, ms; undefined when any of them cannot say. */
+function cpuMsOf(pids: readonly number[]): number | undefined {
+  let total = 0
+  for (const pid of pids) {
+    const ms = processCpuMs(pid)
+    if (ms === undefined) return undefined
+    total += ms
+  }
+  return total
 }
 interface LatencyResult {
   readonly client: KafkaClientName
@@ -82,13 +114,30 @@ async function throughput(client: KafkaClientName): Promise<ThroughputResult> {
     await sink.send(market.opening(t0))
     const backlog = []
     for (let at = t0; backlog.length < orders; at += 100) backlog.push(...checkouts(market.tick(at)))
+    const broker = brokerPid()
+    const rolesBefore = cpuMsOf(run.rolePids)
+    const brokerBefore = broker === undefined ? undefined : processCpuMs(broker)
     const start = Date.now()
     for (let i = 0; i < orders; i += 1000) await sink.send(backlog.slice(i, Math.min(i + 1000, orders)))
     const decided = await run.waitDecided(orders, 600_000)
+    const rolesAfter = cpuMsOf(run.rolePids)
+    const brokerAfter = broker === undefined ? undefined : processCpuMs(broker)
     const last = Math.max(...run.arrivals.decidedVisible.values())
     const seconds = (last - start) / 1000
     await sink.close()
-    return { client, orders, decided, seconds, ordersPerSec: Math.round(decided / seconds) }
+    const perOrder = (before?: number, after?: number): number | undefined =>
+      before === undefined || after === undefined || decided === 0
+        ? undefined
+        : Math.round(((after - before) / decided) * 100) / 100
+    return {
+      client,
+      orders,
+      decided,
+      seconds,
+      ordersPerSec: Math.round(decided / seconds),
+      rolesCpuMsPerOrder: perOrder(rolesBefore, rolesAfter),
+      brokerCpuMsPerOrder: perOrder(brokerBefore, brokerAfter),
+    }
   } finally {
     await run.close()
   }
@@ -156,6 +205,12 @@ for (let i = 1; i <= runs; i++) {
   }
 }
 
+/** The median of the figures every run has; undefined when a run lacks it. */
+function medianOf(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined)
+  return known.length === 0 || known.length < values.length ? undefined : median(known)
+}
+
 const byClient = clients.map((client) => {
   const t = throughputs.filter((r) => r.client === client)
   const l = latencies.filter((r) => r.client === client)
@@ -164,6 +219,8 @@ const byClient = clients.map((client) => {
   return {
     client,
     medianOrdersPerSec: median(t.map((r) => r.ordersPerSec)),
+    medianRolesCpuMsPerOrder: medianOf(t.map((r) => r.rolesCpuMsPerOrder)),
+    medianBrokerCpuMsPerOrder: medianOf(t.map((r) => r.brokerCpuMsPerOrder)),
     medianP50Ms: median(l.map((r) => r.p50Ms)),
     medianP99Ms: median(l.map((r) => r.p99Ms)),
     hops: middle?.hops ?? [],
@@ -199,6 +256,8 @@ console.log(
       { header: 'decided' },
       { header: 'seconds' },
       { header: 'orders/s' },
+      { header: 'roles CPU ms/order' },
+      { header: 'broker CPU ms/order' },
     ],
     throughputs.map((r, i) => [
       r.client,
@@ -207,6 +266,8 @@ console.log(
       r.decided,
       r.seconds,
       r.ordersPerSec,
+      r.rolesCpuMsPerOrder ?? '-',
+      r.brokerCpuMsPerOrder ?? '-',
     ]),
   ),
 )
@@ -236,8 +297,22 @@ console.log(
 console.log('\nmedians\n')
 console.log(
   formatTable(
-    [{ header: 'client' }, { header: 'orders/s' }, { header: 'p50 ms' }, { header: 'p99 ms' }],
-    byClient.map((c) => [c.client, c.medianOrdersPerSec, c.medianP50Ms, c.medianP99Ms]),
+    [
+      { header: 'client' },
+      { header: 'orders/s' },
+      { header: 'roles CPU ms/order' },
+      { header: 'broker CPU ms/order' },
+      { header: 'p50 ms' },
+      { header: 'p99 ms' },
+    ],
+    byClient.map((c) => [
+      c.client,
+      c.medianOrdersPerSec,
+      c.medianRolesCpuMsPerOrder ?? '-',
+      c.medianBrokerCpuMsPerOrder ?? '-',
+      c.medianP50Ms,
+      c.medianP99Ms,
+    ]),
   ),
 )
 for (const c of byClient) {

@@ -64,6 +64,11 @@ export class CommerceRun {
   readonly arrivals: Arrivals = { placed: new Map(), decidedVisible: new Map(), hops: new Map() }
   private readonly backend: KafkaBackend
   private readonly workers: ChildProcess[] = []
+
+  /** The roles' process ids, running. */
+  get rolePids(): number[] {
+    return this.workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid]))
+  }
   private readonly follows: Following[] = []
 
   /** @param profileDir each role's process writes a CPU profile there (`--cpu-prof`) when it exits */

@@ -12,7 +12,6 @@
  * --server-pid <pid> (a local server: also report its CPU time per 1 000 upserts, which varies less than
  * upserts/s on a shared machine).
  */
-import { readFileSync } from 'node:fs'
 import { MongoBulkWriteError, MongoClient, type Collection } from 'mongodb'
 import { intFlag, listFlag, parseFlags, stringFlag } from '../args.ts'
 import { median, rate } from '../stats.ts'
@@ -30,6 +29,7 @@ import {
   type Guard,
   type Scenario,
 } from './ops.ts'
+import { processCpuMs } from '../process-cpu.ts'
 
 const DUPLICATE_KEY = 11000
 
@@ -46,15 +46,9 @@ const [idType] = listFlag(flags, 'ids', ID_TYPES)
 if (idType === undefined) throw new TypeError('--ids needs a value')
 const serverPid = flags.has('server-pid') ? intFlag(flags, 'server-pid', 0) : undefined
 
-const CLOCK_TICKS = 100
-
 /** CPU time (user + system) the server process has used so far, ms; undefined without --server-pid. */
 function serverCpuMs(): number | undefined {
-  if (serverPid === undefined) return undefined
-  // After the command name (which may hold spaces, hence the last ')'): utime is the 12th field, stime the 13th.
-  const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  return serverPid === undefined ? undefined : processCpuMs(serverPid)
 }
 
 interface Combination {

@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, readFileSync } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-
-/** Linux's USER_HZ: /proc reports CPU times in these ticks. */
-const CLOCK_TICKS = 100
+import { processCpuMs } from '../process-cpu.ts'
 
 /**
  * A system under test running as a child process. Its stdout lines are watched (`STATE ...`,
@@ -103,14 +101,7 @@ export class SystemProcess {
 
   /** CPU time (user + system) the process has used so far, ms; undefined where /proc is absent. */
   cpuMs(): number | undefined {
-    try {
-      // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
-      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
-    } catch {
-      return undefined
-    }
+    return this.child.pid === undefined ? undefined : processCpuMs(this.child.pid)
   }
 
   /** SIGTERM, then SIGKILL if it has not stopped after `graceMs`. */

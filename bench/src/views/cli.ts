@@ -16,7 +16,6 @@
  * update command; FerretDB v1 answers up to 99 unpatched), --server-pid (FerretDB's pid, e.g.
  * `$(cat .stack/ferretdb/ferretdb.pid)`).
  */
-import { readFileSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import { MongoClient } from 'mongodb'
@@ -33,6 +32,7 @@ import { intFlag, listFlag, parseFlags, stringFlag } from '../args.ts'
 import { median, rate } from '../stats.ts'
 import { formatTable } from '../table.ts'
 import { orderBatches, rowsOf, STORES, stockBatches, viewsOf, type Store, type View } from './ops.ts'
+import { processCpuMs } from '../process-cpu.ts'
 
 const flags = parseFlags(process.argv.slice(2))
 const rows = intFlag(flags, 'rows', 20_000)
@@ -47,16 +47,6 @@ const postgresUrl = stringFlag(
 const mongodbUrl = stringFlag(flags, 'mongodb-url', process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/')
 const mongoCommand = intFlag(flags, 'mongo-command', 99)
 const ferretPid = flags.has('server-pid') ? intFlag(flags, 'server-pid', 0) : undefined
-
-const CLOCK_TICKS = 100
-
-/** CPU time (user + system) a process has used so far, ms. */
-function processCpuMs(pid: number): number {
-  // After the command name (which may hold spaces, hence the last ')'): utime is the 12th field, stime the 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
-}
 
 const ownCpuMs = (): number => {
   const usage = process.cpuUsage()
@@ -94,12 +84,11 @@ async function timed<T>(
   const client = ownCpuMs()
   const started = performance.now()
   for (const [i, b] of batches.entries()) await target.write(b, context(i))
+  const serverAfter = serverPid === undefined ? undefined : processCpuMs(serverPid)
   return {
     ms: performance.now() - started,
     clientCpuMs: ownCpuMs() - client,
-    ...(serverPid === undefined || server === undefined
-      ? {}
-      : { serverCpuMs: processCpuMs(serverPid) - server }),
+    ...(server === undefined || serverAfter === undefined ? {} : { serverCpuMs: serverAfter - server }),
   }
 }
 

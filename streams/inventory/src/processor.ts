@@ -30,14 +30,23 @@ import {
   reserve,
   watchLowStock,
   type Changed,
+  type LegacyStockState,
+  type Reservation,
   type StockChange,
   type StockState,
 } from './stock.ts'
 
+/** The reservations store's key of an order's reservation at a stock key. */
+export function reservationKey(stockKey: string, orderId: string): string {
+  return `${stockKey}|${orderId}`
+}
+
 /** Store names; each logged one is also its changelog topic `<applicationId>-<store>-changelog`. */
 export const INVENTORY_STORES = {
-  /** Per stock key: on hand, reserved, reservations by order, the low-stock flag, the version. */
+  /** Per stock key: on hand, reserved, the low-stock flag, the version. */
   stock: 'stock',
+  /** Per stock key and order (`reservationKey`): the order's reservation there. */
+  reservations: 'stock-reservations',
   /** `expiresAt|stockKey|orderId` of every unconfirmed reservation: what the expiry punctuation reads. */
   expiry: 'stock-expiry',
   /** The global product table (low-stock thresholds). */
@@ -106,7 +115,8 @@ export function stockProcessor(
 ): () => Processor<string, ReceivedCommand | null, string, InventoryOutput> {
   return () => {
     let ctx: ProcessorContext<string, InventoryOutput>
-    let stock: KeyValueStore<string, StockState>
+    let stock: KeyValueStore<string, LegacyStockState>
+    let held: KeyValueStore<string, Reservation>
     let index: KeyValueStore<string, ExpiryEntry>
     let products: KeyValueStore<string, Product>
 
@@ -175,16 +185,38 @@ export function stockProcessor(
       })
     }
 
+    /**
+     * The stock at a key. A state stored before reservations had their own store still holds them: they
+     * move there now, and the state is stored without them.
+     */
+    const stockAt = (key: string): StockState => {
+      const state = stock.get(key)
+      if (state === undefined) return EMPTY_STOCK
+      if (state.reservations === undefined) return state
+      const { reservations, ...rest } = state
+      for (const [orderId, reservation] of Object.entries(reservations))
+        held.put(reservationKey(key, orderId), reservation)
+      stock.put(key, rest)
+      return rest
+    }
+
+    /** Stores (or with undefined, removes) the order's reservation at a stock key. */
+    const hold = (key: string, orderId: string, reservation: Reservation | undefined): void => {
+      if (reservation === undefined) held.delete(reservationKey(key, orderId))
+      else held.put(reservationKey(key, orderId), reservation)
+    }
+
     const expire = (now: number): void => {
       for (const entry of dueEntries(index, now)) {
         index.delete(expiryKey(entry))
-        const state = stock.get(entry.stockKey)
-        const held = state?.reservations[entry.orderId]
+        const state = stockAt(entry.stockKey)
+        const reservation = held.get(reservationKey(entry.stockKey, entry.orderId))
         // Confirmed or released since: the entry is stale (both delete it, so this is a safety net).
-        if (state === undefined || held === undefined || held.expiresAt !== entry.expiresAt) continue
-        const released = release(state, entry.orderId, 'EXPIRED', now)
-        if (released !== undefined)
-          publish(entry.stockKey, released, now, `expiry:${held.reservationId}:${entry.expiresAt}`)
+        if (reservation === undefined || reservation.expiresAt !== entry.expiresAt) continue
+        const released = release(state, reservation, entry.orderId, 'EXPIRED', now)
+        if (released === undefined) continue
+        hold(entry.stockKey, entry.orderId, undefined)
+        publish(entry.stockKey, released, now, `expiry:${reservation.reservationId}:${entry.expiresAt}`)
       }
     }
 
@@ -192,6 +224,7 @@ export function stockProcessor(
       init(c) {
         ctx = c
         stock = c.getStateStore(INVENTORY_STORES.stock)
+        held = c.getStateStore(INVENTORY_STORES.reservations)
         index = c.getStateStore(INVENTORY_STORES.expiry)
         products = c.getStateStore(INVENTORY_STORES.products)
         c.schedule(options.expiry.punctuationIntervalMs, PunctuationType.WALL_CLOCK_TIME, expire)
@@ -216,7 +249,7 @@ export function stockProcessor(
           return
         }
         const at = record.timestamp
-        const state = stock.get(key) ?? EMPTY_STOCK
+        const state = stockAt(key)
         const payload = command.payload
         const source = `command:${command.commandId}`
 
@@ -252,6 +285,7 @@ export function stockProcessor(
           }
           const outcome = reserve(
             state,
+            held.get(reservationKey(key, r.orderId)),
             {
               orderId: r.orderId,
               reservationId: nameUuid(`reservation:${r.orderId}:${key}`),
@@ -264,6 +298,7 @@ export function stockProcessor(
             outcome.kind === 'refused' ? 'refused' : outcome.kind === 'reserved' ? 'reserved' : 'already',
           )
           if (outcome.kind === 'reserved') {
+            hold(key, r.orderId, outcome.reservation)
             publish(key, outcome, at, source)
             const entry = { expiresAt: r.expiresAt, stockKey: key, orderId: r.orderId }
             index.put(expiryKey(entry), entry)
@@ -287,10 +322,12 @@ export function stockProcessor(
 
         if (`${BRANCH}ConfirmReservation` in payload) {
           const { orderId } = payload[`${BRANCH}ConfirmReservation`]
-          const confirmed = confirm(state, orderId)
-          if (confirmed === undefined) return
-          stock.put(key, confirmed.state)
-          index.delete(expiryKey({ expiresAt: confirmed.expiredAt, stockKey: key, orderId }))
+          const reservation = held.get(reservationKey(key, orderId))
+          const confirmed = confirm(reservation)
+          if (reservation === undefined || confirmed === undefined) return
+          hold(key, orderId, confirmed)
+          if (reservation.expiresAt !== null)
+            index.delete(expiryKey({ expiresAt: reservation.expiresAt, stockKey: key, orderId }))
           return
         }
 
@@ -299,9 +336,10 @@ export function stockProcessor(
           return
         }
         const { orderId, reason } = payload[`${BRANCH}ReleaseReservation`]
-        const released = release(state, orderId, reason, at)
+        const released = release(state, held.get(reservationKey(key, orderId)), orderId, reason, at)
         // A release of what was never reserved (or was released already) changes nothing.
         if (released === undefined) return
+        hold(key, orderId, undefined)
         const { expiresAt } = released.reservation
         if (expiresAt !== null) index.delete(expiryKey({ expiresAt, stockKey: key, orderId }))
         publish(key, released, at, source)

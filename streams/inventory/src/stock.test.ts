@@ -24,7 +24,7 @@ const ask = (orderId: string, quantity: number, expiresAt: number | null = 100) 
 test('adjust changes on hand and counts the change; refused when on hand would drop below reserved', (t) => {
   const s = stocked(10)
   t.like(s, { onHand: 10, reserved: 0, version: 1, updatedAt: 1 })
-  const held = reserve(s, ask('a', 7), 2)
+  const held = reserve(s, undefined, ask('a', 7), 2)
   if (held.kind !== 'reserved') return t.fail()
   t.is(adjust(held.state, { reason: 'CORRECTION', delta: -4, reference: 'count-7' }, 3), undefined)
   const ok = adjust(held.state, { reason: 'CORRECTION', delta: -3, reference: 'count-7' }, 3)
@@ -39,37 +39,49 @@ test('adjust changes on hand and counts the change; refused when on hand would d
 
 test('reserve is all or nothing and answers an order already reserved the same', (t) => {
   const s = stocked(5)
-  const refused = reserve(s, ask('a', 6), 2)
+  const refused = reserve(s, undefined, ask('a', 6), 2)
   t.deepEqual(refused, { kind: 'refused', available: 5 })
-  const a = reserve(s, ask('a', 3), 2)
+  const a = reserve(s, undefined, ask('a', 3), 2)
   if (a.kind !== 'reserved') return t.fail()
   t.like(a.state, { onHand: 5, reserved: 3, version: 2 })
   t.is(available(a.state), 2)
-  const again = reserve(a.state, ask('a', 3), 3)
+  const again = reserve(a.state, a.reservation, ask('a', 3), 3)
   t.deepEqual(again, { kind: 'already', reservation: { reservationId: 'r-a', quantity: 3, expiresAt: 100 } })
-  t.deepEqual(reserve(a.state, ask('b', 3), 3), { kind: 'refused', available: 2 })
+  t.deepEqual(reserve(a.state, undefined, ask('b', 3), 3), { kind: 'refused', available: 2 })
 })
 
 test('confirm clears the expiry once; release returns units, FULFILLED also sells them', (t) => {
-  const a = reserve(stocked(5), ask('a', 3, 500), 2)
+  const a = reserve(stocked(5), undefined, ask('a', 3, 500), 2)
   if (a.kind !== 'reserved') return t.fail()
-  const confirmed = confirm(a.state, 'a')
-  t.is(confirmed?.expiredAt, 500)
-  t.is(confirmed?.state.reservations.a?.expiresAt, null)
-  t.is(confirm(confirmed?.state ?? a.state, 'a'), undefined, 'confirmed already')
-  t.is(confirm(a.state, 'nobody'), undefined)
+  t.deepEqual(a.reservation, { reservationId: 'r-a', quantity: 3, expiresAt: 500 })
+  const confirmed = confirm(a.reservation)
+  t.deepEqual(confirmed, { reservationId: 'r-a', quantity: 3, expiresAt: null })
+  t.is(confirm(confirmed), undefined, 'confirmed already')
+  t.is(confirm(undefined), undefined)
 
-  const cancelled = release(a.state, 'a', 'ORDER_CANCELLED', 3)
-  t.like(cancelled?.state, { onHand: 5, reserved: 0, version: 3, reservations: {} })
+  const cancelled = release(a.state, a.reservation, 'a', 'ORDER_CANCELLED', 3)
+  t.like(cancelled?.state, { onHand: 5, reserved: 0, version: 3 })
+  t.is(cancelled?.reservation, a.reservation)
   t.is(cancelled?.changes.length, 1)
 
-  const sold = release(a.state, 'a', 'FULFILLED', 3)
+  const sold = release(a.state, confirmed, 'a', 'FULFILLED', 3)
   t.like(sold?.state, { onHand: 2, reserved: 0, version: 4 })
   t.deepEqual(sold?.changes, [
     { kind: 'released', orderId: 'a', reservationId: 'r-a', quantity: 3, reason: 'FULFILLED' },
     { kind: 'adjusted', reason: 'SALE', delta: -3, reference: 'a' },
   ])
-  t.is(release(a.state, 'nobody', 'ORDER_CANCELLED', 3), undefined)
+  t.is(release(a.state, undefined, 'nobody', 'ORDER_CANCELLED', 3), undefined)
+})
+
+test('the stock state holds no reservations: its size does not grow with the open orders', (t) => {
+  let s = stocked(10_000)
+  for (let i = 0; i < 1000; i++) {
+    const r = reserve(s, undefined, ask(`o-${i}`, 1), 2 + i)
+    if (r.kind !== 'reserved') return t.fail()
+    s = r.state
+  }
+  t.like(s, { onHand: 10_000, reserved: 1000, version: 1001 })
+  t.true(JSON.stringify(s).length < 200, JSON.stringify(s))
 })
 
 test('LowStock once per crossing below the threshold, re-armed at or above it; unwatched without one', (t) => {

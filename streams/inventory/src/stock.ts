@@ -8,12 +8,15 @@ export interface Reservation {
   readonly expiresAt: number | null
 }
 
-/** The stock of one product in one warehouse: what the store keeps per stock key. */
+/**
+ * The stock of one product in one warehouse: what the store keeps per stock key. Its reservations are
+ * kept apart, one entry per order (see INVENTORY_STORES.reservations): held in this state, every change
+ * copied, serialized and logged all of them, and a product with thousands of open orders cost
+ * milliseconds per command.
+ */
 export interface StockState {
   readonly onHand: number
   readonly reserved: number
-  /** By order id. */
-  readonly reservations: Readonly<Record<string, Reservation>>
   /** Set when a LowStock was raised and available has not come back to the threshold since. */
   readonly belowThreshold: boolean
   /** Changes of on hand or reserved folded in. */
@@ -27,10 +30,15 @@ export interface StockState {
 /** How many adjustment ids a stock key remembers. */
 export const ADJUSTMENT_MEMORY = 64
 
+/** The state as stores written before reservations had a store of their own hold it. */
+export interface LegacyStockState extends StockState {
+  /** By order id. */
+  readonly reservations?: Readonly<Record<string, Reservation>>
+}
+
 export const EMPTY_STOCK: StockState = Object.freeze({
   onHand: 0,
   reserved: 0,
-  reservations: Object.freeze({}),
   belowThreshold: false,
   version: 0,
   updatedAt: 0,
@@ -106,13 +114,13 @@ export type ReserveOutcome =
   | { readonly kind: 'already'; readonly reservation: Reservation }
   | { readonly kind: 'refused'; readonly available: number }
 
-/** Sets `quantity` units aside for the order, all or nothing. */
+/** Sets `quantity` units aside for the order, all or nothing; `held` is what the order holds here. */
 export function reserve(
   state: StockState,
+  held: Reservation | undefined,
   request: { orderId: string; reservationId: string; quantity: number; expiresAt: number | null },
   at: number,
 ): ReserveOutcome {
-  const held = state.reservations[request.orderId]
   if (held !== undefined) return { kind: 'already', reservation: held }
   if (request.quantity > available(state)) return { kind: 'refused', available: available(state) }
   const reservation: Reservation = {
@@ -123,49 +131,32 @@ export function reserve(
   return {
     kind: 'reserved',
     reservation,
-    state: bump(
-      state,
-      {
-        reserved: state.reserved + request.quantity,
-        reservations: { ...state.reservations, [request.orderId]: reservation },
-      },
-      1,
-      at,
-    ),
+    state: bump(state, { reserved: state.reserved + request.quantity }, 1, at),
     changes: [{ kind: 'reserved', orderId: request.orderId, ...reservation }],
   }
 }
 
 /**
  * The order was confirmed: its reservation no longer expires. Undefined when there is nothing to do
- * (no reservation, or one confirmed already); otherwise the new state and the expiry it had.
+ * (no reservation, or one confirmed already); otherwise the reservation as it is now.
  */
-export function confirm(
-  state: StockState,
-  orderId: string,
-): { state: StockState; expiredAt: number } | undefined {
-  const held = state.reservations[orderId]
+export function confirm(held: Reservation | undefined): Reservation | undefined {
   if (held === undefined || held.expiresAt === null) return undefined
-  return {
-    state: { ...state, reservations: { ...state.reservations, [orderId]: { ...held, expiresAt: null } } },
-    expiredAt: held.expiresAt,
-  }
+  return { ...held, expiresAt: null }
 }
 
 /**
- * Ends the order's reservation: its units return, or for FULFILLED they leave the warehouse (a SALE
- * adjustment of -quantity follows the release). Undefined when the order holds nothing here.
+ * Ends the order's reservation `held`: its units return, or for FULFILLED they leave the warehouse (a
+ * SALE adjustment of -quantity follows the release). Undefined when the order holds nothing here.
  */
 export function release(
   state: StockState,
+  held: Reservation | undefined,
   orderId: string,
   reason: ReleaseReason,
   at: number,
 ): (Changed & { readonly reservation: Reservation }) | undefined {
-  const held = state.reservations[orderId]
   if (held === undefined) return undefined
-  const reservations = { ...state.reservations }
-  delete reservations[orderId]
   const released: StockChange = {
     kind: 'released',
     orderId,
@@ -181,7 +172,6 @@ export function release(
       {
         reserved: state.reserved - held.quantity,
         onHand: fulfilled ? state.onHand - held.quantity : state.onHand,
-        reservations,
       },
       fulfilled ? 2 : 1,
       at,

@@ -18,10 +18,10 @@ import { inventoryValidationId } from './answers.ts'
 import { adjustStock, confirmReservation, releaseReservation, reserveStock } from './commands.ts'
 import { INVENTORY_ERROR_CODES } from './errors.ts'
 import type { ExpiryEntry } from './expiry.ts'
-import type { InventoryCounters } from './processor.ts'
+import { reservationKey, type InventoryCounters } from './processor.ts'
 import { DEFAULT_INVENTORY_TOPICS as T, type InventoryOptions, type InventorySerdes } from './options.ts'
 import { createInventorySerdes } from './serdes.ts'
-import type { StockState } from './stock.ts'
+import type { LegacyStockState, Reservation, StockState } from './stock.ts'
 import { ANSWERS_REPARTITION, buildInventoryTopology, INVENTORY_STORES } from './topology.ts'
 
 const S = Serdes.String()
@@ -300,8 +300,8 @@ test('ConfirmReservation stops the expiry; releases return units, FULFILLED also
 
   send(confirmReservation(at(SEED), order(1)))
   t.deepEqual(events(), [], 'a confirmation changes no units')
-  const stock = driver.getKeyValueStore<string, StockState>(INVENTORY_STORES.stock)
-  t.is(stock.get(`${SEED}|${WH}`)?.reservations[order(1)]?.expiresAt, null)
+  const reservations = driver.getKeyValueStore<string, Reservation>(INVENTORY_STORES.reservations)
+  t.is(reservations.get(reservationKey(`${SEED}|${WH}`, order(1)))?.expiresAt, null)
 
   const fulfil = releaseReservation(at(SEED), order(1), 'FULFILLED')
   send(fulfil)
@@ -500,4 +500,40 @@ test('options are validated once, naming the path', (t) => {
   t.throws(() => buildInventoryTopology({ serdes, topic: {} } as never), {
     message: /\/options\/topic is not an option/,
   })
+})
+
+test('a stock state stored with its reservations inside (before they had a store of their own) has them moved out on first use', (t) => {
+  const { driver, send, at, events } = setup()
+  const key = `${SEED}|${WH}`
+  const stock = driver.getKeyValueStore<string, LegacyStockState>(INVENTORY_STORES.stock)
+  const reservation = (n: number): Reservation => ({
+    reservationId: `r-${n}`,
+    quantity: n,
+    expiresAt: T0 + 60_000,
+  })
+  stock.put(key, {
+    onHand: 10,
+    reserved: 3,
+    reservations: { [order(1)]: reservation(1), [order(2)]: reservation(2) },
+    belowThreshold: false,
+    version: 3,
+    updatedAt: T0,
+  })
+  send(confirmReservation(at(SEED), order(1)))
+  const moved = driver.getKeyValueStore<string, Reservation>(INVENTORY_STORES.reservations)
+  t.deepEqual(moved.get(reservationKey(key, order(1))), { ...reservation(1), expiresAt: null })
+  t.deepEqual(moved.get(reservationKey(key, order(2))), reservation(2))
+  t.false('reservations' in (stock.get(key) ?? {}))
+  t.like(stock.get(key), { onHand: 10, reserved: 3, version: 3 })
+
+  send(releaseReservation(at(SEED), order(2), 'ORDER_CANCELLED'))
+  t.like(events(), [
+    [
+      'ReservationReleased',
+      { orderId: order(2), reservationId: 'r-2', quantity: 2, reason: 'ORDER_CANCELLED' },
+    ],
+  ])
+  t.like(stock.get(key), { onHand: 10, reserved: 1 })
+  t.is(moved.get(reservationKey(key, order(2))), undefined)
+  driver.close()
 })

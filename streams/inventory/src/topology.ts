@@ -12,7 +12,7 @@ import {
   type InventoryOutput,
 } from './processor.ts'
 import { commandTimestampExtractor, receivedCommandSerde, type ReceivedCommand } from './received.ts'
-import type { StockState } from './stock.ts'
+import type { Reservation, StockState } from './stock.ts'
 
 export { INVENTORY_STORES } from './processor.ts'
 
@@ -47,6 +47,12 @@ export function buildInventoryTopology(
     }),
   )
   builder.addStateStore(
+    Stores.persistentKeyValueStore<string, Reservation>(INVENTORY_STORES.reservations, {
+      keySerde: S,
+      valueSerde: Serdes.Json(),
+    }),
+  )
+  builder.addStateStore(
     Stores.persistentKeyValueStore<string, ExpiryEntry>(INVENTORY_STORES.expiry, {
       keySerde: S,
       valueSerde: Serdes.Json(),
@@ -59,7 +65,12 @@ export function buildInventoryTopology(
       valueSerde: receivedCommandSerde(serdes.command),
       timestampExtractor: commandTimestampExtractor,
     })
-    .process(stockProcessor(options, counters), INVENTORY_STORES.stock, INVENTORY_STORES.expiry)
+    .process(
+      stockProcessor(options, counters),
+      INVENTORY_STORES.stock,
+      INVENTORY_STORES.reservations,
+      INVENTORY_STORES.expiry,
+    )
 
   const only = <T>(pick: (o: InventoryOutput) => T | undefined) =>
     outputs.flatMapValues((o) => {
