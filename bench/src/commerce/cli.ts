@@ -54,7 +54,7 @@ const clients = listFlag(flags, 'clients', availableKafkaClients())
 const profileDir = flags.get('profile-dir')
 const out = quick
   ? join(tmpdir(), 'oxagry-commerce-quick.json')
-  : join(stringFlag(flags, 'out', 'bench/results'), 'commerce.json')
+  : join(stringFlag(flags, 'out', fileURLToPath(new URL('../../results', import.meta.url))), 'commerce.json')
 const stack: CommerceStack = {
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
   registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',

@@ -19,6 +19,7 @@
  */
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
 import { platformNames } from '@oxagry/main/names'
 import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
@@ -43,7 +44,10 @@ const clients = listFlag(flags, 'clients', availableKafkaClients())
 const profileDir = flags.get('profile-dir')
 const out = quick
   ? join(tmpdir(), 'oxagry-commerce-rest-quick.json')
-  : join(stringFlag(flags, 'out', 'bench/results'), 'commerce-rest.json')
+  : join(
+      stringFlag(flags, 'out', fileURLToPath(new URL('../../results', import.meta.url))),
+      'commerce-rest.json',
+    )
 const stack: RestStack = {
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
   registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
