@@ -1,6 +1,7 @@
 import type {
   BackendAdmin,
   BackendConsumer,
+  ConsumerOptions,
   BackendProducer,
   BackendReader,
   KafkaBackend,
@@ -52,7 +53,7 @@ export class AuditingBackend implements KafkaBackend {
     }
   }
 
-  consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
+  consumer(options: ConsumerOptions): BackendConsumer {
     const consumer = this.inner.consumer(options)
     this.note('group', [options.groupId], 'Read')
     return {

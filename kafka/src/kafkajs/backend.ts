@@ -1,9 +1,11 @@
 import { Kafka } from 'kafkajs'
 import type { BackendOptions } from '../backend-options.ts'
 import { OpenClients } from '../open-clients.ts'
+import { HEARTBEAT_INTERVAL_MS } from '../heartbeat.ts'
 import type {
   BackendAdmin,
   BackendConsumer,
+  ConsumerOptions,
   BackendProducer,
   BackendReader,
   KafkaBackend,
@@ -57,13 +59,15 @@ export class KafkaJsBackend implements KafkaBackend {
     return this.clients.track(new KafkaJsAdmin(admin, this.options.replicationFactor ?? 1), 'close')
   }
 
-  consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
+  consumer(options: ConsumerOptions): BackendConsumer {
     return this.clients.track(
       new KafkaJsConsumer(
         this.kafka(options.clientId),
         options.groupId,
         options.readCommitted,
         this.options.sessionTimeoutMs ?? 30_000,
+        HEARTBEAT_INTERVAL_MS,
+        options.partitionsConcurrently ?? false,
       ),
       'stop',
     )

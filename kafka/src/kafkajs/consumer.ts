@@ -12,6 +12,9 @@ import { askAgain, brokerError } from './broker-errors.ts'
 import { FetchedEnds } from './fetched-ends.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
+/** With `partitionsConcurrently`: the most partitions whose batches kafkajs hands over at once. */
+const CONCURRENT_PARTITIONS = 16
+
 /** The longest a kafkajs member waits between retries, and before restarting after giving up. */
 export const CONSUMER_MAX_RETRY_MS = 1_000
 /** How many times a kafkajs member retries before it gives up and restarts: about 90 s at 1 s. */
@@ -52,6 +55,8 @@ export class KafkaJsConsumer implements BackendConsumer {
     private readonly readCommitted: boolean,
     sessionTimeoutMs: number,
     private readonly heartbeatIntervalMs: number = HEARTBEAT_INTERVAL_MS,
+    /** ConsumerOptions.partitionsConcurrently. */
+    private readonly partitionsConcurrently = false,
   ) {
     this.fetches = new FetchedEnds(readCommitted)
     this.consumer = kafka.consumer({
@@ -128,7 +133,8 @@ export class KafkaJsConsumer implements BackendConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
-      partitionsConsumedConcurrently: 1,
+      // kafkajs hands a fetch's partitions to eachBatch this many at a time.
+      partitionsConsumedConcurrently: this.partitionsConcurrently ? CONCURRENT_PARTITIONS : 1,
       // Patched into kafkajs: a fetch with nothing to hand over (no records, or only markers and
       // aborted ones) still says where the member is and where the partition ends.
       onFetchedNothing: (batch) => {

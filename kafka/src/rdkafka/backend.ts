@@ -4,6 +4,7 @@ import { OpenClients } from '../open-clients.ts'
 import type {
   BackendAdmin,
   BackendConsumer,
+  ConsumerOptions,
   BackendProducer,
   BackendReader,
   KafkaBackend,
@@ -56,13 +57,14 @@ export class RdKafkaBackend implements KafkaBackend {
     )
   }
 
-  consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
+  consumer(options: ConsumerOptions): BackendConsumer {
     const settings = {
       config: this.withClientId(options.clientId),
       groupId: options.groupId,
       clientId: options.clientId,
       readCommitted: options.readCommitted,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+      partitionsConcurrently: options.partitionsConcurrently ?? false,
     }
     return this.clients.track(
       new RdKafkaConsumer(settings, (member) => {

@@ -178,3 +178,51 @@ test('bad settings are refused with every problem named', async (t) => {
   t.is(error?.code, PAYMENTS_ERROR_CODES.INVALID_OPTIONS)
   t.regex(error?.message ?? '', /ledgerPath[\s\S]*declineRate[\s\S]*outages\/0/)
 })
+
+test.serial(
+  'calls answered side by side share a sync of the ledger, each durable and in order when answered',
+  async (t) => {
+    const path = ledgerPath()
+    const p = await provider({ ledgerPath: path, declineRate: 0 })
+    const { open } = await import('node:fs/promises')
+    const probe = await open(path, 'r')
+    const handle = Object.getPrototypeOf(probe) as { sync: () => Promise<void> }
+    await probe.close()
+    const sync = handle.sync
+    let syncs = 0
+    handle.sync = function (this: unknown) {
+      syncs++
+      return sync.call(this)
+    }
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => p.authorise(auth(100 + i))))
+      t.true(answers.every((a) => a.status === 'approved'))
+      t.true(syncs >= 1 && syncs < 20, `${syncs} syncs for 20 calls`)
+    } finally {
+      handle.sync = sync
+    }
+    await p.close()
+    const reopened = await PaymentLedger.open(path)
+    for (let i = 0; i < 20; i++)
+      t.like(reopened.outcome(payment(100 + i), 'authorise'), { outcome: { status: 'approved' } })
+    const order = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { paymentId: string }).paymentId)
+    t.deepEqual(
+      order,
+      Array.from({ length: 20 }, (_, i) => payment(100 + i)),
+      'written in the order recorded',
+    )
+    await reopened.close()
+  },
+)
+
+test('a closed ledger refuses to record', async (t) => {
+  const ledger = await PaymentLedger.open(ledgerPath())
+  await ledger.close()
+  const error = await t.throwsAsync(() => ledger.record({ paymentId: 'p' } as never), {
+    instanceOf: PaymentsError,
+  })
+  t.regex(error?.message ?? '', /is closed/)
+})

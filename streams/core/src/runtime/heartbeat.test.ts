@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
 import { pino } from 'pino'
-import { MemoryBackend, Serdes, type BackendConsumer } from '@oxagry/kafka'
+import { MemoryBackend, Serdes, type BackendConsumer, type ConsumerOptions } from '@oxagry/kafka'
 import { StreamsBuilder } from '../dsl/streams-builder.ts'
 import { KafkaStreams } from './kafka-streams.ts'
 import { until } from './integration-fixtures.ts'
@@ -20,7 +20,7 @@ const WORK_PER_RECORD_MS = 3
 class HeartbeatBackend extends MemoryBackend {
   duringBatch = 0
 
-  override consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
+  override consumer(options: ConsumerOptions): BackendConsumer {
     const consumer = super.consumer(options)
     const run = consumer.run.bind(consumer)
     consumer.run = (topics, handlers) =>

@@ -4,6 +4,7 @@ import {
   MemoryBackend,
   type BackendAdmin,
   type BackendConsumer,
+  type ConsumerOptions,
   type BackendProducer,
   type ProducerOptions,
   type TransactionalIdScheme,
@@ -70,7 +71,7 @@ export class OutageBackend extends MemoryBackend {
     return this.guard(await super.producer(options), 'producer', ['close'])
   }
 
-  override consumer(options: { groupId: string; clientId: string; readCommitted: boolean }): BackendConsumer {
+  override consumer(options: ConsumerOptions): BackendConsumer {
     // The member itself (joining, fetching through the broker above) works; what it asks the broker does not.
     return this.guard(super.consumer(options), 'consumer', ['run', 'seek', 'stop'])
   }
