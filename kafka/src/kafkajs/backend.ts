@@ -1,7 +1,6 @@
 import { Kafka } from 'kafkajs'
 import type { BackendOptions } from '../backend-options.ts'
 import { OpenClients } from '../open-clients.ts'
-import { HEARTBEAT_INTERVAL_MS } from '../heartbeat.ts'
 import type {
   BackendAdmin,
   BackendConsumer,
@@ -10,26 +9,37 @@ import type {
   BackendReader,
   KafkaBackend,
   ProducerOptions,
+  TransactionalIdScheme,
 } from '../types.ts'
 import { KafkaJsAdmin } from './admin.ts'
 import { brokerError } from './broker-errors.ts'
 import { CLIENT_RETRY, kafkaJsConnection, kafkaJsLogging } from './config.ts'
-import { KafkaJsConsumer } from './consumer.ts'
+import { KafkaJsConsumer, type GroupMember } from './consumer.ts'
 import { KafkaJsProducer } from './producer.ts'
 import { KafkaJsReader } from './reader.ts'
 
-export type KafkaJsBackendOptions = BackendOptions
+export interface KafkaJsBackendOptions extends BackendOptions {
+  /**
+   * Exactly-once's transactional ids (see TransactionalIdScheme): `per-thread` (the default, as Kafka
+   * Streams' exactly_once_v2), since the install patch lets kafkajs send the member's group metadata
+   * with its transactional offsets (TxnOffsetCommit v3); `per-task` to compare.
+   */
+  readonly transactionalIds?: TransactionalIdScheme
+}
 
 /** Kafka through kafkajs: a client of the broker's protocol written in JavaScript, on the event loop. */
 export class KafkaJsBackend implements KafkaBackend {
   readonly name = 'kafkajs'
-  /** kafkajs' TxnOffsetCommit (v0–v1) carries no group metadata. */
-  readonly transactionalIds = 'per-task'
+  readonly transactionalIds: TransactionalIdScheme
   /** One kafkajs instance per client id. */
   private readonly instances = new Map<string, Kafka>()
   private readonly clients = new OpenClients()
+  /** The running member of each group in this process, whose metadata transactions carry. */
+  private readonly members = new Map<string, GroupMember>()
 
-  constructor(private readonly options: KafkaJsBackendOptions) {}
+  constructor(private readonly options: KafkaJsBackendOptions) {
+    this.transactionalIds = options.transactionalIds ?? 'per-thread'
+  }
 
   /**
    * kafkajs takes the client id per Kafka instance, not per client: one instance per id, so the broker's
@@ -61,21 +71,27 @@ export class KafkaJsBackend implements KafkaBackend {
 
   consumer(options: ConsumerOptions): BackendConsumer {
     return this.clients.track(
-      new KafkaJsConsumer(
-        this.kafka(options.clientId),
-        options.groupId,
-        options.readCommitted,
-        this.options.sessionTimeoutMs ?? 30_000,
-        HEARTBEAT_INTERVAL_MS,
-        options.partitionsConcurrently ?? false,
-      ),
+      new KafkaJsConsumer(this.kafka(options.clientId), {
+        groupId: options.groupId,
+        readCommitted: options.readCommitted,
+        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+        partitionsConcurrently: options.partitionsConcurrently ?? false,
+        onMember: (member) => {
+          if (member === undefined) this.members.delete(options.groupId)
+          else this.members.set(options.groupId, member)
+        },
+      }),
       'stop',
     )
   }
 
   async producer(options: ProducerOptions): Promise<BackendProducer> {
     return this.clients.track(
-      await KafkaJsProducer.connect(this.kafka(options.clientId), options.transactionalId),
+      // A group without a member here (a tool committing for it) sends no metadata: generation -1,
+      // which the coordinator checks nothing of, as the old protocol.
+      await KafkaJsProducer.connect(this.kafka(options.clientId), options.transactionalId, (groupId) =>
+        this.members.get(groupId),
+      ),
       'close',
     )
   }

@@ -28,13 +28,12 @@ class FakeKafkaJs {
 }
 
 function consumerOn(fake: FakeKafkaJs, heartbeatIntervalMs?: number): KafkaJsConsumer {
-  return new KafkaJsConsumer(
-    { consumer: () => fake } as unknown as Kafka,
-    'g',
-    true,
-    30_000,
-    heartbeatIntervalMs,
-  )
+  return new KafkaJsConsumer({ consumer: () => fake } as unknown as Kafka, {
+    groupId: 'g',
+    readCommitted: true,
+    sessionTimeoutMs: 30_000,
+    ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+  })
 }
 
 /** A kafkajs batch payload of one record on t-0, counting the heartbeats asked of it. */
@@ -132,7 +131,7 @@ test('an idle member whose fetches go unanswered says for how long; answered fet
 
 test('a member that cannot reach the broker says so with a typed, retriable broker error, never a raw kafkajs one', async (t) => {
   const kafka = unreachableKafka()
-  const consumer = new KafkaJsConsumer(kafka, 'g', true, 30_000)
+  const consumer = new KafkaJsConsumer(kafka, { groupId: 'g', readCommitted: true, sessionTimeoutMs: 30_000 })
   const committed = await t.throwsAsync(consumer.committed([{ topic: 't', partition: 0 }]), {
     instanceOf: KafkaError,
   })

@@ -12,6 +12,24 @@ import { askAgain, brokerError } from './broker-errors.ts'
 import { FetchedEnds } from './fetched-ends.ts'
 import { partitionsOf, toBrokerRecords } from './records.ts'
 
+/** A member's place in its group, which its transactional offsets carry (KIP-447). */
+export interface GroupMember {
+  readonly generationId: number
+  readonly memberId: string
+}
+
+export interface KafkaJsConsumerSettings {
+  readonly groupId: string
+  readonly readCommitted: boolean
+  readonly sessionTimeoutMs: number
+  /** Default HEARTBEAT_INTERVAL_MS. */
+  readonly heartbeatIntervalMs?: number
+  /** ConsumerOptions.partitionsConcurrently. */
+  readonly partitionsConcurrently?: boolean
+  /** Told the member's generation and id at each join, and undefined once it stops. */
+  readonly onMember?: (member: GroupMember | undefined) => void
+}
+
 /** With `partitionsConcurrently`: the most partitions whose batches kafkajs hands over at once. */
 const CONCURRENT_PARTITIONS = 16
 
@@ -49,15 +67,21 @@ export class KafkaJsConsumer implements BackendConsumer {
   private runs = 0
   private readonly fetches: FetchedEnds
 
+  private readonly groupId: string
+  private readonly heartbeatIntervalMs: number
+  private readonly partitionsConcurrently: boolean
+  private readonly onMember: (member: GroupMember | undefined) => void
+
   constructor(
     private readonly kafka: Kafka,
-    private readonly groupId: string,
-    private readonly readCommitted: boolean,
-    sessionTimeoutMs: number,
-    private readonly heartbeatIntervalMs: number = HEARTBEAT_INTERVAL_MS,
-    /** ConsumerOptions.partitionsConcurrently. */
-    private readonly partitionsConcurrently = false,
+    settings: KafkaJsConsumerSettings,
   ) {
+    const { groupId, readCommitted, sessionTimeoutMs } = settings
+    const heartbeatIntervalMs = settings.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS
+    this.groupId = groupId
+    this.heartbeatIntervalMs = heartbeatIntervalMs
+    this.partitionsConcurrently = settings.partitionsConcurrently ?? false
+    this.onMember = settings.onMember ?? (() => {})
     this.fetches = new FetchedEnds(readCommitted)
     this.consumer = kafka.consumer({
       groupId,
@@ -93,6 +117,7 @@ export class KafkaJsConsumer implements BackendConsumer {
     })
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.rebalancingSince = undefined
+      if (!this.stopped) this.onMember({ generationId: payload.generationId, memberId: payload.memberId })
       const next = partitionsOf(payload.memberAssignment)
       const nextKeys = new Set(next.map((p) => tpKey(p.topic, p.partition)))
       const currentKeys = new Set(this.current.map((p) => tpKey(p.topic, p.partition)))
@@ -272,6 +297,7 @@ export class KafkaJsConsumer implements BackendConsumer {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.onMember(undefined)
     await this.assigning
     const taken = this.current
     this.current = []

@@ -2,6 +2,7 @@ import { Partitioners, type Kafka, type Producer, type Transaction } from 'kafka
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 import type { BackendProducer, PartitionOffset, ProducedRecord } from '../types.ts'
 import { askAgain, brokerError } from './broker-errors.ts'
+import type { GroupMember } from './consumer.ts'
 import { chunks, groupByTopic } from './records.ts'
 
 export class KafkaJsProducer implements BackendProducer {
@@ -10,7 +11,11 @@ export class KafkaJsProducer implements BackendProducer {
   private sending: Promise<void> = Promise.resolve()
 
   /** An idempotent producer, connected; with a transactional id, registered (see below). */
-  static async connect(kafka: Kafka, transactionalId?: string): Promise<KafkaJsProducer> {
+  static async connect(
+    kafka: Kafka,
+    transactionalId?: string,
+    memberOf: (groupId: string) => GroupMember | undefined = () => undefined,
+  ): Promise<KafkaJsProducer> {
     const transactional = transactionalId !== undefined
     const producer = kafka.producer({
       idempotent: true,
@@ -31,12 +36,14 @@ export class KafkaJsProducer implements BackendProducer {
     } catch (error) {
       throw brokerError('connecting a producer', error)
     }
-    return new KafkaJsProducer(producer, transactional)
+    return new KafkaJsProducer(producer, transactional, memberOf)
   }
 
   constructor(
     private readonly producer: Producer,
     private readonly transactional: boolean,
+    /** The group member in this process whose metadata a transaction's offsets carry (fencing of zombie members). */
+    private readonly memberOf: (groupId: string) => GroupMember | undefined,
   ) {}
 
   get inTransaction(): boolean {
@@ -78,11 +85,14 @@ export class KafkaJsProducer implements BackendProducer {
     const topics = new Map<string, { partition: number; offset: string }[]>()
     for (const o of offsets)
       topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }])
+    // The member as it is now: a zombie's generation is refused by the coordinator (ILLEGAL_GENERATION).
+    const member = this.memberOf(groupId)
     // A group's coordinator found a moment ago may still be loading or moving: asked again (askAgain).
     await askAgain('adding offsets to the transaction', () =>
       txn.sendOffsets({
         consumerGroupId: groupId,
         topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        ...(member === undefined ? {} : { consumerGroupMetadata: member }),
       }),
     )
   }
