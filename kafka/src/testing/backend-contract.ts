@@ -252,8 +252,7 @@ export function backendContract(
     const { topic, group } = names()
     await createTopic(backend, topic, 2)
     const producer = await backend.producer({ clientId: 'contract' })
-    await producer.send([0, 1, 0, 1, 0, 1].map((partition, i) => record(topic, `v${i}`, { partition })))
-    await producer.close()
+    t.teardown(() => producer.close())
     const consumer = backend.consumer({
       groupId: group,
       clientId: `contract-${group}`,
@@ -262,10 +261,11 @@ export function backendContract(
     })
     t.teardown(() => consumer.stop())
     const seen: string[] = []
+    let armed = false
     let inside = 0
     let most = 0
-    // A batch waits (a while, at most) for another partition's to come in beside it: one at a time,
-    // none ever would.
+    // Once armed, a batch waits (a while, at most) for another partition's to come in beside it: one
+    // at a time, none ever would.
     let together: () => void = () => {}
     const met = new Promise<void>((resolve) => (together = resolve))
     await consumer.run([topic], {
@@ -273,13 +273,20 @@ export function backendContract(
       onAssigned: async () => {},
       eachBatch: async (batch) => {
         inside++
-        most = Math.max(most, inside)
-        if (inside > 1) together()
-        await Promise.race([met, new Promise((resolve) => setTimeout(resolve, 3000))])
+        if (armed) {
+          most = Math.max(most, inside)
+          if (inside > 1) together()
+          await Promise.race([met, new Promise((resolve) => setTimeout(resolve, 3000))])
+        }
         seen.push(...batch.records.map((r) => `${r.partition}:${text(r.value)}`))
         inside--
       },
     })
+    // Both partitions fetched from first, so that one send's records come back in one fetch.
+    await producer.send([0, 1].map((partition, i) => record(topic, `v${i}`, { partition })))
+    await until(() => (seen.length === 2 ? true : undefined), settleMs, 'the first two records')
+    armed = true
+    await producer.send([0, 1, 0, 1].map((partition, i) => record(topic, `v${i + 2}`, { partition })))
     await until(() => (seen.length === 6 ? true : undefined), settleMs + 10_000, 'six records')
     t.is(most, 2, 'two partitions at once')
     t.deepEqual(
