@@ -182,12 +182,6 @@ export interface ConsumerOptions {
   readonly groupId: string
   readonly clientId: string
   readonly readCommitted: boolean
-  /**
-   * Whether `eachBatch` may run for several partitions at once, each partition's batches still one
-   * after another and in order: for an application whose partitions are independent and whose work
-   * waits (a call, a transaction per partition). By default one batch at a time.
-   */
-  readonly partitionsConcurrently?: boolean
 }
 
 /** What the streams runtime, the sinks and the producers of the platform need of Kafka: kafkajs, the memory broker and node-rdkafka fit behind it. */

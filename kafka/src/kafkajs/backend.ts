@@ -75,7 +75,6 @@ export class KafkaJsBackend implements KafkaBackend {
         groupId: options.groupId,
         readCommitted: options.readCommitted,
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
-        partitionsConcurrently: options.partitionsConcurrently ?? false,
         onMember: (member) => {
           if (member === undefined) this.members.delete(options.groupId)
           else this.members.set(options.groupId, member)

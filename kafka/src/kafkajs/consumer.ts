@@ -24,14 +24,9 @@ export interface KafkaJsConsumerSettings {
   readonly sessionTimeoutMs: number
   /** Default HEARTBEAT_INTERVAL_MS. */
   readonly heartbeatIntervalMs?: number
-  /** ConsumerOptions.partitionsConcurrently. */
-  readonly partitionsConcurrently?: boolean
   /** Told the member's generation and id at each join, and undefined once it stops. */
   readonly onMember?: (member: GroupMember | undefined) => void
 }
-
-/** With `partitionsConcurrently`: the most partitions whose batches kafkajs hands over at once. */
-const CONCURRENT_PARTITIONS = 16
 
 /** The longest a kafkajs member waits between retries, and before restarting after giving up. */
 export const CONSUMER_MAX_RETRY_MS = 1_000
@@ -69,7 +64,6 @@ export class KafkaJsConsumer implements BackendConsumer {
 
   private readonly groupId: string
   private readonly heartbeatIntervalMs: number
-  private readonly partitionsConcurrently: boolean
   private readonly onMember: (member: GroupMember | undefined) => void
 
   constructor(
@@ -80,7 +74,6 @@ export class KafkaJsConsumer implements BackendConsumer {
     const heartbeatIntervalMs = settings.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS
     this.groupId = groupId
     this.heartbeatIntervalMs = heartbeatIntervalMs
-    this.partitionsConcurrently = settings.partitionsConcurrently ?? false
     this.onMember = settings.onMember ?? (() => {})
     this.fetches = new FetchedEnds(readCommitted)
     this.consumer = kafka.consumer({
@@ -158,8 +151,7 @@ export class KafkaJsConsumer implements BackendConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
-      // kafkajs hands a fetch's partitions to eachBatch this many at a time.
-      partitionsConsumedConcurrently: this.partitionsConcurrently ? CONCURRENT_PARTITIONS : 1,
+      partitionsConsumedConcurrently: 1,
       // Patched into kafkajs: a fetch with nothing to hand over (no records, or only markers and
       // aborted ones) still says where the member is and where the partition ends.
       onFetchedNothing: (batch) => {

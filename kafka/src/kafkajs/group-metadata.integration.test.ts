@@ -30,7 +30,8 @@ test('transactional offsets carry the member: its own are committed; a stale gen
     onRevoked: async () => void (owned = false),
     eachBatch: async () => {},
   })
-  const deadline = Date.now() + 30_000
+  // A broker just started may take a while to load the group's coordinator.
+  const deadline = Date.now() + 60_000
   while (!owned && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
   t.true(owned, 'the member owns the partition')
 

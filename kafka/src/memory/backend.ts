@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
-import { eachAtOnce } from '../each-at-once.ts'
 import { Mutex } from '../mutex.ts'
 import {
   tpKey,
@@ -8,10 +7,8 @@ import {
   type BackendConsumer,
   type BackendProducer,
   type BackendReader,
-  type Batch,
   type BrokerRecord,
   type ConsumerHandlers,
-  type ConsumerOptions,
   type Following,
   type PartitionOffset,
   type ProducedRecord,
@@ -36,7 +33,6 @@ class MemoryConsumer implements BackendConsumer {
     private readonly broker: MemoryBroker,
     private readonly groupId: string,
     private readonly readCommitted: boolean,
-    private readonly partitionsConcurrently = false,
   ) {}
 
   async run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
@@ -71,7 +67,6 @@ class MemoryConsumer implements BackendConsumer {
       const delivered = await this.lock
         .run(async () => {
           let any = false
-          const batches: Batch[] = []
           for (const position of this.positions.values()) {
             if (!this.running) break
             const { records, next, caughtUp } = this.broker.fetch(
@@ -84,18 +79,15 @@ class MemoryConsumer implements BackendConsumer {
             position.next = next
             if (records.length === 0) continue
             any = true
-            const batch = {
+            await handlers.eachBatch({
               topic: position.tp.topic,
               partition: position.tp.partition,
               records,
               nextOffset: String(next),
               caughtUp,
               heartbeat: async () => {},
-            }
-            if (this.partitionsConcurrently) batches.push(batch)
-            else await handlers.eachBatch(batch)
+            })
           }
-          await eachAtOnce(batches, handlers)
           return any
         })
         .catch(() => {
@@ -296,13 +288,8 @@ export class MemoryBackend implements KafkaBackend {
     }
   }
 
-  consumer(options: ConsumerOptions): BackendConsumer {
-    const consumer = new MemoryConsumer(
-      this.broker,
-      options.groupId,
-      options.readCommitted,
-      options.partitionsConcurrently,
-    )
+  consumer(options: { groupId: string; readCommitted: boolean }): BackendConsumer {
+    const consumer = new MemoryConsumer(this.broker, options.groupId, options.readCommitted)
     this.consumers.add(consumer)
     return consumer
   }

@@ -64,7 +64,6 @@ export class RdKafkaBackend implements KafkaBackend {
       clientId: options.clientId,
       readCommitted: options.readCommitted,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
-      partitionsConcurrently: options.partitionsConcurrently ?? false,
     }
     return this.clients.track(
       new RdKafkaConsumer(settings, (member) => {

@@ -2,14 +2,12 @@ import type * as RdKafka from 'node-rdkafka'
 import {
   tpKey,
   type BackendConsumer,
-  type Batch,
   type BrokerRecord,
   type ConsumerHandlers,
   type PartitionOffset,
   type TopicPartition,
 } from '../types.ts'
 import { caughtUp } from '../caught-up.ts'
-import { eachAtOnce } from '../each-at-once.ts'
 import { call, connect, consumeQueued, disconnect, pollingLoop, rdkafka, rdkafkaError } from './client.ts'
 import { toBrokerRecord } from './records.ts'
 
@@ -24,8 +22,6 @@ export interface ConsumerSettings {
   readonly clientId: string
   readonly readCommitted: boolean
   readonly sessionTimeoutMs: number
-  /** ConsumerOptions.partitionsConcurrently. */
-  readonly partitionsConcurrently?: boolean
 }
 
 /** A consumer of the group that is not a member, to read its committed offsets or lend its metadata. */
@@ -221,24 +217,20 @@ export class RdKafkaConsumer implements BackendConsumer {
     // librdkafka's position passes the transaction markers it skipped after the last record: where the
     // partition is read next, which the application's lag must be measured from (see Batch.nextOffset).
     const positions = this.fetchPositions([...byPartition.values()].flatMap((records) => records.slice(-1)))
-    const batches: Batch[] = []
     for (const [key, records] of byPartition) {
       const last = records.at(-1)
       if (last === undefined || !this.owned.has(key)) continue
       const next = Math.max(Number(last.offset) + 1, Number(positions.get(key) ?? 0))
       this.next.set(key, Number(last.offset) + 1)
-      const batch = {
+      await handlers.eachBatch({
         topic: last.topic,
         partition: last.partition,
         records,
         nextOffset: String(next),
         caughtUp: this.fetchedUpTo(key, next),
         heartbeat: async () => {},
-      }
-      if (this.settings.partitionsConcurrently === true) batches.push(batch)
-      else await handlers.eachBatch(batch)
+      })
     }
-    await eachAtOnce(batches, handlers)
   }
 
   /**

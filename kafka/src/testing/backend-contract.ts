@@ -247,58 +247,6 @@ export function backendContract(
     t.is((await never.committed([{ topic, partition: 0 }])).get(tpKey(topic, 0)), undefined)
   })
 
-  test('consumer: with partitionsConcurrently, batches of different partitions are in the application at once, each partition in order', async (t) => {
-    const { backend } = await open(t)
-    const { topic, group } = names()
-    await createTopic(backend, topic, 2)
-    const producer = await backend.producer({ clientId: 'contract' })
-    t.teardown(() => producer.close())
-    const consumer = backend.consumer({
-      groupId: group,
-      clientId: `contract-${group}`,
-      readCommitted: false,
-      partitionsConcurrently: true,
-    })
-    t.teardown(() => consumer.stop())
-    const seen: string[] = []
-    let armed = false
-    let inside = 0
-    let most = 0
-    // Once armed, a batch waits (a while, at most) for another partition's to come in beside it: one
-    // at a time, none ever would.
-    let together: () => void = () => {}
-    const met = new Promise<void>((resolve) => (together = resolve))
-    await consumer.run([topic], {
-      onRevoked: async () => {},
-      onAssigned: async () => {},
-      eachBatch: async (batch) => {
-        inside++
-        if (armed) {
-          most = Math.max(most, inside)
-          if (inside > 1) together()
-          await Promise.race([met, new Promise((resolve) => setTimeout(resolve, 3000))])
-        }
-        seen.push(...batch.records.map((r) => `${r.partition}:${text(r.value)}`))
-        inside--
-      },
-    })
-    // Both partitions fetched from first, so that one send's records come back in one fetch.
-    await producer.send([0, 1].map((partition, i) => record(topic, `v${i}`, { partition })))
-    await until(() => (seen.length === 2 ? true : undefined), settleMs, 'the first two records')
-    armed = true
-    await producer.send([0, 1, 0, 1].map((partition, i) => record(topic, `v${i + 2}`, { partition })))
-    await until(() => (seen.length === 6 ? true : undefined), settleMs + 10_000, 'six records')
-    t.is(most, 2, 'two partitions at once')
-    t.deepEqual(
-      seen.filter((s) => s.startsWith('0:')),
-      ['0:v0', '0:v2', '0:v4'],
-    )
-    t.deepEqual(
-      seen.filter((s) => s.startsWith('1:')),
-      ['1:v1', '1:v3', '1:v5'],
-    )
-  })
-
   test('consumer: a seek in the assignment callback moves where the member reads', async (t) => {
     const { backend } = await open(t)
     const { topic, group } = names()
