@@ -34,8 +34,8 @@ export class KafkaJsBackend implements KafkaBackend {
   /** One kafkajs instance per client id. */
   private readonly instances = new Map<string, Kafka>()
   private readonly clients = new OpenClients()
-  /** The running member of each group in this process, whose metadata transactions carry. */
-  private readonly members = new Map<string, GroupMember>()
+  /** The running member of each group in this process, whose metadata transactions carry, and its consumer. */
+  private readonly members = new Map<string, { readonly member: GroupMember; readonly of: object }>()
 
   constructor(private readonly options: KafkaJsBackendOptions) {
     this.transactionalIds = options.transactionalIds ?? 'per-thread'
@@ -70,14 +70,17 @@ export class KafkaJsBackend implements KafkaBackend {
   }
 
   consumer(options: ConsumerOptions): BackendConsumer {
+    const { groupId } = options
+    const of = {}
     return this.clients.track(
       new KafkaJsConsumer(this.kafka(options.clientId), {
-        groupId: options.groupId,
+        groupId,
         readCommitted: options.readCommitted,
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+        // A consumer that stops after its replacement joined leaves the replacement's entry alone.
         onMember: (member) => {
-          if (member === undefined) this.members.delete(options.groupId)
-          else this.members.set(options.groupId, member)
+          if (member !== undefined) this.members.set(groupId, { member, of })
+          else if (this.members.get(groupId)?.of === of) this.members.delete(groupId)
         },
       }),
       'stop',
@@ -88,8 +91,10 @@ export class KafkaJsBackend implements KafkaBackend {
     return this.clients.track(
       // A group without a member here (a tool committing for it) sends no metadata: generation -1,
       // which the coordinator checks nothing of, as the old protocol.
-      await KafkaJsProducer.connect(this.kafka(options.clientId), options.transactionalId, (groupId) =>
-        this.members.get(groupId),
+      await KafkaJsProducer.connect(
+        this.kafka(options.clientId),
+        options.transactionalId,
+        (groupId) => this.members.get(groupId)?.member,
       ),
       'close',
     )

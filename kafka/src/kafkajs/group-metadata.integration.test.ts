@@ -57,9 +57,9 @@ test('transactional offsets carry the member: its own are committed; a stale gen
     }
   }
   const live = (): GroupMember => {
-    const known = (backend as unknown as { members: Map<string, GroupMember> }).members.get(group)
+    const known = (backend as unknown as { members: Map<string, { member: GroupMember }> }).members.get(group)
     if (known === undefined) throw new Error('the backend knows no member of the group')
-    return known
+    return known.member
   }
 
   await commitAs(live, '3')

@@ -65,10 +65,12 @@ export class RdKafkaBackend implements KafkaBackend {
       readCommitted: options.readCommitted,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
     }
+    let mine: RdKafka.KafkaConsumer | undefined
     return this.clients.track(
       new RdKafkaConsumer(settings, (member) => {
-        if (member === undefined) this.members.delete(options.groupId)
-        else this.members.set(options.groupId, member)
+        // A consumer that stops after its replacement started leaves the replacement's entry alone.
+        if (member !== undefined) this.members.set(options.groupId, (mine = member))
+        else if (this.members.get(options.groupId) === mine) this.members.delete(options.groupId)
       }),
       'stop',
     )
