@@ -1,5 +1,6 @@
 import { Kafka } from 'kafkajs'
 import type { BackendOptions } from '../backend-options.ts'
+import { GroupMembers } from '../group-members.ts'
 import { OpenClients } from '../open-clients.ts'
 import type {
   BackendAdmin,
@@ -34,8 +35,8 @@ export class KafkaJsBackend implements KafkaBackend {
   /** One kafkajs instance per client id. */
   private readonly instances = new Map<string, Kafka>()
   private readonly clients = new OpenClients()
-  /** The running member of each group in this process, whose metadata transactions carry, and its consumer. */
-  private readonly members = new Map<string, { readonly member: GroupMember; readonly of: object }>()
+  /** The running member of each group in this process, whose metadata transactions carry. */
+  private readonly members = new GroupMembers<GroupMember>()
 
   constructor(private readonly options: KafkaJsBackendOptions) {
     this.transactionalIds = options.transactionalIds ?? 'per-thread'
@@ -70,18 +71,12 @@ export class KafkaJsBackend implements KafkaBackend {
   }
 
   consumer(options: ConsumerOptions): BackendConsumer {
-    const { groupId } = options
-    const of = {}
     return this.clients.track(
       new KafkaJsConsumer(this.kafka(options.clientId), {
-        groupId,
+        groupId: options.groupId,
         readCommitted: options.readCommitted,
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
-        // A consumer that stops after its replacement joined leaves the replacement's entry alone.
-        onMember: (member) => {
-          if (member !== undefined) this.members.set(groupId, { member, of })
-          else if (this.members.get(groupId)?.of === of) this.members.delete(groupId)
-        },
+        onMember: this.members.reporter(options.groupId),
       }),
       'stop',
     )
@@ -91,10 +86,8 @@ export class KafkaJsBackend implements KafkaBackend {
     return this.clients.track(
       // A group without a member here (a tool committing for it) sends no metadata: generation -1,
       // which the coordinator checks nothing of, as the old protocol.
-      await KafkaJsProducer.connect(
-        this.kafka(options.clientId),
-        options.transactionalId,
-        (groupId) => this.members.get(groupId)?.member,
+      await KafkaJsProducer.connect(this.kafka(options.clientId), options.transactionalId, (groupId) =>
+        this.members.get(groupId),
       ),
       'close',
     )

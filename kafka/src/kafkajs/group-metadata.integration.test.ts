@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { integrationTest, kafkaBrokers } from '@oxagry/testkit'
 import { Kafka, logLevel } from 'kafkajs'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
+import type { GroupMembers } from '../group-members.ts'
 import { tpKey } from '../types.ts'
 import { KafkaJsBackend } from './backend.ts'
 import type { GroupMember } from './consumer.ts'
@@ -57,9 +58,9 @@ test('transactional offsets carry the member: its own are committed; a stale gen
     }
   }
   const live = (): GroupMember => {
-    const known = (backend as unknown as { members: Map<string, { member: GroupMember }> }).members.get(group)
+    const known = (backend as unknown as { members: GroupMembers<GroupMember> }).members.get(group)
     if (known === undefined) throw new Error('the backend knows no member of the group')
-    return known.member
+    return known
   }
 
   await commitAs(live, '3')

@@ -1,5 +1,6 @@
 import type * as RdKafka from 'node-rdkafka'
 import type { BackendOptions } from '../backend-options.ts'
+import { GroupMembers } from '../group-members.ts'
 import { OpenClients } from '../open-clients.ts'
 import type {
   BackendAdmin,
@@ -36,7 +37,7 @@ export class RdKafkaBackend implements KafkaBackend {
   private readonly config: Record<string, string | number | boolean>
   private readonly clients = new OpenClients()
   /** The running member of each group in this process, whose metadata transactions carry. */
-  private readonly members = new Map<string, RdKafka.KafkaConsumer>()
+  private readonly members = new GroupMembers<RdKafka.KafkaConsumer>()
 
   readonly transactionalIds: TransactionalIdScheme
 
@@ -65,15 +66,7 @@ export class RdKafkaBackend implements KafkaBackend {
       readCommitted: options.readCommitted,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
     }
-    let mine: RdKafka.KafkaConsumer | undefined
-    return this.clients.track(
-      new RdKafkaConsumer(settings, (member) => {
-        // A consumer that stops after its replacement started leaves the replacement's entry alone.
-        if (member !== undefined) this.members.set(options.groupId, (mine = member))
-        else if (this.members.get(options.groupId) === mine) this.members.delete(options.groupId)
-      }),
-      'stop',
-    )
+    return this.clients.track(new RdKafkaConsumer(settings, this.members.reporter(options.groupId)), 'stop')
   }
 
   async producer(options: ProducerOptions): Promise<BackendProducer> {
