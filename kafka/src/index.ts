@@ -21,6 +21,7 @@ export * from './read-topic.ts'
 export { errorCode, errorMessage, errorRetriable, sleepUnlessAborted } from './worker-support.ts'
 export * from './trace-context.ts'
 export * from './worker/options.ts'
+export { claimProcessId, PROCESS_FILE } from './process-id.ts'
 export type { CallResult, CallUnavailable, ExternalCall } from './worker/call.ts'
 export {
   startTransactionalWorker,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { KAFKA_ERROR_CODES, KafkaError } from '../errors.ts'
 
 // The settings every transactional worker shares (the payment gateway, the notification channel
@@ -39,11 +40,26 @@ export interface WorkerSettingsInput {
   readonly groupId?: string
   readonly clientId?: string
   /**
-   * exactly_once: a transactional producer per owned partition, each batch's outputs and its offset
-   * committed in one transaction. at_least_once: the offset is committed once the outputs are
-   * acknowledged; a crash in between does the batch again (the external call must be idempotent).
+   * exactly_once: outputs and the offsets they finish commit in one transaction, the member's (on a
+   * backend whose transactional offsets carry the group's metadata) or each partition's. at_least_once:
+   * the offset is committed once the outputs are acknowledged; a crash in between does the batch again
+   * (the external call must be idempotent).
    */
   readonly processingGuarantee?: ProcessingGuarantee
+  /**
+   * Exactly-once with one transaction per member: how long it stays open gathering batches before it
+   * commits, in ms (Kafka Streams' `commit.interval.ms` under exactly-once, 100). 0 commits after each
+   * batch. A call found unavailable, a revocation and a stop commit what is open at once.
+   */
+  readonly commitIntervalMs?: number
+  /**
+   * Exactly-once with one transaction per member: names this instance in its transactional id,
+   * `<groupId>-<instanceId>`. Give each instance its own, kept across its restarts (a pod's name): a
+   * restarted instance then aborts at once what its previous run left open, where a fresh id leaves
+   * that transaction to the broker's timeout (a minute), holding back read_committed readers of its
+   * outputs meanwhile. Two live instances with the same id fence each other. Default: a fresh id per start.
+   */
+  readonly instanceId?: string
   /** An unavailable external call is retried, doubling from baseMs up to maxMs, `attempts` calls in all. */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number; readonly attempts?: number }
   /** Bound of stop(); ms. */
@@ -70,6 +86,8 @@ export interface WorkerSettings {
   readonly maxMs: number
   readonly attempts: number
   readonly shutdownTimeoutMs: number
+  readonly commitIntervalMs: number
+  readonly instanceId: string
 }
 
 const NAME = /^[A-Za-z0-9._-]+$/
@@ -103,6 +121,12 @@ export function checkWorkerSettings(
   const shutdownTimeoutMs = input.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs ?? 30_000
   if (!Number.isSafeInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0)
     problems.push(`${path}/shutdownTimeoutMs must be an integer >= 0`)
+  const commitIntervalMs = input.commitIntervalMs ?? 100
+  if (!Number.isSafeInteger(commitIntervalMs) || commitIntervalMs < 0)
+    problems.push(`${path}/commitIntervalMs must be an integer >= 0`)
+  const instanceId = input.instanceId ?? randomUUID()
+  if (typeof instanceId !== 'string' || !NAME.test(instanceId))
+    problems.push(`${path}/instanceId must be letters, digits, ".", "_" or "-"`)
   return {
     groupId,
     clientId,
@@ -111,6 +135,8 @@ export function checkWorkerSettings(
     maxMs,
     attempts,
     shutdownTimeoutMs,
+    commitIntervalMs,
+    instanceId,
   }
 }
 

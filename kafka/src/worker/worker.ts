@@ -14,6 +14,7 @@ import {
 import { errorCode, errorMessage, errorRetriable } from '../worker-support.ts'
 import { callWithRetry, type CallContext, type CallResult, type ExternalCall } from './call.ts'
 import { WorkerState, type WorkerClosed, type WorkerHealth, type WorkerSettings } from './options.ts'
+import { MemberCommits } from './member-commits.ts'
 import { WorkerOutputs } from './outputs.ts'
 
 /** What a handler can do while it handles one record. */
@@ -72,6 +73,9 @@ class Worker<Command> implements TransactionalWorker {
   /** Owned partitions, each with a signal aborted when it is taken away. */
   private readonly owned = new Map<string, AbortController>()
   private readonly busy = new Map<string, Promise<void>>()
+  /** Batches, and commits of the member's transaction, one at a time. */
+  private serial: Promise<unknown> = Promise.resolve()
+  private readonly commits: MemberCommits
   private readonly abort = new AbortController()
   private stopping: Promise<void> | undefined
   private settle: (result: WorkerClosed) => void = () => {}
@@ -83,6 +87,16 @@ class Worker<Command> implements TransactionalWorker {
     this.settings = options.settings
     this.logger = options.logger
     this.outputs = new WorkerOutputs(options.backend, options.settings, options.logger)
+    this.commits = new MemberCommits({
+      outputs: this.outputs,
+      commitIntervalMs: options.settings.commitIntervalMs,
+      consumer: () => this.consumer!,
+      positions: this.positions,
+      owns: (key) => this.owned.has(key),
+      failed: () => this.state === WorkerState.FAILED,
+      fail: (error) => this.fail(error),
+      exclusive: (work) => this.exclusive(work),
+    })
     this.closed = new Promise((resolve) => (this.settle = resolve))
     this.startSpan = recordSpans(options.tracer ?? trace.getTracer('@oxagry/kafka'), options.settings.groupId)
   }
@@ -90,14 +104,14 @@ class Worker<Command> implements TransactionalWorker {
   async start(): Promise<void> {
     const { groupId, clientId, exactlyOnce } = this.settings
     try {
-      await this.outputs.open()
+      await this.outputs.start()
       const consumer = this.options.backend.consumer({ groupId, clientId, readCommitted: true })
       this.consumer = consumer
       this.enter(WorkerState.RUNNING)
       await consumer.run([this.options.topic], {
         onAssigned: (added, assignment) => this.assigned(added, assignment),
         onRevoked: (partitions) => this.revoked(partitions),
-        eachBatch: (batch) => this.batch(batch),
+        eachBatch: (batch) => this.exclusive(() => this.batch(batch)),
         onFailed: (error) => this.fail(error),
       })
     } catch (error) {
@@ -105,7 +119,10 @@ class Worker<Command> implements TransactionalWorker {
       await this.closed
       throw error
     }
-    this.logger.info({ topic: this.options.topic, exactlyOnce }, `${this.options.name} started`)
+    this.logger.info(
+      { topic: this.options.topic, exactlyOnce, transactions: this.outputs.mode },
+      `${this.options.name} started`,
+    )
   }
 
   health(): WorkerHealth {
@@ -152,11 +169,21 @@ class Worker<Command> implements TransactionalWorker {
     for (const key of keys) this.owned.get(key)?.abort()
     // The record in hand finishes (or, retried, is left uncommitted) before its producer goes.
     await Promise.allSettled(keys.map((key) => this.busy.get(key)))
+    // What the member's transaction holds of them is committed while they are still its own.
+    if (this.outputs.mode === 'member') await this.exclusive(() => this.commits.commit())
     for (const key of keys) {
       this.owned.delete(key)
       this.positions.delete(key)
+      this.commits.forget(key)
       await this.outputs.release(key)
     }
+  }
+
+  /** Runs after what is running: batches and the member's commits never overlap. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(work)
+    this.serial = run.catch(() => {})
+    return run
   }
 
   private canProcess(key: string): boolean {
@@ -166,15 +193,35 @@ class Worker<Command> implements TransactionalWorker {
 
   /**
    * A fetched batch of one partition: each record handled in order, and what they produce written
-   * with the batch's last offset (one transaction per batch under exactly_once). What is held is
-   * written before an unavailable call is waited out; a crash before the write does the batch again.
+   * with the batch's last offset: into the member's open transaction (committed every commit
+   * interval), or in a transaction of the partition's, or acknowledged and then the offset committed.
+   * What is held is committed before an unavailable call is waited out; a crash before the commit does
+   * the batch again.
    */
   private async batch(batch: Batch): Promise<void> {
     const key = tpKey(batch.topic, batch.partition)
+    if (this.commits.isStale(key, batch)) return
+    const member = this.outputs.mode === 'member'
     const pending: ProducedRecord[] = []
     let last: PartitionOffset | undefined
+    let first: bigint | undefined
+    const stage = async (): Promise<void> => {
+      const offset = last
+      last = undefined
+      await this.outputs.stage(key, pending.splice(0), offset, first)
+      first = undefined
+    }
     const flush = async (): Promise<boolean> => {
-      if (pending.length === 0 && last === undefined) return true
+      if (pending.length === 0 && last === undefined) return member ? this.commits.commit() : true
+      if (member) {
+        try {
+          await stage()
+        } catch (error) {
+          this.fail(error)
+          return false
+        }
+        return this.commits.commit()
+      }
       const offset = last
       last = undefined
       const ok = await this.write(key, pending.splice(0), offset)
@@ -197,8 +244,19 @@ class Worker<Command> implements TransactionalWorker {
         endSpan(traced.span)
         if (done === undefined) return
         last = done
+        first ??= BigInt(record.offset)
       }
-      await flush()
+      if (!member) {
+        await flush()
+        return
+      }
+      try {
+        if (pending.length > 0 || last !== undefined) await stage()
+      } catch (error) {
+        this.fail(error)
+        return
+      }
+      await this.commits.whenDue()
     })()
     this.busy.set(key, run)
     try {
@@ -306,11 +364,15 @@ class Worker<Command> implements TransactionalWorker {
 
   private async shutDown(error: unknown): Promise<void> {
     this.abort.abort()
+    this.commits.cancel()
     let timeout: NodeJS.Timeout | undefined
     const bounded = new Promise<'timeout'>((resolve) => {
       timeout = setTimeout(() => resolve('timeout'), this.settings.shutdownTimeoutMs)
     })
     const work = (async () => {
+      // Stopping: what the member's transaction holds is committed before the group is left.
+      if (this.outputs.mode === 'member' && error === undefined)
+        await this.exclusive(() => this.commits.commit())
       await this.consumer
         ?.stop()
         .catch((e: unknown) => this.logger.warn({ err: e }, 'leaving the group failed'))
@@ -331,7 +393,9 @@ class Worker<Command> implements TransactionalWorker {
  * Starts a transactional worker: a consumer group member over `topic` that handles each owned
  * partition's records in order, one at a time, through the service's handler (decode, the external
  * call retried while unavailable, the records it produces), and writes what they produce with the
- * offsets they finish: in one transaction per batch under exactly_once. A record that does not
+ * offsets they finish: under exactly_once in the member's transaction, committed every
+ * `commitIntervalMs` (one transaction for every partition's batches, Kafka Streams' exactly_once_v2),
+ * or, on a backend without group metadata, one transaction per batch. A record that does not
  * decode is dead-lettered; a partition taken away mid-record leaves that record uncommitted for its
  * next owner.
  */

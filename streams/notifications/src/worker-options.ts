@@ -4,6 +4,7 @@ import {
   type WorkerClosed,
   type WorkerHealth,
   type WorkerSettings,
+  type WorkerSettingsInput,
 } from '@oxagry/kafka'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -15,7 +16,8 @@ import type { WorkerMetrics } from './worker-metrics.ts'
 /** The channel worker's states: the transactional worker's (RETRYING: a send is being retried). */
 export { WorkerState, type WorkerHealth } from '@oxagry/kafka'
 
-export interface ChannelWorkerOptions {
+/** `instanceId` and `commitIntervalMs`: the transactional worker's, as the payment gateway has them. */
+export interface ChannelWorkerOptions extends Pick<WorkerSettingsInput, 'commitIntervalMs' | 'instanceId'> {
   readonly backend: KafkaBackend
   readonly channel: NotificationChannel
   readonly serdes: Pick<NotificationsSerdes, 'notification' | 'delivery' | 'deadLetter'>
@@ -24,8 +26,8 @@ export interface ChannelWorkerOptions {
   readonly groupId?: string
   readonly clientId?: string
   /**
-   * exactly_once (default): each partition has its transactional producer, and the outcomes and the
-   * offset commit in one transaction. at_least_once: the offset is committed after the outcomes are
+   * exactly_once (default): the outcomes and the offset commit in one transaction (the member's, or
+   * its partition's on a backend without group metadata). at_least_once: the offset is committed after the outcomes are
    * acknowledged; a crash in between sends again under the same key, which the provider answers as before.
    */
   readonly processingGuarantee?: 'exactly_once' | 'at_least_once'

@@ -190,6 +190,8 @@ test('a failing provider is retried with back-off (not ready meanwhile), then th
   await send(s, [notification(1)])
   await eventually(async () => (worker.health().state === WorkerState.RETRYING ? true : undefined), {
     timeoutMs: 5000,
+    // The retries last 150 ms in all: looked for more often than that.
+    intervalMs: 10,
     what: 'the worker retrying',
   })
   t.false(worker.health().ready)

@@ -4,6 +4,7 @@ import {
   type KafkaBackend,
   type WorkerHealth,
   type WorkerSettings,
+  type WorkerSettingsInput,
 } from '@oxagry/kafka'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -16,7 +17,12 @@ import type { PaymentProvider } from './provider.ts'
 export const GatewayState = WorkerState
 export type GatewayState = WorkerState
 
-export interface GatewayOptions {
+/**
+ * `instanceId` names this gateway in its transactional id under exactly-once per member: keep it across
+ * the instance's restarts (`claimProcessId` of a directory of its own), and `commitIntervalMs` is how
+ * long its transaction gathers commands (both the transactional worker's).
+ */
+export interface GatewayOptions extends Pick<WorkerSettingsInput, 'commitIntervalMs' | 'instanceId'> {
   readonly backend: KafkaBackend
   readonly provider: PaymentProvider
   readonly serdes: Pick<
@@ -28,8 +34,8 @@ export interface GatewayOptions {
   readonly groupId?: string
   readonly clientId?: string
   /**
-   * exactly_once (default): each partition has its transactional producer, and a command's outcome
-   * and its offset commit in one transaction. at_least_once: the offset is committed after the outcome
+   * exactly_once (default): a command's outcome and its offset commit in one transaction (the member's,
+   * or its partition's on a backend without group metadata). at_least_once: the offset is committed after the outcome
    * is acknowledged; a crash in between writes the same events (same ids) again.
    */
   readonly processingGuarantee?: 'exactly_once' | 'at_least_once'

@@ -110,8 +110,8 @@ function commandHandler(
  * Starts the payment gateway worker: consumes the payment commands in its own group, and for each
  * writes `PaymentRequested` (authorisations), calls the provider (the payment id its idempotency key;
  * an outage retried with capped exponential back-off while the partition waits), and writes the
- * outcome to the payment events keyed by order, committing the command's offset with it (one
- * transaction per batch under exactly_once). Event ids derive from the command id and the step, so a
+ * outcome to the payment events keyed by order, committing the command's offset with it (in the
+ * worker's transaction under exactly_once, committed every `commitIntervalMs`). Event ids derive from the command id and the step, so a
  * redelivered command writes the same events. The loop is `@oxagry/kafka`'s transactional worker.
  */
 export async function startPaymentGateway(options: GatewayOptions): Promise<PaymentGateway> {

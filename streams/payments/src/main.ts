@@ -1,5 +1,6 @@
+import { join } from 'node:path'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
-import { createKafkaBackend } from '@oxagry/kafka'
+import { claimProcessId, createKafkaBackend } from '@oxagry/kafka'
 import { exitOnError, shutdownOnSignals, serviceStreamsConfig } from '@oxagry/streams'
 import { closeTracingLast, startTracing } from '@oxagry/tracing'
 import { pino } from 'pino'
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
       provider,
       serdes,
       groupId: env.gatewayGroupId,
+      // Kept across restarts in the state directory: a restart aborts what a crash left open at once.
+      instanceId: claimProcessId(join(env.stateDir, env.gatewayGroupId), logger),
       processingGuarantee: env.processingGuarantee,
       logger,
       metricsRegistry,

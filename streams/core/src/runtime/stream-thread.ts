@@ -6,7 +6,7 @@ import type {
   KafkaBackend,
   TopicPartition,
 } from '@oxagry/kafka'
-import { fromTpKey, HeartbeatPacer, tpKey } from '@oxagry/kafka'
+import { claimProcessId, fromTpKey, HeartbeatPacer, tpKey } from '@oxagry/kafka'
 import type { StreamsError } from '../errors.ts'
 import type { StreamRecord } from '../record.ts'
 import type { StateStore } from '../state/store.ts'
@@ -23,7 +23,6 @@ import {
 } from './context.ts'
 import { ErrorRouter, isTaskMigration } from './error-router.ts'
 import { FetchLag } from './fetch-lag.ts'
-import { claimProcessId } from './process-id.ts'
 import type { InternalTopics } from './internal-topics.ts'
 import { awaitable, RecordSender } from './record-collector.ts'
 import type { SourceRoute } from './sources.ts'

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createInventorySerdes, startInventory } from '@oxagry/inventory'
-import { createKafkaBackend, type KafkaClientName } from '@oxagry/kafka'
+import { claimProcessId, createKafkaBackend, type KafkaClientName } from '@oxagry/kafka'
 import { createOrdersSerdes, startOrders, type OrdersTimeouts } from '@oxagry/orders'
 import { createPaymentsSerdes, SimulatedProvider, startPaymentGateway, startPayments } from '@oxagry/payments'
 import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
@@ -119,6 +119,7 @@ async function main(spec: WorkerSpec): Promise<void> {
         serdes: await createPaymentsSerdes(registry, topics, { autoRegister: true }),
         topics,
         groupId: id,
+        instanceId: claimProcessId(join(spec.stateDir, id), logger),
         logger,
       })
       shutdownOnSignals([{ close: () => gateway.stop() }, provider], { timeoutMs: 10_000 })

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { claimProcessId } from '@oxagry/kafka'
 import { createInventorySerdes, startInventory } from '@oxagry/inventory'
 import { createOrdersSerdes, startOrders } from '@oxagry/orders'
 import {
@@ -163,6 +164,8 @@ async function startGateway(
     serdes,
     topics,
     groupId: context.group('payment-gateway'),
+    // Kept across restarts in the state directory: a restart aborts what a crash left open at once.
+    instanceId: claimProcessId(join(config.stateDir, context.group('payment-gateway')), logger),
     processingGuarantee: config.processingGuarantee,
     logger: logger.child({ component: 'payment-gateway' }),
     metricsRegistry: context.metrics,

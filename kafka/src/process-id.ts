@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 
-/** The file beside the tasks' directories that keeps the instance's process id across restarts. */
+/** The file (beside a streams instance's task directories) that keeps the instance's process id across restarts. */
 export const PROCESS_FILE = 'kafka-streams-process.json'
 
 interface ProcessFile {
@@ -35,11 +35,12 @@ function readProcessFile(path: string): ProcessFile | undefined {
 }
 
 /**
- * The instance's process id, kept in `<stateDir>/<applicationId>/` as Kafka Streams keeps it in its
- * state directory: a restarted instance gets the same id, so its per-thread transactional ids are the
- * same and claiming them at once aborts what the previous run left open (instead of its changelogs
- * staying unreadable under read_committed until the broker times that transaction out). When another
- * live process of this machine holds the directory, a fresh id keeps the two from fencing each other.
+ * An instance's process id, kept in its directory (`<stateDir>/<applicationId>/`) as Kafka Streams keeps
+ * it in its state directory: a restarted instance gets the same id, so its per-thread transactional
+ * ids (a stream thread's, a transactional worker's) are the same, and claiming them at once aborts what
+ * the previous run left open, instead of its outputs staying unreadable under read_committed until the
+ * broker times that transaction out. When another live process of this machine holds the directory, a
+ * fresh id keeps the two from fencing each other.
  */
 export function claimProcessId(appStateDir: string, logger: Logger): string {
   const path = join(appStateDir, PROCESS_FILE)
