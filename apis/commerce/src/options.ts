@@ -11,6 +11,7 @@ import type { BookingReadModel } from './bookings/view.ts'
 import type { IdempotencyDigests } from './idempotency.ts'
 import type { OrderHubOptions } from './live/hub.ts'
 import type { OrderStatusFeed } from './live/feed.ts'
+import { DEFAULT_IDLE_POLL_MS, type DecisionHints } from './wait.ts'
 import type { CommerceWriter } from './writer.ts'
 
 /** What the commerce API reads, writes and follows, and how it waits. */
@@ -27,9 +28,14 @@ export interface CommercePluginOptions {
   readonly feed: OrderStatusFeed
   /** Idempotency keys remembered for the 409 (default 100,000; the oldest are forgotten first). */
   readonly idempotencyKeys?: number
-  /** The longest `waitFor` a GET may ask for (default 30 s) and how often it reads again (50 ms). */
+  /**
+   * The longest `waitFor` a GET may ask for (default 30 s); how often it reads the view again once the
+   * change it waits for reached Kafka (the feed says so; 50 ms), and until then (1 s, in case the feed
+   * misses it).
+   */
   readonly maxWaitMs?: number
   readonly pollMs?: number
+  readonly idlePollMs?: number
   readonly live?: Partial<OrderHubOptions>
   /** The clock events are stamped with; tests fix it. */
   readonly now?: () => number
@@ -92,6 +98,9 @@ export interface CommerceRouteOptions {
   readonly digests: IdempotencyDigests
   readonly maxWaitMs: number
   readonly pollMs: number
+  readonly idlePollMs: number
+  /** The feed's changes by order, which tell a waiting GET when reading the view again is worth it. */
+  readonly hints: DecisionHints
   readonly now: () => number
   /** Where the REST routes are mounted, for `Location` headers. */
   readonly prefix: string
@@ -117,12 +126,14 @@ export function resolveCommerceNumbers(options: CommercePluginOptions): {
   idempotencyKeys: number
   maxWaitMs: number
   pollMs: number
+  idlePollMs: number
   live: OrderHubOptions
 } {
   const numbers = {
     idempotencyKeys: options.idempotencyKeys ?? DEFAULT_IDEMPOTENCY_KEYS,
     maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
     pollMs: options.pollMs ?? DEFAULT_POLL_MS,
+    idlePollMs: options.idlePollMs ?? DEFAULT_IDLE_POLL_MS,
   }
   const live = { ...DEFAULT_ORDER_HUB_OPTIONS, ...options.live }
   const problems = [...positiveIntegers('commerce', numbers), ...positiveIntegers('commerce.live', live)]

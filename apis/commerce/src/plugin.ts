@@ -16,6 +16,7 @@ import { ordersRoutes } from './routes/orders.ts'
 import { paymentWebhookRoutes } from './routes/payment-webhooks.ts'
 import { paymentsRoutes } from './routes/payments.ts'
 import { reservationsRoutes } from './routes/reservations.ts'
+import { DecisionHints } from './wait.ts'
 
 /** Where the commerce API's REST routes and live feed are served. */
 export const COMMERCE_PATHS = { rest: '/api/v1', live: '/ws/orders' } as const
@@ -28,6 +29,8 @@ export const COMMERCE_PATHS = { rest: '/api/v1', live: '/ws/orders' } as const
 export async function commerceApi(app: FastifyInstance, options: CommercePluginOptions): Promise<void> {
   const numbers = resolveCommerceNumbers(options)
   const webhooks = resolveWebhooks(options.webhooks)
+  const hints = new DecisionHints(options.feed)
+  app.addHook('onClose', async () => hints.close())
   const routes: CommerceRouteOptions = {
     orders: options.orders,
     stock: options.stock,
@@ -36,6 +39,8 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
     digests: new IdempotencyDigests(numbers.idempotencyKeys),
     maxWaitMs: numbers.maxWaitMs,
     pollMs: numbers.pollMs,
+    idlePollMs: numbers.idlePollMs,
+    hints,
     now: options.now ?? Date.now,
     prefix: COMMERCE_PATHS.rest,
   }

@@ -21,13 +21,12 @@
  *
  *   --rest     the same flow as a client of the REST API sees it instead (see rest-cli.ts)
  */
-import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { availableKafkaClients, type KafkaClientName } from '@oxagry/kafka'
 import { intFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
-import { processCpuMs } from '../process-cpu.ts'
+import { cpuMsOf, processCpuMs, stackBrokerPid } from '../process-cpu.ts'
 import { writeJson } from '../results.ts'
 import { median, percentile } from '../stats.ts'
 import { formatTable } from '../table.ts'
@@ -72,28 +71,6 @@ interface ThroughputResult {
   readonly brokerCpuMsPerOrder?: number
 }
 
-/** The stack's broker: `--broker-pid`, else the pid file the stack writes (STACK_DIR, else .stack/). */
-function brokerPid(): number | undefined {
-  if (flags.has('broker-pid')) return intFlag(flags, 'broker-pid', 0)
-  const stackDir = process.env.STACK_DIR ?? fileURLToPath(new URL('../../../.stack', import.meta.url))
-  try {
-    const pid = Number(readFileSync(join(stackDir, 'kafka', 'kafka.pid'), 'utf8').trim())
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** CPU time the processes have used so far, ms; undefined when any of them cannot say. */
-function cpuMsOf(pids: readonly number[]): number | undefined {
-  let total = 0
-  for (const pid of pids) {
-    const ms = processCpuMs(pid)
-    if (ms === undefined) return undefined
-    total += ms
-  }
-  return total
-}
 interface LatencyResult {
   readonly client: KafkaClientName
   readonly rate: number
@@ -114,7 +91,7 @@ async function throughput(client: KafkaClientName): Promise<ThroughputResult> {
     await sink.send(market.opening(t0))
     const backlog = []
     for (let at = t0; backlog.length < orders; at += 100) backlog.push(...checkouts(market.tick(at)))
-    const broker = brokerPid()
+    const broker = flags.has('broker-pid') ? intFlag(flags, 'broker-pid', 0) : stackBrokerPid()
     const rolesBefore = cpuMsOf(run.rolePids)
     const brokerBefore = broker === undefined ? undefined : processCpuMs(broker)
     const start = Date.now()

@@ -28,6 +28,8 @@ import { median } from '../stats.ts'
 import { benchKafka } from '../streams/kafka.ts'
 import { formatTable } from '../table.ts'
 import { cleanUpStack } from '../tracking/cleanup.ts'
+import { processCpuMs, stackBrokerPid } from '../process-cpu.ts'
+import { DecisionFollower } from './decisions.ts'
 import { restLatency, restReads, stockUp, type RestLatencyResult, type RestReadResult } from './rest.ts'
 import { RestPlatform, type RestStack } from './rest-platform.ts'
 
@@ -82,7 +84,26 @@ interface Run {
   readonly client: KafkaClientName
   readonly run: number
   readonly latency: RestLatencyResult
+  /** CPU (user + system) the platform's process used in the measured phase, per order placed, ms. */
+  readonly platformCpuMsPerOrder?: number
+  /** The same over the phase's wall time: cores the platform kept busy. */
+  readonly platformCores?: number
+  /** The broker's CPU per order placed in the measured phase, ms. */
+  readonly brokerCpuMsPerOrder?: number
   readonly reads: readonly RestReadResult[]
+}
+
+/** The median of the values present; null when none is. */
+function medianOf(values: readonly (number | undefined)[]): number | null {
+  const present = values.filter((v): v is number => v !== undefined && Number.isFinite(v))
+  return present.length === 0 ? null : median(present)
+}
+
+/** CPU ms the process used from `before` until now, per `orders`; undefined when it cannot say. */
+function perOrder(pid: number | undefined, before: number | undefined, orders: number): number | undefined {
+  const after = pid === undefined ? undefined : processCpuMs(pid)
+  if (after === undefined || before === undefined || orders === 0) return undefined
+  return Math.round(((after - before) / orders) * 100) / 100
 }
 
 const results: Run[] = []
@@ -96,23 +117,47 @@ for (let i = 1; i <= runs; i++) {
     try {
       const runId = `bench-${Date.now().toString(36)}`
       await stockUp(platform, runId)
+      const decisions = await DecisionFollower.start(stack, platform.prefix)
       if (warmupSeconds > 0) {
         process.stderr.write(`  warm-up: ${rate} checkouts/s for ${warmupSeconds} s, not measured\n`)
         await restLatency(platform, { rate, seconds: warmupSeconds, runId: `${runId}-warmup` })
       }
       process.stderr.write(`  latency: ${rate} checkouts/s for ${measureSeconds} s\n`)
+      const broker = stackBrokerPid()
+      const cpuBefore = platform.pid === undefined ? undefined : processCpuMs(platform.pid)
+      const brokerBefore = broker === undefined ? undefined : processCpuMs(broker)
+      const wallBefore = performance.now()
       const { result: latency, orderIds } = await restLatency(platform, {
         rate,
         seconds: measureSeconds,
         runId,
+        decided: decisions.decided,
       })
-      process.stderr.write(`  ${JSON.stringify(latency)}\n`)
+      const platformCpuMsPerOrder = perOrder(platform.pid, cpuBefore, latency.orders)
+      const brokerCpuMsPerOrder = perOrder(broker, brokerBefore, latency.orders)
+      const wallMs = performance.now() - wallBefore
+      const platformCores =
+        platformCpuMsPerOrder === undefined
+          ? undefined
+          : Math.round(((platformCpuMsPerOrder * latency.orders) / wallMs) * 100) / 100
+      await decisions.stop()
+      process.stderr.write(
+        `  ${JSON.stringify({ ...latency, platformCpuMsPerOrder, platformCores, brokerCpuMsPerOrder })}\n`,
+      )
       const reads: RestReadResult[] = []
       for (const route of ['order-by-id', 'stock'] as const) {
         reads.push(await restReads(platform, { route, orderIds, connections, seconds: readSeconds }))
         process.stderr.write(`  ${JSON.stringify(reads.at(-1))}\n`)
       }
-      results.push({ client, run: i, latency, reads })
+      results.push({
+        client,
+        run: i,
+        latency,
+        ...(platformCpuMsPerOrder === undefined ? {} : { platformCpuMsPerOrder }),
+        ...(platformCores === undefined ? {} : { platformCores }),
+        ...(brokerCpuMsPerOrder === undefined ? {} : { brokerCpuMsPerOrder }),
+        reads,
+      })
     } finally {
       await platform.close()
       await removeRun(platform.prefix)
@@ -128,6 +173,10 @@ const medians = clients.map((client) => {
     client,
     p50Ms: median(mine.map((r) => r.latency.p50Ms)),
     p99Ms: median(mine.map((r) => r.latency.p99Ms)),
+    decisionP99Ms: medianOf(mine.map((r) => r.latency.decisionP99Ms)),
+    viewP99Ms: medianOf(mine.map((r) => r.latency.viewP99Ms)),
+    platformCpuMsPerOrder: medianOf(mine.map((r) => r.platformCpuMsPerOrder)),
+    platformCores: medianOf(mine.map((r) => r.platformCores)),
     orderReadsPerSec: reads('order-by-id'),
     stockReadsPerSec: reads('stock'),
   }
@@ -154,6 +203,11 @@ console.log(
       { header: 'POST p99 ms' },
       { header: 'p50 ms' },
       { header: 'p99 ms' },
+      { header: 'in Kafka p50/p99' },
+      { header: 'view p50/p99' },
+      { header: 'CPU ms/order' },
+      { header: 'cores' },
+      { header: 'broker ms/order' },
       { header: 'order reads/s' },
       { header: 'stock reads/s' },
       { header: 'failures' },
@@ -168,6 +222,11 @@ console.log(
       r.latency.postP99Ms,
       r.latency.p50Ms,
       r.latency.p99Ms,
+      `${r.latency.decisionP50Ms ?? '-'}/${r.latency.decisionP99Ms ?? '-'}`,
+      `${r.latency.viewP50Ms ?? '-'}/${r.latency.viewP99Ms ?? '-'}`,
+      r.platformCpuMsPerOrder ?? '-',
+      r.platformCores ?? '-',
+      r.brokerCpuMsPerOrder ?? '-',
       r.reads.find((x) => x.route === 'order-by-id')?.requestsPerSec,
       r.reads.find((x) => x.route === 'stock')?.requestsPerSec,
       JSON.stringify(r.latency.failures),
@@ -181,10 +240,24 @@ console.log(
       { header: 'client' },
       { header: 'p50 ms' },
       { header: 'p99 ms' },
+      { header: 'in Kafka p99' },
+      { header: 'view p99' },
+      { header: 'CPU ms/order' },
+      { header: 'cores' },
       { header: 'order reads/s' },
       { header: 'stock reads/s' },
     ],
-    medians.map((m) => [m.client, m.p50Ms, m.p99Ms, m.orderReadsPerSec, m.stockReadsPerSec]),
+    medians.map((m) => [
+      m.client,
+      m.p50Ms,
+      m.p99Ms,
+      m.decisionP99Ms,
+      m.viewP99Ms,
+      m.platformCpuMsPerOrder,
+      m.platformCores,
+      m.orderReadsPerSec,
+      m.stockReadsPerSec,
+    ]),
   ),
 )
 console.log(`\nwritten to ${out}`)

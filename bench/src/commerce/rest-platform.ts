@@ -40,6 +40,11 @@ export class RestPlatform {
     readonly prefix: string,
   ) {}
 
+  /** The platform's process id, while it runs. */
+  get pid(): number | undefined {
+    return this.child.pid
+  }
+
   static async start(
     stack: RestStack,
     options: { kafkaClient: KafkaClientName; profileDir?: string },

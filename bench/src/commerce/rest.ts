@@ -16,6 +16,14 @@ export interface RestLatencyResult {
   /** POST sent → 202. */
   readonly postP50Ms: number
   readonly postP99Ms: number
+  /**
+   * The confirmed orders' wait in two parts, when the run followed the status topic: POST sent → the
+   * decision readable in Kafka (the stream processors), then → answered over REST (the view the API reads).
+   */
+  readonly decisionP50Ms?: number
+  readonly decisionP99Ms?: number
+  readonly viewP50Ms?: number
+  readonly viewP99Ms?: number
   /** Answers other than a decided order: 202s refused, waits timed out, other decisions. */
   readonly failures: Readonly<Record<string, number>>
 }
@@ -89,10 +97,17 @@ function checkout(random: () => number, n: number) {
  */
 export async function restLatency(
   platform: RestPlatform,
-  options: { rate: number; seconds: number; runId: string },
+  options: {
+    rate: number
+    seconds: number
+    runId: string
+    /** orderId → performance.now() when its decision was readable in Kafka (`DecisionFollower`). */
+    decided?: ReadonlyMap<string, number>
+  },
 ): Promise<{ result: RestLatencyResult; orderIds: string[] }> {
   const random = prng(7)
   const latencies: number[] = []
+  const confirmed: { orderId: string; sent: number; answered: number }[] = []
   const posts: number[] = []
   const failures: Record<string, number> = {}
   const orderIds: string[] = []
@@ -113,7 +128,9 @@ export async function restLatency(
     if (read.status !== 200) return fail(`GET ${read.status}`)
     if (read.headers.get('oxagry-wait') !== 'satisfied') return fail('wait timed out')
     if (state !== 'CONFIRMED') return fail(`decided ${state}`)
-    latencies.push(performance.now() - sent)
+    const answered = performance.now()
+    latencies.push(answered - sent)
+    confirmed.push({ orderId, sent, answered })
   }
   const pending: Promise<void>[] = []
   const start = performance.now()
@@ -124,6 +141,16 @@ export async function restLatency(
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   await Promise.all(pending)
+  // The follower reads behind the view at times: the decisions are looked up once it caught up.
+  if (options.decided !== undefined) await new Promise((resolve) => setTimeout(resolve, 1_000))
+  const decisionParts: number[] = []
+  const viewParts: number[] = []
+  for (const c of confirmed) {
+    const inKafka = options.decided?.get(c.orderId)
+    if (inKafka === undefined) continue
+    decisionParts.push(inKafka - c.sent)
+    viewParts.push(c.answered - inKafka)
+  }
   return {
     orderIds,
     result: {
@@ -134,6 +161,14 @@ export async function restLatency(
       p99Ms: latencies.length === 0 ? NaN : Math.round(percentile(latencies, 99)),
       postP50Ms: Math.round(percentile(posts, 50)),
       postP99Ms: Math.round(percentile(posts, 99)),
+      ...(decisionParts.length === 0
+        ? {}
+        : {
+            decisionP50Ms: Math.round(percentile(decisionParts, 50)),
+            decisionP99Ms: Math.round(percentile(decisionParts, 99)),
+            viewP50Ms: Math.round(percentile(viewParts, 50)),
+            viewP99Ms: Math.round(percentile(viewParts, 99)),
+          }),
       failures,
     },
   }

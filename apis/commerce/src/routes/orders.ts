@@ -155,6 +155,8 @@ export async function ordersRoutes(app: FastifyInstance, options: CommerceRouteO
       const { order, satisfied } = await waitForOrder(options.orders, id, waitFor, {
         timeoutMs,
         pollMs: options.pollMs,
+        idlePollMs: options.idlePollMs,
+        hints: options.hints,
         signal: abort.signal,
       })
       const own = customerScope(request)
