@@ -99,10 +99,21 @@ export const JMX_EXPORTER_RULES = [
   },
 ] as const
 
-/** The JMX exporter's configuration file: the cluster's brokers and the local stack's broker read it. */
+/**
+ * The JMX exporter's configuration file: the cluster's brokers and the local stack's broker read it.
+ * Each rule caches what it made of an attribute's name (`cache: true`; none of them reads a value):
+ * without it, every scrape ran every attribute of every topic's meters through the rules in turn, and
+ * most (MeanRate, OneMinuteRate, …) through all of them, matching none. On a broker with 1,096 topics a
+ * scrape took 270-310 ms before and 91-100 ms after, the same series, and the exporter's regular
+ * expressions had been half of the broker's Java CPU samples (JFR) under the REST platform's load.
+ */
 export function jmxExporterConfig(): string {
   return stringify(
-    { lowercaseOutputName: true, includeObjectNames: JMX_EXPORTER_OBJECT_NAMES, rules: JMX_EXPORTER_RULES },
+    {
+      lowercaseOutputName: true,
+      includeObjectNames: JMX_EXPORTER_OBJECT_NAMES,
+      rules: JMX_EXPORTER_RULES.map((rule) => ({ ...rule, cache: true })),
+    },
     { lineWidth: 0 },
   )
 }
