@@ -1,5 +1,4 @@
 import fastifyCors from '@fastify/cors'
-import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
@@ -11,6 +10,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify'
+import helmet from 'helmet'
 import { Registry } from 'prom-client'
 import { API_ERROR_SCHEMA, ApiError, toErrorBody } from './errors.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
@@ -195,7 +195,14 @@ export async function createApiServer(
     string,
     string[] | null
   >
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives } })
+  // Helmet's middleware, built once. @fastify/helmet 13 builds it again for every request (the content
+  // security policy parsed each time), about a tenth of an order lookup's CPU.
+  const securityHeaders = helmet({ contentSecurityPolicy: { directives } })
+  app.addHook('onRequest', (request, reply, next) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) =>
+      next(error instanceof Error ? error : undefined),
+    ),
+  )
   if (security.allowedOrigins.length > 0)
     await app.register(fastifyCors, {
       origin: [...security.allowedOrigins],
