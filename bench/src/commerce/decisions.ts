@@ -1,6 +1,7 @@
 import { Contracts, ConfluentSchemaRegistry, createAvroSerde, type OrderStatus } from '@oxagry/avro'
 import { KafkaJsBackend, type Following, type KafkaBackend } from '@oxagry/kafka'
 import { commerceTopicNames } from '@oxagry/main/commerce'
+import { followTopic } from './follow.ts'
 
 /**
  * When each order's decision (CONFIRMED or CANCELLED) became readable on its status topic, read_committed,
@@ -24,23 +25,16 @@ export class DecisionFollower {
       registry: new ConfluentSchemaRegistry({ url: stack.registryUrl }),
       contract: Contracts.OrderStatus,
     })
-    const admin = await backend.admin()
-    const partitions = (await admin.partitionCounts([topic])).get(topic) ?? 1
-    await admin.close()
     const follower = new DecisionFollower(backend, undefined)
-    const reader = backend.reader({ clientId: `${prefix}-decisions`, readCommitted: true })
-    follower.following = await reader.follow(
-      Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: '0' })),
-      async (records) => {
-        const now = performance.now()
-        for (const r of records) {
-          if (r.value === null) continue
-          const s: OrderStatus = await serde.deserialize(topic, r.value, r.headers)
-          if ((s.state === 'CONFIRMED' || s.state === 'CANCELLED') && !follower.decided.has(s.orderId))
-            follower.decided.set(s.orderId, now)
-        }
-      },
-    )
+    follower.following = await followTopic(backend, topic, `${prefix}-decisions`, async (records) => {
+      const now = performance.now()
+      for (const r of records) {
+        if (r.value === null) continue
+        const s: OrderStatus = await serde.deserialize(topic, r.value, r.headers)
+        if ((s.state === 'CONFIRMED' || s.state === 'CANCELLED') && !follower.decided.has(s.orderId))
+          follower.decided.set(s.orderId, now)
+      }
+    })
     return follower
   }
 

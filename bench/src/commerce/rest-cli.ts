@@ -99,12 +99,13 @@ function medianOf(values: readonly (number | undefined)[]): number | null {
   return present.length === 0 ? null : median(present)
 }
 
-/** CPU ms the process used from `before` until now, per `orders`; undefined when it cannot say. */
-function perOrder(pid: number | undefined, before: number | undefined, orders: number): number | undefined {
+/** CPU ms the process used since `before`; undefined when it cannot say. */
+function cpuSince(pid: number | undefined, before: number | undefined): number | undefined {
   const after = pid === undefined ? undefined : processCpuMs(pid)
-  if (after === undefined || before === undefined || orders === 0) return undefined
-  return Math.round(((after - before) / orders) * 100) / 100
+  return after === undefined || before === undefined ? undefined : after - before
 }
+
+const round2 = (n: number): number => Math.round(n * 100) / 100
 
 const results: Run[] = []
 for (let i = 1; i <= runs; i++) {
@@ -133,13 +134,14 @@ for (let i = 1; i <= runs; i++) {
         runId,
         decided: decisions.decided,
       })
-      const platformCpuMsPerOrder = perOrder(platform.pid, cpuBefore, latency.orders)
-      const brokerCpuMsPerOrder = perOrder(broker, brokerBefore, latency.orders)
       const wallMs = performance.now() - wallBefore
-      const platformCores =
-        platformCpuMsPerOrder === undefined
-          ? undefined
-          : Math.round(((platformCpuMsPerOrder * latency.orders) / wallMs) * 100) / 100
+      const platformCpuMs = cpuSince(platform.pid, cpuBefore)
+      const brokerCpuMs = cpuSince(broker, brokerBefore)
+      const perOrder = (ms: number | undefined): number | undefined =>
+        ms === undefined || latency.orders === 0 ? undefined : round2(ms / latency.orders)
+      const platformCpuMsPerOrder = perOrder(platformCpuMs)
+      const platformCores = platformCpuMs === undefined ? undefined : round2(platformCpuMs / wallMs)
+      const brokerCpuMsPerOrder = perOrder(brokerCpuMs)
       await decisions.stop()
       process.stderr.write(
         `  ${JSON.stringify({ ...latency, platformCpuMsPerOrder, platformCores, brokerCpuMsPerOrder })}\n`,

@@ -23,6 +23,7 @@ import {
 import { BAD_ORDER_KINDS, createMarket, createMarketSink, type MarketRecord } from '@oxagry/simulator'
 import { benchKafka } from '../streams/kafka.ts'
 import { cleanUpStack } from '../tracking/cleanup.ts'
+import { followTopic } from './follow.ts'
 
 export interface CommerceStack {
   readonly brokers: readonly string[]
@@ -133,17 +134,8 @@ export class CommerceRun {
   }
 
   private async follow(topic: string, onRecord: (r: BrokerRecord) => Promise<void>): Promise<void> {
-    const admin = await this.backend.admin()
-    const counts = await admin.partitionCounts([topic])
-    await admin.close()
-    const reader = this.backend.reader({ clientId: `${this.prefix}-follow`, readCommitted: true })
-    const partitions = Array.from({ length: counts.get(topic) ?? 1 }, (_, partition) => ({
-      topic,
-      partition,
-      offset: '0',
-    }))
     this.follows.push(
-      await reader.follow(partitions, async (records) => {
+      await followTopic(this.backend, topic, `${this.prefix}-follow`, async (records) => {
         for (const r of records) await onRecord(r)
       }),
     )

@@ -205,23 +205,23 @@ class Worker<Command> implements TransactionalWorker {
     const pending: ProducedRecord[] = []
     let last: PartitionOffset | undefined
     let first: bigint | undefined
-    const stage = async (): Promise<void> => {
+    /** What is held goes into the member's transaction; false when that failed the worker. */
+    const stage = async (): Promise<boolean> => {
+      if (pending.length === 0 && last === undefined) return true
       const offset = last
       last = undefined
-      await this.outputs.stage(key, pending.splice(0), offset, first)
+      try {
+        await this.outputs.stage(key, pending.splice(0), offset, first)
+      } catch (error) {
+        this.fail(error)
+        return false
+      }
       first = undefined
+      return true
     }
     const flush = async (): Promise<boolean> => {
-      if (pending.length === 0 && last === undefined) return member ? this.commits.commit() : true
-      if (member) {
-        try {
-          await stage()
-        } catch (error) {
-          this.fail(error)
-          return false
-        }
-        return this.commits.commit()
-      }
+      if (member) return (await stage()) && this.commits.commit()
+      if (pending.length === 0 && last === undefined) return true
       const offset = last
       last = undefined
       const ok = await this.write(key, pending.splice(0), offset)
@@ -246,17 +246,8 @@ class Worker<Command> implements TransactionalWorker {
         last = done
         first ??= BigInt(record.offset)
       }
-      if (!member) {
-        await flush()
-        return
-      }
-      try {
-        if (pending.length > 0 || last !== undefined) await stage()
-      } catch (error) {
-        this.fail(error)
-        return
-      }
-      await this.commits.whenDue()
+      if (!member) await flush()
+      else if (await stage()) await this.commits.whenDue()
     })()
     this.busy.set(key, run)
     try {
