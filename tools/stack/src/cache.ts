@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 
 /**
  * A cache entry is a folder that counts only once its `.complete` marker exists, so an install
@@ -12,9 +12,9 @@ import { join } from 'node:path'
 export async function cached(dir: string, fill: (dir: string) => Promise<void> | void): Promise<string> {
   const marker = join(dir, '.complete')
   if (existsSync(marker)) return dir
-  const partial = `${dir}.partial-${process.pid}-${Date.now()}`
-  rmSync(partial, { recursive: true, force: true })
-  mkdirSync(partial, { recursive: true })
+  // A folder no other install can name, not even one in this process started in the same millisecond.
+  mkdirSync(dirname(dir), { recursive: true })
+  const partial = mkdtempSync(`${dir}.partial-`)
   try {
     await fill(partial)
     writeFileSync(join(partial, '.complete'), new Date().toISOString())
