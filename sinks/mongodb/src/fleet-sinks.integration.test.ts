@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -32,11 +32,16 @@ interface Run {
   readonly topics: { pings: string; positions: string; deadLetters: string }
 }
 
+/** Every child still running: a failed or timed-out test kills them, so none outlives the run. */
+const running = new Set<ChildProcess>()
+
 function child(run: Run, extra: NodeJS.ProcessEnv = {}) {
   const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...run.env, ...extra },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  running.add(proc)
+  proc.once('exit', () => running.delete(proc))
   const events: Record<string, unknown>[] = []
   const waiters: {
     match: (e: Record<string, unknown>) => boolean
@@ -113,6 +118,9 @@ async function caughtUp(backend: KafkaJsBackend, groupId: string, topic: string)
 
 test.serial('killed mid-batch and restarted, the sinks lose nothing and double nothing', async (t) => {
   t.timeout(300_000)
+  t.teardown(() => {
+    for (const proc of running) proc.kill('SIGKILL')
+  })
   const id = randomUUID().slice(0, 8)
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
   const backend = new KafkaJsBackend({ brokers: kafkaBrokers() })
