@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type * as RdKafka from 'node-rdkafka'
 import { askAgain } from '../ask-again.ts'
 import type { BackendAdmin, TopicSpec } from '../types.ts'
@@ -12,6 +13,9 @@ import {
   TOPIC_ALREADY_EXISTS,
 } from './client.ts'
 
+/** ListOffsets' timestamp for a partition's end (Kafka's `ListOffsetsRequest.LATEST_TIMESTAMP`). */
+const LATEST_TIMESTAMP = -1
+
 const ask = <T>(what: string, run: () => Promise<T>): Promise<T> =>
   askAgain(what, run, { notYet: answeredNotYet, toError: rdkafkaError })
 
@@ -20,23 +24,24 @@ export class RdKafkaAdmin implements BackendAdmin {
   private constructor(
     private readonly admin: RdKafka.IAdminClient,
     /**
-     * Metadata and watermarks come from a client's connection; a producer is the lightest one. Its
-     * ListOffsets carry the handle's isolation level: read_uncommitted, for the high watermark.
+     * Metadata and end offsets come from a client's connection: a consumer handle that never joins a
+     * group (it has none), the one whose binding asks offsets for a whole topic at once. Its ListOffsets
+     * carry the handle's isolation level: read_uncommitted, for the high watermark.
      */
-    private readonly metadataClient: RdKafka.Producer,
+    private readonly metadataClient: RdKafka.KafkaConsumer,
     private readonly replicationFactor: number,
     private readonly config: Record<string, string | number | boolean>,
   ) {}
 
   /** Made on first use: a read_committed handle, whose watermarks end at the last stable offset. */
-  private stableClient: Promise<RdKafka.Producer> | undefined
+  private stableClient: Promise<RdKafka.KafkaConsumer> | undefined
 
   static async connect(
     config: Record<string, string | number | boolean>,
     replicationFactor: number,
   ): Promise<RdKafkaAdmin> {
-    const { AdminClient, Producer } = rdkafka()
-    const metadataClient = new Producer(withIsolation(config, 'read_uncommitted'))
+    const { AdminClient, KafkaConsumer } = rdkafka()
+    const metadataClient = new KafkaConsumer(withIsolation(config, 'read_uncommitted'), {})
     await connect(metadataClient as never, 'connecting an admin client')
     return new RdKafkaAdmin(AdminClient.create({ ...config }), metadataClient, replicationFactor, config)
   }
@@ -99,23 +104,64 @@ export class RdKafkaAdmin implements BackendAdmin {
     const metadata = await ask(`reading the metadata of ${topic}`, () => this.metadata(topic))
     const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? []
     const client = options.readCommitted === true ? await this.stable() : this.metadataClient
-    // One query per partition, all at once: librdkafka sends them together.
-    const ends = await Promise.all(
-      partitions.map(async (p) => {
-        const offsets = await ask(`reading the end offsets of ${topic}`, () =>
-          call<RdKafka.WatermarkOffsets>('watermarks', (done) =>
-            client.queryWatermarkOffsets(topic, p.id, 10_000, done),
-          ),
-        )
-        return [p.id, String(offsets.highOffset)] as const
-      }),
+    const ids = partitions.map((p) => p.id)
+    if (ids.length === 0) return new Map()
+    return (
+      (await this.latestOffsets(client, topic, ids)) ??
+      new Map(
+        await Promise.all(ids.map(async (id) => [id, await this.highWatermark(client, topic, id)] as const)),
+      )
     )
-    return new Map(ends)
   }
 
-  private stable(): Promise<RdKafka.Producer> {
+  /**
+   * Every partition's end in one ListOffsets request per leader: Kafka's LATEST timestamp (-1), which
+   * the broker answers with the high watermark, or the last stable offset on a read_committed handle.
+   * A watermark query per partition cost the broker two requests each (low and high) and this process a
+   * thread-pool job each; the platform's lag gauges alone asked for some hundreds every few seconds.
+   * Undefined when a partition's answer is an error (librdkafka then names neither the partition nor a
+   * code): the caller asks partition by partition, whose errors say what failed.
+   */
+  private async latestOffsets(
+    client: RdKafka.KafkaConsumer,
+    topic: string,
+    ids: readonly number[],
+  ): Promise<Map<number, string> | undefined> {
+    const asked = ids.map((partition) => ({ topic, partition, offset: LATEST_TIMESTAMP }))
+    const answers = await ask(`reading the end offsets of ${topic}`, () =>
+      call<readonly (RdKafka.TopicPartitionOffset | Error)[]>('end offsets', (done) =>
+        // Typed as offsets only; librdkafka's answer holds an Error where a partition's failed.
+        client.offsetsForTimes(
+          asked,
+          10_000,
+          done as (error: unknown, answers?: RdKafka.TopicPartitionOffset[]) => void,
+        ),
+      ),
+    )
+    const ends = new Map<number, string>()
+    for (const answer of answers) {
+      if (answer instanceof Error || answer.offset === undefined || answer.offset < 0) return undefined
+      ends.set(answer.partition, String(answer.offset))
+    }
+    return ids.every((id) => ends.has(id)) ? ends : undefined
+  }
+
+  private async highWatermark(
+    client: RdKafka.KafkaConsumer,
+    topic: string,
+    partition: number,
+  ): Promise<string> {
+    const offsets = await ask(`reading the end offsets of ${topic}`, () =>
+      call<RdKafka.WatermarkOffsets>('watermarks', (done) =>
+        client.queryWatermarkOffsets(topic, partition, 10_000, done),
+      ),
+    )
+    return String(offsets.highOffset)
+  }
+
+  private stable(): Promise<RdKafka.KafkaConsumer> {
     this.stableClient ??= (async () => {
-      const client = new (rdkafka().Producer)(withIsolation(this.config, 'read_committed'))
+      const client = new (rdkafka().KafkaConsumer)(withIsolation(this.config, 'read_committed'), {})
       await connect(client as never, 'connecting an admin client')
       return client
     })()
@@ -151,10 +197,12 @@ export function topicMetadataRequest(topic: string): RdKafka.MetadataOptions {
 function withIsolation(
   config: Record<string, string | number | boolean>,
   level: 'read_committed' | 'read_uncommitted',
-): RdKafka.ProducerGlobalConfig {
+): RdKafka.ConsumerGlobalConfig {
   return {
     ...config,
+    // The binding will not make a consumer handle without one; this handle never joins it.
+    'group.id': `${String(config['client.id'] ?? 'oxagry')}-admin-${randomUUID()}`,
     'isolation.level': level,
     'allow.auto.create.topics': false,
-  } as RdKafka.ProducerGlobalConfig
+  } as RdKafka.ConsumerGlobalConfig
 }

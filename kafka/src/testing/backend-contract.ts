@@ -35,10 +35,14 @@ function record(topic: string, value: string, extra: Partial<ProducedRecord> = {
   return { topic, key: null, value: Buffer.from(value), timestamp: 1_700_000_000_000, headers: {}, ...extra }
 }
 
-async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = probe()
+    const value = await probe()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 25))
@@ -149,6 +153,48 @@ export function backendContract(
         [2, '1'],
       ],
     )
+  })
+
+  test('admin: read_committed end offsets stop at an open transaction, and pass it once committed', async (t) => {
+    const { backend } = await open(t)
+    const { topic } = names()
+    await createTopic(backend, topic, 2)
+    const plain = await backend.producer({ clientId: 'contract' })
+    await plain.send([record(topic, 'before', { partition: 0 })])
+    await plain.close()
+    const producer = await backend.producer({
+      clientId: 'contract-lso',
+      transactionalId: `contract-${randomUUID()}`,
+    })
+    t.teardown(() => producer.close())
+    await producer.beginTransaction()
+    await producer.send(['t1', 't2'].map((v) => record(topic, v, { partition: 0 })))
+    const admin = await backend.admin()
+    t.teardown(() => admin.close())
+    const ends = async (readCommitted: boolean) =>
+      [...(await admin.endOffsets(topic, { readCommitted }))].sort(([a], [b]) => a - b)
+    t.deepEqual(await ends(false), [
+      [0, '3'],
+      [1, '0'],
+    ])
+    t.deepEqual(await ends(true), [
+      [0, '1'],
+      [1, '0'],
+    ])
+    await producer.commitTransaction()
+    // Once the commit is known, the stable end is the log's end: past the two records (and, on Kafka,
+    // past the commit's marker, a record of its own).
+    const [stable, end] = await until(
+      async () => {
+        const [stable, end] = [await ends(true), await ends(false)]
+        return stable[0]?.[1] === end[0]?.[1] ? [stable, end] : undefined
+      },
+      settleMs,
+      'the stable end after the commit',
+    )
+    t.deepEqual(stable, end)
+    t.true(Number(end[0]?.[1]) >= 3)
+    t.deepEqual(end[1], [1, '0'])
   })
 
   test('producer and reader: keyed records land on murmur2’s partition, in order, with timestamps and headers', async (t) => {
