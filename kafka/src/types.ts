@@ -131,7 +131,15 @@ export interface BackendConsumer {
 }
 
 export interface BackendProducer {
+  /** Hands the records over; resolves once the broker acknowledged them all. */
   send(records: readonly ProducedRecord[]): Promise<void>
+  /**
+   * Sends what was handed over now, rather than when the client's linger ends; resolves once all of it
+   * is acknowledged. Absent on clients that do not linger (kafkajs and the memory broker send at once).
+   * Whoever waits for sends before committing (offsets, a transaction) calls it first, as Kafka Streams
+   * flushes its producer at every commit.
+   */
+  flush?(): Promise<void>
   /** Transactions: only on a producer made with a transactional id. */
   beginTransaction(): Promise<void>
   sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>

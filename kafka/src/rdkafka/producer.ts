@@ -5,7 +5,13 @@ import { call, connect, disconnect, rdkafka, rdkafkaError } from './client.ts'
 import { fromHeaders } from './records.ts'
 
 const QUEUE_FULL = -184
+/** Kafka Streams' linger.ms for its producers. */
+const TRANSACTIONAL_LINGER_MS = 100
+
 const TRANSACTION_TIMEOUT_MS = 60_000
+
+/** How long a flush waits for the broker's acknowledgements before it fails (within the native call's bound). */
+const FLUSH_TIMEOUT_MS = 30_000
 
 /** librdkafka's default `message.timeout.ms`: a record not acknowledged by then is reported failed. */
 const MESSAGE_TIMEOUT_MS = 300_000
@@ -83,10 +89,18 @@ export class RdKafkaProducer implements BackendProducer {
         ...config,
         'enable.idempotence': true,
         dr_cb: true,
-        'linger.ms': 5,
         ...(transactionalId === undefined
-          ? {}
-          : { 'transactional.id': transactionalId, 'transaction.timeout.ms': TRANSACTION_TIMEOUT_MS }),
+          ? { 'linger.ms': 5 }
+          : {
+              'transactional.id': transactionalId,
+              'transaction.timeout.ms': TRANSACTION_TIMEOUT_MS,
+              // Kafka Streams' producer default (StreamsConfig's linger.ms override). Records of an open
+              // transaction are invisible to read_committed readers until it commits, and the commit
+              // flushes at once (librdkafka ignores linger.ms while flushing): a transaction's records
+              // go out in fewer, fuller requests, each verified by the broker against the transaction,
+              // and no reader sees them later for it.
+              'linger.ms': TRANSACTIONAL_LINGER_MS,
+            }),
       },
       // Java's partitioner (murmur2 of the key; null keys spread), as partitionForKey: librdkafka's default
       // (crc32) would put a key on another partition than Kafka Streams and the memory broker do.
@@ -145,6 +159,10 @@ export class RdKafkaProducer implements BackendProducer {
     await deliveries.done.catch((error: unknown) => {
       throw rdkafkaError('producing', error)
     })
+  }
+
+  async flush(): Promise<void> {
+    await call('flushing', (done) => this.producer.flush(FLUSH_TIMEOUT_MS, done))
   }
 
   async beginTransaction(): Promise<void> {

@@ -102,7 +102,7 @@ export class WorkerOutputs {
         if (producer === undefined) return 'moved'
         await producer.beginTransaction()
         try {
-          await producer.send(records)
+          await Promise.all([producer.send(records), producer.flush?.()])
           if (offset !== undefined) await producer.sendOffsets(this.settings.groupId, [offset])
           await producer.commitTransaction()
         } catch (error) {
@@ -173,6 +173,8 @@ export class WorkerOutputs {
     try {
       await Promise.all([
         ...open.sends,
+        // Sent now, not when the producer's linger ends: the commit waits on them.
+        open.sends.length > 0 ? producer.flush?.() : undefined,
         offsets.length > 0 ? producer.sendOffsets(this.settings.groupId, offsets) : undefined,
       ])
       await producer.commitTransaction()

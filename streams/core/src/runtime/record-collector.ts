@@ -64,7 +64,8 @@ export class RecordSender {
     while (flight.sends.length > 0) {
       const sends = flight.sends
       flight.sends = []
-      await Promise.all(sends)
+      // Sent now, not when the producer's linger ends (the commit waits on them).
+      await Promise.all([...sends, producer.flush?.().catch(() => {})])
     }
     this.throwFailure(producer, flight)
   }

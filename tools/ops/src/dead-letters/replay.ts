@@ -188,7 +188,7 @@ async function commitBatch(
 ): Promise<void> {
   await producer.beginTransaction()
   try {
-    if (records.length > 0) await producer.send(records)
+    if (records.length > 0) await Promise.all([producer.send(records), producer.flush?.()])
     await producer.sendOffsets(group, next)
     await producer.commitTransaction()
   } catch (error) {
