@@ -15,8 +15,13 @@ test('installs started at once: each gets one whole entry, and no half-made copy
   const root = mkdtempSync(join(tmpdir(), 'oxagry-cache-'))
   const dir = join(root, 'tool-1.0')
   // Started in the same tick, so in the same millisecond: their folders must still be apart.
-  const installs = ['a', 'b', 'c', 'd', 'e', 'f'].map((content, i) => cached(dir, fillWith(content, 50 - i * 8)))
-  t.deepEqual(await Promise.all(installs), Array.from(installs, () => dir))
+  const installs = ['a', 'b', 'c', 'd', 'e', 'f'].map((content, i) =>
+    cached(dir, fillWith(content, 50 - i * 8)),
+  )
+  t.deepEqual(
+    await Promise.all(installs),
+    Array.from(installs, () => dir),
+  )
   const first = readFileSync(join(dir, 'first'), 'utf8')
   t.is(readFileSync(join(dir, 'second'), 'utf8'), first, 'the entry is one fill, not a mix of two')
   t.true(existsSync(join(dir, '.complete')))
