@@ -4,7 +4,6 @@ import type { Registry } from 'prom-client'
 import type {
   CommerceReadModel,
   NotificationReadModel,
-  OrderWrites,
   ReservationReadModel,
   StockReadModel,
 } from '@oxagry/sink'
@@ -37,11 +36,6 @@ export interface CommercePluginOptions {
   readonly maxWaitMs?: number
   readonly pollMs?: number
   readonly idlePollMs?: number
-  /**
-   * The orders view's writes, where this process writes the view (the platform with its orders sink):
-   * a waiting GET reads the view again when its order is written instead of every `pollMs`.
-   */
-  readonly orderWrites?: OrderWrites
   readonly live?: Partial<OrderHubOptions>
   /** The clock events are stamped with; tests fix it. */
   readonly now?: () => number
@@ -107,7 +101,6 @@ export interface CommerceRouteOptions {
   readonly idlePollMs: number
   /** The feed's changes by order, which tell a waiting GET when reading the view again is worth it. */
   readonly hints: DecisionHints
-  readonly orderWrites?: OrderWrites
   readonly now: () => number
   /** Where the REST routes are mounted, for `Location` headers. */
   readonly prefix: string

@@ -41,7 +41,6 @@ export async function commerceApi(app: FastifyInstance, options: CommercePluginO
     pollMs: numbers.pollMs,
     idlePollMs: numbers.idlePollMs,
     hints,
-    ...(options.orderWrites === undefined ? {} : { orderWrites: options.orderWrites }),
     now: options.now ?? Date.now,
     prefix: COMMERCE_PATHS.rest,
   }

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { OrderWrites, type OrderView } from '@oxagry/sink'
+import type { OrderView } from '@oxagry/sink'
 import { OrderStatusBroadcast, statusOf } from './live/feed.ts'
 import { orderView } from './testing.ts'
 import { DecisionHints, waitForOrder, type WaitOptions } from './wait.ts'
@@ -94,50 +94,4 @@ test('the client going away ends the wait at once; the hints forget the order', 
   t.false(satisfied)
   t.true(Date.now() - started < 1_000)
   t.is(hints.watched, 0)
-})
-
-test('with the view written in this process, the view is read when the order is written, not every pollMs', async (t) => {
-  const { feed, hints } = hintsOf(t)
-  const writes = new OrderWrites()
-  const m = model(orderView(ID))
-  const waiting = waitForOrder(m, ID, 'decision', waitOptions(hints, { writes }))
-  await sleep(30)
-  const confirmed = orderView(ID, { state: 'CONFIRMED', version: 3 })
-  // The decision reached Kafka; the view has not written it yet: nothing to read meanwhile.
-  feed.publish(statusOf(confirmed))
-  await sleep(100)
-  t.is(m.reads(), 2, 'read once at the start and once for the hint, then not every pollMs')
-  writes.written(['00000000-0000-4000-8000-00000000000f'])
-  await sleep(30)
-  t.is(m.reads(), 2, "another order's write reads nothing")
-  m.set(confirmed)
-  writes.written([ID])
-  const { order, satisfied } = await waiting
-  t.true(satisfied)
-  t.is(order?.state, 'CONFIRMED')
-  t.is(m.reads(), 3)
-  t.is(writes.watched, 0, 'the wait stopped watching')
-})
-
-test('a write that lands while the view is read is read again at once', async (t) => {
-  const { hints } = hintsOf(t)
-  const writes = new OrderWrites()
-  const confirmed = orderView(ID, { state: 'CONFIRMED', version: 3 })
-  let reads = 0
-  const slow = {
-    getOrder: async () => {
-      reads++
-      if (reads > 1) return confirmed
-      // The first read answers what the view held when it began; the write lands meanwhile.
-      const before = orderView(ID)
-      writes.written([ID])
-      await sleep(10)
-      return before
-    },
-  }
-  const started = Date.now()
-  const { satisfied } = await waitForOrder(slow, ID, 'decision', waitOptions(hints, { writes }))
-  t.true(satisfied)
-  t.is(reads, 2)
-  t.true(Date.now() - started < 1_000, 'not left until idlePollMs')
 })

@@ -1,4 +1,4 @@
-import type { CommerceReadModel, OrderState, OrderView, OrderWrites } from '@oxagry/sink'
+import type { CommerceReadModel, OrderState, OrderView } from '@oxagry/sink'
 import type { OrderStatusChange, OrderStatusFeed } from './live/feed.ts'
 
 /** What `GET /orders/{id}?waitFor=` may wait for: a state, or `decision` (confirmed or cancelled). */
@@ -36,11 +36,6 @@ export interface WaitOptions {
    */
   readonly hints?: DecisionHints
   readonly idlePollMs?: number
-  /**
-   * The view's writes, where it is written in this process: the view is read again when a write of the
-   * order lands, and otherwise only every `idlePollMs`, never every `pollMs`.
-   */
-  readonly writes?: OrderWrites
   /** Ends the wait early (the client went away). */
   readonly signal?: AbortSignal
 }
@@ -113,24 +108,13 @@ export async function waitForOrder(
     reached = true
     wake?.()
   })
-  let writes = 0
-  const unwrite = options.writes?.watch(orderId, () => {
-    writes += 1
-    wake?.()
-  })
   try {
     for (;;) {
-      const seen = writes
       const order = await model.getOrder(orderId)
       if (order !== undefined && waitOver(order, target)) return { order, satisfied: true }
       const left = deadline - Date.now()
       if (left <= 0 || options.signal?.aborted === true) return { order, satisfied: false }
-      // A write landed while the view was read: the read may predate it.
-      if (writes !== seen) continue
-      const interval =
-        reached && options.writes === undefined
-          ? options.pollMs
-          : (options.idlePollMs ?? DEFAULT_IDLE_POLL_MS)
+      const interval = reached ? options.pollMs : (options.idlePollMs ?? DEFAULT_IDLE_POLL_MS)
       await new Promise<void>((resolve) => {
         const done = (): void => {
           clearTimeout(timer)
@@ -145,6 +129,5 @@ export async function waitForOrder(
     }
   } finally {
     unwatch?.()
-    unwrite?.()
   }
 }

@@ -2,7 +2,6 @@ import type { CommerceReadModel, ReservationReadModel, StockReadModel } from './
 import { conflateCommerce, conflateReservations, conflateStock } from './commerce-conflate.ts'
 import type { CommerceWrite, ReservationWrite, StockWrite } from './commerce-writes.ts'
 import type { ConflatedCommerce, ConflatedReservations, ConflatedStock } from './commerce-conflate.ts'
-import type { OrderWrites } from './order-writes.ts'
 import type { SinkTarget } from './target.ts'
 
 /** What a guarded write did: rows inserted, replaced or deleted, and changes left out as stale. */
@@ -34,33 +33,15 @@ export interface ReservationStore extends ReservationReadModel {
   apply(batch: ConflatedReservations): Promise<ApplyResult>
 }
 
-/**
- * A sink target over a commerce store: conflates each batch per key and writes it once; then tells
- * `written`, when given, which orders the durable write touched.
- */
-export function commerceTarget(
-  name: string,
-  store: CommerceStore,
-  written?: OrderWrites,
-): SinkTarget<CommerceWrite> {
+/** A sink target over a commerce store: conflates each batch per key and writes it once. */
+export function commerceTarget(name: string, store: CommerceStore): SinkTarget<CommerceWrite> {
   return {
     name,
     start: () => store.migrate(),
     async write(items) {
-      const batch = conflateCommerce(items)
-      await store.apply(batch)
-      written?.written(ordersOf(batch))
+      await store.apply(conflateCommerce(items))
     },
   }
-}
-
-/** Every order a conflated batch writes: its rows, its deletions and its payments' orders. */
-function ordersOf(batch: ConflatedCommerce): Set<string> {
-  const ids = new Set<string>()
-  for (const row of batch.orders) ids.add(row.orderId)
-  for (const deleted of batch.deletedOrders) ids.add(deleted.orderId)
-  for (const step of batch.paymentSteps) ids.add(step.orderId)
-  return ids
 }
 
 /** A sink target over a stock store. */

@@ -56,7 +56,6 @@ export async function mountCommerceApi(
     orders: views.orders,
     stock: views.stock,
     reservations: views.reservations,
-    ...(views.orderWrites === undefined ? {} : { orderWrites: views.orderWrites }),
     writer,
     feed,
     metrics: context.metrics,

@@ -6,7 +6,6 @@ import type { Following, KafkaBackend } from '@oxagry/kafka'
 import type {
   CommerceReadModel,
   NotificationReadModel,
-  OrderWrites,
   ReservationReadModel,
   SinkHandle,
   SinkHealth,
@@ -101,8 +100,6 @@ export type ModuleRoutes =
       readonly orders: CommerceReadModel
       readonly stock: StockReadModel
       readonly reservations: ReservationReadModel
-      /** The orders view's writes, when this process writes it (its orders sink runs here). */
-      readonly orderWrites?: OrderWrites
     }
   | {
       /** The machinery bookings the commerce API serves (folded from the booking events). */

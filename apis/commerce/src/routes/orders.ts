@@ -157,7 +157,6 @@ export async function ordersRoutes(app: FastifyInstance, options: CommerceRouteO
         pollMs: options.pollMs,
         idlePollMs: options.idlePollMs,
         hints: options.hints,
-        ...(options.orderWrites === undefined ? {} : { writes: options.orderWrites }),
         signal: abort.signal,
       })
       const own = customerScope(request)

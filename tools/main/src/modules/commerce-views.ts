@@ -9,7 +9,6 @@ import {
   reservationTarget,
   runSink,
   stockTarget,
-  OrderWrites,
   type CommerceStore,
   type ReservationStore,
   type SinkHandle,
@@ -54,8 +53,6 @@ export interface CommerceViewSinksOptions {
   readonly sink: Pick<SinkOptions<never>, 'backend' | 'logger' | 'metricsRegistry' | 'batch'>
   /** Whether this process runs a sink's part; every sink when absent. */
   readonly runs?: (part: PlatformPart) => boolean
-  /** Told which orders each durable write of the orders view touched (their rows: what waits read). */
-  readonly orderWrites?: OrderWrites
 }
 
 /**
@@ -119,7 +116,7 @@ export async function startCommerceViewSinks(
           if (decode === undefined) throw new TypeError(`no decoder for topic ${record.topic}`)
           return decode(record)
         },
-        target: commerceTarget('postgres:orders', options.orders, options.orderWrites),
+        target: commerceTarget('postgres:orders', options.orders),
         deadLetter: { topic: ordersSink.deadLetterTopic, serializer: ordersDlq },
       })
     if (runs('postgres-payments'))
@@ -225,10 +222,6 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
       try {
         const { writes, reads } = openStores(context, options.mongoDatabase, closers)
         const names = commerceTopicNames(context.topic)
-        // The API here hears of the orders sink's writes here: its waiting GETs read the view when their
-        // order is written. Without that sink in this process, they poll it.
-        const orderWrites =
-          context.runs('api') && context.runs(sinkPart('postgres-orders')) ? new OrderWrites() : undefined
         const sinks = await startCommerceViewSinks({
           registry: context.registry,
           topics: names,
@@ -236,7 +229,6 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
           group: context.group,
           sink: context.sinks,
           runs: context.runs,
-          ...(orderWrites === undefined ? {} : { orderWrites }),
         })
         closers.add(async () => void (await Promise.all(Object.values(sinks).map((s) => s.stop()))))
         if (!context.runs('api'))
@@ -247,9 +239,7 @@ export function commerceViewsModule(options: { mongoDatabase: string }): DomainM
         return {
           applications: {},
           sinks,
-          routes: [
-            { kind: 'commerce-views', ...reads, ...(orderWrites === undefined ? {} : { orderWrites }) },
-          ],
+          routes: [{ kind: 'commerce-views', ...reads }],
           close: () => closers.closeAll(),
         }
       } catch (error) {
