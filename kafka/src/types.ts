@@ -135,7 +135,8 @@ export interface BackendProducer {
   send(records: readonly ProducedRecord[]): Promise<void>
   /**
    * Sends what was handed over now, rather than when the client's linger ends; resolves once all of it
-   * is acknowledged. Absent on clients that do not linger (kafkajs and the memory broker send at once).
+   * is acknowledged or has failed, and never rejects: what failed, its `send` says. Absent on clients
+   * that do not linger (kafkajs and the memory broker send at once).
    * Whoever waits for sends before committing (offsets, a transaction) calls it first, as Kafka Streams
    * flushes its producer at every commit.
    */

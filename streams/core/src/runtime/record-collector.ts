@@ -65,7 +65,7 @@ export class RecordSender {
       const sends = flight.sends
       flight.sends = []
       // Sent now, not when the producer's linger ends (the commit waits on them).
-      await Promise.all([...sends, producer.flush?.().catch(() => {})])
+      await Promise.all([...sends, producer.flush?.()])
     }
     this.throwFailure(producer, flight)
   }
