@@ -29,13 +29,13 @@ function tear(path: string): void {
   }
 }
 
-test('a key-value store nothing vouches for is created fresh: its torn files are never read', (t) => {
+test('a key-value store nothing vouches for is created fresh: its torn files are never read', async (t) => {
   const stateDir = dir()
   const spec = Stores.persistentKeyValueStore('kv', { keySerde: S, valueSerde: L })
   const before = new LmdbKeyValueStore<string, number>('kv', join(stateDir, '0_0', 'kv'), S, L, false)
   for (let i = 0; i < 2000; i++) before.put(`key-${i}`, i)
   before.flushToDisk()
-  before.close()
+  await before.close()
   tear(join(stateDir, '0_0', 'kv'))
 
   const after = createStore(spec, '0_0', { stateDir }, true) as unknown as KeyValueStore<string, number>
@@ -47,7 +47,7 @@ test('a key-value store nothing vouches for is created fresh: its torn files are
   after.close()
 })
 
-test('a window store nothing vouches for is created fresh: its torn files are never opened', (t) => {
+test('a window store nothing vouches for is created fresh: its torn files are never opened', async (t) => {
   const stateDir = dir()
   const spec = Stores.persistentWindowStore('w', 1_000_000, {
     keySerde: S,
@@ -57,7 +57,7 @@ test('a window store nothing vouches for is created fresh: its torn files are ne
   const before = new LmdbWindowStore<string, number>('w', path, S, L, 1_000_000, false)
   for (let i = 0; i < 2000; i++) before.put(`key-${i}`, i, 1000)
   before.flushToDisk()
-  before.close()
+  await before.close()
   tear(path)
   // Opened as it is, the torn environment cannot even name its databases.
   t.throws(() => new LmdbWindowStore<string, number>('w', path, S, L, 1_000_000, false))
@@ -70,13 +70,13 @@ test('a window store nothing vouches for is created fresh: its torn files are ne
   after.close()
 })
 
-test('a store flushed to disk keeps what it holds across a reopen; one not fresh keeps it too', (t) => {
+test('a store flushed to disk keeps what it holds across a reopen; one not fresh keeps it too', async (t) => {
   const stateDir = dir()
   const spec = Stores.persistentKeyValueStore('kv', { keySerde: S, valueSerde: L })
   const before = createStore(spec, '0_0', { stateDir }) as unknown as LmdbKeyValueStore<string, number>
   before.put('a', 1)
   before.flushToDisk()
-  before.close()
+  await before.close()
   const after = createStore(spec, '0_0', { stateDir }) as unknown as KeyValueStore<string, number>
   t.is(after.get('a'), 1)
   after.close()

@@ -168,9 +168,13 @@ abstract class LmdbTimeStore<K, V> implements Logged {
     this.index.clearSync()
   }
 
-  close(): void {
+  /**
+   * Resolves once LMDB closed the environment: until then, opening the same path in this process is
+   * handed this environment again (LMDB keeps one per file), whatever became of its files meanwhile.
+   */
+  close(): Promise<void> {
     this.flush()
-    this.root.close()
+    return this.root.close()
   }
 }
 
