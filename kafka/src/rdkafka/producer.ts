@@ -10,7 +10,7 @@ const TRANSACTIONAL_LINGER_MS = 100
 
 const TRANSACTION_TIMEOUT_MS = 60_000
 
-/** How long a flush waits for the broker's acknowledgements before it fails (within the native call's bound). */
+/** How long a flush waits for the broker's acknowledgements (within the native call's bound); a send still pending then reports its own failure. */
 const FLUSH_TIMEOUT_MS = 30_000
 
 /** librdkafka's default `message.timeout.ms`: a record not acknowledged by then is reported failed. */
@@ -97,8 +97,7 @@ export class RdKafkaProducer implements BackendProducer {
               // Kafka Streams' producer default (StreamsConfig's linger.ms override). Records of an open
               // transaction are invisible to read_committed readers until it commits, and the commit
               // flushes at once (librdkafka ignores linger.ms while flushing): a transaction's records
-              // go out in fewer, fuller requests, each verified by the broker against the transaction,
-              // and no reader sees them later for it.
+              // go out in fewer requests (still one per partition) and no reader sees them later for it.
               'linger.ms': TRANSACTIONAL_LINGER_MS,
             }),
       },
