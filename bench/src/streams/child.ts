@@ -16,18 +16,22 @@ export class SystemProcess {
   private readonly listeners: ((line: string) => void)[] = []
   private exitCode: number | null | undefined
 
-  /** A TypeScript module of this repository in a Node process of its own (through tsx). */
+  /**
+   * A TypeScript module of this repository in a Node process of its own (through tsx).
+   * @param nodeArgs Node's own options, before the script (`--cpu-prof`, which NODE_OPTIONS refuses)
+   */
   static script(
     name: string,
     script: URL,
     args: readonly string[],
     logFile: string,
     env: NodeJS.ProcessEnv = process.env,
+    nodeArgs: readonly string[] = [],
   ): SystemProcess {
     return new SystemProcess(
       name,
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(script), ...args],
+      [...nodeArgs, '--import', 'tsx', fileURLToPath(script), ...args],
       logFile,
       env,
     )

@@ -17,6 +17,9 @@
  *   --max-p99-ms 2000  --max-lag-seconds 3     when a step counts as kept up
  *   --drain-timeout-seconds 180
  *   --guarantee at_least_once   of the platform's tracking job
+ *   --client kafkajs            the platform's Kafka client (KAFKA_CLIENT); results of another client
+ *                               than the platform's default go to tracking-<client>.json
+ *   --profile-dir DIR           the latency phase's platform writes a CPU profile (one per run) there
  *   --sink-records 200000  --sink-batch-records 2000  --sink-batch-wait-ms 250   (also the platform's)
  *   --sink-targets clickhouse,mongodb  --sink-stall-seconds 30  --sink-timeout-seconds 120
  *   --ws-clients 1000  --ws-non-reading-percents 10,0  --ws-feed-rate 5000  --ws-samples 10,30,60
@@ -26,6 +29,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { availableKafkaClients, DEFAULT_KAFKA_CLIENT } from '@oxagry/kafka'
 import { platformNames } from '@oxagry/main/names'
 import { intFlag, intListFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
 import { GUARANTEES, writeJson } from '../results.ts'
@@ -74,6 +78,8 @@ const criteria: KeptUpCriteria = {
 }
 const drainTimeoutMs = intFlag(flags, 'drain-timeout-seconds', 180) * 1000
 const guarantee = listFlag(flags, 'guarantee', GUARANTEES)[0] ?? 'at_least_once'
+const kafkaClient = listFlag(flags, 'client', availableKafkaClients())[0] ?? DEFAULT_KAFKA_CLIENT
+const profileDir = flags.get('profile-dir')
 const sinkRecords = intFlag(flags, 'sink-records', quick ? 20_000 : 200_000)
 const sinkBatch = {
   maxRecords: intFlag(flags, 'sink-batch-records', 2000),
@@ -92,7 +98,8 @@ const outDir = stringFlag(
   'out',
   quick ? tmpdir() : fileURLToPath(new URL('../../results', import.meta.url)),
 )
-const outFile = join(outDir, quick ? 'oxagry-tracking-quick.json' : 'tracking.json')
+const outName = kafkaClient === DEFAULT_KAFKA_CLIENT ? 'tracking' : `tracking-${kafkaClient}`
+const outFile = join(outDir, quick ? `oxagry-${outName}-quick.json` : `${outName}.json`)
 
 const services = stackServices()
 const runId = `bench-trk-${Date.now().toString(36)}`
@@ -104,6 +111,7 @@ const parameters = {
   runs,
   phases,
   guarantee,
+  kafkaClient,
   latency: {
     rates,
     requiredRates,
@@ -185,9 +193,11 @@ async function runOnce(index: number): Promise<TrackingRun> {
       criteria,
       drainTimeoutMs,
       guarantee,
+      kafkaClient,
       sinkBatch,
       logDir,
       log,
+      ...(profileDir === undefined ? {} : { profileDir }),
     }),
   )
   const sinks = await attempt('sinks', () => runSinksChild(sinksPrefix(prefix)))

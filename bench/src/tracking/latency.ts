@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadOrCreateLocalKey, mintToken } from '@oxagry/api-auth'
+import type { KafkaClientName } from '@oxagry/kafka'
 import type { BatchOptions } from '@oxagry/sink'
 import { platformNames } from '@oxagry/main/names'
 import { median, percentile, rate as perSecond } from '../stats.ts'
@@ -29,6 +30,10 @@ export interface LatencyOptions {
   /** How long to wait after a step for every group to catch up before the next. */
   readonly drainTimeoutMs: number
   readonly guarantee: 'at_least_once' | 'exactly_once'
+  /** The platform's Kafka client (KAFKA_CLIENT). */
+  readonly kafkaClient: KafkaClientName
+  /** The platform's process writes a CPU profile there (`--cpu-prof`) when it exits. */
+  readonly profileDir?: string
   /** The platform's sink batches (SINK_BATCH_RECORDS, SINK_BATCH_WAIT_MS). */
   readonly sinkBatch: BatchOptions
   readonly logDir: string
@@ -77,6 +82,8 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // As `npm start` and the image run it (the root package.json): each librdkafka consumer holds one.
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '64',
     KAFKA_BROKERS: services.brokers.join(','),
     SCHEMA_REGISTRY_URL: services.registryUrl,
     MONGODB_URL: services.mongodbUrl,
@@ -87,6 +94,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     PORT: '0',
     HOST: '127.0.0.1',
     PROCESSING_GUARANTEE: options.guarantee,
+    KAFKA_CLIENT: options.kafkaClient,
     SINK_BATCH_RECORDS: String(options.sinkBatch.maxRecords),
     SINK_BATCH_WAIT_MS: String(options.sinkBatch.maxWaitMs),
   }
@@ -100,6 +108,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     [],
     join(options.logDir, `${prefix}-platform.log`),
     env,
+    options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`],
   )
   const stats: Stats[] = []
   platform.onLine((line) => {
