@@ -8,6 +8,13 @@ import type { KafkaBackend } from './types.ts'
 export const KAFKA_CLIENTS = ['kafkajs', 'rdkafka'] as const
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number]
 
+/**
+ * The client a process runs on when KAFKA_CLIENT is unset. kafkajs, by measurement (kafka/README.md,
+ * "Which client by default"): pure JavaScript, so it runs in stream threads (node-rdkafka's addon does
+ * not load in a worker) and needs no native build.
+ */
+export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'kafkajs'
+
 export function isKafkaClientName(value: string): value is KafkaClientName {
   return (KAFKA_CLIENTS as readonly string[]).includes(value)
 }

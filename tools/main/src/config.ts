@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import {
+  DEFAULT_KAFKA_CLIENT,
   isKafkaClientName,
   KAFKA_CLIENTS,
   KafkaError,
@@ -230,7 +231,9 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     port: Number(v.PORT ?? 8080),
     host: String(v.HOST ?? '127.0.0.1'),
     ...(kafka === undefined ? {} : { kafka }),
-    kafkaClient: isKafkaClientName(String(v.KAFKA_CLIENT)) ? (v.KAFKA_CLIENT as KafkaClientName) : 'kafkajs',
+    kafkaClient: isKafkaClientName(String(v.KAFKA_CLIENT))
+      ? (v.KAFKA_CLIENT as KafkaClientName)
+      : DEFAULT_KAFKA_CLIENT,
     ...(v.SCHEMA_REGISTRY_URL === undefined ? {} : { schemaRegistryUrl: String(v.SCHEMA_REGISTRY_URL) }),
     ...(v.MONGODB_URL === undefined ? {} : { mongodbUrl: String(v.MONGODB_URL) }),
     ...(v.POSTGRES_URL === undefined ? {} : { postgresUrl: String(v.POSTGRES_URL) }),

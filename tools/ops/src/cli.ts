@@ -2,6 +2,7 @@ import { AvroError, ConfluentSchemaRegistry } from '@oxagry/avro'
 import {
   connectClusterAdmin,
   createKafkaBackend,
+  DEFAULT_KAFKA_CLIENT,
   isKafkaClientName,
   KAFKA_CLIENTS,
   KafkaError,
@@ -108,7 +109,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.OK
     }
     const client =
-      io.env.KAFKA_CLIENT === undefined || io.env.KAFKA_CLIENT === '' ? 'kafkajs' : io.env.KAFKA_CLIENT
+      io.env.KAFKA_CLIENT === undefined || io.env.KAFKA_CLIENT === ''
+        ? DEFAULT_KAFKA_CLIENT
+        : io.env.KAFKA_CLIENT
     if (!isKafkaClientName(client))
       throw usageError(`$KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(', ')}, not ${client}`)
     const connection = kafkaConnectionFromEnv(io.env, { brokers: invocation.brokers })

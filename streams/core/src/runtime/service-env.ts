@@ -1,4 +1,5 @@
 import {
+  DEFAULT_KAFKA_CLIENT,
   isKafkaClientName,
   KAFKA_CLIENTS,
   KafkaError,
@@ -72,7 +73,7 @@ export class ServiceEnvReader {
       if (!(error instanceof KafkaError)) throw error
       this.problems.push(error.message)
     }
-    const kafkaClient = this.oneOf('KAFKA_CLIENT', KAFKA_CLIENTS, 'kafkajs')
+    const kafkaClient = this.oneOf('KAFKA_CLIENT', KAFKA_CLIENTS, DEFAULT_KAFKA_CLIENT)
     const schemaRegistryUrl = this.env.SCHEMA_REGISTRY_URL ?? DEFAULT_SCHEMA_REGISTRY_URL
     if (!/^https?:\/\/\S+$/.test(schemaRegistryUrl))
       this.problems.push(
@@ -86,7 +87,7 @@ export class ServiceEnvReader {
     return {
       // Placeholders stand in only while problems are pending: check() throws before they are used.
       kafka: kafka ?? { brokers: [] },
-      kafkaClient: isKafkaClientName(kafkaClient) ? kafkaClient : 'kafkajs',
+      kafkaClient: isKafkaClientName(kafkaClient) ? kafkaClient : DEFAULT_KAFKA_CLIENT,
       schemaRegistryUrl,
       applicationId: this.name(`${prefix}_APPLICATION_ID`, defaults.applicationId),
       processingGuarantee,

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { ConfluentSchemaRegistry } from '@oxagry/avro'
 import { createInventorySerdes, startInventory } from '@oxagry/inventory'
-import { claimProcessId, createKafkaBackend, type KafkaClientName } from '@oxagry/kafka'
+import { claimProcessId, createKafkaBackend, DEFAULT_KAFKA_CLIENT, type KafkaClientName } from '@oxagry/kafka'
 import { createOrdersSerdes, startOrders, type OrdersTimeouts } from '@oxagry/orders'
 import { createPaymentsSerdes, SimulatedProvider, startPaymentGateway, startPayments } from '@oxagry/payments'
 import { exitOnError, shutdownOnSignals } from '@oxagry/streams'
@@ -52,7 +52,7 @@ async function main(spec: WorkerSpec): Promise<void> {
   // On stderr: stdout carries the worker's RUNNING and HEALTH lines, and a supervisor reads why it died there.
   const logger = pino({ level: 'warn' }, pino.destination(2)).child({ role: spec.role })
   const names = commerceTopicNames((t) => `${spec.prefix}.${t.name}`)
-  const backend = createKafkaBackend(spec.kafkaClient ?? 'kafkajs', {
+  const backend = createKafkaBackend(spec.kafkaClient ?? DEFAULT_KAFKA_CLIENT, {
     brokers: [...spec.brokers],
     clientId: `${spec.prefix}-${spec.role}`,
     sessionTimeoutMs: 6000,
