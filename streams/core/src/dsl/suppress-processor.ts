@@ -68,6 +68,29 @@ export function suppressProcessor<K, V>(
       }
       list.splice(lo, 0, entry)
     }
+    const remove = (entry: Indexed<K>): void => {
+      const list = order as Indexed<K>[]
+      let lo = 0
+      let hi = list.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (compare(list[mid] as Indexed<K>, entry) < 0) lo = mid + 1
+        else hi = mid
+      }
+      if (list[lo] === entry) list.splice(lo, 1)
+    }
+    /**
+     * Final results in an unbounded buffer: a delete of a key downstream never saw (its prior is null)
+     * would wait for its window to close only to be dropped then, and read as null meanwhile, as the
+     * parent table reads it now. Kafka keeps it until then; forgetting it at once changes neither the
+     * output nor the suppressed view, and keeps the buffer to one entry per open window instead of one
+     * per update (a session window that grows by every record replaces its key each time). A bounded
+     * buffer keeps Kafka's way, so its capacity counts (and fails) where Kafka's does.
+     */
+    const forgetsUnseenDeletes =
+      options.safeToDropTombstones &&
+      options.buffer.maxRecords === Number.POSITIVE_INFINITY &&
+      options.buffer.maxBytes === Number.POSITIVE_INFINITY
     /** Built from the store on first use: after a restore, the store holds what was buffered. */
     const index = (): Indexed<K>[] => {
       if (order !== undefined) return order
@@ -96,6 +119,15 @@ export function suppressProcessor<K, V>(
       const id = bytes.toString('latin1')
       const existing = byKey.get(id)
       const previous = existing === undefined ? undefined : store.get(existing.key)
+      const unseen = previous === undefined ? record.value.oldValue === null : previous.prior === null
+      if (forgetsUnseenDeletes && record.value.newValue === null && unseen) {
+        if (existing === undefined) return
+        byKey.delete(id)
+        bytesUsed -= existing.size
+        remove(existing)
+        store.delete(record.key)
+        return
+      }
       const old = ser(record.value.oldValue)
       const value: SuppressEntry = {
         time: existing?.time ?? options.bufferTime(record),

@@ -7,7 +7,7 @@ import { WindowedSerdes } from '../windowed-serdes.ts'
 import { StreamsBuilder } from './streams-builder.ts'
 import { BufferConfig, Suppressed } from './suppressed.ts'
 import { suppressEntrySerde, type SuppressEntry } from './suppress-buffer.ts'
-import { TimeWindows } from './windows.ts'
+import { SessionWindows, TimeWindows } from './windows.ts'
 
 const S = Serdes.String()
 const L = Serdes.Long()
@@ -219,5 +219,55 @@ test('a buffer entry of the earlier layout (timestamp, value) restores and leave
   t.is(again.time, 3)
   t.deepEqual(again.headers, { h: Buffer.from('v') })
   t.deepEqual(again.new, entry.new)
+  driver.close()
+})
+
+/** A session count per key, suppressed until its session closes, into `out` as `key@start-end=count`. */
+function sessionsThen(buffer: BufferConfig): TopologyTestDriver {
+  const b = new StreamsBuilder({ defaultKeySerde: S as never, defaultValueSerde: S as never })
+  b.stream<string, string>('in')
+    .groupByKey()
+    .windowedBy(SessionWindows.ofInactivityGapAndGrace(10, 0))
+    .count({ storeName: 'sessions' })
+    .suppress(Suppressed.untilWindowCloses(buffer, 'final'))
+    .toStream()
+    .to('out', { keySerde: WindowedSerdes.sessionWindowed(S) as never, valueSerde: L as never })
+  return new TopologyTestDriver(b.build())
+}
+
+function sessionsOut(driver: TopologyTestDriver): string[] {
+  return driver
+    .createOutputTopic('out', WindowedSerdes.sessionWindowed(S), L)
+    .readRecordsToList()
+    .map((r) => {
+      const key = r.key as Windowed<string>
+      return `${key.key}@${key.window.start}-${key.window.end}=${r.value}@${r.timestamp}`
+    })
+}
+
+test('an unbounded final-results buffer holds one entry per open session, not one per record that grew it', (t) => {
+  const driver = sessionsThen(BufferConfig.unbounded())
+  const input = driver.createInputTopic('in', S, S)
+  const buffer = driver.getKeyValueStore<Windowed<string>, SuppressEntry>('final-STATE-STORE')
+  // Each record extends a's session: the aggregation deletes [1,t-1] and writes [1,t].
+  for (let at = 1; at <= 50; at++) input.pipeInput('a', 'x', at)
+  input.pipeInput('b', 'x', 55)
+  t.is(buffer.approximateNumEntries(), 2)
+  t.deepEqual(sessionsOut(driver), [])
+  // A session read through the suppressed view is as downstream saw it: nothing yet.
+  t.is(buffer.get({ key: 'a', window: { start: 1, end: 49 } }), undefined)
+  input.pipeInput('c', 'x', 61) // closes a@[1,50] (end 50 + gap 10 < 61)
+  t.deepEqual(sessionsOut(driver), ['a@1-50=50@50'])
+  t.is(buffer.approximateNumEntries(), 2)
+  driver.close()
+})
+
+test('a bounded final-results buffer counts deleted sessions until they close, as Kafka does, and shuts down', (t) => {
+  const driver = sessionsThen(BufferConfig.maxRecords(5).shutDownWhenFull())
+  const input = driver.createInputTopic('in', S, S)
+  for (let at = 1; at <= 5; at++) input.pipeInput('a', 'x', at)
+  // Five entries wait ([1,1] to [1,4] deleted, [1,5]); a sixth is one too many.
+  const error = t.throws(() => input.pipeInput('a', 'x', 6))
+  t.is((error as StreamsError).code, STREAMS_ERROR_CODES.SUPPRESS_BUFFER_FULL)
   driver.close()
 })
