@@ -26,6 +26,24 @@ interface KeyValueEntry<K, V> {
   readonly bytes: Buffer
 }
 
+/** See InMemoryKeyValueStore.keptSorted. */
+const UNREAD_WRITES_BEFORE_UNSORTING = 1024
+
+function indexOf(sorted: readonly { readonly bytes: Buffer }[], bytes: Buffer): number {
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const entry = sorted[mid]
+    if (entry === undefined) break
+    const c = compareKeyBytes(entry.bytes, bytes)
+    if (c === 0) return mid
+    if (c < 0) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
+}
+
 export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
   readonly kind = 'keyValue'
   readonly persistent: boolean = false
@@ -33,6 +51,12 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
   protected readonly map = new Map<string, KeyValueEntry<K, V>>()
   /** The entries in key-byte order, sorted once and then kept in order as keys come and go. */
   private sorted: KeyValueEntry<K, V>[] | undefined
+  private writesSinceOrderedRead = 0
+  /**
+   * What `all()` hands out, until the next write: a store read whole far more often than written (a
+   * global table of geofences scanned for every fix) then allocates nothing per entry and read.
+   */
+  private snapshot: readonly KeyValue<K, V>[] | undefined
 
   /**
    * Without a key serde (a processor-API store declared with none and no default), keys are ordered by
@@ -72,49 +96,47 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
   }
 
   private apply(id: string, key: K, value: V | null, timestamp: number): void {
+    this.snapshot = undefined
     const existing = this.map.get(id)
+    const sorted = this.keptSorted()
     if (value === null) {
       if (existing !== undefined) {
         this.map.delete(id)
         // Keep the order rather than sort again: a join buffer adds and drops keys on every record.
-        if (this.sorted !== undefined) {
-          const at = this.indexOf(existing.bytes)
-          if (at >= 0) this.sorted.splice(at, 1)
+        if (sorted !== undefined) {
+          const at = indexOf(sorted, existing.bytes)
+          if (at >= 0) sorted.splice(at, 1)
         }
       }
       return
     }
     const bytes = existing?.bytes ?? this.bytesOf(key)
-    this.map.set(id, { key, value, timestamp, bytes })
+    const entry = { key, value, timestamp, bytes }
+    this.map.set(id, entry)
+    if (sorted === undefined) return
     if (existing === undefined) {
-      if (this.sorted !== undefined) {
-        this.sorted.splice(lowerBound(this.sorted, bytes), 0, this.map.get(id) as KeyValueEntry<K, V>)
-      }
-    } else if (this.sorted !== undefined) {
+      sorted.splice(lowerBound(sorted, bytes), 0, entry)
+    } else {
       // Same key, same place in the order: patch the cached entry instead of sorting again.
-      const at = this.indexOf(bytes)
-      const entry = this.map.get(id)
-      if (at >= 0 && entry !== undefined) this.sorted[at] = entry
+      const at = indexOf(sorted, bytes)
+      if (at >= 0) sorted[at] = entry
     }
   }
 
-  private indexOf(bytes: Buffer): number {
-    const sorted = this.ordered()
-    let lo = 0
-    let hi = sorted.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      const entry = sorted[mid]
-      if (entry === undefined) break
-      const c = compareKeyBytes(entry.bytes, bytes)
-      if (c === 0) return mid
-      if (c < 0) lo = mid + 1
-      else hi = mid - 1
-    }
-    return -1
+  /**
+   * The order to keep up to date through a change, or none: a store iterated once (a processor indexing
+   * it at start) and then only written would pay a binary search and an array splice on every write for
+   * nothing, so the order is dropped after that many writes without a read, and sorted again if one comes.
+   */
+  private keptSorted(): KeyValueEntry<K, V>[] | undefined {
+    if (this.sorted === undefined) return undefined
+    if (++this.writesSinceOrderedRead <= UNREAD_WRITES_BEFORE_UNSORTING) return this.sorted
+    this.sorted = undefined
+    return undefined
   }
 
   private ordered(): KeyValueEntry<K, V>[] {
+    this.writesSinceOrderedRead = 0
     this.sorted ??= [...this.map.values()].sort((a, b) => compareKeyBytes(a.bytes, b.bytes))
     return this.sorted
   }
@@ -132,7 +154,8 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
   }
 
   all(): IterableIterator<KeyValue<K, V>> {
-    return inRange(this.ordered(), undefined, undefined, false)
+    this.snapshot ??= [...inRange(this.ordered(), undefined, undefined, false)]
+    return this.snapshot[Symbol.iterator]()
   }
 
   range(from?: K, to?: K): IterableIterator<KeyValue<K, V>> {
@@ -177,6 +200,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
   close(): void {
     this.map.clear()
     this.sorted = undefined
+    this.snapshot = undefined
   }
 }
 

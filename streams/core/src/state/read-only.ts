@@ -16,6 +16,11 @@ function* chain<T>(parts: readonly (() => Iterable<T>)[]): IterableIterator<T> {
   for (const part of parts) yield* part()
 }
 
+function toIterator<T>(items: Iterable<T>): IterableIterator<T> {
+  const iterator = items[Symbol.iterator]()
+  return Symbol.iterator in iterator ? (iterator as IterableIterator<T>) : chain([() => items])
+}
+
 function first<T>(stores: readonly unknown[], read: (i: number) => T | undefined): T | undefined {
   for (let i = 0; i < stores.length; i++) {
     const found = read(i)
@@ -35,7 +40,11 @@ export function readOnlyKeyValue<K, V>(
 ): ReadOnlyKeyValueStore<K, V> {
   const each = (
     f: (s: ReadOnlyKeyValueStore<K, V>) => Iterable<KeyValue<K, V>>,
-  ): IterableIterator<KeyValue<K, V>> => chain(stores.map((s) => () => f(s)))
+  ): IterableIterator<KeyValue<K, V>> => {
+    // One instance (a global store, or one task's): its own iterator, without a generator around it.
+    const only = stores.length === 1 ? stores[0] : undefined
+    return only === undefined ? chain(stores.map((s) => () => f(s))) : toIterator(f(only))
+  }
   return Object.freeze({
     name,
     kind: 'keyValue' as const,

@@ -249,3 +249,23 @@ test('in-memory key-value store: an iterator is a snapshot, so a processor may w
     ['a', 'aa', 'ab', 'c'],
   )
 })
+
+test('in-memory key-value store: keys written long after the last walk still iterate in key-byte order', (t) => {
+  const store = new InMemoryKeyValueStore<string, number>('kv', false, S)
+  const keys = (): string[] => [...store.all()].map((kv) => kv.key)
+  store.put('m', 0)
+  t.deepEqual(keys(), ['m'])
+  // More writes than the store keeps its order through without a read; a delete and an update too.
+  const written = Array.from({ length: 3000 }, (_, i) => `k${(i * 7919) % 3000}`)
+  for (const k of written) store.put(k, 1)
+  store.delete('k5')
+  store.put('k6', 2)
+  const expected = [...new Set([...written, 'm'])].filter((k) => k !== 'k5').sort()
+  t.deepEqual(keys(), expected)
+  // The order read again is kept through the next few writes.
+  store.put('a', 3)
+  store.delete('m')
+  t.deepEqual(keys().slice(0, 2), ['a', 'k0'])
+  t.false(keys().includes('m'))
+  t.is(store.get('k6'), 2)
+})
