@@ -24,7 +24,10 @@ export class InternalTopics {
     return resolveTopic(this.context.config.applicationId, ref)
   }
 
-  /** The partition count of a topic known from `prepare`, without asking the broker. */
+  /**
+   * The partition count of a topic known from `prepare` (sources, internal topics, dead letters, and the
+   * outputs that existed then), without asking the broker.
+   */
   knownPartitions(topic: string): number | undefined {
     return this.partitionCounts.get(topic)
   }
@@ -126,6 +129,15 @@ export class InternalTopics {
           `internal topic ${spec.name} has ${actual} partitions, the topology needs ${spec.partitions}; reset the application`,
         )
       }
+    }
+    // The output topics' sizes too, so the record collector partitions their keyed records itself
+    // (Java's murmur2, as the client would) instead of handing every record to the client's partitioner.
+    // One that does not exist yet is left to the client, as Kafka Streams leaves it to its producer.
+    const outputs = new Set<string>()
+    for (const sub of subtopologies) for (const t of sub.sinkTopics) if (!t.internal) outputs.add(t.name)
+    for (const t of this.partitionCounts.keys()) outputs.delete(t)
+    if (outputs.size > 0) {
+      for (const [t, n] of await admin.partitionCounts([...outputs])) this.partitionCounts.set(t, n)
     }
     for (const group of topology.copartitionGroups) {
       const topics = group.topics.map((t) => this.name(t))
