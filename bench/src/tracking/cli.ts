@@ -20,6 +20,9 @@
  *   --client kafkajs            the platform's Kafka client (KAFKA_CLIENT); results of another client
  *                               than the platform's default go to tracking-<client>.json
  *   --profile-dir DIR           the latency phase's platform writes a CPU profile (one per run) there
+ *   --parts slice               what the latency phase's platform runs: `slice` (tracking, its three
+ *                               sinks and the API, as the tracking workloads are deployed), `all` (every
+ *                               part, as `npm start`), or a PLATFORM_PARTS list
  *   --sink-records 200000  --sink-batch-records 2000  --sink-batch-wait-ms 250   (also the platform's)
  *   --sink-targets clickhouse,mongodb  --sink-stall-seconds 30  --sink-timeout-seconds 120
  *   --ws-clients 1000  --ws-non-reading-percents 10,0  --ws-feed-rate 5000  --ws-samples 10,30,60
@@ -31,6 +34,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { availableKafkaClients, DEFAULT_KAFKA_CLIENT } from '@oxagry/kafka'
 import { platformNames } from '@oxagry/main/names'
+import type { PlatformPart } from '@oxagry/main'
 import { intFlag, intListFlag, listFlag, parseFlags, stringFlag, takeSwitches } from '../args.ts'
 import { GUARANTEES, writeJson } from '../results.ts'
 import { median } from '../stats.ts'
@@ -55,6 +59,15 @@ import { latencyTable, sinksTable, webSocketTable } from './tables.ts'
 import { runWebSocketMemory } from './websocket.ts'
 
 const PHASES = ['latency', 'sinks', 'websocket'] as const
+
+/** The live-tracking slice's parts, which Kubernetes runs as the tracking, sink and API workloads. */
+const TRACKING_SLICE_PARTS = [
+  'tracking',
+  'sink-clickhouse-pings',
+  'sink-clickhouse-sessions',
+  'sink-read-model',
+  'api',
+] as const satisfies readonly PlatformPart[]
 type Phase = (typeof PHASES)[number]
 
 const { switches, rest } = takeSwitches(process.argv.slice(2), ['quick'])
@@ -80,6 +93,9 @@ const drainTimeoutMs = intFlag(flags, 'drain-timeout-seconds', 180) * 1000
 const guarantee = listFlag(flags, 'guarantee', GUARANTEES)[0] ?? 'at_least_once'
 const kafkaClient = listFlag(flags, 'client', availableKafkaClients())[0] ?? DEFAULT_KAFKA_CLIENT
 const profileDir = flags.get('profile-dir')
+const partsFlag = stringFlag(flags, 'parts', 'slice')
+const parts =
+  partsFlag === 'all' ? undefined : partsFlag === 'slice' ? TRACKING_SLICE_PARTS : partsFlag.split(',')
 const sinkRecords = intFlag(flags, 'sink-records', quick ? 20_000 : 200_000)
 const sinkBatch = {
   maxRecords: intFlag(flags, 'sink-batch-records', 2000),
@@ -112,6 +128,7 @@ const parameters = {
   phases,
   guarantee,
   kafkaClient,
+  parts: parts ?? 'all',
   latency: {
     rates,
     requiredRates,
@@ -197,6 +214,7 @@ async function runOnce(index: number): Promise<TrackingRun> {
       sinkBatch,
       logDir,
       log,
+      ...(parts === undefined ? {} : { parts }),
       ...(profileDir === undefined ? {} : { profileDir }),
     }),
   )

@@ -32,6 +32,8 @@ export interface LatencyOptions {
   readonly guarantee: 'at_least_once' | 'exactly_once'
   /** The platform's Kafka client (KAFKA_CLIENT). */
   readonly kafkaClient: KafkaClientName
+  /** What the platform's process runs (PLATFORM_PARTS); every part when undefined, as `npm start`. */
+  readonly parts?: readonly string[]
   /** The platform's process writes a CPU profile there (`--cpu-prof`) when it exits. */
   readonly profileDir?: string
   /** The platform's sink batches (SINK_BATCH_RECORDS, SINK_BATCH_WAIT_MS). */
@@ -95,6 +97,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyRun> {
     HOST: '127.0.0.1',
     PROCESSING_GUARANTEE: options.guarantee,
     KAFKA_CLIENT: options.kafkaClient,
+    ...(options.parts === undefined ? {} : { PLATFORM_PARTS: options.parts.join(',') }),
     SINK_BATCH_RECORDS: String(options.sinkBatch.maxRecords),
     SINK_BATCH_WAIT_MS: String(options.sinkBatch.maxWaitMs),
   }
