@@ -57,8 +57,8 @@ export function suppressProcessor<K, V>(
 
     const compare = (a: Indexed<K>, b: Indexed<K>): number =>
       a.time - b.time || compareKeyBytes(a.bytes, b.bytes)
-    const insert = (entry: Indexed<K>): void => {
-      const list = order as Indexed<K>[]
+    /** Where the entry sits, or would: the first place not before it in buffer order. */
+    const placeOf = (list: readonly Indexed<K>[], entry: Indexed<K>): number => {
       let lo = 0
       let hi = list.length
       while (lo < hi) {
@@ -66,18 +66,16 @@ export function suppressProcessor<K, V>(
         if (compare(list[mid] as Indexed<K>, entry) < 0) lo = mid + 1
         else hi = mid
       }
-      list.splice(lo, 0, entry)
+      return lo
+    }
+    const insert = (entry: Indexed<K>): void => {
+      const list = order as Indexed<K>[]
+      list.splice(placeOf(list, entry), 0, entry)
     }
     const remove = (entry: Indexed<K>): void => {
       const list = order as Indexed<K>[]
-      let lo = 0
-      let hi = list.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if (compare(list[mid] as Indexed<K>, entry) < 0) lo = mid + 1
-        else hi = mid
-      }
-      if (list[lo] === entry) list.splice(lo, 1)
+      const at = placeOf(list, entry)
+      if (list[at] === entry) list.splice(at, 1)
     }
     /**
      * Final results in an unbounded buffer: a delete of a key downstream never saw (its prior is null)
