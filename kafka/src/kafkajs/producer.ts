@@ -69,7 +69,7 @@ export class KafkaJsProducer implements BackendProducer {
     }
     const waiting = this.waiting
     if (waiting !== undefined && waiting.target === target) {
-      waiting.records.push(...records)
+      for (const record of records) waiting.records.push(record)
       return waiting.done
     }
     const batch: { target: Producer | Transaction; records: ProducedRecord[]; done: Promise<void> } = {

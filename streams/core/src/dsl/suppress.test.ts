@@ -254,7 +254,7 @@ test('an unbounded final-results buffer holds one entry per open session, not on
   input.pipeInput('b', 'x', 55)
   t.is(buffer.approximateNumEntries(), 2)
   t.deepEqual(sessionsOut(driver), [])
-  // A session read through the suppressed view is as downstream saw it: nothing yet.
+  // The bounds the session had before its last record are not held any more.
   t.is(buffer.get({ key: 'a', window: { start: 1, end: 49 } }), undefined)
   input.pipeInput('c', 'x', 61) // closes a@[1,50] (end 50 + gap 10 < 61)
   t.deepEqual(sessionsOut(driver), ['a@1-50=50@50'])
