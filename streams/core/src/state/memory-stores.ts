@@ -29,19 +29,11 @@ interface KeyValueEntry<K, V> {
 /** See InMemoryKeyValueStore.keptSorted. */
 const UNREAD_WRITES_BEFORE_UNSORTING = 1024
 
+/** Where the key's bytes sit in the order, or -1. */
 function indexOf(sorted: readonly { readonly bytes: Buffer }[], bytes: Buffer): number {
-  let lo = 0
-  let hi = sorted.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    const entry = sorted[mid]
-    if (entry === undefined) break
-    const c = compareKeyBytes(entry.bytes, bytes)
-    if (c === 0) return mid
-    if (c < 0) lo = mid + 1
-    else hi = mid - 1
-  }
-  return -1
+  const at = lowerBound(sorted, bytes)
+  const found = sorted[at]
+  return found !== undefined && compareKeyBytes(found.bytes, bytes) === 0 ? at : -1
 }
 
 export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged {
