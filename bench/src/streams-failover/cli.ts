@@ -7,6 +7,7 @@
  * without), and from the kill to the probe processed. Exactly-once, on the stack's Kafka.
  *
  *   npm run -w @oxagry/bench streams-failover -- --keys 1000000 --clients kafkajs,rdkafka
+ *   --profile-dir DIR   each worker writes a CPU profile there when it exits
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -37,6 +38,8 @@ const timeoutMs = intFlag(flags, 'timeout-ms', 30 * 60_000)
 // the owner dies idle. Under load it dies inside a transaction, which the survivor's read_committed
 // restore and fetches wait out (the transaction timeout) unless its transactional id is fenced.
 const rate = intFlag(flags, 'rate', 0, 0)
+// Each worker writes a CPU profile there when it exits (the survivor's holds its restore).
+const profileDir = flags.get('profile-dir')
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const runId = `failover-${Date.now().toString(36)}`
 const log = (line: string): void => console.error(`[bench] ${line}`)
@@ -51,9 +54,12 @@ interface Worker {
 function startWorker(spec: Omit<WorkerSpec, 'stateDir'>): Worker {
   const stateDir = mkdtempSync(join(tmpdir(), `${spec.applicationId}-state-`))
   const file = fileURLToPath(new URL('./worker.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', file, JSON.stringify({ ...spec, stateDir })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', file, JSON.stringify({ ...spec, stateDir })],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const worker: Worker = { child, log: emptyLog(), stateDir }
   let pending = ''
   child.stdout?.on('data', (chunk: Buffer) => {
