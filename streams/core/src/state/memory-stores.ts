@@ -146,7 +146,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Logged 
   }
 
   all(): IterableIterator<KeyValue<K, V>> {
-    this.snapshot ??= [...inRange(this.ordered(), undefined, undefined, false)]
+    this.snapshot ??= this.ordered().map((e) => ({ key: e.key, value: e.value }))
     return this.snapshot[Symbol.iterator]()
   }
 
