@@ -5,13 +5,19 @@ import { askAgain, brokerError } from './broker-errors.ts'
 import type { GroupMember } from './consumer.ts'
 import { chunks, groupByTopic } from './records.ts'
 
+/** Sends gathered behind the one in flight: one request, acknowledged together. */
+interface WaitingSend {
+  readonly target: Producer | Transaction
+  readonly records: ProducedRecord[]
+  done: Promise<void>
+}
+
 export class KafkaJsProducer implements BackendProducer {
   private txn: Transaction | undefined
   /** The last send handed to kafkajs: the next waits for it. */
   private sending: Promise<void> = Promise.resolve()
   /** Records waiting for the send in flight to end, to go in one request together. */
-  private waiting:
-    { readonly target: Producer | Transaction; records: ProducedRecord[]; done: Promise<void> } | undefined
+  private waiting: WaitingSend | undefined
 
   /** An idempotent producer, connected; with a transactional id, registered (see below). */
   static async connect(
@@ -72,7 +78,7 @@ export class KafkaJsProducer implements BackendProducer {
       for (const record of records) waiting.records.push(record)
       return waiting.done
     }
-    const batch: { target: Producer | Transaction; records: ProducedRecord[]; done: Promise<void> } = {
+    const batch: WaitingSend = {
       target,
       records: [...records],
       done: Promise.resolve(),
